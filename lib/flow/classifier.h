@@ -1,0 +1,45 @@
+// An immutable classifier over a set of rules: tuple-space search with one
+// hash subtable per distinct mask, subtables visited in order of their
+// highest priority, stopping as soon as no later subtable can beat the best
+// match found. Built by the control thread, read concurrently by PMDs.
+//
+// lookup() also reports which key bits it consulted (the union of the masks
+// of the subtables it visited): any packet that agrees with this one on those
+// bits gets the same answer, which is exactly the mask of a megaflow.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "lib/flow/rule.h"
+#include "lib/packet/flow_key.h"
+
+namespace ferry {
+
+class Classifier {
+ public:
+  // generation identifies the flow-table state this classifier was built
+  // from; caches built on a lookup remember it.
+  Classifier(const std::vector<RulePtr>& rules, uint64_t generation);
+  ~Classifier();
+  Classifier(const Classifier&) = delete;
+  Classifier& operator=(const Classifier&) = delete;
+
+  // Highest-priority rule that matches key, or nullptr. Among rules of equal
+  // priority that both match, the one with the lowest id wins (deterministic).
+  // If wc is not null, the consulted mask bits are OR-ed into *wc.
+  const Rule* lookup(const FlowKey& key, FlowKey* wc) const;
+
+  uint64_t generation() const { return generation_; }
+  size_t size() const { return n_rules_; }
+  size_t n_subtables() const;
+
+ private:
+  struct Subtable;
+  std::vector<std::unique_ptr<Subtable>> subtables_;  // by max priority, descending
+  uint64_t generation_;
+  size_t n_rules_ = 0;
+};
+
+}  // namespace ferry

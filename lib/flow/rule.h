@@ -1,0 +1,46 @@
+// A flow-table rule. Rules are immutable once built and shared between the
+// flow table (control thread) and classifier snapshots (read by PMDs); only
+// the statistics change, from PMDs, through atomics. A modify makes a new
+// Rule that shares the old one's id and statistics.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "lib/flow/action.h"
+#include "lib/flow/match.h"
+
+namespace ferry {
+
+struct RuleStats {
+  std::atomic<uint64_t> packets{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<int64_t> used_ms{0};  // monotonic ms of the last hit, 0 = never
+
+  void add(uint64_t n_packets, uint64_t n_bytes, int64_t now_ms) {
+    packets.fetch_add(n_packets, std::memory_order_relaxed);
+    bytes.fetch_add(n_bytes, std::memory_order_relaxed);
+    if (used_ms.load(std::memory_order_relaxed) != now_ms)
+      used_ms.store(now_ms, std::memory_order_relaxed);
+  }
+};
+
+struct Rule {
+  uint64_t id = 0;  // unique within a flow table, kept across modify
+  Match match;
+  uint16_t priority = 0;
+  uint8_t table_id = 0;
+  uint64_t cookie = 0;
+  uint16_t idle_timeout = 0;
+  uint16_t hard_timeout = 0;
+  uint16_t flags = 0;
+  int64_t created_ms = 0;   // monotonic; hard timeouts count from here
+  int64_t modified_ms = 0;  // last modify (or created)
+  std::shared_ptr<const ActionList> actions;
+  std::shared_ptr<RuleStats> stats;
+};
+
+using RulePtr = std::shared_ptr<const Rule>;
+
+}  // namespace ferry

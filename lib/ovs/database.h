@@ -1,0 +1,113 @@
+// Ferry's view of the Open_vSwitch database, through libopenvswitch's IDL:
+// the configuration it reads (Open_vSwitch, Bridge, Port, Interface) and
+// the status it writes back, the way ovs-vswitchd does.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/util/result.h"
+#include "lib/util/waiter.h"
+
+namespace ferry::ovs {
+
+using StringMap = std::map<std::string, std::string>;
+
+struct InterfaceConfig {
+  std::string name;
+  std::string type;  // "" or "system", "internal", "dpdk", ...
+  StringMap options;
+  StringMap other_config;
+  std::optional<int64_t> ofport_request;
+  std::optional<int64_t> mtu_request;
+  std::string mac;  // the "mac" column (requested MAC), may be empty
+};
+
+struct PortConfig {
+  std::string name;
+  std::optional<int64_t> tag;
+  std::vector<int64_t> trunks;
+  std::string vlan_mode;  // "", access, trunk, native-tagged, native-untagged, dot1q-tunnel
+  StringMap other_config;
+  std::vector<InterfaceConfig> interfaces;
+};
+
+struct BridgeConfig {
+  std::string name;
+  std::string datapath_type;
+  std::string fail_mode;
+  StringMap other_config;
+  StringMap external_ids;
+  std::vector<std::string> protocols;  // the "protocols" column
+  std::vector<PortConfig> ports;
+};
+
+struct Config {
+  int64_t next_cfg = 0;
+  StringMap other_config;
+  StringMap external_ids;
+  std::vector<BridgeConfig> bridges;
+};
+
+// Status for one Interface row. Fields left unset are not written.
+struct InterfaceStatus {
+  std::string name;
+  std::optional<int64_t> ofport;           // -1 for failure, as OVS
+  std::optional<std::string> admin_state;  // "up"/"down"
+  std::optional<std::string> link_state;   // "up"/"down"
+  std::optional<std::string> mac_in_use;
+  std::optional<int64_t> mtu;
+  std::optional<int64_t> link_speed;  // bits per second
+  std::optional<std::string> duplex;  // "full"/"half"
+  std::optional<int64_t> link_resets;
+  // Set writes the column: empty string clears it.
+  std::optional<std::string> error;
+  std::optional<std::map<std::string, int64_t>> statistics;
+  std::optional<StringMap> status;  // driver_name, ...
+};
+
+struct SystemStatus {
+  std::string ovs_version;
+  std::string dpdk_version;
+  bool dpdk_initialized = false;
+  std::vector<std::string> datapath_types;
+  std::vector<std::string> iface_types;
+};
+
+class Ovsdb {
+ public:
+  // remote is an OVSDB connection method ("unix:/run/openvswitch/db.sock").
+  // The connection is (re)made in the background by run().
+  static std::unique_ptr<Ovsdb> create(const std::string& remote);
+  virtual ~Ovsdb() = default;
+
+  virtual void run() = 0;
+  virtual void wait() = 0;  // registers with the OVS poll loop
+
+  virtual bool connected() const = 0;
+  // Ferry takes the "ovs_vswitchd" lock, so it never runs beside another
+  // vswitchd on one database. Config must not be applied without it.
+  virtual bool has_lock() const = 0;
+  virtual bool lock_contended() const = 0;
+
+  // Changes whenever the database contents seen by the IDL change.
+  virtual uint64_t change_seqno() const = 0;
+  // The current configuration; nullopt until the first contents arrived or
+  // when there is no Open_vSwitch row.
+  virtual std::optional<Config> config() const = 0;
+
+  // Status write-back. Calls merge into one pending transaction, which run()
+  // commits when no other transaction is in flight (the OVS pattern).
+  virtual void set_interface_status(const InterfaceStatus& status) = 0;
+  virtual void set_cur_cfg(int64_t cur_cfg) = 0;
+  virtual void set_system_status(const SystemStatus& status) = 0;
+  virtual void set_bridge_status(const std::string& bridge, const std::string& datapath_id) = 0;
+  // True while changes are pending or a transaction is in flight.
+  virtual bool txn_busy() const = 0;
+};
+
+}  // namespace ferry::ovs

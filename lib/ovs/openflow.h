@@ -1,0 +1,191 @@
+// OpenFlow connections for a bridge's management socket, encoded and decoded
+// with libopenvswitch's ofp codec (OpenFlow 1.0 to 1.5). Messages arrive as
+// plain Ferry structs; replies are built from plain Ferry structs.
+//
+// The connection answers hello and echo itself; messages it cannot decode or
+// that use fields or actions Ferry does not support are answered with the
+// proper OpenFlow error (logged) and never reach the caller.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "lib/flow/action.h"
+#include "lib/flow/flow_mod.h"
+#include "lib/flow/match.h"
+#include "lib/util/result.h"
+
+namespace ferry::ovs {
+
+// OpenFlow errors Ferry sends, mapped to OVS's enum ofperr inside lib/ovs.
+enum class OfError {
+  kBadRequestType,      // OFPBRC_BAD_TYPE
+  kBadRequestStat,      // OFPBRC_BAD_STAT
+  kBadTableId,          // OFPBRC_BAD_TABLE_ID (flow_mod: OFPFMFC_BAD_TABLE_ID)
+  kBadPort,             // OFPBRC_BAD_PORT
+  kEperm,               // OFPBRC_EPERM
+  kFlowModOverlap,      // OFPFMFC_OVERLAP
+  kFlowModTableFull,    // OFPFMFC_TABLE_FULL
+  kFlowModBadCommand,   // OFPFMFC_BAD_COMMAND
+  kBadOutPort,          // OFPBAC_BAD_OUT_PORT
+  kBadActionType,       // OFPBAC_BAD_TYPE
+  kBadMatchField,       // OFPBMC_BAD_FIELD
+  kBundleBadId,         // OFPBFC_BAD_ID
+  kBundleBadType,       // OFPBFC_BAD_TYPE
+  kBundleClosed,        // OFPBFC_BUNDLE_CLOSED
+  kBundleBadFlags,      // OFPBFC_BAD_FLAGS
+  kBundleMsgFailed,     // OFPBFC_MSG_FAILED
+  kBundleOutOfBundles,  // OFPBFC_OUT_OF_BUNDLES
+  kBundleTimeout,       // OFPBFC_TIMEOUT
+};
+
+struct OfPortDesc {
+  uint32_t port_no = 0;
+  std::string name;
+  Mac hw_addr{};
+  bool admin_down = false;
+  bool link_down = false;
+  uint32_t curr_speed_kbps = 0;
+  uint32_t max_speed_kbps = 0;
+};
+
+struct OfPortStats {
+  uint32_t port_no = 0;
+  uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0;
+  uint64_t rx_dropped = 0, tx_dropped = 0, rx_errors = 0, tx_errors = 0;
+  uint32_t duration_sec = 0, duration_nsec = 0;
+};
+
+struct OfFlowStats {
+  Match match;
+  uint16_t priority = 0;
+  uint8_t table_id = 0;
+  uint64_t cookie = 0;
+  uint32_t duration_sec = 0, duration_nsec = 0;
+  uint16_t idle_timeout = 0, hard_timeout = 0;
+  uint16_t flags = 0;
+  int idle_age = -1, hard_age = -1;  // seconds, -1 unknown
+  uint64_t packets = 0, bytes = 0;
+  ActionList actions;
+};
+
+struct OfTableStats {
+  uint8_t table_id = 0;
+  uint32_t active_count = 0;
+  uint64_t lookup_count = 0, matched_count = 0;
+};
+
+struct OfFlowStatsRequest {
+  Match match;
+  uint8_t table_id = kAllTables;
+  uint32_t out_port = kOfppNone;
+  uint64_t cookie = 0, cookie_mask = 0;
+};
+
+struct OfPortStatsRequest {
+  uint32_t port_no = kOfppNone;  // kOfppNone: every port
+};
+
+struct OfBundleControl {
+  enum class Type { kOpen, kClose, kCommit, kDiscard };
+  uint32_t bundle_id = 0;
+  Type type = Type::kOpen;
+  uint16_t flags = 0;  // OFPBF_ATOMIC=1, OFPBF_ORDERED=2
+};
+
+struct OfBundleAdd {
+  uint32_t bundle_id = 0;
+  uint16_t flags = 0;
+  FlowMod flow_mod;  // only flow_mods are bundled by Ferry
+};
+
+struct OfSetConfig {
+  uint16_t flags = 0;
+  uint16_t miss_send_len = 0;
+};
+
+struct OfPacketOut {
+  uint32_t in_port = kOfppNone;  // kOfppNone / kOfppController when none
+  ActionList actions;
+  std::vector<uint8_t> packet;
+};
+
+enum class OfType {
+  kFeaturesRequest,
+  kGetConfigRequest,
+  kSetConfig,
+  kFlowMod,
+  kBarrierRequest,
+  kFlowStatsRequest,
+  kAggregateStatsRequest,
+  kPortStatsRequest,
+  kPortDescRequest,
+  kDescStatsRequest,
+  kTableStatsRequest,
+  kBundleControl,
+  kBundleAdd,
+  kPacketOut,
+};
+
+struct OfMessage;
+struct OfRawMessage;  // the request as received (for error replies); opaque
+
+struct OfMessage {
+  OfType type;
+  uint8_t version = 0;  // OFP10_VERSION = 1 ... OFP15_VERSION = 6
+  uint32_t xid = 0;
+  std::variant<std::monostate, FlowMod, OfFlowStatsRequest, OfPortStatsRequest, OfBundleControl,
+               OfBundleAdd, OfSetConfig, OfPacketOut>
+      body;
+  std::shared_ptr<const OfRawMessage> raw;
+};
+
+class OfConnection {
+ public:
+  virtual ~OfConnection() = default;
+  virtual std::string name() const = 0;
+  virtual void run() = 0;
+  virtual void wait() = 0;  // registers with the OVS poll loop
+  virtual bool alive() const = 0;
+  // Next decoded request, or nullopt when none is ready.
+  virtual std::optional<OfMessage> recv() = 0;
+
+  virtual void send_error(const OfMessage& req, OfError error) = 0;
+  virtual void send_barrier_reply(const OfMessage& req) = 0;
+  virtual void send_features_reply(const OfMessage& req, uint64_t datapath_id, uint32_t n_buffers,
+                                   uint8_t n_tables, const std::vector<OfPortDesc>& ports) = 0;
+  virtual void send_get_config_reply(const OfMessage& req, uint16_t flags,
+                                     uint16_t miss_send_len) = 0;
+  virtual void send_port_desc_reply(const OfMessage& req, const std::vector<OfPortDesc>& ports) = 0;
+  virtual void send_desc_reply(const OfMessage& req, const std::string& mfr, const std::string& hw,
+                               const std::string& sw, const std::string& serial,
+                               const std::string& dp_desc) = 0;
+  // Splits into as many multipart replies as needed.
+  virtual void send_flow_stats_reply(const OfMessage& req,
+                                     const std::vector<OfFlowStats>& flows) = 0;
+  virtual void send_aggregate_reply(const OfMessage& req, uint64_t packets, uint64_t bytes,
+                                    uint32_t flows) = 0;
+  virtual void send_port_stats_reply(const OfMessage& req,
+                                     const std::vector<OfPortStats>& ports) = 0;
+  virtual void send_table_stats_reply(const OfMessage& req,
+                                      const std::vector<OfTableStats>& tables) = 0;
+  virtual void send_bundle_reply(const OfMessage& req, OfBundleControl::Type reply_type) = 0;
+};
+
+class OfListener {
+ public:
+  // name is a passive connection method, "punix:/run/openvswitch/br0.mgmt".
+  static Result<std::unique_ptr<OfListener>> open(const std::string& name);
+  virtual ~OfListener() = default;
+  virtual std::unique_ptr<OfConnection> accept() = 0;  // nullptr when none pending
+  virtual void wait() = 0;
+};
+
+// Maps a flow-table error code (lib/flow/flow_mod.h) to the OpenFlow error.
+OfError flow_table_error_to_of(int code);
+
+}  // namespace ferry::ovs

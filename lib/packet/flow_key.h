@@ -1,0 +1,134 @@
+// The flow key: the header fields a packet is classified on.
+//
+// Layout and byte order follow Open vSwitch's struct flow so that conversion
+// at the lib/ovs boundary is a field copy: in_port is a host-order OpenFlow
+// port number (16-bit space, OFPP_* below); vlan_tci, dl_type, tp_src, tp_dst
+// and tcp_flags are network order; nw_src/nw_dst are network-order IPv4 (or
+// ARP SPA/TPA); MACs and IPv6 addresses are bytes as on the wire.
+//
+// vlan_tci has kVlanCfi (0x1000) set when the frame carries an 802.1Q tag
+// (OVS's convention); 0 means untagged. ARP puts its opcode in nw_proto;
+// ICMP puts type/code in tp_src/tp_dst.
+#pragma once
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ferry {
+
+using Mac = std::array<uint8_t, 6>;
+
+std::optional<Mac> parse_mac(std::string_view s);  // "aa:bb:cc:dd:ee:ff" (or '-')
+std::string format_mac(const uint8_t* mac);
+inline std::string format_mac(const Mac& mac) { return format_mac(mac.data()); }
+inline bool mac_is_multicast(const uint8_t* mac) { return mac[0] & 1; }
+inline bool mac_is_zero(const uint8_t* mac) {
+  return !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
+// OpenFlow port numbers in OVS's 16-bit internal space.
+constexpr uint32_t kOfppMax = 0xff00;
+constexpr uint32_t kOfppInPort = 0xfff8;
+constexpr uint32_t kOfppTable = 0xfff9;
+constexpr uint32_t kOfppNormal = 0xfffa;
+constexpr uint32_t kOfppFlood = 0xfffb;
+constexpr uint32_t kOfppAll = 0xfffc;
+constexpr uint32_t kOfppController = 0xfffd;
+constexpr uint32_t kOfppLocal = 0xfffe;
+constexpr uint32_t kOfppNone = 0xffff;  // also "any" in requests
+
+constexpr uint16_t kVlanCfi = 0x1000;
+constexpr uint16_t kVlanVidMask = 0x0fff;
+constexpr uint16_t kVlanPcpShift = 13;
+
+constexpr uint8_t kFragAny = 1;    // packet is a fragment
+constexpr uint8_t kFragLater = 2;  // ... and not the first one
+
+constexpr uint16_t kEthTypeIpv4 = 0x0800;
+constexpr uint16_t kEthTypeArp = 0x0806;
+constexpr uint16_t kEthTypeVlan = 0x8100;
+constexpr uint16_t kEthTypeQinQ = 0x88a8;
+constexpr uint16_t kEthTypeIpv6 = 0x86dd;
+constexpr uint16_t kEthTypeRarp = 0x8035;
+
+constexpr uint8_t kIpProtoIcmp = 1;
+constexpr uint8_t kIpProtoTcp = 6;
+constexpr uint8_t kIpProtoUdp = 17;
+constexpr uint8_t kIpProtoIcmpv6 = 58;
+
+// Network-order constant helper: be16(0x0800) == htons(0x0800).
+constexpr uint16_t be16(uint16_t v) { return static_cast<uint16_t>((v << 8) | (v >> 8)); }
+constexpr uint32_t be32(uint32_t v) {
+  return (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
+}
+
+struct FlowKey {
+  // word 0
+  uint32_t in_port;
+  uint16_t vlan_tci;
+  uint16_t dl_type;
+  // word 1
+  uint8_t dl_dst[6];
+  uint8_t nw_proto;
+  uint8_t nw_tos;
+  // word 2
+  uint8_t dl_src[6];
+  uint8_t nw_ttl;
+  uint8_t nw_frag;
+  // word 3
+  uint32_t nw_src;
+  uint32_t nw_dst;
+  // word 4
+  uint16_t tp_src;
+  uint16_t tp_dst;
+  uint16_t tcp_flags;
+  uint16_t pad0;
+  // words 5-8
+  uint8_t ipv6_src[16];
+  uint8_t ipv6_dst[16];
+  // words 9-10
+  uint8_t arp_sha[6];
+  uint16_t pad1;
+  uint8_t arp_tha[6];
+  uint16_t pad2;
+
+  static constexpr size_t kWords = 11;
+
+  const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
+  uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
+
+  bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
+  bool operator!=(const FlowKey& o) const { return !(*this == o); }
+
+  uint16_t vlan_vid() const { return ntohs(vlan_tci) & kVlanVidMask; }
+  bool has_vlan() const { return ntohs(vlan_tci) & kVlanCfi; }
+  uint8_t vlan_pcp() const { return static_cast<uint8_t>(ntohs(vlan_tci) >> kVlanPcpShift); }
+  uint16_t ethertype() const { return ntohs(dl_type); }
+
+  // OVS-style text, e.g. "in_port=1,dl_src=..,dl_dst=..,dl_type=0x0800,...".
+  std::string to_string() const;
+};
+
+static_assert(sizeof(FlowKey) == FlowKey::kWords * 8, "FlowKey must be whole words");
+
+inline FlowKey zero_key() {
+  FlowKey k;
+  std::memset(&k, 0, sizeof k);
+  return k;
+}
+
+// All-ones mask for every field (exact match), padding left zero.
+FlowKey exact_mask();
+
+// Hash over the words of a key (optionally masked); used by caches and
+// classifiers. Not cryptographic.
+uint32_t hash_key(const FlowKey& key, uint32_t basis = 0);
+uint32_t hash_masked_key(const FlowKey& key, const FlowKey& mask, uint32_t basis = 0);
+
+}  // namespace ferry
