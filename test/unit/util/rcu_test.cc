@@ -65,6 +65,7 @@ TEST_CASE("rcu: a reader thread never sees a freed snapshot", "[rcu]") {
     }
     rcu.unregister_reader(slot);
   });
+  while (reads.load() == 0) std::this_thread::yield();
   for (uint64_t i = 1; i <= 2000; i++) {
     ptr.publish(std::make_unique<Snap>(Snap{i, i}));
     rcu.reclaim();
