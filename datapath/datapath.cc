@@ -1,0 +1,367 @@
+#include "datapath/datapath.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <rte_mbuf.h>
+
+#include "datapath/megaflow_cache.h"
+#include "datapath/pipeline.h"
+#include "datapath/tx_buffers.h"
+#include "lib/util/clock.h"
+#include "lib/util/log.h"
+#include "lib/util/text.h"
+
+FERRY_LOG_MODULE(dp_log, "datapath");
+
+namespace ferry {
+
+namespace {
+constexpr unsigned kUpcallRingSize = 4096;
+}  // namespace
+
+// On the control thread NORMAL learns straight into the table.
+class Datapath::FdbLearnSink : public LearnSink {
+ public:
+  explicit FdbLearnSink(Datapath* dp) : dp_(dp) {}
+  bool learn(uint16_t slot, uint16_t vlan, const uint8_t* mac, uint32_t ofport) override {
+    auto it = dp_->bridges_.find(slot);
+    if (it == dp_->bridges_.end()) return true;
+    Mac m;
+    std::memcpy(m.data(), mac, 6);
+    if (it->second->fdb.learn(vlan, m, ofport, monotonic_ms() / 1000)) dp_->dirty_ = true;
+    return true;
+  }
+
+ private:
+  Datapath* dp_;
+};
+
+Datapath::Datapath(unsigned n_mbufs) : snapshot_(&rcu_), pools_(n_mbufs) {}
+
+Datapath::~Datapath() {
+  for (auto& p : pmds_) p->stop();
+  pmds_.clear();
+  if (control_tx_) control_tx_->flush_all();
+  snapshot_.publish(nullptr);
+  rcu_.synchronize();
+  rcu_.reclaim();
+  bridges_.clear();
+  ports_.clear();
+}
+
+Status Datapath::set_pmds(const PmdConfig& config) {
+  bool same_threads = config.cores == pmd_config_.cores && pmds_.size() == config.cores.size() &&
+                      config.megaflow_capacity == pmd_config_.megaflow_capacity;
+  if (same_threads) {
+    pmd_config_.sleep_max_us = config.sleep_max_us;
+    for (auto& p : pmds_) p->set_sleep_max_us(config.sleep_max_us);
+    return {};
+  }
+  for (auto& p : pmds_) p->stop();
+  pmds_.clear();
+  if (control_tx_) control_tx_->flush_all();
+  pmd_config_ = config;
+  auto pool = pools_.get(0);
+  if (!pool) return pool.error();
+
+  // Every port needs one tx queue per transmitting thread.
+  control_tx_index_ = static_cast<uint16_t>(config.cores.size());
+  control_tx_ = std::make_unique<TxBuffers>(control_tx_index_, &control_counters_);
+  for (auto& [id, port] : ports_) {
+    PortSpec spec = port->spec();
+    spec.n_txq = static_cast<uint16_t>(config.cores.size() + 1);
+    Status st = port->reconfigure(spec, pools_);
+    if (!st.ok()) FLOG_ERR(dp_log, "%s: %s", port->name().c_str(), st.error().message.c_str());
+  }
+  for (auto& [slot, b] : bridges_) rebuild_caches(*b);
+  for (unsigned i = 0; i < config.cores.size(); i++) {
+    auto ring = UpcallRing::create(kUpcallRingSize);
+    if (!ring) return ring.error();
+    pmds_.push_back(std::make_unique<Pmd>(i, config.cores[i], &rcu_, &snapshot_, *pool, std::move(*ring), &notifier_));
+    pmds_.back()->set_sleep_max_us(config.sleep_max_us);
+  }
+  dirty_ = true;
+  commit();
+  for (auto& p : pmds_) p->start();
+  FLOG_INFO(dp_log, "%zu PMD thread(s), idle sleep up to %lld us", pmds_.size(),
+            static_cast<long long>(config.sleep_max_us));
+  return {};
+}
+
+void Datapath::rebuild_caches(BridgeModel& b) {
+  // Only while no PMD runs: caches are owned by their PMD otherwise.
+  b.caches.clear();
+  for (size_t i = 0; i < pmd_config_.cores.size(); i++) {
+    b.caches.push_back(std::make_unique<MegaflowCache>(pmd_config_.megaflow_capacity));
+  }
+}
+
+Result<Port*> Datapath::open_port(const PortSpec& spec_in) {
+  PortSpec spec = spec_in;
+  spec.n_txq = static_cast<uint16_t>(pmd_config_.cores.size() + 1);
+  std::vector<std::pair<uint16_t, std::string>> in_use;
+  for (auto& [id, p] : ports_) in_use.emplace_back(id, p->name());
+  auto port = Port::open(spec, pools_, in_use);
+  if (!port) return port.error();
+  uint16_t id = (*port)->id();
+  if (id >= kMaxDpPorts) return make_error(strprintf("port id %u is beyond Ferry's limit of %u", id, kMaxDpPorts));
+  Port* p = port->get();
+  ports_[id] = std::move(*port);
+  return p;
+}
+
+void Datapath::close_port(uint16_t port_id) {
+  auto it = ports_.find(port_id);
+  if (it == ports_.end()) return;
+  bool member = false;
+  for (auto& [slot, b] : bridges_) {
+    auto& v = b->ports;
+    auto e = std::remove_if(v.begin(), v.end(), [&](const BridgePortSpec& s) { return s.port_id == port_id; });
+    if (e != v.end()) {
+      member = true;
+      for (auto i = e; i != v.end(); ++i) b->fdb.flush_port(i->ofport);
+      v.erase(e, v.end());
+    }
+  }
+  if (member) dirty_ = true;
+  // No PMD may poll or transmit on it any more before it closes.
+  commit_and_sync();
+  if (control_tx_) control_tx_->flush_all();
+  ports_.erase(it);
+}
+
+Port* Datapath::port(uint16_t port_id) {
+  auto it = ports_.find(port_id);
+  return it == ports_.end() ? nullptr : it->second.get();
+}
+
+std::vector<Port*> Datapath::ports() const {
+  std::vector<Port*> v;
+  for (auto& [id, p] : ports_) v.push_back(p.get());
+  return v;
+}
+
+uint64_t Datapath::tx_dropped(uint16_t port_id) const {
+  uint64_t n = control_tx_ ? control_tx_->tx_dropped(port_id) : 0;
+  for (auto& p : pmds_) n += p->tx_dropped(port_id);
+  return n;
+}
+
+int Datapath::add_bridge(const std::string& name) {
+  int slot = 0;
+  while (bridges_.count(slot)) slot++;
+  if (slot >= static_cast<int>(kMaxBridges)) return -1;
+  auto b = std::make_unique<BridgeModel>();
+  b->name = name;
+  b->classifier = std::make_shared<const Classifier>(std::vector<RulePtr>{}, 0);
+  for (size_t i = 0; i < pmds_.size(); i++) b->caches.push_back(std::make_unique<MegaflowCache>(pmd_config_.megaflow_capacity));
+  bridges_[slot] = std::move(b);
+  dirty_ = true;
+  return slot;
+}
+
+void Datapath::remove_bridge(int slot) {
+  auto it = bridges_.find(slot);
+  if (it == bridges_.end()) return;
+  // The caches stay alive until no PMD can hold the snapshot that lists them.
+  std::shared_ptr<BridgeModel> b(it->second.release());
+  bridges_.erase(it);
+  dirty_ = true;
+  commit();
+  rcu_.defer([b] {});
+}
+
+void Datapath::set_bridge_ports(int slot, std::vector<BridgePortSpec> ports) {
+  BridgeModel& b = *bridges_.at(slot);
+  for (const BridgePortSpec& old : b.ports) {
+    auto same = std::find_if(ports.begin(), ports.end(), [&](const BridgePortSpec& p) {
+      return p.port_id == old.port_id && p.ofport == old.ofport;
+    });
+    if (same == ports.end()) b.fdb.flush_port(old.ofport);
+  }
+  std::sort(ports.begin(), ports.end(), [](const auto& a, const auto& c) { return a.ofport < c.ofport; });
+  b.ports = std::move(ports);
+  dirty_ = true;
+}
+
+void Datapath::set_bridge_classifier(int slot, std::shared_ptr<const Classifier> classifier) {
+  bridges_.at(slot)->classifier = std::move(classifier);
+  dirty_ = true;
+}
+
+void Datapath::set_bridge_options(int slot, const BridgeOptions& options) {
+  BridgeModel& b = *bridges_.at(slot);
+  b.options = options;
+  b.fdb.set_limits(options.mac_table_size, options.mac_aging_s);
+  dirty_ = true;
+}
+
+FdbTable& Datapath::fdb(int slot) { return bridges_.at(slot)->fdb; }
+
+std::vector<const MegaflowCache*> Datapath::megaflow_caches(int slot) const {
+  std::vector<const MegaflowCache*> v;
+  auto it = bridges_.find(slot);
+  if (it == bridges_.end()) return v;
+  for (auto& c : it->second->caches) v.push_back(c.get());
+  return v;
+}
+
+void Datapath::assign_rxqs(DpSnapshot& snap) const {
+  // Round robin over every (port, queue) in a bridge, in port order.
+  snap.pmd_rxqs.assign(pmds_.size(), {});
+  if (pmds_.empty()) return;
+  size_t next = 0;
+  for (unsigned id = 0; id < kMaxDpPorts; id++) {
+    if (!snap.ports[id]) continue;
+    const Port* p = snap.ports[id]->port;
+    for (uint16_t q = 0; q < p->n_rxq(); q++) {
+      snap.pmd_rxqs[next % pmds_.size()].push_back(RxqRef{static_cast<uint16_t>(id), q});
+      next++;
+    }
+  }
+}
+
+std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
+  auto snap = std::make_unique<DpSnapshot>();
+  snap->version = ++version_;
+  for (auto& [slot, b] : bridges_) {
+    DpBridge db;
+    db.name = b->name;
+    db.slot = static_cast<uint16_t>(slot);
+    db.classifier = b->classifier;
+    db.fdb = b->fdb.snapshot();
+    db.mac_learning = b->options.mac_learning;
+    db.forward_bpdu = b->options.forward_bpdu;
+    for (auto& c : b->caches) db.caches.push_back(c.get());
+    uint16_t bidx = static_cast<uint16_t>(snap->bridges.size());
+    for (const BridgePortSpec& ps : b->ports) {
+      auto pit = ports_.find(ps.port_id);
+      if (pit == ports_.end() || snap->ports[ps.port_id]) continue;
+      auto dp = std::make_unique<DpPort>();
+      dp->port_id = ps.port_id;
+      dp->ofport = ps.ofport;
+      dp->bridge = bidx;
+      dp->port = pit->second.get();
+      dp->vlan = ps.vlan;
+      dp->name = ps.name;
+      snap->ports[ps.port_id] = dp.get();
+      db.ports.push_back(ps.port_id);
+      if (ps.ofport == kOfppLocal) {
+        db.local_port = ps.port_id;
+      } else {
+        if (db.by_ofport.size() <= ps.ofport) db.by_ofport.resize(ps.ofport + 1, -1);
+        db.by_ofport[ps.ofport] = ps.port_id;
+      }
+      snap->port_storage.push_back(std::move(dp));
+    }
+    snap->bridges.push_back(std::move(db));
+  }
+  assign_rxqs(*snap);
+  return snap;
+}
+
+void Datapath::commit() {
+  for (auto& [slot, b] : bridges_) {
+    if (b->fdb.changed()) dirty_ = true;
+  }
+  if (!dirty_) return;
+  dirty_ = false;
+  snapshot_.publish(build_snapshot());
+}
+
+void Datapath::commit_and_sync() {
+  commit();
+  rcu_.synchronize();
+}
+
+Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t len, const ActionList& actions) {
+  const DpSnapshot* snap = snapshot_.load();
+  if (!snap || !control_tx_) return make_error("the datapath is not running", EAGAIN);
+  const DpBridge* br = nullptr;
+  for (const DpBridge& b : snap->bridges) {
+    if (b.slot == slot) br = &b;
+  }
+  if (!br) return make_error("no such bridge", ENOENT);
+  const DpPort* in = nullptr;
+  if (in_port != kOfppNone && in_port != kOfppController) {
+    int32_t id = br->port_of(in_port);
+    if (id < 0) return make_error(strprintf("bridge %s has no port %u", br->name.c_str(), in_port), EINVAL);
+    in = snap->ports[id];
+  }
+  auto pool = pools_.get(0);
+  if (!pool) return pool.error();
+  rte_mbuf* m = rte_pktmbuf_alloc(*pool);
+  if (!m) return make_error("no packet buffer available", ENOBUFS);
+  if (len > rte_pktmbuf_tailroom(m)) {
+    rte_pktmbuf_free(m);
+    return make_error(strprintf("packet of %zu bytes does not fit one buffer", len), EMSGSIZE);
+  }
+  std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(len)), data, len);
+  FlowKey key;
+  ParseStatus st = parse_frame(data, static_cast<uint32_t>(len), in ? in->ofport : kOfppNone, &key);
+  if (st != ParseStatus::kOk) {
+    rte_pktmbuf_free(m);
+    return make_error(std::string("malformed packet: ") + parse_status_name(st), EINVAL);
+  }
+  FdbLearnSink learn(this);
+  ExecContext ctx;
+  ctx.snap = snap;
+  ctx.bridge = br;
+  ctx.in = in;
+  ctx.tx = control_tx_.get();
+  ctx.counters = &control_counters_;
+  ctx.learn = &learn;
+  ctx.pool = *pool;
+  ctx.now_s = monotonic_ms() / 1000;
+  execute_actions(ctx, m, key, actions);
+  control_tx_->flush_all();
+  commit();
+  return {};
+}
+
+void Datapath::drain_upcalls() {
+  notifier_.clear();
+  int64_t now_s = monotonic_ms() / 1000;
+  Upcall batch[64];
+  for (auto& p : pmds_) {
+    unsigned n;
+    while ((n = p->upcalls().pop(batch, 64)) > 0) {
+      for (unsigned i = 0; i < n; i++) {
+        const Upcall& u = batch[i];
+        if (u.type != Upcall::kLearn) continue;
+        auto it = bridges_.find(u.bridge_slot);
+        if (it == bridges_.end()) continue;
+        // A request may race with the port leaving the bridge.
+        const auto& ports = it->second->ports;
+        bool present = std::any_of(ports.begin(), ports.end(), [&](const BridgePortSpec& s) { return s.ofport == u.ofport; });
+        if (!present) continue;
+        Mac mac;
+        std::memcpy(mac.data(), u.mac, 6);
+        it->second->fdb.learn(u.vlan, mac, u.ofport, now_s);
+      }
+    }
+  }
+}
+
+void Datapath::run() {
+  drain_upcalls();
+  int64_t now = monotonic_ms();
+  if (now >= next_fdb_run_ms_) {
+    next_fdb_run_ms_ = now + 1000;
+    for (auto& [slot, b] : bridges_) b->fdb.run(now / 1000);
+  }
+  commit();
+  rcu_.reclaim();
+}
+
+void Datapath::wait(Waiter& w) {
+  w.fd_wait(notifier_.fd(), POLLIN);
+  int64_t now = monotonic_ms();
+  w.timer_wait(std::max<int64_t>(0, next_fdb_run_ms_ - now));
+  if (rcu_.pending()) w.timer_wait(10);
+}
+
+}  // namespace ferry

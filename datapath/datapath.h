@@ -1,0 +1,131 @@
+// The software datapath as the control thread drives it: DPDK ports, PMD
+// threads, and per-bridge state (classifier, FDB, port membership, megaflow
+// caches). Changes accumulate in a model; commit() publishes them to the
+// PMDs as one immutable snapshot (all or nothing), commit_and_sync() also
+// waits until every PMD uses it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datapath/dp_snapshot.h"
+#include "datapath/fdb_table.h"
+#include "datapath/mbuf_pools.h"
+#include "datapath/pmd.h"
+#include "datapath/port.h"
+#include "datapath/upcall.h"
+#include "lib/flow/classifier.h"
+#include "lib/util/rcu.h"
+#include "lib/util/waiter.h"
+
+namespace ferry {
+
+class MegaflowCache;
+class TxBuffers;
+
+struct BridgePortSpec {
+  uint16_t port_id = 0;  // DPDK port id
+  uint32_t ofport = 0;
+  std::string name;
+  VlanConfig vlan;
+};
+
+struct BridgeOptions {
+  bool mac_learning = true;
+  bool forward_bpdu = false;
+  size_t mac_table_size = FdbTable::kDefaultMaxEntries;
+  int mac_aging_s = FdbTable::kDefaultAgingSeconds;
+};
+
+struct PmdConfig {
+  std::vector<int> cores{-1};  // one entry per PMD; -1 = not pinned
+  int64_t sleep_max_us = 0;
+  size_t megaflow_capacity = 65536;  // per PMD and bridge
+};
+
+class Datapath {
+ public:
+  explicit Datapath(unsigned n_mbufs = MbufPools::kDefaultMbufs);
+  ~Datapath();  // stops PMDs and closes ports
+  Datapath(const Datapath&) = delete;
+  Datapath& operator=(const Datapath&) = delete;
+
+  // PMD threads. Restarts them when the set of cores changes.
+  Status set_pmds(const PmdConfig& config);
+  const PmdConfig& pmd_config() const { return pmd_config_; }
+  size_t n_pmds() const { return pmds_.size(); }
+  const Pmd& pmd(size_t i) const { return *pmds_[i]; }
+
+  // Ports: opened here, then placed in a bridge with set_bridge_ports().
+  Result<Port*> open_port(const PortSpec& spec);
+  // Takes the port out of every bridge, waits until no PMD uses it, closes it.
+  void close_port(uint16_t port_id);
+  Port* port(uint16_t port_id);
+  std::vector<Port*> ports() const;
+  uint64_t tx_dropped(uint16_t port_id) const;  // all threads
+
+  // Bridges, by slot.
+  int add_bridge(const std::string& name);
+  void remove_bridge(int slot);
+  void set_bridge_ports(int slot, std::vector<BridgePortSpec> ports);
+  void set_bridge_classifier(int slot, std::shared_ptr<const Classifier> classifier);
+  void set_bridge_options(int slot, const BridgeOptions& options);
+  FdbTable& fdb(int slot);
+  // Marks the bridge's FDB changed (after fdb/add, fdb/flush ...).
+  void fdb_changed(int slot) { dirty_ = true; (void)slot; }
+  // The megaflow caches of a bridge, one per PMD (for dumps).
+  std::vector<const MegaflowCache*> megaflow_caches(int slot) const;
+
+  void commit();
+  void commit_and_sync();
+  const DpSnapshot* snapshot() const { return snapshot_.load(); }
+
+  // Executes actions on a packet from the control thread (packet-out),
+  // as if it arrived on in_port (kOfppNone: no input port).
+  Status execute(int slot, uint32_t in_port, const uint8_t* data, size_t len, const ActionList& actions);
+  const PmdCounters& control_counters() const { return control_counters_; }
+  // The packet-buffer pool the control thread uses (traces, packet-out).
+  Result<rte_mempool*> control_pool() { return pools_.get(0); }
+
+  // Control loop: learning requests, FDB aging, RCU reclamation.
+  void run();
+  void wait(Waiter& w);
+
+ private:
+  struct BridgeModel {
+    std::string name;
+    std::shared_ptr<const Classifier> classifier;
+    std::vector<BridgePortSpec> ports;
+    BridgeOptions options;
+    FdbTable fdb;
+    std::vector<std::unique_ptr<MegaflowCache>> caches;  // by PMD index
+  };
+  class FdbLearnSink;
+
+  void drain_upcalls();
+  void rebuild_caches(BridgeModel& b);
+  std::unique_ptr<DpSnapshot> build_snapshot();
+  void assign_rxqs(DpSnapshot& snap) const;
+
+  Rcu rcu_;
+  RcuPtr<DpSnapshot> snapshot_;
+  Notifier notifier_;
+  MbufPools pools_;
+  std::map<uint16_t, std::unique_ptr<Port>> ports_;
+  std::vector<std::unique_ptr<Pmd>> pmds_;
+  PmdConfig pmd_config_;
+  std::map<int, std::unique_ptr<BridgeModel>> bridges_;
+  bool dirty_ = true;
+  uint64_t version_ = 0;
+  int64_t next_fdb_run_ms_ = 0;
+
+  // The control thread as a transmitter (packet-out): its own tx index.
+  PmdCounters control_counters_;
+  std::unique_ptr<TxBuffers> control_tx_;
+  uint16_t control_tx_index_ = 0;
+};
+
+}  // namespace ferry

@@ -1,0 +1,65 @@
+// What PMD threads read: an immutable picture of bridges, ports and rx-queue
+// assignments, published by the control thread under RCU. A PMD loads it
+// once per loop iteration and never keeps a pointer past its next
+// quiescent state.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datapath/fdb_snapshot.h"
+#include "datapath/vlan_config.h"
+#include "lib/flow/classifier.h"
+
+namespace ferry {
+
+class MegaflowCache;
+class Port;
+
+constexpr unsigned kMaxDpPorts = 64;  // >= RTE_MAX_ETHPORTS
+constexpr unsigned kMaxBridges = 64;
+
+struct DpPort {
+  uint16_t port_id = 0;  // DPDK port id
+  uint32_t ofport = 0;
+  uint16_t bridge = 0;  // index into DpSnapshot::bridges
+  Port* port = nullptr;  // for tx queue count and locks
+  VlanConfig vlan;
+  std::string name;
+};
+
+struct DpBridge {
+  std::string name;
+  uint16_t slot = 0;  // stable identity of the bridge while it exists
+  std::shared_ptr<const Classifier> classifier;
+  std::shared_ptr<const FdbSnapshot> fdb;
+  bool mac_learning = true;
+  bool forward_bpdu = false;
+  std::vector<uint16_t> ports;        // member DPDK port ids, by ofport
+  std::vector<int32_t> by_ofport;     // ofport -> DPDK port id, -1 when none
+  int32_t local_port = -1;            // the LOCAL (internal) port's DPDK id
+  std::vector<MegaflowCache*> caches; // one per PMD, by PMD index
+
+  int32_t port_of(uint32_t ofport) const {
+    if (ofport == 0xfffe) return local_port;
+    return ofport < by_ofport.size() ? by_ofport[ofport] : -1;
+  }
+};
+
+struct RxqRef {
+  uint16_t port_id;
+  uint16_t queue;
+};
+
+struct DpSnapshot {
+  uint64_t version = 0;
+  std::vector<DpBridge> bridges;
+  std::array<const DpPort*, kMaxDpPorts> ports{};  // by DPDK port id; nullptr = not in a bridge
+  std::vector<std::unique_ptr<DpPort>> port_storage;
+  std::vector<std::vector<RxqRef>> pmd_rxqs;  // by PMD index
+};
+
+}  // namespace ferry

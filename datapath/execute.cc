@@ -1,0 +1,145 @@
+#include "datapath/execute.h"
+
+#include <arpa/inet.h>
+
+#include <rte_mbuf.h>
+
+#include "datapath/normal.h"
+#include "datapath/packet_ops.h"
+#include "datapath/tx_buffers.h"
+
+namespace ferry {
+
+namespace {
+
+void drop(const ExecContext& ctx, rte_mbuf* m, DropReason r) {
+  rte_pktmbuf_free(m);
+  ctx.counters->drop(r);
+}
+
+void flood_all(const ExecContext& ctx, rte_mbuf* m) {
+  const DpPort* targets[kMaxDpPorts];
+  unsigned n = 0;
+  for (uint16_t id : ctx.bridge->ports) {
+    const DpPort* p = ctx.snap->ports[id];
+    if (p && p != ctx.in) targets[n++] = p;
+  }
+  if (n == 0) return drop(ctx, m, DropReason::kNoVlanMembers);
+  for (unsigned i = 0; i + 1 < n; i++) {
+    if (rte_mbuf* c = copy_packet(ctx, m)) output_packet(ctx, c, *targets[i]);
+  }
+  output_packet(ctx, m, *targets[n - 1]);
+}
+
+void output_to(const ExecContext& ctx, rte_mbuf* m, FlowKey& cur, uint32_t port) {
+  switch (port) {
+    case kOfppInPort:
+      if (!ctx.in) return drop(ctx, m, DropReason::kBadOutPort);
+      return output_packet(ctx, m, *ctx.in);
+    case kOfppNormal:
+      return execute_normal(ctx, m, cur);
+    case kOfppFlood:
+    case kOfppAll:
+      return flood_all(ctx, m);
+    case kOfppController:
+      return drop(ctx, m, DropReason::kController);
+    default:
+      break;
+  }
+  int32_t id = ctx.bridge->port_of(port);
+  if (id < 0 || !ctx.snap->ports[id]) return drop(ctx, m, DropReason::kBadOutPort);
+  const DpPort& out = *ctx.snap->ports[id];
+  if (&out == ctx.in) return drop(ctx, m, DropReason::kToInPort);  // OpenFlow: only IN_PORT may
+  output_packet(ctx, m, out);
+}
+
+uint16_t key_tci(uint16_t wire_tci) { return htons(static_cast<uint16_t>(wire_tci | kVlanCfi)); }
+
+}  // namespace
+
+rte_mbuf* copy_packet(const ExecContext& ctx, const rte_mbuf* m) {
+  rte_mbuf* c = rte_pktmbuf_copy(m, ctx.pool, 0, UINT32_MAX);
+  if (!c) ctx.counters->drop(DropReason::kNoMbuf);
+  return c;
+}
+
+void output_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& out) {
+  if (__builtin_expect(ctx.trace != nullptr, 0)) {
+    ctx.trace->output(out, m);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  ctx.tx->push(out, m);
+}
+
+void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const ActionList& actions) {
+  int last_out = -1;
+  for (size_t i = 0; i < actions.size(); i++) {
+    if (actions[i].type == ActionType::kOutput) last_out = static_cast<int>(i);
+  }
+  if (last_out < 0) return drop(ctx, m, DropReason::kActionDrop);
+
+  FlowKey cur = key;
+  for (int i = 0; i <= last_out; i++) {
+    const Action& a = actions[static_cast<size_t>(i)];
+    switch (a.type) {
+      case ActionType::kOutput: {
+        rte_mbuf* p = i == last_out ? m : copy_packet(ctx, m);
+        if (p) output_to(ctx, p, cur, a.port);
+        break;
+      }
+      case ActionType::kSetEthSrc:
+        pkt_set_eth_src(m, a.mac);
+        std::memcpy(cur.dl_src, a.mac, 6);
+        break;
+      case ActionType::kSetEthDst:
+        pkt_set_eth_dst(m, a.mac);
+        std::memcpy(cur.dl_dst, a.mac, 6);
+        break;
+      case ActionType::kSetVlanVid:
+      case ActionType::kSetVlanPcp: {
+        uint16_t tci;
+        if (pkt_has_vlan(m)) {
+          tci = pkt_vlan_tci(m);
+        } else if (a.flags & Action::kPushIfNeeded) {
+          if (!pkt_push_vlan(m, kEthTypeVlan, 0)) {
+            if (i == last_out) return drop(ctx, m, DropReason::kNoHeadroom);
+            ctx.counters->drop(DropReason::kNoHeadroom);
+            continue;
+          }
+          tci = 0;
+        } else {
+          break;
+        }
+        if (a.type == ActionType::kSetVlanVid) {
+          tci = static_cast<uint16_t>((tci & ~kVlanVidMask) | (a.u16 & kVlanVidMask));
+        } else {
+          tci = static_cast<uint16_t>((tci & ~(7u << kVlanPcpShift)) | ((a.u8 & 7u) << kVlanPcpShift));
+        }
+        pkt_set_vlan_tci(m, tci);
+        cur.vlan_tci = key_tci(tci);
+        break;
+      }
+      case ActionType::kStripVlan:
+        if (pkt_has_vlan(m)) {
+          pkt_pop_vlan(m);
+          cur.vlan_tci = 0;
+        }
+        break;
+      case ActionType::kPushVlan: {
+        uint16_t tci = pkt_has_vlan(m) ? pkt_vlan_tci(m) : 0;
+        if (!pkt_push_vlan(m, a.u16, tci)) {
+          if (i == last_out) return drop(ctx, m, DropReason::kNoHeadroom);
+          ctx.counters->drop(DropReason::kNoHeadroom);
+          continue;
+        }
+        cur.vlan_tci = key_tci(tci);
+        break;
+      }
+      case ActionType::kMeter:
+        break;  // meters arrive with the fast-path work
+    }
+  }
+}
+
+}  // namespace ferry

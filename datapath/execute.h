@@ -1,0 +1,57 @@
+// Action execution: applies an OpenFlow action list to one packet, in
+// order; outputs queue copies (or, for the last output, the packet itself)
+// on the thread's tx buffers. NORMAL is in normal.h.
+#pragma once
+
+#include <cstdint>
+
+#include "datapath/dp_snapshot.h"
+#include "datapath/pmd_counters.h"
+#include "lib/flow/action.h"
+#include "lib/packet/flow_key.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+
+namespace ferry {
+
+class TxBuffers;
+
+// Where NORMAL sends learning requests (a PMD's upcall ring, or the FDB
+// directly on the control thread). Returns false when the request was lost.
+class LearnSink {
+ public:
+  virtual ~LearnSink() = default;
+  virtual bool learn(uint16_t bridge_slot, uint16_t vlan, const uint8_t* mac, uint32_t ofport) = 0;
+};
+
+// Receives what a traced packet would send (ofproto/trace): the frame as
+// it would leave each port. Tracing never transmits.
+class OutputRecorder {
+ public:
+  virtual ~OutputRecorder() = default;
+  virtual void output(const DpPort& out, const rte_mbuf* m) = 0;
+};
+
+struct ExecContext {
+  const DpSnapshot* snap = nullptr;
+  const DpBridge* bridge = nullptr;
+  const DpPort* in = nullptr;  // nullptr: the packet has no input port
+  TxBuffers* tx = nullptr;
+  PmdCounters* counters = nullptr;
+  LearnSink* learn = nullptr;
+  rte_mempool* pool = nullptr;  // for copies on multi-output
+  int64_t now_s = 0;
+  OutputRecorder* trace = nullptr;  // set only by ofproto/trace
+};
+
+// Consumes m (sent, or freed with a counted drop reason).
+void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const ActionList& actions);
+
+// Sends m (consumed) out of a bridge port, as it is.
+void output_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& out);
+
+// A copy of m for one more output, or nullptr (counted) when the pool is empty.
+rte_mbuf* copy_packet(const ExecContext& ctx, const rte_mbuf* m);
+
+}  // namespace ferry

@@ -1,0 +1,33 @@
+// Packet-buffer pools (DPDK mempools), one per NUMA socket, shared by the
+// ports on that socket. Created on first use; freed when the owner is.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "lib/util/result.h"
+
+struct rte_mempool;
+
+namespace ferry {
+
+class MbufPools {
+ public:
+  static constexpr unsigned kDefaultMbufs = 16384;
+
+  explicit MbufPools(unsigned n_mbufs = kDefaultMbufs) : n_mbufs_(n_mbufs) {}
+  ~MbufPools();
+  MbufPools(const MbufPools&) = delete;
+  MbufPools& operator=(const MbufPools&) = delete;
+
+  // The pool for a socket (SOCKET_ID_ANY = -1 uses socket 0's).
+  Result<rte_mempool*> get(int socket);
+  unsigned n_mbufs() const { return n_mbufs_; }
+
+ private:
+  unsigned n_mbufs_;
+  std::map<int, rte_mempool*> pools_;
+};
+
+}  // namespace ferry

@@ -1,0 +1,129 @@
+#include "datapath/megaflow_cache.h"
+
+#include <cstring>
+
+namespace ferry {
+
+MegaflowCache::MegaflowCache(size_t capacity)
+    : entries_(capacity ? capacity : 1), subtables_(new Subtable[kMaxSubtables]) {
+  size_t n = 16;
+  while (n < entries_.size() * 2) n <<= 1;
+  index_.assign(n, IndexSlot{0, 0});
+  index_mask_ = n - 1;
+}
+
+uint32_t MegaflowCache::hash_in(const Subtable& st, const FlowKey& key, uint32_t basis) {
+  // Same mixing as hash_masked_key, over the subtable's words only.
+  FlowKey masked = zero_key();
+  const uint64_t* k = key.words();
+  const uint64_t* m = st.mask.words();
+  uint64_t* out = masked.words();
+  for (unsigned i = 0; i < st.n_words; i++) {
+    unsigned w = st.words[i];
+    out[w] = k[w] & m[w];
+  }
+  return hash_masked_key(masked, st.mask, basis);
+}
+
+bool MegaflowCache::equal_in(const Subtable& st, const FlowKey& key, const FlowKey& masked) {
+  const uint64_t* k = key.words();
+  const uint64_t* m = st.mask.words();
+  const uint64_t* e = masked.words();
+  for (unsigned i = 0; i < st.n_words; i++) {
+    unsigned w = st.words[i];
+    if ((k[w] & m[w]) != e[w]) return false;
+  }
+  return true;
+}
+
+MegaflowCache::Entry* MegaflowCache::lookup(const FlowKey& key, unsigned* visited) {
+  size_t n_st = n_subtables_.load(std::memory_order_relaxed);
+  for (size_t s = 0; s < n_st; s++) {
+    Subtable& st = subtables_[s];
+    uint32_t h = hash_in(st, key, static_cast<uint32_t>(s));
+    for (size_t i = h & index_mask_;; i = (i + 1) & index_mask_) {
+      const IndexSlot& slot = index_[i];
+      if (!slot.entry) break;
+      if (slot.hash != h) continue;
+      Entry& e = entries_[slot.entry - 1];
+      if (e.subtable == s && equal_in(st, key, e.key)) {
+        st.hits++;
+        if (visited) *visited += static_cast<unsigned>(s + 1);
+        return &e;
+      }
+    }
+  }
+  if (visited) *visited += static_cast<unsigned>(n_st);
+  return nullptr;
+}
+
+int MegaflowCache::find_or_add_subtable(const FlowKey& mask) {
+  size_t n = n_subtables_.load(std::memory_order_relaxed);
+  for (size_t s = 0; s < n; s++) {
+    if (subtables_[s].mask == mask) return static_cast<int>(s);
+  }
+  if (n >= kMaxSubtables) return -1;
+  Subtable& st = subtables_[n];
+  st.mask = mask;
+  st.n_words = 0;
+  st.hits = 0;
+  const uint64_t* m = mask.words();
+  for (unsigned w = 0; w < FlowKey::kWords; w++) {
+    if (m[w]) st.words[st.n_words++] = static_cast<uint16_t>(w);
+  }
+  n_subtables_.store(n + 1, std::memory_order_release);
+  return static_cast<int>(n);
+}
+
+MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& mask, const Rule* rule) {
+  size_t n = n_used_.load(std::memory_order_relaxed);
+  if (n >= entries_.size()) return nullptr;
+  int s = find_or_add_subtable(mask);
+  if (s < 0) return nullptr;
+  Entry& e = entries_[n];
+  uint32_t seq = e.seq.load(std::memory_order_relaxed);
+  e.seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  e.subtable = static_cast<uint16_t>(s);
+  for (size_t w = 0; w < FlowKey::kWords; w++) e.key.words()[w] = key.words()[w] & mask.words()[w];
+  e.rule = rule;
+  e.actions = rule ? rule->actions.get() : nullptr;
+  e.packets.store(0, std::memory_order_relaxed);
+  e.bytes.store(0, std::memory_order_relaxed);
+  e.used_ms.store(0, std::memory_order_relaxed);
+  e.seq.store(seq + 2, std::memory_order_release);
+
+  uint32_t h = hash_in(subtables_[s], key, static_cast<uint32_t>(s));
+  size_t i = h & index_mask_;
+  while (index_[i].entry) i = (i + 1) & index_mask_;
+  index_[i] = IndexSlot{h, static_cast<uint32_t>(n + 1)};
+  n_used_.store(n + 1, std::memory_order_release);
+  return &e;
+}
+
+void MegaflowCache::flush() {
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
+  n_used_.store(0, std::memory_order_release);
+  n_subtables_.store(0, std::memory_order_release);
+  std::memset(index_.data(), 0, index_.size() * sizeof(IndexSlot));
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+bool MegaflowCache::read_entry(size_t i, EntryCopy* out) const {
+  uint64_t ep = epoch_.load(std::memory_order_acquire);
+  if (ep & 1) return false;
+  const Entry& e = entries_[i];
+  uint32_t s1 = e.seq.load(std::memory_order_acquire);
+  if (s1 & 1) return false;
+  out->key = e.key;
+  out->mask = subtables_[e.subtable].mask;
+  out->rule = e.rule;
+  out->actions = e.actions;
+  out->packets = e.packets.load(std::memory_order_relaxed);
+  out->bytes = e.bytes.load(std::memory_order_relaxed);
+  out->used_ms = e.used_ms.load(std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return e.seq.load(std::memory_order_relaxed) == s1 && epoch_.load(std::memory_order_acquire) == ep;
+}
+
+}  // namespace ferry

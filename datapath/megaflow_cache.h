@@ -1,0 +1,112 @@
+// A PMD's megaflow cache for one bridge: wildcarded entries, each the answer
+// of one classifier lookup (rule and actions) for every packet that agrees
+// on the bits that lookup consulted. Tuple-space search over the distinct
+// masks, all entries in one fixed open-addressing index (no allocation after
+// construction).
+//
+// Only the owning PMD writes. Entries are valid for one classifier
+// generation; the PMD flushes the cache when the bridge's classifier changes,
+// before it looks anything up, so no entry outlives the rules it points to
+// by more than a grace period. The control thread may read entries for
+// dumps: each entry has a sequence lock and the cache an epoch that moves
+// around a flush.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "lib/flow/rule.h"
+#include "lib/packet/flow_key.h"
+
+namespace ferry {
+
+class MegaflowCache {
+ public:
+  static constexpr size_t kMaxSubtables = 256;
+
+  struct Entry {
+    std::atomic<uint32_t> seq{0};  // odd while being written
+    uint16_t subtable = 0;
+    FlowKey key;  // pre-masked
+    const Rule* rule = nullptr;  // nullptr: no rule matched (table miss, drop)
+    const ActionList* actions = nullptr;
+    std::atomic<uint64_t> packets{0};
+    std::atomic<uint64_t> bytes{0};
+    std::atomic<int64_t> used_ms{0};
+
+    void add_stats(uint64_t n, uint64_t b, int64_t now_ms) {
+      packets.store(packets.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+      bytes.store(bytes.load(std::memory_order_relaxed) + b, std::memory_order_relaxed);
+      used_ms.store(now_ms, std::memory_order_relaxed);
+    }
+  };
+
+  // A consistent copy of an entry, for dumps.
+  struct EntryCopy {
+    FlowKey key;
+    FlowKey mask;
+    const Rule* rule;
+    const ActionList* actions;
+    uint64_t packets, bytes;
+    int64_t used_ms;
+  };
+
+  explicit MegaflowCache(size_t capacity);
+  MegaflowCache(const MegaflowCache&) = delete;
+  MegaflowCache& operator=(const MegaflowCache&) = delete;
+
+  // --- owning PMD only ---
+  Entry* lookup(const FlowKey& key, unsigned* subtables_visited);
+  // Inserts key under mask; nullptr when the cache or the subtable array is full.
+  Entry* insert(const FlowKey& key, const FlowKey& mask, const Rule* rule);
+  void flush();
+  uint64_t generation() const { return generation_; }
+  void set_generation(uint64_t g) { generation_ = g; }
+
+  // --- any thread ---
+  size_t size() const { return n_used_.load(std::memory_order_acquire); }
+  size_t capacity() const { return entries_.size(); }
+  size_t n_subtables() const { return n_subtables_.load(std::memory_order_acquire); }
+  // Calls fn(const EntryCopy&) for every entry that could be read consistently.
+  template <class F>
+  void for_each(F&& fn) const;
+
+ private:
+  struct Subtable {
+    FlowKey mask;
+    uint16_t words[FlowKey::kWords];  // indexes of the mask's non-zero words
+    uint8_t n_words = 0;
+    uint64_t hits = 0;
+  };
+  struct IndexSlot {
+    uint32_t hash;
+    uint32_t entry;  // entry index + 1; 0 = empty
+  };
+
+  static uint32_t hash_in(const Subtable& st, const FlowKey& key, uint32_t basis);
+  static bool equal_in(const Subtable& st, const FlowKey& key, const FlowKey& masked);
+  int find_or_add_subtable(const FlowKey& mask);
+  bool read_entry(size_t i, EntryCopy* out) const;
+
+  std::vector<Entry> entries_;
+  std::vector<IndexSlot> index_;
+  size_t index_mask_;
+  std::unique_ptr<Subtable[]> subtables_;
+  std::atomic<size_t> n_subtables_{0};
+  std::atomic<size_t> n_used_{0};
+  std::atomic<uint64_t> epoch_{0};  // odd during a flush
+  uint64_t generation_ = 0;
+};
+
+template <class F>
+void MegaflowCache::for_each(F&& fn) const {
+  size_t n = size();
+  for (size_t i = 0; i < n; i++) {
+    EntryCopy c;
+    if (read_entry(i, &c)) fn(c);
+  }
+}
+
+}  // namespace ferry

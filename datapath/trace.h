@@ -1,0 +1,38 @@
+// ofproto/trace: runs one packet through a bridge's pipeline exactly as a
+// PMD would (same classifier, same action execution, same NORMAL), but
+// records what would be sent instead of sending it, learns nothing and
+// counts nothing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "datapath/dp_snapshot.h"
+#include "lib/flow/action.h"
+#include "lib/util/result.h"
+
+struct rte_mempool;
+
+namespace ferry {
+
+struct TraceOutput {
+  uint32_t ofport = 0;
+  std::string port;
+  std::vector<uint8_t> frame;
+};
+
+struct TraceResult {
+  bool matched = false;
+  uint16_t priority = 0;
+  uint64_t cookie = 0;
+  ActionList actions;
+  FlowKey wildcards;  // the megaflow mask this packet would install
+  std::vector<TraceOutput> outputs;
+  std::vector<std::string> drops;  // drop reasons hit
+};
+
+Result<TraceResult> trace_packet(const DpSnapshot& snap, int slot, const FlowKey& key,
+                                 const std::vector<uint8_t>& frame, rte_mempool* pool);
+
+}  // namespace ferry

@@ -1,0 +1,91 @@
+// A transmitting thread's per-port output batches. Packets queue here and
+// leave in bursts of up to kBurst, at the latest at the end of the thread's
+// loop iteration (flush_all), so no packet waits across iterations.
+#pragma once
+
+#include <cstdint>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_spinlock.h>
+
+#include "datapath/dp_snapshot.h"
+#include "datapath/pmd_counters.h"
+#include "datapath/port.h"
+
+namespace ferry {
+
+class TxBuffers {
+ public:
+  static constexpr uint16_t kBurst = 32;
+
+  // thread: this thread's transmit index (PMD index; the control thread
+  // uses the index after the last PMD).
+  TxBuffers(uint16_t thread, PmdCounters* counters) : thread_(thread), counters_(counters) {}
+  TxBuffers(const TxBuffers&) = delete;
+  TxBuffers& operator=(const TxBuffers&) = delete;
+
+  void push(const DpPort& out, rte_mbuf* m) {
+    Buf& b = bufs_[out.port_id];
+    if (!b.listed) {
+      b.listed = true;
+      b.port = out.port;
+      dirty_[n_dirty_++] = out.port_id;
+    }
+    b.pkts[b.n++] = m;
+    if (b.n == kBurst) flush(out.port_id);
+  }
+
+  void flush_all() {
+    for (unsigned i = 0; i < n_dirty_; i++) {
+      flush(dirty_[i]);
+      bufs_[dirty_[i]].listed = false;
+    }
+    n_dirty_ = 0;
+  }
+
+  // Packets this thread could not hand to the port, by DPDK port id.
+  uint64_t tx_dropped(uint16_t port_id) const { return dropped_[port_id].get(); }
+
+ private:
+  struct Buf {
+    uint16_t n = 0;
+    bool listed = false;
+    Port* port = nullptr;
+    rte_mbuf* pkts[kBurst];
+  };
+
+  void flush(uint16_t port_id) {
+    Buf& b = bufs_[port_id];
+    if (b.n == 0) return;
+    Port* p = b.port;
+    uint16_t q = static_cast<uint16_t>(thread_ % p->n_txq());
+    uint16_t sent;
+    if (p->txq_shared()) {
+      rte_spinlock_lock(p->txq_lock(q));
+      sent = rte_eth_tx_burst(port_id, q, b.pkts, b.n);
+      rte_spinlock_unlock(p->txq_lock(q));
+    } else {
+      sent = rte_eth_tx_burst(port_id, q, b.pkts, b.n);
+    }
+    counters_->tx_batches.inc();
+    counters_->tx_batch_packets.add(b.n);
+    counters_->tx_packets.add(sent);
+    if (sent < b.n) {
+      uint16_t lost = static_cast<uint16_t>(b.n - sent);
+      rte_pktmbuf_free_bulk(b.pkts + sent, lost);
+      counters_->drop(DropReason::kTxQueueFull, lost);
+      dropped_[port_id].add(lost);
+    }
+    b.n = 0;
+  }
+
+  uint16_t thread_;
+  PmdCounters* counters_;
+  Buf bufs_[kMaxDpPorts];
+  uint16_t dirty_[kMaxDpPorts];
+  unsigned n_dirty_ = 0;
+  Counter dropped_[kMaxDpPorts];
+};
+
+}  // namespace ferry

@@ -1,0 +1,298 @@
+#include "datapath/vswitchd/bridge.h"
+
+#include <algorithm>
+
+#include "datapath/vswitchd/openflow_handler.h"
+#include "lib/util/clock.h"
+#include "lib/util/log.h"
+#include "lib/util/text.h"
+
+FERRY_LOG_MODULE(bridge_log, "bridge");
+
+namespace ferry {
+
+namespace {
+
+std::string opt(const ovs::StringMap& m, const std::string& k) {
+  auto it = m.find(k);
+  return it == m.end() ? std::string() : it->second;
+}
+
+template <class T>
+T opt_number(const ovs::StringMap& m, const std::string& k, T dflt, T lo, T hi) {
+  std::string v = opt(m, k);
+  if (v.empty()) return dflt;
+  auto n = parse_i64(v);
+  if (!n || *n < static_cast<int64_t>(lo) || *n > static_cast<int64_t>(hi)) return dflt;
+  return static_cast<T>(*n);
+}
+
+uint64_t name_hash(const std::string& s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+}  // namespace
+
+Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceConfig& iface) {
+  PortSpec spec;
+  spec.name = iface.name;
+  spec.n_rxq = opt_number<uint16_t>(iface.options, "n_rxq", 1, 1, Port::kMaxQueues);
+  spec.n_rxd = opt_number<uint16_t>(iface.options, "n_rxq_desc", 2048, 64, 4096);
+  spec.n_txd = opt_number<uint16_t>(iface.options, "n_txq_desc", 2048, 64, 4096);
+  if (iface.mtu_request && *iface.mtu_request >= 68 && *iface.mtu_request <= 9216) {
+    spec.mtu = static_cast<uint32_t>(*iface.mtu_request);
+  }
+  const std::string& t = iface.type;
+  if (t == "dpdk") {
+    spec.devargs = opt(iface.options, "dpdk-devargs");
+    if (spec.devargs.empty()) {
+      return make_error("'" + iface.name + "' is missing 'options:dpdk-devargs'.", EINVAL);
+    }
+  } else if (t == "internal" || t == "tap") {
+    // A kernel tap interface carrying the port's name, as OVS-DPDK's
+    // internal ports of netdev bridges.
+    spec.devargs = "net_tap_" + iface.name + ",iface=" + iface.name;
+    if (!iface.mac.empty()) spec.devargs += ",mac=" + iface.mac;
+  } else if (t.empty() || t == "system") {
+    // A kernel network device, read and written through AF_PACKET (as
+    // OVS's netdev datapath does for system ports).
+    spec.devargs = "net_af_packet_" + iface.name + ",iface=" + iface.name;
+  } else if (t == "dpdkvhostuser" || t == "dpdkvhostuserclient") {
+    return make_error("vhost-user interfaces are not supported by ferry-vswitchd yet", ENOTSUP);
+  } else {
+    return make_error("interface type \"" + t + "\" is not supported by ferry-vswitchd", ENOTSUP);
+  }
+  (void)bridge;
+  return spec;
+}
+
+Bridge::Bridge(const std::string& name, const std::string& rundir, Datapath* dp) : name_(name), rundir_(rundir) {
+  // A new bridge behaves like OVS's: one priority=0 NORMAL flow.
+  FlowMod fm;
+  fm.priority = 0;
+  fm.actions.push_back(Action::output(kOfppNormal));
+  Status st = flows_.apply(fm, monotonic_ms());
+  (void)st;
+  auto of = OpenFlowHandler::open(this, "punix:" + rundir + "/" + name + ".mgmt");
+  if (of) {
+    openflow_ = std::move(*of);
+  } else {
+    of_error_ = of.error().message;
+    FLOG_ERR(bridge_log, "%s: %s", name.c_str(), of_error_.c_str());
+  }
+  datapath_id_ = name_hash(name) & 0x0000ffffffffffffULL;
+  attach_datapath(dp);
+  FLOG_INFO(bridge_log, "bridge %s: created", name.c_str());
+}
+
+Bridge::~Bridge() {
+  for (auto& [name, p] : ports_) close_port(p);
+  if (dp_ && slot_ >= 0) dp_->remove_bridge(slot_);
+  FLOG_INFO(bridge_log, "bridge %s: deleted", name_.c_str());
+}
+
+void Bridge::attach_datapath(Datapath* dp) {
+  if (!dp || dp_) return;
+  dp_ = dp;
+  slot_ = dp_->add_bridge(name_);
+  if (slot_ < 0) {
+    FLOG_ERR(bridge_log, "%s: too many bridges for one datapath", name_.c_str());
+    dp_ = nullptr;
+    return;
+  }
+  dp_->set_bridge_options(slot_, options_);
+  published_generation_ = 0;
+  publish_flows(false);
+}
+
+void Bridge::close_port(BridgePort& p) {
+  if (p.dp && dp_) {
+    uint16_t id = p.dp->id();
+    p.dp = nullptr;
+    dp_->close_port(id);
+    FLOG_INFO(bridge_log, "%s: removed interface %s from port %u", name_.c_str(), p.name.c_str(), p.ofport);
+  }
+  p.dp = nullptr;
+}
+
+void Bridge::open_port(BridgePort& p) {
+  if (!dp_) {
+    p.error = "DPDK is not initialized (set Open_vSwitch other_config:dpdk-init=true)";
+    return;
+  }
+  auto r = dp_->open_port(p.spec);
+  if (!r) {
+    p.error = r.error().message;
+    FLOG_WARN(bridge_log, "%s: could not open network device %s (%s)", name_.c_str(), p.name.c_str(),
+              p.error.c_str());
+    return;
+  }
+  p.dp = *r;
+  p.error.clear();
+  p.created_ms = monotonic_ms();
+}
+
+uint32_t Bridge::allocate_ofport(const ovs::InterfaceConfig& iface, bool is_local) {
+  if (is_local) return kOfppLocal;
+  auto taken = [&](uint32_t n) {
+    return std::any_of(ports_.begin(), ports_.end(), [&](const auto& kv) { return kv.second.ofport == n; });
+  };
+  if (iface.ofport_request && *iface.ofport_request >= 1 && *iface.ofport_request < kOfppMax &&
+      !taken(static_cast<uint32_t>(*iface.ofport_request))) {
+    return static_cast<uint32_t>(*iface.ofport_request);
+  }
+  for (uint32_t n = 1; n < kOfppMax; n++) {
+    if (!taken(n)) return n;
+  }
+  return 0;
+}
+
+void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
+  BridgeOptions o;
+  o.mac_aging_s = opt_number<int>(cfg.other_config, "mac-aging-time", FdbTable::kDefaultAgingSeconds, 1, 86400 * 365);
+  o.mac_table_size = opt_number<size_t>(cfg.other_config, "mac-table-size", FdbTable::kDefaultMaxEntries, 1, 1000000);
+  o.forward_bpdu = opt(cfg.other_config, "forward-bpdu") == "true";
+  o.mac_learning = true;
+  options_ = o;
+  if (dp_) dp_->set_bridge_options(slot_, o);
+
+  // Ports that left the database.
+  for (auto it = ports_.begin(); it != ports_.end();) {
+    bool present = std::any_of(cfg.ports.begin(), cfg.ports.end(), [&](const auto& pc) { return pc.name == it->first; });
+    if (present) {
+      ++it;
+      continue;
+    }
+    close_port(it->second);
+    it = ports_.erase(it);
+  }
+
+  for (const ovs::PortConfig& pc : cfg.ports) {
+    BridgePort& p = ports_[pc.name];
+    p.name = pc.name;
+    std::string warning;
+    p.vlan = VlanConfig::from_columns(pc.tag, pc.trunks, pc.vlan_mode, &warning);
+    if (!warning.empty()) FLOG_WARN(bridge_log, "%s: port %s: %s", name_.c_str(), pc.name.c_str(), warning.c_str());
+    if (pc.interfaces.empty()) {
+      close_port(p);
+      p.ofport = 0;
+      continue;
+    }
+    if (pc.interfaces.size() > 1) {
+      FLOG_WARN(bridge_log, "%s: port %s has %zu interfaces; bonds are not supported, using %s", name_.c_str(),
+                pc.name.c_str(), pc.interfaces.size(), pc.interfaces[0].name.c_str());
+    }
+    const ovs::InterfaceConfig& iface = pc.interfaces[0];
+    bool is_local = iface.type == "internal" && iface.name == name_;
+    p.type = iface.type;
+    auto spec = port_spec_for(name_, iface);
+    if (!spec) {
+      if (p.error != spec.error().message) {
+        FLOG_WARN(bridge_log, "%s: %s: %s", name_.c_str(), iface.name.c_str(), spec.error().message.c_str());
+      }
+      close_port(p);
+      p.error = spec.error().message;
+      p.ofport = 0;
+      continue;
+    }
+    if (!p.dp || !(p.spec == *spec)) {
+      close_port(p);
+      p.spec = *spec;
+      open_port(p);
+    }
+    if (!p.dp) {
+      p.ofport = 0;
+      continue;
+    }
+    if (p.ofport == 0) {
+      p.ofport = allocate_ofport(iface, is_local);
+      FLOG_INFO(bridge_log, "%s: added interface %s on port %u", name_.c_str(), p.name.c_str(), p.ofport);
+    }
+  }
+  push_ports();
+  update_datapath_id(cfg);
+}
+
+void Bridge::update_datapath_id(const ovs::BridgeConfig& cfg) {
+  std::string want = opt(cfg.other_config, "datapath-id");
+  if (want.size() == 16) {
+    if (auto v = parse_u64(want, 16)) {
+      datapath_id_ = *v;
+      return;
+    }
+  }
+  if (const BridgePort* local = port_by_ofport(kOfppLocal); local && local->dp) {
+    Mac m = local->dp->mac();
+    uint64_t v = 0;
+    for (uint8_t b : m) v = v << 8 | b;
+    if (v) datapath_id_ = v;
+  }
+}
+
+void Bridge::push_ports() {
+  if (!dp_) return;
+  std::vector<BridgePortSpec> specs;
+  for (auto& [name, p] : ports_) {
+    if (!p.dp || !p.ofport) continue;
+    specs.push_back(BridgePortSpec{p.dp->id(), p.ofport, p.name, p.vlan});
+  }
+  dp_->set_bridge_ports(slot_, std::move(specs));
+}
+
+void Bridge::publish_flows(bool sync) {
+  if (!dp_) return;
+  if (flows_.generation() != published_generation_) {
+    dp_->set_bridge_classifier(slot_, flows_.classifier());
+    published_generation_ = flows_.generation();
+  }
+  if (sync) {
+    dp_->commit_and_sync();
+  } else {
+    dp_->commit();
+  }
+}
+
+void Bridge::run(int64_t now_ms) {
+  if (openflow_) openflow_->run();
+  if (flows_.next_expiry() <= now_ms) {
+    auto expired = flows_.expire(now_ms);
+    if (!expired.empty()) FLOG_DBG(bridge_log, "%s: %zu flows expired", name_.c_str(), expired.size());
+  }
+  publish_flows(false);
+}
+
+void Bridge::wait(Waiter& w, int64_t now_ms) {
+  if (openflow_) openflow_->wait();
+  int64_t next = flows_.next_expiry();
+  if (next != INT64_MAX) w.timer_wait(std::max<int64_t>(0, next - now_ms));
+}
+
+const BridgePort* Bridge::port_by_ofport(uint32_t ofport) const {
+  for (const auto& [name, p] : ports_) {
+    if (p.ofport == ofport && ofport != 0) return &p;
+  }
+  return nullptr;
+}
+
+const BridgePort* Bridge::port_by_name(const std::string& name) const {
+  auto it = ports_.find(name);
+  return it == ports_.end() ? nullptr : &it->second;
+}
+
+ovs::PortNames Bridge::port_names() const {
+  ovs::PortNames v;
+  for (const auto& [name, p] : ports_) {
+    if (p.ofport) v.emplace_back(name, p.ofport);
+  }
+  return v;
+}
+
+std::string Bridge::port_label(uint32_t ofport) const {
+  if (ofport == kOfppLocal) return "LOCAL";
+  if (const BridgePort* p = port_by_ofport(ofport)) return p->name;
+  return std::to_string(ofport);
+}
+
+}  // namespace ferry

@@ -1,0 +1,92 @@
+// A bridge as the daemon manages it: the OpenFlow flow table (the source of
+// truth for its rules), its ports (from OVSDB, opened as DPDK ports in the
+// datapath), its OpenFlow management socket, and its slot in the datapath.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datapath/datapath.h"
+#include "datapath/vlan_config.h"
+#include "lib/flow/flow_table.h"
+#include "lib/ovs/database.h"
+#include "lib/ovs/ofparse.h"
+#include "lib/util/waiter.h"
+
+namespace ferry {
+
+class OpenFlowHandler;
+
+struct BridgePort {
+  std::string name;  // Port.name (= its single Interface's name)
+  std::string type;  // Interface.type
+  uint32_t ofport = 0;  // 0: none assigned (the interface failed)
+  Port* dp = nullptr;   // the open DPDK port (owned by the Datapath)
+  PortSpec spec;
+  VlanConfig vlan;
+  std::string error;  // Interface.error, "" when none
+  int64_t created_ms = 0;
+};
+
+class Bridge {
+ public:
+  // dp may be null until DPDK is initialised (attach_datapath later).
+  Bridge(const std::string& name, const std::string& rundir, Datapath* dp);
+  ~Bridge();
+  Bridge(const Bridge&) = delete;
+  Bridge& operator=(const Bridge&) = delete;
+
+  const std::string& name() const { return name_; }
+  int slot() const { return slot_; }
+  Datapath* datapath() const { return dp_; }
+  void attach_datapath(Datapath* dp);
+
+  // Applies this bridge's OVSDB rows: ports, VLANs, options.
+  void reconfigure(const ovs::BridgeConfig& cfg);
+
+  // OpenFlow connections and flow timeouts.
+  void run(int64_t now_ms);
+  void wait(Waiter& w, int64_t now_ms);
+
+  FlowTable& flows() { return flows_; }
+  // Pushes the flow table to the datapath when it changed; with sync, also
+  // waits until every PMD uses it (OpenFlow barrier, bundle commit).
+  void publish_flows(bool sync);
+
+  const std::map<std::string, BridgePort>& ports() const { return ports_; }
+  const BridgePort* port_by_ofport(uint32_t ofport) const;
+  const BridgePort* port_by_name(const std::string& name) const;
+  ovs::PortNames port_names() const;
+  // "LOCAL", a port name, or the number.
+  std::string port_label(uint32_t ofport) const;
+  uint64_t datapath_id() const { return datapath_id_; }
+  const std::string& openflow_error() const { return of_error_; }
+
+ private:
+  void close_port(BridgePort& p);
+  void open_port(BridgePort& p);
+  uint32_t allocate_ofport(const ovs::InterfaceConfig& iface, bool is_local);
+  void push_ports();
+  void update_datapath_id(const ovs::BridgeConfig& cfg);
+
+  std::string name_;
+  std::string rundir_;
+  Datapath* dp_ = nullptr;
+  int slot_ = -1;
+  FlowTable flows_;
+  uint64_t published_generation_ = 0;
+  std::map<std::string, BridgePort> ports_;
+  BridgeOptions options_;
+  uint64_t datapath_id_ = 0;
+  std::unique_ptr<OpenFlowHandler> openflow_;
+  std::string of_error_;
+};
+
+// The PortSpec (devargs, queues) for an Interface row, or an error text for
+// interface types Ferry does not support.
+Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceConfig& iface);
+
+}  // namespace ferry

@@ -1,0 +1,221 @@
+// dpif-netdev/* and dpctl/*: the PMD threads, their rx queues and their
+// megaflow caches, with the command names OVS-DPDK operators use.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "datapath/megaflow_cache.h"
+#include "datapath/vswitchd/vswitchd.h"
+#include "lib/ovs/ofparse.h"
+#include "lib/util/clock.h"
+#include "lib/util/text.h"
+
+namespace ferry {
+
+namespace {
+
+using rpc::ReplyPtr;
+using Args = std::vector<std::string>;
+
+struct Values {
+  std::vector<std::pair<std::string, uint64_t>> v;
+  uint64_t get(const std::string& k) const {
+    for (const auto& [name, val] : v) {
+      if (name == k) return val;
+    }
+    return 0;
+  }
+};
+
+Values read_counters(const PmdCounters& c) {
+  Values out;
+  out.v = {{"rx", c.rx_packets.get()},
+           {"tx", c.tx_packets.get()},
+           {"hits", c.megaflow_hits.get()},
+           {"misses", c.megaflow_misses.get()},
+           {"install_fail", c.megaflow_install_fail.get()},
+           {"subtables", c.subtable_lookups.get()},
+           {"tx_batches", c.tx_batches.get()},
+           {"tx_batch_packets", c.tx_batch_packets.get()},
+           {"busy", c.cycles_busy.get()},
+           {"idle", c.cycles_idle.get()},
+           {"sleeps", c.sleeps.get()},
+           {"sleep_us", c.sleep_us.get()},
+           {"learn_full", c.learn_queue_full.get()}};
+  for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); i++) {
+    out.v.emplace_back(std::string("drop:") + drop_reason_name(static_cast<DropReason>(i)), c.drops[i].get());
+  }
+  return out;
+}
+
+// Counters minus the baseline of the last pmd-stats-clear.
+Values since_clear(Vswitchd& d, const std::string& who, const PmdCounters& c) {
+  Values v = read_counters(c);
+  for (auto& [name, val] : v.v) {
+    uint64_t base = d.pmd_stats_baseline()[who + "/" + name];
+    val = val >= base ? val - base : val;
+  }
+  return v;
+}
+
+std::string pmd_header(const Pmd& p) {
+  if (p.core() >= 0) return strprintf("pmd thread numa_id %d core_id %d:\n", p.numa(), p.core());
+  return strprintf("pmd thread numa_id %d core_id any (pmd %u, not pinned):\n", p.numa(), p.index());
+}
+
+std::string format_stats(const Values& s) {
+  uint64_t rx = s.get("rx"), hits = s.get("hits"), misses = s.get("misses");
+  uint64_t busy = s.get("busy"), idle = s.get("idle"), total = busy + idle;
+  auto ratio = [](uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  std::string out;
+  out += strprintf("  packets received: %llu\n", static_cast<unsigned long long>(rx));
+  out += strprintf("  packets sent: %llu\n", static_cast<unsigned long long>(s.get("tx")));
+  out += strprintf("  megaflow hits: %llu\n", static_cast<unsigned long long>(hits));
+  out += strprintf("  avg. subtable lookups per megaflow hit: %.2f\n", ratio(s.get("subtables"), hits));
+  out += strprintf("  miss with success upcall: %llu\n",
+                   static_cast<unsigned long long>(misses - std::min(misses, s.get("install_fail"))));
+  out += strprintf("  miss with failed upcall: %llu\n", static_cast<unsigned long long>(s.get("install_fail")));
+  out += strprintf("  avg. packets per output batch: %.2f\n", ratio(s.get("tx_batch_packets"), s.get("tx_batches")));
+  out += strprintf("  idle cycles: %llu (%.2f%%)\n", static_cast<unsigned long long>(idle), 100.0 * ratio(idle, total));
+  out += strprintf("  processing cycles: %llu (%.2f%%)\n", static_cast<unsigned long long>(busy),
+                   100.0 * ratio(busy, total));
+  if (rx) {
+    out += strprintf("  avg cycles per packet: %.2f (%llu/%llu)\n", ratio(total, rx),
+                     static_cast<unsigned long long>(total), static_cast<unsigned long long>(rx));
+    out += strprintf("  avg processing cycles per packet: %.2f (%llu/%llu)\n", ratio(busy, rx),
+                     static_cast<unsigned long long>(busy), static_cast<unsigned long long>(rx));
+  }
+  out += strprintf("  idle sleeps: %llu (%llu us)\n", static_cast<unsigned long long>(s.get("sleeps")),
+                   static_cast<unsigned long long>(s.get("sleep_us")));
+  std::string drops;
+  for (const auto& [name, val] : s.v) {
+    if (name.rfind("drop:", 0) == 0 && val) drops += strprintf("    %s: %llu\n", name.c_str() + 5, static_cast<unsigned long long>(val));
+  }
+  if (s.get("learn_full")) {
+    drops += strprintf("    (learning requests lost: %llu)\n", static_cast<unsigned long long>(s.get("learn_full")));
+  }
+  out += "  drops:" + (drops.empty() ? std::string(" 0\n") : "\n" + drops);
+  return out;
+}
+
+void pmd_stats_show(Vswitchd& d, const Args&, const ReplyPtr& r) {
+  Datapath* dp = d.datapath();
+  if (!dp) return r->error("DPDK is not initialized");
+  std::string out;
+  for (size_t i = 0; i < dp->n_pmds(); i++) {
+    const Pmd& p = dp->pmd(i);
+    out += pmd_header(p) + format_stats(since_clear(d, "pmd" + std::to_string(i), p.counters()));
+  }
+  out += "main thread:\n" + format_stats(since_clear(d, "main", dp->control_counters()));
+  r->ok(out);
+}
+
+void pmd_stats_clear(Vswitchd& d, const Args&, const ReplyPtr& r) {
+  Datapath* dp = d.datapath();
+  if (!dp) return r->error("DPDK is not initialized");
+  auto set = [&](const std::string& who, const PmdCounters& c) {
+    for (const auto& [name, val] : read_counters(c).v) d.pmd_stats_baseline()[who + "/" + name] = val;
+  };
+  for (size_t i = 0; i < dp->n_pmds(); i++) set("pmd" + std::to_string(i), dp->pmd(i).counters());
+  set("main", dp->control_counters());
+  r->ok("");
+}
+
+void pmd_rxq_show(Vswitchd& d, const Args&, const ReplyPtr& r) {
+  Datapath* dp = d.datapath();
+  if (!dp) return r->error("DPDK is not initialized");
+  const DpSnapshot* snap = dp->snapshot();
+  std::string out;
+  for (size_t i = 0; i < dp->n_pmds(); i++) {
+    out += pmd_header(dp->pmd(i));
+    out += "  isolated : false\n";
+    if (!snap || i >= snap->pmd_rxqs.size()) continue;
+    for (const RxqRef& q : snap->pmd_rxqs[i]) {
+      const DpPort* p = snap->ports[q.port_id];
+      out += strprintf("  port: %-16s queue-id: %2u (enabled)   pmd usage: NOT AVAIL\n",
+                       p ? p->name.c_str() : "?", q.queue);
+    }
+  }
+  r->ok(out);
+}
+
+void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
+  Datapath* dp = d.datapath();
+  if (!dp) return r->error("DPDK is not initialized");
+  bool more = false;
+  std::string only;
+  for (const std::string& arg : a) {
+    if (arg == "-m" || arg == "--more") {
+      more = true;
+    } else if (arg == "netdev@ovs-netdev" || arg == "ovs-netdev" || arg == "netdev@ferry") {
+      // the one datapath
+    } else if (d.bridge(arg)) {
+      only = arg;
+    } else {
+      return r->error("unknown datapath or bridge \"" + arg + "\"");
+    }
+  }
+  int64_t now = monotonic_ms();
+  std::string out;
+  for (size_t i = 0; i < dp->n_pmds(); i++) {
+    const Pmd& p = dp->pmd(i);
+    std::string block;
+    for (const auto& [name, b] : d.bridges()) {
+      if (b->slot() < 0 || (!only.empty() && name != only)) continue;
+      auto caches = dp->megaflow_caches(b->slot());
+      if (i >= caches.size()) continue;
+      ovs::PortNames names = b->port_names();
+      caches[i]->for_each([&](const MegaflowCache::EntryCopy& e) {
+        Match m;
+        m.key = e.key;
+        m.mask = e.mask;
+        std::string used = e.used_ms ? strprintf("%.3fs", static_cast<double>(now - e.used_ms) / 1000.0) : "never";
+        std::string actions = e.rule ? ovs::format_actions(*e.actions, names) : "drop";
+        block += strprintf("bridge(%s),%s, packets:%llu, bytes:%llu, used:%s, dp:ferry, actions:%s\n", name.c_str(),
+                           ovs::format_match(m, kDefaultPriority, names).c_str(),
+                           static_cast<unsigned long long>(e.packets), static_cast<unsigned long long>(e.bytes),
+                           used.c_str(), actions.c_str());
+        if (more && e.rule) block += strprintf("  (rule priority=%u cookie=0x%llx)\n", e.rule->priority,
+                                               static_cast<unsigned long long>(e.rule->cookie));
+      });
+    }
+    if (block.empty()) continue;
+    out += p.core() >= 0 ? strprintf("flow-dump from pmd on cpu core: %d\n", p.core())
+                         : strprintf("flow-dump from pmd %u (not pinned)\n", p.index());
+    out += block;
+  }
+  r->ok(out);
+}
+
+void dpctl_show(Vswitchd& d, const Args&, const ReplyPtr& r) {
+  Datapath* dp = d.datapath();
+  if (!dp) return r->error("DPDK is not initialized");
+  std::string out = "netdev@ferry:\n";
+  for (const auto& [name, b] : d.bridges()) {
+    for (const auto& [pname, p] : b->ports()) {
+      if (!p.dp) continue;
+      out += strprintf("  port %u: %s (%s: bridge %s, ofport %s, %u rxq, %u txq%s)\n", p.dp->id(), pname.c_str(),
+                       p.dp->driver_name().c_str(), name.c_str(), b->port_label(p.ofport).c_str(), p.dp->n_rxq(),
+                       p.dp->n_txq(), p.dp->txq_shared() ? " shared" : "");
+    }
+  }
+  r->ok(out);
+}
+
+}  // namespace
+
+void register_dpif_commands(Vswitchd& d) {
+  auto bind = [&d](void (*fn)(Vswitchd&, const Args&, const ReplyPtr&)) {
+    return [&d, fn](const Args& a, const ReplyPtr& r) { fn(d, a, r); };
+  };
+  d.commands().add_table({
+      {"dpif-netdev/pmd-stats-show", "[-pmd core] [dp]", 0, 3, bind(pmd_stats_show)},
+      {"dpif-netdev/pmd-stats-clear", "[-pmd core] [dp]", 0, 3, bind(pmd_stats_clear)},
+      {"dpif-netdev/pmd-rxq-show", "[-pmd core] [dp]", 0, 3, bind(pmd_rxq_show)},
+      {"dpctl/dump-flows", "[-m] [dp] [bridge]", 0, 3, bind(dump_flows)},
+      {"dpctl/show", "[dp]", 0, 1, bind(dpctl_show)},
+  });
+}
+
+}  // namespace ferry

@@ -1,0 +1,271 @@
+#include "datapath/vswitchd/openflow_handler.h"
+
+#include <algorithm>
+
+#include "datapath/vswitchd/bridge.h"
+#include "lib/util/clock.h"
+#include "lib/util/log.h"
+#include "lib/util/text.h"
+
+FERRY_LOG_MODULE(of_log, "openflow");
+
+namespace ferry {
+
+namespace {
+constexpr size_t kMaxBundleMessages = 1 << 21;
+constexpr size_t kMaxBundles = 64;
+constexpr int kMaxMessagesPerRun = 256;
+}  // namespace
+
+Result<std::unique_ptr<OpenFlowHandler>> OpenFlowHandler::open(Bridge* bridge, const std::string& name) {
+  auto l = ovs::OfListener::open(name);
+  if (!l) return make_error("cannot listen on " + name + ": " + l.error().message, l.error().code);
+  return std::unique_ptr<OpenFlowHandler>(new OpenFlowHandler(bridge, std::move(*l)));
+}
+
+void OpenFlowHandler::run() {
+  while (auto conn = listener_->accept()) {
+    FLOG_DBG(of_log, "%s: connection from %s", bridge_->name().c_str(), conn->name().c_str());
+    conns_.push_back(Conn{std::move(conn), {}});
+  }
+  for (Conn& c : conns_) {
+    c.of->run();
+    for (int i = 0; i < kMaxMessagesPerRun && c.of->alive(); i++) {
+      auto msg = c.of->recv();
+      if (!msg) break;
+      handle(c, *msg);
+    }
+  }
+  conns_.erase(std::remove_if(conns_.begin(), conns_.end(), [](const Conn& c) { return !c.of->alive(); }),
+               conns_.end());
+}
+
+void OpenFlowHandler::wait() {
+  listener_->wait();
+  for (Conn& c : conns_) c.of->wait();
+}
+
+bool OpenFlowHandler::bad_output(const FlowMod& fm) const {
+  for (const Action& a : fm.actions) {
+    if (a.type == ActionType::kOutput && a.port == 0) return true;
+  }
+  return false;
+}
+
+void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
+  using ovs::OfType;
+  switch (msg.type) {
+    case OfType::kFeaturesRequest:
+      c.of->send_features_reply(msg, bridge_->datapath_id(), 0, 1, port_descs());
+      break;
+    case OfType::kGetConfigRequest:
+      c.of->send_get_config_reply(msg, config_flags_, miss_send_len_);
+      break;
+    case OfType::kSetConfig: {
+      const auto& sc = std::get<ovs::OfSetConfig>(msg.body);
+      config_flags_ = sc.flags;
+      miss_send_len_ = sc.miss_send_len;
+      break;
+    }
+    case OfType::kFlowMod:
+      handle_flow_mod(c, msg, std::get<FlowMod>(msg.body));
+      break;
+    case OfType::kBarrierRequest:
+      bridge_->publish_flows(true);  // every earlier change is now in effect
+      c.of->send_barrier_reply(msg);
+      break;
+    case OfType::kFlowStatsRequest:
+    case OfType::kAggregateStatsRequest:
+      handle_flow_stats(c, msg, std::get<ovs::OfFlowStatsRequest>(msg.body),
+                        msg.type == OfType::kAggregateStatsRequest);
+      break;
+    case OfType::kPortStatsRequest:
+      handle_port_stats(c, msg, std::get<ovs::OfPortStatsRequest>(msg.body));
+      break;
+    case OfType::kPortDescRequest:
+      c.of->send_port_desc_reply(msg, port_descs());
+      break;
+    case OfType::kDescStatsRequest:
+      c.of->send_desc_reply(msg, "Ferry", "Ferry DPDK virtual switch", "ferry-vswitchd 0.1.0", "None",
+                            bridge_->name());
+      break;
+    case OfType::kTableStatsRequest: {
+      ovs::OfTableStats t;
+      t.table_id = 0;
+      t.active_count = static_cast<uint32_t>(bridge_->flows().size());
+      c.of->send_table_stats_reply(msg, {t});
+      break;
+    }
+    case OfType::kBundleControl:
+      handle_bundle_control(c, msg, std::get<ovs::OfBundleControl>(msg.body));
+      break;
+    case OfType::kBundleAdd:
+      handle_bundle_add(c, msg, std::get<ovs::OfBundleAdd>(msg.body));
+      break;
+    case OfType::kPacketOut:
+      handle_packet_out(c, msg, std::get<ovs::OfPacketOut>(msg.body));
+      break;
+  }
+}
+
+void OpenFlowHandler::handle_flow_mod(Conn& c, const ovs::OfMessage& msg, const FlowMod& fm) {
+  if (bad_output(fm)) {
+    c.of->send_error(msg, ovs::OfError::kBadOutPort);
+    return;
+  }
+  Status st = bridge_->flows().apply(fm, monotonic_ms());
+  if (!st.ok()) {
+    FLOG_INFO(of_log, "%s: flow_mod rejected: %s", bridge_->name().c_str(), st.error().message.c_str());
+    c.of->send_error(msg, ovs::flow_table_error_to_of(st.error().code));
+  }
+}
+
+void OpenFlowHandler::handle_bundle_control(Conn& c, const ovs::OfMessage& msg, const ovs::OfBundleControl& bc) {
+  using Type = ovs::OfBundleControl::Type;
+  auto it = c.bundles.find(bc.bundle_id);
+  switch (bc.type) {
+    case Type::kOpen:
+      if (it != c.bundles.end()) return c.of->send_error(msg, ovs::OfError::kBundleBadId);
+      if (c.bundles.size() >= kMaxBundles) return c.of->send_error(msg, ovs::OfError::kBundleOutOfBundles);
+      c.bundles[bc.bundle_id] = Bundle{bc.flags, false, {}};
+      return c.of->send_bundle_reply(msg, Type::kOpen);
+    case Type::kClose:
+      if (it == c.bundles.end()) return c.of->send_error(msg, ovs::OfError::kBundleBadId);
+      if (it->second.closed) return c.of->send_error(msg, ovs::OfError::kBundleClosed);
+      it->second.closed = true;
+      return c.of->send_bundle_reply(msg, Type::kClose);
+    case Type::kDiscard:
+      if (it == c.bundles.end()) return c.of->send_error(msg, ovs::OfError::kBundleBadId);
+      c.bundles.erase(it);
+      return c.of->send_bundle_reply(msg, Type::kDiscard);
+    case Type::kCommit: {
+      if (it == c.bundles.end()) return c.of->send_error(msg, ovs::OfError::kBundleBadId);
+      Bundle b = std::move(it->second);
+      c.bundles.erase(it);
+      size_t failed = 0;
+      Status st = bridge_->flows().apply_bundle(b.flow_mods, monotonic_ms(), &failed);
+      if (!st.ok()) {
+        FLOG_INFO(of_log, "%s: bundle %u rejected at message %zu of %zu: %s", bridge_->name().c_str(),
+                  bc.bundle_id, failed + 1, b.flow_mods.size(), st.error().message.c_str());
+        return c.of->send_error(msg, ovs::OfError::kBundleMsgFailed);
+      }
+      // Every PMD sees all of the bundle or none of it; reply once in effect.
+      bridge_->publish_flows(true);
+      FLOG_DBG(of_log, "%s: bundle %u committed (%zu flow_mods)", bridge_->name().c_str(), bc.bundle_id,
+               b.flow_mods.size());
+      return c.of->send_bundle_reply(msg, Type::kCommit);
+    }
+  }
+}
+
+void OpenFlowHandler::handle_bundle_add(Conn& c, const ovs::OfMessage& msg, const ovs::OfBundleAdd& ba) {
+  auto it = c.bundles.find(ba.bundle_id);
+  if (it == c.bundles.end()) {
+    // OpenFlow 1.4: an add to an unknown bundle implicitly opens it.
+    if (c.bundles.size() >= kMaxBundles) return c.of->send_error(msg, ovs::OfError::kBundleOutOfBundles);
+    it = c.bundles.emplace(ba.bundle_id, Bundle{ba.flags, false, {}}).first;
+  }
+  Bundle& b = it->second;
+  if (b.closed) return c.of->send_error(msg, ovs::OfError::kBundleClosed);
+  if (b.flags != ba.flags) return c.of->send_error(msg, ovs::OfError::kBundleBadFlags);
+  if (b.flow_mods.size() >= kMaxBundleMessages) return c.of->send_error(msg, ovs::OfError::kBundleMsgFailed);
+  if (bad_output(ba.flow_mod)) return c.of->send_error(msg, ovs::OfError::kBadOutPort);
+  b.flow_mods.push_back(ba.flow_mod);
+}
+
+void OpenFlowHandler::handle_flow_stats(Conn& c, const ovs::OfMessage& msg, const ovs::OfFlowStatsRequest& req,
+                                        bool aggregate) {
+  auto rules = bridge_->flows().query(req.match, req.out_port, req.cookie, req.cookie_mask, req.table_id);
+  if (aggregate) {
+    uint64_t packets = 0, bytes = 0;
+    for (const RulePtr& r : rules) {
+      packets += r->stats->packets.load(std::memory_order_relaxed);
+      bytes += r->stats->bytes.load(std::memory_order_relaxed);
+    }
+    c.of->send_aggregate_reply(msg, packets, bytes, static_cast<uint32_t>(rules.size()));
+    return;
+  }
+  int64_t now = monotonic_ms();
+  std::vector<ovs::OfFlowStats> out;
+  out.reserve(rules.size());
+  for (const RulePtr& r : rules) {
+    ovs::OfFlowStats s;
+    s.match = r->match;
+    s.priority = r->priority;
+    s.table_id = r->table_id;
+    s.cookie = r->cookie;
+    int64_t age = now - r->created_ms;
+    s.duration_sec = static_cast<uint32_t>(age / 1000);
+    s.duration_nsec = static_cast<uint32_t>((age % 1000) * 1000000);
+    s.idle_timeout = r->idle_timeout;
+    s.hard_timeout = r->hard_timeout;
+    s.flags = r->flags;
+    int64_t used = r->stats->used_ms.load(std::memory_order_relaxed);
+    s.idle_age = static_cast<int>((now - std::max(used, r->modified_ms)) / 1000);
+    s.hard_age = static_cast<int>((now - r->modified_ms) / 1000);
+    s.packets = r->stats->packets.load(std::memory_order_relaxed);
+    s.bytes = r->stats->bytes.load(std::memory_order_relaxed);
+    s.actions = *r->actions;
+    out.push_back(std::move(s));
+  }
+  c.of->send_flow_stats_reply(msg, out);
+}
+
+std::vector<ovs::OfPortDesc> OpenFlowHandler::port_descs() const {
+  std::vector<ovs::OfPortDesc> v;
+  for (const auto& [name, p] : bridge_->ports()) {
+    if (!p.ofport) continue;
+    ovs::OfPortDesc d;
+    d.port_no = p.ofport;
+    d.name = name;
+    if (p.dp) {
+      d.hw_addr = p.dp->mac();
+      PortLink l = p.dp->link();
+      d.link_down = !l.up;
+      d.curr_speed_kbps = l.speed_mbps * 1000;
+      d.max_speed_kbps = d.curr_speed_kbps;
+    }
+    v.push_back(d);
+  }
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.port_no < b.port_no; });
+  return v;
+}
+
+void OpenFlowHandler::handle_port_stats(Conn& c, const ovs::OfMessage& msg, const ovs::OfPortStatsRequest& req) {
+  std::vector<ovs::OfPortStats> v;
+  int64_t now = monotonic_ms();
+  for (const auto& [name, p] : bridge_->ports()) {
+    if (!p.ofport || !p.dp) continue;
+    if (req.port_no != kOfppNone && req.port_no != p.ofport) continue;
+    PortHwStats hw = p.dp->hw_stats();
+    ovs::OfPortStats s;
+    s.port_no = p.ofport;
+    s.rx_packets = hw.rx_packets;
+    s.rx_bytes = hw.rx_bytes;
+    s.tx_packets = hw.tx_packets;
+    s.tx_bytes = hw.tx_bytes;
+    s.rx_dropped = hw.rx_missed + hw.rx_nombuf;
+    s.tx_dropped = bridge_->datapath() ? bridge_->datapath()->tx_dropped(p.dp->id()) : 0;
+    s.rx_errors = hw.rx_errors;
+    s.tx_errors = hw.tx_errors;
+    int64_t age = now - p.created_ms;
+    s.duration_sec = static_cast<uint32_t>(age / 1000);
+    s.duration_nsec = static_cast<uint32_t>((age % 1000) * 1000000);
+    v.push_back(s);
+  }
+  if (req.port_no != kOfppNone && v.empty()) return c.of->send_error(msg, ovs::OfError::kBadPort);
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.port_no < b.port_no; });
+  c.of->send_port_stats_reply(msg, v);
+}
+
+void OpenFlowHandler::handle_packet_out(Conn& c, const ovs::OfMessage& msg, const ovs::OfPacketOut& po) {
+  Datapath* dp = bridge_->datapath();
+  if (!dp) return c.of->send_error(msg, ovs::OfError::kEperm);
+  Status st = dp->execute(bridge_->slot(), po.in_port, po.packet.data(), po.packet.size(), po.actions);
+  if (!st.ok()) {
+    FLOG_INFO(of_log, "%s: packet_out failed: %s", bridge_->name().c_str(), st.error().message.c_str());
+    c.of->send_error(msg, st.error().code == EINVAL ? ovs::OfError::kBadPort : ovs::OfError::kEperm);
+  }
+}
+
+}  // namespace ferry

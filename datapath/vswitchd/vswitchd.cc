@@ -1,0 +1,280 @@
+#include "datapath/vswitchd/vswitchd.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "datapath/dpdk_env.h"
+#include "lib/ovs/poller.h"
+#include "lib/ovs/process.h"
+#include "lib/util/clock.h"
+#include "lib/util/log.h"
+#include "lib/util/text.h"
+
+FERRY_LOG_MODULE(vswitchd_log, "vswitchd");
+
+namespace ferry {
+
+namespace {
+
+constexpr int64_t kStatsIntervalMs = 5000;  // OVS's default stats-update-interval
+constexpr int64_t kLinkCheckMs = 1000;
+
+std::string opt(const ovs::StringMap& m, const std::string& k) {
+  auto it = m.find(k);
+  return it == m.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+Vswitchd::Vswitchd(const VswitchdOptions& options) : options_(options), rundir_(ovs::rundir()) {}
+
+Vswitchd::~Vswitchd() { shutdown(); }
+
+Status Vswitchd::start() {
+  std::string db = options_.database.empty() ? "unix:" + rundir_ + "/db.sock" : options_.database;
+  unixctl_path_ = options_.unixctl_path.empty()
+                      ? strprintf("%s/ferry-vswitchd.%d.ctl", rundir_.c_str(), static_cast<int>(getpid()))
+                      : options_.unixctl_path;
+  register_commands();
+  auto server = rpc::UnixctlServer::listen(unixctl_path_, &commands_);
+  if (!server) return make_error("cannot listen on " + unixctl_path_ + ": " + server.error().message);
+  unixctl_ = std::move(*server);
+  if (options_.unixctl_path.empty()) {
+    // A stable name beside the per-pid one, for scripts and ferry-ctl.
+    unixctl_link_ = rundir_ + "/ferry-vswitchd.ctl";
+    unlink(unixctl_link_.c_str());
+    if (symlink(unixctl_path_.c_str(), unixctl_link_.c_str()) != 0) unixctl_link_.clear();
+  }
+  db_ = ovs::Ovsdb::create(db);
+  FLOG_INFO(vswitchd_log, "ferry-vswitchd started; database %s, control socket %s", db.c_str(),
+            unixctl_path_.c_str());
+  return {};
+}
+
+void Vswitchd::register_commands() {
+  register_core_commands(*this);
+  register_fdb_commands(*this);
+  register_dpif_commands(*this);
+  register_ofproto_commands(*this);
+}
+
+Bridge* Vswitchd::bridge(const std::string& name) {
+  auto it = bridges_.find(name);
+  return it == bridges_.end() ? nullptr : it->second.get();
+}
+
+PmdConfig Vswitchd::pmd_config(const ovs::Config& cfg) const {
+  PmdConfig pc;
+  std::string mask = opt(cfg.other_config, "pmd-cpu-mask");
+  if (!mask.empty()) {
+    std::string hex = mask;
+    if (hex.size() > 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex = hex.substr(2);
+    std::vector<int> cores;
+    // Least significant digit last: walk from the end.
+    for (size_t i = 0; i < hex.size(); i++) {
+      auto d = parse_u64(std::string(1, hex[hex.size() - 1 - i]), 16);
+      if (!d) {
+        cores.clear();
+        FLOG_WARN(vswitchd_log, "invalid pmd-cpu-mask \"%s\"", mask.c_str());
+        break;
+      }
+      for (int b = 0; b < 4; b++) {
+        if (*d & (1u << b)) cores.push_back(static_cast<int>(i * 4 + static_cast<size_t>(b)));
+      }
+    }
+    if (!cores.empty()) pc.cores = cores;
+  }
+  std::string sleep = opt(cfg.other_config, "pmd-sleep-max");
+  if (sleep.empty()) sleep = opt(cfg.other_config, "pmd-maxsleep");  // OVS 3.1's name
+  if (!sleep.empty()) {
+    auto v = parse_u64(sleep);
+    if (v && *v <= 10000) {
+      pc.sleep_max_us = static_cast<int64_t>(*v);
+    } else {
+      FLOG_WARN(vswitchd_log, "pmd-sleep-max \"%s\" must be 0 to 10000 microseconds", sleep.c_str());
+    }
+  }
+  return pc;
+}
+
+void Vswitchd::configure_dpdk(const ovs::Config& cfg) {
+  if (dp_ || dpdk_failed_) return;
+  if (!DpdkEnv::wanted(cfg.other_config)) {
+    static bool warned = false;
+    if (!warned) {
+      FLOG_WARN(vswitchd_log, "DPDK is not initialized: ferry-vswitchd needs Open_vSwitch other_config:dpdk-init=true");
+      warned = true;
+    }
+    return;
+  }
+  Status st = DpdkEnv::init(cfg.other_config);
+  if (!st.ok()) {
+    dpdk_failed_ = true;
+    return;
+  }
+  dp_ = std::make_unique<Datapath>();
+  Status p = dp_->set_pmds(pmd_config(cfg));
+  if (!p.ok()) FLOG_ERR(vswitchd_log, "cannot start PMD threads: %s", p.error().message.c_str());
+  for (auto& [name, b] : bridges_) b->attach_datapath(dp_.get());
+}
+
+void Vswitchd::reconfigure(const ovs::Config& cfg) {
+  configure_dpdk(cfg);
+  if (dp_) {
+    Status p = dp_->set_pmds(pmd_config(cfg));
+    if (!p.ok()) FLOG_ERR(vswitchd_log, "cannot reconfigure PMD threads: %s", p.error().message.c_str());
+  }
+
+  std::set<std::string> wanted;
+  for (const ovs::BridgeConfig& bc : cfg.bridges) {
+    if (bc.datapath_type != "netdev") {
+      if (skipped_bridges_.insert(bc.name).second) {
+        FLOG_WARN(vswitchd_log, "bridge %s: datapath_type \"%s\" is not supported, ferry-vswitchd runs netdev bridges only",
+                  bc.name.c_str(), bc.datapath_type.c_str());
+      }
+      continue;
+    }
+    skipped_bridges_.erase(bc.name);
+    wanted.insert(bc.name);
+  }
+  for (auto it = bridges_.begin(); it != bridges_.end();) {
+    if (wanted.count(it->first)) {
+      ++it;
+    } else {
+      it = bridges_.erase(it);
+    }
+  }
+  for (const ovs::BridgeConfig& bc : cfg.bridges) {
+    if (!wanted.count(bc.name)) continue;
+    auto& b = bridges_[bc.name];
+    if (!b) b = std::make_unique<Bridge>(bc.name, rundir_, dp_.get());
+    b->reconfigure(bc);
+  }
+  if (dp_) dp_->commit();
+
+  ovs::SystemStatus sys;
+  sys.ovs_version = "3.1.0+ferry0.1.0";
+  sys.dpdk_initialized = dp_ != nullptr;
+  sys.dpdk_version = dp_ ? DpdkEnv::version() : "";
+  sys.datapath_types = {"netdev"};
+  sys.iface_types = {"dpdk", "internal", "system", "tap"};
+  db_->set_system_status(sys);
+  // Interfaces of bridges Ferry does not run get an error, not silence.
+  for (const ovs::BridgeConfig& bc : cfg.bridges) {
+    if (wanted.count(bc.name)) continue;
+    for (const auto& pc : bc.ports) {
+      for (const auto& ic : pc.interfaces) {
+        ovs::InterfaceStatus s;
+        s.name = ic.name;
+        s.ofport = -1;
+        s.error = "bridge " + bc.name + " has datapath_type \"" + bc.datapath_type +
+                  "\"; ferry-vswitchd supports netdev only";
+        db_->set_interface_status(s);
+      }
+    }
+  }
+  write_status(false);
+  db_->set_cur_cfg(cfg.next_cfg);
+}
+
+void Vswitchd::write_status(bool with_stats) {
+  for (auto& [bname, b] : bridges_) {
+    db_->set_bridge_status(bname, strprintf("%016llx", static_cast<unsigned long long>(b->datapath_id())));
+    for (const auto& [pname, p] : b->ports()) {
+      ovs::InterfaceStatus s;
+      s.name = pname;
+      s.ofport = p.ofport ? static_cast<int64_t>(p.ofport) : -1;
+      s.error = p.error;
+      if (p.dp) {
+        PortLink link = p.dp->link();
+        link_up_[pname] = link.up;
+        s.admin_state = "up";
+        s.link_state = link.up ? "up" : "down";
+        s.mac_in_use = format_mac(p.dp->mac());
+        s.mtu = p.dp->mtu();
+        if (link.speed_mbps) s.link_speed = static_cast<int64_t>(link.speed_mbps) * 1000000;
+        s.duplex = link.full_duplex ? "full" : "half";
+        s.status = ovs::StringMap{{"driver_name", p.dp->driver_name()},
+                                  {"port_no", std::to_string(p.dp->id())},
+                                  {"n_rxq", std::to_string(p.dp->n_rxq())},
+                                  {"n_txq", std::to_string(p.dp->n_txq())},
+                                  {"numa_id", std::to_string(p.dp->numa_node())}};
+        if (with_stats) {
+          PortHwStats hw = p.dp->hw_stats();
+          s.statistics = std::map<std::string, int64_t>{
+              {"rx_packets", static_cast<int64_t>(hw.rx_packets)},
+              {"rx_bytes", static_cast<int64_t>(hw.rx_bytes)},
+              {"tx_packets", static_cast<int64_t>(hw.tx_packets)},
+              {"tx_bytes", static_cast<int64_t>(hw.tx_bytes)},
+              {"rx_dropped", static_cast<int64_t>(hw.rx_missed + hw.rx_nombuf)},
+              {"rx_missed_errors", static_cast<int64_t>(hw.rx_missed)},
+              {"rx_errors", static_cast<int64_t>(hw.rx_errors)},
+              {"tx_errors", static_cast<int64_t>(hw.tx_errors)},
+              {"tx_dropped", static_cast<int64_t>(dp_ ? dp_->tx_dropped(p.dp->id()) : 0)},
+          };
+        }
+      } else {
+        s.admin_state = "down";
+        s.link_state = "down";
+      }
+      db_->set_interface_status(s);
+    }
+  }
+}
+
+int Vswitchd::run() {
+  ovs::OvsPoller poller;
+  while (!exiting_) {
+    int64_t now = monotonic_ms();
+    db_->run();
+    if (db_->has_lock() && db_->change_seqno() != applied_seqno_) {
+      if (auto cfg = db_->config()) {
+        applied_seqno_ = db_->change_seqno();
+        reconfigure(*cfg);
+        if (!daemon_completed_) {
+          ovs::daemonize_complete();
+          daemon_completed_ = true;
+        }
+      }
+    }
+    if (dp_) dp_->run();
+    for (auto& [name, b] : bridges_) b->run(now);
+    unixctl_->run();
+    if (now >= next_stats_ms_) {
+      next_stats_ms_ = now + kStatsIntervalMs;
+      write_status(true);
+    } else if (now >= next_link_check_ms_) {
+      next_link_check_ms_ = now + kLinkCheckMs;
+      bool changed = false;
+      for (auto& [bname, b] : bridges_) {
+        for (const auto& [pname, p] : b->ports()) {
+          if (p.dp && link_up_[pname] != p.dp->link().up) changed = true;
+        }
+      }
+      if (changed) write_status(false);
+    }
+    if (exiting_) break;
+
+    db_->wait();
+    if (dp_) dp_->wait(poller);
+    for (auto& [name, b] : bridges_) b->wait(poller, now);
+    unixctl_->wait(poller);
+    poller.timer_wait(std::max<int64_t>(0, std::min(next_stats_ms_, next_link_check_ms_) - now));
+    poller.block();
+  }
+  unixctl_->run();  // deliver the reply to `exit`
+  return 0;
+}
+
+void Vswitchd::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  bridges_.clear();  // closes ports and OpenFlow sockets
+  dp_.reset();       // stops PMDs
+  unixctl_.reset();
+  if (!unixctl_link_.empty()) unlink(unixctl_link_.c_str());
+  FLOG_INFO(vswitchd_log, "ferry-vswitchd stopped");
+}
+
+}  // namespace ferry

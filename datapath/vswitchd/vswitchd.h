@@ -1,0 +1,80 @@
+// The daemon: reads its configuration from OVSDB, keeps bridges, ports and
+// the datapath in line with it, writes status back, and serves the control
+// socket. Everything here runs on the one control thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "datapath/datapath.h"
+#include "datapath/vswitchd/bridge.h"
+#include "datapath/vswitchd/options.h"
+#include "lib/ovs/database.h"
+#include "lib/rpc/command.h"
+#include "lib/rpc/unixctl_server.h"
+#include "lib/util/result.h"
+
+namespace ferry {
+
+class Vswitchd {
+ public:
+  explicit Vswitchd(const VswitchdOptions& options);
+  ~Vswitchd();
+  Vswitchd(const Vswitchd&) = delete;
+  Vswitchd& operator=(const Vswitchd&) = delete;
+
+  // Opens the control socket and the database connection.
+  Status start();
+  // The main loop; returns the process exit code.
+  int run();
+  // Orderly teardown (PMDs stopped, ports closed); safe to call twice.
+  void shutdown();
+
+  void request_exit() { exiting_ = true; }
+
+  // For commands.
+  rpc::CommandRegistry& commands() { return commands_; }
+  Datapath* datapath() { return dp_.get(); }
+  Bridge* bridge(const std::string& name);
+  const std::map<std::string, std::unique_ptr<Bridge>>& bridges() const { return bridges_; }
+  // Statistics counters of pmd-stats-clear are kept as baselines.
+  std::map<std::string, uint64_t>& pmd_stats_baseline() { return pmd_baseline_; }
+
+ private:
+  void reconfigure(const ovs::Config& cfg);
+  void configure_dpdk(const ovs::Config& cfg);
+  PmdConfig pmd_config(const ovs::Config& cfg) const;
+  void write_status(bool with_stats);
+  void register_commands();
+
+  VswitchdOptions options_;
+  std::string rundir_;
+  std::string unixctl_path_;
+  std::string unixctl_link_;
+  rpc::CommandRegistry commands_;
+  std::unique_ptr<rpc::UnixctlServer> unixctl_;
+  std::unique_ptr<ovs::Ovsdb> db_;
+  std::unique_ptr<Datapath> dp_;
+  std::map<std::string, std::unique_ptr<Bridge>> bridges_;
+  std::set<std::string> skipped_bridges_;
+  uint64_t applied_seqno_ = 0;
+  int64_t next_stats_ms_ = 0;
+  int64_t next_link_check_ms_ = 0;
+  std::map<std::string, bool> link_up_;
+  bool dpdk_failed_ = false;
+  bool exiting_ = false;
+  bool shut_down_ = false;
+  bool daemon_completed_ = false;
+  std::map<std::string, uint64_t> pmd_baseline_;
+};
+
+// Command tables, each next to what it controls (commands_*.cc).
+void register_core_commands(Vswitchd& d);
+void register_fdb_commands(Vswitchd& d);
+void register_dpif_commands(Vswitchd& d);
+void register_ofproto_commands(Vswitchd& d);
+
+}  // namespace ferry

@@ -1,0 +1,250 @@
+# Shared helpers for Ferry's integration tests: a private run directory, a
+# real ovsdb-server, ferry-vswitchd in its own "hypervisor" network
+# namespace, VM namespaces on veth pairs, and named test cases.
+#
+# Every test sources this file, calls ft_init NAME, and ends with ft_finish.
+# Whatever happens, the EXIT trap stops the processes it started (by their
+# pidfiles), deletes its namespaces and its run directory.
+#
+# Environment: FERRY_BUILD (default <repo>/build), FERRY_KEEP=1 keeps the
+# run directory for inspection.
+
+set -u
+
+FT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+FT_BUILD=${FERRY_BUILD:-$FT_TOP/build}
+FT_VSWITCHD=$FT_BUILD/datapath/vswitchd/ferry-vswitchd
+FT_PKTGEN=$FT_BUILD/tools/ferry-pktgen/ferry-pktgen
+FT_CASES_PASSED=0
+FT_CASES_FAILED=0
+FT_CASE=""
+FT_CASE_FAILED=0
+FT_NETNS=()
+FT_PIDFILES=()
+FT_PIDS=()
+
+ft_log() { printf '%s\n' "$*" >&2; }
+
+ft_init() {
+  FT_NAME=$1
+  # A short unique tag for interface and namespace names (IFNAMSIZ is 16).
+  FT_TAG=$(printf 'f%04x' $(( ($$ + RANDOM) % 65536 )))
+  FT_DIR=$(mktemp -d "/tmp/ferry-it-$FT_NAME-XXXXXX")
+  export OVS_RUNDIR=$FT_DIR OVS_LOGDIR=$FT_DIR OVS_DBDIR=$FT_DIR OVS_SYSCONFDIR=$FT_DIR
+  trap ft_cleanup EXIT
+  trap 'exit 130' INT TERM
+  ft_log "== $FT_NAME (run directory $FT_DIR)"
+}
+
+ft_cleanup() {
+  local rc=$?
+  local pf pid
+  for pid in "${FT_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pf in "${FT_PIDFILES[@]}"; do
+    [ -f "$pf" ] || continue
+    pid=$(cat "$pf" 2>/dev/null)
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  done
+  # Give daemons a moment for an orderly exit, then insist.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    local alive=0
+    for pf in "${FT_PIDFILES[@]}"; do
+      [ -f "$pf" ] && pid=$(cat "$pf" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1
+    done
+    [ $alive = 0 ] && break
+    sleep 0.3
+  done
+  for pf in "${FT_PIDFILES[@]}"; do
+    [ -f "$pf" ] && pid=$(cat "$pf" 2>/dev/null) && [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+  done
+  for pid in "${FT_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  local ns
+  for ns in "${FT_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  if [ "${FERRY_KEEP:-0}" = 1 ] || { [ "$FT_CASES_FAILED" != 0 ] && [ "${FERRY_KEEP_FAILED:-0}" = 1 ]; }; then
+    ft_log "kept $FT_DIR"
+  else
+    rm -rf "$FT_DIR"
+  fi
+  exit $rc
+}
+
+# --- test cases ----------------------------------------------------------
+
+ft_case() {
+  ft_end_case
+  FT_CASE=$1
+  FT_CASE_FAILED=0
+}
+
+ft_end_case() {
+  [ -n "$FT_CASE" ] || return 0
+  if [ "$FT_CASE_FAILED" = 0 ]; then
+    FT_CASES_PASSED=$((FT_CASES_PASSED + 1))
+    printf 'PASS %s: %s\n' "$FT_NAME" "$FT_CASE"
+  else
+    FT_CASES_FAILED=$((FT_CASES_FAILED + 1))
+    printf 'FAIL %s: %s\n' "$FT_NAME" "$FT_CASE"
+  fi
+  FT_CASE=""
+}
+
+ft_fail() {
+  FT_CASE_FAILED=1
+  ft_log "  FAILED [$FT_CASE]: $*"
+}
+
+# ft_check DESCRIPTION COMMAND...: the command must succeed.
+# Runs in this shell (not a subshell), so helpers it calls may record
+# processes and namespaces for cleanup.
+ft_check() {
+  local what=$1
+  shift
+  if ! "$@" >"$FT_DIR/.check.out" 2>&1; then
+    ft_fail "$what: '$*' failed: $(head -c 2000 "$FT_DIR/.check.out")"
+    return 1
+  fi
+  return 0
+}
+
+# ft_check_fails DESCRIPTION COMMAND...: the command must fail.
+ft_check_fails() {
+  local what=$1
+  shift
+  if "$@" >/dev/null 2>&1; then
+    ft_fail "$what: '$*' succeeded but should have failed"
+    return 1
+  fi
+  return 0
+}
+
+# ft_eq DESCRIPTION EXPECTED ACTUAL
+ft_eq() {
+  if [ "$2" != "$3" ]; then
+    ft_fail "$1: expected [$2], got [$3]"
+    return 1
+  fi
+  return 0
+}
+
+# ft_contains DESCRIPTION HAYSTACK NEEDLE
+ft_contains() {
+  case "$2" in
+    *"$3"*) return 0 ;;
+  esac
+  ft_fail "$1: [$3] not found in: $2"
+  return 1
+}
+
+ft_not_contains() {
+  case "$2" in
+    *"$3"*) ft_fail "$1: [$3] unexpectedly found in: $2"; return 1 ;;
+  esac
+  return 0
+}
+
+# ft_wait_for SECONDS COMMAND...: retries until the command succeeds.
+ft_wait_for() {
+  local secs=$1
+  shift
+  local deadline=$((SECONDS + secs))
+  while ! "$@" >/dev/null 2>&1; do
+    [ $SECONDS -ge "$deadline" ] && return 1
+    sleep 0.1
+  done
+  return 0
+}
+
+ft_finish() {
+  ft_end_case
+  printf 'RESULT %s %d passed, %d failed\n' "$FT_NAME" "$FT_CASES_PASSED" "$FT_CASES_FAILED"
+  [ "$FT_CASES_FAILED" = 0 ]
+}
+
+# --- processes -------------------------------------------------------------
+
+ft_start_ovsdb() {
+  ovsdb-tool create "$FT_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema >/dev/null
+  ovsdb-server "$FT_DIR/conf.db" --remote="punix:$FT_DIR/db.sock" --pidfile="$FT_DIR/ovsdb-server.pid" \
+    --detach --no-chdir --log-file="$FT_DIR/ovsdb-server.log" || return 1
+  FT_PIDFILES+=("$FT_DIR/ovsdb-server.pid")
+  ovs-vsctl --no-wait init
+}
+
+# EAL arguments for one daemon: hugepages when there are free ones,
+# otherwise no hugepages with a private file prefix.
+ft_eal_args() {
+  local free
+  free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)
+  if [ "$free" -ge 128 ]; then
+    echo "--in-memory --no-pci -m 192"
+  else
+    echo "--no-huge -m 256 --no-pci --file-prefix=ferry-$FT_TAG-$1"
+  fi
+}
+
+# ft_start_ferry [NETNS]: configures DPDK in the database and starts
+# ferry-vswitchd (inside NETNS when given).
+ft_start_ferry() {
+  local ns=${1:-}
+  ovs-vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+    "other_config:dpdk-extra=$(ft_eal_args "${ns:-root}")" other_config:pmd-sleep-max=500
+  local cmd=("$FT_VSWITCHD" "unix:$FT_DIR/db.sock" --pidfile="$FT_DIR/ferry-vswitchd.pid" --detach
+             --no-chdir --log-file="$FT_DIR/ferry-vswitchd.log")
+  if [ -n "$ns" ]; then
+    ip netns exec "$ns" "${cmd[@]}" >"$FT_DIR/ferry-vswitchd.out" 2>&1 || return 1
+  else
+    "${cmd[@]}" >"$FT_DIR/ferry-vswitchd.out" 2>&1 || return 1
+  fi
+  FT_PIDFILES+=("$FT_DIR/ferry-vswitchd.pid")
+  ft_wait_for 20 ovs-appctl -t ferry-vswitchd version
+}
+
+ft_ferry_pid() { cat "$FT_DIR/ferry-vswitchd.pid" 2>/dev/null; }
+ft_ferry_alive() { local p; p=$(ft_ferry_pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+ft_appctl() { ovs-appctl -t ferry-vswitchd "$@"; }
+
+# --- namespaces and VMs ----------------------------------------------------
+
+# The namespace name for NAME (unique to this run). Pure: no side effects.
+ft_ns() { echo "$FT_TAG$1"; }
+
+# ft_netns NAME: creates namespace $(ft_ns NAME). Not in a subshell: it
+# records the namespace for cleanup.
+ft_netns() {
+  local ns="$FT_TAG$1"
+  ip netns add "$ns" || return 1
+  FT_NETNS+=("$ns")
+  # Only the test's own traffic: no IPv6 autoconfiguration chatter.
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
+    >/dev/null 2>&1
+  ip -n "$ns" link set lo up
+}
+
+# ft_vm HVNS NAME MAC IP/PREFIX: a VM namespace $(ft_ns NAME) with eth0
+# (MAC, IP), wired by a veth pair to interface NAME in namespace HVNS.
+ft_vm() {
+  local hv=$1 name=$2 mac=$3 ip=$4
+  local ns="$FT_TAG$name"
+  ft_netns "$name" || return 1
+  ip link add "$FT_TAG-$name" type veth peer name "${FT_TAG}h$name" || return 1
+  ip link set "$FT_TAG-$name" netns "$ns"
+  ip link set "${FT_TAG}h$name" netns "$hv"
+  ip -n "$hv" link set "${FT_TAG}h$name" name "$name"
+  ip -n "$ns" link set "$FT_TAG-$name" name eth0
+  ip -n "$ns" link set eth0 address "$mac"
+  ip -n "$ns" addr add "$ip" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$hv" link set "$name" up
+  # No checksum offload: frames cross a software switch, not the kernel's.
+  ip netns exec "$ns" ethtool -K eth0 tx off rx off >/dev/null 2>&1
+  ip netns exec "$hv" ethtool -K "$name" tx off rx off >/dev/null 2>&1
+  return 0
+}
+
+# ft_ping NS DST [COUNT]: quiet ping, success when every reply came back.
+ft_ping() {
+  ip netns exec "$1" ping -q -c "${3:-3}" -i 0.2 -W 2 "$2" >/dev/null 2>&1
+}
+
+# The value of a column, unquoted.
+ft_db_get() { ovs-vsctl --no-wait get "$@" | tr -d '"'; }
