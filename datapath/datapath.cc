@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-
 #include <rte_mbuf.h>
 
 #include "datapath/megaflow_cache.h"
@@ -80,7 +79,8 @@ Status Datapath::set_pmds(const PmdConfig& config) {
   for (unsigned i = 0; i < config.cores.size(); i++) {
     auto ring = UpcallRing::create(kUpcallRingSize);
     if (!ring) return ring.error();
-    pmds_.push_back(std::make_unique<Pmd>(i, config.cores[i], &rcu_, &snapshot_, *pool, std::move(*ring), &notifier_));
+    pmds_.push_back(std::make_unique<Pmd>(i, config.cores[i], &rcu_, &snapshot_, *pool,
+                                          std::move(*ring), &notifier_));
     pmds_.back()->set_sleep_max_us(config.sleep_max_us);
   }
   dirty_ = true;
@@ -107,7 +107,8 @@ Result<Port*> Datapath::open_port(const PortSpec& spec_in) {
   auto port = Port::open(spec, pools_, in_use);
   if (!port) return port.error();
   uint16_t id = (*port)->id();
-  if (id >= kMaxDpPorts) return make_error(strprintf("port id %u is beyond Ferry's limit of %u", id, kMaxDpPorts));
+  if (id >= kMaxDpPorts)
+    return make_error(strprintf("port id %u is beyond Ferry's limit of %u", id, kMaxDpPorts));
   Port* p = port->get();
   ports_[id] = std::move(*port);
   return p;
@@ -119,7 +120,8 @@ void Datapath::close_port(uint16_t port_id) {
   bool member = false;
   for (auto& [slot, b] : bridges_) {
     auto& v = b->ports;
-    auto e = std::remove_if(v.begin(), v.end(), [&](const BridgePortSpec& s) { return s.port_id == port_id; });
+    auto e = std::remove_if(v.begin(), v.end(),
+                            [&](const BridgePortSpec& s) { return s.port_id == port_id; });
     if (e != v.end()) {
       member = true;
       for (auto i = e; i != v.end(); ++i) b->fdb.flush_port(i->ofport);
@@ -157,7 +159,8 @@ int Datapath::add_bridge(const std::string& name) {
   auto b = std::make_unique<BridgeModel>();
   b->name = name;
   b->classifier = std::make_shared<const Classifier>(std::vector<RulePtr>{}, 0);
-  for (size_t i = 0; i < pmds_.size(); i++) b->caches.push_back(std::make_unique<MegaflowCache>(pmd_config_.megaflow_capacity));
+  for (size_t i = 0; i < pmds_.size(); i++)
+    b->caches.push_back(std::make_unique<MegaflowCache>(pmd_config_.megaflow_capacity));
   bridges_[slot] = std::move(b);
   dirty_ = true;
   return slot;
@@ -182,7 +185,8 @@ void Datapath::set_bridge_ports(int slot, std::vector<BridgePortSpec> ports) {
     });
     if (same == ports.end()) b.fdb.flush_port(old.ofport);
   }
-  std::sort(ports.begin(), ports.end(), [](const auto& a, const auto& c) { return a.ofport < c.ofport; });
+  std::sort(ports.begin(), ports.end(),
+            [](const auto& a, const auto& c) { return a.ofport < c.ofport; });
   b.ports = std::move(ports);
   dirty_ = true;
 }
@@ -277,7 +281,8 @@ void Datapath::commit_and_sync() {
   rcu_.synchronize();
 }
 
-Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t len, const ActionList& actions) {
+Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t len,
+                         const ActionList& actions) {
   const DpSnapshot* snap = snapshot_.load();
   if (!snap || !control_tx_) return make_error("the datapath is not running", EAGAIN);
   const DpBridge* br = nullptr;
@@ -288,7 +293,8 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
   const DpPort* in = nullptr;
   if (in_port != kOfppNone && in_port != kOfppController) {
     int32_t id = br->port_of(in_port);
-    if (id < 0) return make_error(strprintf("bridge %s has no port %u", br->name.c_str(), in_port), EINVAL);
+    if (id < 0)
+      return make_error(strprintf("bridge %s has no port %u", br->name.c_str(), in_port), EINVAL);
     in = snap->ports[id];
   }
   auto pool = pools_.get(0);
@@ -336,7 +342,8 @@ void Datapath::drain_upcalls() {
         if (it == bridges_.end()) continue;
         // A request may race with the port leaving the bridge.
         const auto& ports = it->second->ports;
-        bool present = std::any_of(ports.begin(), ports.end(), [&](const BridgePortSpec& s) { return s.ofport == u.ofport; });
+        bool present = std::any_of(ports.begin(), ports.end(),
+                                   [&](const BridgePortSpec& s) { return s.ofport == u.ofport; });
         if (!present) continue;
         Mac mac;
         std::memcpy(mac.data(), u.mac, 6);

@@ -75,7 +75,10 @@ class Datapath {
   void set_bridge_options(int slot, const BridgeOptions& options);
   FdbTable& fdb(int slot);
   // Marks the bridge's FDB changed (after fdb/add, fdb/flush ...).
-  void fdb_changed(int slot) { dirty_ = true; (void)slot; }
+  void fdb_changed(int slot) {
+    dirty_ = true;
+    (void)slot;
+  }
   // The megaflow caches of a bridge, one per PMD (for dumps).
   std::vector<const MegaflowCache*> megaflow_caches(int slot) const;
 
@@ -85,7 +88,8 @@ class Datapath {
 
   // Executes actions on a packet from the control thread (packet-out),
   // as if it arrived on in_port (kOfppNone: no input port).
-  Status execute(int slot, uint32_t in_port, const uint8_t* data, size_t len, const ActionList& actions);
+  Status execute(int slot, uint32_t in_port, const uint8_t* data, size_t len,
+                 const ActionList& actions);
   const PmdCounters& control_counters() const { return control_counters_; }
   // The packet-buffer pool the control thread uses (traces, packet-out).
   Result<rte_mempool*> control_pool() { return pools_.get(0); }

@@ -25,7 +25,7 @@ constexpr unsigned kMaxBridges = 64;
 struct DpPort {
   uint16_t port_id = 0;  // DPDK port id
   uint32_t ofport = 0;
-  uint16_t bridge = 0;  // index into DpSnapshot::bridges
+  uint16_t bridge = 0;   // index into DpSnapshot::bridges
   Port* port = nullptr;  // for tx queue count and locks
   VlanConfig vlan;
   std::string name;
@@ -38,10 +38,10 @@ struct DpBridge {
   std::shared_ptr<const FdbSnapshot> fdb;
   bool mac_learning = true;
   bool forward_bpdu = false;
-  std::vector<uint16_t> ports;        // member DPDK port ids, by ofport
-  std::vector<int32_t> by_ofport;     // ofport -> DPDK port id, -1 when none
-  int32_t local_port = -1;            // the LOCAL (internal) port's DPDK id
-  std::vector<MegaflowCache*> caches; // one per PMD, by PMD index
+  std::vector<uint16_t> ports;         // member DPDK port ids, by ofport
+  std::vector<int32_t> by_ofport;      // ofport -> DPDK port id, -1 when none
+  int32_t local_port = -1;             // the LOCAL (internal) port's DPDK id
+  std::vector<MegaflowCache*> caches;  // one per PMD, by PMD index
 
   int32_t port_of(uint32_t ofport) const {
     if (ofport == 0xfffe) return local_port;

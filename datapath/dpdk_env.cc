@@ -5,7 +5,6 @@
 #include <stdio.h>
 
 #include <cstring>
-
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
@@ -86,7 +85,8 @@ std::vector<std::string> DpdkEnv::eal_args(const std::map<std::string, std::stri
     args.insert(args.end(), {"-l", std::to_string(cpu)});
   }
   std::string socket_mem = get(oc, "dpdk-socket-mem");
-  if (!socket_mem.empty() && !has("--no-huge") && !has("-m")) args.insert(args.end(), {"--socket-mem", socket_mem});
+  if (!socket_mem.empty() && !has("--no-huge") && !has("-m"))
+    args.insert(args.end(), {"--socket-mem", socket_mem});
   std::string socket_limit = get(oc, "dpdk-socket-limit");
   if (!socket_limit.empty()) args.insert(args.end(), {"--socket-limit", socket_limit});
   std::string huge_dir = get(oc, "dpdk-hugepage-dir");
@@ -117,8 +117,8 @@ Status DpdkEnv::init(const std::map<std::string, std::string>& oc) {
   bool have_affinity = pthread_getaffinity_np(pthread_self(), sizeof before, &before) == 0;
   int n = rte_eal_init(static_cast<int>(args.size()), argv.data());
   if (n < 0) {
-    g_init_result = make_error(std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno),
-                               rte_errno);
+    g_init_result = make_error(
+        std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno), rte_errno);
     FLOG_ERR(env_log, "%s", g_init_result.error().message.c_str());
     return g_init_result;
   }

@@ -72,7 +72,8 @@ void output_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& out) {
   ctx.tx->push(out, m);
 }
 
-void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const ActionList& actions) {
+void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
+                     const ActionList& actions) {
   int last_out = -1;
   for (size_t i = 0; i < actions.size(); i++) {
     if (actions[i].type == ActionType::kOutput) last_out = static_cast<int>(i);
@@ -114,7 +115,8 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
         if (a.type == ActionType::kSetVlanVid) {
           tci = static_cast<uint16_t>((tci & ~kVlanVidMask) | (a.u16 & kVlanVidMask));
         } else {
-          tci = static_cast<uint16_t>((tci & ~(7u << kVlanPcpShift)) | ((a.u8 & 7u) << kVlanPcpShift));
+          tci = static_cast<uint16_t>((tci & ~(7u << kVlanPcpShift)) |
+                                      ((a.u8 & 7u) << kVlanPcpShift));
         }
         pkt_set_vlan_tci(m, tci);
         cur.vlan_tci = key_tci(tci);

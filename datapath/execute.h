@@ -46,7 +46,8 @@ struct ExecContext {
 };
 
 // Consumes m (sent, or freed with a counted drop reason).
-void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const ActionList& actions);
+void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
+                     const ActionList& actions);
 
 // Sends m (consumed) out of a bridge port, as it is.
 void output_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& out);

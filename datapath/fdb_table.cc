@@ -50,8 +50,8 @@ std::string FdbTable::add_static(uint16_t vlan, const Mac& mac, uint32_t ofport,
   auto it = entries_.find(key);
   if (it != entries_.end()) {
     if (it->second.ofport != ofport || !it->second.is_static) {
-      note = std::string("Overriding already existing ") + (it->second.is_static ? "static" : "dynamic") +
-             " entry on " + old_port_name + "\n";
+      note = std::string("Overriding already existing ") +
+             (it->second.is_static ? "static" : "dynamic") + " entry on " + old_port_name + "\n";
     }
   } else if (entries_.size() >= max_entries_) {
     evict_oldest();
@@ -114,7 +114,8 @@ void FdbTable::evict_oldest() {
   auto oldest = entries_.end();
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     if (it->second.is_static) continue;
-    if (oldest == entries_.end() || it->second.last_seen_s() < oldest->second.last_seen_s()) oldest = it;
+    if (oldest == entries_.end() || it->second.last_seen_s() < oldest->second.last_seen_s())
+      oldest = it;
   }
   if (oldest == entries_.end()) oldest = entries_.begin();  // only static entries left
   if (oldest != entries_.end()) {
@@ -140,8 +141,8 @@ std::vector<const FdbEntry*> FdbTable::entries_by_age() const {
 }
 
 size_t FdbTable::n_static() const {
-  return static_cast<size_t>(
-      std::count_if(entries_.begin(), entries_.end(), [](const auto& kv) { return kv.second.is_static; }));
+  return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(),
+                                           [](const auto& kv) { return kv.second.is_static; }));
 }
 
 std::shared_ptr<const FdbSnapshot> FdbTable::snapshot() {

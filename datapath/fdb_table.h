@@ -49,7 +49,8 @@ class FdbTable {
   bool learn(uint16_t vlan, const Mac& mac, uint32_t ofport, int64_t now_s);
   // Static entry (fdb/add). Replaces a dynamic or static entry; returns the
   // text OVS prints when it overrides one ("" otherwise).
-  std::string add_static(uint16_t vlan, const Mac& mac, uint32_t ofport, const std::string& old_port_name);
+  std::string add_static(uint16_t vlan, const Mac& mac, uint32_t ofport,
+                         const std::string& old_port_name);
   // Removes a static entry; false when there is none.
   bool del_static(uint16_t vlan, const Mac& mac);
   void flush();

@@ -1,7 +1,6 @@
 #include "datapath/mbuf_pools.h"
 
 #include <atomic>
-
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -23,13 +22,15 @@ Result<rte_mempool*> MbufPools::get(int socket) {
   if (it != pools_.end()) return it->second;
   static std::atomic<unsigned> serial{0};  // mempool names are process-wide
   std::string name = strprintf("ferry_mp%u_s%d", serial.fetch_add(1), socket);
-  rte_mempool* mp = rte_pktmbuf_pool_create(name.c_str(), n_mbufs_, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+  rte_mempool* mp =
+      rte_pktmbuf_pool_create(name.c_str(), n_mbufs_, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
   if (!mp && socket != 0) {
-    mp = rte_pktmbuf_pool_create(name.c_str(), n_mbufs_, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    mp = rte_pktmbuf_pool_create(name.c_str(), n_mbufs_, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                 SOCKET_ID_ANY);
   }
   if (!mp) {
-    return make_error(strprintf("cannot create a pool of %u mbufs on socket %d: %s", n_mbufs_, socket,
-                                rte_strerror(rte_errno)),
+    return make_error(strprintf("cannot create a pool of %u mbufs on socket %d: %s", n_mbufs_,
+                                socket, rte_strerror(rte_errno)),
                       ENOMEM);
   }
   FLOG_INFO(pool_log, "created %s: %u mbufs of %u bytes", name.c_str(), n_mbufs_,

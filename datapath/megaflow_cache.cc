@@ -75,7 +75,8 @@ int MegaflowCache::find_or_add_subtable(const FlowKey& mask) {
   return static_cast<int>(n);
 }
 
-MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& mask, const Rule* rule) {
+MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& mask,
+                                            const Rule* rule) {
   size_t n = n_used_.load(std::memory_order_relaxed);
   if (n >= entries_.size()) return nullptr;
   int s = find_or_add_subtable(mask);
@@ -123,7 +124,8 @@ bool MegaflowCache::read_entry(size_t i, EntryCopy* out) const {
   out->bytes = e.bytes.load(std::memory_order_relaxed);
   out->used_ms = e.used_ms.load(std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_acquire);
-  return e.seq.load(std::memory_order_relaxed) == s1 && epoch_.load(std::memory_order_acquire) == ep;
+  return e.seq.load(std::memory_order_relaxed) == s1 &&
+         epoch_.load(std::memory_order_acquire) == ep;
 }
 
 }  // namespace ferry

@@ -29,7 +29,7 @@ class MegaflowCache {
   struct Entry {
     std::atomic<uint32_t> seq{0};  // odd while being written
     uint16_t subtable = 0;
-    FlowKey key;  // pre-masked
+    FlowKey key;                 // pre-masked
     const Rule* rule = nullptr;  // nullptr: no rule matched (table miss, drop)
     const ActionList* actions = nullptr;
     std::atomic<uint64_t> packets{0};

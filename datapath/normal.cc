@@ -12,12 +12,14 @@ namespace {
 
 bool is_reserved_multicast(const uint8_t* m) {
   // 01:80:c2:00:00:00 - 01:80:c2:00:00:0f (STP, LACP, 802.1X, LLDP ...)
-  return m[0] == 0x01 && m[1] == 0x80 && m[2] == 0xc2 && m[3] == 0 && m[4] == 0 && (m[5] & 0xf0) == 0;
+  return m[0] == 0x01 && m[1] == 0x80 && m[2] == 0xc2 && m[3] == 0 && m[4] == 0 &&
+         (m[5] & 0xf0) == 0;
 }
 
 // Sends m out of `out` as a frame of VLAN vlan: tagged or untagged as the
 // port's configuration says, keeping the priority the frame arrived with.
-void output_in_vlan(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, uint16_t vlan, uint16_t pcp_bits) {
+void output_in_vlan(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, uint16_t vlan,
+                    uint16_t pcp_bits) {
   bool want_tag = out.vlan.output_tagged(vlan);
   bool has_tag = pkt_has_vlan(m);
   if (want_tag) {
@@ -69,7 +71,8 @@ void execute_normal(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
         s->state->used_s.store(ctx.now_s, std::memory_order_relaxed);
       }
     } else if (!(s && s->is_static) && ctx.learn) {
-      if (!ctx.learn->learn(br.slot, vlan, key.dl_src, in.ofport)) ctx.counters->learn_queue_full.inc();
+      if (!ctx.learn->learn(br.slot, vlan, key.dl_src, in.ofport))
+        ctx.counters->learn_queue_full.inc();
     }
   }
 

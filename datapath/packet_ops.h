@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstring>
-
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
 

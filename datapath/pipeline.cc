@@ -1,5 +1,6 @@
 #include "datapath/pipeline.h"
 
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 
 #include "datapath/megaflow_cache.h"
@@ -38,8 +39,8 @@ struct StatsRun {
 
 }  // namespace
 
-void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in, rte_mbuf** pkts,
-                   uint16_t n) {
+void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in,
+                   rte_mbuf** pkts, uint16_t n) {
   const DpBridge& br = snap.bridges[in.bridge];
   PmdCounters& counters = *pc.counters;
   counters.rx_packets.add(n);
@@ -50,7 +51,18 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   unsigned m = 0;
   for (uint16_t i = 0; i < n; i++) {
     rte_mbuf* p = pkts[i];
-    ParseStatus st = parse_frame(rte_pktmbuf_mtod(p, const uint8_t*), rte_pktmbuf_data_len(p), in.ofport, &keys[m]);
+    // A PMD that strips VLAN tags into metadata (af_packet does, from the
+    // kernel): put the tag back, Ferry switches on the frame as it was.
+    if (__builtin_expect((p->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0, 0)) {
+      p->ol_flags &= ~(RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_VLAN);
+      if (rte_vlan_insert(&p) != 0) {
+        counters.drop(DropReason::kNoHeadroom);
+        rte_pktmbuf_free(p);
+        continue;
+      }
+    }
+    ParseStatus st = parse_frame(rte_pktmbuf_mtod(p, const uint8_t*), rte_pktmbuf_data_len(p),
+                                 in.ofport, &keys[m]);
     if (st != ParseStatus::kOk) {
       counters.drop(static_cast<DropReason>(st));
       rte_pktmbuf_free(p);

@@ -24,7 +24,7 @@ struct PipelineContext {
 };
 
 // Processes n packets received on `in` (consumes them all).
-void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in, rte_mbuf** pkts,
-                   uint16_t n);
+void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in,
+                   rte_mbuf** pkts, uint16_t n);
 
 }  // namespace ferry

@@ -24,10 +24,12 @@ constexpr unsigned kIdleItersBeforeSleep = 32;
 constexpr int64_t kLearnRepeatMs = 100;
 }  // namespace
 
-bool Pmd::RingLearnSink::learn(uint16_t bridge_slot, uint16_t vlan, const uint8_t* mac, uint32_t ofport) {
+bool Pmd::RingLearnSink::learn(uint16_t bridge_slot, uint16_t vlan, const uint8_t* mac,
+                               uint32_t ofport) {
   uint64_t key = FdbSnapshot::make_key(vlan, mac);
   Recent& r = recent_[(key ^ (key >> 29) ^ bridge_slot) & 63];
-  if (r.key == key && r.ofport == ofport && r.slot == bridge_slot && now_ms - r.when_ms < kLearnRepeatMs) {
+  if (r.key == key && r.ofport == ofport && r.slot == bridge_slot &&
+      now_ms - r.when_ms < kLearnRepeatMs) {
     return true;  // asked already; the control thread is on it
   }
   Upcall u{};
@@ -133,7 +135,8 @@ void Pmd::main() {
     if (cap <= 0 || ++idle_iters < kIdleItersBeforeSleep) continue;
     sleep_us = sleep_us ? std::min(sleep_us * 2, cap) : std::min<int64_t>(1, cap);
     rcu_->offline(slot);
-    timespec ts{static_cast<time_t>(sleep_us / 1000000), static_cast<long>((sleep_us % 1000000) * 1000)};
+    timespec ts{static_cast<time_t>(sleep_us / 1000000),
+                static_cast<long>((sleep_us % 1000000) * 1000)};
     nanosleep(&ts, nullptr);
     rcu_->online(slot);
     counters_.sleeps.inc();

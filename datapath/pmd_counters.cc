@@ -4,7 +4,8 @@ namespace ferry {
 
 const char* drop_reason_name(DropReason r) {
   auto i = static_cast<uint8_t>(r);
-  if (i < static_cast<uint8_t>(ParseStatus::kCount)) return parse_status_name(static_cast<ParseStatus>(i));
+  if (i < static_cast<uint8_t>(ParseStatus::kCount))
+    return parse_status_name(static_cast<ParseStatus>(i));
   switch (r) {
     case DropReason::kNoRule:
       return "flow_table_miss";

@@ -14,16 +14,16 @@ enum class DropReason : uint8_t {
   // Parse failures first, in ParseStatus order (kOk unused).
   kParseFirst = 0,
   kNoRule = static_cast<uint8_t>(ParseStatus::kCount),  // table miss
-  kActionDrop,       // the rule's actions output nothing
-  kVlanInvalid,      // NORMAL: frame's VLAN not allowed on the input port
+  kActionDrop,                                          // the rule's actions output nothing
+  kVlanInvalid,        // NORMAL: frame's VLAN not allowed on the input port
   kReservedMulticast,  // NORMAL: 01:80:c2:00:00:0x (forward-bpdu=false)
-  kToInPort,         // output to the input port other than through IN_PORT
-  kController,       // output to the controller (no controller connections yet)
-  kNoVlanMembers,    // NORMAL: flood with no other member port
-  kBadOutPort,       // output to a port the bridge does not have
-  kTxQueueFull,      // the port took fewer packets than offered
-  kNoMbuf,           // copy for a multi-output failed (mempool empty)
-  kNoHeadroom,       // VLAN push without headroom
+  kToInPort,           // output to the input port other than through IN_PORT
+  kController,         // output to the controller (no controller connections yet)
+  kNoVlanMembers,      // NORMAL: flood with no other member port
+  kBadOutPort,         // output to a port the bridge does not have
+  kTxQueueFull,        // the port took fewer packets than offered
+  kNoMbuf,             // copy for a multi-output failed (mempool empty)
+  kNoHeadroom,         // VLAN push without headroom
   kCount
 };
 
@@ -31,7 +31,9 @@ const char* drop_reason_name(DropReason r);
 
 class Counter {
  public:
-  void add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void add(uint64_t n) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   void inc() { add(1); }
   uint64_t get() const { return v_.load(std::memory_order_relaxed); }
   void set(uint64_t n) { v_.store(n, std::memory_order_relaxed); }
@@ -44,17 +46,17 @@ struct alignas(64) PmdCounters {
   Counter rx_packets;
   Counter tx_packets;
   Counter megaflow_hits;
-  Counter megaflow_misses;       // classified by the flow table
-  Counter megaflow_install_fail; // classified but the cache was full
-  Counter subtable_lookups;      // subtables visited on megaflow hits
-  Counter tx_batches;            // tx bursts issued
-  Counter tx_batch_packets;      // packets offered in those bursts
-  Counter cycles_busy;           // TSC cycles in iterations that had packets
-  Counter cycles_idle;           // TSC cycles in iterations with none
+  Counter megaflow_misses;        // classified by the flow table
+  Counter megaflow_install_fail;  // classified but the cache was full
+  Counter subtable_lookups;       // subtables visited on megaflow hits
+  Counter tx_batches;             // tx bursts issued
+  Counter tx_batch_packets;       // packets offered in those bursts
+  Counter cycles_busy;            // TSC cycles in iterations that had packets
+  Counter cycles_idle;            // TSC cycles in iterations with none
   Counter iterations;
-  Counter sleeps;                // idle back-off sleeps
+  Counter sleeps;  // idle back-off sleeps
   Counter sleep_us;
-  Counter learn_queue_full;      // learning requests lost (packets still forwarded)
+  Counter learn_queue_full;  // learning requests lost (packets still forwarded)
   Counter drops[static_cast<size_t>(DropReason::kCount)];
 
   uint64_t total_drops() const {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
@@ -23,7 +22,8 @@ std::optional<uint16_t> port_by_devargs(const std::string& devargs) {
   // matching the devargs against every port, as netdev-dpdk does.
   std::string name = devargs.substr(0, devargs.find(','));
   uint16_t id;
-  if (rte_eth_dev_get_port_by_name(name.c_str(), &id) == 0 && rte_eth_dev_is_valid_port(id)) return id;
+  if (rte_eth_dev_get_port_by_name(name.c_str(), &id) == 0 && rte_eth_dev_is_valid_port(id))
+    return id;
   rte_dev_iterator it;
   RTE_ETH_FOREACH_MATCHING_DEV(id, devargs.c_str(), &it) {
     rte_eth_iterator_cleanup(&it);
@@ -40,22 +40,25 @@ Result<uint16_t> find_or_probe_port(const std::string& devargs, bool* probed) {
   if (auto id = port_by_devargs(devargs)) return *id;
   int err = rte_dev_probe(devargs.c_str());
   if (err < 0) {
-    return make_error(strprintf("Error attaching device '%s' to DPDK: %s", devargs.c_str(), rte_strerror(-err)),
-                      -err);
+    return make_error(
+        strprintf("Error attaching device '%s' to DPDK: %s", devargs.c_str(), rte_strerror(-err)),
+        -err);
   }
   *probed = true;
   if (auto id = port_by_devargs(devargs)) return *id;
   return make_error("device '" + devargs + "' was probed but has no ethernet port", ENODEV);
 }
 
-Result<std::unique_ptr<Port>> Port::open(const PortSpec& spec, MbufPools& pools,
-                                         const std::vector<std::pair<uint16_t, std::string>>& in_use) {
+Result<std::unique_ptr<Port>> Port::open(
+    const PortSpec& spec, MbufPools& pools,
+    const std::vector<std::pair<uint16_t, std::string>>& in_use) {
   bool probed = false;
   auto id = find_or_probe_port(spec.devargs, &probed);
   if (!id) return id.error();
   for (const auto& [used, owner] : in_use) {
     if (used == *id) {
-      return make_error(strprintf("device '%s' is already in use by interface %s", spec.devargs.c_str(), owner.c_str()),
+      return make_error(strprintf("device '%s' is already in use by interface %s",
+                                  spec.devargs.c_str(), owner.c_str()),
                         EBUSY);
     }
   }
@@ -83,8 +86,8 @@ Status Port::configure(MbufPools& pools) {
   uint16_t txq = std::min<uint16_t>(std::clamp<uint16_t>(spec_.n_txq, 1, kMaxQueues),
                                     std::max<uint16_t>(info.max_tx_queues, 1));
   if (rxq < want_rxq) {
-    FLOG_WARN(port_log, "%s: device supports %u rx queues, using %u of the %u asked for", spec_.name.c_str(),
-              info.max_rx_queues, rxq, want_rxq);
+    FLOG_WARN(port_log, "%s: device supports %u rx queues, using %u of the %u asked for",
+              spec_.name.c_str(), info.max_rx_queues, rxq, want_rxq);
   }
   rte_eth_conf conf;
   std::memset(&conf, 0, sizeof conf);
@@ -99,7 +102,9 @@ Status Port::configure(MbufPools& pools) {
     } else if (rxq > 1) {
       rxq = static_cast<uint16_t>(rxq / 2);
     } else {
-      return make_error(strprintf("Interface %s configure error: %s", spec_.name.c_str(), rte_strerror(-err)), -err);
+      return make_error(
+          strprintf("Interface %s configure error: %s", spec_.name.c_str(), rte_strerror(-err)),
+          -err);
     }
     FLOG_INFO(port_log, "%s: retrying setup with (rxq:%u txq:%u)", spec_.name.c_str(), rxq, txq);
   }
@@ -107,11 +112,13 @@ Status Port::configure(MbufPools& pools) {
   rte_eth_dev_adjust_nb_rx_tx_desc(id_, &nrxd, &ntxd);
   for (uint16_t q = 0; q < rxq; q++) {
     err = rte_eth_rx_queue_setup(id_, q, nrxd, static_cast<unsigned>(numa_), nullptr, *pool);
-    if (err) return make_error(strprintf("rx queue %u setup failed: %s", q, rte_strerror(-err)), -err);
+    if (err)
+      return make_error(strprintf("rx queue %u setup failed: %s", q, rte_strerror(-err)), -err);
   }
   for (uint16_t q = 0; q < txq; q++) {
     err = rte_eth_tx_queue_setup(id_, q, ntxd, static_cast<unsigned>(numa_), nullptr);
-    if (err) return make_error(strprintf("tx queue %u setup failed: %s", q, rte_strerror(-err)), -err);
+    if (err)
+      return make_error(strprintf("tx queue %u setup failed: %s", q, rte_strerror(-err)), -err);
   }
   rte_eth_promiscuous_enable(id_);  // not every PMD supports it; a switch port wants it
   err = rte_eth_dev_start(id_);
@@ -121,8 +128,8 @@ Status Port::configure(MbufPools& pools) {
   n_txq_ = txq;
   uint16_t mtu = 0;
   if (rte_eth_dev_get_mtu(id_, &mtu) == 0 && mtu) mtu_ = mtu;
-  FLOG_INFO(port_log, "%s: port %u (%s) started: %u rxq, %u txq%s, socket %d", spec_.name.c_str(), id_,
-            driver_name().c_str(), rxq, txq, txq_shared() ? " (shared)" : "", numa_);
+  FLOG_INFO(port_log, "%s: port %u (%s) started: %u rxq, %u txq%s, socket %d", spec_.name.c_str(),
+            id_, driver_name().c_str(), rxq, txq, txq_shared() ? " (shared)" : "", numa_);
   return {};
 }
 
@@ -146,7 +153,8 @@ Port::~Port() {
   RTE_ETH_FOREACH_DEV_OF(other, dev) siblings = true;
   if (!siblings) {
     int err = rte_dev_remove(dev);
-    if (err) FLOG_WARN(port_log, "%s: cannot detach device: %s", spec_.name.c_str(), rte_strerror(-err));
+    if (err)
+      FLOG_WARN(port_log, "%s: cannot detach device: %s", spec_.name.c_str(), rte_strerror(-err));
   }
 }
 

@@ -7,11 +7,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <rte_spinlock.h>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <rte_spinlock.h>
 
 #include "lib/packet/flow_key.h"
 #include "lib/util/result.h"
@@ -26,7 +25,7 @@ struct PortSpec {
   uint16_t n_rxq = 1;   // options:n_rxq
   uint16_t n_rxd = 2048;
   uint16_t n_txd = 2048;
-  uint16_t n_txq = 1;   // transmitting threads: PMDs + the control thread
+  uint16_t n_txq = 1;  // transmitting threads: PMDs + the control thread
   std::optional<uint32_t> mtu;
   bool operator==(const PortSpec& o) const {
     return name == o.name && devargs == o.devargs && n_rxq == o.n_rxq && n_rxd == o.n_rxd &&
@@ -51,8 +50,9 @@ class Port {
 
   // Probes the device if needed, configures and starts it. Fails with
   // EBUSY, touching nothing, when the device's port id is in in_use.
-  static Result<std::unique_ptr<Port>> open(const PortSpec& spec, MbufPools& pools,
-                                            const std::vector<std::pair<uint16_t, std::string>>& in_use = {});
+  static Result<std::unique_ptr<Port>> open(
+      const PortSpec& spec, MbufPools& pools,
+      const std::vector<std::pair<uint16_t, std::string>>& in_use = {});
   ~Port();  // stops and closes it; detaches a device Ferry probed
   // Re-applies a changed spec (queue counts, MTU) to the same device.
   Status reconfigure(const PortSpec& spec, MbufPools& pools);

@@ -1,7 +1,6 @@
 #include "datapath/trace.h"
 
 #include <cstring>
-
 #include <rte_mbuf.h>
 
 #include "datapath/execute.h"
@@ -58,7 +57,8 @@ Result<TraceResult> trace_packet(const DpSnapshot& snap, int slot, const FlowKey
     rte_pktmbuf_free(m);
     return make_error("frame too large to trace");
   }
-  std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())), frame.data(), frame.size());
+  std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())), frame.data(),
+              frame.size());
 
   PmdCounters counters;  // scratch: tells which drops the packet hit
   TxBuffers unused(0, &counters);

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>

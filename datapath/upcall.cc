@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <memory>
-
 #include <rte_errno.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
@@ -40,7 +39,9 @@ Result<std::unique_ptr<UpcallRing>> UpcallRing::create(unsigned size) {
   std::unique_ptr<UpcallRing> r(new UpcallRing());
   r->ring_ = rte_ring_create_elem(name.c_str(), sizeof(Upcall), size, SOCKET_ID_ANY,
                                   RING_F_SP_ENQ | RING_F_SC_DEQ);
-  if (!r->ring_) return make_error(strprintf("cannot create ring %s: %s", name.c_str(), rte_strerror(rte_errno)));
+  if (!r->ring_)
+    return make_error(
+        strprintf("cannot create ring %s: %s", name.c_str(), rte_strerror(rte_errno)));
   return r;
 }
 

@@ -51,7 +51,7 @@ class UpcallRing {
   UpcallRing(const UpcallRing&) = delete;
   UpcallRing& operator=(const UpcallRing&) = delete;
 
-  bool push(const Upcall& u);  // PMD (single producer)
+  bool push(const Upcall& u);               // PMD (single producer)
   unsigned pop(Upcall* out, unsigned max);  // control thread (single consumer)
 
  private:

@@ -9,7 +9,8 @@ VlanConfig VlanConfig::from_columns(std::optional<int64_t> tag, const std::vecto
                                     const std::string& vlan_mode, std::string* warning) {
   VlanConfig c;
   bool have_tag = tag && *tag >= 0 && *tag <= 4095;
-  if (tag && !have_tag) *warning = strprintf("ignoring invalid tag %lld", static_cast<long long>(*tag));
+  if (tag && !have_tag)
+    *warning = strprintf("ignoring invalid tag %lld", static_cast<long long>(*tag));
   for (int64_t t : trunks) {
     if (t >= 0 && t <= 4095) {
       c.trunks.set(static_cast<size_t>(t));
@@ -31,7 +32,8 @@ VlanConfig VlanConfig::from_columns(std::optional<int64_t> tag, const std::vecto
   } else if (vlan_mode == "native-untagged") {
     c.mode = VlanMode::kNativeUntagged;
   } else {
-    *warning = "unsupported vlan_mode \"" + vlan_mode + "\", using " + (have_tag ? "access" : "trunk");
+    *warning =
+        "unsupported vlan_mode \"" + vlan_mode + "\", using " + (have_tag ? "access" : "trunk");
     c.mode = have_tag ? VlanMode::kAccess : VlanMode::kTrunk;
   }
   // As OVS: a trunk ignores tag; an access port ignores trunks; the native

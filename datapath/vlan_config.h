@@ -16,9 +16,9 @@ enum class VlanMode : uint8_t { kAccess, kTrunk, kNativeTagged, kNativeUntagged 
 
 struct VlanConfig {
   VlanMode mode = VlanMode::kTrunk;
-  uint16_t tag = 0;                // access VLAN or native VLAN
-  bool all_trunks = true;          // trunk with an empty Port.trunks
-  std::bitset<4096> trunks;        // explicit trunk members
+  uint16_t tag = 0;          // access VLAN or native VLAN
+  bool all_trunks = true;    // trunk with an empty Port.trunks
+  std::bitset<4096> trunks;  // explicit trunk members
 
   // Builds the config as ovs-vswitchd does from the Port columns; an invalid
   // combination falls back the way OVS does, with a note in *warning.

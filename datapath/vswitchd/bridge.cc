@@ -68,7 +68,8 @@ Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceCo
   return spec;
 }
 
-Bridge::Bridge(const std::string& name, const std::string& rundir, Datapath* dp) : name_(name), rundir_(rundir) {
+Bridge::Bridge(const std::string& name, const std::string& rundir, Datapath* dp)
+    : name_(name), rundir_(rundir) {
   // A new bridge behaves like OVS's: one priority=0 NORMAL flow.
   FlowMod fm;
   fm.priority = 0;
@@ -112,7 +113,8 @@ void Bridge::close_port(BridgePort& p) {
     uint16_t id = p.dp->id();
     p.dp = nullptr;
     dp_->close_port(id);
-    FLOG_INFO(bridge_log, "%s: removed interface %s from port %u", name_.c_str(), p.name.c_str(), p.ofport);
+    FLOG_INFO(bridge_log, "%s: removed interface %s from port %u", name_.c_str(), p.name.c_str(),
+              p.ofport);
   }
   p.dp = nullptr;
 }
@@ -125,8 +127,8 @@ void Bridge::open_port(BridgePort& p) {
   auto r = dp_->open_port(p.spec);
   if (!r) {
     p.error = r.error().message;
-    FLOG_WARN(bridge_log, "%s: could not open network device %s (%s)", name_.c_str(), p.name.c_str(),
-              p.error.c_str());
+    FLOG_WARN(bridge_log, "%s: could not open network device %s (%s)", name_.c_str(),
+              p.name.c_str(), p.error.c_str());
     return;
   }
   p.dp = *r;
@@ -137,22 +139,29 @@ void Bridge::open_port(BridgePort& p) {
 uint32_t Bridge::allocate_ofport(const ovs::InterfaceConfig& iface, bool is_local) {
   if (is_local) return kOfppLocal;
   auto taken = [&](uint32_t n) {
-    return std::any_of(ports_.begin(), ports_.end(), [&](const auto& kv) { return kv.second.ofport == n; });
+    return std::any_of(ports_.begin(), ports_.end(),
+                       [&](const auto& kv) { return kv.second.ofport == n; });
   };
   if (iface.ofport_request && *iface.ofport_request >= 1 && *iface.ofport_request < kOfppMax &&
       !taken(static_cast<uint32_t>(*iface.ofport_request))) {
     return static_cast<uint32_t>(*iface.ofport_request);
   }
+  if (iface.ofport && *iface.ofport >= 1 && *iface.ofport < kOfppMax &&
+      !taken(static_cast<uint32_t>(*iface.ofport))) {
+    return static_cast<uint32_t>(*iface.ofport);
+  }
   for (uint32_t n = 1; n < kOfppMax; n++) {
-    if (!taken(n)) return n;
+    if (!taken(n) && !reserved_ofports_.count(n)) return n;
   }
   return 0;
 }
 
 void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
   BridgeOptions o;
-  o.mac_aging_s = opt_number<int>(cfg.other_config, "mac-aging-time", FdbTable::kDefaultAgingSeconds, 1, 86400 * 365);
-  o.mac_table_size = opt_number<size_t>(cfg.other_config, "mac-table-size", FdbTable::kDefaultMaxEntries, 1, 1000000);
+  o.mac_aging_s = opt_number<int>(cfg.other_config, "mac-aging-time",
+                                  FdbTable::kDefaultAgingSeconds, 1, 86400 * 365);
+  o.mac_table_size = opt_number<size_t>(cfg.other_config, "mac-table-size",
+                                        FdbTable::kDefaultMaxEntries, 1, 1000000);
   o.forward_bpdu = opt(cfg.other_config, "forward-bpdu") == "true";
   o.mac_learning = true;
   options_ = o;
@@ -160,7 +169,8 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
 
   // Ports that left the database.
   for (auto it = ports_.begin(); it != ports_.end();) {
-    bool present = std::any_of(cfg.ports.begin(), cfg.ports.end(), [&](const auto& pc) { return pc.name == it->first; });
+    bool present = std::any_of(cfg.ports.begin(), cfg.ports.end(),
+                               [&](const auto& pc) { return pc.name == it->first; });
     if (present) {
       ++it;
       continue;
@@ -169,20 +179,31 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
     it = ports_.erase(it);
   }
 
+  // Numbers other rows ask for (or held before a restart) are not handed
+  // to ports without a wish of their own.
+  reserved_ofports_.clear();
+  for (const ovs::PortConfig& pc : cfg.ports) {
+    for (const auto& ic : pc.interfaces) {
+      if (ic.ofport_request) reserved_ofports_.insert(static_cast<uint32_t>(*ic.ofport_request));
+      if (ic.ofport) reserved_ofports_.insert(static_cast<uint32_t>(*ic.ofport));
+    }
+  }
   for (const ovs::PortConfig& pc : cfg.ports) {
     BridgePort& p = ports_[pc.name];
     p.name = pc.name;
     std::string warning;
     p.vlan = VlanConfig::from_columns(pc.tag, pc.trunks, pc.vlan_mode, &warning);
-    if (!warning.empty()) FLOG_WARN(bridge_log, "%s: port %s: %s", name_.c_str(), pc.name.c_str(), warning.c_str());
+    if (!warning.empty())
+      FLOG_WARN(bridge_log, "%s: port %s: %s", name_.c_str(), pc.name.c_str(), warning.c_str());
     if (pc.interfaces.empty()) {
       close_port(p);
       p.ofport = 0;
       continue;
     }
     if (pc.interfaces.size() > 1) {
-      FLOG_WARN(bridge_log, "%s: port %s has %zu interfaces; bonds are not supported, using %s", name_.c_str(),
-                pc.name.c_str(), pc.interfaces.size(), pc.interfaces[0].name.c_str());
+      FLOG_WARN(bridge_log, "%s: port %s has %zu interfaces; bonds are not supported, using %s",
+                name_.c_str(), pc.name.c_str(), pc.interfaces.size(),
+                pc.interfaces[0].name.c_str());
     }
     const ovs::InterfaceConfig& iface = pc.interfaces[0];
     bool is_local = iface.type == "internal" && iface.name == name_;
@@ -190,7 +211,8 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
     auto spec = port_spec_for(name_, iface);
     if (!spec) {
       if (p.error != spec.error().message) {
-        FLOG_WARN(bridge_log, "%s: %s: %s", name_.c_str(), iface.name.c_str(), spec.error().message.c_str());
+        FLOG_WARN(bridge_log, "%s: %s: %s", name_.c_str(), iface.name.c_str(),
+                  spec.error().message.c_str());
       }
       close_port(p);
       p.error = spec.error().message;
@@ -208,7 +230,8 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
     }
     if (p.ofport == 0) {
       p.ofport = allocate_ofport(iface, is_local);
-      FLOG_INFO(bridge_log, "%s: added interface %s on port %u", name_.c_str(), p.name.c_str(), p.ofport);
+      FLOG_INFO(bridge_log, "%s: added interface %s on port %u", name_.c_str(), p.name.c_str(),
+                p.ofport);
     }
   }
   push_ports();
@@ -258,7 +281,8 @@ void Bridge::run(int64_t now_ms) {
   if (openflow_) openflow_->run();
   if (flows_.next_expiry() <= now_ms) {
     auto expired = flows_.expire(now_ms);
-    if (!expired.empty()) FLOG_DBG(bridge_log, "%s: %zu flows expired", name_.c_str(), expired.size());
+    if (!expired.empty())
+      FLOG_DBG(bridge_log, "%s: %zu flows expired", name_.c_str(), expired.size());
   }
   publish_flows(false);
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,8 @@ namespace ferry {
 class OpenFlowHandler;
 
 struct BridgePort {
-  std::string name;  // Port.name (= its single Interface's name)
-  std::string type;  // Interface.type
+  std::string name;     // Port.name (= its single Interface's name)
+  std::string type;     // Interface.type
   uint32_t ofport = 0;  // 0: none assigned (the interface failed)
   Port* dp = nullptr;   // the open DPDK port (owned by the Datapath)
   PortSpec spec;
@@ -79,6 +80,7 @@ class Bridge {
   FlowTable flows_;
   uint64_t published_generation_ = 0;
   std::map<std::string, BridgePort> ports_;
+  std::set<uint32_t> reserved_ofports_;
   BridgeOptions options_;
   uint64_t datapath_id_ = 0;
   std::unique_ptr<OpenFlowHandler> openflow_;

@@ -44,7 +44,8 @@ Values read_counters(const PmdCounters& c) {
            {"sleep_us", c.sleep_us.get()},
            {"learn_full", c.learn_queue_full.get()}};
   for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); i++) {
-    out.v.emplace_back(std::string("drop:") + drop_reason_name(static_cast<DropReason>(i)), c.drops[i].get());
+    out.v.emplace_back(std::string("drop:") + drop_reason_name(static_cast<DropReason>(i)),
+                       c.drops[i].get());
   }
   return out;
 }
@@ -61,23 +62,31 @@ Values since_clear(Vswitchd& d, const std::string& who, const PmdCounters& c) {
 
 std::string pmd_header(const Pmd& p) {
   if (p.core() >= 0) return strprintf("pmd thread numa_id %d core_id %d:\n", p.numa(), p.core());
-  return strprintf("pmd thread numa_id %d core_id any (pmd %u, not pinned):\n", p.numa(), p.index());
+  return strprintf("pmd thread numa_id %d core_id any (pmd %u, not pinned):\n", p.numa(),
+                   p.index());
 }
 
 std::string format_stats(const Values& s) {
   uint64_t rx = s.get("rx"), hits = s.get("hits"), misses = s.get("misses");
   uint64_t busy = s.get("busy"), idle = s.get("idle"), total = busy + idle;
-  auto ratio = [](uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  auto ratio = [](uint64_t a, uint64_t b) {
+    return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
   std::string out;
   out += strprintf("  packets received: %llu\n", static_cast<unsigned long long>(rx));
   out += strprintf("  packets sent: %llu\n", static_cast<unsigned long long>(s.get("tx")));
   out += strprintf("  megaflow hits: %llu\n", static_cast<unsigned long long>(hits));
-  out += strprintf("  avg. subtable lookups per megaflow hit: %.2f\n", ratio(s.get("subtables"), hits));
-  out += strprintf("  miss with success upcall: %llu\n",
-                   static_cast<unsigned long long>(misses - std::min(misses, s.get("install_fail"))));
-  out += strprintf("  miss with failed upcall: %llu\n", static_cast<unsigned long long>(s.get("install_fail")));
-  out += strprintf("  avg. packets per output batch: %.2f\n", ratio(s.get("tx_batch_packets"), s.get("tx_batches")));
-  out += strprintf("  idle cycles: %llu (%.2f%%)\n", static_cast<unsigned long long>(idle), 100.0 * ratio(idle, total));
+  out += strprintf("  avg. subtable lookups per megaflow hit: %.2f\n",
+                   ratio(s.get("subtables"), hits));
+  out +=
+      strprintf("  miss with success upcall: %llu\n",
+                static_cast<unsigned long long>(misses - std::min(misses, s.get("install_fail"))));
+  out += strprintf("  miss with failed upcall: %llu\n",
+                   static_cast<unsigned long long>(s.get("install_fail")));
+  out += strprintf("  avg. packets per output batch: %.2f\n",
+                   ratio(s.get("tx_batch_packets"), s.get("tx_batches")));
+  out += strprintf("  idle cycles: %llu (%.2f%%)\n", static_cast<unsigned long long>(idle),
+                   100.0 * ratio(idle, total));
   out += strprintf("  processing cycles: %llu (%.2f%%)\n", static_cast<unsigned long long>(busy),
                    100.0 * ratio(busy, total));
   if (rx) {
@@ -86,14 +95,17 @@ std::string format_stats(const Values& s) {
     out += strprintf("  avg processing cycles per packet: %.2f (%llu/%llu)\n", ratio(busy, rx),
                      static_cast<unsigned long long>(busy), static_cast<unsigned long long>(rx));
   }
-  out += strprintf("  idle sleeps: %llu (%llu us)\n", static_cast<unsigned long long>(s.get("sleeps")),
-                   static_cast<unsigned long long>(s.get("sleep_us")));
+  out +=
+      strprintf("  idle sleeps: %llu (%llu us)\n", static_cast<unsigned long long>(s.get("sleeps")),
+                static_cast<unsigned long long>(s.get("sleep_us")));
   std::string drops;
   for (const auto& [name, val] : s.v) {
-    if (name.rfind("drop:", 0) == 0 && val) drops += strprintf("    %s: %llu\n", name.c_str() + 5, static_cast<unsigned long long>(val));
+    if (name.rfind("drop:", 0) == 0 && val)
+      drops += strprintf("    %s: %llu\n", name.c_str() + 5, static_cast<unsigned long long>(val));
   }
   if (s.get("learn_full")) {
-    drops += strprintf("    (learning requests lost: %llu)\n", static_cast<unsigned long long>(s.get("learn_full")));
+    drops += strprintf("    (learning requests lost: %llu)\n",
+                       static_cast<unsigned long long>(s.get("learn_full")));
   }
   out += "  drops:" + (drops.empty() ? std::string(" 0\n") : "\n" + drops);
   return out;
@@ -115,7 +127,8 @@ void pmd_stats_clear(Vswitchd& d, const Args&, const ReplyPtr& r) {
   Datapath* dp = d.datapath();
   if (!dp) return r->error("DPDK is not initialized");
   auto set = [&](const std::string& who, const PmdCounters& c) {
-    for (const auto& [name, val] : read_counters(c).v) d.pmd_stats_baseline()[who + "/" + name] = val;
+    for (const auto& [name, val] : read_counters(c).v)
+      d.pmd_stats_baseline()[who + "/" + name] = val;
   };
   for (size_t i = 0; i < dp->n_pmds(); i++) set("pmd" + std::to_string(i), dp->pmd(i).counters());
   set("main", dp->control_counters());
@@ -170,14 +183,17 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
         Match m;
         m.key = e.key;
         m.mask = e.mask;
-        std::string used = e.used_ms ? strprintf("%.3fs", static_cast<double>(now - e.used_ms) / 1000.0) : "never";
+        std::string used =
+            e.used_ms ? strprintf("%.3fs", static_cast<double>(now - e.used_ms) / 1000.0) : "never";
         std::string actions = e.rule ? ovs::format_actions(*e.actions, names) : "drop";
-        block += strprintf("bridge(%s),%s, packets:%llu, bytes:%llu, used:%s, dp:ferry, actions:%s\n", name.c_str(),
-                           ovs::format_match(m, kDefaultPriority, names).c_str(),
-                           static_cast<unsigned long long>(e.packets), static_cast<unsigned long long>(e.bytes),
-                           used.c_str(), actions.c_str());
-        if (more && e.rule) block += strprintf("  (rule priority=%u cookie=0x%llx)\n", e.rule->priority,
-                                               static_cast<unsigned long long>(e.rule->cookie));
+        block +=
+            strprintf("bridge(%s),%s, packets:%llu, bytes:%llu, used:%s, dp:ferry, actions:%s\n",
+                      name.c_str(), ovs::format_match(m, kDefaultPriority, names).c_str(),
+                      static_cast<unsigned long long>(e.packets),
+                      static_cast<unsigned long long>(e.bytes), used.c_str(), actions.c_str());
+        if (more && e.rule)
+          block += strprintf("  (rule priority=%u cookie=0x%llx)\n", e.rule->priority,
+                             static_cast<unsigned long long>(e.rule->cookie));
       });
     }
     if (block.empty()) continue;
@@ -195,9 +211,10 @@ void dpctl_show(Vswitchd& d, const Args&, const ReplyPtr& r) {
   for (const auto& [name, b] : d.bridges()) {
     for (const auto& [pname, p] : b->ports()) {
       if (!p.dp) continue;
-      out += strprintf("  port %u: %s (%s: bridge %s, ofport %s, %u rxq, %u txq%s)\n", p.dp->id(), pname.c_str(),
-                       p.dp->driver_name().c_str(), name.c_str(), b->port_label(p.ofport).c_str(), p.dp->n_rxq(),
-                       p.dp->n_txq(), p.dp->txq_shared() ? " shared" : "");
+      out += strprintf("  port %u: %s (%s: bridge %s, ofport %s, %u rxq, %u txq%s)\n", p.dp->id(),
+                       pname.c_str(), p.dp->driver_name().c_str(), name.c_str(),
+                       b->port_label(p.ofport).c_str(), p.dp->n_rxq(), p.dp->n_txq(),
+                       p.dp->txq_shared() ? " shared" : "");
     }
   }
   r->ok(out);

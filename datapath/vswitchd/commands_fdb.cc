@@ -42,7 +42,8 @@ void fdb_show(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   for (const FdbEntry* e : fdb.entries_by_age()) {
     std::string port = e->ofport == kOfppLocal ? "LOCAL" : std::to_string(e->ofport);
     out += strprintf("%5s  %4d  %s  ", port.c_str(), e->vlan, format_mac(e->mac).c_str());
-    out += e->is_static ? "static\n" : strprintf("%3lld\n", static_cast<long long>(now_s - e->last_seen_s()));
+    out += e->is_static ? "static\n"
+                        : strprintf("%3lld\n", static_cast<long long>(now_s - e->last_seen_s()));
   }
   r->ok(out);
 }
@@ -86,7 +87,8 @@ void fdb_del(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   if (!vlan) return r->error("bad VLAN \"" + a[1] + "\" (0 to 4095)");
   auto mac = parse_mac(a[2]);
   if (!mac) return r->error("bad MAC address");
-  if (!d.datapath()->fdb(b->slot()).del_static(*vlan, *mac)) return r->error("could not find static mac entry\n");
+  if (!d.datapath()->fdb(b->slot()).del_static(*vlan, *mac))
+    return r->error("could not find static mac entry\n");
   d.datapath()->commit_and_sync();
   r->ok("");
 }
@@ -97,12 +99,17 @@ void fdb_stats_show(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   FdbTable& fdb = d.datapath()->fdb(b->slot());
   const FdbStats& s = fdb.stats();
   std::string out = strprintf("Statistics for bridge \"%s\":\n", a[0].c_str());
-  out += strprintf("  Current/maximum MAC entries in the table: %zu/%zu\n", fdb.size(), fdb.max_entries());
+  out += strprintf("  Current/maximum MAC entries in the table: %zu/%zu\n", fdb.size(),
+                   fdb.max_entries());
   out += strprintf("  Current static MAC entries in the table : %zu\n", fdb.n_static());
-  out += strprintf("  Total number of learned MAC entries     : %llu\n", static_cast<unsigned long long>(s.learned));
-  out += strprintf("  Total number of expired MAC entries     : %llu\n", static_cast<unsigned long long>(s.expired));
-  out += strprintf("  Total number of evicted MAC entries     : %llu\n", static_cast<unsigned long long>(s.evicted));
-  out += strprintf("  Total number of port moved MAC entries  : %llu\n", static_cast<unsigned long long>(s.moved));
+  out += strprintf("  Total number of learned MAC entries     : %llu\n",
+                   static_cast<unsigned long long>(s.learned));
+  out += strprintf("  Total number of expired MAC entries     : %llu\n",
+                   static_cast<unsigned long long>(s.expired));
+  out += strprintf("  Total number of evicted MAC entries     : %llu\n",
+                   static_cast<unsigned long long>(s.evicted));
+  out += strprintf("  Total number of port moved MAC entries  : %llu\n",
+                   static_cast<unsigned long long>(s.moved));
   r->ok(out);
 }
 

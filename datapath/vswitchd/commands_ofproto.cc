@@ -83,12 +83,14 @@ void ofproto_trace(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   }
   Bridge* b = d.bridge(bname);
   if (!b) return r->error("no bridge named " + bname);
-  if (!d.datapath() || b->slot() < 0) return r->error("bridge " + bname + " has no datapath (DPDK is not initialized)");
+  if (!d.datapath() || b->slot() < 0)
+    return r->error("bridge " + bname + " has no datapath (DPDK is not initialized)");
   ovs::PortNames names = b->port_names();
   auto key = ovs::parse_flow(flow_text, names);
   if (!key) return r->error(key.error().message);
   if (!b->port_by_ofport(key->in_port)) {
-    return r->error(strprintf("no OpenFlow port for in_port %u on bridge %s", key->in_port, bname.c_str()));
+    return r->error(
+        strprintf("no OpenFlow port for in_port %u on bridge %s", key->in_port, bname.c_str()));
   }
   std::vector<uint8_t> frame = frame_for_key(*key);
   b->publish_flows(false);  // trace what the datapath runs now
@@ -118,7 +120,8 @@ void ofproto_trace(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   for (const TraceOutput& o : tr->outputs) {
     if (!dpa.empty()) dpa += ",";
     FlowKey ok;
-    if (parse_frame(o.frame.data(), static_cast<uint32_t>(o.frame.size()), o.ofport, &ok) == ParseStatus::kOk &&
+    if (parse_frame(o.frame.data(), static_cast<uint32_t>(o.frame.size()), o.ofport, &ok) ==
+            ParseStatus::kOk &&
         ok.has_vlan()) {
       dpa += strprintf("push_vlan(vid=%u,pcp=%u),", ok.vlan_vid(), ok.vlan_pcp());
     }
@@ -128,7 +131,8 @@ void ofproto_trace(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   out += "Datapath actions: " + dpa + "\n";
   for (const std::string& why : tr->drops) out += "Dropped: " + why + "\n";
   for (const TraceOutput& o : tr->outputs) {
-    out += strprintf("Output %s: %s\n", o.port.c_str(), hex(o.frame.data(), o.frame.size()).c_str());
+    out +=
+        strprintf("Output %s: %s\n", o.port.c_str(), hex(o.frame.data(), o.frame.size()).c_str());
   }
   r->ok(out);
 }

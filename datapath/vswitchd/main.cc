@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
     if (spec.empty()) ovs::set_ovs_log_level(kLogConsole, LogLevel::kInfo);
   }
   if (opts->log_file) {
-    std::string path = opts->log_file_path.empty() ? ovs::logdir() + "/ferry-vswitchd.log" : opts->log_file_path;
+    std::string path =
+        opts->log_file_path.empty() ? ovs::logdir() + "/ferry-vswitchd.log" : opts->log_file_path;
     Status st = log.open_file(path);
     if (!st.ok()) {
       std::fprintf(stderr, "ferry-vswitchd: %s\n", st.error().message.c_str());

@@ -17,7 +17,8 @@ constexpr size_t kMaxBundles = 64;
 constexpr int kMaxMessagesPerRun = 256;
 }  // namespace
 
-Result<std::unique_ptr<OpenFlowHandler>> OpenFlowHandler::open(Bridge* bridge, const std::string& name) {
+Result<std::unique_ptr<OpenFlowHandler>> OpenFlowHandler::open(Bridge* bridge,
+                                                               const std::string& name) {
   auto l = ovs::OfListener::open(name);
   if (!l) return make_error("cannot listen on " + name + ": " + l.error().message, l.error().code);
   return std::unique_ptr<OpenFlowHandler>(new OpenFlowHandler(bridge, std::move(*l)));
@@ -36,8 +37,9 @@ void OpenFlowHandler::run() {
       handle(c, *msg);
     }
   }
-  conns_.erase(std::remove_if(conns_.begin(), conns_.end(), [](const Conn& c) { return !c.of->alive(); }),
-               conns_.end());
+  conns_.erase(
+      std::remove_if(conns_.begin(), conns_.end(), [](const Conn& c) { return !c.of->alive(); }),
+      conns_.end());
 }
 
 void OpenFlowHandler::wait() {
@@ -86,8 +88,8 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
       c.of->send_port_desc_reply(msg, port_descs());
       break;
     case OfType::kDescStatsRequest:
-      c.of->send_desc_reply(msg, "Ferry", "Ferry DPDK virtual switch", "ferry-vswitchd 0.1.0", "None",
-                            bridge_->name());
+      c.of->send_desc_reply(msg, "Ferry", "Ferry DPDK virtual switch", "ferry-vswitchd 0.1.0",
+                            "None", bridge_->name());
       break;
     case OfType::kTableStatsRequest: {
       ovs::OfTableStats t;
@@ -115,18 +117,21 @@ void OpenFlowHandler::handle_flow_mod(Conn& c, const ovs::OfMessage& msg, const 
   }
   Status st = bridge_->flows().apply(fm, monotonic_ms());
   if (!st.ok()) {
-    FLOG_INFO(of_log, "%s: flow_mod rejected: %s", bridge_->name().c_str(), st.error().message.c_str());
+    FLOG_INFO(of_log, "%s: flow_mod rejected: %s", bridge_->name().c_str(),
+              st.error().message.c_str());
     c.of->send_error(msg, ovs::flow_table_error_to_of(st.error().code));
   }
 }
 
-void OpenFlowHandler::handle_bundle_control(Conn& c, const ovs::OfMessage& msg, const ovs::OfBundleControl& bc) {
+void OpenFlowHandler::handle_bundle_control(Conn& c, const ovs::OfMessage& msg,
+                                            const ovs::OfBundleControl& bc) {
   using Type = ovs::OfBundleControl::Type;
   auto it = c.bundles.find(bc.bundle_id);
   switch (bc.type) {
     case Type::kOpen:
       if (it != c.bundles.end()) return c.of->send_error(msg, ovs::OfError::kBundleBadId);
-      if (c.bundles.size() >= kMaxBundles) return c.of->send_error(msg, ovs::OfError::kBundleOutOfBundles);
+      if (c.bundles.size() >= kMaxBundles)
+        return c.of->send_error(msg, ovs::OfError::kBundleOutOfBundles);
       c.bundles[bc.bundle_id] = Bundle{bc.flags, false, {}};
       return c.of->send_bundle_reply(msg, Type::kOpen);
     case Type::kClose:
@@ -142,40 +147,63 @@ void OpenFlowHandler::handle_bundle_control(Conn& c, const ovs::OfMessage& msg, 
       if (it == c.bundles.end()) return c.of->send_error(msg, ovs::OfError::kBundleBadId);
       Bundle b = std::move(it->second);
       c.bundles.erase(it);
+      if (b.failed) {
+        FLOG_INFO(of_log, "%s: bundle %u not committed: one of its messages was refused",
+                  bridge_->name().c_str(), bc.bundle_id);
+        return c.of->send_error(msg, ovs::OfError::kBundleMsgFailed);
+      }
       size_t failed = 0;
       Status st = bridge_->flows().apply_bundle(b.flow_mods, monotonic_ms(), &failed);
       if (!st.ok()) {
-        FLOG_INFO(of_log, "%s: bundle %u rejected at message %zu of %zu: %s", bridge_->name().c_str(),
-                  bc.bundle_id, failed + 1, b.flow_mods.size(), st.error().message.c_str());
+        FLOG_INFO(of_log, "%s: bundle %u rejected at message %zu of %zu: %s",
+                  bridge_->name().c_str(), bc.bundle_id, failed + 1, b.flow_mods.size(),
+                  st.error().message.c_str());
         return c.of->send_error(msg, ovs::OfError::kBundleMsgFailed);
       }
       // Every PMD sees all of the bundle or none of it; reply once in effect.
       bridge_->publish_flows(true);
-      FLOG_DBG(of_log, "%s: bundle %u committed (%zu flow_mods)", bridge_->name().c_str(), bc.bundle_id,
-               b.flow_mods.size());
+      FLOG_DBG(of_log, "%s: bundle %u committed (%zu flow_mods)", bridge_->name().c_str(),
+               bc.bundle_id, b.flow_mods.size());
       return c.of->send_bundle_reply(msg, Type::kCommit);
     }
   }
 }
 
-void OpenFlowHandler::handle_bundle_add(Conn& c, const ovs::OfMessage& msg, const ovs::OfBundleAdd& ba) {
+void OpenFlowHandler::handle_bundle_add(Conn& c, const ovs::OfMessage& msg,
+                                        const ovs::OfBundleAdd& ba) {
   auto it = c.bundles.find(ba.bundle_id);
+  if (it == c.bundles.end() && ba.refused) return;
   if (it == c.bundles.end()) {
     // OpenFlow 1.4: an add to an unknown bundle implicitly opens it.
-    if (c.bundles.size() >= kMaxBundles) return c.of->send_error(msg, ovs::OfError::kBundleOutOfBundles);
+    if (c.bundles.size() >= kMaxBundles)
+      return c.of->send_error(msg, ovs::OfError::kBundleOutOfBundles);
     it = c.bundles.emplace(ba.bundle_id, Bundle{ba.flags, false, {}}).first;
   }
   Bundle& b = it->second;
+  if (ba.refused) {
+    b.failed = true;  // the error is already answered
+    return;
+  }
   if (b.closed) return c.of->send_error(msg, ovs::OfError::kBundleClosed);
-  if (b.flags != ba.flags) return c.of->send_error(msg, ovs::OfError::kBundleBadFlags);
-  if (b.flow_mods.size() >= kMaxBundleMessages) return c.of->send_error(msg, ovs::OfError::kBundleMsgFailed);
-  if (bad_output(ba.flow_mod)) return c.of->send_error(msg, ovs::OfError::kBadOutPort);
+  if (b.flags != ba.flags) {
+    b.failed = true;
+    return c.of->send_error(msg, ovs::OfError::kBundleBadFlags);
+  }
+  if (b.flow_mods.size() >= kMaxBundleMessages) {
+    b.failed = true;
+    return c.of->send_error(msg, ovs::OfError::kBundleMsgFailed);
+  }
+  if (bad_output(ba.flow_mod)) {
+    b.failed = true;
+    return c.of->send_error(msg, ovs::OfError::kBadOutPort);
+  }
   b.flow_mods.push_back(ba.flow_mod);
 }
 
-void OpenFlowHandler::handle_flow_stats(Conn& c, const ovs::OfMessage& msg, const ovs::OfFlowStatsRequest& req,
-                                        bool aggregate) {
-  auto rules = bridge_->flows().query(req.match, req.out_port, req.cookie, req.cookie_mask, req.table_id);
+void OpenFlowHandler::handle_flow_stats(Conn& c, const ovs::OfMessage& msg,
+                                        const ovs::OfFlowStatsRequest& req, bool aggregate) {
+  auto rules =
+      bridge_->flows().query(req.match, req.out_port, req.cookie, req.cookie_mask, req.table_id);
   if (aggregate) {
     uint64_t packets = 0, bytes = 0;
     for (const RulePtr& r : rules) {
@@ -231,7 +259,8 @@ std::vector<ovs::OfPortDesc> OpenFlowHandler::port_descs() const {
   return v;
 }
 
-void OpenFlowHandler::handle_port_stats(Conn& c, const ovs::OfMessage& msg, const ovs::OfPortStatsRequest& req) {
+void OpenFlowHandler::handle_port_stats(Conn& c, const ovs::OfMessage& msg,
+                                        const ovs::OfPortStatsRequest& req) {
   std::vector<ovs::OfPortStats> v;
   int64_t now = monotonic_ms();
   for (const auto& [name, p] : bridge_->ports()) {
@@ -258,13 +287,17 @@ void OpenFlowHandler::handle_port_stats(Conn& c, const ovs::OfMessage& msg, cons
   c.of->send_port_stats_reply(msg, v);
 }
 
-void OpenFlowHandler::handle_packet_out(Conn& c, const ovs::OfMessage& msg, const ovs::OfPacketOut& po) {
+void OpenFlowHandler::handle_packet_out(Conn& c, const ovs::OfMessage& msg,
+                                        const ovs::OfPacketOut& po) {
   Datapath* dp = bridge_->datapath();
   if (!dp) return c.of->send_error(msg, ovs::OfError::kEperm);
-  Status st = dp->execute(bridge_->slot(), po.in_port, po.packet.data(), po.packet.size(), po.actions);
+  Status st =
+      dp->execute(bridge_->slot(), po.in_port, po.packet.data(), po.packet.size(), po.actions);
   if (!st.ok()) {
-    FLOG_INFO(of_log, "%s: packet_out failed: %s", bridge_->name().c_str(), st.error().message.c_str());
-    c.of->send_error(msg, st.error().code == EINVAL ? ovs::OfError::kBadPort : ovs::OfError::kEperm);
+    FLOG_INFO(of_log, "%s: packet_out failed: %s", bridge_->name().c_str(),
+              st.error().message.c_str());
+    c.of->send_error(msg,
+                     st.error().code == EINVAL ? ovs::OfError::kBadPort : ovs::OfError::kEperm);
   }
 }
 

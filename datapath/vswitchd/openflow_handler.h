@@ -29,6 +29,7 @@ class OpenFlowHandler {
   struct Bundle {
     uint16_t flags = 0;
     bool closed = false;
+    bool failed = false;  // a message was refused: the commit must fail
     std::vector<FlowMod> flow_mods;
   };
   struct Conn {
@@ -42,7 +43,8 @@ class OpenFlowHandler {
   void handle_flow_mod(Conn& c, const ovs::OfMessage& msg, const FlowMod& fm);
   void handle_bundle_control(Conn& c, const ovs::OfMessage& msg, const ovs::OfBundleControl& bc);
   void handle_bundle_add(Conn& c, const ovs::OfMessage& msg, const ovs::OfBundleAdd& ba);
-  void handle_flow_stats(Conn& c, const ovs::OfMessage& msg, const ovs::OfFlowStatsRequest& req, bool aggregate);
+  void handle_flow_stats(Conn& c, const ovs::OfMessage& msg, const ovs::OfFlowStatsRequest& req,
+                         bool aggregate);
   void handle_port_stats(Conn& c, const ovs::OfMessage& msg, const ovs::OfPortStatsRequest& req);
   void handle_packet_out(Conn& c, const ovs::OfMessage& msg, const ovs::OfPacketOut& po);
   std::vector<ovs::OfPortDesc> port_descs() const;

@@ -71,25 +71,28 @@ Result<VswitchdOptions> parse_vswitchd_options(int argc, char** argv) {
 }
 
 std::string vswitchd_usage(const std::string& p) {
-  return p + ": Ferry virtual switch daemon, a drop-in ovs-vswitchd on DPDK\n"
-             "usage: " + p + " [OPTIONS] [DATABASE]\n"
-             "where DATABASE is a socket on which ovsdb-server is listening\n"
-             "      (default: \"unix:$OVS_RUNDIR/db.sock\").\n"
-             "\nDaemon options:\n"
-             "  --detach                run in background as daemon\n"
-             "  --monitor               creates a process to monitor this daemon\n"
-             "  --no-chdir              do not chdir to '/'\n"
-             "  --pidfile[=FILE]        create pidfile (default: $OVS_RUNDIR/ferry-vswitchd.pid)\n"
-             "  --overwrite-pidfile     with --pidfile, start even if already running\n"
-             "\nLogging options:\n"
-             "  -vSPEC, --verbose=SPEC  set logging levels (module:destination:level)\n"
-             "  -v, --verbose           set maximum verbosity level\n"
-             "  --log-file[=FILE]       enable logging to FILE\n"
-             "                          (default: $OVS_LOGDIR/ferry-vswitchd.log)\n"
-             "\nOther options:\n"
-             "  --unixctl=SOCKET        override default control socket name\n"
-             "  -h, --help              display this help message\n"
-             "  -V, --version           display version information\n";
+  return p +
+         ": Ferry virtual switch daemon, a drop-in ovs-vswitchd on DPDK\n"
+         "usage: " +
+         p +
+         " [OPTIONS] [DATABASE]\n"
+         "where DATABASE is a socket on which ovsdb-server is listening\n"
+         "      (default: \"unix:$OVS_RUNDIR/db.sock\").\n"
+         "\nDaemon options:\n"
+         "  --detach                run in background as daemon\n"
+         "  --monitor               creates a process to monitor this daemon\n"
+         "  --no-chdir              do not chdir to '/'\n"
+         "  --pidfile[=FILE]        create pidfile (default: $OVS_RUNDIR/ferry-vswitchd.pid)\n"
+         "  --overwrite-pidfile     with --pidfile, start even if already running\n"
+         "\nLogging options:\n"
+         "  -vSPEC, --verbose=SPEC  set logging levels (module:destination:level)\n"
+         "  -v, --verbose           set maximum verbosity level\n"
+         "  --log-file[=FILE]       enable logging to FILE\n"
+         "                          (default: $OVS_LOGDIR/ferry-vswitchd.log)\n"
+         "\nOther options:\n"
+         "  --unixctl=SOCKET        override default control socket name\n"
+         "  -h, --help              display this help message\n"
+         "  -V, --version           display version information\n";
 }
 
 }  // namespace ferry

@@ -16,8 +16,8 @@ struct VswitchdOptions {
   std::string database;  // OVSDB remote; default unix:<rundir>/db.sock
   ovs::DaemonOptions daemon;
   bool log_file = false;
-  std::string log_file_path;  // default <logdir>/ferry-vswitchd.log
-  std::string unixctl_path;   // default <rundir>/ferry-vswitchd.<pid>.ctl
+  std::string log_file_path;         // default <logdir>/ferry-vswitchd.log
+  std::string unixctl_path;          // default <rundir>/ferry-vswitchd.<pid>.ctl
   std::vector<std::string> verbose;  // vlog specs; "" means everything at DBG
   bool help = false;
   bool version = false;

@@ -33,12 +33,14 @@ Vswitchd::~Vswitchd() { shutdown(); }
 
 Status Vswitchd::start() {
   std::string db = options_.database.empty() ? "unix:" + rundir_ + "/db.sock" : options_.database;
-  unixctl_path_ = options_.unixctl_path.empty()
-                      ? strprintf("%s/ferry-vswitchd.%d.ctl", rundir_.c_str(), static_cast<int>(getpid()))
-                      : options_.unixctl_path;
+  unixctl_path_ =
+      options_.unixctl_path.empty()
+          ? strprintf("%s/ferry-vswitchd.%d.ctl", rundir_.c_str(), static_cast<int>(getpid()))
+          : options_.unixctl_path;
   register_commands();
   auto server = rpc::UnixctlServer::listen(unixctl_path_, &commands_);
-  if (!server) return make_error("cannot listen on " + unixctl_path_ + ": " + server.error().message);
+  if (!server)
+    return make_error("cannot listen on " + unixctl_path_ + ": " + server.error().message);
   unixctl_ = std::move(*server);
   if (options_.unixctl_path.empty()) {
     // A stable name beside the per-pid one, for scripts and ferry-ctl.
@@ -92,7 +94,8 @@ PmdConfig Vswitchd::pmd_config(const ovs::Config& cfg) const {
     if (v && *v <= 10000) {
       pc.sleep_max_us = static_cast<int64_t>(*v);
     } else {
-      FLOG_WARN(vswitchd_log, "pmd-sleep-max \"%s\" must be 0 to 10000 microseconds", sleep.c_str());
+      FLOG_WARN(vswitchd_log, "pmd-sleep-max \"%s\" must be 0 to 10000 microseconds",
+                sleep.c_str());
     }
   }
   return pc;
@@ -103,7 +106,9 @@ void Vswitchd::configure_dpdk(const ovs::Config& cfg) {
   if (!DpdkEnv::wanted(cfg.other_config)) {
     static bool warned = false;
     if (!warned) {
-      FLOG_WARN(vswitchd_log, "DPDK is not initialized: ferry-vswitchd needs Open_vSwitch other_config:dpdk-init=true");
+      FLOG_WARN(
+          vswitchd_log,
+          "DPDK is not initialized: ferry-vswitchd needs Open_vSwitch other_config:dpdk-init=true");
       warned = true;
     }
     return;
@@ -123,14 +128,17 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
   configure_dpdk(cfg);
   if (dp_) {
     Status p = dp_->set_pmds(pmd_config(cfg));
-    if (!p.ok()) FLOG_ERR(vswitchd_log, "cannot reconfigure PMD threads: %s", p.error().message.c_str());
+    if (!p.ok())
+      FLOG_ERR(vswitchd_log, "cannot reconfigure PMD threads: %s", p.error().message.c_str());
   }
 
   std::set<std::string> wanted;
   for (const ovs::BridgeConfig& bc : cfg.bridges) {
     if (bc.datapath_type != "netdev") {
       if (skipped_bridges_.insert(bc.name).second) {
-        FLOG_WARN(vswitchd_log, "bridge %s: datapath_type \"%s\" is not supported, ferry-vswitchd runs netdev bridges only",
+        FLOG_WARN(vswitchd_log,
+                  "bridge %s: datapath_type \"%s\" is not supported, ferry-vswitchd runs netdev "
+                  "bridges only",
                   bc.name.c_str(), bc.datapath_type.c_str());
       }
       continue;
@@ -180,7 +188,8 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
 
 void Vswitchd::write_status(bool with_stats) {
   for (auto& [bname, b] : bridges_) {
-    db_->set_bridge_status(bname, strprintf("%016llx", static_cast<unsigned long long>(b->datapath_id())));
+    db_->set_bridge_status(bname,
+                           strprintf("%016llx", static_cast<unsigned long long>(b->datapath_id())));
     for (const auto& [pname, p] : b->ports()) {
       ovs::InterfaceStatus s;
       s.name = pname;
@@ -228,6 +237,24 @@ int Vswitchd::run() {
   while (!exiting_) {
     int64_t now = monotonic_ms();
     db_->run();
+    if (db_->lock_contended()) {
+      if (!lock_warned_) {
+        FLOG_ERR(vswitchd_log,
+                 "another ferry-vswitchd or ovs-vswitchd holds the database lock; this one (pid "
+                 "%d) stays idle "
+                 "until it goes away",
+                 static_cast<int>(getpid()));
+        lock_warned_ = true;
+        bridges_.clear();
+        applied_seqno_ = 0;
+      }
+      if (!daemon_completed_) {
+        ovs::daemonize_complete();
+        daemon_completed_ = true;
+      }
+    } else {
+      lock_warned_ = false;
+    }
     if (db_->has_lock() && db_->change_seqno() != applied_seqno_) {
       if (auto cfg = db_->config()) {
         applied_seqno_ = db_->change_seqno();

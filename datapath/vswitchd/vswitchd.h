@@ -65,6 +65,7 @@ class Vswitchd {
   int64_t next_link_check_ms_ = 0;
   std::map<std::string, bool> link_up_;
   bool dpdk_failed_ = false;
+  bool lock_warned_ = false;
   bool exiting_ = false;
   bool shut_down_ = false;
   bool daemon_completed_ = false;

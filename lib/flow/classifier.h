@@ -6,6 +6,13 @@
 // lookup() also reports which key bits it consulted (the union of the masks
 // of the subtables it visited): any packet that agrees with this one on those
 // bits gets the same answer, which is exactly the mask of a megaflow.
+//
+// Each subtable hashes and compares only the 64-bit words its mask touches,
+// in an open-addressing table sized at build time (load <= 1/2). Rules with
+// the same masked key in one subtable can only ever be won by the first of
+// them (highest priority, then lowest id), so only that one is stored; the
+// others are shadowed but still owned (size() counts them). lookup() never
+// allocates, locks or writes shared memory.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +45,7 @@ class Classifier {
  private:
   struct Subtable;
   std::vector<std::unique_ptr<Subtable>> subtables_;  // by max priority, descending
+  std::vector<RulePtr> rules_;                        // keeps the rules alive
   uint64_t generation_;
   size_t n_rules_ = 0;
 };

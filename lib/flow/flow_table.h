@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "lib/flow/classifier.h"
@@ -33,14 +34,22 @@ class FlowTable {
   // - delete (loose/strict) selects the same way and also filters on
   //   out_port;
   // - table_id must be 0, or kAllTables for modify/delete (kErrBadTableId).
+  // Details, as OVS: an add's cookie is new_cookie when set, else cookie; a
+  // replacing add takes the new timeouts and flags (created_ms restarts); a
+  // modify keeps the rule's timeouts, flags and created_ms, sets actions,
+  // modified_ms, and the cookie when new_cookie is set. A rule that replaces
+  // another (add or modify) keeps its id, and its RuleStats object unless
+  // kFlowResetCounts; new rules get a fresh id and RuleStats. Every
+  // flow_mod that changes the table bumps generation() once.
   Status apply(const FlowMod& fm, int64_t now_ms);
 
   // Applies every flow_mod in order, all or nothing. On error sets
   // *failed_index to the position of the flow_mod that failed.
   Status apply_bundle(const std::vector<FlowMod>& fms, int64_t now_ms, size_t* failed_index);
 
-  // Removes and returns the rules whose idle or hard timeout has passed.
-  // A rule's idle time counts from max(created/modified, stats->used_ms).
+  // Removes and returns the rules whose idle or hard timeout has passed
+  // (now_ms >= deadline). Hard deadlines count from created_ms; a rule's
+  // idle time counts from max(created/modified, stats->used_ms).
   std::vector<RulePtr> expire(int64_t now_ms);
 
   // Rules selected by a stats request (loose: match subset, out_port, cookie).
@@ -59,18 +68,55 @@ class FlowTable {
   int64_t next_expiry() const;
 
  private:
-  struct KeyHash {
-    size_t operator()(const std::pair<Match, uint16_t>& k) const;
+  // Rules are indexed by (match, priority); lookups use a MatchRef so no
+  // Rule has to be built to find one.
+  struct MatchRef {
+    const Match* match;
+    uint16_t priority;
   };
-  using Index = std::unordered_map<std::pair<Match, uint16_t>, RulePtr, KeyHash>;
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(const RulePtr& r) const;
+    size_t operator()(const MatchRef& k) const;
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    bool operator()(const RulePtr& a, const RulePtr& b) const;
+    bool operator()(const MatchRef& a, const RulePtr& b) const;
+    bool operator()(const RulePtr& a, const MatchRef& b) const;
+  };
+  using Index = std::unordered_set<RulePtr, KeyHash, KeyEq>;
 
-  Status apply_to(Index& rules, const FlowMod& fm, int64_t now_ms);
+  // What one apply or bundle changed, to undo it on error: each step
+  // removed and/or added one rule.
+  struct Step {
+    RulePtr removed;
+    RulePtr added;
+  };
+  using Journal = std::vector<Step>;
+
+  Status apply_to(const FlowMod& fm, int64_t now_ms, Journal* journal);
+  Status add(const FlowMod& fm, const Match& match, uint64_t cookie, int64_t now_ms,
+             Journal* journal);
+  Status modify(const FlowMod& fm, const Match& match, bool strict, int64_t now_ms,
+                Journal* journal);
+  void remove(const FlowMod& fm, const Match& match, bool strict, Journal* journal);
+  std::vector<RulePtr> select(const Match& match, uint16_t priority, bool strict, uint64_t cookie,
+                              uint64_t cookie_mask, uint32_t out_port) const;
+  void insert_rule(const RulePtr& rule);
+  void erase_rule(const RulePtr& rule);
+  void rollback(Journal& journal);
 
   size_t max_rules_;
   Index rules_;
+  std::unordered_set<RulePtr> timed_;  // rules with an idle or hard timeout
   uint64_t next_id_ = 1;
   uint64_t generation_ = 1;
   std::shared_ptr<const Classifier> classifier_;
 };
+
+// Checks a flow_mod on its own (command, table_id, action arguments) with the
+// error a flow table would return; FlowTable::apply calls it first.
+Status validate(const FlowMod& fm);
 
 }  // namespace ferry

@@ -24,6 +24,9 @@ struct InterfaceConfig {
   StringMap other_config;
   std::optional<int64_t> ofport_request;
   std::optional<int64_t> mtu_request;
+  // The ofport last written back (by this daemon or an earlier one): kept
+  // when free, so port numbers survive a restart as with ovs-vswitchd.
+  std::optional<int64_t> ofport;
   std::string mac;  // the "mac" column (requested MAC), may be empty
 };
 

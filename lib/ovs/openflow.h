@@ -101,6 +101,9 @@ struct OfBundleAdd {
   uint32_t bundle_id = 0;
   uint16_t flags = 0;
   FlowMod flow_mod;  // only flow_mods are bundled by Ferry
+  // The connection refused the message (and answered the error); the
+  // bundle it was meant for must fail to commit.
+  bool refused = false;
 };
 
 struct OfSetConfig {

@@ -248,3 +248,37 @@ ft_ping() {
 
 # The value of a column, unquoted.
 ft_db_get() { ovs-vsctl --no-wait get "$@" | tr -d '"'; }
+
+# --- frames ----------------------------------------------------------------
+
+# ft_frame SPEC: the hex of the frame ferry-pktgen builds from SPEC.
+ft_frame() { "$FT_PKTGEN" send --iface lo --frame "$1" --print | tail -1 | tr -d ' \n'; }
+
+# ft_capture_start NS IF NAME [pktgen capture options...]: captures in the
+# background into $FT_DIR/NAME.cap (hex, one frame per line); returns once
+# the socket is bound.
+ft_capture_start() {
+  local ns=$1 ifc=$2 name=$3
+  shift 3
+  rm -f "$FT_DIR/$name.ready"
+  ip netns exec "$ns" "$FT_PKTGEN" capture --iface "$ifc" --ready-file "$FT_DIR/$name.ready" "$@" \
+    >"$FT_DIR/$name.cap" 2>"$FT_DIR/$name.err" &
+  FT_PIDS+=($!)
+  eval "FT_CAP_$name=$!"
+  ft_wait_for 5 test -e "$FT_DIR/$name.ready"
+}
+
+# ft_capture_wait NAME: waits for the capture to end; prints its frames.
+ft_capture_wait() {
+  local pid
+  eval "pid=\$FT_CAP_$1"
+  wait "$pid" 2>/dev/null
+  grep -E '^[0-9a-f]+$' "$FT_DIR/$1.cap"
+}
+
+# ft_send NS IF SPEC [options]: sends one frame built from SPEC.
+ft_send() {
+  local ns=$1 ifc=$2 spec=$3
+  shift 3
+  ip netns exec "$ns" "$FT_PKTGEN" send --iface "$ifc" --frame "$spec" "$@" >/dev/null
+}

@@ -1,0 +1,140 @@
+// FlowTable: validation, queries, timeouts and classifier snapshots.
+#include <algorithm>
+
+#include "lib/flow/flow_table.h"
+#include "lib/util/text.h"
+
+namespace ferry {
+
+namespace {
+
+bool valid_output_port(uint32_t port) {
+  switch (port) {
+    case kOfppInPort:
+    case kOfppTable:
+    case kOfppNormal:
+    case kOfppFlood:
+    case kOfppAll:
+    case kOfppController:
+    case kOfppLocal:
+      return true;
+    default:
+      return port < kOfppMax;
+  }
+}
+
+Status validate_action(const Action& a) {
+  switch (a.type) {
+    case ActionType::kOutput:
+      if (!valid_output_port(a.port))
+        return make_error(
+            strprintf("output to port %u (0x%x) is not a valid OpenFlow port", a.port, a.port),
+            kErrBadOutPort);
+      return {};
+    case ActionType::kSetVlanVid:
+      if (a.u16 > kVlanVidMask)
+        return make_error(strprintf("mod_vlan_vid:%u is out of range (0-4095)", a.u16));
+      return {};
+    case ActionType::kSetVlanPcp:
+      if (a.u8 > 7) return make_error(strprintf("mod_vlan_pcp:%u is out of range (0-7)", a.u8));
+      return {};
+    case ActionType::kPushVlan:
+      if (a.u16 != kEthTypeVlan && a.u16 != kEthTypeQinQ)
+        return make_error(strprintf("push_vlan:0x%04x: the TPID must be 0x8100 or 0x88a8", a.u16));
+      return {};
+    case ActionType::kSetEthSrc:
+    case ActionType::kSetEthDst:
+    case ActionType::kStripVlan:
+    case ActionType::kMeter:
+      return {};
+  }
+  return make_error(strprintf("unknown action type %u", static_cast<unsigned>(a.type)));
+}
+
+// The earliest time at which a rule expires, INT64_MAX if never.
+int64_t deadline(const Rule& r) {
+  int64_t d = INT64_MAX;
+  if (r.hard_timeout) d = r.created_ms + int64_t{r.hard_timeout} * 1000;
+  if (r.idle_timeout) {
+    int64_t used = std::max(r.modified_ms, r.stats->used_ms.load(std::memory_order_relaxed));
+    d = std::min(d, used + int64_t{r.idle_timeout} * 1000);
+  }
+  return d;
+}
+
+bool by_priority(const RulePtr& a, const RulePtr& b) {
+  return a->priority != b->priority ? a->priority > b->priority : a->id < b->id;
+}
+
+}  // namespace
+
+Status validate(const FlowMod& fm) {
+  const bool is_add = fm.command == FlowModCommand::kAdd;
+  switch (fm.command) {
+    case FlowModCommand::kAdd:
+    case FlowModCommand::kModify:
+    case FlowModCommand::kModifyStrict:
+    case FlowModCommand::kDelete:
+    case FlowModCommand::kDeleteStrict:
+      break;
+    default:
+      return make_error(strprintf("unknown flow_mod command %u", static_cast<unsigned>(fm.command)),
+                        kErrBadCommand);
+  }
+  if (fm.table_id == kAllTables && is_add)
+    return make_error("table_id 255 (all tables) is only valid for modify and delete",
+                      kErrBadTableId);
+  if (fm.table_id != 0 && fm.table_id != kAllTables)
+    return make_error(
+        strprintf("table %u does not exist (this bridge has one table, 0)", fm.table_id),
+        kErrBadTableId);
+  if (fm.command == FlowModCommand::kDelete || fm.command == FlowModCommand::kDeleteStrict)
+    return {};
+  for (const Action& a : fm.actions) {
+    if (Status st = validate_action(a); !st) return st;
+  }
+  return {};
+}
+
+std::vector<RulePtr> FlowTable::expire(int64_t now_ms) {
+  std::vector<RulePtr> out;
+  for (const RulePtr& r : timed_) {
+    if (now_ms >= deadline(*r)) out.push_back(r);
+  }
+  for (const RulePtr& r : out) erase_rule(r);
+  if (!out.empty()) generation_++;
+  std::sort(out.begin(), out.end(), by_priority);
+  return out;
+}
+
+int64_t FlowTable::next_expiry() const {
+  int64_t next = INT64_MAX;
+  for (const RulePtr& r : timed_) next = std::min(next, deadline(*r));
+  return next;
+}
+
+std::vector<RulePtr> FlowTable::query(const Match& match, uint32_t out_port, uint64_t cookie,
+                                      uint64_t cookie_mask, uint8_t table_id) const {
+  if (table_id != 0 && table_id != kAllTables) return {};
+  Match m = match;
+  m.normalize();
+  std::vector<RulePtr> out = select(m, 0, false, cookie, cookie_mask, out_port);
+  std::sort(out.begin(), out.end(), by_priority);
+  return out;
+}
+
+std::vector<RulePtr> FlowTable::all_rules() const {
+  std::vector<RulePtr> out(rules_.begin(), rules_.end());
+  std::sort(out.begin(), out.end(), by_priority);
+  return out;
+}
+
+std::shared_ptr<const Classifier> FlowTable::classifier() {
+  if (!classifier_ || classifier_->generation() != generation_) {
+    std::vector<RulePtr> rules(rules_.begin(), rules_.end());
+    classifier_ = std::make_shared<const Classifier>(rules, generation_);
+  }
+  return classifier_;
+}
+
+}  // namespace ferry

@@ -1,0 +1,174 @@
+#include "lib/ovs/db/config_convert.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "lib/ovs/db/fo-db.h"
+#include "lib/util/log.h"
+
+FERRY_LOG_MODULE(log_, "ovsdb_config");
+
+namespace ferry::ovs {
+
+namespace {
+
+constexpr int64_t kMaxVlan = 4095;
+constexpr int64_t kMaxOfport = 0xff00 - 1;  // OFPP_MAX
+constexpr int64_t kMaxMtu = 65535;
+
+const char* const kVlanModes[] = {"access", "trunk", "native-tagged", "native-untagged",
+                                  "dot1q-tunnel"};
+const char* const kFailModes[] = {"standalone", "secure"};
+const char* const kProtocols[] = {"OpenFlow10", "OpenFlow11", "OpenFlow12",
+                                  "OpenFlow13", "OpenFlow14", "OpenFlow15"};
+
+// "aa:bb:cc:dd:ee:ff", the form the "mac" column documents.
+bool is_mac(const std::string& s) {
+  if (s.size() != 17) return false;
+  for (size_t i = 0; i < s.size(); i++) {
+    bool colon = i % 3 == 2;
+    if (colon ? s[i] != ':' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+template <size_t N>
+bool one_of(const std::string& s, const char* const (&set)[N]) {
+  return std::find(std::begin(set), std::end(set), s) != std::end(set);
+}
+
+StringMap to_map(const fo_smap& m) {
+  StringMap out;
+  for (size_t i = 0; i < m.n; i++) out[m.keys[i]] = m.values[i];
+  return out;
+}
+
+// An optional integer column (0 or 1 values) checked against [lo, hi].
+std::optional<int64_t> ranged(const int64_t* v, size_t n, int64_t lo, int64_t hi, const char* what,
+                              const std::string& row) {
+  if (n == 0) return std::nullopt;
+  if (v[0] < lo || v[0] > hi) {
+    FLOG_WARN(log_, "%s: %s %lld out of range %lld..%lld, ignored", row.c_str(), what,
+              static_cast<long long>(v[0]), static_cast<long long>(lo), static_cast<long long>(hi));
+    return std::nullopt;
+  }
+  return v[0];
+}
+
+InterfaceConfig convert_iface(const fo_db_iface& c) {
+  InterfaceConfig i;
+  i.name = c.name;
+  i.type = c.type;
+  i.options = to_map(c.options);
+  i.other_config = to_map(c.other_config);
+  std::string row = "interface " + i.name;
+  i.ofport_request =
+      ranged(c.ofport_request, c.n_ofport_request, 1, kMaxOfport, "ofport_request", row);
+  i.mtu_request = ranged(c.mtu_request, c.n_mtu_request, 1, kMaxMtu, "mtu_request", row);
+  if (c.n_ofport == 1 && c.ofport[0] >= 1 && c.ofport[0] <= kMaxOfport) i.ofport = c.ofport[0];
+  std::string mac = c.mac;
+  if (!mac.empty() && !is_mac(mac)) {
+    FLOG_WARN(log_, "%s: mac \"%s\" is not an Ethernet address, ignored", row.c_str(), mac.c_str());
+    mac.clear();
+  }
+  i.mac = mac;
+  return i;
+}
+
+PortConfig convert_port(const fo_db_port& c, std::set<std::string>* iface_names) {
+  PortConfig p;
+  p.name = c.name;
+  std::string row = "port " + p.name;
+  p.tag = ranged(c.tag, c.n_tag, 0, kMaxVlan, "tag", row);
+  for (size_t i = 0; i < c.n_trunks; i++) {
+    if (c.trunks[i] < 0 || c.trunks[i] > kMaxVlan) {
+      FLOG_WARN(log_, "%s: trunk %lld out of range 0..%lld, ignored", row.c_str(),
+                static_cast<long long>(c.trunks[i]), static_cast<long long>(kMaxVlan));
+      continue;
+    }
+    p.trunks.push_back(c.trunks[i]);
+  }
+  std::sort(p.trunks.begin(), p.trunks.end());
+  p.trunks.erase(std::unique(p.trunks.begin(), p.trunks.end()), p.trunks.end());
+  p.vlan_mode = c.vlan_mode;
+  if (!p.vlan_mode.empty() && !one_of(p.vlan_mode, kVlanModes)) {
+    FLOG_WARN(log_, "%s: unknown vlan_mode \"%s\", ignored", row.c_str(), p.vlan_mode.c_str());
+    p.vlan_mode.clear();
+  }
+  p.other_config = to_map(c.other_config);
+  for (size_t i = 0; i < c.n_ifaces; i++) {
+    InterfaceConfig iface = convert_iface(c.ifaces[i]);
+    if (!iface_names->insert(iface.name).second) {
+      FLOG_WARN(log_, "%s: interface %s is already in another port, ignored", row.c_str(),
+                iface.name.c_str());
+      continue;
+    }
+    p.interfaces.push_back(std::move(iface));
+  }
+  std::sort(p.interfaces.begin(), p.interfaces.end(),
+            [](const InterfaceConfig& a, const InterfaceConfig& b) { return a.name < b.name; });
+  return p;
+}
+
+BridgeConfig convert_bridge(const fo_db_bridge& c, std::set<std::string>* port_names,
+                            std::set<std::string>* iface_names) {
+  BridgeConfig b;
+  b.name = c.name;
+  std::string row = "bridge " + b.name;
+  b.datapath_type = c.datapath_type;
+  b.fail_mode = c.fail_mode;
+  if (!b.fail_mode.empty() && !one_of(b.fail_mode, kFailModes)) {
+    FLOG_WARN(log_, "%s: unknown fail_mode \"%s\", ignored", row.c_str(), b.fail_mode.c_str());
+    b.fail_mode.clear();
+  }
+  b.other_config = to_map(c.other_config);
+  b.external_ids = to_map(c.external_ids);
+  for (size_t i = 0; i < c.n_protocols; i++) {
+    std::string p = c.protocols[i];
+    if (!one_of(p, kProtocols)) {
+      FLOG_WARN(log_, "%s: unknown protocol \"%s\", ignored", row.c_str(), p.c_str());
+      continue;
+    }
+    b.protocols.push_back(p);
+  }
+  std::sort(b.protocols.begin(), b.protocols.end());
+  // Ports in name order, so which port keeps a duplicated interface does not
+  // depend on the IDL's order.
+  std::vector<const fo_db_port*> ports;
+  for (size_t i = 0; i < c.n_ports; i++) ports.push_back(&c.ports[i]);
+  std::sort(ports.begin(), ports.end(), [](const fo_db_port* x, const fo_db_port* y) {
+    return std::string(x->name) < y->name;
+  });
+  for (const fo_db_port* port : ports) {
+    if (!port_names->insert(port->name).second) {
+      FLOG_WARN(log_, "%s: port %s is already in another bridge, ignored", row.c_str(), port->name);
+      continue;
+    }
+    b.ports.push_back(convert_port(*port, iface_names));
+  }
+  return b;
+}
+
+}  // namespace
+
+std::optional<Config> convert_config(const fo_db_config* c) {
+  if (!c) return std::nullopt;
+  Config cfg;
+  cfg.next_cfg = c->next_cfg;
+  cfg.other_config = to_map(c->other_config);
+  cfg.external_ids = to_map(c->external_ids);
+  // Bridges in name order, so the first claim on a port or interface name
+  // does not depend on the IDL's hash order.
+  std::vector<const fo_db_bridge*> bridges;
+  for (size_t i = 0; i < c->n_bridges; i++) bridges.push_back(&c->bridges[i]);
+  std::sort(bridges.begin(), bridges.end(), [](const fo_db_bridge* a, const fo_db_bridge* b) {
+    return std::string(a->name) < b->name;
+  });
+  std::set<std::string> port_names, iface_names;
+  for (const fo_db_bridge* b : bridges)
+    cfg.bridges.push_back(convert_bridge(*b, &port_names, &iface_names));
+  return cfg;
+}
+
+}  // namespace ferry::ovs

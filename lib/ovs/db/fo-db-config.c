@@ -1,0 +1,131 @@
+/* fo_db_config_get(): the IDL rows copied into plain C structs. */
+#include <stdlib.h>
+
+#include "lib/ovs/db/fo-db-internal.h"
+#include "openvswitch/util.h"
+#include "ovsdb-idl.h"
+#include "smap.h"
+#include "util.h"
+#include "vswitch-idl.h"
+
+static void smap_view(const struct smap* src, struct fo_smap* dst) {
+  const struct smap_node* node;
+  size_t i = 0;
+
+  dst->n = smap_count(src);
+  dst->keys = xcalloc(dst->n + 1, sizeof *dst->keys);
+  dst->values = xcalloc(dst->n + 1, sizeof *dst->values);
+  SMAP_FOR_EACH(node, src) {
+    dst->keys[i] = node->key;
+    dst->values[i] = node->value;
+    i++;
+  }
+}
+
+static void smap_view_free(struct fo_smap* m) {
+  free(m->keys);
+  free(m->values);
+}
+
+static const char* nonnull(const char* s) { return s ? s : ""; }
+
+static void iface_view(const struct ovsrec_interface* row, struct fo_db_iface* dst) {
+  dst->name = nonnull(row->name);
+  dst->type = nonnull(row->type);
+  dst->mac = nonnull(row->mac);
+  smap_view(&row->options, &dst->options);
+  smap_view(&row->other_config, &dst->other_config);
+  dst->ofport_request = row->ofport_request;
+  dst->n_ofport_request = row->n_ofport_request;
+  dst->mtu_request = row->mtu_request;
+  dst->n_mtu_request = row->n_mtu_request;
+  dst->ofport = row->ofport;
+  dst->n_ofport = row->n_ofport;
+}
+
+static void port_view(const struct ovsrec_port* row, struct fo_db_port* dst) {
+  size_t i;
+
+  dst->name = nonnull(row->name);
+  dst->tag = row->tag;
+  dst->n_tag = row->n_tag;
+  dst->trunks = row->trunks;
+  dst->n_trunks = row->n_trunks;
+  dst->vlan_mode = nonnull(row->vlan_mode);
+  smap_view(&row->other_config, &dst->other_config);
+  dst->n_ifaces = row->n_interfaces;
+  dst->ifaces = xcalloc(row->n_interfaces + 1, sizeof *dst->ifaces);
+  for (i = 0; i < row->n_interfaces; i++) {
+    iface_view(row->interfaces[i], &dst->ifaces[i]);
+  }
+}
+
+static void bridge_view(const struct ovsrec_bridge* row, struct fo_db_bridge* dst) {
+  size_t i;
+
+  dst->name = nonnull(row->name);
+  dst->datapath_type = nonnull(row->datapath_type);
+  dst->fail_mode = nonnull(row->fail_mode);
+  smap_view(&row->other_config, &dst->other_config);
+  smap_view(&row->external_ids, &dst->external_ids);
+  dst->protocols = (const char* const*)row->protocols;
+  dst->n_protocols = row->n_protocols;
+  dst->n_ports = row->n_ports;
+  dst->ports = xcalloc(row->n_ports + 1, sizeof *dst->ports);
+  for (i = 0; i < row->n_ports; i++) {
+    port_view(row->ports[i], &dst->ports[i]);
+  }
+}
+
+struct fo_db_config* fo_db_config_get(const struct fo_db* db) {
+  const struct ovsrec_open_vswitch* ovs;
+  struct fo_db_config* cfg;
+  size_t i;
+
+  if (!ovsdb_idl_has_ever_connected(db->idl)) {
+    return NULL;
+  }
+  ovs = ovsrec_open_vswitch_first(db->idl);
+  if (!ovs) {
+    return NULL;
+  }
+  cfg = xzalloc(sizeof *cfg);
+  cfg->next_cfg = ovs->next_cfg;
+  smap_view(&ovs->other_config, &cfg->other_config);
+  smap_view(&ovs->external_ids, &cfg->external_ids);
+  cfg->n_bridges = ovs->n_bridges;
+  cfg->bridges = xcalloc(ovs->n_bridges + 1, sizeof *cfg->bridges);
+  for (i = 0; i < ovs->n_bridges; i++) {
+    bridge_view(ovs->bridges[i], &cfg->bridges[i]);
+  }
+  return cfg;
+}
+
+void fo_db_config_free(struct fo_db_config* cfg) {
+  size_t b, p, i;
+
+  if (!cfg) {
+    return;
+  }
+  for (b = 0; b < cfg->n_bridges; b++) {
+    struct fo_db_bridge* br = &cfg->bridges[b];
+
+    for (p = 0; p < br->n_ports; p++) {
+      struct fo_db_port* port = &br->ports[p];
+
+      for (i = 0; i < port->n_ifaces; i++) {
+        smap_view_free(&port->ifaces[i].options);
+        smap_view_free(&port->ifaces[i].other_config);
+      }
+      free(port->ifaces);
+      smap_view_free(&port->other_config);
+    }
+    free(br->ports);
+    smap_view_free(&br->other_config);
+    smap_view_free(&br->external_ids);
+  }
+  free(cfg->bridges);
+  smap_view_free(&cfg->other_config);
+  smap_view_free(&cfg->external_ids);
+  free(cfg);
+}

@@ -1,0 +1,162 @@
+/* The C API of Ferry's OVSDB client (fo_db), implemented in C on top of
+ * libopenvswitch's IDL for the Open_vSwitch schema (ovsrec_idl_class).
+ * Only plain C types cross it; the C++ side (lib/ovs/db/database.cc) wraps it
+ * in ferry::ovs::Ovsdb.
+ *
+ * Pointers in a fo_db_config borrow the IDL's memory: they stay valid until
+ * the next fo_db_run() or fo_db_destroy(), and the arrays until
+ * fo_db_config_free(). */
+#ifndef FERRY_LIB_OVS_DB_FO_DB_H
+#define FERRY_LIB_OVS_DB_FO_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct fo_db;
+
+/* A string-to-string map (an OVSDB map column): n pairs, in no set order. */
+struct fo_smap {
+  size_t n;
+  const char** keys;
+  const char** values;
+};
+
+/* One Interface row. Strings are never NULL ("" when the column is empty).
+ * Optional integers are arrays of 0 or 1 elements, as in the IDL. */
+struct fo_db_iface {
+  const char* name;
+  const char* type;
+  const char* mac;
+  struct fo_smap options;
+  struct fo_smap other_config;
+  const int64_t* ofport_request;
+  size_t n_ofport_request;
+  const int64_t* mtu_request;
+  size_t n_mtu_request;
+  const int64_t* ofport; /* the number last written back (a hint across restarts) */
+  size_t n_ofport;
+};
+
+struct fo_db_port {
+  const char* name;
+  const int64_t* tag;
+  size_t n_tag;
+  const int64_t* trunks;
+  size_t n_trunks;
+  const char* vlan_mode; /* "" when unset */
+  struct fo_smap other_config;
+  struct fo_db_iface* ifaces;
+  size_t n_ifaces;
+};
+
+struct fo_db_bridge {
+  const char* name;
+  const char* datapath_type;
+  const char* fail_mode; /* "" when unset */
+  struct fo_smap other_config;
+  struct fo_smap external_ids;
+  const char* const* protocols;
+  size_t n_protocols;
+  struct fo_db_port* ports;
+  size_t n_ports;
+};
+
+struct fo_db_config {
+  int64_t next_cfg;
+  struct fo_smap other_config;
+  struct fo_smap external_ids;
+  struct fo_db_bridge* bridges;
+  size_t n_bridges;
+};
+
+/* Status of one Interface row. NULL strings and has_* == false leave the
+ * column alone; "" clears an optional string column. */
+struct fo_iface_status {
+  const char* name;
+  bool has_ofport;
+  int64_t ofport;
+  bool has_mtu;
+  int64_t mtu;
+  bool has_link_speed;
+  int64_t link_speed;
+  bool has_link_resets;
+  int64_t link_resets;
+  const char* admin_state;
+  const char* link_state;
+  const char* mac_in_use;
+  const char* duplex;
+  const char* error;
+  bool has_statistics;
+  size_t n_statistics;
+  const char* const* statistics_keys;
+  const int64_t* statistics_values;
+  bool has_status;
+  struct fo_smap status;
+};
+
+struct fo_system_status {
+  const char* ovs_version;
+  const char* dpdk_version; /* "" clears */
+  bool dpdk_initialized;
+  const char* const* datapath_types;
+  size_t n_datapath_types;
+  const char* const* iface_types;
+  size_t n_iface_types;
+};
+
+enum fo_txn_status {
+  FO_TXN_NONE,       /* no transaction was open */
+  FO_TXN_INCOMPLETE, /* in flight: call fo_db_txn_commit() again later */
+  FO_TXN_SUCCESS,
+  FO_TXN_UNCHANGED,  /* nothing to write */
+  FO_TXN_TRY_AGAIN,  /* the database changed underneath: retry */
+  FO_TXN_NOT_LOCKED, /* the lock was lost: retry once it is held */
+  FO_TXN_FAILED      /* error or abort: fo_db_txn_error() says why */
+};
+
+/* Connects (in the background, retrying) to 'remote', monitoring the
+ * columns Ferry reads and writes, and asks for the "ovs_vswitchd" lock. */
+struct fo_db* fo_db_create(const char* remote);
+void fo_db_destroy(struct fo_db*);
+
+void fo_db_run(struct fo_db*);
+/* Registers on libopenvswitch's poll loop, including the open transaction. */
+void fo_db_wait(struct fo_db*);
+
+bool fo_db_is_connected(const struct fo_db*);
+bool fo_db_has_ever_connected(const struct fo_db*);
+bool fo_db_has_lock(const struct fo_db*);
+bool fo_db_lock_contended(const struct fo_db*);
+unsigned int fo_db_seqno(const struct fo_db*);
+
+/* The current contents, or NULL before the first contents arrived or when
+ * there is no Open_vSwitch row. Free with fo_db_config_free(). */
+struct fo_db_config* fo_db_config_get(const struct fo_db*);
+void fo_db_config_free(struct fo_db_config*);
+
+/* Status write-back: one transaction at a time. fo_db_txn_begin() returns
+ * false when one is already open. The setters work between begin and the
+ * first commit, all in one fo_db_run() cycle; they return false when the row
+ * does not exist (nothing is written) or no transaction is being built. */
+bool fo_db_txn_begin(struct fo_db*);
+bool fo_db_txn_is_open(const struct fo_db*);
+bool fo_db_txn_set_iface(struct fo_db*, const struct fo_iface_status*);
+bool fo_db_txn_set_cur_cfg(struct fo_db*, int64_t cur_cfg);
+bool fo_db_txn_set_system(struct fo_db*, const struct fo_system_status*);
+bool fo_db_txn_set_bridge_dpid(struct fo_db*, const char* bridge, const char* datapath_id);
+/* Commits the open transaction without blocking. Once the result is not
+ * FO_TXN_INCOMPLETE the transaction is closed. */
+enum fo_txn_status fo_db_txn_commit(struct fo_db*);
+/* Why the last transaction failed ("" if it did not). */
+const char* fo_db_txn_error(const struct fo_db*);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FERRY_LIB_OVS_DB_FO_DB_H */

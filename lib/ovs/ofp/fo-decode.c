@@ -1,0 +1,308 @@
+/* Decoding of requests into struct fo_msg. Hello, echo and the Nicira
+ * flow-format negotiation are handled here; everything Ferry does not
+ * support is answered with an OpenFlow error and never reaches the caller. */
+#include <string.h>
+
+#include "byte-order.h"
+#include "flow.h"
+#include "lib/ovs/ofp/fo-conn.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-bundle.h"
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-group.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-packet.h"
+#include "openvswitch/ofp-switch.h"
+#include "openvswitch/ofp-util.h"
+#include "util.h"
+
+/* "OFPT_FLOW_MOD (OpenFlow13) xid=0x5" for logs. */
+static char* describe(const struct ofp_header* oh) {
+  enum ofpraw raw;
+  const char* name = (!ofpraw_decode(&raw, oh) ? ofpraw_get_name(raw) : "unknown message");
+  return xasprintf("%s (%s) xid=%#" PRIx32, name, ofputil_version_to_string(oh->version),
+                   ntohl(oh->xid));
+}
+
+/* Sends 'error' in reply to 'oh'; '*textp' gets a line for the log,
+ * taking ownership of 'why'. */
+static int refuse(struct fo_conn* c, const struct ofp_header* oh, enum ofperr error, char* why,
+                  char** textp) {
+  char* what = describe(oh);
+  *textp = xasprintf("%s: refused with %s: %s", what, ofperr_get_name(error),
+                     why ? why : ofperr_get_description(error));
+  free(what);
+  free(why);
+  fo_conn_send(c, ofperr_encode_reply(error, oh));
+  return FO_RECV_REFUSED;
+}
+
+static enum ofperr decode_flow_mod(struct fo_conn* c, const struct ofp_header* oh,
+                                   struct fo_flow_mod* out, char** whyp) {
+  struct ofputil_flow_mod fm;
+  struct ofpbuf ofpacts;
+
+  *whyp = NULL;
+  ofpbuf_init(&ofpacts, 128);
+  /* One table: n_tables = 1 makes goto_table fail (OFPBIC_BAD_TABLE_ID). */
+  enum ofperr error =
+      ofputil_decode_flow_mod(&fm, oh, c->protocol, NULL, NULL, &ofpacts, OFPP_MAX, 1);
+  if (!error) {
+    error = fo_flow_mod_from_ovs(&fm, out, whyp);
+    minimatch_destroy(&fm.match);
+  }
+  ofpbuf_uninit(&ofpacts);
+  return error;
+}
+
+static enum ofperr decode_flow_stats_request(const struct ofp_header* oh, struct fo_flow_mod* out,
+                                             char** whyp) {
+  struct ofputil_flow_stats_request fsr;
+
+  *whyp = NULL;
+  enum ofperr error = ofputil_decode_flow_stats_request(&fsr, oh, NULL, NULL);
+  if (error) {
+    return error;
+  }
+  if (fsr.out_group != OFPG_ANY) {
+    *whyp = xasprintf("Ferry has no groups (out_group %" PRIu32 ")", fsr.out_group);
+    return OFPERR_OFPGMFC_UNKNOWN_GROUP;
+  }
+  error = fo_match_from_ovs(&fsr.match, &out->match, whyp);
+  if (error) {
+    return error;
+  }
+  out->table_id = fsr.table_id;
+  out->out_port = ofp_to_u16(fsr.out_port);
+  out->cookie = ntohll(fsr.cookie);
+  out->cookie_mask = ntohll(fsr.cookie_mask);
+  return 0;
+}
+
+static enum ofperr decode_packet_out(const struct ofp_header* oh, struct fo_msg* msg, char** whyp) {
+  struct ofputil_packet_out po;
+  struct ofpbuf ofpacts;
+
+  *whyp = NULL;
+  ofpbuf_init(&ofpacts, 64);
+  enum ofperr error = ofputil_decode_packet_out(&po, oh, NULL, &ofpacts);
+  if (!error && po.buffer_id != UINT32_MAX) {
+    *whyp = xasprintf("Ferry does not buffer packets (buffer_id %" PRIu32 ")", po.buffer_id);
+    error = OFPERR_OFPBRC_BUFFER_UNKNOWN;
+  }
+  if (!error) {
+    /* Only in_port is meaningful as packet metadata. */
+    struct fo_match ignored;
+    struct match meta = po.flow_metadata;
+    memset(&meta.wc.masks.in_port, 0, sizeof meta.wc.masks.in_port);
+    error = fo_match_from_ovs(&meta, &ignored, whyp);
+  }
+  if (!error) {
+    error = fo_actions_from_ofpacts(po.ofpacts, po.ofpacts_len, &msg->po_actions,
+                                    &msg->po_n_actions, whyp);
+  }
+  if (!error) {
+    msg->in_port = ofp_to_u16(po.flow_metadata.flow.in_port.ofp_port);
+    msg->packet = xmemdup(po.packet, po.packet_len);
+    msg->packet_len = po.packet_len;
+  }
+  ofpbuf_uninit(&ofpacts);
+  return error;
+}
+
+static enum ofperr decode_bundle_add(struct fo_conn* c, const struct ofp_header* oh,
+                                     struct fo_msg* msg, char** whyp) {
+  struct ofputil_bundle_add_msg badd;
+  enum ofptype type;
+
+  *whyp = NULL;
+  enum ofperr error = ofputil_decode_bundle_add(oh, &badd, &type);
+  if (error) {
+    return error;
+  }
+  if (type != OFPTYPE_FLOW_MOD) {
+    *whyp = xasprintf("Ferry bundles only flow_mods, not %s", ofptype_get_name(type));
+    return OFPERR_OFPBFC_MSG_UNSUP;
+  }
+  msg->bundle_id = badd.bundle_id;
+  msg->bundle_flags = badd.flags;
+  return decode_flow_mod(c, badd.msg, &msg->fm, whyp);
+}
+
+/* Table features are static (one table, fixed capabilities): answered here.
+ * A request that tries to change them is refused. */
+static int answer_table_features(struct fo_conn* c, const struct ofp_header* oh, char** textp) {
+  struct ofpbuf body = ofpbuf_const_initializer(oh, ntohs(oh->length));
+  ofpraw_pull_assert(&body);
+  if (body.size) {
+    return refuse(c, oh, OFPERR_OFPTFFC_EPERM, xstrdup("Ferry's table features cannot be changed"),
+                  textp);
+  }
+
+  struct ofputil_table_features features;
+  struct ovs_list replies;
+  fo_table_features(0, &features);
+  ofpmp_init(&replies, oh);
+  ofputil_append_table_features(&features, NULL, &replies);
+  fo_conn_send_list(c, &replies);
+  return FO_RECV_HANDLED;
+}
+
+/* Decodes a request for the caller (returns 0 with msg->type set), or
+ * returns the error to refuse it with. */
+static enum ofperr decode_request(struct fo_conn* c, const struct ofp_header* oh, enum ofptype type,
+                                  struct fo_msg* msg, char** whyp) {
+  struct ofputil_switch_config config;
+  struct ofputil_bundle_ctrl_msg bc;
+  ofp_port_t port;
+  enum ofperr error = 0;
+
+  *whyp = NULL;
+  switch (type) {
+    case OFPTYPE_FEATURES_REQUEST:
+      msg->type = FO_MSG_FEATURES_REQUEST;
+      return 0;
+    case OFPTYPE_GET_CONFIG_REQUEST:
+      msg->type = FO_MSG_GET_CONFIG_REQUEST;
+      return 0;
+    case OFPTYPE_SET_CONFIG:
+      msg->type = FO_MSG_SET_CONFIG;
+      error = ofputil_decode_set_config(oh, &config);
+      msg->config_flags =
+          config.frag |
+          (config.invalid_ttl_to_controller == 1 ? OFPC_INVALID_TTL_TO_CONTROLLER : 0);
+      msg->miss_send_len = config.miss_send_len;
+      return error;
+    case OFPTYPE_FLOW_MOD:
+      msg->type = FO_MSG_FLOW_MOD;
+      return decode_flow_mod(c, oh, &msg->fm, whyp);
+    case OFPTYPE_BARRIER_REQUEST:
+      msg->type = FO_MSG_BARRIER_REQUEST;
+      return 0;
+    case OFPTYPE_FLOW_STATS_REQUEST:
+    case OFPTYPE_AGGREGATE_STATS_REQUEST:
+      msg->type = (type == OFPTYPE_FLOW_STATS_REQUEST ? FO_MSG_FLOW_STATS_REQUEST
+                                                      : FO_MSG_AGGREGATE_STATS_REQUEST);
+      return decode_flow_stats_request(oh, &msg->fsr, whyp);
+    case OFPTYPE_PORT_STATS_REQUEST:
+    case OFPTYPE_PORT_DESC_STATS_REQUEST:
+      if (type == OFPTYPE_PORT_STATS_REQUEST) {
+        msg->type = FO_MSG_PORT_STATS_REQUEST;
+        error = ofputil_decode_port_stats_request(oh, &port);
+      } else {
+        msg->type = FO_MSG_PORT_DESC_REQUEST;
+        error = ofputil_decode_port_desc_stats_request(oh, &port);
+      }
+      msg->port_no = ofp_to_u16(port);
+      return error;
+    case OFPTYPE_DESC_STATS_REQUEST:
+      msg->type = FO_MSG_DESC_STATS_REQUEST;
+      return 0;
+    case OFPTYPE_TABLE_STATS_REQUEST:
+      msg->type = FO_MSG_TABLE_STATS_REQUEST;
+      return 0;
+    case OFPTYPE_BUNDLE_CONTROL:
+      msg->type = FO_MSG_BUNDLE_CONTROL;
+      error = ofputil_decode_bundle_ctrl(oh, &bc);
+      if (!error && (bc.type & 1 || bc.type > OFPBCT_DISCARD_REQUEST)) {
+        *whyp = xasprintf("bundle control type %" PRIu16 " is not a request", bc.type);
+        return OFPERR_OFPBFC_BAD_TYPE;
+      }
+      msg->bundle_id = bc.bundle_id;
+      msg->bundle_type = bc.type;
+      msg->bundle_flags = bc.flags;
+      return error;
+    case OFPTYPE_BUNDLE_ADD_MESSAGE:
+      msg->type = FO_MSG_BUNDLE_ADD;
+      return decode_bundle_add(c, oh, msg, whyp);
+    case OFPTYPE_PACKET_OUT:
+      msg->type = FO_MSG_PACKET_OUT;
+      return decode_packet_out(oh, msg, whyp);
+    default:
+      *whyp = xstrdup("Ferry does not support this message");
+      return ofpmsg_is_stat_request(oh) ? OFPERR_OFPBRC_BAD_STAT : OFPERR_OFPBRC_BAD_TYPE;
+  }
+}
+
+int fo_conn_decode(struct fo_conn* c, const struct ofp_header* oh, struct fo_msg* msg,
+                   char** textp) {
+  enum ofptype type;
+  char* why = NULL;
+
+  enum ofperr error = ofptype_decode(&type, oh);
+  if (error) {
+    return refuse(c, oh, error, NULL, textp);
+  }
+
+  /* What the connection answers itself. */
+  switch (type) {
+    case OFPTYPE_ECHO_REQUEST:
+      fo_conn_send(c, ofputil_encode_echo_reply(oh));
+      return FO_RECV_HANDLED;
+    case OFPTYPE_HELLO:
+    case OFPTYPE_ECHO_REPLY:
+    case OFPTYPE_FLOW_AGE:
+      return FO_RECV_HANDLED;
+    case OFPTYPE_SET_FLOW_FORMAT: {
+      enum ofputil_protocol next = ofputil_decode_nx_set_flow_format(oh);
+      if (!next) {
+        return refuse(c, oh, OFPERR_OFPBRC_EPERM, xstrdup("unknown flow format"), textp);
+      }
+      c->protocol = ofputil_protocol_set_base(c->protocol, next);
+      *textp = xasprintf("flow format now %s", ofputil_protocol_to_string(c->protocol));
+      return FO_RECV_HANDLED;
+    }
+    case OFPTYPE_FLOW_MOD_TABLE_ID:
+      c->protocol = ofputil_protocol_set_tid(c->protocol, ofputil_decode_nx_flow_mod_table_id(oh));
+      *textp = xasprintf("flow format now %s", ofputil_protocol_to_string(c->protocol));
+      return FO_RECV_HANDLED;
+    default:
+      break;
+  }
+
+  if (ofpmsg_is_stat_request(oh) && ofpmp_more(oh)) {
+    return refuse(c, oh, OFPERR_OFPBRC_BAD_STAT,
+                  xstrdup("multipart requests in several parts are not supported"), textp);
+  }
+
+  if (type == OFPTYPE_TABLE_FEATURES_STATS_REQUEST) {
+    return answer_table_features(c, oh, textp);
+  }
+
+  msg->version = oh->version;
+  msg->xid = ntohl(oh->xid);
+  error = decode_request(c, oh, type, msg, &why);
+  if (error) {
+    uint32_t bundle_id = msg->bundle_id;
+    bool bundled = type == OFPTYPE_BUNDLE_ADD_MESSAGE && msg->type == FO_MSG_BUNDLE_ADD;
+    fo_msg_destroy(msg);
+    int result = refuse(c, oh, error, why, textp);
+    if (bundled) {
+      /* The bundle this was meant for must not commit without it. */
+      struct ofputil_bundle_add_msg badd;
+      enum ofptype inner;
+      if (!ofputil_decode_bundle_add(oh, &badd, &inner)) {
+        bundle_id = badd.bundle_id;
+      }
+      msg->type = FO_MSG_BUNDLE_ADD;
+      msg->version = oh->version;
+      msg->xid = ntohl(oh->xid);
+      msg->bundle_id = bundle_id;
+      return FO_RECV_REFUSED_BUNDLE_ADD;
+    }
+    return result;
+  }
+  free(why);
+  msg->raw_len = ntohs(oh->length);
+  msg->raw = xmemdup(oh, msg->raw_len);
+  return FO_RECV_MSG;
+}
+
+void fo_msg_destroy(struct fo_msg* msg) {
+  free(msg->raw);
+  free(msg->fm.actions);
+  free(msg->fsr.actions);
+  free(msg->po_actions);
+  free(msg->packet);
+  memset(msg, 0, sizeof *msg);
+}

@@ -1,0 +1,47 @@
+/* Shared by the C files of lib/ovs/ofp only (includes OVS headers; never
+ * include it from C++). */
+#ifndef FERRY_LIB_OVS_OFP_FO_INTERNAL_H
+#define FERRY_LIB_OVS_OFP_FO_INTERNAL_H 1
+
+#include "flow.h"
+#include "lib/ovs/ofp/fo-ofp.h"
+#include "openvswitch/match.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-port.h"
+#include "openvswitch/ofp-table.h"
+#include "openvswitch/ofpbuf.h"
+
+/* Match conversion (fo-match.c). Returns 0, or OFPERR_OFPBMC_BAD_FIELD with
+ * a message naming the fields Ferry cannot match on. */
+enum ofperr fo_match_from_ovs(const struct match*, struct fo_match*, char** errp);
+void fo_match_to_ovs(const struct fo_match*, struct match*);
+
+/* Action conversion (fo-actions.c). Returns 0, or an ofperr (usually
+ * OFPERR_OFPBAC_BAD_TYPE) with a message naming the action. '*actsp' is
+ * malloc()'d (NULL when empty). */
+enum ofperr fo_actions_from_ofpacts(const struct ofpact*, size_t ofpacts_len,
+                                    struct fo_action** actsp, size_t* np, char** errp);
+/* Appends the ofpacts for 'acts' to 'ofpacts'. With a 'match', also runs
+ * ofpacts_check() so that VLAN actions know whether the flow is tagged
+ * (needed to encode them for OpenFlow 1.1+). */
+void fo_actions_to_ofpacts(const struct fo_action*, size_t n, const struct match*,
+                           struct ofpbuf* ofpacts);
+/* The OFPACT_* bitmap of what Ferry executes (features, table stats). */
+uint64_t fo_supported_ofpacts(void);
+
+/* What Ferry's one flow table (table 0) can do (fo-reply.c). */
+void fo_table_features(uint8_t table_id, struct ofputil_table_features*);
+
+/* Flow_mod conversion (fo-flowmod.c). */
+enum ofperr fo_flow_mod_from_ovs(const struct ofputil_flow_mod*, struct fo_flow_mod*, char** errp);
+uint16_t fo_flags_from_ovs(enum ofputil_flow_mod_flags);
+enum ofputil_flow_mod_flags fo_flags_to_ovs(uint16_t);
+
+void fo_port_map_init(struct ofputil_port_map*, const struct fo_port_name*, size_t n);
+
+/* Queues 'msg' on 'conn' (takes ownership) (fo-conn.c). */
+void fo_conn_send(struct fo_conn*, struct ofpbuf* msg);
+void fo_conn_send_list(struct fo_conn*, struct ovs_list* replies);
+
+#endif /* FERRY_LIB_OVS_OFP_FO_INTERNAL_H */

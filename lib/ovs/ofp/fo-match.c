@@ -1,0 +1,149 @@
+/* struct match <-> Ferry's key and mask, for exactly the fields FlowKey has.
+ * Anything else a match uses is refused with OFPBMC_BAD_FIELD. */
+#include <string.h>
+
+#include "flow.h"
+#include "lib/ovs/ofp/fo-internal.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/meta-flow.h"
+#include "openvswitch/ofp-errors.h"
+#include "packets.h"
+#include "util.h"
+
+/* Copies one field from OVS's flow/wildcards to Ferry's key/mask and clears
+ * it in 'left' (the wildcards not yet accounted for). */
+#define TAKE(FIELD, OVS_FIELD)                                      \
+  do {                                                              \
+    BUILD_ASSERT(sizeof key->FIELD == sizeof f->OVS_FIELD);         \
+    memcpy(&key->FIELD, &f->OVS_FIELD, sizeof key->FIELD);          \
+    memcpy(&mask->FIELD, &wc->masks.OVS_FIELD, sizeof mask->FIELD); \
+    memset(&left.masks.OVS_FIELD, 0, sizeof left.masks.OVS_FIELD);  \
+  } while (0)
+
+/* Names what 'left' still matches on, for the refusal message. */
+static char* describe_leftover(const struct match* m, const struct flow_wildcards* left) {
+  struct match lm = *m;
+  struct ds s = DS_EMPTY_INITIALIZER;
+
+  lm.wc = *left;
+  match_format(&lm, NULL, &s, OFP_DEFAULT_PRIORITY);
+  if (!s.length) {
+    /* match_format() hides some fields whose prerequisites are not in
+     * 'left': fall back to field names. */
+    for (int i = 0; i < MFF_N_IDS; i++) {
+      const struct mf_field* mf = mf_from_id(i);
+      if (!mf_is_all_wild(mf, left)) {
+        ds_put_format(&s, "%s%s", s.length ? "," : "", mf->name);
+      }
+    }
+  }
+  if (!s.length) {
+    ds_put_cstr(&s, "(unknown field)");
+  }
+  char* msg = xasprintf("Ferry cannot match on %s", ds_cstr(&s));
+  ds_destroy(&s);
+  return msg;
+}
+
+enum ofperr fo_match_from_ovs(const struct match* m, struct fo_match* out, char** errp) {
+  const struct flow* f = &m->flow;
+  const struct flow_wildcards* wc = &m->wc;
+  struct fo_flow_key* key = &out->key;
+  struct fo_flow_key* mask = &out->mask;
+  struct flow_wildcards left = *wc;
+
+  memset(out, 0, sizeof *out);
+  *errp = NULL;
+
+  /* in_port: exact or wildcarded in OpenFlow; Ferry's mask is 32 bits. */
+  key->in_port = ofp_to_u16(f->in_port.ofp_port);
+  mask->in_port = wc->masks.in_port.ofp_port ? UINT32_MAX : 0;
+  memset(&left.masks.in_port, 0, sizeof left.masks.in_port);
+
+  /* One VLAN tag: its TCI (CFI set when tagged). Its TPID is not part of
+   * Ferry's key (OVS's exact-flow parser puts a TPID mask next to a
+   * dl_vlan; OpenFlow matches never carry one). */
+  TAKE(vlan_tci, vlans[0].tci);
+  left.masks.vlans[0].tpid = 0;
+  TAKE(dl_type, dl_type);
+  TAKE(dl_dst, dl_dst);
+  TAKE(dl_src, dl_src);
+  TAKE(nw_src, nw_src);
+  TAKE(nw_dst, nw_dst);
+  TAKE(nw_proto, nw_proto);
+  TAKE(nw_tos, nw_tos);
+  TAKE(nw_ttl, nw_ttl);
+  TAKE(nw_frag, nw_frag);
+  TAKE(tp_src, tp_src);
+  TAKE(tp_dst, tp_dst);
+  TAKE(tcp_flags, tcp_flags);
+  TAKE(ipv6_src, ipv6_src);
+  TAKE(ipv6_dst, ipv6_dst);
+
+  /* OVS keeps IPv6 ND's nd_sll/nd_tll in arp_sha/arp_tha: Ferry only
+   * has ARP's. */
+  bool is_arp = f->dl_type == htons(ETH_TYPE_ARP) || f->dl_type == htons(ETH_TYPE_RARP);
+  if (is_arp || wc->masks.dl_type != OVS_BE16_MAX) {
+    TAKE(arp_sha, arp_sha);
+    TAKE(arp_tha, arp_tha);
+  }
+
+  /* Ethernet is the only packet type. */
+  if (match_has_default_packet_type(m)) {
+    left.masks.packet_type = 0;
+  }
+
+  /* Keys are kept pre-masked. */
+  uint8_t* k = (uint8_t*)key;
+  const uint8_t* mk = (const uint8_t*)mask;
+  for (size_t i = 0; i < sizeof *key; i++) {
+    k[i] &= mk[i];
+  }
+
+  if (!flow_wildcards_is_catchall(&left)) {
+    *errp = describe_leftover(m, &left);
+    return OFPERR_OFPBMC_BAD_FIELD;
+  }
+  return 0;
+}
+
+#define PUT(FIELD, OVS_FIELD)                                                  \
+  do {                                                                         \
+    memcpy(&f->OVS_FIELD, &in->key.FIELD, sizeof f->OVS_FIELD);                \
+    memcpy(&wc->masks.OVS_FIELD, &in->mask.FIELD, sizeof wc->masks.OVS_FIELD); \
+  } while (0)
+
+void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
+  struct flow* f = &m->flow;
+  struct flow_wildcards* wc = &m->wc;
+
+  match_init_catchall(m);
+  if (in->mask.in_port) {
+    match_set_in_port(m, u16_to_ofp(in->key.in_port));
+  }
+  PUT(vlan_tci, vlans[0].tci);
+  PUT(dl_type, dl_type);
+  PUT(dl_dst, dl_dst);
+  PUT(dl_src, dl_src);
+  PUT(nw_src, nw_src);
+  PUT(nw_dst, nw_dst);
+  PUT(nw_proto, nw_proto);
+  PUT(nw_tos, nw_tos);
+  PUT(nw_ttl, nw_ttl);
+  PUT(nw_frag, nw_frag);
+  PUT(tp_src, tp_src);
+  PUT(tp_dst, tp_dst);
+  PUT(tcp_flags, tcp_flags);
+  PUT(ipv6_src, ipv6_src);
+  PUT(ipv6_dst, ipv6_dst);
+  PUT(arp_sha, arp_sha);
+  PUT(arp_tha, arp_tha);
+  flow_zero_wildcards(f, wc);
+
+  /* Every field but in_port implies Ethernet, as OVS's own parsers do. */
+  struct fo_flow_key data_mask = in->mask;
+  data_mask.in_port = 0;
+  if (!is_all_zeros(&data_mask, sizeof data_mask)) {
+    match_set_default_packet_type(m);
+  }
+}

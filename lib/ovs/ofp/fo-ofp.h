@@ -1,0 +1,290 @@
+/* The C side of Ferry's OpenFlow boundary: plain C types only, so that both
+ * the C files that include libopenvswitch's headers and the C++ files that
+ * implement lib/ovs/openflow.h and lib/ovs/ofparse.h can include it.
+ *
+ * struct fo_flow_key and struct fo_action are layout-identical to
+ * ferry::FlowKey and ferry::Action (checked by layout_check.cc).
+ *
+ * Strings returned through 'char **errp' are malloc()'d; free them with
+ * fo_ofp_free(). Arrays returned by the C side are freed with fo_ofp_free() too. */
+#ifndef FERRY_LIB_OVS_OFP_FO_OFP_H
+#define FERRY_LIB_OVS_OFP_FO_OFP_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Flow key, match, actions (mirrors of the Ferry structs) ---- */
+
+struct fo_flow_key {
+  uint32_t in_port;  /* host order, OpenFlow 16-bit port space */
+  uint16_t vlan_tci; /* network order, 0x1000 (CFI) set when tagged */
+  uint16_t dl_type;  /* network order */
+  uint8_t dl_dst[6];
+  uint8_t nw_proto;
+  uint8_t nw_tos;
+  uint8_t dl_src[6];
+  uint8_t nw_ttl;
+  uint8_t nw_frag;
+  uint32_t nw_src; /* network order */
+  uint32_t nw_dst;
+  uint16_t tp_src; /* network order */
+  uint16_t tp_dst;
+  uint16_t tcp_flags;
+  uint16_t pad0;
+  uint8_t ipv6_src[16];
+  uint8_t ipv6_dst[16];
+  uint8_t arp_sha[6];
+  uint16_t pad1;
+  uint8_t arp_tha[6];
+  uint16_t pad2;
+};
+
+struct fo_match {
+  struct fo_flow_key key;
+  struct fo_flow_key mask;
+};
+
+enum fo_action_type {
+  FO_ACT_OUTPUT = 1,
+  FO_ACT_SET_ETH_SRC,
+  FO_ACT_SET_ETH_DST,
+  FO_ACT_SET_VLAN_VID,
+  FO_ACT_SET_VLAN_PCP,
+  FO_ACT_STRIP_VLAN,
+  FO_ACT_PUSH_VLAN,
+  FO_ACT_METER,
+};
+
+#define FO_ACT_F_PUSH_IF_NEEDED 1
+
+struct fo_action {
+  uint8_t type; /* enum fo_action_type */
+  uint8_t flags;
+  uint16_t u16;  /* VID, TPID (host order), or controller max_len */
+  uint32_t port; /* output port or meter id */
+  uint8_t mac[6];
+  uint8_t u8; /* PCP */
+  uint8_t pad;
+};
+
+/* flow_mod commands, in OpenFlow's order (OFPFC_*). */
+enum fo_command { FO_ADD, FO_MODIFY, FO_MODIFY_STRICT, FO_DELETE, FO_DELETE_STRICT };
+
+/* Flow flags, as OpenFlow 1.3 OFPFF_* bits. */
+#define FO_FF_SEND_FLOW_REM (1 << 0)
+#define FO_FF_CHECK_OVERLAP (1 << 1)
+#define FO_FF_RESET_COUNTS (1 << 2)
+#define FO_FF_NO_PKT_COUNTS (1 << 3)
+#define FO_FF_NO_BYT_COUNTS (1 << 4)
+
+struct fo_flow_mod {
+  uint8_t command; /* enum fo_command */
+  uint8_t table_id;
+  uint16_t priority;
+  struct fo_match match;
+  uint64_t cookie, cookie_mask, new_cookie; /* host order */
+  uint16_t idle_timeout, hard_timeout;
+  uint32_t out_port;
+  uint16_t flags;            /* FO_FF_* */
+  struct fo_action* actions; /* fo_ofp_free() */
+  size_t n_actions;
+};
+
+void fo_ofp_free(void*);
+
+/* ---- Text syntax (ovs-ofctl) ---- */
+
+struct fo_port_name {
+  const char* name;
+  uint32_t port;
+};
+
+/* Each returns NULL on success or a malloc()'d error message. */
+char* fo_parse_flow(const char* text, const struct fo_port_name*, size_t n_ports,
+                    struct fo_flow_key* key);
+char* fo_parse_flow_mod(const char* text, int command, const struct fo_port_name*, size_t n_ports,
+                        struct fo_flow_mod*);
+/* Each returns a malloc()'d string. */
+char* fo_format_match(const struct fo_match*, uint16_t priority, const struct fo_port_name*,
+                      size_t n_ports);
+char* fo_format_actions(const struct fo_action*, size_t n, const struct fo_port_name*,
+                        size_t n_ports);
+
+/* ---- Connections ---- */
+
+struct fo_listener;
+struct fo_conn;
+
+/* Returns 0 or an errno value (with a message in '*errp'). */
+int fo_listener_open(const char* name, struct fo_listener**, char** errp);
+void fo_listener_close(struct fo_listener*);
+/* Returns a new connection, or NULL when none is pending. */
+struct fo_conn* fo_listener_accept(struct fo_listener*);
+void fo_listener_wait(struct fo_listener*);
+
+void fo_conn_close(struct fo_conn*);
+const char* fo_conn_name(const struct fo_conn*);
+void fo_conn_run(struct fo_conn*);
+/* 'more' asks for an immediate wake-up (the caller stopped reading with
+ * messages possibly left). */
+void fo_conn_wait(struct fo_conn*, bool more);
+bool fo_conn_alive(const struct fo_conn*);
+
+enum fo_msg_type {
+  FO_MSG_FEATURES_REQUEST,
+  FO_MSG_GET_CONFIG_REQUEST,
+  FO_MSG_SET_CONFIG,
+  FO_MSG_FLOW_MOD,
+  FO_MSG_BARRIER_REQUEST,
+  FO_MSG_FLOW_STATS_REQUEST,
+  FO_MSG_AGGREGATE_STATS_REQUEST,
+  FO_MSG_PORT_STATS_REQUEST,
+  FO_MSG_PORT_DESC_REQUEST,
+  FO_MSG_DESC_STATS_REQUEST,
+  FO_MSG_TABLE_STATS_REQUEST,
+  FO_MSG_BUNDLE_CONTROL,
+  FO_MSG_BUNDLE_ADD,
+  FO_MSG_PACKET_OUT,
+};
+
+/* Bundle control types: requests (OFPBCT_*_REQUEST) are even, their replies
+ * are request + 1. */
+enum fo_bundle_type {
+  FO_BUNDLE_OPEN = 0,
+  FO_BUNDLE_CLOSE = 2,
+  FO_BUNDLE_COMMIT = 4,
+  FO_BUNDLE_DISCARD = 6
+};
+
+struct fo_msg {
+  int type; /* enum fo_msg_type */
+  uint8_t version;
+  uint32_t xid;
+  void* raw; /* the whole request as received; fo_ofp_free() */
+  size_t raw_len;
+
+  struct fo_flow_mod fm; /* FLOW_MOD, BUNDLE_ADD */
+  /* FLOW/AGGREGATE_STATS_REQUEST (match, table_id, out_port, cookie,
+   * cookie_mask are used). */
+  struct fo_flow_mod fsr;
+  uint32_t port_no;             /* PORT_STATS, PORT_DESC (0xffff: all) */
+  uint32_t bundle_id;           /* BUNDLE_CONTROL, BUNDLE_ADD */
+  uint16_t bundle_type;         /* BUNDLE_CONTROL: enum fo_bundle_type */
+  uint16_t bundle_flags;        /* BUNDLE_CONTROL, BUNDLE_ADD */
+  uint16_t config_flags;        /* SET_CONFIG */
+  uint16_t miss_send_len;       /* SET_CONFIG */
+  uint32_t in_port;             /* PACKET_OUT */
+  struct fo_action* po_actions; /* PACKET_OUT; fo_ofp_free() */
+  size_t po_n_actions;
+  uint8_t* packet; /* PACKET_OUT; fo_ofp_free() */
+  size_t packet_len;
+};
+
+void fo_msg_destroy(struct fo_msg*);
+
+enum fo_recv_result {
+  FO_RECV_NONE,               /* nothing more to read now */
+  FO_RECV_MSG,                /* '*msg' holds a request for the caller */
+  FO_RECV_HANDLED,            /* answered or ignored inside (echo, hello, ...) */
+  FO_RECV_REFUSED,            /* an OpenFlow error was sent; '*textp' says why */
+  FO_RECV_CLOSED,             /* the peer went away or the stream failed; '*textp' */
+  FO_RECV_REFUSED_BUNDLE_ADD, /* as REFUSED, for a message added to bundle
+                               * 'msg->bundle_id', which can then not commit */
+};
+
+/* Reads at most one message. '*textp' (fo_ofp_free()) is set for REFUSED and
+ * CLOSED, and may be set for HANDLED (a debug note). */
+int fo_conn_recv(struct fo_conn*, struct fo_msg* msg, char** textp);
+
+/* ---- Replies ---- */
+
+enum fo_error {
+  FO_ERR_BAD_REQUEST_TYPE,
+  FO_ERR_BAD_REQUEST_STAT,
+  FO_ERR_BAD_TABLE_ID,
+  FO_ERR_BAD_PORT,
+  FO_ERR_EPERM,
+  FO_ERR_FLOW_MOD_OVERLAP,
+  FO_ERR_FLOW_MOD_TABLE_FULL,
+  FO_ERR_FLOW_MOD_BAD_COMMAND,
+  FO_ERR_BAD_OUT_PORT,
+  FO_ERR_BAD_ACTION_TYPE,
+  FO_ERR_BAD_MATCH_FIELD,
+  FO_ERR_BUNDLE_BAD_ID,
+  FO_ERR_BUNDLE_BAD_TYPE,
+  FO_ERR_BUNDLE_CLOSED,
+  FO_ERR_BUNDLE_BAD_FLAGS,
+  FO_ERR_BUNDLE_MSG_FAILED,
+  FO_ERR_BUNDLE_OUT_OF_BUNDLES,
+  FO_ERR_BUNDLE_TIMEOUT,
+};
+
+struct fo_port_desc {
+  uint32_t port_no;
+  const char* name;
+  uint8_t hw_addr[6];
+  bool admin_down;
+  bool link_down;
+  uint32_t curr_speed_kbps;
+  uint32_t max_speed_kbps;
+};
+
+struct fo_port_stats {
+  uint32_t port_no;
+  uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+  uint64_t rx_dropped, tx_dropped, rx_errors, tx_errors;
+  uint32_t duration_sec, duration_nsec;
+};
+
+struct fo_flow_stats {
+  struct fo_match match;
+  uint16_t priority;
+  uint8_t table_id;
+  uint64_t cookie;
+  uint32_t duration_sec, duration_nsec;
+  uint16_t idle_timeout, hard_timeout;
+  uint16_t flags; /* FO_FF_* */
+  int idle_age, hard_age;
+  uint64_t packets, bytes;
+  const struct fo_action* actions;
+  size_t n_actions;
+};
+
+struct fo_table_stats {
+  uint8_t table_id;
+  uint32_t active_count;
+  uint64_t lookup_count, matched_count;
+};
+
+/* 'req' is the request as received (struct fo_msg's 'raw'). */
+void fo_send_error(struct fo_conn*, const void* req, int error /* enum fo_error */);
+void fo_send_barrier_reply(struct fo_conn*, const void* req);
+void fo_send_features_reply(struct fo_conn*, const void* req, uint64_t datapath_id,
+                            uint32_t n_buffers, uint8_t n_tables, const struct fo_port_desc*,
+                            size_t n);
+void fo_send_get_config_reply(struct fo_conn*, const void* req, uint16_t flags,
+                              uint16_t miss_send_len);
+void fo_send_port_desc_reply(struct fo_conn*, const void* req, const struct fo_port_desc*,
+                             size_t n);
+void fo_send_desc_reply(struct fo_conn*, const void* req, const char* mfr, const char* hw,
+                        const char* sw, const char* serial, const char* dp_desc);
+void fo_send_flow_stats_reply(struct fo_conn*, const void* req, const struct fo_flow_stats*,
+                              size_t n);
+void fo_send_aggregate_reply(struct fo_conn*, const void* req, uint64_t packets, uint64_t bytes,
+                             uint32_t flows);
+void fo_send_port_stats_reply(struct fo_conn*, const void* req, const struct fo_port_stats*,
+                              size_t n);
+void fo_send_table_stats_reply(struct fo_conn*, const void* req, const struct fo_table_stats*,
+                               size_t n);
+void fo_send_bundle_reply(struct fo_conn*, const void* req, int reply_type /* fo_bundle_type+1 */);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FERRY_LIB_OVS_OFP_FO_OFP_H */

@@ -1,0 +1,92 @@
+// The C structs of fo-ofp.h mirror Ferry's: conversions at the boundary are
+// memcpy()s, so every size, offset and constant must agree.
+#include <cstddef>
+
+#include "lib/flow/action.h"
+#include "lib/flow/flow_mod.h"
+#include "lib/ovs/ofp/fo-ofp.h"
+#include "lib/ovs/openflow.h"
+#include "lib/packet/flow_key.h"
+
+namespace ferry::ovs {
+namespace {
+
+#define SAME_FIELD(FERRY, C, FIELD)                                    \
+  static_assert(offsetof(FERRY, FIELD) == offsetof(C, FIELD), #FIELD); \
+  static_assert(sizeof(FERRY::FIELD) == sizeof(C::FIELD), #FIELD " size")
+
+static_assert(sizeof(FlowKey) == sizeof(fo_flow_key));
+SAME_FIELD(FlowKey, fo_flow_key, in_port);
+SAME_FIELD(FlowKey, fo_flow_key, vlan_tci);
+SAME_FIELD(FlowKey, fo_flow_key, dl_type);
+SAME_FIELD(FlowKey, fo_flow_key, dl_dst);
+SAME_FIELD(FlowKey, fo_flow_key, nw_proto);
+SAME_FIELD(FlowKey, fo_flow_key, nw_tos);
+SAME_FIELD(FlowKey, fo_flow_key, dl_src);
+SAME_FIELD(FlowKey, fo_flow_key, nw_ttl);
+SAME_FIELD(FlowKey, fo_flow_key, nw_frag);
+SAME_FIELD(FlowKey, fo_flow_key, nw_src);
+SAME_FIELD(FlowKey, fo_flow_key, nw_dst);
+SAME_FIELD(FlowKey, fo_flow_key, tp_src);
+SAME_FIELD(FlowKey, fo_flow_key, tp_dst);
+SAME_FIELD(FlowKey, fo_flow_key, tcp_flags);
+SAME_FIELD(FlowKey, fo_flow_key, pad0);
+SAME_FIELD(FlowKey, fo_flow_key, ipv6_src);
+SAME_FIELD(FlowKey, fo_flow_key, ipv6_dst);
+SAME_FIELD(FlowKey, fo_flow_key, arp_sha);
+SAME_FIELD(FlowKey, fo_flow_key, pad1);
+SAME_FIELD(FlowKey, fo_flow_key, arp_tha);
+SAME_FIELD(FlowKey, fo_flow_key, pad2);
+
+static_assert(sizeof(Match) == sizeof(fo_match));
+SAME_FIELD(Match, fo_match, key);
+SAME_FIELD(Match, fo_match, mask);
+
+static_assert(sizeof(Action) == sizeof(fo_action));
+SAME_FIELD(Action, fo_action, type);
+SAME_FIELD(Action, fo_action, flags);
+SAME_FIELD(Action, fo_action, u16);
+SAME_FIELD(Action, fo_action, port);
+SAME_FIELD(Action, fo_action, mac);
+SAME_FIELD(Action, fo_action, u8);
+SAME_FIELD(Action, fo_action, pad);
+
+static_assert(static_cast<int>(ActionType::kOutput) == FO_ACT_OUTPUT);
+static_assert(static_cast<int>(ActionType::kSetEthSrc) == FO_ACT_SET_ETH_SRC);
+static_assert(static_cast<int>(ActionType::kSetEthDst) == FO_ACT_SET_ETH_DST);
+static_assert(static_cast<int>(ActionType::kSetVlanVid) == FO_ACT_SET_VLAN_VID);
+static_assert(static_cast<int>(ActionType::kSetVlanPcp) == FO_ACT_SET_VLAN_PCP);
+static_assert(static_cast<int>(ActionType::kStripVlan) == FO_ACT_STRIP_VLAN);
+static_assert(static_cast<int>(ActionType::kPushVlan) == FO_ACT_PUSH_VLAN);
+static_assert(static_cast<int>(ActionType::kMeter) == FO_ACT_METER);
+static_assert(Action::kPushIfNeeded == FO_ACT_F_PUSH_IF_NEEDED);
+
+static_assert(static_cast<int>(FlowModCommand::kAdd) == FO_ADD);
+static_assert(static_cast<int>(FlowModCommand::kModify) == FO_MODIFY);
+static_assert(static_cast<int>(FlowModCommand::kModifyStrict) == FO_MODIFY_STRICT);
+static_assert(static_cast<int>(FlowModCommand::kDelete) == FO_DELETE);
+static_assert(static_cast<int>(FlowModCommand::kDeleteStrict) == FO_DELETE_STRICT);
+
+static_assert(kFlowSendFlowRem == FO_FF_SEND_FLOW_REM);
+static_assert(kFlowCheckOverlap == FO_FF_CHECK_OVERLAP);
+static_assert(kFlowResetCounts == FO_FF_RESET_COUNTS);
+static_assert(kFlowNoPktCounts == FO_FF_NO_PKT_COUNTS);
+static_assert(kFlowNoBytCounts == FO_FF_NO_BYT_COUNTS);
+
+static_assert(static_cast<int>(OfType::kFeaturesRequest) == FO_MSG_FEATURES_REQUEST);
+static_assert(static_cast<int>(OfType::kGetConfigRequest) == FO_MSG_GET_CONFIG_REQUEST);
+static_assert(static_cast<int>(OfType::kSetConfig) == FO_MSG_SET_CONFIG);
+static_assert(static_cast<int>(OfType::kFlowMod) == FO_MSG_FLOW_MOD);
+static_assert(static_cast<int>(OfType::kBarrierRequest) == FO_MSG_BARRIER_REQUEST);
+static_assert(static_cast<int>(OfType::kFlowStatsRequest) == FO_MSG_FLOW_STATS_REQUEST);
+static_assert(static_cast<int>(OfType::kAggregateStatsRequest) == FO_MSG_AGGREGATE_STATS_REQUEST);
+static_assert(static_cast<int>(OfType::kPortStatsRequest) == FO_MSG_PORT_STATS_REQUEST);
+static_assert(static_cast<int>(OfType::kPortDescRequest) == FO_MSG_PORT_DESC_REQUEST);
+static_assert(static_cast<int>(OfType::kDescStatsRequest) == FO_MSG_DESC_STATS_REQUEST);
+static_assert(static_cast<int>(OfType::kTableStatsRequest) == FO_MSG_TABLE_STATS_REQUEST);
+static_assert(static_cast<int>(OfType::kBundleControl) == FO_MSG_BUNDLE_CONTROL);
+static_assert(static_cast<int>(OfType::kBundleAdd) == FO_MSG_BUNDLE_ADD);
+static_assert(static_cast<int>(OfType::kPacketOut) == FO_MSG_PACKET_OUT);
+
+}  // namespace
+}  // namespace ferry::ovs

@@ -1,0 +1,312 @@
+// OfListener and OfConnection over the C side (fo-conn.c, fo-decode.c,
+// fo-reply.c).
+#include "lib/ovs/openflow.h"
+
+#include <cstring>
+
+#include "lib/ovs/ofp/fo-ofp.h"
+#include "lib/ovs/ofp/of_convert.h"
+#include "lib/util/log.h"
+
+namespace ferry::ovs {
+
+struct OfRawMessage {
+  std::vector<uint8_t> bytes;
+};
+
+namespace {
+
+FERRY_LOG_MODULE(log_of, "ofconn");
+
+// Messages answered or refused inside one recv() call before it yields
+// (and asks the poll loop to come back at once).
+constexpr int kRecvBudget = 50;
+
+OfBundleControl::Type bundle_type_from_fo(uint16_t type) {
+  switch (type) {
+    case FO_BUNDLE_CLOSE:
+      return OfBundleControl::Type::kClose;
+    case FO_BUNDLE_COMMIT:
+      return OfBundleControl::Type::kCommit;
+    case FO_BUNDLE_DISCARD:
+      return OfBundleControl::Type::kDiscard;
+    default:
+      return OfBundleControl::Type::kOpen;
+  }
+}
+
+int bundle_type_to_fo(OfBundleControl::Type type) {
+  switch (type) {
+    case OfBundleControl::Type::kOpen:
+      return FO_BUNDLE_OPEN;
+    case OfBundleControl::Type::kClose:
+      return FO_BUNDLE_CLOSE;
+    case OfBundleControl::Type::kCommit:
+      return FO_BUNDLE_COMMIT;
+    case OfBundleControl::Type::kDiscard:
+      return FO_BUNDLE_DISCARD;
+  }
+  return FO_BUNDLE_OPEN;
+}
+
+OfMessage message_from_fo(const fo_msg& m) {
+  OfMessage out{static_cast<OfType>(m.type)};
+  out.version = m.version;
+  out.xid = m.xid;
+  auto raw = std::make_shared<OfRawMessage>();
+  const auto* bytes = static_cast<const uint8_t*>(m.raw);
+  raw->bytes.assign(bytes, bytes + m.raw_len);
+  out.raw = std::move(raw);
+
+  switch (out.type) {
+    case OfType::kSetConfig:
+      out.body = OfSetConfig{m.config_flags, m.miss_send_len};
+      break;
+    case OfType::kFlowMod:
+      out.body = from_fo(m.fm);
+      break;
+    case OfType::kFlowStatsRequest:
+    case OfType::kAggregateStatsRequest:
+      out.body = stats_request_from_fo(m.fsr);
+      break;
+    case OfType::kPortStatsRequest:
+    case OfType::kPortDescRequest:
+      out.body = OfPortStatsRequest{m.port_no};
+      break;
+    case OfType::kBundleControl:
+      out.body = OfBundleControl{m.bundle_id, bundle_type_from_fo(m.bundle_type), m.bundle_flags};
+      break;
+    case OfType::kBundleAdd:
+      out.body = OfBundleAdd{m.bundle_id, m.bundle_flags, from_fo(m.fm)};
+      break;
+    case OfType::kPacketOut: {
+      OfPacketOut po;
+      po.in_port = m.in_port;
+      po.actions = from_fo(m.po_actions, m.po_n_actions);
+      po.packet.assign(m.packet, m.packet + m.packet_len);
+      out.body = std::move(po);
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+std::vector<fo_port_desc> ports_to_fo(const std::vector<OfPortDesc>& ports) {
+  std::vector<fo_port_desc> out;
+  out.reserve(ports.size());
+  for (const OfPortDesc& p : ports) {
+    fo_port_desc d{};
+    d.port_no = p.port_no;
+    d.name = p.name.c_str();
+    std::memcpy(d.hw_addr, p.hw_addr.data(), 6);
+    d.admin_down = p.admin_down;
+    d.link_down = p.link_down;
+    d.curr_speed_kbps = p.curr_speed_kbps;
+    d.max_speed_kbps = p.max_speed_kbps;
+    out.push_back(d);
+  }
+  return out;
+}
+
+class Connection final : public OfConnection {
+ public:
+  explicit Connection(fo_conn* conn) : conn_(conn), name_(fo_conn_name(conn)) {}
+  ~Connection() override { fo_conn_close(conn_); }
+
+  std::string name() const override { return name_; }
+  void run() override { fo_conn_run(conn_); }
+  void wait() override { fo_conn_wait(conn_, more_); }
+  bool alive() const override { return fo_conn_alive(conn_); }
+
+  std::optional<OfMessage> recv() override {
+    more_ = false;
+    for (int i = 0; i < kRecvBudget; i++) {
+      fo_msg m;
+      char* text_c = nullptr;
+      int result = fo_conn_recv(conn_, &m, &text_c);
+      std::string text = take_string(text_c);
+      switch (result) {
+        case FO_RECV_NONE:
+          return std::nullopt;
+        case FO_RECV_MSG: {
+          OfMessage out = message_from_fo(m);
+          fo_msg_destroy(&m);
+          return out;
+        }
+        case FO_RECV_HANDLED:
+          if (!text.empty()) FLOG_DBG(log_of, "%s: %s", name_.c_str(), text.c_str());
+          break;
+        case FO_RECV_REFUSED:
+          FLOG_WARN(log_of, "%s: %s", name_.c_str(), text.c_str());
+          break;
+        case FO_RECV_REFUSED_BUNDLE_ADD: {
+          FLOG_WARN(log_of, "%s: %s", name_.c_str(), text.c_str());
+          OfMessage out;
+          out.type = OfType::kBundleAdd;
+          out.version = m.version;
+          out.xid = m.xid;
+          OfBundleAdd add;
+          add.bundle_id = m.bundle_id;
+          add.refused = true;
+          out.body = add;
+          fo_msg_destroy(&m);
+          return out;
+        }
+        case FO_RECV_CLOSED:
+          FLOG_INFO(log_of, "%s: %s", name_.c_str(), text.c_str());
+          return std::nullopt;
+      }
+    }
+    more_ = true;
+    return std::nullopt;
+  }
+
+  void send_error(const OfMessage& req, OfError error) override {
+    if (const void* r = raw(req)) {
+      FLOG_DBG(log_of, "%s: xid=%#x: sending error %d", name_.c_str(), req.xid,
+               static_cast<int>(error));
+      fo_send_error(conn_, r, to_fo(error));
+    }
+  }
+  void send_barrier_reply(const OfMessage& req) override {
+    if (const void* r = raw(req)) fo_send_barrier_reply(conn_, r);
+  }
+  void send_features_reply(const OfMessage& req, uint64_t datapath_id, uint32_t n_buffers,
+                           uint8_t n_tables, const std::vector<OfPortDesc>& ports) override {
+    if (const void* r = raw(req)) {
+      auto fo = ports_to_fo(ports);
+      fo_send_features_reply(conn_, r, datapath_id, n_buffers, n_tables, fo.data(), fo.size());
+    }
+  }
+  void send_get_config_reply(const OfMessage& req, uint16_t flags,
+                             uint16_t miss_send_len) override {
+    if (const void* r = raw(req)) fo_send_get_config_reply(conn_, r, flags, miss_send_len);
+  }
+  void send_port_desc_reply(const OfMessage& req, const std::vector<OfPortDesc>& ports) override {
+    if (const void* r = raw(req)) {
+      auto fo = ports_to_fo(ports);
+      fo_send_port_desc_reply(conn_, r, fo.data(), fo.size());
+    }
+  }
+  void send_desc_reply(const OfMessage& req, const std::string& mfr, const std::string& hw,
+                       const std::string& sw, const std::string& serial,
+                       const std::string& dp_desc) override {
+    if (const void* r = raw(req)) {
+      fo_send_desc_reply(conn_, r, mfr.c_str(), hw.c_str(), sw.c_str(), serial.c_str(),
+                         dp_desc.c_str());
+    }
+  }
+  void send_flow_stats_reply(const OfMessage& req, const std::vector<OfFlowStats>& flows) override;
+  void send_aggregate_reply(const OfMessage& req, uint64_t packets, uint64_t bytes,
+                            uint32_t flows) override {
+    if (const void* r = raw(req)) fo_send_aggregate_reply(conn_, r, packets, bytes, flows);
+  }
+  void send_port_stats_reply(const OfMessage& req, const std::vector<OfPortStats>& ports) override;
+  void send_table_stats_reply(const OfMessage& req,
+                              const std::vector<OfTableStats>& tables) override;
+  void send_bundle_reply(const OfMessage& req, OfBundleControl::Type reply_type) override {
+    if (const void* r = raw(req)) fo_send_bundle_reply(conn_, r, bundle_type_to_fo(reply_type) + 1);
+  }
+
+ private:
+  static const void* raw(const OfMessage& req) {
+    return req.raw && !req.raw->bytes.empty() ? req.raw->bytes.data() : nullptr;
+  }
+
+  fo_conn* conn_;
+  std::string name_;
+  bool more_ = false;
+};
+
+void Connection::send_flow_stats_reply(const OfMessage& req,
+                                       const std::vector<OfFlowStats>& flows) {
+  const void* r = raw(req);
+  if (!r) return;
+  std::vector<fo_action> actions;
+  std::vector<size_t> starts;
+  starts.reserve(flows.size());
+  for (const OfFlowStats& f : flows) {
+    starts.push_back(actions.size());
+    append_fo(f.actions, &actions);
+  }
+  std::vector<fo_flow_stats> fo(flows.size());
+  for (size_t i = 0; i < flows.size(); i++) {
+    const OfFlowStats& f = flows[i];
+    fo_flow_stats& s = fo[i];
+    s.match = to_fo(f.match);
+    s.priority = f.priority;
+    s.table_id = f.table_id;
+    s.cookie = f.cookie;
+    s.duration_sec = f.duration_sec;
+    s.duration_nsec = f.duration_nsec;
+    s.idle_timeout = f.idle_timeout;
+    s.hard_timeout = f.hard_timeout;
+    s.flags = f.flags;
+    s.idle_age = f.idle_age;
+    s.hard_age = f.hard_age;
+    s.packets = f.packets;
+    s.bytes = f.bytes;
+    s.actions = actions.data() + starts[i];
+    s.n_actions = f.actions.size();
+  }
+  fo_send_flow_stats_reply(conn_, r, fo.data(), fo.size());
+}
+
+void Connection::send_port_stats_reply(const OfMessage& req,
+                                       const std::vector<OfPortStats>& ports) {
+  const void* r = raw(req);
+  if (!r) return;
+  std::vector<fo_port_stats> fo;
+  fo.reserve(ports.size());
+  for (const OfPortStats& p : ports) {
+    fo.push_back({p.port_no, p.rx_packets, p.tx_packets, p.rx_bytes, p.tx_bytes, p.rx_dropped,
+                  p.tx_dropped, p.rx_errors, p.tx_errors, p.duration_sec, p.duration_nsec});
+  }
+  fo_send_port_stats_reply(conn_, r, fo.data(), fo.size());
+}
+
+void Connection::send_table_stats_reply(const OfMessage& req,
+                                        const std::vector<OfTableStats>& tables) {
+  const void* r = raw(req);
+  if (!r) return;
+  std::vector<fo_table_stats> fo;
+  fo.reserve(tables.size());
+  for (const OfTableStats& t : tables) {
+    fo.push_back({t.table_id, t.active_count, t.lookup_count, t.matched_count});
+  }
+  fo_send_table_stats_reply(conn_, r, fo.data(), fo.size());
+}
+
+class Listener final : public OfListener {
+ public:
+  Listener(fo_listener* listener, std::string name) : listener_(listener), name_(std::move(name)) {}
+  ~Listener() override { fo_listener_close(listener_); }
+
+  std::unique_ptr<OfConnection> accept() override {
+    fo_conn* conn = fo_listener_accept(listener_);
+    if (!conn) return nullptr;
+    FLOG_INFO(log_of, "%s: accepted connection %s", name_.c_str(), fo_conn_name(conn));
+    return std::make_unique<Connection>(conn);
+  }
+  void wait() override { fo_listener_wait(listener_); }
+
+ private:
+  fo_listener* listener_;
+  std::string name_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<OfListener>> OfListener::open(const std::string& name) {
+  fo_listener* listener = nullptr;
+  char* error_c = nullptr;
+  int error = fo_listener_open(name.c_str(), &listener, &error_c);
+  std::string message = take_string(error_c);
+  if (error) return make_error(message, error);
+  FLOG_INFO(log_of, "%s: listening for OpenFlow connections", name.c_str());
+  return std::unique_ptr<OfListener>(std::make_unique<Listener>(listener, name));
+}
+
+}  // namespace ferry::ovs

@@ -1,0 +1,231 @@
+// Flow strings through libopenvswitch's parser into Ferry's FlowMod and back
+// through its formatter: the text must be what ovs-ofctl prints for the same
+// flow (checked against hard-coded strings and against the real
+// `ovs-ofctl parse-flow`).
+#include "lib/ovs/ofparse.h"
+
+#include <catch2/catch.hpp>
+
+#include "lib/ovs/openflow.h"
+#include "test/unit/ovs/ofp/subprocess.h"
+
+namespace ferry::ovs {
+namespace {
+
+std::string format_flow(const FlowMod& fm, const PortNames& ports = {}) {
+  std::string match = format_match(fm.match, fm.priority, ports);
+  return (match.empty() ? "" : match + " ") + "actions=" + ovs::format_actions(fm.actions, ports);
+}
+
+struct RoundTrip {
+  const char* input;
+  const char* printed;  // what ovs-ofctl prints for it
+  bool compare_live;    // ovs-ofctl parse-flow picks OpenFlow 1.0 or NXM for it
+};
+
+const RoundTrip kRoundTrips[] = {
+    {"priority=10,in_port=1,actions=output:2", "priority=10,in_port=1 actions=output:2", true},
+    {"in_port=1,dl_vlan=10,actions=strip_vlan,output:2",
+     "in_port=1,dl_vlan=10 actions=strip_vlan,output:2", true},
+    {"priority=100,dl_vlan=0xffff,actions=mod_vlan_vid:10,output:3",
+     "priority=100,vlan_tci=0x0000 actions=mod_vlan_vid:10,output:3", true},
+    {"dl_vlan=7,dl_vlan_pcp=3,actions=mod_vlan_pcp:5,output:1",
+     "dl_vlan=7,dl_vlan_pcp=3 actions=mod_vlan_pcp:5,output:1", true},
+    {"arp,arp_spa=10.0.0.1,arp_tpa=10.0.0.0/24,arp_op=1,arp_sha=00:11:22:33:44:55,"
+     "arp_tha=00:00:00:00:00:00,actions=NORMAL",
+     "arp,arp_spa=10.0.0.1,arp_tpa=10.0.0.0/24,arp_op=1,arp_sha=00:11:22:33:44:55,"
+     "arp_tha=00:00:00:00:00:00 actions=NORMAL",
+     true},
+    {"tcp6,ipv6_src=2001:db8::1,ipv6_dst=2001:db8::/32,tp_dst=80,actions=drop",
+     "tcp6,ipv6_src=2001:db8::1,ipv6_dst=2001:db8::/32,tp_dst=80 actions=drop", true},
+    {"tcp,tcp_flags=+syn-ack,actions=CONTROLLER:65535",
+     "tcp,tcp_flags=+syn-ack actions=CONTROLLER:65535", true},
+    {"ip,nw_src=192.168.0.0/16,nw_dst=10.1.2.3,nw_tos=16,nw_ecn=1,nw_ttl=64,ip_frag=first,"
+     "actions=LOCAL",
+     "ip,nw_src=192.168.0.0/16,nw_dst=10.1.2.3,nw_tos=16,nw_ecn=1,nw_ttl=64,nw_frag=first "
+     "actions=LOCAL",
+     true},
+    {"icmp,icmp_type=8,icmp_code=0,actions=FLOOD,ALL,IN_PORT",
+     "icmp,icmp_type=8,icmp_code=0 actions=FLOOD,ALL,IN_PORT", true},
+    {"udp,dl_src=00:00:00:00:00:01/01:00:00:00:00:00,dl_dst=aa:bb:cc:dd:ee:ff,tp_src=53,"
+     "actions=mod_dl_src:02:00:00:00:00:01,mod_dl_dst:02:00:00:00:00:02,output:1",
+     "udp,dl_src=00:00:00:00:00:00/01:00:00:00:00:00,dl_dst=aa:bb:cc:dd:ee:ff,tp_src=53 "
+     "actions=mod_dl_src:02:00:00:00:00:01,mod_dl_dst:02:00:00:00:00:02,output:1",
+     true},
+    {"actions=set_field:00:11:22:33:44:55->eth_src,pop_vlan,output:1",
+     "actions=mod_dl_src:00:11:22:33:44:55,strip_vlan,output:1", true},
+    {"priority=0,actions=controller", "priority=0 actions=CONTROLLER:65535", true},
+    {"in_port=LOCAL,actions=output:1", "in_port=LOCAL actions=output:1", true},
+    // OpenFlow 1.1+ only: ovs-ofctl prints these with OpenFlow 1.3 spellings.
+    {"actions=push_vlan:0x88a8,mod_vlan_vid:20,output:1",
+     "actions=push_vlan:0x88a8,mod_vlan_vid:20,output:1", false},
+    {"dl_vlan=1,actions=set_field:4196->vlan_vid,set_field:2->vlan_pcp,output:1",
+     "dl_vlan=1 actions=set_vlan_vid:100,set_vlan_pcp:2,output:1", false},
+    {"actions=meter:5,output:2", "actions=meter:5,output:2", false},
+};
+
+TEST_CASE("parse_flow_mod then format prints what ovs-ofctl prints", "[ofparse]") {
+  for (const RoundTrip& rt : kRoundTrips) {
+    INFO(rt.input);
+    auto fm = parse_flow_mod(rt.input, FlowModCommand::kAdd);
+    REQUIRE(fm.ok());
+    CHECK(format_flow(*fm) == rt.printed);
+  }
+}
+
+TEST_CASE("format agrees with the real ovs-ofctl parse-flow", "[ofparse][ofctl]") {
+  for (const RoundTrip& rt : kRoundTrips) {
+    if (!rt.compare_live) continue;
+    INFO(rt.input);
+    CmdResult r = run_command({"ovs-ofctl", "parse-flow", rt.input});
+    REQUIRE(r.status == 0);
+    // Last line: "OFPT_FLOW_MOD (xid=0x1): ADD <match> actions=<actions>".
+    std::string out = r.out;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    auto add = out.rfind(": ADD ");
+    REQUIRE(add != std::string::npos);
+    auto fm = parse_flow_mod(rt.input, FlowModCommand::kAdd);
+    REQUIRE(fm.ok());
+    CHECK(out.substr(add + 6) == format_flow(*fm));
+  }
+}
+
+TEST_CASE("parse_flow_mod maps every FlowMod field", "[ofparse]") {
+  auto fm = parse_flow_mod(
+      "cookie=0x5,idle_timeout=10,hard_timeout=20,priority=7,send_flow_rem,check_overlap,"
+      "udp,tp_src=53,actions=output:1",
+      FlowModCommand::kAdd);
+  REQUIRE(fm.ok());
+  CHECK(fm->command == FlowModCommand::kAdd);
+  CHECK(fm->priority == 7);
+  CHECK(fm->table_id == 0);  // OpenFlow's "any table" is table 0 for an add
+  CHECK(fm->cookie == 5);
+  CHECK(fm->new_cookie == 5);
+  CHECK(fm->cookie_mask == 0);
+  CHECK(fm->idle_timeout == 10);
+  CHECK(fm->hard_timeout == 20);
+  CHECK(fm->flags == (kFlowSendFlowRem | kFlowCheckOverlap));
+  CHECK(fm->match.key.dl_type == be16(kEthTypeIpv4));
+  CHECK(fm->match.mask.dl_type == 0xffff);
+  CHECK(fm->match.key.nw_proto == kIpProtoUdp);
+  CHECK(fm->match.key.tp_src == be16(53));
+  CHECK(fm->match.mask.tp_src == 0xffff);
+  CHECK(fm->match.mask.in_port == 0);
+  REQUIRE(fm->actions.size() == 1);
+  CHECK(fm->actions[0] == Action::output(1));
+
+  auto del = parse_flow_mod("cookie=0x10/0xff,out_port=3,in_port=2", FlowModCommand::kDelete);
+  REQUIRE(del.ok());
+  CHECK(del->command == FlowModCommand::kDelete);
+  CHECK(del->table_id == kAllTables);
+  CHECK(del->cookie == 0x10);
+  CHECK(del->cookie_mask == 0xff);
+  CHECK(del->new_cookie == kNoNewCookie);
+  CHECK(del->out_port == 3);
+  CHECK(del->match.key.in_port == 2);
+  CHECK(del->match.mask.in_port == 0xffffffff);
+  CHECK(del->actions.empty());
+
+  auto mod = parse_flow_mod("in_port=2,actions=output:4", FlowModCommand::kModifyStrict);
+  REQUIRE(mod.ok());
+  CHECK(mod->command == FlowModCommand::kModifyStrict);
+  CHECK(mod->new_cookie == kNoNewCookie);  // a modify without cookie= keeps cookies
+  auto mod2 = parse_flow_mod("cookie=9,in_port=2,actions=output:4", FlowModCommand::kModify);
+  REQUIRE(mod2.ok());
+  CHECK(mod2->new_cookie == 9);
+}
+
+TEST_CASE("actions keep VLAN push semantics and exact values", "[ofparse]") {
+  auto fm = parse_flow_mod(
+      "actions=meter:7,mod_vlan_vid:10,mod_vlan_pcp:3,push_vlan:0x88a8,CONTROLLER:100",
+      FlowModCommand::kAdd);
+  REQUIRE(fm.ok());
+  REQUIRE(fm->actions.size() == 5);
+  CHECK(fm->actions[0] == Action::meter(7));
+  CHECK(fm->actions[1] == Action::set_vlan_vid(10, true));
+  CHECK(fm->actions[2] == Action::set_vlan_pcp(3, true));
+  CHECK(fm->actions[3] == Action::push_vlan(0x88a8));
+  CHECK(fm->actions[4] == Action::output(kOfppController, 100));
+  auto sf = parse_flow_mod("dl_vlan=1,actions=set_field:4196->vlan_vid", FlowModCommand::kAdd);
+  REQUIRE(sf.ok());
+  REQUIRE(sf->actions.size() == 1);
+  CHECK(sf->actions[0] == Action::set_vlan_vid(100, false));
+}
+
+TEST_CASE("unsupported fields and actions are refused with clear text", "[ofparse]") {
+  struct Refusal {
+    const char* input;
+    const char* says;
+  };
+  const Refusal refusals[] = {
+      {"reg0=1,actions=output:1", "Ferry cannot match on reg0=0x1"},
+      {"tun_id=5,actions=drop", "Ferry cannot match on tun_id=0x5"},
+      {"ipv6,ipv6_label=5,actions=drop", "Ferry cannot match on ipv6_label=0x00005"},
+      {"actions=goto_table:1", "Ferry does not support action goto_table (goto_table:1)"},
+      {"actions=learn(table=0,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[])",
+       "Ferry does not support action learn (learn(table=0,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[]))"},
+      {"ip,actions=ct(commit)", "Ferry does not support action ct (ct(commit))"},
+      {"ip,actions=mod_nw_dst:1.2.3.4", "Ferry does not support action mod_nw_dst"},
+      {"table=1,actions=drop", "Ferry has one flow table (table 0), not table 1"},
+      {"in_port=1,actions=bogus", "unknown action bogus"},
+  };
+  for (const Refusal& r : refusals) {
+    INFO(r.input);
+    auto fm = parse_flow_mod(r.input, FlowModCommand::kAdd);
+    REQUIRE_FALSE(fm.ok());
+    CHECK_THAT(fm.error().message, Catch::Contains(r.says));
+  }
+}
+
+TEST_CASE("port names are used for parsing and printing", "[ofparse]") {
+  PortNames ports = {{"vm1", 1}, {"vm2", 2}};
+  auto fm = parse_flow_mod("in_port=vm1,actions=output:vm2", FlowModCommand::kAdd, ports);
+  REQUIRE(fm.ok());
+  CHECK(fm->match.key.in_port == 1);
+  CHECK(fm->actions[0] == Action::output(2));
+  CHECK(format_flow(*fm, ports) == "in_port=vm1 actions=output:vm2");
+  CHECK(format_flow(*fm) == "in_port=1 actions=output:2");
+}
+
+TEST_CASE("parse_flow gives an exact key with unspecified fields zero", "[ofparse]") {
+  auto key = parse_flow("in_port=vm1,dl_vlan=10,tcp,nw_src=10.0.0.1,tp_dst=80,tcp_flags=0x002",
+                        {{"vm1", 3}});
+  REQUIRE(key.ok());
+  FlowKey want = zero_key();
+  want.in_port = 3;
+  want.vlan_tci = be16(kVlanCfi | 10);
+  want.dl_type = be16(kEthTypeIpv4);
+  want.nw_proto = kIpProtoTcp;
+  want.nw_src = be32(0x0a000001);
+  want.tp_dst = be16(80);
+  want.tcp_flags = be16(2);
+  CHECK(*key == want);
+
+  auto none = parse_flow("");
+  REQUIRE(none.ok());
+  CHECK(*none == zero_key());
+
+  auto bad = parse_flow("reg3=7");
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.error().message, Catch::Contains("reg3"));
+  CHECK_FALSE(parse_flow("nosuchfield=1").ok());
+}
+
+TEST_CASE("format_actions prints drop for no actions", "[ofparse]") {
+  CHECK(ovs::format_actions({}) == "drop");
+  CHECK(format_match(Match{}, kDefaultPriority).empty());
+  CHECK(format_match(Match{}, 0) == "priority=0");
+}
+
+TEST_CASE("flow table errors map to OpenFlow errors", "[openflow]") {
+  CHECK(flow_table_error_to_of(kErrBadTableId) == OfError::kBadTableId);
+  CHECK(flow_table_error_to_of(kErrOverlap) == OfError::kFlowModOverlap);
+  CHECK(flow_table_error_to_of(kErrTableFull) == OfError::kFlowModTableFull);
+  CHECK(flow_table_error_to_of(kErrBadCommand) == OfError::kFlowModBadCommand);
+  CHECK(flow_table_error_to_of(kErrBadOutPort) == OfError::kBadOutPort);
+  CHECK(flow_table_error_to_of(kErrBadBundle) == OfError::kBundleBadId);
+  CHECK(flow_table_error_to_of(12345) == OfError::kEperm);
+}
+
+}  // namespace
+}  // namespace ferry::ovs
