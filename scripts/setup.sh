@@ -37,8 +37,9 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get update -q >/dev/null 2>&1 || die "apt-get update failed"
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/ferry-apt.log 2>&1 ||
+    { tail -20 /tmp/ferry-apt.log; die "apt-get install failed"; }
   # The Debian package starts the stock daemons where systemd runs; Ferry's
   # tests start their own, so leave any running ones alone.
 fi
@@ -47,7 +48,8 @@ mkdir -p "$cache"
 
 # ------------------------------------------------------- libopenvswitch.a
 ovs_ver=$(dpkg-query -W -f='${Version}' openvswitch-source | sed 's/-.*//')
-ovs_dir=$cache/ovs-$ovs_ver
+# The -2 suffix names the configure flags below; change it when they change.
+ovs_dir=$cache/ovs-$ovs_ver-2
 if [ ! -f "$ovs_dir/.built" ]; then
   say "building libopenvswitch $ovs_ver in $ovs_dir (about 2 minutes)"
   rm -rf "$ovs_dir" "$ovs_dir.tmp"
@@ -55,7 +57,8 @@ if [ ! -f "$ovs_dir/.built" ]; then
   tar xzf /usr/src/openvswitch/openvswitch.tar.gz -C "$ovs_dir.tmp" --strip-components=1
   (
     cd "$ovs_dir.tmp"
-    ./configure --enable-static --disable-shared >configure.log 2>&1 ||
+    ./configure --enable-static --disable-shared --prefix=/usr --localstatedir=/var --sysconfdir=/etc \
+      >configure.log 2>&1 ||
       { tail -20 configure.log; exit 1; }
     make -j"$(nproc)" >make.log 2>&1 || { tail -30 make.log; exit 1; }
     test -f lib/.libs/libopenvswitch.a
