@@ -6,6 +6,7 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
 
 #include "datapath/mbuf_pools.h"
 #include "lib/util/log.h"
@@ -89,6 +90,8 @@ Status Port::configure(MbufPools& pools) {
     FLOG_WARN(port_log, "%s: device supports %u rx queues, using %u of the %u asked for",
               spec_.name.c_str(), info.max_rx_queues, rxq, want_rxq);
   }
+  // net_tap needs as many tx as rx queues; extra senders share them.
+  if (info.driver_name && std::strcmp(info.driver_name, "net_tap") == 0) txq = rxq;
   rte_eth_conf conf;
   std::memset(&conf, 0, sizeof conf);
   if (spec_.mtu) conf.rxmode.mtu = *spec_.mtu;
@@ -124,6 +127,7 @@ Status Port::configure(MbufPools& pools) {
   err = rte_eth_dev_start(id_);
   if (err) return make_error(strprintf("cannot start device: %s", rte_strerror(-err)), -err);
   started_ = true;
+  drain_rx(rxq);
   n_rxq_ = rxq;
   n_txq_ = txq;
   uint16_t mtu = 0;
@@ -131,6 +135,26 @@ Status Port::configure(MbufPools& pools) {
   FLOG_INFO(port_log, "%s: port %u (%s) started: %u rxq, %u txq%s, socket %d", spec_.name.c_str(),
             id_, driver_name().c_str(), rxq, txq, txq_shared() ? " (shared)" : "", numa_);
   return {};
+}
+
+void Port::drain_rx(uint16_t n_rxq) {
+  // A packet socket (net_af_packet) receives from every interface between
+  // its creation and its bind, so a new port can hold frames that never
+  // crossed it. Nothing that arrived before the port joins a bridge is
+  // forwarded: discard it.
+  rte_mbuf* pkts[32];
+  unsigned discarded = 0;
+  for (uint16_t q = 0; q < n_rxq; q++) {
+    for (int i = 0; i < 64; i++) {
+      uint16_t n = rte_eth_rx_burst(id_, q, pkts, 32);
+      if (n == 0) break;
+      rte_pktmbuf_free_bulk(pkts, n);
+      discarded += n;
+    }
+  }
+  if (discarded)
+    FLOG_DBG(port_log, "%s: discarded %u frames queued before start", spec_.name.c_str(),
+             discarded);
 }
 
 Status Port::reconfigure(const PortSpec& spec, MbufPools& pools) {

@@ -77,6 +77,7 @@ class Port {
  private:
   Port() = default;
   Status configure(MbufPools& pools);
+  void drain_rx(uint16_t n_rxq);
 
   PortSpec spec_;
   uint16_t id_ = 0;
