@@ -68,14 +68,17 @@ Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceCo
   return spec;
 }
 
-Bridge::Bridge(const std::string& name, const std::string& rundir, Datapath* dp)
+Bridge::Bridge(const std::string& name, const std::string& rundir, Datapath* dp,
+               const std::string& fail_mode)
     : name_(name), rundir_(rundir) {
-  // A new bridge behaves like OVS's: one priority=0 NORMAL flow.
-  FlowMod fm;
-  fm.priority = 0;
-  fm.actions.push_back(Action::output(kOfppNormal));
-  Status st = flows_.apply(fm, monotonic_ms());
-  (void)st;
+  if (fail_mode != "secure") {
+    // A new bridge behaves like OVS's: one priority=0 NORMAL flow.
+    FlowMod fm;
+    fm.priority = 0;
+    fm.actions.push_back(Action::output(kOfppNormal));
+    Status st = flows_.apply(fm, monotonic_ms());
+    (void)st;
+  }
   auto of = OpenFlowHandler::open(this, "punix:" + rundir + "/" + name + ".mgmt");
   if (of) {
     openflow_ = std::move(*of);

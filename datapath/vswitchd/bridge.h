@@ -35,7 +35,10 @@ struct BridgePort {
 class Bridge {
  public:
   // dp may be null until DPDK is initialised (attach_datapath later).
-  Bridge(const std::string& name, const std::string& rundir, Datapath* dp);
+  // Unless fail_mode is "secure", the new bridge gets OVS's default
+  // priority=0,actions=NORMAL flow.
+  Bridge(const std::string& name, const std::string& rundir, Datapath* dp,
+         const std::string& fail_mode = "");
   ~Bridge();
   Bridge(const Bridge&) = delete;
   Bridge& operator=(const Bridge&) = delete;

@@ -156,7 +156,7 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
   for (const ovs::BridgeConfig& bc : cfg.bridges) {
     if (!wanted.count(bc.name)) continue;
     auto& b = bridges_[bc.name];
-    if (!b) b = std::make_unique<Bridge>(bc.name, rundir_, dp_.get());
+    if (!b) b = std::make_unique<Bridge>(bc.name, rundir_, dp_.get(), bc.fail_mode);
     b->reconfigure(bc);
   }
   if (dp_) dp_->commit();

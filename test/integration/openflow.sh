@@ -115,6 +115,17 @@ po=$(ft_frame "eth(dst=02:00:00:00:00:09,src=02:00:00:00:00:01),ipv4(src=10.0.0.
 ft_check "packet-out" ovs-ofctl packet-out br0 "in_port=LOCAL,packet=$po,actions=output:vm2"
 ft_eq "vm2 got it" "$po" "$(ft_capture_wait po)"
 
+ft_case "other ovs-ofctl reads: aggregate, tables, desc, port descriptions"
+ft_contains "dump-aggregate" "$(ovs-ofctl dump-aggregate br0)" "flow_count="
+ft_contains "dump-tables" "$(ovs-ofctl dump-tables br0)" "active="
+ft_contains "dump-desc" "$(ovs-ofctl dump-desc br0)" "Ferry"
+ft_contains "dump-ports-desc" "$(ovs-ofctl --names -O OpenFlow13 dump-ports-desc br0)" "(vm2): addr:"
+
+ft_case "fail_mode=secure: no default flow"
+ft_check "secure bridge" ovs-vsctl add-br sec -- set bridge sec datapath_type=netdev fail_mode=secure
+ft_eq "no flows" "" "$(ovs-ofctl dump-flows sec --no-stats)"
+ft_check "del" ovs-vsctl del-br sec
+
 ft_case "ofproto/trace names the rule and the output"
 ft_check "add" ovs-ofctl add-flow br0 "priority=70,in_port=vm1,udp,tp_dst=7000,actions=mod_dl_dst:02:00:00:00:00:03,output:vm3"
 tr=$(ft_appctl ofproto/trace br0 "in_port=vm1,udp,dl_dst=02:00:00:00:00:02,nw_dst=10.0.0.2,udp_dst=7000")
