@@ -19,6 +19,8 @@ namespace ferry {
 
 namespace {
 constexpr unsigned kUpcallRingSize = 4096;
+constexpr size_t kMaxPendingPacketUpcalls = 4096;
+constexpr size_t kMaxPendingLearnEvents = 4096;
 }  // namespace
 
 // On the control thread NORMAL learns straight into the table.
@@ -38,10 +40,13 @@ class Datapath::FdbLearnSink : public LearnSink {
   Datapath* dp_;
 };
 
-Datapath::Datapath(unsigned n_mbufs) : snapshot_(&rcu_), pools_(n_mbufs) {}
+Datapath::Datapath(unsigned n_mbufs)
+    : snapshot_(&rcu_), pools_(n_mbufs), control_learn_(std::make_unique<FdbLearnSink>(this)) {}
 
 Datapath::~Datapath() {
   for (auto& p : pmds_) p->stop();
+  drain_upcalls();  // frees the frames still in the rings
+  packet_upcalls_.clear();
   pmds_.clear();
   if (control_tx_) control_tx_->flush_all();
   snapshot_.publish(nullptr);
@@ -192,7 +197,17 @@ void Datapath::set_bridge_ports(int slot, std::vector<BridgePortSpec> ports) {
 }
 
 void Datapath::set_bridge_classifier(int slot, std::shared_ptr<const Classifier> classifier) {
-  bridges_.at(slot)->classifier = std::move(classifier);
+  BridgeModel& b = *bridges_.at(slot);
+  b.classifier = std::move(classifier);
+  b.generation++;
+  dirty_ = true;
+}
+
+void Datapath::set_bridge_conversions(int slot,
+                                      std::shared_ptr<const ConversionSnapshot> conversions) {
+  BridgeModel& b = *bridges_.at(slot);
+  b.conversions = std::move(conversions);
+  b.generation++;
   dirty_ = true;
 }
 
@@ -237,7 +252,12 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     db.slot = static_cast<uint16_t>(slot);
     db.classifier = b->classifier;
     db.fdb = b->fdb.snapshot();
+    db.conversions = b->conversions;
+    db.generation = b->generation;
     db.mac_learning = b->options.mac_learning;
+    db.flood_unknown = b->options.flood_unknown;
+    db.move_detect = b->options.move_detect;
+    db.watch_garp = b->options.watch_garp;
     db.forward_bpdu = b->options.forward_bpdu;
     for (auto& c : b->caches) db.caches.push_back(c.get());
     uint16_t bidx = static_cast<uint16_t>(snap->bridges.size());
@@ -285,10 +305,7 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
                          const ActionList& actions) {
   const DpSnapshot* snap = snapshot_.load();
   if (!snap || !control_tx_) return make_error("the datapath is not running", EAGAIN);
-  const DpBridge* br = nullptr;
-  for (const DpBridge& b : snap->bridges) {
-    if (b.slot == slot) br = &b;
-  }
+  const DpBridge* br = snapshot_bridge(snap, slot);
   if (!br) return make_error("no such bridge", ENOENT);
   const DpPort* in = nullptr;
   if (in_port != kOfppNone && in_port != kOfppController) {
@@ -312,19 +329,60 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
     rte_pktmbuf_free(m);
     return make_error(std::string("malformed packet: ") + parse_status_name(st), EINVAL);
   }
-  FdbLearnSink learn(this);
+  ExecContext ctx = control_context(snap, br, in, *pool);
+  execute_actions(ctx, m, key, actions);
+  control_tx_->flush_all();
+  commit();
+  return {};
+}
+
+const DpBridge* Datapath::snapshot_bridge(const DpSnapshot* snap, int slot) const {
+  for (const DpBridge& b : snap->bridges) {
+    if (b.slot == slot) return &b;
+  }
+  return nullptr;
+}
+
+ExecContext Datapath::control_context(const DpSnapshot* snap, const DpBridge* br, const DpPort* in,
+                                      rte_mempool* pool) {
   ExecContext ctx;
   ctx.snap = snap;
   ctx.bridge = br;
   ctx.in = in;
   ctx.tx = control_tx_.get();
   ctx.counters = &control_counters_;
-  ctx.learn = &learn;
-  ctx.pool = *pool;
+  ctx.learn = control_learn_.get();
+  ctx.pool = pool;
   ctx.now_s = monotonic_ms() / 1000;
-  execute_actions(ctx, m, key, actions);
+  return ctx;
+}
+
+Status Datapath::inject(int slot, uint32_t in_port, rte_mbuf* m) {
+  const DpSnapshot* snap = snapshot_.load();
+  const DpBridge* br = snap ? snapshot_bridge(snap, slot) : nullptr;
+  int32_t id = br ? br->port_of(in_port) : -1;
+  if (!br || id < 0 || !snap->ports[id] || !control_tx_) {
+    rte_pktmbuf_free(m);
+    return make_error("cannot re-inject: the bridge or its port is gone", ENOENT);
+  }
+  FlowKey key;
+  ParseStatus st =
+      parse_frame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), in_port, &key);
+  if (st != ParseStatus::kOk) {
+    rte_pktmbuf_free(m);
+    return make_error(std::string("malformed packet: ") + parse_status_name(st), EINVAL);
+  }
+  auto pool = pools_.get(0);
+  if (!pool) {
+    rte_pktmbuf_free(m);
+    return pool.error();
+  }
+  control_counters_.rx_packets.inc();
+  FlowKey wc = zero_key();
+  Classification c = classify(*br, key, &wc);
+  ExecContext ctx = control_context(snap, br, snap->ports[id], *pool);
+  execute_classified(ctx, m, key, c);
   control_tx_->flush_all();
-  commit();
   return {};
 }
 
@@ -337,8 +395,15 @@ void Datapath::drain_upcalls() {
     while ((n = p->upcalls().pop(batch, 64)) > 0) {
       for (unsigned i = 0; i < n; i++) {
         const Upcall& u = batch[i];
-        if (u.type != Upcall::kLearn) continue;
         auto it = bridges_.find(u.bridge_slot);
+        if (u.type != Upcall::kLearn) {
+          MbufPtr pkt(u.pkt);
+          if (it != bridges_.end() && packet_upcalls_.size() < kMaxPendingPacketUpcalls) {
+            packet_upcalls_.push_back(PacketUpcall{static_cast<Upcall::Type>(u.type), u.bridge_slot,
+                                                   u.ofport, std::move(pkt)});
+          }
+          continue;
+        }
         if (it == bridges_.end()) continue;
         // A request may race with the port leaving the bridge.
         const auto& ports = it->second->ports;
@@ -347,7 +412,13 @@ void Datapath::drain_upcalls() {
         if (!present) continue;
         Mac mac;
         std::memcpy(mac.data(), u.mac, 6);
-        it->second->fdb.learn(u.vlan, mac, u.ofport, now_s);
+        uint32_t old = 0;
+        if (it->second->fdb.learn(u.vlan, mac, u.ofport, now_s, &old) &&
+            learn_events_.size() < kMaxPendingLearnEvents) {
+          LearnEvent e{u.bridge_slot, u.vlan, {}, u.ofport, old};
+          std::memcpy(e.mac, u.mac, 6);
+          learn_events_.push_back(e);
+        }
       }
     }
   }

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "datapath/dp_snapshot.h"
+#include "datapath/execute.h"
 #include "datapath/fdb_table.h"
 #include "datapath/mbuf_pools.h"
+#include "datapath/packet_upcall.h"
 #include "datapath/pmd.h"
 #include "datapath/port.h"
 #include "datapath/upcall.h"
@@ -35,6 +37,9 @@ struct BridgePortSpec {
 
 struct BridgeOptions {
   bool mac_learning = true;
+  bool flood_unknown = true;
+  bool move_detect = false;
+  bool watch_garp = false;
   bool forward_bpdu = false;
   size_t mac_table_size = FdbTable::kDefaultMaxEntries;
   int mac_aging_s = FdbTable::kDefaultAgingSeconds;
@@ -72,6 +77,7 @@ class Datapath {
   void remove_bridge(int slot);
   void set_bridge_ports(int slot, std::vector<BridgePortSpec> ports);
   void set_bridge_classifier(int slot, std::shared_ptr<const Classifier> classifier);
+  void set_bridge_conversions(int slot, std::shared_ptr<const ConversionSnapshot> conversions);
   void set_bridge_options(int slot, const BridgeOptions& options);
   FdbTable& fdb(int slot);
   // Marks the bridge's FDB changed (after fdb/add, fdb/flush ...).
@@ -90,18 +96,28 @@ class Datapath {
   // as if it arrived on in_port (kOfppNone: no input port).
   Status execute(int slot, uint32_t in_port, const uint8_t* data, size_t len,
                  const ActionList& actions);
+  // Runs a frame through the bridge's whole pipeline (conversions, flow
+  // table, actions) from the control thread, as if it arrived on in_port:
+  // re-injection of a frame a PMD handed up. Takes the mbuf.
+  Status inject(int slot, uint32_t in_port, rte_mbuf* m);
   const PmdCounters& control_counters() const { return control_counters_; }
   // The packet-buffer pool the control thread uses (traces, packet-out).
   Result<rte_mempool*> control_pool() { return pools_.get(0); }
 
   // Control loop: learning requests, FDB aging, RCU reclamation.
   void run();
+  // What run() collected for the daemon: MACs learned or moved, and frames
+  // PMDs handed up (GARP/RARP copies, misses on move-detecting bridges).
+  std::vector<LearnEvent> take_learn_events() { return std::move(learn_events_); }
+  std::vector<PacketUpcall> take_packet_upcalls() { return std::move(packet_upcalls_); }
   void wait(Waiter& w);
 
  private:
   struct BridgeModel {
     std::string name;
     std::shared_ptr<const Classifier> classifier;
+    std::shared_ptr<const ConversionSnapshot> conversions;
+    uint64_t generation = 1;  // bumped with the classifier or the conversions
     std::vector<BridgePortSpec> ports;
     BridgeOptions options;
     FdbTable fdb;
@@ -110,6 +126,9 @@ class Datapath {
   class FdbLearnSink;
 
   void drain_upcalls();
+  ExecContext control_context(const DpSnapshot* snap, const DpBridge* br, const DpPort* in,
+                              rte_mempool* pool);
+  const DpBridge* snapshot_bridge(const DpSnapshot* snap, int slot) const;
   void rebuild_caches(BridgeModel& b);
   std::unique_ptr<DpSnapshot> build_snapshot();
   void assign_rxqs(DpSnapshot& snap) const;
@@ -129,7 +148,10 @@ class Datapath {
   // The control thread as a transmitter (packet-out): its own tx index.
   PmdCounters control_counters_;
   std::unique_ptr<TxBuffers> control_tx_;
+  std::unique_ptr<FdbLearnSink> control_learn_;
   uint16_t control_tx_index_ = 0;
+  std::vector<LearnEvent> learn_events_;
+  std::vector<PacketUpcall> packet_upcalls_;
 };
 
 }  // namespace ferry

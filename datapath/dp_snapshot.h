@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "datapath/conversion.h"
 #include "datapath/fdb_snapshot.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/classifier.h"
@@ -36,9 +37,16 @@ struct DpBridge {
   uint16_t slot = 0;  // stable identity of the bridge while it exists
   std::shared_ptr<const Classifier> classifier;
   std::shared_ptr<const FdbSnapshot> fdb;
+  std::shared_ptr<const ConversionSnapshot> conversions;
+  // Changes with the classifier or the conversions: megaflows cached under
+  // another generation are stale.
+  uint64_t generation = 0;
   bool mac_learning = true;
+  bool flood_unknown = true;  // unknown unicast floods (off on fabric bridges)
   bool forward_bpdu = false;
-  std::vector<uint16_t> ports;         // member DPDK port ids, by ofport
+  bool move_detect = false;     // flow-table misses go to the control thread (move-detect/enable)
+  bool watch_garp = false;      // copies of GARP/RARP frames go to the control thread
+  std::vector<uint16_t> ports;  // member DPDK port ids, by ofport
   std::vector<int32_t> by_ofport;      // ofport -> DPDK port id, -1 when none
   int32_t local_port = -1;             // the LOCAL (internal) port's DPDK id
   std::vector<MegaflowCache*> caches;  // one per PMD, by PMD index

@@ -72,6 +72,27 @@ void output_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& out) {
   ctx.tx->push(out, m);
 }
 
+void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
+                        const Classification& c) {
+  if (!c.conv) {
+    if (!c.rule) return drop(ctx, m, DropReason::kNoRule);
+    return execute_actions(ctx, m, key, *c.rule->actions);
+  }
+  if (c.conv->mirror) {
+    // Duplicate-to-both: the frame also continues unconverted.
+    if (rte_mbuf* copy = copy_packet(ctx, m)) {
+      if (c.mirror_rule) {
+        execute_actions(ctx, copy, key, *c.mirror_rule->actions);
+      } else {
+        drop(ctx, copy, DropReason::kNoRule);
+      }
+    }
+  }
+  pkt_set_eth_dst(m, c.conv->to);
+  if (!c.rule) return drop(ctx, m, DropReason::kNoRule);
+  execute_actions(ctx, m, converted_key(key, *c.conv), *c.rule->actions);
+}
+
 void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                      const ActionList& actions) {
   int last_out = -1;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "datapath/classify.h"
 #include "datapath/dp_snapshot.h"
 #include "datapath/pmd_counters.h"
 #include "lib/flow/action.h"
@@ -44,6 +45,12 @@ struct ExecContext {
   int64_t now_s = 0;
   OutputRecorder* trace = nullptr;  // set only by ofproto/trace
 };
+
+// Executes a classification: the conversion's rewrite (and, for a mirror,
+// the unconverted copy through mirror_rule), then the rule's actions; a
+// table miss is a counted drop. Consumes m.
+void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
+                        const Classification& c);
 
 // Consumes m (sent, or freed with a counted drop reason).
 void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,

@@ -14,7 +14,8 @@ void FdbTable::set_limits(size_t max_entries, int aging_s) {
   aging_s_ = aging_s > 0 ? aging_s : 1;
 }
 
-bool FdbTable::learn(uint16_t vlan, const Mac& mac, uint32_t ofport, int64_t now_s) {
+bool FdbTable::learn(uint16_t vlan, const Mac& mac, uint32_t ofport, int64_t now_s,
+                     uint32_t* old_ofport) {
   if (mac_is_multicast(mac.data())) return false;
   uint64_t key = FdbSnapshot::make_key(vlan, mac.data());
   auto it = entries_.find(key);
@@ -23,12 +24,14 @@ bool FdbTable::learn(uint16_t vlan, const Mac& mac, uint32_t ofport, int64_t now
     if (e.is_static) return false;
     e.state->used_s.store(now_s, std::memory_order_relaxed);
     if (e.ofport == ofport) return false;
+    if (old_ofport) *old_ofport = e.ofport;
     e.ofport = ofport;
     e.learned_s = now_s;
     stats_.moved++;
     dirty_ = true;
     return true;
   }
+  if (old_ofport) *old_ofport = 0;
   if (entries_.size() >= max_entries_) evict_oldest();
   FdbEntry e;
   e.mac = mac;

@@ -46,7 +46,9 @@ class FdbTable {
 
   // A frame from mac on VLAN vlan arrived on ofport. Learns or moves the
   // entry (never a static one). Returns true when the table changed.
-  bool learn(uint16_t vlan, const Mac& mac, uint32_t ofport, int64_t now_s);
+  // *old_ofport (when given) is set to the port it moved from, 0 if new.
+  bool learn(uint16_t vlan, const Mac& mac, uint32_t ofport, int64_t now_s,
+             uint32_t* old_ofport = nullptr);
   // Static entry (fdb/add). Replaces a dynamic or static entry; returns the
   // text OVS prints when it overrides one ("" otherwise).
   std::string add_static(uint16_t vlan, const Mac& mac, uint32_t ofport,

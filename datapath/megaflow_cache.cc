@@ -76,7 +76,7 @@ int MegaflowCache::find_or_add_subtable(const FlowKey& mask) {
 }
 
 MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& mask,
-                                            const Rule* rule) {
+                                            const Classification& cls) {
   size_t n = n_used_.load(std::memory_order_relaxed);
   if (n >= entries_.size()) return nullptr;
   int s = find_or_add_subtable(mask);
@@ -87,8 +87,7 @@ MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& m
   std::atomic_thread_fence(std::memory_order_release);
   e.subtable = static_cast<uint16_t>(s);
   for (size_t w = 0; w < FlowKey::kWords; w++) e.key.words()[w] = key.words()[w] & mask.words()[w];
-  e.rule = rule;
-  e.actions = rule ? rule->actions.get() : nullptr;
+  e.cls = cls;
   e.packets.store(0, std::memory_order_relaxed);
   e.bytes.store(0, std::memory_order_relaxed);
   e.used_ms.store(0, std::memory_order_relaxed);
@@ -118,8 +117,7 @@ bool MegaflowCache::read_entry(size_t i, EntryCopy* out) const {
   if (s1 & 1) return false;
   out->key = e.key;
   out->mask = subtables_[e.subtable].mask;
-  out->rule = e.rule;
-  out->actions = e.actions;
+  out->cls = e.cls;
   out->packets = e.packets.load(std::memory_order_relaxed);
   out->bytes = e.bytes.load(std::memory_order_relaxed);
   out->used_ms = e.used_ms.load(std::memory_order_relaxed);

@@ -1,5 +1,5 @@
 // A PMD's megaflow cache for one bridge: wildcarded entries, each the answer
-// of one classifier lookup (rule and actions) for every packet that agrees
+// of one lookup (conversion, rule and actions) for every packet that agrees
 // on the bits that lookup consulted. Tuple-space search over the distinct
 // masks, all entries in one fixed open-addressing index (no allocation after
 // construction).
@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "datapath/classify.h"
 #include "lib/flow/rule.h"
 #include "lib/packet/flow_key.h"
 
@@ -29,9 +30,8 @@ class MegaflowCache {
   struct Entry {
     std::atomic<uint32_t> seq{0};  // odd while being written
     uint16_t subtable = 0;
-    FlowKey key;                 // pre-masked
-    const Rule* rule = nullptr;  // nullptr: no rule matched (table miss, drop)
-    const ActionList* actions = nullptr;
+    FlowKey key;         // pre-masked
+    Classification cls;  // the cached answer (rule nullptr: table miss)
     std::atomic<uint64_t> packets{0};
     std::atomic<uint64_t> bytes{0};
     std::atomic<int64_t> used_ms{0};
@@ -47,8 +47,7 @@ class MegaflowCache {
   struct EntryCopy {
     FlowKey key;
     FlowKey mask;
-    const Rule* rule;
-    const ActionList* actions;
+    Classification cls;
     uint64_t packets, bytes;
     int64_t used_ms;
   };
@@ -60,7 +59,7 @@ class MegaflowCache {
   // --- owning PMD only ---
   Entry* lookup(const FlowKey& key, unsigned* subtables_visited);
   // Inserts key under mask; nullptr when the cache or the subtable array is full.
-  Entry* insert(const FlowKey& key, const FlowKey& mask, const Rule* rule);
+  Entry* insert(const FlowKey& key, const FlowKey& mask, const Classification& cls);
   void flush();
   uint64_t generation() const { return generation_; }
   void set_generation(uint64_t g) { generation_ = g; }

@@ -88,6 +88,11 @@ void execute_normal(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
       if (out && out->vlan.includes(vlan)) return output_in_vlan(ctx, m, *out, vlan, pcp_bits);
       // A stale entry for a port that left the VLAN: flood as if unknown.
     }
+    if (!br.flood_unknown) {
+      rte_pktmbuf_free(m);
+      ctx.counters->drop(DropReason::kFdbMiss);
+      return;
+    }
   }
 
   // Flood within the VLAN.

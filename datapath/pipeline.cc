@@ -12,19 +12,27 @@ namespace {
 
 constexpr unsigned kMaxBatch = 32;
 
+// A gratuitous ARP (sender = target address) or a RARP, as a VM announces
+// itself after a move.
+bool is_garp_or_rarp(const FlowKey& k) {
+  uint16_t t = k.ethertype();
+  if (t == kEthTypeRarp) return true;
+  return t == kEthTypeArp && k.nw_src == k.nw_dst && k.nw_src != 0;
+}
+
 // Adds up the packets that hit the same cache entry back to back, so stats
 // are written once per run rather than once per packet.
 struct StatsRun {
   MegaflowCache::Entry* entry = nullptr;
-  const Rule* rule = nullptr;
+  const Classification* cls = nullptr;
   uint64_t packets = 0;
   uint64_t bytes = 0;
 
-  void add(MegaflowCache::Entry* e, const Rule* r, uint32_t len, int64_t now_ms) {
-    if (e != entry || r != rule) {
+  void add(MegaflowCache::Entry* e, const Classification* c, uint32_t len, int64_t now_ms) {
+    if (e != entry || !cls || c->rule != cls->rule || c->conv != cls->conv) {
       flush(now_ms);
       entry = e;
-      rule = r;
+      cls = c;
     }
     packets++;
     bytes += len;
@@ -32,7 +40,9 @@ struct StatsRun {
   void flush(int64_t now_ms) {
     if (!packets) return;
     if (entry) entry->add_stats(packets, bytes, now_ms);
-    if (rule) rule->stats->add(packets, bytes, now_ms);
+    if (cls->rule) cls->rule->stats->add(packets, bytes, now_ms);
+    if (cls->mirror_rule) cls->mirror_rule->stats->add(packets, bytes, now_ms);
+    if (cls->conv) cls->conv->stats->add(packets, bytes);
     packets = bytes = 0;
   }
 };
@@ -68,19 +78,25 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
       rte_pktmbuf_free(p);
       continue;
     }
+    if (__builtin_expect(br.watch_garp, 0) && is_garp_or_rarp(keys[m]) && pc.upcall) {
+      // The control thread sees a copy (move detection, announcements);
+      // the frame itself is switched as usual.
+      rte_mbuf* copy = rte_pktmbuf_copy(p, pc.pool, 0, UINT32_MAX);
+      if (copy && !pc.upcall->send(Upcall::kGarp, br.slot, in.ofport, copy)) rte_pktmbuf_free(copy);
+    }
     ok[m++] = p;
   }
   if (m == 0) return;
 
   // Phase 2: look the batch up.
   MegaflowCache* cache = pc.pmd_index < br.caches.size() ? br.caches[pc.pmd_index] : nullptr;
-  const Classifier& cls = *br.classifier;
-  if (cache && cache->generation() != cls.generation()) {
+  if (cache && cache->generation() != br.generation) {
     cache->flush();
-    cache->set_generation(cls.generation());
+    cache->set_generation(br.generation);
   }
   MegaflowCache::Entry* entries[kMaxBatch];
-  const Rule* rules[kMaxBatch];
+  Classification uncached[kMaxBatch];  // answers the cache could not keep
+  const Classification* cls[kMaxBatch];
   for (unsigned i = 0; i < m; i++) {
     unsigned visited = 0;
     MegaflowCache::Entry* e = cache ? cache->lookup(keys[i], &visited) : nullptr;
@@ -88,16 +104,20 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
       counters.megaflow_hits.inc();
       counters.subtable_lookups.add(visited);
       entries[i] = e;
-      rules[i] = e->rule;
+      cls[i] = &e->cls;
       continue;
     }
     FlowKey wc = zero_key();
-    wc.in_port = UINT32_MAX;  // megaflows always match the input port exactly
-    const Rule* r = cls.lookup(keys[i], &wc);
+    Classification c = classify(br, keys[i], &wc);
     counters.megaflow_misses.inc();
-    entries[i] = cache ? cache->insert(keys[i], wc, r) : nullptr;
-    if (!entries[i]) counters.megaflow_install_fail.inc();
-    rules[i] = r;
+    entries[i] = cache ? cache->insert(keys[i], wc, c) : nullptr;
+    if (entries[i]) {
+      cls[i] = &entries[i]->cls;
+    } else {
+      counters.megaflow_install_fail.inc();
+      uncached[i] = c;
+      cls[i] = &uncached[i];
+    }
   }
 
   // Phase 3: execute per packet.
@@ -112,14 +132,12 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   ctx.now_s = pc.now_ms / 1000;
   StatsRun run;
   for (unsigned i = 0; i < m; i++) {
-    const Rule* r = rules[i];
-    run.add(entries[i], r, rte_pktmbuf_pkt_len(ok[i]), pc.now_ms);
-    if (!r) {
-      counters.drop(DropReason::kNoRule);
-      rte_pktmbuf_free(ok[i]);
-      continue;
+    run.add(entries[i], cls[i], rte_pktmbuf_pkt_len(ok[i]), pc.now_ms);
+    if (__builtin_expect(br.move_detect, 0) && !cls[i]->rule && !cls[i]->conv && pc.upcall &&
+        pc.upcall->send(Upcall::kMiss, br.slot, in.ofport, ok[i])) {
+      continue;  // the control thread decides: a moved VM, or a drop
     }
-    execute_actions(ctx, ok[i], keys[i], *r->actions);
+    execute_classified(ctx, ok[i], keys[i], *cls[i]);
   }
   run.flush(pc.now_ms);
 }

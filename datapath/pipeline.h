@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "datapath/execute.h"
+#include "datapath/packet_upcall.h"
 
 struct rte_mbuf;
 
@@ -19,6 +20,7 @@ struct PipelineContext {
   PmdCounters* counters = nullptr;
   TxBuffers* tx = nullptr;
   LearnSink* learn = nullptr;
+  PacketUpcaller* upcall = nullptr;  // GARP/RARP copies and misses for move detection
   rte_mempool* pool = nullptr;
   int64_t now_ms = 0;
 };

@@ -44,6 +44,31 @@ bool Pmd::RingLearnSink::learn(uint16_t bridge_slot, uint16_t vlan, const uint8_
   return true;
 }
 
+bool Pmd::RingPacketUpcaller::send(Upcall::Type type, uint16_t bridge_slot, uint32_t ofport,
+                                   rte_mbuf* m) {
+  if (now_ms != last_ms_) {
+    tokens_ = std::min(kBurst, tokens_ + kRate * static_cast<double>(now_ms - last_ms_) / 1000.0);
+    last_ms_ = now_ms;
+  }
+  if (tokens_ < 1.0) {
+    counters_->upcalls_limited.inc();
+    return false;
+  }
+  Upcall u{};
+  u.type = type;
+  u.bridge_slot = bridge_slot;
+  u.ofport = ofport;
+  u.pkt = m;
+  if (!ring_->push(u)) {
+    counters_->upcalls_limited.inc();
+    return false;
+  }
+  tokens_ -= 1.0;
+  counters_->upcalls.inc();
+  notifier_->notify();
+  return true;
+}
+
 Pmd::Pmd(unsigned index, int core, Rcu* rcu, const RcuPtr<DpSnapshot>* snapshot, rte_mempool* pool,
          std::unique_ptr<UpcallRing> upcalls, Notifier* notifier)
     : index_(index),
@@ -54,7 +79,8 @@ Pmd::Pmd(unsigned index, int core, Rcu* rcu, const RcuPtr<DpSnapshot>* snapshot,
       upcalls_(std::move(upcalls)),
       notifier_(notifier),
       tx_(std::make_unique<TxBuffers>(static_cast<uint16_t>(index), &counters_)),
-      learn_(upcalls_.get(), notifier, &counters_) {
+      learn_(upcalls_.get(), notifier, &counters_),
+      packet_upcalls_(upcalls_.get(), notifier, &counters_) {
   if (core_ >= 0) {
     unsigned node = rte_lcore_to_socket_id(static_cast<unsigned>(core_));
     numa_ = node == static_cast<unsigned>(SOCKET_ID_ANY) ? 0 : static_cast<int>(node);
@@ -86,6 +112,8 @@ bool Pmd::poll_once(const DpSnapshot& snap, int64_t now_ms) {
   pc.pool = pool_;
   pc.now_ms = now_ms;
   learn_.now_ms = now_ms;
+  packet_upcalls_.now_ms = now_ms;
+  pc.upcall = &packet_upcalls_;
   bool got = false;
   rte_mbuf* pkts[TxBuffers::kBurst];
   for (const RxqRef& q : snap.pmd_rxqs[index_]) {

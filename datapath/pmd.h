@@ -11,6 +11,7 @@
 
 #include "datapath/dp_snapshot.h"
 #include "datapath/execute.h"
+#include "datapath/packet_upcall.h"
 #include "datapath/pmd_counters.h"
 #include "datapath/upcall.h"
 #include "lib/util/rcu.h"
@@ -62,6 +63,25 @@ class Pmd {
     Recent recent_[64];
   };
 
+  // Frames for the control thread, at most kRate per second (burst kBurst);
+  // beyond that the pipeline handles them as if move detection were off.
+  class RingPacketUpcaller : public PacketUpcaller {
+   public:
+    static constexpr double kRate = 1000.0;
+    static constexpr double kBurst = 200.0;
+    RingPacketUpcaller(UpcallRing* ring, Notifier* notifier, PmdCounters* counters)
+        : ring_(ring), notifier_(notifier), counters_(counters) {}
+    bool send(Upcall::Type type, uint16_t bridge_slot, uint32_t ofport, rte_mbuf* m) override;
+    int64_t now_ms = 0;
+
+   private:
+    UpcallRing* ring_;
+    Notifier* notifier_;
+    PmdCounters* counters_;
+    double tokens_ = kBurst;
+    int64_t last_ms_ = 0;
+  };
+
   void main();
   bool poll_once(const DpSnapshot& snap, int64_t now_ms);
 
@@ -76,6 +96,7 @@ class Pmd {
   PmdCounters counters_;
   std::unique_ptr<TxBuffers> tx_;
   RingLearnSink learn_;
+  RingPacketUpcaller packet_upcalls_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> sleep_max_us_{0};
   std::thread thread_;

@@ -20,6 +20,7 @@ enum class DropReason : uint8_t {
   kToInPort,           // output to the input port other than through IN_PORT
   kController,         // output to the controller (no controller connections yet)
   kNoVlanMembers,      // NORMAL: flood with no other member port
+  kFdbMiss,            // NORMAL: unknown unicast on a bridge that does not flood it
   kBadOutPort,         // output to a port the bridge does not have
   kTxQueueFull,        // the port took fewer packets than offered
   kNoMbuf,             // copy for a multi-output failed (mempool empty)
@@ -56,7 +57,10 @@ struct alignas(64) PmdCounters {
   Counter iterations;
   Counter sleeps;  // idle back-off sleeps
   Counter sleep_us;
-  Counter learn_queue_full;  // learning requests lost (packets still forwarded)
+  Counter learn_queue_full;
+  Counter upcalls;          // frames handed to the control thread
+  Counter upcalls_limited;  // ... and those held back by the rate limit  // learning requests lost
+                            // (packets still forwarded)
   Counter drops[static_cast<size_t>(DropReason::kCount)];
 
   uint64_t total_drops() const {

@@ -40,16 +40,20 @@ Result<TraceResult> trace_packet(const DpSnapshot& snap, int slot, const FlowKey
 
   TraceResult tr;
   tr.wildcards = zero_key();
-  tr.wildcards.in_port = UINT32_MAX;
-  const Rule* rule = br->classifier->lookup(key, &tr.wildcards);
-  if (!rule) {
-    tr.drops.push_back(drop_reason_name(DropReason::kNoRule));
-    return tr;
+  Classification cls = classify(*br, key, &tr.wildcards);
+  if (cls.conv) {
+    tr.converted = true;
+    tr.conversion_id = cls.conv->id;
+    std::memcpy(tr.converted_to.data(), cls.conv->to, 6);
+    tr.mirrored = cls.conv->mirror;
   }
-  tr.matched = true;
-  tr.priority = rule->priority;
-  tr.cookie = rule->cookie;
-  tr.actions = *rule->actions;
+  const Rule* rule = cls.rule;
+  if (rule) {
+    tr.matched = true;
+    tr.priority = rule->priority;
+    tr.cookie = rule->cookie;
+    tr.actions = *rule->actions;
+  }
 
   rte_mbuf* m = rte_pktmbuf_alloc(pool);
   if (!m) return make_error("no packet buffer available", ENOBUFS);
@@ -72,7 +76,7 @@ Result<TraceResult> trace_packet(const DpSnapshot& snap, int slot, const FlowKey
   ctx.learn = nullptr;
   ctx.pool = pool;
   ctx.trace = &rec;
-  execute_actions(ctx, m, key, *rule->actions);
+  execute_classified(ctx, m, key, cls);
   tr.outputs = std::move(rec.outputs);
   for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); i++) {
     if (counters.drops[i].get()) tr.drops.push_back(drop_reason_name(static_cast<DropReason>(i)));

@@ -23,6 +23,11 @@ struct TraceOutput {
 };
 
 struct TraceResult {
+  // The conversion applied before the flow table, if any.
+  bool converted = false;
+  uint32_t conversion_id = 0;
+  Mac converted_to{};
+  bool mirrored = false;
   bool matched = false;
   uint16_t priority = 0;
   uint64_t cookie = 0;

@@ -11,12 +11,17 @@
 
 #include "lib/util/result.h"
 
+struct rte_mbuf;
 struct rte_ring;
 
 namespace ferry {
 
 struct Upcall {
-  enum Type : uint8_t { kLearn = 1 };
+  enum Type : uint8_t {
+    kLearn = 1,  // learn mac on (vlan, ofport)
+    kGarp,       // a copy of a GARP/RARP frame, for move detection and announcements
+    kMiss,       // a flow-table miss on a bridge with move detection (the frame itself)
+  };
   uint8_t type;
   uint8_t pad;
   uint16_t bridge_slot;
@@ -24,8 +29,9 @@ struct Upcall {
   uint8_t mac[6];
   uint32_t ofport;
   uint32_t pad2;
+  rte_mbuf* pkt;  // kGarp, kMiss: owned by whoever holds the upcall
 };
-static_assert(sizeof(Upcall) == 20 || sizeof(Upcall) == 24, "Upcall is small");
+static_assert(sizeof(Upcall) == 32, "Upcall is 32 bytes");
 
 class Notifier {
  public:

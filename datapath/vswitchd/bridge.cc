@@ -166,9 +166,13 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
   o.mac_table_size = opt_number<size_t>(cfg.other_config, "mac-table-size",
                                         FdbTable::kDefaultMaxEntries, 1, 1000000);
   o.forward_bpdu = opt(cfg.other_config, "forward-bpdu") == "true";
-  o.mac_learning = true;
+  // A fabric switch programmed with static entries: no learning, and by
+  // default no flooding of unknown unicast either.
+  o.mac_learning = opt(cfg.other_config, "mac-learning") != "false";
+  std::string flood = opt(cfg.other_config, "flood-unknown");
+  o.flood_unknown = flood.empty() ? o.mac_learning : flood == "true";
   options_ = o;
-  if (dp_) dp_->set_bridge_options(slot_, o);
+  apply_options();
 
   // Ports that left the database.
   for (auto it = ports_.begin(); it != ports_.end();) {
@@ -179,6 +183,7 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
       continue;
     }
     close_port(it->second);
+    if (it->second.ofport) conversions_.forget_port(it->second.ofport);
     it = ports_.erase(it);
   }
 
@@ -194,6 +199,9 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
   for (const ovs::PortConfig& pc : cfg.ports) {
     BridgePort& p = ports_[pc.name];
     p.name = pc.name;
+    auto role = pc.other_config.find("ferry-role");
+    p.role = role != pc.other_config.end() && role->second == "uplink" ? PortRole::kUplink
+                                                                       : PortRole::kVm;
     std::string warning;
     p.vlan = VlanConfig::from_columns(pc.tag, pc.trunks, pc.vlan_mode, &warning);
     if (!warning.empty())
@@ -241,6 +249,28 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
   update_datapath_id(cfg);
 }
 
+void Bridge::apply_options() {
+  // OVSDB gives the learning options; move detection and announcements
+  // are set at run time through the control socket.
+  options_.move_detect = move_detect_.enabled;
+  options_.watch_garp = move_detect_.enabled || !announce_.empty();
+  if (dp_) dp_->set_bridge_options(slot_, options_);
+}
+
+void Bridge::set_move_detect(MoveDetectConfig cfg) {
+  move_detect_ = std::move(cfg);
+  apply_options();
+}
+
+void Bridge::set_announce(uint32_t ofport, std::optional<AnnounceConfig> cfg) {
+  if (cfg) {
+    announce_[ofport] = *cfg;
+  } else {
+    announce_.erase(ofport);
+  }
+  apply_options();
+}
+
 void Bridge::update_datapath_id(const ovs::BridgeConfig& cfg) {
   std::string want = opt(cfg.other_config, "datapath-id");
   if (want.size() == 16) {
@@ -267,12 +297,22 @@ void Bridge::push_ports() {
   dp_->set_bridge_ports(slot_, std::move(specs));
 }
 
+void Bridge::push() {
+  if (!dp_) return;
+  if (flows_.generation() != published_generation_) {
+    dp_->set_bridge_classifier(slot_, flows_.classifier());
+    published_generation_ = flows_.generation();
+  }
+  if (conversions_.changed()) dp_->set_bridge_conversions(slot_, conversions_.snapshot());
+}
+
 void Bridge::publish_flows(bool sync) {
   if (!dp_) return;
   if (flows_.generation() != published_generation_) {
     dp_->set_bridge_classifier(slot_, flows_.classifier());
     published_generation_ = flows_.generation();
   }
+  if (conversions_.changed()) dp_->set_bridge_conversions(slot_, conversions_.snapshot());
   if (sync) {
     dp_->commit_and_sync();
   } else {
@@ -294,6 +334,15 @@ void Bridge::wait(Waiter& w, int64_t now_ms) {
   if (openflow_) openflow_->wait();
   int64_t next = flows_.next_expiry();
   if (next != INT64_MAX) w.timer_wait(std::max<int64_t>(0, next - now_ms));
+}
+
+std::vector<uint32_t> Bridge::ports_with_role(PortRole role) const {
+  std::vector<uint32_t> v;
+  for (const auto& [name, p] : ports_) {
+    if (p.ofport && p.ofport != kOfppLocal && p.role == role) v.push_back(p.ofport);
+  }
+  std::sort(v.begin(), v.end());
+  return v;
 }
 
 const BridgePort* Bridge::port_by_ofport(uint32_t ofport) const {

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "datapath/conversion.h"
 #include "datapath/datapath.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/flow_table.h"
@@ -21,8 +23,30 @@ namespace ferry {
 
 class OpenFlowHandler;
 
+// move-detect/enable: what counts as a move on this bridge.
+struct MoveDetectConfig {
+  bool enabled = false;
+  // OLD:NEW pairs: a VM that was reached on VLAN OLD may appear on VLAN NEW.
+  std::vector<std::pair<uint16_t, uint16_t>> vlan_map;
+  // MACs registered as migrating (move-detect/expect): their first GARP or
+  // RARP anywhere on the bridge counts as the move.
+  std::vector<Mac> expected;
+};
+
+// garp/announce: a GARP arriving on the port is turned into a dummy IP
+// packet from the VM's address to dst_ip (SEEDS 002, embodiment 2).
+struct AnnounceConfig {
+  uint32_t dst_ip = 0;  // network order
+  Mac dst_mac{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+};
+
+// Port.other_config:ferry-role. Conversions default to uplink ports on the
+// receive side and to VM ports on the send side.
+enum class PortRole : uint8_t { kVm, kUplink };
+
 struct BridgePort {
-  std::string name;     // Port.name (= its single Interface's name)
+  std::string name;  // Port.name (= its single Interface's name)
+  PortRole role = PortRole::kVm;
   std::string type;     // Interface.type
   uint32_t ofport = 0;  // 0: none assigned (the interface failed)
   Port* dp = nullptr;   // the open DPDK port (owned by the Datapath)
@@ -56,9 +80,23 @@ class Bridge {
   void wait(Waiter& w, int64_t now_ms);
 
   FlowTable& flows() { return flows_; }
-  // Pushes the flow table to the datapath when it changed; with sync, also
-  // waits until every PMD uses it (OpenFlow barrier, bundle commit).
+  ConversionTable& conversions() { return conversions_; }
+  // Pushes the flow table and the conversions to the datapath when they
+  // changed; with sync, also waits until every PMD uses them (OpenFlow
+  // barrier, bundle commit, vmac/* replies).
   void publish_flows(bool sync);
+  // Hands changed flows and conversions to the datapath's model without
+  // committing, so several bridges can change in one commit.
+  void push();
+  const BridgeOptions& options() const { return options_; }
+
+  // Move detection (move-detect/*) and GARP announcements (garp/announce).
+  const MoveDetectConfig& move_detect() const { return move_detect_; }
+  void set_move_detect(MoveDetectConfig cfg);
+  const std::map<uint32_t, AnnounceConfig>& announce() const { return announce_; }
+  void set_announce(uint32_t ofport, std::optional<AnnounceConfig> cfg);
+  // OpenFlow ports of the given role (uplinks, or VM ports: neither LOCAL nor uplink).
+  std::vector<uint32_t> ports_with_role(PortRole role) const;
 
   const std::map<std::string, BridgePort>& ports() const { return ports_; }
   const BridgePort* port_by_ofport(uint32_t ofport) const;
@@ -75,6 +113,7 @@ class Bridge {
   uint32_t allocate_ofport(const ovs::InterfaceConfig& iface, bool is_local);
   void push_ports();
   void update_datapath_id(const ovs::BridgeConfig& cfg);
+  void apply_options();
 
   std::string name_;
   std::string rundir_;
@@ -82,6 +121,9 @@ class Bridge {
   int slot_ = -1;
   FlowTable flows_;
   uint64_t published_generation_ = 0;
+  ConversionTable conversions_;
+  MoveDetectConfig move_detect_;
+  std::map<uint32_t, AnnounceConfig> announce_;
   std::map<std::string, BridgePort> ports_;
   std::set<uint32_t> reserved_ofports_;
   BridgeOptions options_;

@@ -185,15 +185,29 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
         m.mask = e.mask;
         std::string used =
             e.used_ms ? strprintf("%.3fs", static_cast<double>(now - e.used_ms) / 1000.0) : "never";
-        std::string actions = e.rule ? ovs::format_actions(*e.actions, names) : "drop";
+        const Classification& c = e.cls;
+        std::string actions = c.rule ? ovs::format_actions(*c.rule->actions, names) : "drop";
+        if (c.conv) {
+          // The conversion runs first; a mirror also sends the frame unconverted.
+          std::string conv =
+              strprintf("vmac(%u,dst=%s)", c.conv->id, format_mac(c.conv->to).c_str());
+          if (c.conv->mirror) {
+            conv = strprintf("clone(%s),",
+                             c.mirror_rule
+                                 ? ovs::format_actions(*c.mirror_rule->actions, names).c_str()
+                                 : "drop") +
+                   conv;
+          }
+          actions = conv + "," + actions;
+        }
         block +=
             strprintf("bridge(%s),%s, packets:%llu, bytes:%llu, used:%s, dp:ferry, actions:%s\n",
                       name.c_str(), ovs::format_match(m, kDefaultPriority, names).c_str(),
                       static_cast<unsigned long long>(e.packets),
                       static_cast<unsigned long long>(e.bytes), used.c_str(), actions.c_str());
-        if (more && e.rule)
-          block += strprintf("  (rule priority=%u cookie=0x%llx)\n", e.rule->priority,
-                             static_cast<unsigned long long>(e.rule->cookie));
+        if (more && c.rule)
+          block += strprintf("  (rule priority=%u cookie=0x%llx)\n", c.rule->priority,
+                             static_cast<unsigned long long>(c.rule->cookie));
       });
     }
     if (block.empty()) continue;

@@ -104,6 +104,13 @@ void ofproto_trace(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   full.mask = exact_mask();
   std::string out = "Flow: " + ovs::format_match(full, kDefaultPriority, names) + "\n\n";
   out += "bridge(\"" + bname + "\")\n" + std::string(bname.size() + 10, '-') + "\n";
+  if (tr->converted) {
+    Mac from;
+    std::memcpy(from.data(), key->dl_dst, 6);
+    out += strprintf(" conversion %u: dl_dst=%s -> %s%s\n", tr->conversion_id,
+                     format_mac(from).c_str(), format_mac(tr->converted_to).c_str(),
+                     tr->mirrored ? " (mirror: the unconverted frame also continues)" : "");
+  }
   if (!tr->matched) {
     out += " 0. No match.\n    drop\n";
   } else {

@@ -59,6 +59,30 @@ void Vswitchd::register_commands() {
   register_fdb_commands(*this);
   register_dpif_commands(*this);
   register_ofproto_commands(*this);
+  register_vmac_commands(*this);
+  register_migration_commands(*this);
+}
+
+Bridge* Vswitchd::bridge_of_conversion(uint32_t id) {
+  for (auto& [name, b] : bridges_) {
+    if (b->conversions().has(id)) return b.get();
+  }
+  return nullptr;
+}
+
+void Vswitchd::handle_datapath_events() {
+  auto by_slot = [&](int slot) -> Bridge* {
+    for (auto& [name, b] : bridges_) {
+      if (b->slot() == slot) return b.get();
+    }
+    return nullptr;
+  };
+  for (const LearnEvent& e : dp_->take_learn_events()) {
+    if (Bridge* b = by_slot(e.bridge_slot)) mover_.on_learn(*b, e);
+  }
+  for (PacketUpcall& up : dp_->take_packet_upcalls()) {
+    if (Bridge* b = by_slot(up.bridge_slot)) mover_.handle(*b, up);
+  }
 }
 
 Bridge* Vswitchd::bridge(const std::string& name) {
@@ -265,7 +289,11 @@ int Vswitchd::run() {
         }
       }
     }
-    if (dp_) dp_->run();
+    if (dp_) {
+      dp_->run();
+      handle_datapath_events();
+    }
+    events_.run();
     for (auto& [name, b] : bridges_) b->run(now);
     unixctl_->run();
     if (now >= next_stats_ms_) {
@@ -287,6 +315,7 @@ int Vswitchd::run() {
     if (dp_) dp_->wait(poller);
     for (auto& [name, b] : bridges_) b->wait(poller, now);
     unixctl_->wait(poller);
+    events_.wait(poller);
     poller.timer_wait(std::max<int64_t>(0, std::min(next_stats_ms_, next_link_check_ms_) - now));
     poller.block();
   }

@@ -11,6 +11,8 @@
 
 #include "datapath/datapath.h"
 #include "datapath/vswitchd/bridge.h"
+#include "datapath/vswitchd/event_log.h"
+#include "datapath/vswitchd/move_detector.h"
 #include "datapath/vswitchd/options.h"
 #include "lib/ovs/database.h"
 #include "lib/rpc/command.h"
@@ -40,6 +42,12 @@ class Vswitchd {
   Datapath* datapath() { return dp_.get(); }
   Bridge* bridge(const std::string& name);
   const std::map<std::string, std::unique_ptr<Bridge>>& bridges() const { return bridges_; }
+  EventLog& events() { return events_; }
+  MoveDetector& move_detector() { return mover_; }
+  uint32_t next_conversion_id() { return next_conversion_id_++; }
+  // The bridge holding conversion id, or nullptr.
+  Bridge* bridge_of_conversion(uint32_t id);
+
   // Statistics counters of pmd-stats-clear are kept as baselines.
   std::map<std::string, uint64_t>& pmd_stats_baseline() { return pmd_baseline_; }
 
@@ -49,6 +57,7 @@ class Vswitchd {
   PmdConfig pmd_config(const ovs::Config& cfg) const;
   void write_status(bool with_stats);
   void register_commands();
+  void handle_datapath_events();
 
   VswitchdOptions options_;
   std::string rundir_;
@@ -70,6 +79,9 @@ class Vswitchd {
   bool shut_down_ = false;
   bool daemon_completed_ = false;
   std::map<std::string, uint64_t> pmd_baseline_;
+  EventLog events_;
+  MoveDetector mover_{&events_};
+  uint32_t next_conversion_id_ = 1;
 };
 
 // Command tables, each next to what it controls (commands_*.cc).
@@ -77,5 +89,7 @@ void register_core_commands(Vswitchd& d);
 void register_fdb_commands(Vswitchd& d);
 void register_dpif_commands(Vswitchd& d);
 void register_ofproto_commands(Vswitchd& d);
+void register_vmac_commands(Vswitchd& d);
+void register_migration_commands(Vswitchd& d);
 
 }  // namespace ferry

@@ -162,11 +162,14 @@ ft_finish() {
 
 # --- processes -------------------------------------------------------------
 
+# Starts ovsdb-server in $OVS_RUNDIR (the test's run directory, or a
+# node's: see ft_node).
 ft_start_ovsdb() {
-  ovsdb-tool create "$FT_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema >/dev/null
-  ovsdb-server "$FT_DIR/conf.db" --remote="punix:$FT_DIR/db.sock" --pidfile="$FT_DIR/ovsdb-server.pid" \
-    --detach --no-chdir --log-file="$FT_DIR/ovsdb-server.log" || return 1
-  FT_PIDFILES+=("$FT_DIR/ovsdb-server.pid")
+  local d=$OVS_RUNDIR
+  ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema >/dev/null
+  ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" --pidfile="$d/ovsdb-server.pid" \
+    --detach --no-chdir --log-file="$d/ovsdb-server.log" || return 1
+  FT_PIDFILES+=("$d/ovsdb-server.pid")
   ovs-vsctl --no-wait init
 }
 
@@ -185,23 +188,56 @@ ft_eal_args() {
 # ft_start_ferry [NETNS]: configures DPDK in the database and starts
 # ferry-vswitchd (inside NETNS when given).
 ft_start_ferry() {
-  local ns=${1:-}
+  local ns=${1:-} d=$OVS_RUNDIR
   ovs-vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
     "other_config:dpdk-extra=$(ft_eal_args "${ns:-root}")" other_config:pmd-sleep-max=500
-  local cmd=("$FT_VSWITCHD" "unix:$FT_DIR/db.sock" --pidfile="$FT_DIR/ferry-vswitchd.pid" --detach
-             --no-chdir --log-file="$FT_DIR/ferry-vswitchd.log")
+  local cmd=("$FT_VSWITCHD" "unix:$d/db.sock" --pidfile="$d/ferry-vswitchd.pid" --detach
+             --no-chdir --log-file="$d/ferry-vswitchd.log")
   if [ -n "$ns" ]; then
-    ip netns exec "$ns" "${cmd[@]}" >"$FT_DIR/ferry-vswitchd.out" 2>&1 || return 1
+    ip netns exec "$ns" "${cmd[@]}" >"$d/ferry-vswitchd.out" 2>&1 || return 1
   else
-    "${cmd[@]}" >"$FT_DIR/ferry-vswitchd.out" 2>&1 || return 1
+    "${cmd[@]}" >"$d/ferry-vswitchd.out" 2>&1 || return 1
   fi
-  FT_PIDFILES+=("$FT_DIR/ferry-vswitchd.pid")
+  FT_PIDFILES+=("$d/ferry-vswitchd.pid")
   ft_wait_for 20 ovs-appctl -t ferry-vswitchd version
 }
 
-ft_ferry_pid() { cat "$FT_DIR/ferry-vswitchd.pid" 2>/dev/null; }
+ft_ferry_pid() { cat "$OVS_RUNDIR/ferry-vswitchd.pid" 2>/dev/null; }
 ft_ferry_alive() { local p; p=$(ft_ferry_pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 ft_appctl() { ovs-appctl -t ferry-vswitchd "$@"; }
+
+# --- several hosts -----------------------------------------------------------
+
+# ft_node NAME: a host with its own ovsdb-server and ferry-vswitchd, in
+# namespace $(ft_ns NAME), run directory $FT_DIR/NAME.
+ft_node() {
+  local name=$1
+  ft_netns "$name" || return 1
+  mkdir -p "$FT_DIR/$name"
+  ft_on "$name" ft_start_ovsdb || return 1
+  ft_on "$name" ft_start_ferry "$(ft_ns "$name")"
+}
+
+# ft_on NAME COMMAND...: runs COMMAND with the OVS tools pointed at node NAME.
+ft_on() {
+  local name=$1
+  shift
+  OVS_RUNDIR=$FT_DIR/$name OVS_LOGDIR=$FT_DIR/$name OVS_DBDIR=$FT_DIR/$name "$@"
+}
+
+# ft_link NS1 IF1 NS2 IF2: a veth pair between two namespaces.
+ft_link() {
+  ip link add "${FT_TAG}x$2" type veth peer name "${FT_TAG}y$4" || return 1
+  ip link set "${FT_TAG}x$2" netns "$1"
+  ip link set "${FT_TAG}y$4" netns "$3"
+  ip -n "$1" link set "${FT_TAG}x$2" name "$2"
+  ip -n "$3" link set "${FT_TAG}y$4" name "$4"
+  ip -n "$1" link set "$2" up
+  ip -n "$3" link set "$4" up
+  ip netns exec "$1" ethtool -K "$2" tx off rx off >/dev/null 2>&1
+  ip netns exec "$3" ethtool -K "$4" tx off rx off >/dev/null 2>&1
+  return 0
+}
 
 # --- namespaces and VMs ----------------------------------------------------
 

@@ -1,0 +1,30 @@
+// The lookup stage shared by the PMD miss path, the control thread
+// (packet-out, re-injection) and ofproto/trace: the bridge's active
+// conversions first, then its OpenFlow classifier on the converted key (and,
+// for a mirror conversion, also on the original key).
+#pragma once
+
+#include "datapath/conversion.h"
+#include "datapath/dp_snapshot.h"
+#include "lib/flow/rule.h"
+
+namespace ferry {
+
+struct Classification {
+  const Rule* rule = nullptr;  // for the key after conversion; nullptr: table miss
+  const ConversionSnapshot::Entry* conv = nullptr;
+  const Rule* mirror_rule = nullptr;  // for the unconverted key, when conv->mirror
+};
+
+// ORs into *wc every key bit consulted (the input port always), which makes
+// it the mask of a megaflow that may cache this answer.
+Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc);
+
+// The key after a conversion.
+inline FlowKey converted_key(const FlowKey& key, const ConversionSnapshot::Entry& conv) {
+  FlowKey k = key;
+  std::memcpy(k.dl_dst, conv.to, 6);
+  return k;
+}
+
+}  // namespace ferry

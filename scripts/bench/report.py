@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""Table, ratio lines and plot of scripts/bench/compare.sh's results.tsv.
+
+usage: report.py RESULTS.tsv [--plot FILE.png] [--title TEXT]
+
+The ratio lines (one per case and peer, in the order the cases ran):
+  ratio_vs_ovs flows=N rules=R X.XX       Ferry Mpps / OVS-DPDK Mpps
+  ratio_vs_testpmd flows=N rules=R X.XX   Ferry Mpps / testpmd Mpps
+R is the number of OpenFlow rules of the case; "n/a" when either side of
+a ratio failed.
+"""
+import argparse
+import csv
+import sys
+
+LABELS = {"ferry": "Ferry", "ovs": "OVS-DPDK 3.1", "testpmd": "testpmd macswap"}
+COLUMNS = [  # (header, key, width)
+    ("case", "case", 12), ("flows", "flows", 8), ("rules", "rules", 5),
+    ("system", "system", 16), ("Mpps", "mpps", 7), ("cyc/pkt", "cycles_per_packet", 8),
+    ("EMC%", "emc_pct", 6), ("SMC%", "smc_pct", 6), ("mflow%", "megaflow_pct", 7),
+    ("upcalls", "upcalls", 8), ("mflows", "megaflows", 7), ("hit", "rules_hit", 5),
+    ("install_s", "add_secs", 9),
+]
+
+
+def number(row, key):
+    try:
+        return float(row.get(key) or "")
+    except ValueError:
+        return None
+
+
+def read(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def print_table(rows):
+    print("  ".join(h.rjust(w) if i > 3 else h.ljust(w)
+                    for i, (h, _, w) in enumerate(COLUMNS)))
+    for r in rows:
+        if r["status"] != "ok":
+            head = [r["case"].ljust(12), r["flows"].ljust(8), r["rules"].ljust(5),
+                    LABELS.get(r["system"], r["system"]).ljust(16)]
+            print("  ".join(head) + "  FAILED: " + r.get("note", ""))
+            continue
+        cells = []
+        for i, (_, key, w) in enumerate(COLUMNS):
+            v = r.get(key) or "-"
+            if key == "system":
+                v = LABELS.get(v, v)
+            cells.append(v.rjust(w) if i > 3 else v.ljust(w))
+        print("  ".join(cells))
+
+
+def ratio_lines(rows):
+    cases = []
+    for r in rows:
+        if r["case"] not in cases:
+            cases.append(r["case"])
+    lines = []
+    for c in cases:
+        by_sys = {r["system"]: r for r in rows if r["case"] == c}
+        ferry = by_sys.get("ferry")
+        if not ferry:
+            continue
+        rules = ferry["rules"]
+        mine = number(ferry, "mpps") if ferry["status"] == "ok" else None
+        for peer, name in (("ovs", "ratio_vs_ovs"), ("testpmd", "ratio_vs_testpmd")):
+            if peer not in by_sys:
+                continue
+            other = by_sys[peer]
+            theirs = number(other, "mpps") if other["status"] == "ok" else None
+            value = "%.2f" % (mine / theirs) if mine is not None and theirs else "n/a"
+            lines.append("%s flows=%s rules=%s %s" % (name, ferry["flows"], rules, value))
+    return lines
+
+
+def plot(rows, path, title):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        print("report.py: no plot (%s); install python3-matplotlib" % e, file=sys.stderr)
+        return
+    fig, ax = plt.subplots(figsize=(8, 5))
+    styles = {"ferry": ("tab:blue", "o"), "ovs": ("tab:orange", "s"),
+              "testpmd": ("tab:green", "^")}
+    for kind, dash, suffix in (("simple", "-", "1 rule"), ("rules", "--", "1000 rules")):
+        for system, (color, marker) in styles.items():
+            pts = sorted((int(r["flows"]), number(r, "mpps")) for r in rows
+                         if r["system"] == system and r["case"].startswith(kind + "-")
+                         and r["status"] == "ok" and number(r, "mpps") is not None)
+            if not pts or (kind == "rules" and system == "testpmd"):
+                continue  # testpmd has no rules: its ceiling is the 1-rule line
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], dash, color=color,
+                    marker=marker, label="%s, %s" % (LABELS[system], suffix))
+    failed = [r for r in rows if r["status"] != "ok"]
+    for r in failed:
+        ax.annotate("%s failed" % LABELS.get(r["system"], r["system"]),
+                    (int(r["flows"]), 0), rotation=90, fontsize=7, va="bottom",
+                    color=styles.get(r["system"], ("gray", ""))[0])
+    ax.set_xscale("log")
+    ax.set_xlabel("flows in the input (distinct 5-tuples)")
+    ax.set_ylabel("Mpps (64-byte frames)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.set_title("Ferry vs OVS-DPDK vs testpmd, net_pcap -> net_null\n" + title, fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print("plot: %s" % path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("results")
+    ap.add_argument("--plot")
+    ap.add_argument("--title", default="")
+    a = ap.parse_args()
+    rows = read(a.results)
+    print()
+    print_table(rows)
+    if a.plot:
+        plot(rows, a.plot, a.title)
+    print()
+    for line in ratio_lines(rows):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+# One vswitchd under test -- Ferry's ferry-vswitchd or OVS-DPDK's
+# ovs-vswitchd -- with its own ovsdb-server in a scratch directory, a netdev
+# bridge br0 with the two benchmark ports, and the readings of one
+# measurement window. Sourced after lib.sh.
+#
+#   vs_start SYSTEM DIR PCAP    SYSTEM is ferry or ovs; PCAP feeds port src
+#   vs_add_flows FILE           ovs-ofctl --bundle add-flows; sets VS_ADD_SECS
+#   vs_wait_forwarding          until port sink transmits
+#   vs_measure WARMUP SECS OUT  writes key=value readings to OUT
+#   vs_stop
+#
+# On failure a function returns 1 with the reason in BENCH_FAIL.
+
+VS_SYS=""
+VS_DIR=""
+VS_BRIDGE=br0
+
+vs_label() { case "$1" in ferry) echo Ferry ;; ovs) echo "OVS-DPDK" ;; *) echo "$1" ;; esac; }
+
+vs_binary() { case "$1" in ferry) echo "$BENCH_FERRY" ;; ovs) echo "$BENCH_OVS" ;; esac; }
+
+# Every OVS tool finds the daemon, the database and br0.mgmt from these.
+vs_env() {
+  export OVS_RUNDIR=$1 OVS_LOGDIR=$1 OVS_DBDIR=$1 OVS_SYSCONFDIR=$1
+}
+
+vs_appctl() { ovs-appctl --timeout=30 -t "$VS_DIR/vswitchd.ctl" "$@"; }
+vs_vsctl() { ovs-vsctl --timeout=60 "$@"; }
+vs_alive() { bench_pid_alive "$VS_DIR/vswitchd.pid"; }
+
+# The last lines of the daemon's log (for failure reports).
+vs_log_tail() {
+  local n=${1:-25}
+  echo "---- last $n lines of $(vs_label "$VS_SYS")'s log ($VS_DIR/vswitchd.log):"
+  tail -n "$n" "$VS_DIR/vswitchd.log" 2>/dev/null
+  if [ -s "$VS_DIR/vswitchd.out" ]; then
+    echo "---- its stdout/stderr:"
+    tail -n 10 "$VS_DIR/vswitchd.out"
+  fi
+  echo "----"
+}
+
+vs_fail() {
+  BENCH_FAIL="$(vs_label "$VS_SYS"): $*"
+  vs_alive || BENCH_FAIL="$BENCH_FAIL (the daemon is not running)"
+  return 1
+}
+
+vs_start() {
+  VS_SYS=$1
+  VS_DIR=$2
+  local pcap=$3 bin prefix mask
+  bin=$(vs_binary "$VS_SYS")
+  mkdir -p "$VS_DIR"
+  vs_env "$VS_DIR"
+  ovsdb-tool create "$VS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema >/dev/null ||
+    { BENCH_FAIL="ovsdb-tool create failed"; return 1; }
+  bench_track_pidfile "$VS_DIR/ovsdb-server.pid"
+  ovsdb-server "$VS_DIR/conf.db" --remote="punix:$VS_DIR/db.sock" \
+    --pidfile="$VS_DIR/ovsdb-server.pid" --detach --no-chdir \
+    --log-file="$VS_DIR/ovsdb-server.log" 2>>"$VS_DIR/ovsdb-server.out" || { BENCH_FAIL="ovsdb-server did not start"; return 1; }
+  ovs-vsctl --no-wait init || { BENCH_FAIL="ovs-vsctl init failed"; return 1; }
+
+  bench_dpdk_prefix "$VS_SYS$BENCH_SERIAL"
+  prefix=$BENCH_PREFIX
+  mask=$(printf '0x%x' $((1 << BENCH_PMD_CPU)))
+  # The same configuration for both: one PMD on the PMD CPU, DPDK's main
+  # lcore and every other thread on the control CPU, busy polling.
+  ovs-vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+    "other_config:dpdk-lcore-mask=$(printf '0x%x' $((1 << BENCH_CTL_CPU)))" \
+    "other_config:pmd-cpu-mask=$mask" \
+    "other_config:dpdk-extra=$(bench_eal_args "$prefix")" ||
+    { BENCH_FAIL="ovs-vsctl set other_config failed"; return 1; }
+
+  bench_track_pidfile "$VS_DIR/vswitchd.pid"
+  bench_in_ns "$bin" "unix:$VS_DIR/db.sock" --pidfile="$VS_DIR/vswitchd.pid" --detach \
+    --no-chdir --log-file="$VS_DIR/vswitchd.log" --unixctl="$VS_DIR/vswitchd.ctl" \
+    >"$VS_DIR/vswitchd.out" 2>&1 || { vs_fail "$bin did not start"; return 1; }
+  bench_wait_for 60 vs_appctl version || { vs_fail "no answer on $VS_DIR/vswitchd.ctl"; return 1; }
+
+  # fail_mode=secure: no default NORMAL flow, so nothing floods the
+  # bridge's internal port before the rules arrive.
+  vs_vsctl add-br "$VS_BRIDGE" -- set Bridge "$VS_BRIDGE" datapath_type=netdev fail_mode=secure ||
+    { vs_fail "ovs-vsctl add-br failed"; return 1; }
+  vs_vsctl add-port "$VS_BRIDGE" src -- set Interface src type=dpdk ofport_request=1 \
+    "options:dpdk-devargs=net_pcap0,rx_pcap=$pcap,infinite_rx=1" \
+    -- add-port "$VS_BRIDGE" sink -- set Interface sink type=dpdk ofport_request=2 \
+    "options:dpdk-devargs=net_null0,no-rx=1" >"$VS_DIR/add-port.out" 2>&1 ||
+    { vs_fail "ovs-vsctl add-port failed: $(head -c 500 "$VS_DIR/add-port.out")"; return 1; }
+  local port ofport err
+  for port in src sink; do
+    if ! bench_wait_for 30 vs_port_ready "$port"; then
+      ofport=$(ovs-vsctl --no-wait get Interface "$port" ofport 2>/dev/null)
+      err=$(ovs-vsctl --no-wait get Interface "$port" error 2>/dev/null)
+      vs_fail "port $port did not come up (ofport $ofport, error $err)"
+      return 1
+    fi
+  done
+  return 0
+}
+
+vs_port_ready() {
+  local ofport err
+  ofport=$(ovs-vsctl --no-wait get Interface "$1" ofport) || return 1
+  err=$(ovs-vsctl --no-wait get Interface "$1" error 2>/dev/null)
+  [ -n "$ofport" ] && [ "$ofport" -gt 0 ] 2>/dev/null && { [ -z "$err" ] || [ "$err" = "[]" ]; }
+}
+
+# ovs-ofctl --bundle add-flows FILE: all rules in one transaction, timed
+# until the command returns (the commit and its barrier included).
+vs_add_flows() {
+  local t0 t1
+  t0=$(bench_now)
+  if ! ovs-ofctl --bundle add-flows "$VS_BRIDGE" "$1" >"$VS_DIR/add-flows.out" 2>&1; then
+    vs_fail "ovs-ofctl --bundle add-flows failed: $(head -c 500 "$VS_DIR/add-flows.out")"
+    return 1
+  fi
+  t1=$(bench_now)
+  VS_ADD_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+}
+
+vs_n_flows() { ovs-ofctl dump-aggregate "$VS_BRIDGE" | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p'; }
+
+# The sink port's transmitted packets, live from the daemon (OpenFlow port
+# statistics; the Interface statistics column is only refreshed every 5 s).
+vs_sink_tx() {
+  ovs-ofctl dump-ports "$VS_BRIDGE" sink 2>/dev/null |
+    sed -n 's/^ *tx pkts=\([0-9]*\),.*/\1/p' | head -1
+}
+
+vs_forwarding() {
+  local a b
+  a=$(vs_sink_tx)
+  [ -n "$a" ] || return 1
+  sleep 0.5
+  b=$(vs_sink_tx)
+  [ -n "$b" ] && [ "$b" -gt "$a" ]
+}
+
+vs_wait_forwarding() {
+  bench_wait_for 30 vs_forwarding && return 0
+  local tx
+  tx=$(vs_sink_tx)
+  vs_fail "port sink transmits nothing (tx packets ${tx:-unknown} after 30 s)"
+}
+
+# pmd-stats-show -> key=value for the PMD on the PMD CPU.
+vs_parse_pmd_stats() {
+  awk -v core="core_id $BENCH_PMD_CPU:" '
+    /^pmd thread/ { inblock = index($0, core) > 0; next }
+    /^main thread/ { inblock = 0; next }
+    !inblock { next }
+    function num(s) { gsub(/[^0-9.]/, "", s); return s }
+    /packets received:/ { print "pmd_rx=" num($3) }
+    /emc hits:/ { print "emc_hits=" num($3) }
+    /smc hits:/ { print "smc_hits=" num($3) }
+    /^ *megaflow hits:/ { print "megaflow_hits=" num($3) }
+    /avg. subtable lookups per megaflow hit:/ { print "subtable_lookups=" num($7) }
+    /miss with success upcall:/ { print "upcalls=" num($5) }
+    /miss with failed upcall:/ { print "failed_upcalls=" num($5) }
+    /^ *avg cycles per packet:/ { print "cycles_per_packet=" num($5) }
+    /avg processing cycles per packet:/ { print "proc_cycles_per_packet=" num($6) }
+  '
+}
+
+# vs_measure WARMUP SECONDS OUT: after WARMUP seconds of traffic, a window
+# of SECONDS: the PMD counters are cleared at its start and read at its
+# end; the sink's tx counter is read at both ends.
+vs_measure() {
+  local warmup=$1 secs=$2 out=$3 t0 t1 tx0 tx1 pid
+  bench_sleep "$warmup"
+  vs_alive || { vs_fail "crashed during the warm-up"; return 1; }
+  pid=$(cat "$VS_DIR/vswitchd.pid")
+  vs_appctl dpif-netdev/pmd-stats-clear >/dev/null || { vs_fail "pmd-stats-clear failed"; return 1; }
+  tx0=$(vs_sink_tx)
+  t0=$(bench_now)
+  bench_thread_ticks "$pid" >"$VS_DIR/ticks0"
+  bench_sleep "$secs"
+  bench_thread_ticks "$pid" >"$VS_DIR/ticks1"
+  tx1=$(vs_sink_tx)
+  t1=$(bench_now)
+  vs_appctl dpif-netdev/pmd-stats-show >"$VS_DIR/pmd-stats.txt" 2>&1 ||
+    { vs_fail "pmd-stats-show failed"; return 1; }
+  vs_alive || { vs_fail "crashed during the measurement window"; return 1; }
+  [ -n "$tx0" ] && [ -n "$tx1" ] || { vs_fail "cannot read port sink's statistics"; return 1; }
+  {
+    awk -v a="$t0" -v b="$t1" -v x="$tx0" -v y="$tx1" \
+      'BEGIN { printf "secs=%.3f\ntx=%d\nmpps=%.3f\n", b - a, y - x, (y - x) / (b - a) / 1e6 }'
+    vs_parse_pmd_stats <"$VS_DIR/pmd-stats.txt"
+    echo "pmd_cpu=$(bench_busiest_share "$VS_DIR/ticks0" "$VS_DIR/ticks1" "$secs")"
+    echo "megaflows=$(vs_appctl dpctl/dump-flows 2>/dev/null | grep -c 'actions:')"
+  } >"$out"
+}
+
+vs_stop() {
+  [ -n "$VS_DIR" ] || return 0
+  local pid
+  vs_env "$VS_DIR"
+  pid=$(cat "$VS_DIR/vswitchd.pid" 2>/dev/null)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    # Removing the bridge first makes OVS-DPDK delete its internal port's
+    # tap; the namespace catches anything left.
+    ovs-vsctl --timeout=20 --if-exists del-br "$VS_BRIDGE" >/dev/null 2>&1
+    vs_appctl exit >/dev/null 2>&1
+    bench_wait_exit "$pid" 10
+    bench_stop_pid "$pid" 5
+  fi
+  rm -f "$VS_DIR/vswitchd.pid"
+  bench_stop_pidfile "$VS_DIR/ovsdb-server.pid" 5
+  bench_remove_dpdk_dirs
+  VS_DIR=""
+}
