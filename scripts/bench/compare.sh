@@ -113,26 +113,26 @@ keep_failure_log() {  # keep_failure_log CASE SYSTEM LOG
 
 run_vswitchd() {  # run_vswitchd SYSTEM CASE PCAP RULESFILE READINGS
   local sys=$1 c=$2 pcap=$3 rules=$4 m=$5
-  if vs_start "$sys" "$BENCH_DIR/$c/$sys" "$pcap" && vs_add_flows "$rules" &&
+  if vs_start "$sys" "$BENCH_DIR/$c/$sys.$round" "$pcap" && vs_add_flows "$rules" &&
     vs_wait_forwarding && vs_measure "$warmup" "$seconds" "$m"; then
     echo "rules_hit=$(ovs-ofctl dump-flows "$VS_BRIDGE" 2>/dev/null | grep -c 'n_packets=[1-9]')" >>"$m"
     vs_stop
     return 0
   fi
   vs_log_tail 25 >&2
-  keep_failure_log "$c" "$sys" "$VS_DIR/vswitchd.log"
+  keep_failure_log "$c.$round" "$sys" "$VS_DIR/vswitchd.log"
   vs_stop
   return 1
 }
 
 run_testpmd() {  # run_testpmd CASE PCAP FLOWS READINGS
-  if tp_start "$BENCH_DIR/$1/testpmd" "$2" "$3" && tp_wait_forwarding &&
+  if tp_start "$BENCH_DIR/$1/testpmd.$round" "$2" "$3" && tp_wait_forwarding &&
     tp_measure "$warmup" "$seconds" "$4"; then
     tp_stop
     return 0
   fi
   tp_log_tail 25 >&2
-  keep_failure_log "$1" testpmd "$TP_DIR/testpmd.out"
+  keep_failure_log "$1.$round" testpmd "$TP_DIR/testpmd.out"
   tp_stop
   return 1
 }

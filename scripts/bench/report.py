@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Table, ratio lines and plot of scripts/bench/compare.sh's results.tsv.
 
+With several rounds per case (compare.sh --repeat), every figure is the
+median of the rounds that worked.
+
 usage: report.py RESULTS.tsv [--plot FILE.png] [--title TEXT]
 
 The ratio lines (one per case and peer, in the order the cases ran):
@@ -14,12 +17,14 @@ import csv
 import sys
 
 LABELS = {"ferry": "Ferry", "ovs": "OVS-DPDK 3.1", "testpmd": "testpmd macswap"}
+NUMERIC = ["mpps", "cycles_per_packet", "emc_pct", "smc_pct", "megaflow_pct", "upcalls",
+           "megaflows", "rules_hit", "pmd_cpu", "add_secs"]
 COLUMNS = [  # (header, key, width)
     ("case", "case", 12), ("flows", "flows", 8), ("rules", "rules", 5),
     ("system", "system", 16), ("Mpps", "mpps", 7), ("cyc/pkt", "cycles_per_packet", 8),
     ("EMC%", "emc_pct", 6), ("SMC%", "smc_pct", 6), ("mflow%", "megaflow_pct", 7),
     ("upcalls", "upcalls", 8), ("mflows", "megaflows", 7), ("hit", "rules_hit", 5),
-    ("install_s", "add_secs", 9),
+    ("cpu%", "pmd_cpu", 5), ("install_s", "add_secs", 9),
 ]
 
 
@@ -30,14 +35,49 @@ def number(row, key):
         return None
 
 
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+FORMATS = {"mpps": "%.2f", "cycles_per_packet": "%.1f", "emc_pct": "%.1f", "smc_pct": "%.1f",
+           "megaflow_pct": "%.1f", "upcalls": "%d", "megaflows": "%d", "rules_hit": "%d",
+           "pmd_cpu": "%d", "add_secs": "%.3f"}
+
+
 def read(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
+def aggregate(rows):
+    """One row per (case, system): the median of each reading over the
+    rounds that worked, with the number of rounds and the Mpps range."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["case"], r["system"]), []).append(r)
+    out = []
+    for (_, _), rs in groups.items():
+        ok = [r for r in rs if r["status"] == "ok"]
+        a = {k: rs[0][k] for k in ("case", "flows", "rules", "system")}
+        a["rounds"] = "%d/%d" % (len(ok), len(rs))
+        failed = [r for r in rs if r["status"] != "ok"]
+        a["note"] = failed[0].get("note", "") if failed else ""
+        a["status"] = "ok" if ok else "failed"
+        for key in NUMERIC:
+            vals = [number(r, key) for r in ok if number(r, key) is not None]
+            a[key] = FORMATS[key] % median(vals) if vals else ""
+        mpps = [number(r, "mpps") for r in ok if number(r, "mpps") is not None]
+        a["range"] = "%.2f-%.2f" % (min(mpps), max(mpps)) if len(mpps) > 1 else ""
+        out.append(a)
+    return out
+
+
 def print_table(rows):
-    print("  ".join(h.rjust(w) if i > 3 else h.ljust(w)
-                    for i, (h, _, w) in enumerate(COLUMNS)))
+    multi = any(r["rounds"] not in ("1/1", "0/1") for r in rows)
+    cols = COLUMNS + ([("rounds", "rounds", 6), ("Mpps range", "range", 11)] if multi else [])
+    print("  ".join(h.rjust(w) if i > 3 else h.ljust(w) for i, (h, _, w) in enumerate(cols)))
     for r in rows:
         if r["status"] != "ok":
             head = [r["case"].ljust(12), r["flows"].ljust(8), r["rules"].ljust(5),
@@ -45,12 +85,15 @@ def print_table(rows):
             print("  ".join(head) + "  FAILED: " + r.get("note", ""))
             continue
         cells = []
-        for i, (_, key, w) in enumerate(COLUMNS):
+        for i, (_, key, w) in enumerate(cols):
             v = r.get(key) or "-"
             if key == "system":
                 v = LABELS.get(v, v)
             cells.append(v.rjust(w) if i > 3 else v.ljust(w))
-        print("  ".join(cells))
+        line = "  ".join(cells)
+        if r["note"]:
+            line += "  (failed rounds: " + r["note"] + ")"
+        print(line)
 
 
 def ratio_lines(rows):
@@ -119,7 +162,7 @@ def main():
     ap.add_argument("--plot")
     ap.add_argument("--title", default="")
     a = ap.parse_args()
-    rows = read(a.results)
+    rows = aggregate(read(a.results))
     print()
     print_table(rows)
     if a.plot:

@@ -207,4 +207,31 @@ TEST_CASE("multi-output: a copy never carries later rewrites", "[dpdk][actions]"
   CHECK(h.counters().tx_packets.get() == 6);
 }
 
+TEST_CASE("a VLAN tag the device stripped is put back before switching", "[dpdk][actions][vlan]") {
+  DpHarness h(3);
+  INFO(h.error());
+  REQUIRE(h.ok());
+  h.add_flow(in_port(1), 100, {Action::output(2)});
+  h.add_flow(Match().set_in_port(3).set_vlan_vid(10), 100, {Action::strip_vlan(), Action::output(2)});
+  h.send(1, tcp(kB, kA), static_cast<uint16_t>(3 << 13 | 10));
+  CHECK(h.recv(2, 1) == std::vector<Frame>{tcp(kB, kA, 10, 3)});
+  // The restored tag is matched on.
+  h.send(3, tcp(kB, kA), 10);
+  CHECK(h.recv(2, 1) == std::vector<Frame>{tcp(kB, kA)});
+  h.quiesce();
+  require_silent(h, {1, 2, 3});
+  CHECK(h.counters().total_drops() == 0);
+}
+
+TEST_CASE("output to the controller is a counted drop", "[dpdk][actions]") {
+  DpHarness h(2);
+  INFO(h.error());
+  REQUIRE(h.ok());
+  h.add_flow(in_port(1), 100, {Action::output(kOfppController)});
+  h.send(1, tcp(kB, kA));
+  h.quiesce();
+  require_silent(h, {1, 2});
+  CHECK(h.drops("output_to_controller") == 1);
+}
+
 }  // namespace ferry::test

@@ -26,12 +26,12 @@ void pause_briefly() { std::this_thread::sleep_for(std::chrono::microseconds(100
 
 }  // namespace
 
-DpHarness::DpHarness(unsigned n_ports, std::vector<VlanConfig> vlans) {
+DpHarness::DpHarness(unsigned n_ports, std::vector<VlanConfig> vlans, unsigned n_pmds) {
   serial_ = g_serial.fetch_add(1);
-  build(n_ports, vlans);
+  build(n_ports, vlans, n_pmds);
 }
 
-void DpHarness::build(unsigned n_ports, const std::vector<VlanConfig>& vlans) {
+void DpHarness::build(unsigned n_ports, const std::vector<VlanConfig>& vlans, unsigned n_pmds) {
   if (!ensure_eal(&error_)) return;
   std::string tag = "fu" + std::to_string(serial_);
   pool_ = rte_pktmbuf_pool_create((tag + "_pool").c_str(), kPoolSize, 0, 0,
@@ -42,7 +42,7 @@ void DpHarness::build(unsigned n_ports, const std::vector<VlanConfig>& vlans) {
   }
   dp_ = std::make_unique<Datapath>(4096);
   PmdConfig pc;
-  pc.cores = {-1};
+  pc.cores.assign(n_pmds, -1);
   pc.sleep_max_us = 100;  // share the machine while idle
   pc.megaflow_capacity = 1024;
   Status st = dp_->set_pmds(pc);
@@ -172,9 +172,13 @@ void DpHarness::publish_flows() {
   dp_->commit_and_sync();
 }
 
-void DpHarness::send(uint32_t ofport, const Frame& frame) {
+void DpHarness::send(uint32_t ofport, const Frame& frame, std::optional<uint16_t> stripped_tci) {
   rte_mbuf* m = rte_pktmbuf_alloc(pool_);
   REQUIRE(m);
+  if (stripped_tci) {
+    m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+    m->vlan_tci = *stripped_tci;
+  }
   char* data = rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size()));
   REQUIRE(data);
   std::memcpy(data, frame.data(), frame.size());
@@ -229,7 +233,7 @@ void DpHarness::quiesce() {
   int64_t deadline = monotonic_ms() + kDeadlineMs;
   for (const RingPort& p : ports_) {
     while (p.open && rte_ring_count(p.rx) > 0) {
-      REQUIRE(monotonic_ms() < deadline);
+      if (monotonic_ms() > deadline) FAIL("the PMD did not take the frames sent to port " << &p - ports_.data() + 1);
       pause_briefly();
     }
   }
@@ -250,6 +254,12 @@ uint64_t DpHarness::drops(const std::string& name) const {
   }
   FAIL("no drop reason named " << name);
   return 0;
+}
+
+uint64_t DpHarness::sum(Counter PmdCounters::*counter) const {
+  uint64_t n = 0;
+  for (size_t i = 0; i < dp_->n_pmds(); i++) n += (dp_->pmd(i).counters().*counter).get();
+  return n;
 }
 
 void DpHarness::close_port(uint32_t ofport) {

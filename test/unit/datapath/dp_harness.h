@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,7 @@ class DpHarness {
 
   // n_ports ring ports named p1..pN with OpenFlow ports 1..N, all in bridge
   // "br0" (VLAN configs by port, trunk when not given), no flows yet.
-  explicit DpHarness(unsigned n_ports, std::vector<VlanConfig> vlans = {});
+  explicit DpHarness(unsigned n_ports, std::vector<VlanConfig> vlans = {}, unsigned n_pmds = 1);
   ~DpHarness();  // closes ports, checks that no mbuf leaked, frees all
   DpHarness(const DpHarness&) = delete;
   DpHarness& operator=(const DpHarness&) = delete;
@@ -56,8 +57,10 @@ class DpHarness {
   // Deletes every flow (not published until the next add_flow/publish_flows).
   void clear_flows();
 
-  // Enqueues frames on a port's rx ring (in order).
-  void send(uint32_t ofport, const Frame& frame);
+  // Enqueues a frame on a port's rx ring. With stripped_tci, the frame
+  // arrives as from a device that stripped its VLAN tag into the mbuf
+  // (RTE_MBUF_F_RX_VLAN_STRIPPED, vlan_tci), as net_af_packet does.
+  void send(uint32_t ofport, const Frame& frame, std::optional<uint16_t> stripped_tci = {});
   // Waits (generous deadline) until n frames left the port; returns what
   // it got, possibly fewer.
   std::vector<Frame> recv(uint32_t ofport, size_t n);
@@ -71,6 +74,8 @@ class DpHarness {
   void learn();
 
   const PmdCounters& counters() const { return dp_->pmd(0).counters(); }
+  // A counter summed over every PMD.
+  uint64_t sum(Counter PmdCounters::*counter) const;
   // PMD 0's drop counter with this name (drop_reason_name).
   uint64_t drops(const std::string& name) const;
 
@@ -94,7 +99,7 @@ class DpHarness {
     bool open = false;  // in the Datapath
   };
 
-  void build(unsigned n_ports, const std::vector<VlanConfig>& vlans);
+  void build(unsigned n_ports, const std::vector<VlanConfig>& vlans, unsigned n_pmds);
   void teardown();
   void drain_rings();
 

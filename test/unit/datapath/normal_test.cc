@@ -198,4 +198,41 @@ TEST_CASE("NORMAL drops reserved multicast without forward-bpdu", "[dpdk][normal
   CHECK(h.recv(2, 1) == std::vector<Frame>{bcast});
 }
 
+TEST_CASE("NORMAL drops a frame to a MAC learned on its input port", "[dpdk][normal]") {
+  DpHarness h(2);
+  INFO(h.error());
+  REQUIRE(h.ok());
+  add_normal(h);
+  h.send(1, udp(kBroadcastMac, kA));
+  h.learn();
+  h.take(2);
+  h.send(1, udp(kA, kB));  // A is behind port 1 itself
+  h.quiesce();
+  CHECK(h.take(1).empty());
+  CHECK(h.take(2).empty());
+  CHECK(h.drops("output_to_in_port") == 1);
+}
+
+// ofproto-dpif.c bundle_set takes VLAN 0 out of a native port's trunks, so
+// an untagged frame from a trunk port (VLAN 0) is not flooded to it: leaving
+// a native-untagged port untagged, it would land in that port's native VLAN.
+TEST_CASE("VLAN 0 from a trunk does not leak into a native port's VLAN", "[dpdk][normal][vlan]") {
+  DpHarness h(3, {vlan_cfg(std::nullopt, {}, ""), vlan_cfg(10, {}, "native-untagged"),
+                  vlan_cfg(10, {}, "")});
+  INFO(h.error());
+  REQUIRE(h.ok());
+  add_normal(h);
+  h.send(1, udp(kBroadcastMac, kA));
+  h.quiesce();
+  CHECK(h.take(2).empty());
+  CHECK(h.take(3).empty());
+  CHECK(h.drops("flood_no_members") == 1);
+
+  // The native VLAN itself does go there: untagged out of p2, tagged
+  // out of the trunk.
+  h.send(3, udp(kBroadcastMac, kB));
+  CHECK(h.recv(2, 1) == std::vector<Frame>{udp(kBroadcastMac, kB)});
+  CHECK(h.recv(1, 1) == std::vector<Frame>{udp(kBroadcastMac, kB, 10, 0)});
+}
+
 }  // namespace ferry::test
