@@ -36,8 +36,7 @@ void require_silent(DpHarness& h, std::initializer_list<uint32_t> ports) {
 
 TEST_CASE("mod_dl_dst then output rewrites exactly the destination", "[dpdk][actions]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(1), 100, {Action::set_eth_dst(kX), Action::output(2)});
   h.send(1, tcp(kB, kA));
   CHECK(h.recv(2, 1) == std::vector<Frame>{tcp(kX, kA)});
@@ -53,8 +52,7 @@ TEST_CASE("mod_dl_dst then output rewrites exactly the destination", "[dpdk][act
 
 TEST_CASE("mod_vlan_vid pushes a tag on an untagged frame", "[dpdk][actions][vlan]") {
   DpHarness h(2);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(1), 100, {Action::set_vlan_vid(42), Action::output(2)});
   h.send(1, tcp(kB, kA));
   CHECK(h.recv(2, 1) == std::vector<Frame>{tcp(kB, kA, 42, 0)});
@@ -74,8 +72,7 @@ TEST_CASE("mod_vlan_vid pushes a tag on an untagged frame", "[dpdk][actions][vla
 
 TEST_CASE("strip_vlan pops the tag", "[dpdk][actions][vlan]") {
   DpHarness h(2);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(2), 100, {Action::strip_vlan(), Action::output(1)});
   h.send(2, tcp(kA, kB, 7, 5));
   CHECK(h.recv(1, 1) == std::vector<Frame>{tcp(kA, kB)});
@@ -87,8 +84,7 @@ TEST_CASE("strip_vlan pops the tag", "[dpdk][actions][vlan]") {
 
 TEST_CASE("flood and all send to every port but the input", "[dpdk][actions]") {
   DpHarness h(4);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(1), 100, {Action::output(kOfppFlood)});
   h.add_flow(in_port(3), 100, {Action::output(kOfppAll)});
   Frame f = tcp(kB, kA);
@@ -113,8 +109,7 @@ TEST_CASE("flood and all send to every port but the input", "[dpdk][actions]") {
 
 TEST_CASE("output to the input port needs IN_PORT", "[dpdk][actions]") {
   DpHarness h(2);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(1), 100, {Action::output(kOfppInPort)});
   h.add_flow(in_port(2), 100, {Action::output(2)});
   Frame f = tcp(kB, kA);
@@ -128,10 +123,9 @@ TEST_CASE("output to the input port needs IN_PORT", "[dpdk][actions]") {
 
 TEST_CASE("drops are counted by reason", "[dpdk][actions]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(1), 100, {Action::output(9)});  // no port 9 on the bridge
-  h.add_flow(in_port(2), 100, {});                    // drop
+  h.add_flow(in_port(2), 100, {});                   // drop
 
   SECTION("output to a port that does not exist") {
     h.send(1, tcp(kB, kA));
@@ -179,8 +173,7 @@ TEST_CASE("drops are counted by reason", "[dpdk][actions]") {
 
 TEST_CASE("multi-output: a copy never carries later rewrites", "[dpdk][actions]") {
   DpHarness h(4);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(1), 100,
              {Action::output(2), Action::set_eth_dst(kX), Action::output(3),
               Action::set_vlan_vid(77), Action::output(4)});
@@ -209,10 +202,10 @@ TEST_CASE("multi-output: a copy never carries later rewrites", "[dpdk][actions]"
 
 TEST_CASE("a VLAN tag the device stripped is put back before switching", "[dpdk][actions][vlan]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(1), 100, {Action::output(2)});
-  h.add_flow(Match().set_in_port(3).set_vlan_vid(10), 100, {Action::strip_vlan(), Action::output(2)});
+  h.add_flow(Match().set_in_port(3).set_vlan_vid(10), 100,
+             {Action::strip_vlan(), Action::output(2)});
   h.send(1, tcp(kB, kA), static_cast<uint16_t>(3 << 13 | 10));
   CHECK(h.recv(2, 1) == std::vector<Frame>{tcp(kB, kA, 10, 3)});
   // The restored tag is matched on.
@@ -225,8 +218,7 @@ TEST_CASE("a VLAN tag the device stripped is put back before switching", "[dpdk]
 
 TEST_CASE("output to the controller is a counted drop", "[dpdk][actions]") {
   DpHarness h(2);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(1), 100, {Action::output(kOfppController)});
   h.send(1, tcp(kB, kA));
   h.quiesce();

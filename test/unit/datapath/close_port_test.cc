@@ -1,13 +1,13 @@
 // Ports leaving a running Datapath: close_port under a stream of frames,
 // and what it does to the bridge's FDB.
-#include <catch2/catch.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "lib/packet/builder.h"
 #include "lib/util/clock.h"
@@ -60,8 +60,7 @@ Frame udp(const Mac& dst, const Mac& src) {
 
 TEST_CASE("close_port under a stream of frames", "[dpdk][close]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(Match().set_in_port(1), 100, {Action::output(2), Action::output(3)});
 
   constexpr uint32_t kWindow = 256;  // frames in flight at most
@@ -132,8 +131,7 @@ TEST_CASE("close_port under a stream of frames", "[dpdk][close]") {
 
 TEST_CASE("set_bridge_ports forgets the MACs of a port that left", "[dpdk][fdb]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(Match::catchall(), 0, {Action::output(kOfppNormal)});
   h.send(1, udp(kBroadcastMac, kA));
   h.send(2, udp(kBroadcastMac, kB));
@@ -161,8 +159,7 @@ TEST_CASE("set_bridge_ports forgets the MACs of a port that left", "[dpdk][fdb]"
 // port's FDB entries (as set_bridge_ports does), not another port's.
 TEST_CASE("close_port forgets the MACs of the closed port only", "[dpdk][fdb][close]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(Match::catchall(), 0, {Action::output(kOfppNormal)});
   h.send(1, udp(kBroadcastMac, kA));
   h.send(2, udp(kBroadcastMac, kB));

@@ -45,8 +45,7 @@ const Rule* rule_for(FlowTable& ft, uint32_t port) {
 
 TEST_CASE("the first packet of a flow misses, the next ones hit the megaflow", "[dpdk][megaflow]") {
   DpHarness h(2);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(1), 100, {Action::output(2)});
   h.add_flow(in_port(2), 100, {Action::output(1)});
 
@@ -89,8 +88,7 @@ TEST_CASE("the first packet of a flow misses, the next ones hit the megaflow", "
 
 TEST_CASE("after commit_and_sync the very next frame uses the new actions", "[dpdk][megaflow]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   Frame f = udp(kB, kA);
   for (int round = 0; round < 6; round++) {
     uint32_t to = round % 2 ? 3 : 2;
@@ -111,8 +109,7 @@ TEST_CASE("after commit_and_sync the very next frame uses the new actions", "[dp
 
 TEST_CASE("execute (packet-out) sends from the control thread", "[dpdk][execute]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   Datapath& dp = h.dp();
   Frame f = udp(kB, kA);
 
@@ -157,8 +154,7 @@ TEST_CASE("execute (packet-out) sends from the control thread", "[dpdk][execute]
 
 TEST_CASE("trace_packet reports what would be sent and sends nothing", "[dpdk][trace]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(in_port(1), 100, {Action::set_eth_dst(kX), Action::output(2), Action::output(3)},
              0x1234);
   h.add_flow(in_port(2), 50, {Action::output(kOfppNormal)});
@@ -217,8 +213,7 @@ TEST_CASE("trace_packet reports what would be sent and sends nothing", "[dpdk][t
 // time is the FDB's aging clock; a trace must not move it.
 TEST_CASE("trace_packet leaves the FDB's last-seen times alone", "[dpdk][trace][fdb]") {
   DpHarness h(2);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   h.add_flow(Match::catchall(), 0, {Action::output(kOfppNormal)});
   REQUIRE(h.fdb().learn(0, kA, 1, 100));
   CHECK_FALSE(h.fdb().learn(0, kA, 1, 200));  // seen again at 200

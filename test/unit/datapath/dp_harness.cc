@@ -1,7 +1,5 @@
 #include "test/unit/datapath/dp_harness.h"
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -11,6 +9,8 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "lib/util/clock.h"
 
@@ -233,7 +233,8 @@ void DpHarness::quiesce() {
   int64_t deadline = monotonic_ms() + kDeadlineMs;
   for (const RingPort& p : ports_) {
     while (p.open && rte_ring_count(p.rx) > 0) {
-      if (monotonic_ms() > deadline) FAIL("the PMD did not take the frames sent to port " << &p - ports_.data() + 1);
+      if (monotonic_ms() > deadline)
+        FAIL("the PMD did not take the frames sent to port " << &p - ports_.data() + 1);
       pause_briefly();
     }
   }

@@ -2,8 +2,6 @@
 // DpdkEnv (as ferry-vswitchd does), cleaned up when the Catch2 run ends,
 // runtime directory included.
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,6 +11,8 @@
 #include <rte_eal.h>
 #include <sstream>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 #include "datapath/dpdk_env.h"
 #include "test/unit/datapath/dp_harness.h"
@@ -104,8 +104,7 @@ bool ensure_eal(std::string* error) {
     if (mode.empty()) mode = free_hugepage_mib() >= 512 ? "huge" : "nohuge";
     std::string common = " --no-pci --no-telemetry --file-prefix=" + s.prefix;
     // --in-memory with --no-huge is refused (--no-huge implies legacy memory).
-    std::string extra =
-        mode == "huge" ? "--in-memory" + common : "--no-huge -m 256" + common;
+    std::string extra = mode == "huge" ? "--in-memory" + common : "--no-huge -m 256" + common;
     Status st = DpdkEnv::init({{"dpdk-init", "true"}, {"dpdk-extra", extra}});
     if (st.ok()) {
       s.ok = true;

@@ -1,12 +1,13 @@
 // FdbTable (the control thread's MAC learning table) and FdbSnapshot (what
 // PMDs read). Times are explicit seconds, so nothing here sleeps.
-#include <catch2/catch.hpp>
+#include "datapath/fdb_table.h"
 
 #include <memory>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "datapath/fdb_snapshot.h"
-#include "datapath/fdb_table.h"
 
 namespace ferry {
 namespace {

@@ -1,6 +1,6 @@
 // MegaflowCache: tuple-space search over the masks classifier lookups
 // reported, in one fixed index.
-#include <catch2/catch.hpp>
+#include "datapath/megaflow_cache.h"
 
 #include <arpa/inet.h>
 
@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "datapath/megaflow_cache.h"
+#include <catch2/catch.hpp>
 
 namespace ferry {
 namespace {
@@ -103,7 +103,7 @@ TEST_CASE("entries match on their mask's bits only", "[megaflow]") {
   CHECK(visited == 2);
   visited = 0;
   CHECK(c.lookup(key(2, 0x0806, 9, 9), &visited) == nullptr);  // dl_type differs
-  CHECK(visited == 3);  // a miss visits every subtable
+  CHECK(visited == 3);                                         // a miss visits every subtable
   visited = 0;
   CHECK(c.lookup(key(3, 0x0800, 7, 50), &visited) == e3);
   CHECK(visited == 3);
@@ -131,7 +131,8 @@ TEST_CASE("many entries in one subtable", "[megaflow]") {
 TEST_CASE("a full cache refuses inserts", "[megaflow]") {
   auto r = rule(1, {Action::output(1)});
   MegaflowCache c(3);
-  for (uint32_t p = 1; p <= 3; p++) REQUIRE(c.insert(key(p, 0, 0, 0), mask_in_port(), answer(r.get())));
+  for (uint32_t p = 1; p <= 3; p++)
+    REQUIRE(c.insert(key(p, 0, 0, 0), mask_in_port(), answer(r.get())));
   CHECK(c.insert(key(4, 0, 0, 0), mask_in_port(), answer(r.get())) == nullptr);
   CHECK(c.insert(key(4, 0, 0, 0), mask_in_port_type(), answer(r.get())) == nullptr);
   CHECK(c.size() == 3);
@@ -187,7 +188,8 @@ TEST_CASE("flush empties the cache and keeps the generation", "[megaflow]") {
   CHECK(n == 0);
 
   // Refilled from the start, up to the full capacity again.
-  for (uint32_t p = 10; p < 18; p++) REQUIRE(c.insert(key(p, 0, 0, 0), mask_in_port(), answer(r.get())));
+  for (uint32_t p = 10; p < 18; p++)
+    REQUIRE(c.insert(key(p, 0, 0, 0), mask_in_port(), answer(r.get())));
   CHECK(c.insert(key(18, 0, 0, 0), mask_in_port(), answer(r.get())) == nullptr);
   CHECK(c.lookup(key(1, 0, 0, 0), nullptr) == nullptr);
   CHECK(c.lookup(key(17, 0, 0, 0), nullptr) != nullptr);

@@ -38,8 +38,7 @@ void add_normal(DpHarness& h) { h.add_flow(Match::catchall(), 0, {Action::output
 TEST_CASE("NORMAL floods the first frame and sends the reply to the learned port",
           "[dpdk][normal]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   add_normal(h);
 
   Frame ab = udp(kB, kA);
@@ -84,8 +83,7 @@ TEST_CASE("NORMAL floods the first frame and sends the reply to the learned port
 
 TEST_CASE("NORMAL follows a MAC that moves to another port", "[dpdk][normal]") {
   DpHarness h(3);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   add_normal(h);
   h.send(1, udp(kB, kA));
   h.send(2, udp(kA, kB));
@@ -114,8 +112,7 @@ TEST_CASE("NORMAL tags and untags between access and trunk ports", "[dpdk][norma
   // p1 access 10, p2 trunk (all), p3 access 20, p4 trunk of VLAN 20 only.
   DpHarness h(4, {vlan_cfg(10, {}, ""), vlan_cfg(std::nullopt, {}, ""), vlan_cfg(20, {}, ""),
                   vlan_cfg(std::nullopt, {20}, "trunk")});
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   add_normal(h);
 
   // Untagged in on access VLAN 10: out of the trunk only, tagged VID 10,
@@ -164,8 +161,7 @@ TEST_CASE("NORMAL tags and untags between access and trunk ports", "[dpdk][norma
 TEST_CASE("NORMAL drops frames whose VLAN the input port does not carry", "[dpdk][normal][vlan]") {
   DpHarness h(3, {vlan_cfg(10, {}, ""), vlan_cfg(std::nullopt, {}, ""),
                   vlan_cfg(std::nullopt, {20}, "trunk")});
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   add_normal(h);
 
   h.send(1, udp(kB, kA, 10, 0));  // tagged on an access port, even with its own VID
@@ -183,8 +179,7 @@ TEST_CASE("NORMAL drops frames whose VLAN the input port does not carry", "[dpdk
 
 TEST_CASE("NORMAL drops reserved multicast without forward-bpdu", "[dpdk][normal]") {
   DpHarness h(2);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   add_normal(h);
   const Mac stp = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x00};
   h.send(1, udp(stp, kA));
@@ -200,8 +195,7 @@ TEST_CASE("NORMAL drops reserved multicast without forward-bpdu", "[dpdk][normal
 
 TEST_CASE("NORMAL drops a frame to a MAC learned on its input port", "[dpdk][normal]") {
   DpHarness h(2);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   add_normal(h);
   h.send(1, udp(kBroadcastMac, kA));
   h.learn();
@@ -219,8 +213,7 @@ TEST_CASE("NORMAL drops a frame to a MAC learned on its input port", "[dpdk][nor
 TEST_CASE("VLAN 0 from a trunk does not leak into a native port's VLAN", "[dpdk][normal][vlan]") {
   DpHarness h(3, {vlan_cfg(std::nullopt, {}, ""), vlan_cfg(10, {}, "native-untagged"),
                   vlan_cfg(10, {}, "")});
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   add_normal(h);
   h.send(1, udp(kBroadcastMac, kA));
   h.quiesce();

@@ -1,8 +1,8 @@
 // Several PMDs: rx queues spread over them, one device tx queue shared
 // (ring ports have one), each PMD with its own megaflow cache.
-#include <catch2/catch.hpp>
-
 #include <cstring>
+
+#include <catch2/catch.hpp>
 
 #include "datapath/megaflow_cache.h"
 #include "lib/packet/builder.h"
@@ -25,11 +25,9 @@ Frame numbered(uint8_t source, uint32_t seq) {
 
 }  // namespace
 
-TEST_CASE("two PMDs transmit on one shared tx queue without loss or reordering",
-          "[dpdk][pmd]") {
+TEST_CASE("two PMDs transmit on one shared tx queue without loss or reordering", "[dpdk][pmd]") {
   DpHarness h(3, {}, 2);
-  INFO(h.error());
-  REQUIRE(h.ok());
+  if (!h.ok()) FAIL(h.error());
   REQUIRE(h.dp().n_pmds() == 2);
   h.add_flow(Match().set_in_port(1), 100, {Action::output(3)});
   h.add_flow(Match().set_in_port(2), 100, {Action::output(3)});

@@ -2,13 +2,14 @@
 // (vswitchd/bridge.c port_configure, ofproto-dpif.c bundle_set) and the
 // per-port decisions of NORMAL (ofproto-dpif-xlate.c input_vid_is_valid,
 // xbundle_includes_vlan, xvlan_output_translate).
-#include <catch2/catch.hpp>
+#include "datapath/vlan_config.h"
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "datapath/vlan_config.h"
+#include <catch2/catch.hpp>
+
 #include "lib/packet/flow_key.h"
 
 namespace ferry {
