@@ -125,11 +125,13 @@ void Datapath::close_port(uint16_t port_id) {
   bool member = false;
   for (auto& [slot, b] : bridges_) {
     auto& v = b->ports;
+    for (const BridgePortSpec& s : v) {
+      if (s.port_id == port_id) b->fdb.flush_port(s.ofport);
+    }
     auto e = std::remove_if(v.begin(), v.end(),
                             [&](const BridgePortSpec& s) { return s.port_id == port_id; });
     if (e != v.end()) {
       member = true;
-      for (auto i = e; i != v.end(); ++i) b->fdb.flush_port(i->ofport);
       v.erase(e, v.end());
     }
   }

@@ -78,8 +78,15 @@ bool FdbTable::del_static(uint16_t vlan, const Mac& mac) {
 }
 
 void FdbTable::flush() {
-  if (!entries_.empty()) dirty_ = true;
-  entries_.clear();
+  // As OVS's fdb/flush: learned entries only; static ones stay.
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.is_static) {
+      ++it;
+    } else {
+      it = entries_.erase(it);
+      dirty_ = true;
+    }
+  }
 }
 
 void FdbTable::flush_port(uint32_t ofport) {

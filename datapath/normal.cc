@@ -64,7 +64,7 @@ void execute_normal(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
   }
 
   const FdbSnapshot& fdb = *br.fdb;
-  if (br.mac_learning && !mac_is_multicast(key.dl_src)) {
+  if (br.mac_learning && !mac_is_multicast(key.dl_src) && !ctx.trace) {  // a trace learns nothing
     const FdbSnapshot::Slot* s = fdb.find(vlan, key.dl_src);
     if (s && s->ofport == in.ofport) {
       if (s->state->used_s.load(std::memory_order_relaxed) != ctx.now_s) {

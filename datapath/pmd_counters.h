@@ -57,10 +57,10 @@ struct alignas(64) PmdCounters {
   Counter iterations;
   Counter sleeps;  // idle back-off sleeps
   Counter sleep_us;
-  Counter learn_queue_full;
-  Counter upcalls;          // frames handed to the control thread
-  Counter upcalls_limited;  // ... and those held back by the rate limit  // learning requests lost
-                            // (packets still forwarded)
+  Counter learn_queue_full;  // learning requests lost (packets still forwarded)
+  Counter upcalls;           // frames handed to the control thread
+  Counter upcalls_limited;   // ... and those held back by the rate limit
+                             // (packets still forwarded)
   Counter drops[static_cast<size_t>(DropReason::kCount)];
 
   uint64_t total_drops() const {

@@ -43,10 +43,7 @@ VlanConfig VlanConfig::from_columns(std::optional<int64_t> tag, const std::vecto
     c.trunks.reset();
     c.all_trunks = false;
   }
-  if ((c.mode == VlanMode::kNativeTagged || c.mode == VlanMode::kNativeUntagged) && !have_tag) {
-    *warning = "vlan_mode " + vlan_mode + " needs a tag, using trunk";
-    c.mode = VlanMode::kTrunk;
-  }
+  // A native mode without a tag keeps the mode with native VLAN 0, as OVS.
   return c;
 }
 
@@ -58,6 +55,9 @@ bool VlanConfig::includes(uint16_t vid) const {
       return all_trunks || trunks.test(vid);
     case VlanMode::kNativeTagged:
     case VlanMode::kNativeUntagged:
+      // As OVS: the native VLAN is a member, VLAN 0 (untagged) is not
+      // unless it is the native VLAN.
+      if (vid == 0) return tag == 0 && (all_trunks || trunks.test(0));
       return vid == tag || all_trunks || trunks.test(vid);
   }
   return false;

@@ -8,8 +8,9 @@
 #
 #   --quick          only simple-1k, 5 s window (under 2 minutes)
 #   --cases LIST     comma-separated cases (default: simple-1,simple-1k,
-#                    simple-100k,simple-1m,rules-1k,rules-100k); a case is
-#                    simple-N (one rule) or rules-N (1000 rules), N flows
+#                    simple-10k,simple-100k,simple-1m,rules-1k,rules-100k);
+#                    a case is simple-N (one rule) or rules-N (1000 rules),
+#                    N flows (k = 1000, m = 1000000)
 #   --seconds S      measurement window (default 10)
 #   --warmup S       traffic before the window (default 3)
 #   --repeat K       K rounds of the systems, interleaved; the table and the
@@ -30,7 +31,7 @@ source "$here/rules.sh"
 source "$here/vswitch.sh"
 source "$here/testpmd.sh"
 
-cases="simple-1,simple-1k,simple-100k,simple-1m,rules-1k,rules-100k"
+cases="simple-1,simple-1k,simple-10k,simple-100k,simple-1m,rules-1k,rules-100k"
 systems="ferry,ovs,testpmd"
 seconds=""
 warmup=""
@@ -80,6 +81,7 @@ done
 
 bench_check_tools
 bench_init compare
+bench_snapshot_tools
 bench_check_quiet
 mkdir -p "$out/logs" || bench_die "cannot create $out"
 results=$BENCH_DIR/results.tsv

@@ -185,6 +185,18 @@ bench_check_tools() {
   [ -x "$BENCH_PYTHON" ] || bench_die "$BENCH_PYTHON not found"
 }
 
+# Copies Ferry's binaries into the run directory, so that a rebuild during
+# the run neither breaks it nor mixes two versions in one table.
+bench_snapshot_tools() {
+  mkdir -p "$BENCH_DIR/bin"
+  cp "$BENCH_FERRY" "$BENCH_DIR/bin/ferry-vswitchd" &&
+    cp "$BENCH_PCAPGEN" "$BENCH_DIR/bin/ferry-pcapgen" ||
+    bench_die "cannot copy Ferry's binaries into $BENCH_DIR/bin"
+  bench_log "ferry-vswitchd: $BENCH_FERRY ($(date -r "$BENCH_FERRY" '+%F %T'))"
+  BENCH_FERRY=$BENCH_DIR/bin/ferry-vswitchd
+  BENCH_PCAPGEN=$BENCH_DIR/bin/ferry-pcapgen
+}
+
 # Warns when something else keeps the CPUs busy: the figures are ratios
 # within one run, but a busy neighbour still adds noise. Samples one second.
 bench_check_quiet() {

@@ -91,7 +91,8 @@ rules_many() {
     }' >"$1"
 }
 
-# rules_setup FILE N: N exact 5-tuple rules for flow-setup.sh, all distinct.
+# rules_setup FILE N: N exact 5-tuple rules for flow-setup.sh, all distinct,
+# with cookie 0x5e70 so they can be deleted together.
 rules_setup() {
   awk -v n="$2" -v act="$RULE_ACTIONS" '
     function ip(n) {
@@ -102,7 +103,7 @@ rules_setup() {
       src = 172 * 16777216 + 16 * 65536 + 1
       dst = 10 * 16777216 + 1
       for (i = 0; i < n; i++)
-        printf "priority=200,in_port=src,udp,nw_src=%s,nw_dst=%s,tp_src=1024,tp_dst=9,actions=%s\n",
+        printf "cookie=0x5e70,priority=200,in_port=src,udp,nw_src=%s,nw_dst=%s,tp_src=1024,tp_dst=9,actions=%s\n",
                ip(src + i), ip(dst + 64 * i), act
     }' >"$1"
 }

@@ -5,6 +5,7 @@
 #
 #   vs_start SYSTEM DIR PCAP    SYSTEM is ferry or ovs; PCAP feeds port src
 #   vs_add_flows FILE           ovs-ofctl --bundle add-flows; sets VS_ADD_SECS
+#   vs_del_flows MATCH          ovs-ofctl del-flows; sets VS_DEL_SECS
 #   vs_wait_forwarding          until port sink transmits
 #   vs_measure WARMUP SECS OUT  writes key=value readings to OUT
 #   vs_stop
@@ -42,7 +43,7 @@ vs_log_tail() {
 
 vs_fail() {
   BENCH_FAIL="$(vs_label "$VS_SYS"): $*"
-  vs_alive || BENCH_FAIL="$BENCH_FAIL (the daemon is not running)"
+  vs_alive || BENCH_FAIL="$BENCH_FAIL; the daemon has exited (see the end of its log)"
   return 1
 }
 
@@ -58,7 +59,8 @@ vs_start() {
   bench_track_pidfile "$VS_DIR/ovsdb-server.pid"
   ovsdb-server "$VS_DIR/conf.db" --remote="punix:$VS_DIR/db.sock" \
     --pidfile="$VS_DIR/ovsdb-server.pid" --detach --no-chdir \
-    --log-file="$VS_DIR/ovsdb-server.log" 2>>"$VS_DIR/ovsdb-server.out" || { BENCH_FAIL="ovsdb-server did not start"; return 1; }
+    --log-file="$VS_DIR/ovsdb-server.log" 2>>"$VS_DIR/ovsdb-server.out" ||
+    { BENCH_FAIL="ovsdb-server did not start"; return 1; }
   ovs-vsctl --no-wait init || { BENCH_FAIL="ovs-vsctl init failed"; return 1; }
 
   bench_dpdk_prefix "$VS_SYS$BENCH_SERIAL"
@@ -82,21 +84,31 @@ vs_start() {
   # bridge's internal port before the rules arrive.
   vs_vsctl add-br "$VS_BRIDGE" -- set Bridge "$VS_BRIDGE" datapath_type=netdev fail_mode=secure ||
     { vs_fail "ovs-vsctl add-br failed"; return 1; }
-  vs_vsctl add-port "$VS_BRIDGE" src -- set Interface src type=dpdk ofport_request=1 \
+  # --no-wait, then a poll that also watches the daemon: a daemon that dies
+  # while adding a port fails the run at once, not after a timeout.
+  ovs-vsctl --no-wait add-port "$VS_BRIDGE" src -- set Interface src type=dpdk ofport_request=1 \
     "options:dpdk-devargs=net_pcap0,rx_pcap=$pcap,infinite_rx=1" \
     -- add-port "$VS_BRIDGE" sink -- set Interface sink type=dpdk ofport_request=2 \
     "options:dpdk-devargs=net_null0,no-rx=1" >"$VS_DIR/add-port.out" 2>&1 ||
     { vs_fail "ovs-vsctl add-port failed: $(head -c 500 "$VS_DIR/add-port.out")"; return 1; }
   local port ofport err
   for port in src sink; do
-    if ! bench_wait_for 30 vs_port_ready "$port"; then
+    if ! bench_wait_for 60 vs_port_settled "$port" || ! vs_port_ready "$port"; then
       ofport=$(ovs-vsctl --no-wait get Interface "$port" ofport 2>/dev/null)
       err=$(ovs-vsctl --no-wait get Interface "$port" error 2>/dev/null)
-      vs_fail "port $port did not come up (ofport $ofport, error $err)"
+      vs_fail "port $port did not come up (ofport ${ofport:-?}, error ${err:-?})"
       return 1
     fi
   done
   return 0
+}
+
+# Up, refused (ofport -1 with an error) or the daemon gone.
+vs_port_settled() {
+  vs_port_ready "$1" && return 0
+  vs_alive || return 0
+  [ "$(ovs-vsctl --no-wait get Interface "$1" ofport 2>/dev/null)" = -1 ] &&
+    [ -n "$(ovs-vsctl --no-wait get Interface "$1" error 2>/dev/null | tr -d '[]"')" ]
 }
 
 vs_port_ready() {
@@ -111,12 +123,23 @@ vs_port_ready() {
 vs_add_flows() {
   local t0 t1
   t0=$(bench_now)
-  if ! ovs-ofctl --bundle add-flows "$VS_BRIDGE" "$1" >"$VS_DIR/add-flows.out" 2>&1; then
+  if ! timeout 600 ovs-ofctl --bundle add-flows "$VS_BRIDGE" "$1" >"$VS_DIR/add-flows.out" 2>&1; then
     vs_fail "ovs-ofctl --bundle add-flows failed: $(head -c 500 "$VS_DIR/add-flows.out")"
     return 1
   fi
   t1=$(bench_now)
   VS_ADD_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+}
+
+vs_del_flows() {
+  local t0 t1
+  t0=$(bench_now)
+  if ! timeout 600 ovs-ofctl del-flows "$VS_BRIDGE" "$1" >"$VS_DIR/del-flows.out" 2>&1; then
+    vs_fail "ovs-ofctl del-flows failed: $(head -c 500 "$VS_DIR/del-flows.out")"
+    return 1
+  fi
+  t1=$(bench_now)
+  VS_DEL_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 }
 
 vs_n_flows() { ovs-ofctl dump-aggregate "$VS_BRIDGE" | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p'; }
