@@ -205,6 +205,11 @@ void Datapath::set_bridge_classifier(int slot, std::shared_ptr<const Classifier>
   dirty_ = true;
 }
 
+void Datapath::set_bridge_meters(int slot, std::shared_ptr<const MeterSnapshot> meters) {
+  bridges_.at(slot)->meters = std::move(meters);
+  dirty_ = true;
+}
+
 void Datapath::set_bridge_conversions(int slot,
                                       std::shared_ptr<const ConversionSnapshot> conversions) {
   BridgeModel& b = *bridges_.at(slot);
@@ -255,6 +260,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     db.classifier = b->classifier;
     db.fdb = b->fdb.snapshot();
     db.conversions = b->conversions;
+    db.meters = b->meters;
     db.generation = b->generation;
     db.mac_learning = b->options.mac_learning;
     db.flood_unknown = b->options.flood_unknown;
@@ -356,6 +362,7 @@ ExecContext Datapath::control_context(const DpSnapshot* snap, const DpBridge* br
   ctx.learn = control_learn_.get();
   ctx.pool = pool;
   ctx.now_s = monotonic_ms() / 1000;
+  ctx.now_ns = static_cast<uint64_t>(monotonic_us()) * 1000;
   return ctx;
 }
 

@@ -78,6 +78,7 @@ class Datapath {
   void set_bridge_ports(int slot, std::vector<BridgePortSpec> ports);
   void set_bridge_classifier(int slot, std::shared_ptr<const Classifier> classifier);
   void set_bridge_conversions(int slot, std::shared_ptr<const ConversionSnapshot> conversions);
+  void set_bridge_meters(int slot, std::shared_ptr<const MeterSnapshot> meters);
   void set_bridge_options(int slot, const BridgeOptions& options);
   FdbTable& fdb(int slot);
   // Marks the bridge's FDB changed (after fdb/add, fdb/flush ...).
@@ -117,6 +118,7 @@ class Datapath {
     std::string name;
     std::shared_ptr<const Classifier> classifier;
     std::shared_ptr<const ConversionSnapshot> conversions;
+    std::shared_ptr<const MeterSnapshot> meters;
     uint64_t generation = 1;  // bumped with the classifier or the conversions
     std::vector<BridgePortSpec> ports;
     BridgeOptions options;

@@ -12,6 +12,7 @@
 
 #include "datapath/conversion.h"
 #include "datapath/fdb_snapshot.h"
+#include "datapath/meter.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/classifier.h"
 
@@ -38,6 +39,7 @@ struct DpBridge {
   std::shared_ptr<const Classifier> classifier;
   std::shared_ptr<const FdbSnapshot> fdb;
   std::shared_ptr<const ConversionSnapshot> conversions;
+  std::shared_ptr<const MeterSnapshot> meters;
   // Changes with the classifier or the conversions: megaflows cached under
   // another generation are stale.
   uint64_t generation = 0;

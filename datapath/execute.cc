@@ -159,8 +159,12 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
         cur.vlan_tci = key_tci(tci);
         break;
       }
-      case ActionType::kMeter:
-        break;  // meters arrive with the fast-path work
+      case ActionType::kMeter: {
+        MeterState* meter = ctx.bridge->meters ? ctx.bridge->meters->find(a.port) : nullptr;
+        if (meter && !meter->admit(rte_pktmbuf_pkt_len(m), ctx.now_ns))
+          return drop(ctx, m, DropReason::kMeter);
+        break;
+      }
     }
   }
 }

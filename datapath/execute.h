@@ -43,6 +43,7 @@ struct ExecContext {
   LearnSink* learn = nullptr;
   rte_mempool* pool = nullptr;  // for copies on multi-output
   int64_t now_s = 0;
+  uint64_t now_ns = 0;              // for meters
   OutputRecorder* trace = nullptr;  // set only by ofproto/trace
 };
 

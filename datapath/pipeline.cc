@@ -130,6 +130,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   ctx.learn = pc.learn;
   ctx.pool = pc.pool;
   ctx.now_s = pc.now_ms / 1000;
+  ctx.now_ns = static_cast<uint64_t>(pc.now_ms) * 1000000;
   StatsRun run;
   for (unsigned i = 0; i < m; i++) {
     run.add(entries[i], cls[i], rte_pktmbuf_pkt_len(ok[i]), pc.now_ms);

@@ -19,6 +19,8 @@ const char* drop_reason_name(DropReason r) {
       return "output_to_in_port";
     case DropReason::kController:
       return "output_to_controller";
+    case DropReason::kMeter:
+      return "meter_drop";
     case DropReason::kFdbMiss:
       return "fdb_miss";
     case DropReason::kNoVlanMembers:

@@ -20,6 +20,7 @@ enum class DropReason : uint8_t {
   kToInPort,           // output to the input port other than through IN_PORT
   kController,         // output to the controller (no controller connections yet)
   kNoVlanMembers,      // NORMAL: flood with no other member port
+  kMeter,              // a meter's drop band
   kFdbMiss,            // NORMAL: unknown unicast on a bridge that does not flood it
   kBadOutPort,         // output to a port the bridge does not have
   kTxQueueFull,        // the port took fewer packets than offered

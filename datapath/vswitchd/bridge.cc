@@ -304,15 +304,12 @@ void Bridge::push() {
     published_generation_ = flows_.generation();
   }
   if (conversions_.changed()) dp_->set_bridge_conversions(slot_, conversions_.snapshot());
+  if (meters_.changed()) dp_->set_bridge_meters(slot_, meters_.snapshot());
 }
 
 void Bridge::publish_flows(bool sync) {
   if (!dp_) return;
-  if (flows_.generation() != published_generation_) {
-    dp_->set_bridge_classifier(slot_, flows_.classifier());
-    published_generation_ = flows_.generation();
-  }
-  if (conversions_.changed()) dp_->set_bridge_conversions(slot_, conversions_.snapshot());
+  push();
   if (sync) {
     dp_->commit_and_sync();
   } else {

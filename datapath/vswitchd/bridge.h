@@ -13,6 +13,7 @@
 
 #include "datapath/conversion.h"
 #include "datapath/datapath.h"
+#include "datapath/meter.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/flow_table.h"
 #include "lib/ovs/database.h"
@@ -81,6 +82,7 @@ class Bridge {
 
   FlowTable& flows() { return flows_; }
   ConversionTable& conversions() { return conversions_; }
+  MeterTable& meters() { return meters_; }
   // Pushes the flow table and the conversions to the datapath when they
   // changed; with sync, also waits until every PMD uses them (OpenFlow
   // barrier, bundle commit, vmac/* replies).
@@ -122,6 +124,7 @@ class Bridge {
   FlowTable flows_;
   uint64_t published_generation_ = 0;
   ConversionTable conversions_;
+  MeterTable meters_;
   MoveDetectConfig move_detect_;
   std::map<uint32_t, AnnounceConfig> announce_;
   std::map<std::string, BridgePort> ports_;

@@ -107,12 +107,155 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
     case OfType::kPacketOut:
       handle_packet_out(c, msg, std::get<ovs::OfPacketOut>(msg.body));
       break;
+    case OfType::kMeterMod:
+      handle_meter_mod(c, msg, std::get<ovs::OfMeterMod>(msg.body));
+      break;
+    case OfType::kMeterStatsRequest:
+    case OfType::kMeterConfigRequest:
+      handle_meter_stats(c, msg, std::get<ovs::OfMeterRequest>(msg.body).meter_id,
+                         msg.type == OfType::kMeterConfigRequest);
+      break;
+    case OfType::kMeterFeaturesRequest:
+      c.of->send_meter_features_reply(
+          msg, MeterTable::kMaxMeters, 1u << ovs::kMeterBandDrop,
+          ovs::kMeterKbps | ovs::kMeterPktps | ovs::kMeterBurst | ovs::kMeterStats, 8);
+      break;
   }
+}
+
+bool OpenFlowHandler::bad_meter(const FlowMod& fm) const {
+  for (const Action& a : fm.actions) {
+    if (a.type == ActionType::kMeter && !bridge_->meters().all().count(a.port)) return true;
+  }
+  return false;
+}
+
+void OpenFlowHandler::handle_meter_mod(Conn& c, const ovs::OfMessage& msg,
+                                       const ovs::OfMeterMod& mm) {
+  MeterConfig cfg;
+  cfg.id = mm.meter_id;
+  cfg.pktps = mm.flags & ovs::kMeterPktps;
+  cfg.stats = mm.flags & ovs::kMeterStats;
+  if (mm.command != ovs::OfMeterMod::Command::kDelete) {
+    if ((mm.flags & ovs::kMeterKbps) && (mm.flags & ovs::kMeterPktps)) {
+      return c.of->send_error(msg, ovs::OfError::kMeterBadFlags);
+    }
+    for (const ovs::OfMeterBand& b : mm.bands) {
+      if (b.type != ovs::kMeterBandDrop) return c.of->send_error(msg, ovs::OfError::kMeterBadBand);
+      cfg.bands.push_back({b.rate, (mm.flags & ovs::kMeterBurst) ? b.burst_size : 0});
+    }
+  }
+  Status st;
+  switch (mm.command) {
+    case ovs::OfMeterMod::Command::kAdd:
+      st = bridge_->meters().add(cfg);
+      break;
+    case ovs::OfMeterMod::Command::kModify:
+      st = bridge_->meters().modify(cfg);
+      break;
+    case ovs::OfMeterMod::Command::kDelete: {
+      st = bridge_->meters().del(mm.meter_id);
+      // As OVS: the flows that use a deleted meter go with it.
+      FlowMod del;
+      del.command = FlowModCommand::kDelete;
+      del.table_id = kAllTables;
+      std::vector<FlowMod> dels;
+      for (const RulePtr& r : bridge_->flows().all_rules()) {
+        for (const Action& a : *r->actions) {
+          if (a.type == ActionType::kMeter &&
+              (mm.meter_id == ovs::kMeterAll || a.port == mm.meter_id)) {
+            FlowMod d;
+            d.command = FlowModCommand::kDeleteStrict;
+            d.match = r->match;
+            d.priority = r->priority;
+            dels.push_back(d);
+            break;
+          }
+        }
+      }
+      size_t failed = 0;
+      if (!dels.empty()) st = bridge_->flows().apply_bundle(dels, monotonic_ms(), &failed);
+      break;
+    }
+  }
+  if (!st.ok()) {
+    FLOG_INFO(of_log, "%s: meter_mod rejected: %s", bridge_->name().c_str(),
+              st.error().message.c_str());
+    ovs::OfError e = ovs::OfError::kMeterInvalid;
+    switch (st.error().code) {
+      case MeterTable::kErrMeterExists:
+        e = ovs::OfError::kMeterExists;
+        break;
+      case MeterTable::kErrMeterUnknown:
+        e = ovs::OfError::kMeterUnknown;
+        break;
+      case MeterTable::kErrMeterBadRate:
+        e = ovs::OfError::kMeterBadRate;
+        break;
+      case MeterTable::kErrMeterBadBand:
+        e = ovs::OfError::kMeterBadBand;
+        break;
+      case MeterTable::kErrMeterOutOfMeters:
+        e = ovs::OfError::kMeterOutOfMeters;
+        break;
+      default:
+        break;
+    }
+    return c.of->send_error(msg, e);
+  }
+  bridge_->publish_flows(false);
+}
+
+void OpenFlowHandler::handle_meter_stats(Conn& c, const ovs::OfMessage& msg, uint32_t meter_id,
+                                         bool config) {
+  std::vector<ovs::OfMeterStats> stats;
+  std::vector<ovs::OfMeterMod> configs;
+  int64_t now = monotonic_ms();
+  auto rules = bridge_->flows().all_rules();
+  for (const auto& [id, m] : bridge_->meters().all()) {
+    if (meter_id != ovs::kMeterAll && meter_id != id) continue;
+    const MeterConfig& cfg = m.first;
+    if (config) {
+      ovs::OfMeterMod mm;
+      mm.meter_id = id;
+      mm.flags = static_cast<uint16_t>((cfg.pktps ? ovs::kMeterPktps : ovs::kMeterKbps) |
+                                       (cfg.stats ? ovs::kMeterStats : 0));
+      for (const auto& b : cfg.bands) {
+        if (b.burst) mm.flags |= ovs::kMeterBurst;
+        mm.bands.push_back({ovs::kMeterBandDrop, b.rate, b.burst});
+      }
+      configs.push_back(mm);
+      continue;
+    }
+    const MeterState& st = *m.second;
+    ovs::OfMeterStats s;
+    s.meter_id = id;
+    for (const RulePtr& r : rules) {
+      s.flow_count += static_cast<uint32_t>(std::any_of(
+          r->actions->begin(), r->actions->end(),
+          [&](const Action& a) { return a.type == ActionType::kMeter && a.port == id; }));
+    }
+    s.packets_in = st.packets_in.load();
+    s.bytes_in = st.bytes_in.load();
+    int64_t age = now - st.created_ms;
+    s.duration_sec = static_cast<uint32_t>(age / 1000);
+    s.duration_nsec = static_cast<uint32_t>((age % 1000) * 1000000);
+    for (size_t i = 0; i < cfg.bands.size(); i++) {
+      s.bands.emplace_back(st.band_stats[i].packets.load(), st.band_stats[i].bytes.load());
+    }
+    stats.push_back(std::move(s));
+  }
+  if (config) return c.of->send_meter_config_reply(msg, configs);
+  c.of->send_meter_stats_reply(msg, stats);
 }
 
 void OpenFlowHandler::handle_flow_mod(Conn& c, const ovs::OfMessage& msg, const FlowMod& fm) {
   if (bad_output(fm)) {
     c.of->send_error(msg, ovs::OfError::kBadOutPort);
+    return;
+  }
+  if (bad_meter(fm)) {
+    c.of->send_error(msg, ovs::OfError::kMeterInvalid);
     return;
   }
   Status st = bridge_->flows().apply(fm, monotonic_ms());

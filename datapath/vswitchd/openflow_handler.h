@@ -47,6 +47,10 @@ class OpenFlowHandler {
                          bool aggregate);
   void handle_port_stats(Conn& c, const ovs::OfMessage& msg, const ovs::OfPortStatsRequest& req);
   void handle_packet_out(Conn& c, const ovs::OfMessage& msg, const ovs::OfPacketOut& po);
+  void handle_meter_mod(Conn& c, const ovs::OfMessage& msg, const ovs::OfMeterMod& mm);
+  void handle_meter_stats(Conn& c, const ovs::OfMessage& msg, uint32_t meter_id, bool config);
+  // An error for a flow_mod whose actions name a meter that does not exist.
+  bool bad_meter(const FlowMod& fm) const;
   std::vector<ovs::OfPortDesc> port_descs() const;
   // An output in fm's actions to a port number that can never exist.
   bool bad_output(const FlowMod& fm) const;

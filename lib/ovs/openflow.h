@@ -41,6 +41,13 @@ enum class OfError {
   kBundleMsgFailed,     // OFPBFC_MSG_FAILED
   kBundleOutOfBundles,  // OFPBFC_OUT_OF_BUNDLES
   kBundleTimeout,       // OFPBFC_TIMEOUT
+  kMeterExists,         // OFPMMFC_METER_EXISTS
+  kMeterUnknown,        // OFPMMFC_UNKNOWN_METER
+  kMeterInvalid,        // OFPMMFC_INVALID_METER
+  kMeterBadBand,        // OFPMMFC_BAD_BAND
+  kMeterBadRate,        // OFPMMFC_BAD_RATE
+  kMeterBadFlags,       // OFPMMFC_BAD_FLAGS
+  kMeterOutOfMeters,    // OFPMMFC_OUT_OF_METERS
 };
 
 struct OfPortDesc {
@@ -132,6 +139,44 @@ enum class OfType {
   kBundleControl,
   kBundleAdd,
   kPacketOut,
+  kMeterMod,
+  kMeterStatsRequest,
+  kMeterConfigRequest,
+  kMeterFeaturesRequest,
+};
+
+// OpenFlow 1.3 meters. Flags: OFPMF13_KBPS 1, PKTPS 2, BURST 4, STATS 8.
+constexpr uint16_t kMeterKbps = 1;
+constexpr uint16_t kMeterPktps = 2;
+constexpr uint16_t kMeterBurst = 4;
+constexpr uint16_t kMeterStats = 8;
+constexpr uint16_t kMeterBandDrop = 1;
+constexpr uint32_t kMeterAll = 0xffffffff;
+
+struct OfMeterBand {
+  uint16_t type = kMeterBandDrop;
+  uint32_t rate = 0;        // kbps or packets per second
+  uint32_t burst_size = 0;  // kb or packets (with kMeterBurst)
+};
+
+struct OfMeterMod {
+  enum class Command { kAdd = 0, kModify = 1, kDelete = 2 };
+  Command command = Command::kAdd;
+  uint32_t meter_id = 0;
+  uint16_t flags = 0;
+  std::vector<OfMeterBand> bands;
+};
+
+struct OfMeterRequest {
+  uint32_t meter_id = kMeterAll;
+};
+
+struct OfMeterStats {
+  uint32_t meter_id = 0;
+  uint32_t flow_count = 0;
+  uint64_t packets_in = 0, bytes_in = 0;
+  uint32_t duration_sec = 0, duration_nsec = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> bands;  // packets, bytes dropped per band
 };
 
 struct OfMessage;
@@ -142,7 +187,7 @@ struct OfMessage {
   uint8_t version = 0;  // OFP10_VERSION = 1 ... OFP15_VERSION = 6
   uint32_t xid = 0;
   std::variant<std::monostate, FlowMod, OfFlowStatsRequest, OfPortStatsRequest, OfBundleControl,
-               OfBundleAdd, OfSetConfig, OfPacketOut>
+               OfBundleAdd, OfSetConfig, OfPacketOut, OfMeterMod, OfMeterRequest>
       body;
   std::shared_ptr<const OfRawMessage> raw;
 };
@@ -177,6 +222,13 @@ class OfConnection {
   virtual void send_table_stats_reply(const OfMessage& req,
                                       const std::vector<OfTableStats>& tables) = 0;
   virtual void send_bundle_reply(const OfMessage& req, OfBundleControl::Type reply_type) = 0;
+  virtual void send_meter_stats_reply(const OfMessage& req,
+                                      const std::vector<OfMeterStats>& meters) = 0;
+  virtual void send_meter_config_reply(const OfMessage& req,
+                                       const std::vector<OfMeterMod>& meters) = 0;
+  virtual void send_meter_features_reply(const OfMessage& req, uint32_t max_meters,
+                                         uint32_t band_types, uint32_t capabilities,
+                                         uint8_t max_bands) = 0;
 };
 
 class OfListener {

@@ -81,11 +81,12 @@ done
 
 bench_check_tools
 bench_init compare
+BENCH_CLEANUP_HOOKS=(vs_stop tp_stop)
 bench_snapshot_tools
 bench_check_quiet
 mkdir -p "$out/logs" || bench_die "cannot create $out"
 results=$BENCH_DIR/results.tsv
-printf 'case\tflows\trules\tsystem\tround\tstatus\tmpps\tcycles_per_packet\temc_pct\tsmc_pct\tmegaflow_pct\tupcalls\tmegaflows\trules_hit\tpmd_cpu\tadd_secs\tnote\n' >"$results"
+printf 'case\tflows\trules\tsystem\tround\tstatus\tmpps\tcycles_per_packet\temc_pct\tsmc_pct\tmegaflow_pct\tsubtable_lookups\tupcalls\tmegaflows\trules_hit\tpmd_cpu\tadd_secs\tnote\n' >"$results"
 BENCH_SERIAL=0
 failures=0
 
@@ -99,10 +100,11 @@ record() {  # record CASE FLOWS RULES SYSTEM ROUND STATUS READINGS ADD_SECS NOTE
     rx=$(kv pmd_rx "$m")
     printf '%s\t' "$1" "$2" "$3" "$4" "$5" "$6" "$(kv mpps "$m")" "$(kv cycles_per_packet "$m")" \
       "$(pct "$(kv emc_hits "$m")" "$rx")" "$(pct "$(kv smc_hits "$m")" "$rx")" \
-      "$(pct "$(kv megaflow_hits "$m")" "$rx")" "$(kv upcalls "$m")" "$(kv megaflows "$m")" \
+      "$(pct "$(kv megaflow_hits "$m")" "$rx")" "$(kv subtable_lookups "$m")" \
+      "$(kv upcalls "$m")" "$(kv megaflows "$m")" \
       "$(kv rules_hit "$m")" "$(kv pmd_cpu "$m")" "$8" >>"$results"
   else
-    printf '%s\t' "$1" "$2" "$3" "$4" "$5" "$6" "" "" "" "" "" "" "" "" "" "$8" >>"$results"
+    printf '%s\t' "$1" "$2" "$3" "$4" "$5" "$6" "" "" "" "" "" "" "" "" "" "" "$8" >>"$results"
   fi
   printf '%s\n' "$9" >>"$results"
 }
@@ -113,14 +115,28 @@ keep_failure_log() {  # keep_failure_log CASE SYSTEM LOG
   cp "$3" "$out/logs/$1-$2.log" 2>/dev/null && bench_log "log kept in $out/logs/$1-$2.log"
 }
 
+# With an external traffic source (real NICs), BENCH_TRAFFIC_HOOK is run
+# as "HOOK start CASE FLOWS" once a system is ready and "HOOK stop" after
+# its window (see Documentation/benchmarking.md).
+traffic() {
+  [ -n "${BENCH_TRAFFIC_HOOK:-}" ] || return 0
+  "$BENCH_TRAFFIC_HOOK" "$@" >>"$BENCH_DIR/traffic-hook.log" 2>&1 && return 0
+  [ "$1" = stop ] && return 0  # a failed stop leaves the run's reason alone
+  BENCH_FAIL="traffic hook \"$BENCH_TRAFFIC_HOOK $*\" failed: $(tail -3 "$BENCH_DIR/traffic-hook.log")"
+  return 1
+}
+
 run_vswitchd() {  # run_vswitchd SYSTEM CASE PCAP RULESFILE READINGS
   local sys=$1 c=$2 pcap=$3 rules=$4 m=$5
   if vs_start "$sys" "$BENCH_DIR/$c/$sys.$round" "$pcap" && vs_add_flows "$rules" &&
-    vs_wait_forwarding && vs_measure "$warmup" "$seconds" "$m"; then
+    traffic start "$c" "$(case_flows "$c")" && vs_wait_forwarding &&
+    vs_measure "$warmup" "$seconds" "$m"; then
     echo "rules_hit=$(ovs-ofctl dump-flows "$VS_BRIDGE" 2>/dev/null | grep -c 'n_packets=[1-9]')" >>"$m"
+    traffic stop
     vs_stop
     return 0
   fi
+  traffic stop
   vs_log_tail 25 >&2
   keep_failure_log "$c.$round" "$sys" "$VS_DIR/vswitchd.log"
   vs_stop
@@ -128,11 +144,13 @@ run_vswitchd() {  # run_vswitchd SYSTEM CASE PCAP RULESFILE READINGS
 }
 
 run_testpmd() {  # run_testpmd CASE PCAP FLOWS READINGS
-  if tp_start "$BENCH_DIR/$1/testpmd.$round" "$2" "$3" && tp_wait_forwarding &&
-    tp_measure "$warmup" "$seconds" "$4"; then
+  if tp_start "$BENCH_DIR/$1/testpmd.$round" "$2" "$3" && traffic start "$1" "$3" &&
+    tp_wait_forwarding && tp_measure "$warmup" "$seconds" "$4"; then
+    traffic stop
     tp_stop
     return 0
   fi
+  traffic stop
   tp_log_tail 25 >&2
   keep_failure_log "$1.$round" testpmd "$TP_DIR/testpmd.out"
   tp_stop

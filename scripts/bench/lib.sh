@@ -12,6 +12,9 @@
 #   BENCH_CONTROL_CPU   CPU of the control threads (default 0)
 #   BENCH_PMD_CPU       CPU of the one forwarding thread (default 1)
 #   BENCH_KEEP=1        keep the run directory (logs, databases, pcaps)
+#   BENCH_SRC_DEVARGS   the receiving port (default net_pcap0,rx_pcap=<case pcap>,infinite_rx=1)
+#   BENCH_SINK_DEVARGS  the transmitting port (default net_null0,no-rx=1)
+#                       (PCI addresses for real NICs: see Documentation/benchmarking.md)
 
 set -u
 
@@ -24,12 +27,16 @@ BENCH_TESTPMD=${TESTPMD:-$(command -v dpdk-testpmd || echo dpdk-testpmd)}
 BENCH_CTL_CPU=${BENCH_CONTROL_CPU:-0}
 BENCH_PMD_CPU=${BENCH_PMD_CPU:-1}
 BENCH_PYTHON=/usr/bin/python3  # the distribution's, with python3-matplotlib
+BENCH_SRC_DEVARGS=${BENCH_SRC_DEVARGS:-}
+BENCH_SINK_DEVARGS=${BENCH_SINK_DEVARGS:-net_null0,no-rx=1}
 
 BENCH_DIR=""
 BENCH_NS=""
+BENCH_NETNS=()
 BENCH_PIDFILES=()
 BENCH_DPDK_PREFIXES=()
 BENCH_FDS=()
+BENCH_CLEANUP_HOOKS=()  # functions the cleanup calls first (orderly stops)
 
 bench_log() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
 bench_die() {
@@ -67,12 +74,23 @@ bench_init() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   BENCH_TAG=fb$$
-  # The daemons run in their own namespace: taps of bridges' internal
-  # ports land there and vanish with it.
-  BENCH_NS=${BENCH_TAG}ns
-  ip netns add "$BENCH_NS" || bench_die "cannot create network namespace $BENCH_NS"
+  bench_log "run directory $BENCH_DIR"
+}
+
+# bench_ns_new NAME: a fresh network namespace for one system's run, in
+# BENCH_NS. Its daemons' taps (bridges' internal ports; OVS-DPDK leaves
+# one behind when it dies) land there and vanish with it, so no run sees
+# another's devices. Not in a subshell: it records the namespace.
+bench_ns_new() {
+  BENCH_NS=${BENCH_TAG}$1
+  ip netns add "$BENCH_NS" || return 1
+  BENCH_NETNS+=("$BENCH_NS")
   ip -n "$BENCH_NS" link set lo up
-  bench_log "run directory $BENCH_DIR, namespace $BENCH_NS"
+}
+
+bench_ns_del() {
+  [ -n "$BENCH_NS" ] && ip netns del "$BENCH_NS" 2>/dev/null
+  BENCH_NS=""
 }
 
 # bench_in_ns COMMAND...: runs COMMAND in the namespace, its control
@@ -138,13 +156,14 @@ bench_remove_dpdk_dirs() {
 }
 
 bench_cleanup() {
-  local rc=$? pf fd
+  local rc=$? pf fd fn ns
   trap - EXIT INT TERM
   trap '' INT  # a second Ctrl-C must not cut the cleanup short
+  for fn in "${BENCH_CLEANUP_HOOKS[@]}"; do "$fn"; done
   for pf in "${BENCH_PIDFILES[@]}"; do bench_stop_pidfile "$pf" 5; done
   for fd in "${BENCH_FDS[@]}"; do eval "exec $fd>&-" 2>/dev/null; done
   bench_remove_dpdk_dirs
-  [ -n "$BENCH_NS" ] && ip netns del "$BENCH_NS" 2>/dev/null
+  for ns in "${BENCH_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
   if [ -n "$BENCH_DIR" ] && [ -d "$BENCH_DIR" ]; then
     if [ "${BENCH_KEEP:-0}" = 1 ]; then
       bench_log "kept $BENCH_DIR"
@@ -155,9 +174,23 @@ bench_cleanup() {
   exit "$rc"
 }
 
-# EAL arguments shared by the three systems: hugepages without files, no
-# PCI scan, a private prefix.
-bench_eal_args() { echo "--in-memory --no-pci --file-prefix=$1"; }
+bench_is_pci() { [[ $1 =~ ^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7] ]]; }
+
+# The devargs of the receiving port: the case's pcap unless overridden.
+bench_src_devargs() { echo "${BENCH_SRC_DEVARGS:-net_pcap0,rx_pcap=$1,infinite_rx=1}"; }
+
+# EAL arguments shared by the three systems: hugepages without files, a
+# private prefix, and no PCI scan unless a port is a PCI device.
+bench_eal_args() {
+  local a="--in-memory --file-prefix=$1"
+  bench_is_pci "${BENCH_SRC_DEVARGS:-x}" || bench_is_pci "$BENCH_SINK_DEVARGS" || a="$a --no-pci"
+  echo "$a"
+}
+
+# testpmd's option for one port: -a for a PCI device, --vdev otherwise.
+bench_testpmd_port() {
+  if bench_is_pci "$1"; then echo "-a $1"; else echo "--vdev $1"; fi
+}
 
 # A pcap of N flows (cached in the run directory). Prints its path.
 # bench_pcap NAME N [ferry-pcapgen options...]

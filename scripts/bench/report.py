@@ -17,15 +17,24 @@ import csv
 import sys
 
 LABELS = {"ferry": "Ferry", "ovs": "OVS-DPDK 3.1", "testpmd": "testpmd macswap"}
-NUMERIC = ["mpps", "cycles_per_packet", "emc_pct", "smc_pct", "megaflow_pct", "upcalls",
-           "megaflows", "rules_hit", "pmd_cpu", "add_secs"]
-COLUMNS = [  # (header, key, width)
-    ("case", "case", 12), ("flows", "flows", 8), ("rules", "rules", 5),
-    ("system", "system", 16), ("Mpps", "mpps", 7), ("cyc/pkt", "cycles_per_packet", 8),
-    ("EMC%", "emc_pct", 6), ("SMC%", "smc_pct", 6), ("mflow%", "megaflow_pct", 7),
-    ("upcalls", "upcalls", 8), ("mflows", "megaflows", 7), ("hit", "rules_hit", 5),
-    ("cpu%", "pmd_cpu", 5), ("install_s", "add_secs", 9),
+# Per reading: its format, and (header, width) when the table shows it.
+READINGS = [
+    ("mpps", "%.2f", "Mpps", 7),
+    ("cycles_per_packet", "%.1f", "cyc/pkt", 8),
+    ("emc_pct", "%.1f", "EMC%", 6),
+    ("smc_pct", "%.1f", "SMC%", 6),
+    ("megaflow_pct", "%.1f", "mflow%", 7),
+    ("subtable_lookups", "%.2f", "sub/hit", 7),
+    ("upcalls", "%d", "upcalls", 8),
+    ("megaflows", "%d", "mflows", 7),
+    ("rules_hit", "%d", "hit", 5),
+    ("pmd_cpu", "%d", "cpu%", 5),
+    ("add_secs", "%.3f", "install_s", 9),
 ]
+NUMERIC = [key for key, _, _, _ in READINGS]
+FORMATS = {key: f for key, f, _, _ in READINGS}
+COLUMNS = [("case", "case", 12), ("flows", "flows", 8), ("rules", "rules", 5),
+           ("system", "system", 16)] + [(h, key, w) for key, _, h, w in READINGS]
 
 
 def number(row, key):
@@ -39,11 +48,6 @@ def median(values):
     v = sorted(values)
     n = len(v)
     return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
-
-
-FORMATS = {"mpps": "%.2f", "cycles_per_packet": "%.1f", "emc_pct": "%.1f", "smc_pct": "%.1f",
-           "megaflow_pct": "%.1f", "upcalls": "%d", "megaflows": "%d", "rules_hit": "%d",
-           "pmd_cpu": "%d", "add_secs": "%.3f"}
 
 
 def read(path):

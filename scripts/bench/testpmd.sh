@@ -40,6 +40,7 @@ tp_start() {
   mbufs=$((nflows + 32768))
   mbuf_size=2176
   [ "$nflows" -gt 300000 ] && mbuf_size=512
+  bench_ns_new "n$BENCH_SERIAL" || { BENCH_FAIL="cannot create a network namespace"; return 1; }
   mkfifo "$TP_DIR/cmd" || { BENCH_FAIL="mkfifo failed"; return 1; }
   exec {TP_FD}<>"$TP_DIR/cmd"
   BENCH_FDS+=("$TP_FD")
@@ -47,9 +48,10 @@ tp_start() {
   # Main lcore (command line) on the control CPU, the forwarding lcore on
   # the PMD CPU; stdbuf makes stdout line-buffered, or the replies would
   # wait in a buffer.
+  # shellcheck disable=SC2046  # the EAL and port options are several words
   ip netns exec "$BENCH_NS" stdbuf -oL "$BENCH_TESTPMD" $(bench_eal_args "$BENCH_PREFIX") \
     -l "$BENCH_CTL_CPU,$BENCH_PMD_CPU" --main-lcore "$BENCH_CTL_CPU" \
-    --vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" --vdev "net_null0,no-rx=1" -- \
+    $(bench_testpmd_port "$(bench_src_devargs "$pcap")") $(bench_testpmd_port "$BENCH_SINK_DEVARGS") -- \
     -i --forward-mode=macswap --nb-cores=1 --rxq=1 --txq=1 --auto-start --no-flush-rx \
     --record-core-cycles --total-num-mbufs="$mbufs" --mbuf-size="$mbuf_size" \
     <&"$TP_FD" >"$TP_DIR/testpmd.out" 2>&1 &
@@ -68,7 +70,7 @@ tp_start() {
 tp_cmd() {
   local off i
   off=$(stat -c %s "$TP_DIR/testpmd.out")
-  echo "$1" >&"$TP_FD"
+  echo "$1" 1>&"$TP_FD"
   for ((i = 0; i < 500; i++)); do
     if [ "$(tail -c +$((off + 1)) "$TP_DIR/testpmd.out" | grep -Ec "$2")" -ge "${3:-1}" ]; then
       tail -c +$((off + 1)) "$TP_DIR/testpmd.out"
@@ -79,13 +81,12 @@ tp_cmd() {
   return 1
 }
 
-# "show port stats all" -> "TX_PACKETS TX_PPS" of port 1 (the sink); TX_PPS
-# is testpmd's own rate since the previous "show port stats".
+# "show port stats all" -> "TX_PACKETS TX_PPS" summed over both ports (only
+# the sink transmits: nothing arrives on it); TX_PPS is testpmd's own rate
+# since the previous "show port stats".
 tp_sink_tx() {
   tp_cmd "show port stats all" "Tx-pps:" 2 |
-    awk '/NIC statistics for port 1/ { p = 1 }
-         p && /TX-packets:/ { tx = $2 }
-         p && /Tx-pps:/ { print tx, $2; exit }'
+    awk '/TX-packets:/ { tx += $2 } /Tx-pps:/ { pps += $2 } END { if (NR) print tx, pps }'
 }
 
 # "show fwd stats all" -> "CYCLES PACKETS" of the forwarding core.
@@ -105,7 +106,7 @@ tp_forwarding() {
 
 tp_wait_forwarding() {
   bench_wait_for 30 tp_forwarding && return 0
-  tp_fail "port 1 (net_null) transmits nothing after 30 s"
+  tp_fail "the sink port transmits nothing after 30 s"
 }
 
 tp_measure() {
@@ -140,7 +141,7 @@ tp_stop() {
   local pid
   pid=$(cat "$TP_DIR/testpmd.pid" 2>/dev/null)
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    echo quit >&"$TP_FD" 2>/dev/null
+    echo quit 1>&"$TP_FD"
     bench_wait_exit "$pid" 10
     bench_stop_pid "$pid" 5
   fi
@@ -148,5 +149,6 @@ tp_stop() {
   [ -n "$TP_FD" ] && eval "exec $TP_FD>&-"
   TP_FD=""
   bench_remove_dpdk_dirs
+  bench_ns_del
   TP_DIR=""
 }

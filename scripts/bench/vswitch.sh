@@ -4,6 +4,7 @@
 # measurement window. Sourced after lib.sh.
 #
 #   vs_start SYSTEM DIR PCAP    SYSTEM is ferry or ovs; PCAP feeds port src
+#                               (unless BENCH_SRC_DEVARGS names another device)
 #   vs_add_flows FILE           ovs-ofctl --bundle add-flows; sets VS_ADD_SECS
 #   vs_del_flows MATCH          ovs-ofctl del-flows; sets VS_DEL_SECS
 #   vs_wait_forwarding          until port sink transmits
@@ -11,6 +12,8 @@
 #   vs_stop
 #
 # On failure a function returns 1 with the reason in BENCH_FAIL.
+
+# shellcheck disable=SC2034  # VS_ADD_SECS and VS_DEL_SECS are for the caller
 
 VS_SYS=""
 VS_DIR=""
@@ -74,6 +77,7 @@ vs_start() {
     "other_config:dpdk-extra=$(bench_eal_args "$prefix")" ||
     { BENCH_FAIL="ovs-vsctl set other_config failed"; return 1; }
 
+  bench_ns_new "n$BENCH_SERIAL" || { BENCH_FAIL="cannot create a network namespace"; return 1; }
   bench_track_pidfile "$VS_DIR/vswitchd.pid"
   bench_in_ns "$bin" "unix:$VS_DIR/db.sock" --pidfile="$VS_DIR/vswitchd.pid" --detach \
     --no-chdir --log-file="$VS_DIR/vswitchd.log" --unixctl="$VS_DIR/vswitchd.ctl" \
@@ -82,14 +86,22 @@ vs_start() {
 
   # fail_mode=secure: no default NORMAL flow, so nothing floods the
   # bridge's internal port before the rules arrive.
-  vs_vsctl add-br "$VS_BRIDGE" -- set Bridge "$VS_BRIDGE" datapath_type=netdev fail_mode=secure ||
-    { vs_fail "ovs-vsctl add-br failed"; return 1; }
+  if ! vs_vsctl add-br "$VS_BRIDGE" -- set Bridge "$VS_BRIDGE" datapath_type=netdev \
+    fail_mode=secure >"$VS_DIR/add-br.out" 2>&1; then
+    vs_fail "ovs-vsctl add-br failed: $(head -c 500 "$VS_DIR/add-br.out")"
+    return 1
+  fi
+  # ovs-vsctl reports an interface error (say, of the internal port) and
+  # still succeeds: say so, the run goes on.
+  if grep -q . "$VS_DIR/add-br.out"; then
+    bench_log "warning: $(vs_label "$VS_SYS"): $(head -c 300 "$VS_DIR/add-br.out" | tr '\n' ' ')"
+  fi
   # --no-wait, then a poll that also watches the daemon: a daemon that dies
   # while adding a port fails the run at once, not after a timeout.
   ovs-vsctl --no-wait add-port "$VS_BRIDGE" src -- set Interface src type=dpdk ofport_request=1 \
-    "options:dpdk-devargs=net_pcap0,rx_pcap=$pcap,infinite_rx=1" \
+    "options:dpdk-devargs=$(bench_src_devargs "$pcap")" \
     -- add-port "$VS_BRIDGE" sink -- set Interface sink type=dpdk ofport_request=2 \
-    "options:dpdk-devargs=net_null0,no-rx=1" >"$VS_DIR/add-port.out" 2>&1 ||
+    "options:dpdk-devargs=$BENCH_SINK_DEVARGS" >"$VS_DIR/add-port.out" 2>&1 ||
     { vs_fail "ovs-vsctl add-port failed: $(head -c 500 "$VS_DIR/add-port.out")"; return 1; }
   local port ofport err
   for port in src sink; do
@@ -231,5 +243,6 @@ vs_stop() {
   rm -f "$VS_DIR/vswitchd.pid"
   bench_stop_pidfile "$VS_DIR/ovsdb-server.pid" 5
   bench_remove_dpdk_dirs
+  bench_ns_del
   VS_DIR=""
 }

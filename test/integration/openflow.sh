@@ -115,6 +115,30 @@ po=$(ft_frame "eth(dst=02:00:00:00:00:09,src=02:00:00:00:00:01),ipv4(src=10.0.0.
 ft_check "packet-out" ovs-ofctl packet-out br0 "in_port=LOCAL,packet=$po,actions=output:vm2"
 ft_eq "vm2 got it" "$po" "$(ft_capture_wait po)"
 
+ft_case "an OpenFlow 1.3 meter caps a flow (drop band, packets per second)"
+ft_check "add-meter" ovs-ofctl -O OpenFlow13 add-meter br0 "meter=1,pktps,burst,stats,band=type=drop,rate=100,burst_size=10"
+ft_check "metered flow" ovs-ofctl -O OpenFlow13 add-flow br0 "priority=250,in_port=vm1,udp,tp_dst=9100,actions=meter:1,output:vm2"
+ft_contains "dump-meters" "$(ovs-ofctl -O OpenFlow13 dump-meters br0)" "meter=1 pktps burst stats bands="
+metered="eth(dst=02:00:00:00:00:02,src=02:00:00:00:00:01),ipv4(src=10.0.0.1,dst=10.0.0.2),udp(sport=1,dport=9100),payload(len=40)"
+ft_check "capture" ft_capture_start "$(ft_ns vm2)" eth0 met --count 300 --timeout-ms 2500 --filter-dst 02:00:00:00:00:02
+ft_check "300 frames in about 30 ms" ft_send "$(ft_ns vm1)" eth0 "$metered" --count 300 --interval-us 100
+got=$(ft_capture_wait met | wc -l)
+# 10 of burst plus 100 per second for the ~30-100 ms of sending.
+[ "$got" -ge 10 ] && [ "$got" -le 40 ] || ft_fail "the meter let $got of 300 frames through (expected 10-40)"
+ms=$(ovs-ofctl -O OpenFlow13 meter-stats br0)
+ft_contains "all counted in" "$ms" "packet_in_count:300 "
+ft_contains "the rest dropped by the band" "$ms" "0: packet_count:$((300 - got)) "
+ft_contains "the flow counts" "$ms" "flow_count:1 "
+ft_contains "meter_drop counter" "$(ft_appctl dpif-netdev/pmd-stats-show)" "meter_drop: $((300 - got))"
+out=$(ovs-ofctl -O OpenFlow13 add-flow br0 "priority=251,actions=meter:9,output:vm2" 2>&1)
+ft_contains "a flow naming a missing meter is refused" "$out" "OFPMMFC_INVALID_METER"
+out=$(ovs-ofctl -O OpenFlow13 add-meter br0 "meter=1,pktps,band=type=drop,rate=5" 2>&1)
+ft_contains "an existing meter" "$out" "OFPMMFC_METER_EXISTS"
+out=$(ovs-ofctl -O OpenFlow13 add-meter br0 "meter=2,kbps,band=type=dscp_remark,rate=5,prec_level=1" 2>&1)
+ft_contains "only drop bands" "$out" "OFPMMFC_BAD_BAND"
+ft_check "del-meter" ovs-ofctl -O OpenFlow13 del-meter br0 meter=1
+ft_not_contains "its flows go with it" "$(ovs-ofctl -O OpenFlow13 dump-flows br0)" "meter:1"
+
 ft_case "other ovs-ofctl reads: aggregate, tables, desc, port descriptions"
 ft_contains "dump-aggregate" "$(ovs-ofctl dump-aggregate br0)" "flow_count="
 ft_contains "dump-tables" "$(ovs-ofctl dump-tables br0)" "active="

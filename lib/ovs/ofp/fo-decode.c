@@ -9,6 +9,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-bundle.h"
 #include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-meter.h"
 #include "openvswitch/ofp-group.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
@@ -107,6 +108,32 @@ static enum ofperr decode_packet_out(const struct ofp_header* oh, struct fo_msg*
     msg->packet_len = po.packet_len;
   }
   ofpbuf_uninit(&ofpacts);
+  return error;
+}
+
+static enum ofperr decode_meter_mod(const struct ofp_header* oh, struct fo_meter_mod* out,
+                                    char** whyp) {
+  struct ofputil_meter_mod mm;
+  struct ofpbuf bands;
+  ofpbuf_init(&bands, 64);
+  enum ofperr error = ofputil_decode_meter_mod(oh, &mm, &bands);
+  if (!error) {
+    out->command = mm.command;
+    out->meter_id = mm.meter.meter_id;
+    out->flags = mm.meter.flags;
+    if (mm.meter.n_bands > FO_MAX_METER_BANDS) {
+      *whyp = xasprintf("Ferry supports at most %d bands per meter", FO_MAX_METER_BANDS);
+      error = OFPERR_OFPMMFC_OUT_OF_BANDS;
+    } else {
+      out->n_bands = mm.meter.n_bands;
+      for (uint16_t i = 0; i < mm.meter.n_bands; i++) {
+        out->bands[i].type = mm.meter.bands[i].type;
+        out->bands[i].rate = mm.meter.bands[i].rate;
+        out->bands[i].burst_size = mm.meter.bands[i].burst_size;
+      }
+    }
+  }
+  ofpbuf_uninit(&bands);
   return error;
 }
 
@@ -218,6 +245,18 @@ static enum ofperr decode_request(struct fo_conn* c, const struct ofp_header* oh
     case OFPTYPE_PACKET_OUT:
       msg->type = FO_MSG_PACKET_OUT;
       return decode_packet_out(oh, msg, whyp);
+    case OFPTYPE_METER_MOD:
+      msg->type = FO_MSG_METER_MOD;
+      return decode_meter_mod(oh, &msg->meter_mod, whyp);
+    case OFPTYPE_METER_STATS_REQUEST:
+    case OFPTYPE_METER_CONFIG_STATS_REQUEST:
+      msg->type = type == OFPTYPE_METER_STATS_REQUEST ? FO_MSG_METER_STATS_REQUEST
+                                                      : FO_MSG_METER_CONFIG_REQUEST;
+      ofputil_decode_meter_request(oh, &msg->meter_id);
+      return 0;
+    case OFPTYPE_METER_FEATURES_STATS_REQUEST:
+      msg->type = FO_MSG_METER_FEATURES_REQUEST;
+      return 0;
     default:
       *whyp = xstrdup("Ferry does not support this message");
       return ofpmsg_is_stat_request(oh) ? OFPERR_OFPBRC_BAD_STAT : OFPERR_OFPBRC_BAD_TYPE;

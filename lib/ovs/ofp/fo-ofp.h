@@ -150,6 +150,34 @@ enum fo_msg_type {
   FO_MSG_BUNDLE_CONTROL,
   FO_MSG_BUNDLE_ADD,
   FO_MSG_PACKET_OUT,
+  FO_MSG_METER_MOD,
+  FO_MSG_METER_STATS_REQUEST,
+  FO_MSG_METER_CONFIG_REQUEST,
+  FO_MSG_METER_FEATURES_REQUEST,
+};
+
+/* Meters (OpenFlow 1.3+). Ferry supports drop bands only. */
+#define FO_MAX_METER_BANDS 8
+struct fo_meter_band {
+  uint16_t type; /* OFPMBT13_DROP = 1, OFPMBT13_DSCP_REMARK = 2 */
+  uint32_t rate;
+  uint32_t burst_size;
+};
+struct fo_meter_mod {
+  uint16_t command; /* OFPMC13_ADD = 0, MODIFY = 1, DELETE = 2 */
+  uint32_t meter_id;
+  uint16_t flags; /* OFPMF13_KBPS = 1, PKTPS = 2, BURST = 4, STATS = 8 */
+  uint16_t n_bands;
+  struct fo_meter_band bands[FO_MAX_METER_BANDS];
+};
+struct fo_meter_stats {
+  uint32_t meter_id;
+  uint32_t flow_count;
+  uint64_t packet_in_count, byte_in_count;
+  uint32_t duration_sec, duration_nsec;
+  uint16_t n_bands;
+  uint64_t band_packets[FO_MAX_METER_BANDS];
+  uint64_t band_bytes[FO_MAX_METER_BANDS];
 };
 
 /* Bundle control types: requests (OFPBCT_*_REQUEST) are even, their replies
@@ -183,6 +211,8 @@ struct fo_msg {
   size_t po_n_actions;
   uint8_t* packet; /* PACKET_OUT; fo_ofp_free() */
   size_t packet_len;
+  struct fo_meter_mod meter_mod; /* METER_MOD */
+  uint32_t meter_id;             /* METER_STATS/CONFIG_REQUEST (0xffffffff: all) */
 };
 
 void fo_msg_destroy(struct fo_msg*);
@@ -222,6 +252,13 @@ enum fo_error {
   FO_ERR_BUNDLE_MSG_FAILED,
   FO_ERR_BUNDLE_OUT_OF_BUNDLES,
   FO_ERR_BUNDLE_TIMEOUT,
+  FO_ERR_METER_EXISTS,
+  FO_ERR_METER_UNKNOWN,
+  FO_ERR_METER_INVALID,
+  FO_ERR_METER_BAD_BAND,
+  FO_ERR_METER_BAD_RATE,
+  FO_ERR_METER_BAD_FLAGS,
+  FO_ERR_METER_OUT_OF_METERS,
 };
 
 struct fo_port_desc {
@@ -281,6 +318,13 @@ void fo_send_port_stats_reply(struct fo_conn*, const void* req, const struct fo_
                               size_t n);
 void fo_send_table_stats_reply(struct fo_conn*, const void* req, const struct fo_table_stats*,
                                size_t n);
+/* The meter_mod as ovs-ofctl (OpenFlow 1.3) wrote it (for stats replies). */
+void fo_send_meter_stats_reply(struct fo_conn*, const void* req, const struct fo_meter_stats*,
+                               size_t n);
+void fo_send_meter_config_reply(struct fo_conn*, const void* req, const struct fo_meter_mod*,
+                                size_t n);
+void fo_send_meter_features_reply(struct fo_conn*, const void* req, uint32_t max_meters,
+                                  uint32_t band_types, uint32_t capabilities, uint8_t max_bands);
 void fo_send_bundle_reply(struct fo_conn*, const void* req, int reply_type /* fo_bundle_type+1 */);
 
 #ifdef __cplusplus

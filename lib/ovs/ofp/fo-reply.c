@@ -9,6 +9,7 @@
 #include "openvswitch/netdev.h"
 #include "openvswitch/ofp-bundle.h"
 #include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-meter.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-switch.h"
 #include "openvswitch/ofp-table.h"
@@ -72,6 +73,20 @@ static enum ofperr to_ofperr(int error, const struct ofp_header* oh) {
       return OFPERR_OFPBFC_OUT_OF_BUNDLES;
     case FO_ERR_BUNDLE_TIMEOUT:
       return OFPERR_OFPBFC_TIMEOUT;
+    case FO_ERR_METER_EXISTS:
+      return OFPERR_OFPMMFC_METER_EXISTS;
+    case FO_ERR_METER_UNKNOWN:
+      return OFPERR_OFPMMFC_UNKNOWN_METER;
+    case FO_ERR_METER_INVALID:
+      return OFPERR_OFPMMFC_INVALID_METER;
+    case FO_ERR_METER_BAD_BAND:
+      return OFPERR_OFPMMFC_BAD_BAND;
+    case FO_ERR_METER_BAD_RATE:
+      return OFPERR_OFPMMFC_BAD_RATE;
+    case FO_ERR_METER_BAD_FLAGS:
+      return OFPERR_OFPMMFC_BAD_FLAGS;
+    case FO_ERR_METER_OUT_OF_METERS:
+      return OFPERR_OFPMMFC_OUT_OF_METERS;
     default:
       return OFPERR_OFPBRC_EPERM;
   }
@@ -346,4 +361,73 @@ void fo_send_bundle_reply(struct fo_conn* c, const void* req, int reply_type) {
   reply.type = reply_type;
   reply.flags = 0;
   fo_conn_send(c, ofputil_encode_bundle_ctrl_reply(req, &reply));
+}
+
+void fo_send_meter_stats_reply(struct fo_conn* c, const void* req, const struct fo_meter_stats* ms,
+                               size_t n) {
+  if (!check_type(req, OFPTYPE_METER_STATS_REQUEST)) {
+    return;
+  }
+  struct ovs_list replies;
+  ofpmp_init(&replies, req);
+  for (size_t i = 0; i < n; i++) {
+    struct ofputil_meter_band_stats bands[FO_MAX_METER_BANDS];
+    for (uint16_t b = 0; b < ms[i].n_bands && b < FO_MAX_METER_BANDS; b++) {
+      bands[b].packet_count = ms[i].band_packets[b];
+      bands[b].byte_count = ms[i].band_bytes[b];
+    }
+    struct ofputil_meter_stats s = {
+        .meter_id = ms[i].meter_id,
+        .flow_count = ms[i].flow_count,
+        .packet_in_count = ms[i].packet_in_count,
+        .byte_in_count = ms[i].byte_in_count,
+        .duration_sec = ms[i].duration_sec,
+        .duration_nsec = ms[i].duration_nsec,
+        .n_bands = ms[i].n_bands,
+        .bands = bands,
+    };
+    ofputil_append_meter_stats(&replies, &s);
+  }
+  fo_conn_send_list(c, &replies);
+}
+
+void fo_send_meter_config_reply(struct fo_conn* c, const void* req, const struct fo_meter_mod* mc,
+                                size_t n) {
+  if (!check_type(req, OFPTYPE_METER_CONFIG_STATS_REQUEST)) {
+    return;
+  }
+  struct ovs_list replies;
+  ofpmp_init(&replies, req);
+  for (size_t i = 0; i < n; i++) {
+    struct ofputil_meter_band bands[FO_MAX_METER_BANDS];
+    for (uint16_t b = 0; b < mc[i].n_bands && b < FO_MAX_METER_BANDS; b++) {
+      bands[b].type = mc[i].bands[b].type;
+      bands[b].prec_level = 0;
+      bands[b].rate = mc[i].bands[b].rate;
+      bands[b].burst_size = mc[i].bands[b].burst_size;
+    }
+    struct ofputil_meter_config cfg = {
+        .meter_id = mc[i].meter_id,
+        .flags = mc[i].flags,
+        .n_bands = mc[i].n_bands,
+        .bands = bands,
+    };
+    ofputil_append_meter_config(&replies, &cfg);
+  }
+  fo_conn_send_list(c, &replies);
+}
+
+void fo_send_meter_features_reply(struct fo_conn* c, const void* req, uint32_t max_meters,
+                                  uint32_t band_types, uint32_t capabilities, uint8_t max_bands) {
+  if (!check_type(req, OFPTYPE_METER_FEATURES_STATS_REQUEST)) {
+    return;
+  }
+  struct ofputil_meter_features f = {
+      .max_meters = max_meters,
+      .band_types = band_types,
+      .capabilities = capabilities,
+      .max_bands = max_bands,
+      .max_color = 0,
+  };
+  fo_conn_send(c, ofputil_encode_meter_features_reply(&f, req));
 }

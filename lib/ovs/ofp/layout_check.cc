@@ -87,6 +87,10 @@ static_assert(static_cast<int>(OfType::kTableStatsRequest) == FO_MSG_TABLE_STATS
 static_assert(static_cast<int>(OfType::kBundleControl) == FO_MSG_BUNDLE_CONTROL);
 static_assert(static_cast<int>(OfType::kBundleAdd) == FO_MSG_BUNDLE_ADD);
 static_assert(static_cast<int>(OfType::kPacketOut) == FO_MSG_PACKET_OUT);
+static_assert(static_cast<int>(OfType::kMeterMod) == FO_MSG_METER_MOD);
+static_assert(static_cast<int>(OfType::kMeterStatsRequest) == FO_MSG_METER_STATS_REQUEST);
+static_assert(static_cast<int>(OfType::kMeterConfigRequest) == FO_MSG_METER_CONFIG_REQUEST);
+static_assert(static_cast<int>(OfType::kMeterFeaturesRequest) == FO_MSG_METER_FEATURES_REQUEST);
 
 }  // namespace
 }  // namespace ferry::ovs

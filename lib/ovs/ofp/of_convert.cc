@@ -102,6 +102,20 @@ int to_fo(OfError error) {
       return FO_ERR_BUNDLE_OUT_OF_BUNDLES;
     case OfError::kBundleTimeout:
       return FO_ERR_BUNDLE_TIMEOUT;
+    case OfError::kMeterExists:
+      return FO_ERR_METER_EXISTS;
+    case OfError::kMeterUnknown:
+      return FO_ERR_METER_UNKNOWN;
+    case OfError::kMeterInvalid:
+      return FO_ERR_METER_INVALID;
+    case OfError::kMeterBadBand:
+      return FO_ERR_METER_BAD_BAND;
+    case OfError::kMeterBadRate:
+      return FO_ERR_METER_BAD_RATE;
+    case OfError::kMeterBadFlags:
+      return FO_ERR_METER_BAD_FLAGS;
+    case OfError::kMeterOutOfMeters:
+      return FO_ERR_METER_OUT_OF_METERS;
   }
   return FO_ERR_EPERM;
 }

@@ -87,6 +87,22 @@ OfMessage message_from_fo(const fo_msg& m) {
       out.body = std::move(po);
       break;
     }
+    case OfType::kMeterMod: {
+      OfMeterMod mm;
+      mm.command = static_cast<OfMeterMod::Command>(m.meter_mod.command);
+      mm.meter_id = m.meter_mod.meter_id;
+      mm.flags = m.meter_mod.flags;
+      for (uint16_t i = 0; i < m.meter_mod.n_bands; i++) {
+        const fo_meter_band& b = m.meter_mod.bands[i];
+        mm.bands.push_back(OfMeterBand{b.type, b.rate, b.burst_size});
+      }
+      out.body = std::move(mm);
+      break;
+    }
+    case OfType::kMeterStatsRequest:
+    case OfType::kMeterConfigRequest:
+      out.body = OfMeterRequest{m.meter_id};
+      break;
     default:
       break;
   }
@@ -206,6 +222,52 @@ class Connection final : public OfConnection {
   void send_port_stats_reply(const OfMessage& req, const std::vector<OfPortStats>& ports) override;
   void send_table_stats_reply(const OfMessage& req,
                               const std::vector<OfTableStats>& tables) override;
+  void send_meter_stats_reply(const OfMessage& req,
+                              const std::vector<OfMeterStats>& meters) override {
+    const void* r = raw(req);
+    if (!r) return;
+    std::vector<fo_meter_stats> fo(meters.size());
+    for (size_t i = 0; i < meters.size(); i++) {
+      const OfMeterStats& s = meters[i];
+      fo_meter_stats& f = fo[i];
+      f = fo_meter_stats{};
+      f.meter_id = s.meter_id;
+      f.flow_count = s.flow_count;
+      f.packet_in_count = s.packets_in;
+      f.byte_in_count = s.bytes_in;
+      f.duration_sec = s.duration_sec;
+      f.duration_nsec = s.duration_nsec;
+      f.n_bands = static_cast<uint16_t>(std::min<size_t>(s.bands.size(), FO_MAX_METER_BANDS));
+      for (uint16_t b = 0; b < f.n_bands; b++) {
+        f.band_packets[b] = s.bands[b].first;
+        f.band_bytes[b] = s.bands[b].second;
+      }
+    }
+    fo_send_meter_stats_reply(conn_, r, fo.data(), fo.size());
+  }
+  void send_meter_config_reply(const OfMessage& req,
+                               const std::vector<OfMeterMod>& meters) override {
+    const void* r = raw(req);
+    if (!r) return;
+    std::vector<fo_meter_mod> fo(meters.size());
+    for (size_t i = 0; i < meters.size(); i++) {
+      fo[i] = fo_meter_mod{};
+      fo[i].meter_id = meters[i].meter_id;
+      fo[i].flags = meters[i].flags;
+      fo[i].n_bands =
+          static_cast<uint16_t>(std::min<size_t>(meters[i].bands.size(), FO_MAX_METER_BANDS));
+      for (uint16_t b = 0; b < fo[i].n_bands; b++) {
+        fo[i].bands[b] = fo_meter_band{meters[i].bands[b].type, meters[i].bands[b].rate,
+                                       meters[i].bands[b].burst_size};
+      }
+    }
+    fo_send_meter_config_reply(conn_, r, fo.data(), fo.size());
+  }
+  void send_meter_features_reply(const OfMessage& req, uint32_t max_meters, uint32_t band_types,
+                                 uint32_t capabilities, uint8_t max_bands) override {
+    if (const void* r = raw(req))
+      fo_send_meter_features_reply(conn_, r, max_meters, band_types, capabilities, max_bands);
+  }
   void send_bundle_reply(const OfMessage& req, OfBundleControl::Type reply_type) override {
     if (const void* r = raw(req)) fo_send_bundle_reply(conn_, r, bundle_type_to_fo(reply_type) + 1);
   }

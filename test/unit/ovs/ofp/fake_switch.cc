@@ -169,6 +169,29 @@ void FakeSwitch::handle(OfConnection& conn, const OfMessage& msg) {
       miss_send_len_ = std::get<OfSetConfig>(msg.body).miss_send_len;
       break;
     case OfType::kPacketOut:
+    case OfType::kMeterMod:
+      break;
+    case OfType::kMeterStatsRequest: {
+      OfMeterStats s;
+      s.meter_id = 1;
+      s.flow_count = 2;
+      s.packets_in = 100;
+      s.bytes_in = 6400;
+      s.duration_sec = 3;
+      s.bands = {{40, 2560}};
+      conn.send_meter_stats_reply(msg, {s});
+      break;
+    }
+    case OfType::kMeterConfigRequest: {
+      OfMeterMod m;
+      m.meter_id = 1;
+      m.flags = kMeterPktps | kMeterBurst | kMeterStats;
+      m.bands = {{kMeterBandDrop, 1000, 100}};
+      conn.send_meter_config_reply(msg, {m});
+      break;
+    }
+    case OfType::kMeterFeaturesRequest:
+      conn.send_meter_features_reply(msg, 65536, 1u << kMeterBandDrop, kMeterKbps | kMeterPktps, 8);
       break;
   }
 }

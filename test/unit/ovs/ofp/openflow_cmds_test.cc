@@ -182,5 +182,47 @@ TEST_CASE("an OpenFlow 1.3 bundle whose commit fails", "[openflow][ofctl]") {
         std::get<OfBundleControl>(ctrl[0].body).bundle_id);
 }
 
+TEST_CASE("meters: add-meter, mod-meter, del-meters, dump-meters, meter-stats, meter-features",
+          "[openflow][ofctl][meter]") {
+  Bench b;
+  REQUIRE(b.ofctl({"-O", "OpenFlow13", "add-meter", b.sock,
+                   "meter=1,pktps,burst,stats,band=type=drop,rate=1000,burst_size=100"})
+              .status == 0);
+  REQUIRE(
+      b.ofctl({"-O", "OpenFlow13", "mod-meter", b.sock, "meter=1,kbps,band=type=drop,rate=5000"})
+          .status == 0);
+  REQUIRE(b.ofctl({"-O", "OpenFlow13", "del-meter", b.sock, "meter=1"}).status == 0);
+  auto mods = b.received(OfType::kMeterMod);
+  REQUIRE(mods.size() == 3);
+  const auto& add = std::get<OfMeterMod>(mods[0].body);
+  CHECK(add.command == OfMeterMod::Command::kAdd);
+  CHECK(add.meter_id == 1);
+  CHECK(add.flags == (kMeterPktps | kMeterBurst | kMeterStats));
+  REQUIRE(add.bands.size() == 1);
+  CHECK(add.bands[0].type == kMeterBandDrop);
+  CHECK(add.bands[0].rate == 1000);
+  CHECK(add.bands[0].burst_size == 100);
+  const auto& mod = std::get<OfMeterMod>(mods[1].body);
+  CHECK(mod.command == OfMeterMod::Command::kModify);
+  CHECK(mod.flags == kMeterKbps);
+  CHECK(mod.bands[0].rate == 5000);
+  CHECK(std::get<OfMeterMod>(mods[2].body).command == OfMeterMod::Command::kDelete);
+
+  CmdResult stats = b.ofctl({"-O", "OpenFlow13", "meter-stats", b.sock});
+  REQUIRE(stats.status == 0);
+  CHECK_THAT(
+      stats.out,
+      Catch::Contains("meter:1 flow_count:2 packet_in_count:100 byte_in_count:6400 duration:3s"));
+  CHECK_THAT(stats.out, Catch::Contains("0: packet_count:40 byte_count:2560"));
+  CmdResult cfg = b.ofctl({"-O", "OpenFlow13", "dump-meters", b.sock});
+  REQUIRE(cfg.status == 0);
+  CHECK_THAT(cfg.out, Catch::Contains("meter=1 pktps burst stats bands="));
+  CHECK_THAT(cfg.out, Catch::Contains("type=drop rate=1000 burst_size=100"));
+  CmdResult feat = b.ofctl({"-O", "OpenFlow13", "meter-features", b.sock});
+  REQUIRE(feat.status == 0);
+  CHECK_THAT(feat.out, Catch::Contains("max_meter:65536"));
+  CHECK_THAT(feat.out, Catch::Contains("band_types: drop"));
+}
+
 }  // namespace
 }  // namespace ferry::ovs
