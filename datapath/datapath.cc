@@ -243,8 +243,9 @@ void Datapath::assign_rxqs(DpSnapshot& snap) const {
   for (unsigned id = 0; id < kMaxDpPorts; id++) {
     if (!snap.ports[id]) continue;
     const Port* p = snap.ports[id]->port;
+    uint8_t shift = p->driver_name() == "net_tap" ? 5 : 0;
     for (uint16_t q = 0; q < p->n_rxq(); q++) {
-      snap.pmd_rxqs[next % pmds_.size()].push_back(RxqRef{static_cast<uint16_t>(id), q});
+      snap.pmd_rxqs[next % pmds_.size()].push_back(RxqRef{static_cast<uint16_t>(id), q, shift});
       next++;
     }
   }
@@ -291,8 +292,23 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     }
     snap->bridges.push_back(std::move(db));
   }
+  for (auto& dp : snap->port_storage) compute_simple(*snap, *dp);
   assign_rxqs(*snap);
   return snap;
+}
+
+void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
+  const DpBridge& br = snap.bridges[port.bridge];
+  if (br.move_detect || br.watch_garp) return;
+  FlowKey key = zero_key();
+  key.in_port = port.ofport;
+  FlowKey wc = zero_key();
+  Classification c = classify(br, key, &wc);
+  wc.in_port = 0;
+  if (wc != zero_key() || c.conv) return;  // the answer depends on more than the port
+  port.simple = true;
+  port.simple_rule = c.rule;
+  port.simple_batchable = c.rule && batchable_actions(*c.rule->actions);
 }
 
 void Datapath::commit() {

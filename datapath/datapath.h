@@ -134,6 +134,7 @@ class Datapath {
   void rebuild_caches(BridgeModel& b);
   std::unique_ptr<DpSnapshot> build_snapshot();
   void assign_rxqs(DpSnapshot& snap) const;
+  static void compute_simple(const DpSnapshot& snap, DpPort& port);
 
   Rcu rcu_;
   RcuPtr<DpSnapshot> snapshot_;

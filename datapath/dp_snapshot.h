@@ -31,6 +31,13 @@ struct DpPort {
   Port* port = nullptr;  // for tx queue count and locks
   VlanConfig vlan;
   std::string name;
+  // "Simple match": when the bridge's answer for frames from this port
+  // depends on the port alone (only rules on in_port in reach, no
+  // conversion, no move detection), the pipeline skips key extraction and
+  // lookup and applies this answer to the whole burst.
+  bool simple = false;
+  const Rule* simple_rule = nullptr;  // nullptr: every frame is a table miss
+  bool simple_batchable = false;      // the actions need no flow key
 };
 
 struct DpBridge {
@@ -62,6 +69,10 @@ struct DpBridge {
 struct RxqRef {
   uint16_t port_id;
   uint16_t queue;
+  // Poll every 2^poll_shift-th iteration: kernel-backed ports (net_tap, for
+  // internal ports) cost a system call per poll, so a busy PMD visits them
+  // less often.
+  uint8_t poll_shift = 0;
 };
 
 struct DpSnapshot {

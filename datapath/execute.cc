@@ -57,19 +57,114 @@ uint16_t key_tci(uint16_t wire_tci) { return htons(static_cast<uint16_t>(wire_tc
 
 }  // namespace
 
+bool batchable_actions(const ActionList& actions) {
+  if (actions.empty()) return false;
+  for (size_t i = 0; i + 1 < actions.size(); i++) {
+    if (actions[i].type == ActionType::kOutput) return false;
+  }
+  const Action& last = actions.back();
+  if (last.type != ActionType::kOutput) return false;
+  switch (last.port) {
+    case kOfppNormal:
+    case kOfppFlood:
+    case kOfppAll:
+    case kOfppController:
+      return false;
+    default:
+      return true;
+  }
+}
+
+void execute_batch(const ExecContext& ctx, rte_mbuf** pkts, uint16_t n, const ActionList& actions) {
+  // The output port first: a bad one drops the whole burst.
+  const Action& out_action = actions.back();
+  const DpPort* out = nullptr;
+  if (out_action.port == kOfppInPort) {
+    out = ctx.in;
+  } else {
+    int32_t id = ctx.bridge->port_of(out_action.port);
+    out = id >= 0 ? ctx.snap->ports[id] : nullptr;
+    if (out && out == ctx.in) {
+      rte_pktmbuf_free_bulk(pkts, n);
+      return ctx.counters->drop(DropReason::kToInPort, n);
+    }
+  }
+  if (!out) {
+    rte_pktmbuf_free_bulk(pkts, n);
+    return ctx.counters->drop(DropReason::kBadOutPort, n);
+  }
+  for (size_t a = 0; a + 1 < actions.size(); a++) {
+    const Action& act = actions[a];
+    for (uint16_t i = 0; i < n; i++) {
+      rte_mbuf* m = pkts[i];
+      if (!m) continue;
+      switch (act.type) {
+        case ActionType::kSetEthDst:
+          pkt_set_eth_dst(m, act.mac);
+          break;
+        case ActionType::kSetEthSrc:
+          pkt_set_eth_src(m, act.mac);
+          break;
+        case ActionType::kSetVlanVid:
+        case ActionType::kSetVlanPcp: {
+          uint16_t tci;
+          if (pkt_has_vlan(m)) {
+            tci = pkt_vlan_tci(m);
+          } else if (act.flags & Action::kPushIfNeeded) {
+            if (!pkt_push_vlan(m, kEthTypeVlan, 0)) {
+              drop(ctx, m, DropReason::kNoHeadroom);
+              pkts[i] = nullptr;
+              continue;
+            }
+            tci = 0;
+          } else {
+            continue;
+          }
+          tci = act.type == ActionType::kSetVlanVid
+                    ? static_cast<uint16_t>((tci & ~kVlanVidMask) | (act.u16 & kVlanVidMask))
+                    : static_cast<uint16_t>((tci & ~(7u << kVlanPcpShift)) |
+                                            ((act.u8 & 7u) << kVlanPcpShift));
+          pkt_set_vlan_tci(m, tci);
+          break;
+        }
+        case ActionType::kStripVlan:
+          pkt_pop_vlan(m);
+          break;
+        case ActionType::kPushVlan: {
+          uint16_t tci = pkt_has_vlan(m) ? pkt_vlan_tci(m) : 0;
+          if (!pkt_push_vlan(m, act.u16, tci)) {
+            drop(ctx, m, DropReason::kNoHeadroom);
+            pkts[i] = nullptr;
+          }
+          break;
+        }
+        case ActionType::kMeter: {
+          MeterState* meter = ctx.bridge->meters ? ctx.bridge->meters->find(act.port) : nullptr;
+          if (meter && !meter->admit(rte_pktmbuf_pkt_len(m), ctx.now_ns)) {
+            drop(ctx, m, DropReason::kMeter);
+            pkts[i] = nullptr;
+          }
+          break;
+        }
+        case ActionType::kOutput:
+          break;
+      }
+    }
+  }
+  for (uint16_t i = 0; i < n; i++) {
+    if (pkts[i]) output_packet(ctx, pkts[i], *out);
+  }
+}
+
 rte_mbuf* copy_packet(const ExecContext& ctx, const rte_mbuf* m) {
   rte_mbuf* c = rte_pktmbuf_copy(m, ctx.pool, 0, UINT32_MAX);
   if (!c) ctx.counters->drop(DropReason::kNoMbuf);
   return c;
 }
 
-void output_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& out) {
-  if (__builtin_expect(ctx.trace != nullptr, 0)) {
-    ctx.trace->output(out, m);
-    rte_pktmbuf_free(m);
-    return;
-  }
-  ctx.tx->push(out, m);
+void output_traced(const ExecContext& ctx, rte_mbuf* m, const DpPort& out) {
+  ctx.trace->output(out, m);
+  rte_pktmbuf_free(m);
 }
 
 void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,

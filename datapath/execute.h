@@ -8,6 +8,7 @@
 #include "datapath/classify.h"
 #include "datapath/dp_snapshot.h"
 #include "datapath/pmd_counters.h"
+#include "datapath/tx_buffers.h"
 #include "lib/flow/action.h"
 #include "lib/packet/flow_key.h"
 
@@ -53,12 +54,25 @@ struct ExecContext {
 void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                         const Classification& c);
 
+// True when actions can run on a whole burst without a flow key: MAC and
+// VLAN rewrites and meters, then exactly one output, last, to a bridge
+// port by number, IN_PORT or LOCAL.
+bool batchable_actions(const ActionList& actions);
+
+// Runs batchable actions on n packets that arrived on ctx.in, action by
+// action over the burst (no flow key, no per-packet dispatch). Consumes them.
+void execute_batch(const ExecContext& ctx, rte_mbuf** pkts, uint16_t n, const ActionList& actions);
+
 // Consumes m (sent, or freed with a counted drop reason).
 void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                      const ActionList& actions);
 
 // Sends m (consumed) out of a bridge port, as it is.
-void output_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& out);
+void output_traced(const ExecContext& ctx, rte_mbuf* m, const DpPort& out);
+inline void output_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& out) {
+  if (__builtin_expect(ctx.trace != nullptr, 0)) return output_traced(ctx, m, out);
+  ctx.tx->push(out, m);
+}
 
 // A copy of m for one more output, or nullptr (counted) when the pool is empty.
 rte_mbuf* copy_packet(const ExecContext& ctx, const rte_mbuf* m);

@@ -13,16 +13,17 @@ MegaflowCache::MegaflowCache(size_t capacity)
 }
 
 uint32_t MegaflowCache::hash_in(const Subtable& st, const FlowKey& key, uint32_t basis) {
-  // Same mixing as hash_masked_key, over the subtable's words only.
-  FlowKey masked = zero_key();
+  // Only the words the subtable's mask covers: a one-word mask (the input
+  // port) costs one multiply, not eleven.
   const uint64_t* k = key.words();
   const uint64_t* m = st.mask.words();
-  uint64_t* out = masked.words();
+  uint64_t h = basis * 0x9e3779b97f4a7c15ULL;
   for (unsigned i = 0; i < st.n_words; i++) {
     unsigned w = st.words[i];
-    out[w] = k[w] & m[w];
+    h = (h ^ (k[w] & m[w])) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
   }
-  return hash_masked_key(masked, st.mask, basis);
+  return static_cast<uint32_t>(h ^ (h >> 29));
 }
 
 bool MegaflowCache::equal_in(const Subtable& st, const FlowKey& key, const FlowKey& masked) {

@@ -5,6 +5,7 @@
 
 #include "datapath/megaflow_cache.h"
 #include "lib/packet/parser.h"
+#include "lib/packet/parser_inline.h"
 
 namespace ferry {
 
@@ -49,11 +50,78 @@ struct StatsRun {
 
 }  // namespace
 
+namespace {
+
+// A PMD that strips VLAN tags into metadata (af_packet does, from the
+// kernel): put the tag back, Ferry switches on the frame as it was.
+// Returns false (the frame is dropped, counted) when that fails.
+inline bool restore_vlan(rte_mbuf** p, PmdCounters& counters) {
+  if (__builtin_expect(((*p)->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) == 0, 1)) return true;
+  (*p)->ol_flags &= ~(RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_VLAN);
+  if (rte_vlan_insert(p) == 0) return true;
+  counters.drop(DropReason::kNoHeadroom);
+  rte_pktmbuf_free(*p);
+  return false;
+}
+
+// Simple match: the port's answer applies to the whole burst. Frames are
+// checked for a complete Ethernet header (and 802.1Q tag), which is all the
+// actions of such a rule read or write.
+void process_simple(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in,
+                    rte_mbuf** pkts, uint16_t n) {
+  PmdCounters& counters = *pc.counters;
+  rte_mbuf* ok[kMaxBatch];
+  uint16_t m = 0;
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; i++) {
+    rte_mbuf* p = pkts[i];
+    if (!restore_vlan(&p, counters)) continue;
+    uint16_t len = rte_pktmbuf_data_len(p);
+    const uint8_t* d = rte_pktmbuf_mtod(p, const uint8_t*);
+    if (len < 14 ||
+        (len < 18 && (d[12] == 0x81 || d[12] == 0x88) && (d[13] == 0x00 || d[13] == 0xa8))) {
+      counters.drop(
+          static_cast<DropReason>(len < 14 ? ParseStatus::kRunt : ParseStatus::kTruncatedVlan));
+      rte_pktmbuf_free(p);
+      continue;
+    }
+    bytes += rte_pktmbuf_pkt_len(p);
+    ok[m++] = p;
+  }
+  if (m == 0) return;
+  counters.simple_hits.add(m);
+  counters.simple_packets[in.port_id].add(m);
+  counters.simple_bytes[in.port_id].add(bytes);
+  counters.simple_used_ms[in.port_id].set(static_cast<uint64_t>(pc.now_ms));
+  const Rule* r = in.simple_rule;
+  if (!r) {
+    rte_pktmbuf_free_bulk(ok, m);
+    counters.drop(DropReason::kNoRule, m);
+    return;
+  }
+  r->stats->add(m, bytes, pc.now_ms);
+  ExecContext ctx;
+  ctx.snap = &snap;
+  ctx.bridge = &snap.bridges[in.bridge];
+  ctx.in = &in;
+  ctx.tx = pc.tx;
+  ctx.counters = pc.counters;
+  ctx.learn = pc.learn;
+  ctx.pool = pc.pool;
+  ctx.now_s = pc.now_ms / 1000;
+  ctx.now_ns = static_cast<uint64_t>(pc.now_ms) * 1000000;
+  execute_batch(ctx, ok, m, *r->actions);
+}
+
+}  // namespace
+
 void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in,
                    rte_mbuf** pkts, uint16_t n) {
   const DpBridge& br = snap.bridges[in.bridge];
   PmdCounters& counters = *pc.counters;
   counters.rx_packets.add(n);
+  if (in.simple && (in.simple_batchable || !in.simple_rule))
+    return process_simple(pc, snap, in, pkts, n);
 
   // Phase 1: keys for the batch.
   FlowKey keys[kMaxBatch];
@@ -61,18 +129,9 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   unsigned m = 0;
   for (uint16_t i = 0; i < n; i++) {
     rte_mbuf* p = pkts[i];
-    // A PMD that strips VLAN tags into metadata (af_packet does, from the
-    // kernel): put the tag back, Ferry switches on the frame as it was.
-    if (__builtin_expect((p->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0, 0)) {
-      p->ol_flags &= ~(RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_VLAN);
-      if (rte_vlan_insert(&p) != 0) {
-        counters.drop(DropReason::kNoHeadroom);
-        rte_pktmbuf_free(p);
-        continue;
-      }
-    }
-    ParseStatus st = parse_frame(rte_pktmbuf_mtod(p, const uint8_t*), rte_pktmbuf_data_len(p),
-                                 in.ofport, &keys[m]);
+    if (!restore_vlan(&p, counters)) continue;
+    ParseStatus st = parse_frame_inline(rte_pktmbuf_mtod(p, const uint8_t*),
+                                        rte_pktmbuf_data_len(p), in.ofport, &keys[m], nullptr);
     if (st != ParseStatus::kOk) {
       counters.drop(static_cast<DropReason>(st));
       rte_pktmbuf_free(p);

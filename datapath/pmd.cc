@@ -44,6 +44,18 @@ bool Pmd::RingLearnSink::learn(uint16_t bridge_slot, uint16_t vlan, const uint8_
   return true;
 }
 
+int64_t Pmd::TscClock::now_ms() {
+  uint64_t tsc = rte_rdtsc();
+  if (tsc_per_ms_ == 0 || (++reads_ & 4095) == 0) {
+    tsc_per_ms_ = rte_get_tsc_hz() / 1000;
+    if (tsc_per_ms_ == 0) tsc_per_ms_ = 1;
+    base_tsc_ = tsc;
+    base_ms_ = monotonic_ms();
+    return base_ms_;
+  }
+  return base_ms_ + static_cast<int64_t>((tsc - base_tsc_) / tsc_per_ms_);
+}
+
 bool Pmd::RingPacketUpcaller::send(Upcall::Type type, uint16_t bridge_slot, uint32_t ofport,
                                    rte_mbuf* m) {
   if (now_ms != last_ms_) {
@@ -116,7 +128,9 @@ bool Pmd::poll_once(const DpSnapshot& snap, int64_t now_ms) {
   pc.upcall = &packet_upcalls_;
   bool got = false;
   rte_mbuf* pkts[TxBuffers::kBurst];
+  iteration_++;
   for (const RxqRef& q : snap.pmd_rxqs[index_]) {
+    if (q.poll_shift && (iteration_ & ((1u << q.poll_shift) - 1))) continue;
     const DpPort* in = snap.ports[q.port_id];
     if (!in) continue;
     uint16_t n = rte_eth_rx_burst(q.port_id, q.queue, pkts, TxBuffers::kBurst);
@@ -148,7 +162,7 @@ void Pmd::main() {
   while (!stop_.load(std::memory_order_relaxed)) {
     uint64_t t0 = rte_rdtsc();
     const DpSnapshot* snap = snapshot_->load();
-    bool got = snap && poll_once(*snap, monotonic_ms());
+    bool got = snap && poll_once(*snap, clock_.now_ms());
     rcu_->quiescent(slot);
     uint64_t dt = rte_rdtsc() - t0;
     counters_.iterations.inc();

@@ -98,6 +98,20 @@ class Pmd {
   RingLearnSink learn_;
   RingPacketUpcaller packet_upcalls_;
   std::atomic<bool> stop_{false};
+  uint32_t iteration_ = 0;
+  // Milliseconds on CLOCK_MONOTONIC's timeline from the TSC: no vDSO call
+  // per iteration; re-anchored every few thousand reads.
+  class TscClock {
+   public:
+    int64_t now_ms();
+
+   private:
+    uint64_t base_tsc_ = 0;
+    int64_t base_ms_ = 0;
+    uint64_t tsc_per_ms_ = 0;
+    uint32_t reads_ = 0;
+  };
+  TscClock clock_;
   std::atomic<int64_t> sleep_max_us_{0};
   std::thread thread_;
 };

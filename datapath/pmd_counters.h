@@ -47,6 +47,7 @@ class Counter {
 struct alignas(64) PmdCounters {
   Counter rx_packets;
   Counter tx_packets;
+  Counter simple_hits;  // frames handled by a port's simple-match answer
   Counter megaflow_hits;
   Counter megaflow_misses;        // classified by the flow table
   Counter megaflow_install_fail;  // classified but the cache was full
@@ -63,6 +64,11 @@ struct alignas(64) PmdCounters {
   Counter upcalls_limited;   // ... and those held back by the rate limit
                              // (packets still forwarded)
   Counter drops[static_cast<size_t>(DropReason::kCount)];
+  // Per input port (DPDK id): frames and bytes of simple-match bursts, for
+  // dpctl/dump-flows.
+  Counter simple_packets[64];
+  Counter simple_bytes[64];
+  Counter simple_used_ms[64];
 
   uint64_t total_drops() const {
     uint64_t n = 0;

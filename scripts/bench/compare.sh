@@ -39,7 +39,8 @@ quick=0
 repeat=1
 out=$BENCH_TOP/build/bench
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+# The header comment above, without the '#'.
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -69,12 +70,14 @@ fi
 seconds=${seconds:-10}
 warmup=${warmup:-3}
 BENCH_NAME=compare
-[[ $seconds =~ ^[0-9]+$ ]] && [ "$seconds" -ge 1 ] || bench_die "--seconds must be a whole number >= 1"
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || bench_die "--seconds must be a whole number >= 1"
 [[ $warmup =~ ^[0-9]+$ ]] || bench_die "--warmup must be a whole number"
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || bench_die "--repeat must be a whole number >= 1"
 IFS=, read -r -a case_list <<<"$cases"
 IFS=, read -r -a sys_list <<<"$systems"
-for c in "${case_list[@]}"; do case_valid "$c" || bench_die "bad case \"$c\" (simple-N or rules-N)"; done
+for c in "${case_list[@]}"; do
+  case_valid "$c" || bench_die "bad case \"$c\" (simple-N or rules-N)"
+done
 for s in "${sys_list[@]}"; do
   case "$s" in ferry | ovs | testpmd) ;; *) bench_die "unknown system \"$s\"" ;; esac
 done
@@ -86,13 +89,17 @@ bench_snapshot_tools
 bench_check_quiet
 mkdir -p "$out/logs" || bench_die "cannot create $out"
 results=$BENCH_DIR/results.tsv
-printf 'case\tflows\trules\tsystem\tround\tstatus\tmpps\tcycles_per_packet\temc_pct\tsmc_pct\tmegaflow_pct\tsubtable_lookups\tupcalls\tmegaflows\trules_hit\tpmd_cpu\tadd_secs\tnote\n' >"$results"
+columns=(case flows rules system round status mpps cycles_per_packet emc_pct smc_pct megaflow_pct
+  subtable_lookups upcalls megaflows rules_hit pmd_cpu add_secs note)
+(IFS=$'\t'; echo "${columns[*]}") >"$results"
 BENCH_SERIAL=0
 failures=0
 
 # key=value file -> value of KEY (empty when absent).
 kv() { sed -n "s/^$1=//p" "$2" | head -1; }
-pct() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a != "" && b > 0) printf "%.1f", 100 * a / b }'; }
+pct() {
+  awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a != "" && b > 0) printf "%.1f", 100 * a / b }'
+}
 
 record() {  # record CASE FLOWS RULES SYSTEM ROUND STATUS READINGS ADD_SECS NOTE
   local m=$7 rx
@@ -122,7 +129,8 @@ traffic() {
   [ -n "${BENCH_TRAFFIC_HOOK:-}" ] || return 0
   "$BENCH_TRAFFIC_HOOK" "$@" >>"$BENCH_DIR/traffic-hook.log" 2>&1 && return 0
   [ "$1" = stop ] && return 0  # a failed stop leaves the run's reason alone
-  BENCH_FAIL="traffic hook \"$BENCH_TRAFFIC_HOOK $*\" failed: $(tail -3 "$BENCH_DIR/traffic-hook.log")"
+  BENCH_FAIL="traffic hook \"$BENCH_TRAFFIC_HOOK $*\" failed:"
+  BENCH_FAIL+=" $(tail -3 "$BENCH_DIR/traffic-hook.log")"
   return 1
 }
 
@@ -131,7 +139,7 @@ run_vswitchd() {  # run_vswitchd SYSTEM CASE PCAP RULESFILE READINGS
   if vs_start "$sys" "$BENCH_DIR/$c/$sys.$round" "$pcap" && vs_add_flows "$rules" &&
     traffic start "$c" "$(case_flows "$c")" && vs_wait_forwarding &&
     vs_measure "$warmup" "$seconds" "$m"; then
-    echo "rules_hit=$(ovs-ofctl dump-flows "$VS_BRIDGE" 2>/dev/null | grep -c 'n_packets=[1-9]')" >>"$m"
+    echo "rules_hit=$(ovs-ofctl dump-flows "$VS_BRIDGE" | grep -c 'n_packets=[1-9]')" >>"$m"
     traffic stop
     vs_stop
     return 0
@@ -191,7 +199,7 @@ for c in "${case_list[@]}"; do
       else
         failures=$((failures + 1))
         bench_log "$tag: $sys FAILED: $BENCH_FAIL"
-        record "$c" "$flows" "$r" "$sys" "$round" failed "" "" "$(echo "$BENCH_FAIL" | tr '\t\n' '  ')"
+        record "$c" "$flows" "$r" "$sys" "$round" failed "" "" "$(tr '\t\n' '  ' <<<"$BENCH_FAIL")"
       fi
     done
   done

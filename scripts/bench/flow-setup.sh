@@ -28,7 +28,8 @@ runs=3
 systems="ferry,ovs"
 out=$BENCH_TOP/build/bench
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+# The header comment above, without the '#'.
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,7 +47,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 BENCH_NAME=flow-setup
-[[ $flows =~ ^[1-9][0-9]*$ ]] && [ "$flows" -le 1000000 ] || bench_die "--flows must be 1 to 1000000"
+if ! [[ $flows =~ ^[1-9][0-9]*$ ]] || [ "$flows" -gt 1000000 ]; then
+  bench_die "--flows must be 1 to 1000000"
+fi
 [[ $runs =~ ^[1-9][0-9]*$ ]] || bench_die "--runs must be a whole number >= 1"
 IFS=, read -r -a sys_list <<<"$systems"
 for s in "${sys_list[@]}"; do
@@ -69,14 +72,23 @@ failures=0
 BENCH_SERIAL=0
 declare -A median
 
-median_of() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
-  if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# The median of the numbers on stdin (separated by spaces).
+median_of() {
+  tr ' ' '\n' | grep -v '^$' | sort -g | awk '
+    { v[NR] = $1 }
+    END {
+      if (NR == 0) exit
+      if (NR % 2) print v[(NR + 1) / 2]
+      else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+    }'
+}
 
 # The rules are all in place and nothing else: N setup rules + the base rule.
 check_count() {
   local n
   n=$(vs_n_flows)
-  [ "$n" = "$1" ] || { vs_fail "expected $1 rules after the install, the switch has ${n:-?}"; return 1; }
+  [ "$n" = "$1" ] && return 0
+  vs_fail "expected $1 rules after the install, the switch has ${n:-?}"
 }
 
 for sys in "${sys_list[@]}"; do
@@ -89,8 +101,10 @@ for sys in "${sys_list[@]}"; do
     for ((run = 1; run <= runs; run++)); do
       if vs_add_flows "$BENCH_DIR/setup.txt" && check_count $((flows + 1)) &&
         vs_del_flows "cookie=0x5e70/-1" && check_count 1; then
-        printf '%s\t%s\t%s\tok\t%s\t%s\t\n' "$sys" "$flows" "$run" "$VS_ADD_SECS" "$VS_DEL_SECS" >>"$tsv"
-        echo "flow_setup system=$sys flows=$flows run=$run add_secs=$VS_ADD_SECS del_secs=$VS_DEL_SECS"
+        printf '%s\t%s\t%s\tok\t%s\t%s\t\n' "$sys" "$flows" "$run" "$VS_ADD_SECS" \
+          "$VS_DEL_SECS" >>"$tsv"
+        echo "flow_setup system=$sys flows=$flows run=$run add_secs=$VS_ADD_SECS" \
+          "del_secs=$VS_DEL_SECS"
         times="$times $VS_ADD_SECS"
       else
         break
@@ -102,7 +116,7 @@ for sys in "${sys_list[@]}"; do
     bench_log "$sys FAILED: $BENCH_FAIL"
     vs_log_tail 25 >&2
     cp "$VS_DIR/vswitchd.log" "$out/logs/flow-setup-$sys.log" 2>/dev/null
-    printf '%s\t%s\t-\tfailed\t\t\t%s\n' "$sys" "$flows" "$(echo "$BENCH_FAIL" | tr '\t\n' '  ')" >>"$tsv"
+    printf '%s\t%s\t-\tfailed\t\t\t%s\n' "$sys" "$flows" "$(tr '\t\n' '  ' <<<"$BENCH_FAIL")" >>"$tsv"
   fi
   median[$sys]=$(echo "$times" | median_of)
   vs_stop
@@ -111,7 +125,8 @@ done
 cp "$tsv" "$out/flow-setup.tsv"
 # The client's share of both times: ovs-ofctl parsing (and printing) the
 # same rules, with port numbers for names as it has no switch to ask.
-sed 's/in_port=src/in_port=1/; s/output:sink/output:2/' "$BENCH_DIR/setup.txt" >"$BENCH_DIR/parse.txt"
+sed 's/in_port=src/in_port=1/; s/output:sink/output:2/' "$BENCH_DIR/setup.txt" \
+  >"$BENCH_DIR/parse.txt"
 t0=$(bench_now)
 ovs-ofctl -O OpenFlow14 parse-flows "$BENCH_DIR/parse.txt" >/dev/null 2>&1
 t1=$(bench_now)

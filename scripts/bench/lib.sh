@@ -1,18 +1,20 @@
 # Shared helpers of Ferry's benchmark scripts (scripts/bench/*.sh): a private
-# run directory and network namespace, processes tracked by pidfile, DPDK
-# runtime directories, and a cleanup that undoes all of it on exit, on
-# failure and on Ctrl-C. Sourced, never run.
+# run directory, a network namespace per system run, processes tracked by
+# pidfile, DPDK runtime directories, and a cleanup that undoes all of it on
+# exit, on failure and on Ctrl-C. Sourced, never run.
 #
 # Environment:
 #   FERRY_BUILD         build directory of ferry-vswitchd (default <repo>/build)
-#   FERRY_PCAPGEN       ferry-pcapgen binary (default $FERRY_BUILD/tools/ferry-pcapgen/ferry-pcapgen)
-#   FERRY_VSWITCHD      ferry-vswitchd binary (default $FERRY_BUILD/datapath/vswitchd/ferry-vswitchd)
-#   OVS_DPDK_VSWITCHD   OVS-DPDK's daemon (default /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk)
+#   FERRY_PCAPGEN       ferry-pcapgen (default $FERRY_BUILD/tools/ferry-pcapgen/ferry-pcapgen)
+#   FERRY_VSWITCHD      ferry-vswitchd (default $FERRY_BUILD/datapath/vswitchd/ferry-vswitchd)
+#   OVS_DPDK_VSWITCHD   OVS-DPDK's daemon
+#                       (default /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk)
 #   TESTPMD             dpdk-testpmd (default: the one in PATH)
 #   BENCH_CONTROL_CPU   CPU of the control threads (default 0)
 #   BENCH_PMD_CPU       CPU of the one forwarding thread (default 1)
 #   BENCH_KEEP=1        keep the run directory (logs, databases, pcaps)
-#   BENCH_SRC_DEVARGS   the receiving port (default net_pcap0,rx_pcap=<case pcap>,infinite_rx=1)
+#   BENCH_SRC_DEVARGS   the receiving port
+#                       (default net_pcap0,rx_pcap=<the case's pcap>,infinite_rx=1)
 #   BENCH_SINK_DEVARGS  the transmitting port (default net_null0,no-rx=1)
 #                       (PCI addresses for real NICs: see Documentation/benchmarking.md)
 
@@ -64,8 +66,8 @@ bench_wait_for() {
   done
 }
 
-# bench_init NAME: the run directory, the namespace, the traps. Must run in
-# the main shell (not a subshell).
+# bench_init NAME: the run directory and the traps. Must run in the main
+# shell (not a subshell).
 bench_init() {
   BENCH_NAME=$1
   [ "$(id -u)" = 0 ] || bench_die "needs root (network namespace, hugepages)"
@@ -86,6 +88,11 @@ bench_ns_new() {
   ip netns add "$BENCH_NS" || return 1
   BENCH_NETNS+=("$BENCH_NS")
   ip -n "$BENCH_NS" link set lo up
+  # No IPv6 autoconfiguration: the kernel would send router solicitations
+  # into the bridge through its internal port's tap.
+  ip netns exec "$BENCH_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+    net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+  return 0
 }
 
 bench_ns_del() {
@@ -208,7 +215,8 @@ bench_pcap() {
 bench_check_tools() {
   local t
   for t in "$BENCH_PCAPGEN" "$BENCH_FERRY"; do
-    [ -x "$t" ] || bench_die "$t not found (build it, or set FERRY_BUILD / FERRY_PCAPGEN / FERRY_VSWITCHD)"
+    [ -x "$t" ] ||
+      bench_die "$t not found (build it, or set FERRY_BUILD / FERRY_PCAPGEN / FERRY_VSWITCHD)"
   done
   [ -x "$BENCH_OVS" ] || bench_die "$BENCH_OVS not found (package openvswitch-switch-dpdk)"
   command -v "$BENCH_TESTPMD" >/dev/null || bench_die "dpdk-testpmd not found (package dpdk)"

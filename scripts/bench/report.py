@@ -143,11 +143,19 @@ def plot(rows, path, title):
                 continue  # testpmd has no rules: its ceiling is the 1-rule line
             ax.plot([p[0] for p in pts], [p[1] for p in pts], dash, color=color,
                     marker=marker, label="%s, %s" % (LABELS[system], suffix))
-    failed = [r for r in rows if r["status"] != "ok"]
-    for r in failed:
-        ax.annotate("%s failed" % LABELS.get(r["system"], r["system"]),
-                    (int(r["flows"]), 0), rotation=90, fontsize=7, va="bottom",
-                    color=styles.get(r["system"], ("gray", ""))[0])
+    # Failed runs: a cross on the axis in the system's colour, and a note.
+    notes = []
+    nudge = {"ferry": 0.9, "ovs": 1.0, "testpmd": 1.1}  # crosses side by side
+    for system, (color, _) in styles.items():
+        bad = sorted({int(r["flows"]) for r in rows
+                      if r["system"] == system and r["status"] != "ok"})
+        if bad:
+            ax.plot([n * nudge[system] for n in bad], [0] * len(bad), "x", color=color,
+                    markersize=10, clip_on=False)
+            notes.append("%s failed at %s flows" % (LABELS[system],
+                                                     ", ".join("{:,}".format(n) for n in bad)))
+    if notes:
+        fig.text(0.01, 0.01, "x: " + "; ".join(notes) + " (see the table)", fontsize=7)
     ax.set_xscale("log")
     ax.set_xlabel("flows in the input (distinct 5-tuples)")
     ax.set_ylabel("Mpps (64-byte frames)")
@@ -155,7 +163,7 @@ def plot(rows, path, title):
     ax.grid(True, which="both", alpha=0.3)
     ax.set_title("Ferry vs OVS-DPDK vs testpmd, net_pcap -> net_null\n" + title, fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(path, dpi=120)
     print("plot: %s" % path)
 

@@ -45,8 +45,13 @@ vs_log_tail() {
 }
 
 vs_fail() {
+  local err
   BENCH_FAIL="$(vs_label "$VS_SYS"): $*"
-  vs_alive || BENCH_FAIL="$BENCH_FAIL; the daemon has exited (see the end of its log)"
+  if ! vs_alive; then
+    # A dead daemon's last logged error usually says why.
+    err=$(grep -E '\|(ERR|EMER)\|' "$VS_DIR/vswitchd.log" 2>/dev/null | tail -1 | cut -d'|' -f5-)
+    BENCH_FAIL="$BENCH_FAIL; the daemon has exited${err:+, its last error: $err}"
+  fi
   return 1
 }
 
@@ -106,6 +111,10 @@ vs_start() {
   local port ofport err
   for port in src sink; do
     if ! bench_wait_for 60 vs_port_settled "$port" || ! vs_port_ready "$port"; then
+      if ! vs_alive; then
+        vs_fail "port $port did not come up"
+        return 1
+      fi
       ofport=$(ovs-vsctl --no-wait get Interface "$port" ofport 2>/dev/null)
       err=$(ovs-vsctl --no-wait get Interface "$port" error 2>/dev/null)
       vs_fail "port $port did not come up (ofport ${ofport:-?}, error ${err:-?})"

@@ -4,6 +4,9 @@
 // Documentation/benchmarking.md.
 #include <chrono>
 #include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
 
 #include "lib/packet/flow_key.h"
 #include "tools/ferry-pcapgen/flow_gen.h"
@@ -35,9 +38,7 @@ int fail(const std::string& message) {
   return 1;
 }
 
-}  // namespace
-
-int main(int argc, char* argv[]) {
+int run(int argc, char* argv[]) {
   auto parsed = ferry::pcapgen::parse_options(argc, argv);
   if (!parsed) return fail(parsed.error().message);
   const PcapgenOptions& o = *parsed;
@@ -64,4 +65,14 @@ int main(int argc, char* argv[]) {
         describe(o, ferry::pcapgen::flow_tuple(o, o.flows - 1)).c_str());
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // out of memory: nothing else throws
+    return fail(e.what());
+  }
 }

@@ -1,5 +1,7 @@
 // The control side of a running Datapath: megaflow caching, flow changes
 // published with commit_and_sync(), packet-out (execute) and ofproto/trace.
+#include <cstring>
+
 #include <catch2/catch.hpp>
 
 #include "datapath/megaflow_cache.h"
@@ -46,10 +48,11 @@ const Rule* rule_for(FlowTable& ft, uint32_t port) {
 TEST_CASE("the first packet of a flow misses, the next ones hit the megaflow", "[dpdk][megaflow]") {
   DpHarness h(2);
   if (!h.ok()) FAIL(h.error());
-  h.add_flow(in_port(1), 100, {Action::output(2)});
-  h.add_flow(in_port(2), 100, {Action::output(1)});
+  // IPv4 rules: the answer depends on more than the port, so megaflows.
+  h.add_flow(in_port(1).set_dl_type(kEthTypeIpv4), 100, {Action::output(2)});
+  h.add_flow(in_port(2).set_dl_type(kEthTypeIpv4), 100, {Action::output(1)});
 
-  // Different MACs and ports: the classifier consulted only in_port.
+  // Different MACs and ports: the classifier consulted in_port and dl_type.
   std::vector<Frame> frames = {udp(kB, kA, 1), udp(kB, kA, 2), udp(kA, kB, 3), udp(kX, kX, 4)};
   for (const Frame& f : frames) h.send(1, f);
   CHECK(h.recv(2, 4) == frames);
@@ -67,8 +70,10 @@ TEST_CASE("the first packet of a flow misses, the next ones hit the megaflow", "
   REQUIRE(entries.size() == 1);
   FlowKey k = zero_key();
   k.in_port = 1;
+  k.dl_type = be16(kEthTypeIpv4);
   FlowKey m = zero_key();
   m.in_port = UINT32_MAX;
+  m.dl_type = 0xffff;
   CHECK(entries[0].key == k);
   CHECK(entries[0].mask == m);
   CHECK(entries[0].cls.rule == rule_for(h.flows(), 1));
@@ -101,7 +106,7 @@ TEST_CASE("after commit_and_sync the very next frame uses the new actions", "[dp
     h.quiesce();
     CHECK(h.take(other).empty());
     CHECK(h.take(1).empty());
-    CHECK(h.counters().megaflow_misses.get() == static_cast<uint64_t>(round + 1));
+    CHECK(h.counters().simple_hits.get() == static_cast<uint64_t>(round + 1));
   }
   CHECK(h.counters().megaflow_hits.get() == 0);
   CHECK(h.counters().total_drops() == 0);
@@ -227,6 +232,36 @@ TEST_CASE("trace_packet leaves the FDB's last-seen times alone", "[dpdk][trace][
   REQUIRE(tr.ok());
   CHECK(tr->outputs.size() == 1);
   CHECK(h.fdb().find(0, kA)->last_seen_s() == 200);
+}
+
+TEST_CASE("simple match: rules on the input port only skip key extraction and lookup",
+          "[dpdk][simple]") {
+  DpHarness h(3);
+  if (!h.ok()) FAIL(h.error());
+  Mac to{0x02, 0, 0, 0, 0, 0x77};
+  h.add_flow(in_port(1), 100, {Action::set_eth_dst(to), Action::output(2)});
+  Frame f = udp(kB, kA, 9);
+  Frame want = f;
+  std::memcpy(want.data(), to.data(), 6);
+  for (int i = 0; i < 5; i++) h.send(1, f);
+  h.send(1, Frame(13, 0x01));  // a runt is still refused
+  CHECK(h.recv(2, 5) == std::vector<Frame>(5, want));
+  h.quiesce();
+  const PmdCounters& c = h.counters();
+  CHECK(c.simple_hits.get() == 5);
+  CHECK(c.megaflow_misses.get() == 0);
+  CHECK(c.megaflow_hits.get() == 0);
+  CHECK(h.drops("rx_runt") == 1);
+  CHECK(rule_for(h.flows(), 1)->stats->packets.load() == 5);
+  CHECK(rule_for(h.flows(), 1)->stats->bytes.load() == 5 * f.size());
+
+  // A rule on more than the port in reach turns the port back to megaflows.
+  h.add_flow(in_port(1).set_dl_type(kEthTypeIpv4), 200, {Action::output(3)});
+  h.send(1, f);
+  CHECK(h.recv(3, 1) == std::vector<Frame>{f});
+  h.quiesce();
+  CHECK(c.simple_hits.get() == 5);
+  CHECK(c.megaflow_misses.get() == 1);
 }
 
 }  // namespace ferry::test
