@@ -1,5 +1,7 @@
 #include "datapath/classify.h"
 
+#include "datapath/batchable.h"
+
 namespace ferry {
 
 Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc) {
@@ -8,6 +10,7 @@ Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc) {
   if (br.conversions) c.conv = br.conversions->lookup(key, wc);
   if (!c.conv) {
     c.rule = br.classifier->lookup(key, wc);
+    c.batchable = c.rule && batchable_actions(*c.rule->actions);
     return c;
   }
   // The conversion fixed dl_dst for every packet of this megaflow, so the

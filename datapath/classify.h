@@ -14,6 +14,7 @@ struct Classification {
   const Rule* rule = nullptr;  // for the key after conversion; nullptr: table miss
   const ConversionSnapshot::Entry* conv = nullptr;
   const Rule* mirror_rule = nullptr;  // for the unconverted key, when conv->mirror
+  bool batchable = false;             // no conversion, and the rule's actions need no key
 };
 
 // ORs into *wc every key bit consulted (the input port always), which makes

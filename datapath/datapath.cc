@@ -58,7 +58,8 @@ Datapath::~Datapath() {
 
 Status Datapath::set_pmds(const PmdConfig& config) {
   bool same_threads = config.cores == pmd_config_.cores && pmds_.size() == config.cores.size() &&
-                      config.megaflow_capacity == pmd_config_.megaflow_capacity;
+                      config.megaflow_capacity == pmd_config_.megaflow_capacity &&
+                      config.flow_limit == pmd_config_.flow_limit;
   if (same_threads) {
     pmd_config_.sleep_max_us = config.sleep_max_us;
     for (auto& p : pmds_) p->set_sleep_max_us(config.sleep_max_us);
@@ -318,6 +319,12 @@ void Datapath::commit() {
   if (!dirty_) return;
   dirty_ = false;
   snapshot_.publish(build_snapshot());
+  if (!retired_caches_.empty()) {
+    // Only now can no PMD pick them up again; free them after this grace period.
+    auto retired = std::move(retired_caches_);
+    retired_caches_.clear();
+    rcu_.defer([retired] {});
+  }
 }
 
 void Datapath::commit_and_sync() {
@@ -449,8 +456,21 @@ void Datapath::drain_upcalls() {
   }
 }
 
+void Datapath::grow_caches() {
+  for (auto& [slot, b] : bridges_) {
+    for (auto& c : b->caches) {
+      if (!c->wants_more() || c->capacity() >= pmd_config_.flow_limit) continue;
+      size_t next = std::min(c->capacity() * 4, pmd_config_.flow_limit);
+      retired_caches_.emplace_back(c.release());  // freed after the next publish's grace period
+      c = std::make_unique<MegaflowCache>(next);
+      dirty_ = true;
+    }
+  }
+}
+
 void Datapath::run() {
   drain_upcalls();
+  grow_caches();
   int64_t now = monotonic_ms();
   if (now >= next_fdb_run_ms_) {
     next_fdb_run_ms_ = now + 1000;

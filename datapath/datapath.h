@@ -48,7 +48,11 @@ struct BridgeOptions {
 struct PmdConfig {
   std::vector<int> cores{-1};  // one entry per PMD; -1 = not pinned
   int64_t sleep_max_us = 0;
-  size_t megaflow_capacity = 65536;  // per PMD and bridge
+  // Megaflows per PMD and bridge: caches start small (they stay in the CPU
+  // caches) and grow fourfold when three quarters full, up to flow_limit
+  // (other_config:flow-limit).
+  size_t megaflow_capacity = 4096;
+  size_t flow_limit = 200000;
 };
 
 class Datapath {
@@ -128,6 +132,7 @@ class Datapath {
   class FdbLearnSink;
 
   void drain_upcalls();
+  void grow_caches();
   ExecContext control_context(const DpSnapshot* snap, const DpBridge* br, const DpPort* in,
                               rte_mempool* pool);
   const DpBridge* snapshot_bridge(const DpSnapshot* snap, int slot) const;
@@ -155,6 +160,7 @@ class Datapath {
   uint16_t control_tx_index_ = 0;
   std::vector<LearnEvent> learn_events_;
   std::vector<PacketUpcall> packet_upcalls_;
+  std::vector<std::shared_ptr<MegaflowCache>> retired_caches_;
 };
 
 }  // namespace ferry

@@ -57,24 +57,6 @@ uint16_t key_tci(uint16_t wire_tci) { return htons(static_cast<uint16_t>(wire_tc
 
 }  // namespace
 
-bool batchable_actions(const ActionList& actions) {
-  if (actions.empty()) return false;
-  for (size_t i = 0; i + 1 < actions.size(); i++) {
-    if (actions[i].type == ActionType::kOutput) return false;
-  }
-  const Action& last = actions.back();
-  if (last.type != ActionType::kOutput) return false;
-  switch (last.port) {
-    case kOfppNormal:
-    case kOfppFlood:
-    case kOfppAll:
-    case kOfppController:
-      return false;
-    default:
-      return true;
-  }
-}
-
 void execute_batch(const ExecContext& ctx, rte_mbuf** pkts, uint16_t n, const ActionList& actions) {
   // The output port first: a bad one drops the whole burst.
   const Action& out_action = actions.back();
@@ -151,9 +133,17 @@ void execute_batch(const ExecContext& ctx, rte_mbuf** pkts, uint16_t n, const Ac
       }
     }
   }
-  for (uint16_t i = 0; i < n; i++) {
-    if (pkts[i]) output_packet(ctx, pkts[i], *out);
+  if (__builtin_expect(ctx.trace != nullptr, 0)) {
+    for (uint16_t i = 0; i < n; i++) {
+      if (pkts[i]) output_packet(ctx, pkts[i], *out);
+    }
+    return;
   }
+  uint16_t k = 0;
+  for (uint16_t i = 0; i < n; i++) {
+    if (pkts[i]) pkts[k++] = pkts[i];
+  }
+  ctx.tx->push_burst(*out, pkts, k);
 }
 
 rte_mbuf* copy_packet(const ExecContext& ctx, const rte_mbuf* m) {
@@ -169,6 +159,7 @@ void output_traced(const ExecContext& ctx, rte_mbuf* m, const DpPort& out) {
 
 void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                         const Classification& c) {
+  if (c.batchable) return execute_batch(ctx, &m, 1, *c.rule->actions);
   if (!c.conv) {
     if (!c.rule) return drop(ctx, m, DropReason::kNoRule);
     return execute_actions(ctx, m, key, *c.rule->actions);

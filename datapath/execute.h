@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "datapath/batchable.h"
 #include "datapath/classify.h"
 #include "datapath/dp_snapshot.h"
 #include "datapath/pmd_counters.h"
@@ -54,11 +55,6 @@ struct ExecContext {
 void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                         const Classification& c);
 
-// True when actions can run on a whole burst without a flow key: MAC and
-// VLAN rewrites and meters, then exactly one output, last, to a bridge
-// port by number, IN_PORT or LOCAL.
-bool batchable_actions(const ActionList& actions);
-
 // Runs batchable actions on n packets that arrived on ctx.in, action by
 // action over the burst (no flow key, no per-packet dispatch). Consumes them.
 void execute_batch(const ExecContext& ctx, rte_mbuf** pkts, uint16_t n, const ActionList& actions);
@@ -69,7 +65,8 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
 
 // Sends m (consumed) out of a bridge port, as it is.
 void output_traced(const ExecContext& ctx, rte_mbuf* m, const DpPort& out);
-inline void output_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& out) {
+[[gnu::always_inline]] inline void output_packet(const ExecContext& ctx, rte_mbuf* m,
+                                                 const DpPort& out) {
   if (__builtin_expect(ctx.trace != nullptr, 0)) return output_traced(ctx, m, out);
   ctx.tx->push(out, m);
 }

@@ -1,5 +1,6 @@
 #include "datapath/mbuf_pools.h"
 
+#include <algorithm>
 #include <atomic>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
@@ -14,6 +15,28 @@ namespace ferry {
 
 MbufPools::~MbufPools() {
   for (auto& [socket, pool] : pools_) rte_mempool_free(pool);
+  for (auto& [key, pool] : sized_) rte_mempool_free(pool);
+}
+
+Result<rte_mempool*> MbufPools::get_sized(int socket, unsigned n, unsigned max_frame) {
+  if (socket < 0) socket = 0;
+  // Room for the frame plus a VLAN tag or two, in cache lines.
+  unsigned room = RTE_PKTMBUF_HEADROOM + ((max_frame + 8 + 63) / 64) * 64;
+  room = std::max(room, static_cast<unsigned>(RTE_PKTMBUF_HEADROOM + 256));
+  auto key = std::make_tuple(socket, n, room);
+  if (auto it = sized_.find(key); it != sized_.end()) return it->second;
+  static std::atomic<unsigned> serial{0};
+  std::string name = strprintf("ferry_mpx%u", serial.fetch_add(1));
+  rte_mempool* mp =
+      rte_pktmbuf_pool_create(name.c_str(), n, 256, 0, static_cast<uint16_t>(room), socket);
+  if (!mp) {
+    return make_error(strprintf("cannot create a pool of %u mbufs of %u bytes: %s", n, room,
+                                rte_strerror(rte_errno)),
+                      ENOMEM);
+  }
+  FLOG_INFO(pool_log, "created %s: %u mbufs of %u bytes", name.c_str(), n, room);
+  sized_[key] = mp;
+  return mp;
 }
 
 Result<rte_mempool*> MbufPools::get(int socket) {

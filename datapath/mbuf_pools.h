@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 
 #include "lib/util/result.h"
 
@@ -23,11 +24,15 @@ class MbufPools {
 
   // The pool for a socket (SOCKET_ID_ANY = -1 uses socket 0's).
   Result<rte_mempool*> get(int socket);
+  // A pool of its own of n mbufs holding frames up to max_frame bytes
+  // (reused for the same sizes); lives as long as this object.
+  Result<rte_mempool*> get_sized(int socket, unsigned n, unsigned max_frame);
   unsigned n_mbufs() const { return n_mbufs_; }
 
  private:
   unsigned n_mbufs_;
   std::map<int, rte_mempool*> pools_;
+  std::map<std::tuple<int, unsigned, unsigned>, rte_mempool*> sized_;
 };
 
 }  // namespace ferry

@@ -12,7 +12,7 @@ MegaflowCache::MegaflowCache(size_t capacity)
   index_mask_ = n - 1;
 }
 
-uint32_t MegaflowCache::hash_in(const Subtable& st, const FlowKey& key, uint32_t basis) {
+inline uint32_t MegaflowCache::hash_in(const Subtable& st, const FlowKey& key, uint32_t basis) {
   // Only the words the subtable's mask covers: a one-word mask (the input
   // port) costs one multiply, not eleven.
   const uint64_t* k = key.words();
@@ -26,7 +26,7 @@ uint32_t MegaflowCache::hash_in(const Subtable& st, const FlowKey& key, uint32_t
   return static_cast<uint32_t>(h ^ (h >> 29));
 }
 
-bool MegaflowCache::equal_in(const Subtable& st, const FlowKey& key, const FlowKey& masked) {
+inline bool MegaflowCache::equal_in(const Subtable& st, const FlowKey& key, const FlowKey& masked) {
   const uint64_t* k = key.words();
   const uint64_t* m = st.mask.words();
   const uint64_t* e = masked.words();
@@ -99,6 +99,7 @@ MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& m
   while (index_[i].entry) i = (i + 1) & index_mask_;
   index_[i] = IndexSlot{h, static_cast<uint32_t>(n + 1)};
   n_used_.store(n + 1, std::memory_order_release);
+  if ((n + 1) * 4 >= entries_.size() * 3) wants_more_.store(true, std::memory_order_relaxed);
   return &e;
 }
 

@@ -67,6 +67,9 @@ class MegaflowCache {
   // --- any thread ---
   size_t size() const { return n_used_.load(std::memory_order_acquire); }
   size_t capacity() const { return entries_.size(); }
+  // Set by the PMD when three quarters full: the control thread may give it
+  // a bigger cache.
+  bool wants_more() const { return wants_more_.load(std::memory_order_relaxed); }
   size_t n_subtables() const { return n_subtables_.load(std::memory_order_acquire); }
   // Calls fn(const EntryCopy&) for every entry that could be read consistently.
   template <class F>
@@ -84,8 +87,10 @@ class MegaflowCache {
     uint32_t entry;  // entry index + 1; 0 = empty
   };
 
-  static uint32_t hash_in(const Subtable& st, const FlowKey& key, uint32_t basis);
-  static bool equal_in(const Subtable& st, const FlowKey& key, const FlowKey& masked);
+  [[gnu::always_inline]] static inline uint32_t hash_in(const Subtable& st, const FlowKey& key,
+                                                        uint32_t basis);
+  [[gnu::always_inline]] static inline bool equal_in(const Subtable& st, const FlowKey& key,
+                                                     const FlowKey& masked);
   int find_or_add_subtable(const FlowKey& mask);
   bool read_entry(size_t i, EntryCopy* out) const;
 
@@ -96,6 +101,7 @@ class MegaflowCache {
   std::atomic<size_t> n_subtables_{0};
   std::atomic<size_t> n_used_{0};
   std::atomic<uint64_t> epoch_{0};  // odd during a flush
+  std::atomic<bool> wants_more_{false};
   uint64_t generation_ = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "datapath/pipeline.h"
 
+#include <new>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -24,6 +25,7 @@ bool is_garp_or_rarp(const FlowKey& k) {
 // Adds up the packets that hit the same cache entry back to back, so stats
 // are written once per run rather than once per packet.
 struct StatsRun {
+  unsigned pmd = 0;
   MegaflowCache::Entry* entry = nullptr;
   const Classification* cls = nullptr;
   uint64_t packets = 0;
@@ -41,8 +43,8 @@ struct StatsRun {
   void flush(int64_t now_ms) {
     if (!packets) return;
     if (entry) entry->add_stats(packets, bytes, now_ms);
-    if (cls->rule) cls->rule->stats->add(packets, bytes, now_ms);
-    if (cls->mirror_rule) cls->mirror_rule->stats->add(packets, bytes, now_ms);
+    if (cls->rule) cls->rule->stats->add_from_pmd(pmd, packets, bytes, now_ms);
+    if (cls->mirror_rule) cls->mirror_rule->stats->add_from_pmd(pmd, packets, bytes, now_ms);
     if (cls->conv) cls->conv->stats->add(packets, bytes);
     packets = bytes = 0;
   }
@@ -99,7 +101,7 @@ void process_simple(const PipelineContext& pc, const DpSnapshot& snap, const DpP
     counters.drop(DropReason::kNoRule, m);
     return;
   }
-  r->stats->add(m, bytes, pc.now_ms);
+  r->stats->add_from_pmd(pc.pmd_index, m, bytes, pc.now_ms);
   ExecContext ctx;
   ctx.snap = &snap;
   ctx.bridge = &snap.bridges[in.bridge];
@@ -154,7 +156,10 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
     cache->set_generation(br.generation);
   }
   MegaflowCache::Entry* entries[kMaxBatch];
-  Classification uncached[kMaxBatch];  // answers the cache could not keep
+  // Answers the cache could not keep (rare): raw storage, so a burst does
+  // not pay for initialising them.
+  alignas(Classification) unsigned char uncached_raw[kMaxBatch * sizeof(Classification)];
+  auto* uncached = reinterpret_cast<Classification*>(uncached_raw);
   const Classification* cls[kMaxBatch];
   for (unsigned i = 0; i < m; i++) {
     unsigned visited = 0;
@@ -174,7 +179,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
       cls[i] = &entries[i]->cls;
     } else {
       counters.megaflow_install_fail.inc();
-      uncached[i] = c;
+      new (&uncached[i]) Classification(c);
       cls[i] = &uncached[i];
     }
   }
@@ -191,6 +196,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   ctx.now_s = pc.now_ms / 1000;
   ctx.now_ns = static_cast<uint64_t>(pc.now_ms) * 1000000;
   StatsRun run;
+  run.pmd = pc.pmd_index;
   for (unsigned i = 0; i < m; i++) {
     run.add(entries[i], cls[i], rte_pktmbuf_pkt_len(ok[i]), pc.now_ms);
     if (__builtin_expect(br.move_detect, 0) && !cls[i]->rule && !cls[i]->conv && pc.upcall &&

@@ -1,6 +1,7 @@
 #include "datapath/port.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -34,6 +35,34 @@ std::optional<uint16_t> port_by_devargs(const std::string& devargs) {
 }
 
 }  // namespace
+
+std::optional<PcapReplay> pcap_replay_needs(const std::string& devargs) {
+  if (devargs.rfind("net_pcap", 0) != 0 || devargs.find("infinite_rx=1") == std::string::npos)
+    return std::nullopt;
+  size_t at = devargs.find("rx_pcap=");
+  if (at == std::string::npos) return std::nullopt;
+  std::string path = devargs.substr(at + 8, devargs.find(',', at) - at - 8);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return std::nullopt;
+  PcapReplay r;
+  uint8_t hdr[24];
+  if (std::fread(hdr, 1, 24, f) == 24) {
+    // Magic a1b2c3d4 (or a1b23c4d, ns): d4/4d first when written little-endian.
+    bool little = hdr[0] == 0xd4 || hdr[0] == 0x4d;
+    uint8_t rec[16];
+    while (std::fread(rec, 1, 16, f) == 16) {
+      uint32_t caplen;
+      std::memcpy(&caplen, rec + 8, 4);
+      if (!little) caplen = __builtin_bswap32(caplen);
+      if (caplen > 65535 || std::fseek(f, caplen, SEEK_CUR) != 0) break;
+      r.frames++;
+      r.max_len = std::max(r.max_len, caplen);
+    }
+  }
+  std::fclose(f);
+  if (r.frames == 0) return std::nullopt;
+  return r;
+}
 
 Result<uint16_t> find_or_probe_port(const std::string& devargs, bool* probed) {
   *probed = false;
@@ -81,6 +110,13 @@ Status Port::configure(MbufPools& pools) {
   numa_ = socket < 0 ? 0 : socket;
   auto pool = pools.get(numa_);
   if (!pool) return pool.error();
+  // A pcap replay port (net_pcap, infinite_rx) keeps every frame of its file
+  // in an mbuf: give it a pool of its own, sized to the file.
+  if (auto need = pcap_replay_needs(spec_.devargs)) {
+    auto own = pools.get_sized(numa_, need->frames + 8192, need->max_len);
+    if (!own) return own.error();
+    pool = own;
+  }
 
   uint16_t want_rxq = std::clamp<uint16_t>(spec_.n_rxq, 1, kMaxQueues);
   uint16_t rxq = std::min<uint16_t>(want_rxq, std::max<uint16_t>(info.max_rx_queues, 1));

@@ -90,6 +90,14 @@ class Port {
   rte_spinlock_t txq_locks_[kMaxQueues];
 };
 
+// What a pcap replay port (net_pcap with rx_pcap and infinite_rx) will hold:
+// its frame count and largest frame, read from the file; nullopt otherwise.
+struct PcapReplay {
+  uint32_t frames = 0;
+  uint32_t max_len = 0;
+};
+std::optional<PcapReplay> pcap_replay_needs(const std::string& devargs);
+
 // Finds (or probes) the ethdev for devargs; its port id. Exposed for tests.
 Result<uint16_t> find_or_probe_port(const std::string& devargs, bool* probed);
 

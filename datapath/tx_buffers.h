@@ -3,7 +3,9 @@
 // loop iteration (flush_all), so no packet waits across iterations.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
@@ -24,7 +26,7 @@ class TxBuffers {
   TxBuffers(const TxBuffers&) = delete;
   TxBuffers& operator=(const TxBuffers&) = delete;
 
-  void push(const DpPort& out, rte_mbuf* m) {
+  [[gnu::always_inline]] void push(const DpPort& out, rte_mbuf* m) {
     Buf& b = bufs_[out.port_id];
     if (!b.listed) {
       b.listed = true;
@@ -33,6 +35,24 @@ class TxBuffers {
     }
     b.pkts[b.n++] = m;
     if (b.n == kBurst) flush(out.port_id);
+  }
+
+  // n packets for one port at once: one buffer lookup, pointer copies.
+  void push_burst(const DpPort& out, rte_mbuf** pkts, uint16_t n) {
+    Buf& b = bufs_[out.port_id];
+    if (!b.listed) {
+      b.listed = true;
+      b.port = out.port;
+      dirty_[n_dirty_++] = out.port_id;
+    }
+    uint16_t i = 0;
+    while (i < n) {
+      uint16_t k = static_cast<uint16_t>(std::min<unsigned>(kBurst - b.n, n - i));
+      std::memcpy(&b.pkts[b.n], pkts + i, k * sizeof(rte_mbuf*));
+      b.n = static_cast<uint16_t>(b.n + k);
+      i = static_cast<uint16_t>(i + k);
+      if (b.n == kBurst) flush(out.port_id);
+    }
   }
 
   void flush_all() {

@@ -54,8 +54,9 @@ ovs_ver=$(dpkg-query -W -f='${Version}' openvswitch-source 2>/dev/null | sed 's/
 dpdk_full=$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null)
 ovs_dir=$cache/ovs-$ovs_ver-2
 sdk_dir=$cache/dpdk-sdk-$dpdk_full
-[ -f "$ovs_dir/.built" ] && [ -f "$sdk_dir/.done" ] ||
+if [ ! -f "$ovs_dir/.built" ] || [ ! -f "$sdk_dir/.done" ]; then
   die "no libopenvswitch/DPDK SDK in $cache: run scripts/setup.sh first"
+fi
 
 # Everything is instrumented for coverage (fuzzer-no-link); the targets
 # link libFuzzer (test/fuzz/meson.build). UBSan findings abort, as ASan's do.

@@ -350,8 +350,8 @@ void OpenFlowHandler::handle_flow_stats(Conn& c, const ovs::OfMessage& msg,
   if (aggregate) {
     uint64_t packets = 0, bytes = 0;
     for (const RulePtr& r : rules) {
-      packets += r->stats->packets.load(std::memory_order_relaxed);
-      bytes += r->stats->bytes.load(std::memory_order_relaxed);
+      packets += r->stats->total_packets();
+      bytes += r->stats->total_bytes();
     }
     c.of->send_aggregate_reply(msg, packets, bytes, static_cast<uint32_t>(rules.size()));
     return;
@@ -374,8 +374,8 @@ void OpenFlowHandler::handle_flow_stats(Conn& c, const ovs::OfMessage& msg,
     int64_t used = r->stats->used_ms.load(std::memory_order_relaxed);
     s.idle_age = static_cast<int>((now - std::max(used, r->modified_ms)) / 1000);
     s.hard_age = static_cast<int>((now - r->modified_ms) / 1000);
-    s.packets = r->stats->packets.load(std::memory_order_relaxed);
-    s.bytes = r->stats->bytes.load(std::memory_order_relaxed);
+    s.packets = r->stats->total_packets();
+    s.bytes = r->stats->total_bytes();
     s.actions = *r->actions;
     out.push_back(std::move(s));
   }

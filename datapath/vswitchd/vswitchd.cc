@@ -122,6 +122,16 @@ PmdConfig Vswitchd::pmd_config(const ovs::Config& cfg) const {
                 sleep.c_str());
     }
   }
+  std::string limit = opt(cfg.other_config, "flow-limit");
+  if (!limit.empty()) {
+    auto v = parse_u64(limit);
+    if (v && *v >= 16 && *v <= 10000000) {
+      pc.flow_limit = static_cast<size_t>(*v);
+      pc.megaflow_capacity = std::min(pc.megaflow_capacity, pc.flow_limit);
+    } else {
+      FLOG_WARN(vswitchd_log, "flow-limit \"%s\" must be 16 to 10000000", limit.c_str());
+    }
+  }
   return pc;
 }
 

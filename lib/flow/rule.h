@@ -18,9 +18,41 @@ struct RuleStats {
   std::atomic<uint64_t> bytes{0};
   std::atomic<int64_t> used_ms{0};  // monotonic ms of the last hit, 0 = never
 
+  // PMDs 0..kPmdSlots-1 each own a slot: plain stores, no locked
+  // instruction per packet run. Other writers use the shared counters.
+  static constexpr unsigned kPmdSlots = 4;
+  struct Slot {
+    std::atomic<uint64_t> packets{0};
+    std::atomic<uint64_t> bytes{0};
+  };
+  Slot pmd[kPmdSlots];
+
+  // Any thread.
   void add(uint64_t n_packets, uint64_t n_bytes, int64_t now_ms) {
     packets.fetch_add(n_packets, std::memory_order_relaxed);
     bytes.fetch_add(n_bytes, std::memory_order_relaxed);
+    touch(now_ms);
+  }
+  // The PMD with this index.
+  void add_from_pmd(unsigned index, uint64_t n_packets, uint64_t n_bytes, int64_t now_ms) {
+    if (index >= kPmdSlots) return add(n_packets, n_bytes, now_ms);
+    Slot& s = pmd[index];
+    s.packets.store(s.packets.load(std::memory_order_relaxed) + n_packets,
+                    std::memory_order_relaxed);
+    s.bytes.store(s.bytes.load(std::memory_order_relaxed) + n_bytes, std::memory_order_relaxed);
+    touch(now_ms);
+  }
+  uint64_t total_packets() const {
+    uint64_t n = packets.load(std::memory_order_relaxed);
+    for (const Slot& s : pmd) n += s.packets.load(std::memory_order_relaxed);
+    return n;
+  }
+  uint64_t total_bytes() const {
+    uint64_t n = bytes.load(std::memory_order_relaxed);
+    for (const Slot& s : pmd) n += s.bytes.load(std::memory_order_relaxed);
+    return n;
+  }
+  void touch(int64_t now_ms) {
     if (used_ms.load(std::memory_order_relaxed) != now_ms)
       used_ms.store(now_ms, std::memory_order_relaxed);
   }

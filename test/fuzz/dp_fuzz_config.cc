@@ -10,6 +10,8 @@ namespace ferry::fuzz {
 
 namespace {
 
+using A = Action;
+
 const Mac kVmac{0x0a, 0, 0, 0, 0, 0x10};
 const Mac kReal{0x02, 0, 0, 0, 0, 0xa0};
 const Mac kHostB{0x02, 0, 0, 0, 0, 0x02};
@@ -29,7 +31,7 @@ Match ip(uint8_t proto = 0) {
 
 Match in(uint32_t port, Match m = Match{}) { return m.set_in_port(port); }
 
-void add(DpFuzzConfig& c, uint16_t priority, const Match& m, ActionList actions) {
+void add(BridgeConfig& c, uint16_t priority, const Match& m, ActionList actions) {
   FlowMod fm;
   fm.match = m;
   fm.priority = priority;
@@ -37,8 +39,10 @@ void add(DpFuzzConfig& c, uint16_t priority, const Match& m, ActionList actions)
   c.flows.push_back(fm);
 }
 
-void add_rules(DpFuzzConfig& c) {
-  using A = Action;
+BridgeConfig full_bridge() {
+  BridgeConfig c;
+  c.vlans = {vlan({}, {}, "trunk"), vlan(10, {}, "access"), vlan({}, {10, 20}, "trunk"),
+             vlan(20, {10, 20}, "native-untagged")};
   add(c, 200, in(1, ip().set_nw_dst(ip4(10, 0, 0, 0), ip4(255, 255, 255, 0))),
       {A::set_eth_dst(kHostB), A::output(2)});
   add(c, 200, in(1).set_vlan_vid(10), {A::strip_vlan(), A::output(3)});
@@ -63,15 +67,6 @@ void add_rules(DpFuzzConfig& c) {
   add(c, 10, in(2), {A::output(kOfppNormal)});
   add(c, 5, Match().set_dl_src(kReal), {A::output(kOfppNormal)});  // the mirror's copy
   // Port 4's other frames miss the table.
-}
-
-}  // namespace
-
-DpFuzzConfig dp_fuzz_config() {
-  DpFuzzConfig c;
-  c.vlans = {vlan({}, {}, "trunk"), vlan(10, {}, "access"), vlan({}, {10, 20}, "trunk"),
-             vlan(20, {10, 20}, "native-untagged")};
-  add_rules(c);
 
   Conversion rx;  // frames to the virtual MAC continue to the real one
   rx.id = 1;
@@ -80,7 +75,6 @@ DpFuzzConfig dp_fuzz_config() {
   rx.to = kReal;
   rx.in_ports = {1};
   rx.state = ConversionState::kActive;
-  c.conversions.push_back(rx);
   Conversion tx;  // duplicate-to-both for priority classes 0-3
   tx.id = 2;
   tx.dir = ConversionDir::kTx;
@@ -92,8 +86,30 @@ DpFuzzConfig dp_fuzz_config() {
   tx.class_hi = 3;
   tx.mirror = true;
   tx.state = ConversionState::kActive;
-  c.conversions.push_back(tx);
+  c.conversions = {rx, tx};
+  c.fdb = {{10, kHostB, 2}};
+  c.watch_garp = true;
+  return c;
+}
 
+BridgeConfig simple_bridge() {
+  BridgeConfig c;
+  c.vlans.assign(6, vlan({}, {}, "trunk"));
+  add(c, 100, in(1),
+      {A::push_vlan(), A::set_vlan_vid(7), A::set_eth_dst(kHostB), A::meter(1), A::output(2)});
+  add(c, 100, in(2), {A::strip_vlan(), A::set_vlan_pcp(6, false), A::output(kOfppInPort)});
+  // Port 3 has no rule: every frame misses.
+  add(c, 100, in(4), {A::output(1), A::output(2)});             // not batchable: the full path
+  add(c, 100, in(5), {A::set_eth_src(kRouter), A::output(9)});  // no port 9
+  add(c, 100, in(6), {A::output(6)});                           // to the input port
+  return c;
+}
+
+}  // namespace
+
+DpFuzzConfig dp_fuzz_config() {
+  DpFuzzConfig c;
+  c.bridges = {full_bridge(), simple_bridge()};
   MeterConfig pps;
   pps.id = 1;
   pps.pktps = true;
@@ -102,23 +118,22 @@ DpFuzzConfig dp_fuzz_config() {
   kbps.id = 2;
   kbps.bands = {{100, 8}};
   c.meters = {pps, kbps};
-
-  c.fdb = {{10, kHostB, 2}};
   return c;
 }
 
-unsigned max_tag_pushes(const std::vector<FlowMod>& flows) {
+unsigned max_tag_pushes(const DpFuzzConfig& cfg) {
   unsigned most = 0;
-  for (const FlowMod& fm : flows) {
-    unsigned n = 0;
-    for (const Action& a : fm.actions) {
-      bool pushes = a.type == ActionType::kPushVlan ||
-                    ((a.type == ActionType::kSetVlanVid || a.type == ActionType::kSetVlanPcp) &&
-                     (a.flags & Action::kPushIfNeeded)) ||
-                    (a.type == ActionType::kOutput && a.port == kOfppNormal);
-      n += pushes;
+  for (const BridgeConfig& b : cfg.bridges) {
+    for (const FlowMod& fm : b.flows) {
+      unsigned n = 0;
+      for (const Action& a : fm.actions) {
+        n += a.type == ActionType::kPushVlan ||
+             ((a.type == ActionType::kSetVlanVid || a.type == ActionType::kSetVlanPcp) &&
+              (a.flags & Action::kPushIfNeeded)) ||
+             (a.type == ActionType::kOutput && a.port == kOfppNormal);
+      }
+      most = std::max(most, n);
     }
-    most = std::max(most, n);
   }
   return most;
 }

@@ -1,13 +1,13 @@
 // How fuzz-datapath reads its input: a sequence of frame records
 //
-//   byte 0   bits 0-1: input port (1-4); bit 2: the device stripped a VLAN
-//            tag into the mbuf (two TCI bytes follow the header);
-//            bits 3-7: frame length / 256
+//   byte 0   bits 0-3: input port (harness port index, modulo the number of
+//            ports); bit 4: the device stripped a VLAN tag into the mbuf
+//            (two TCI bytes follow the header); bits 5-7: frame length / 256
 //   byte 1   frame length % 256
-//   [2 bytes TCI, network order, when bit 2 is set]
+//   [2 bytes TCI, network order, when bit 4 is set]
 //   frame    the length given, cut short at the end of the input
 //
-// up to kMaxFrames frames of at most kMaxFrameLen bytes.
+// up to kMaxFrames frames (of at most 2047 bytes).
 #pragma once
 
 #include <cstddef>
@@ -18,7 +18,7 @@
 namespace ferry::fuzz {
 
 struct FuzzFrame {
-  uint32_t ofport;
+  size_t port;
   std::optional<uint16_t> stripped_tci;
   std::vector<uint8_t> bytes;
 
@@ -28,8 +28,7 @@ struct FuzzFrame {
 };
 
 constexpr size_t kMaxFrames = 64;
-constexpr size_t kMaxFrameLen = 2048;  // an mbuf's data room
 
-std::vector<FuzzFrame> decode_frames(const uint8_t* data, size_t size, uint32_t n_ports);
+std::vector<FuzzFrame> decode_frames(const uint8_t* data, size_t size, size_t n_ports);
 
 }  // namespace ferry::fuzz

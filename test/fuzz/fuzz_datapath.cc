@@ -1,33 +1,34 @@
 // libFuzzer target: frames through the real pipeline (parse, megaflow cache
-// and classifier, conversions, action execution, NORMAL with learning,
-// meters, tx) of a bridge with a fixed rule set (dp_fuzz_config.h), driven
-// on the fuzzer's thread (dp_fuzz_bridge.h). Input format: dp_fuzz_input.h.
+// and classifier, simple-match bursts, conversions, action execution,
+// NORMAL with learning, meters, tx) of a fixed datapath
+// (dp_fuzz_config.h), driven on the fuzzer's thread (dp_fuzz_harness.h).
+// Input format: dp_fuzz_input.h.
 //
 // After each input every frame has been processed and every output drained;
 // checked:
 //   - no mbuf leaks: both pools are full again;
-//   - counters: rx = frames in; tx = frames out; megaflow hits + misses =
-//     frames parsed; parse drops by reason, kNoHeadroom and kNoRule exactly
-//     as predicted; no kNoMbuf or kTxQueueFull; every input frame is out or
-//     dropped (out as itself + drops >= frames in);
-//   - rule and conversion statistics grow by what the classifier predicts;
-//   - megaflow soundness: the cache's answer for every key processed is the
+//   - answers: the megaflow cache's answer for every key looked up, and a
+//     port's simple-match answer for every frame it took, are the
 //     classifier's answer for that key;
+//   - counters: rx = frames in; tx = frames out; megaflow hits + misses and
+//     simple-match hits as predicted; parse drops by reason, kNoHeadroom and
+//     kNoRule exactly as predicted; no kNoMbuf or kTxQueueFull; every frame
+//     in is out or dropped (out as itself + drops >= frames in);
+//   - rule and conversion statistics grow by what the classifier predicts;
 //   - every frame out is at least 14 bytes and at most the longest frame in
 //     plus 4 bytes per VLAN tag a rule may push.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <rte_mempool.h>
 #include <string>
 #include <vector>
 
 #include "datapath/classify.h"
-#include "test/fuzz/dp_fuzz_bridge.h"
 #include "test/fuzz/dp_fuzz_eal.h"
+#include "test/fuzz/dp_fuzz_harness.h"
 #include "test/fuzz/dp_fuzz_oracle.h"
 #include "test/fuzz/fuzz_check.h"
 
@@ -35,15 +36,17 @@ namespace ferry::fuzz {
 namespace {
 
 struct Fixture {
-  DpFuzzBridge bridge;
+  DpFuzzHarness h;
   unsigned max_pushes = 0;
 };
-Fixture* g_fixture = nullptr;  // the process's one bridge, from LLVMFuzzerInitialize
+Fixture* g_fixture = nullptr;  // the process's one datapath, from LLVMFuzzerInitialize
 
 void destroy_fixture() {
   delete g_fixture;
   g_fixture = nullptr;
 }
+
+using ull = unsigned long long;
 
 std::string describe(const Classification& c) {
   std::string s = c.rule ? "rule priority " + std::to_string(c.rule->priority) : "miss";
@@ -52,47 +55,71 @@ std::string describe(const Classification& c) {
   return s;
 }
 
-void check_megaflows(DpFuzzBridge& b, const Expected& e, uint64_t install_failures) {
-  for (const FlowKey& k : e.keys) {
+void check_answers(DpFuzzHarness& h, const Expected& e, uint64_t install_failures) {
+  for (const PortKey& pk : e.keys) {
     FlowKey wc = zero_key();
-    Classification fresh = classify(b.bridge(), k, &wc);
-    const MegaflowCache::Entry* m = b.cache().lookup(k, nullptr);
+    Classification fresh = classify(h.bridge_of(pk.port), pk.key, &wc);
+    const MegaflowCache::Entry* m = h.cache_of(pk.port).lookup(pk.key, nullptr);
     if (!m) {
-      FUZZ_CHECK(install_failures > 0, "no megaflow for %s", k.to_string().c_str());
+      FUZZ_CHECK(install_failures > 0, "no megaflow for %s", pk.key.to_string().c_str());
       continue;
     }
     FUZZ_CHECK(m->cls.rule == fresh.rule && m->cls.conv == fresh.conv &&
                    m->cls.mirror_rule == fresh.mirror_rule,
                "megaflow %s answers %s for\n  %s\nthe classifier: %s", m->key.to_string().c_str(),
-               describe(m->cls).c_str(), k.to_string().c_str(), describe(fresh).c_str());
+               describe(m->cls).c_str(), pk.key.to_string().c_str(), describe(fresh).c_str());
+  }
+  for (const PortKey& pk : e.simple_keys) {
+    FlowKey wc = zero_key();
+    Classification fresh = classify(h.bridge_of(pk.port), pk.key, &wc);
+    const Rule* simple = h.port(pk.port).simple_rule;
+    FUZZ_CHECK(fresh.rule == simple && !fresh.conv,
+               "port %s's simple-match answer (%s) is not the classifier's (%s) for\n  %s",
+               h.port(pk.port).name.c_str(),
+               describe(Classification{simple, nullptr, nullptr}).c_str(), describe(fresh).c_str(),
+               pk.key.to_string().c_str());
   }
 }
 
 void check_counters(const Expected& e, const CounterValues& a, const CounterValues& b,
                     const std::vector<TxFrame>& out) {
-  FUZZ_CHECK(b.rx - a.rx == e.frames, "rx %llu, frames %llu", (unsigned long long)(b.rx - a.rx),
-             (unsigned long long)e.frames);
-  FUZZ_CHECK(b.tx - a.tx == out.size(), "tx %llu, frames out %zu",
-             (unsigned long long)(b.tx - a.tx), out.size());
-  FUZZ_CHECK(b.hits + b.misses - a.hits - a.misses == e.parsed, "lookups %llu, parsed %llu",
-             (unsigned long long)(b.hits + b.misses - a.hits - a.misses),
-             (unsigned long long)e.parsed);
+  FUZZ_CHECK(b.rx - a.rx == e.frames, "rx %llu, frames in %llu", ull(b.rx - a.rx), ull(e.frames));
+  FUZZ_CHECK(b.tx - a.tx == out.size(), "tx %llu, frames out %zu", ull(b.tx - a.tx), out.size());
+  FUZZ_CHECK(b.hits + b.misses - a.hits - a.misses == e.looked_up, "lookups %llu, expected %llu",
+             ull(b.hits + b.misses - a.hits - a.misses), ull(e.looked_up));
+  FUZZ_CHECK(b.simple - a.simple == e.simple, "simple-match hits %llu, expected %llu",
+             ull(b.simple - a.simple), ull(e.simple));
   for (size_t i = 0; i < kDropReasons; i++) {
     auto r = static_cast<DropReason>(i);
-    uint64_t got = b.drops[i] - a.drops[i];
     bool exact = i < static_cast<size_t>(DropReason::kNoRule) || r == DropReason::kNoRule ||
                  r == DropReason::kNoHeadroom || r == DropReason::kNoMbuf ||
                  r == DropReason::kTxQueueFull;
-    if (!exact) continue;
-    FUZZ_CHECK(got == e.drops[i], "drops %s: %llu, expected %llu", drop_reason_name(r),
-               (unsigned long long)got, (unsigned long long)e.drops[i]);
+    FUZZ_CHECK(!exact || b.drops[i] - a.drops[i] == e.drops[i], "drops %s: %llu, expected %llu",
+               drop_reason_name(r), ull(b.drops[i] - a.drops[i]), ull(e.drops[i]));
   }
   uint64_t originals_out = 0;
   for (const TxFrame& f : out) originals_out += !f.copy;
-  FUZZ_CHECK(
-      originals_out <= e.frames && e.frames - originals_out <= b.total_drops() - a.total_drops(),
-      "%llu frames in, %llu out as themselves, %llu drops", (unsigned long long)e.frames,
-      (unsigned long long)originals_out, (unsigned long long)(b.total_drops() - a.total_drops()));
+  const uint64_t drops = b.total_drops() - a.total_drops();
+  FUZZ_CHECK(originals_out <= e.frames && e.frames - originals_out <= drops,
+             "%llu frames in, %llu out as themselves, %llu drops", ull(e.frames),
+             ull(originals_out), ull(drops));
+}
+
+void check_stats(DpFuzzHarness& h, const Expected& e, const std::vector<RulePtr>& rules,
+                 std::map<const RuleStats*, uint64_t>& rules_before,
+                 std::map<const ConversionStats*, uint64_t>& convs_before) {
+  for (const RulePtr& r : rules) {
+    const RuleStats* s = r->stats.get();
+    uint64_t got = s->total_packets() - rules_before[s];
+    uint64_t want = e.rule_packets.count(s) ? e.rule_packets.at(s) : 0;
+    FUZZ_CHECK(got == want, "rule %s priority %u: %llu packets, expected %llu",
+               r->match.to_string().c_str(), r->priority, ull(got), ull(want));
+  }
+  for (const ConversionStats* c : h.conversion_stats()) {
+    uint64_t got = c->packets.load() - convs_before[c];
+    uint64_t want = e.conv_packets.count(c) ? e.conv_packets.at(c) : 0;
+    FUZZ_CHECK(got == want, "conversion: %llu packets, expected %llu", ull(got), ull(want));
+  }
 }
 
 }  // namespace
@@ -106,9 +133,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::exit(1);
   }
   g_fixture = new Fixture;
-  ferry::fuzz::DpFuzzConfig cfg = dp_fuzz_config();
-  g_fixture->max_pushes = max_tag_pushes(cfg.flows);
-  ferry::Status st = g_fixture->bridge.build(cfg);
+  DpFuzzConfig cfg = dp_fuzz_config();
+  g_fixture->max_pushes = max_tag_pushes(cfg);
+  ferry::Status st = g_fixture->h.build(cfg);
   if (!st.ok()) {
     std::fprintf(stderr, "fuzz-datapath: %s\n", st.error().message.c_str());
     std::exit(1);
@@ -120,49 +147,39 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ferry;
   using namespace ferry::fuzz;
-  DpFuzzBridge& b = g_fixture->bridge;
-  b.reset();
-  std::vector<FuzzFrame> frames = decode_frames(data, size, b.n_ports());
-  Expected e = predict(frames, b.bridge());
+  DpFuzzHarness& h = g_fixture->h;
+  h.reset();
+  std::vector<FuzzFrame> frames = decode_frames(data, size, h.n_ports());
+  Expected e = predict(frames, h);
+  std::vector<RulePtr> rules = h.rules();
   std::map<const RuleStats*, uint64_t> rules_before;
-  std::vector<RulePtr> rules = b.rules();
-  for (const RulePtr& r : rules) rules_before[r->stats.get()] = r->stats->packets.load();
+  for (const RulePtr& r : rules) rules_before[r->stats.get()] = r->stats->total_packets();
   std::map<const ConversionStats*, uint64_t> convs_before;
-  for (const ConversionStats* c : b.conversion_stats()) convs_before[c] = c->packets.load();
-  CounterValues before = read_counters(b.counters());
+  for (const ConversionStats* c : h.conversion_stats()) convs_before[c] = c->packets.load();
+  CounterValues before = read_counters(h.counters());
 
   for (const FuzzFrame& f : frames) {
-    FUZZ_CHECK(b.receive(f.ofport, f.bytes, f.stripped_tci),
+    FUZZ_CHECK(h.receive(f.port, f.bytes, f.stripped_tci),
                "cannot queue a frame of %zu bytes: rx pool or ring exhausted", f.bytes.size());
   }
-  b.run();
-  std::vector<TxFrame> out = b.drain();
-  CounterValues after = read_counters(b.counters());
+  h.run();
+  std::vector<TxFrame> out = h.drain();
+  CounterValues after = read_counters(h.counters());
 
-  FUZZ_CHECK(rte_mempool_avail_count(b.rx_pool()) == DpFuzzBridge::kPoolSize,
-             "rx pool: %u of %u mbufs free", rte_mempool_avail_count(b.rx_pool()),
-             DpFuzzBridge::kPoolSize);
-  FUZZ_CHECK(rte_mempool_avail_count(b.copy_pool()) == b.copy_pool()->size,
-             "datapath pool: %u of %u mbufs free", rte_mempool_avail_count(b.copy_pool()),
-             b.copy_pool()->size);
-  check_megaflows(b, e, after.install_fail - before.install_fail);
+  FUZZ_CHECK(rte_mempool_avail_count(h.rx_pool()) == DpFuzzHarness::kPoolSize,
+             "rx pool: %u of %u mbufs free", rte_mempool_avail_count(h.rx_pool()),
+             DpFuzzHarness::kPoolSize);
+  FUZZ_CHECK(rte_mempool_avail_count(h.copy_pool()) == h.copy_pool()->size,
+             "datapath pool: %u of %u mbufs free", rte_mempool_avail_count(h.copy_pool()),
+             h.copy_pool()->size);
+  check_answers(h, e, after.install_fail - before.install_fail);
   check_counters(e, before, after, out);
-  for (const RulePtr& r : rules) {
-    uint64_t got = r->stats->packets.load() - rules_before[r->stats.get()];
-    uint64_t want = e.rule_packets.count(r->stats.get()) ? e.rule_packets[r->stats.get()] : 0;
-    FUZZ_CHECK(got == want, "rule priority %u: %llu packets, expected %llu", r->priority,
-               (unsigned long long)got, (unsigned long long)want);
-  }
-  for (const auto& [c, n] : convs_before) {
-    uint64_t want = e.conv_packets.count(c) ? e.conv_packets[c] : 0;
-    FUZZ_CHECK(c->packets.load() - n == want, "conversion: %llu packets, expected %llu",
-               (unsigned long long)(c->packets.load() - n), (unsigned long long)want);
-  }
+  check_stats(h, e, rules, rules_before, convs_before);
   const size_t longest = e.max_len + 4 * g_fixture->max_pushes;
   for (const TxFrame& f : out) {
     FUZZ_CHECK(f.bytes.size() >= 14 && f.bytes.size() <= longest,
-               "a frame of %zu bytes left port %u (longest in %zu, at most %u tags pushed)",
-               f.bytes.size(), f.ofport, e.max_len, g_fixture->max_pushes);
+               "a frame of %zu bytes left port %s (longest in %zu, at most %u tags pushed)",
+               f.bytes.size(), h.port(f.port).name.c_str(), e.max_len, g_fixture->max_pushes);
   }
   return 0;
 }

@@ -79,8 +79,8 @@ TEST_CASE("the first packet of a flow misses, the next ones hit the megaflow", "
   CHECK(entries[0].cls.rule == rule_for(h.flows(), 1));
   CHECK(entries[0].packets == 4);
   CHECK(entries[0].bytes == 4 * frames[0].size());
-  CHECK(rule_for(h.flows(), 1)->stats->packets.load() == 4);
-  CHECK(rule_for(h.flows(), 1)->stats->bytes.load() == 4 * frames[0].size());
+  CHECK(rule_for(h.flows(), 1)->stats->total_packets() == 4);
+  CHECK(rule_for(h.flows(), 1)->stats->total_bytes() == 4 * frames[0].size());
 
   // Another input port is another megaflow.
   h.send(2, frames[0]);
@@ -211,7 +211,7 @@ TEST_CASE("trace_packet reports what would be sent and sends nothing", "[dpdk][t
   CHECK(h.counters().total_drops() == 0);
   CHECK(h.dp().control_counters().tx_packets.get() == 0);
   CHECK(h.dp().control_counters().total_drops() == 0);
-  CHECK(rule_for(h.flows(), 1)->stats->packets.load() == 0);
+  CHECK(rule_for(h.flows(), 1)->stats->total_packets() == 0);
 }
 
 // trace.h: a trace "learns nothing and counts nothing". The MAC's last-seen
@@ -252,8 +252,8 @@ TEST_CASE("simple match: rules on the input port only skip key extraction and lo
   CHECK(c.megaflow_misses.get() == 0);
   CHECK(c.megaflow_hits.get() == 0);
   CHECK(h.drops("rx_runt") == 1);
-  CHECK(rule_for(h.flows(), 1)->stats->packets.load() == 5);
-  CHECK(rule_for(h.flows(), 1)->stats->bytes.load() == 5 * f.size());
+  CHECK(rule_for(h.flows(), 1)->stats->total_packets() == 5);
+  CHECK(rule_for(h.flows(), 1)->stats->total_bytes() == 5 * f.size());
 
   // A rule on more than the port in reach turns the port back to megaflows.
   h.add_flow(in_port(1).set_dl_type(kEthTypeIpv4), 200, {Action::output(3)});

@@ -1,4 +1,4 @@
-#include "test/fuzz/dp_fuzz_bridge.h"
+#include "test/fuzz/dp_fuzz_harness.h"
 
 #include <sanitizer/asan_interface.h>
 
@@ -14,21 +14,20 @@
 
 namespace ferry::fuzz {
 
-bool DpFuzzBridge::LearnIntoTable::learn(uint16_t, uint16_t vlan, const uint8_t* mac,
-                                         uint32_t ofport) {
+bool DpFuzzHarness::LearnIntoTable::learn(uint16_t slot, uint16_t vlan, const uint8_t* mac,
+                                          uint32_t ofport) {
   Mac m;
   std::memcpy(m.data(), mac, 6);
-  fdb->learn(vlan, m, ofport, now_s);
+  h->bridges_.at(slot)->fdb.learn(vlan, m, ofport, now_s);
   return true;
 }
 
-bool DpFuzzBridge::FreeingUpcaller::send(Upcall::Type, uint16_t, uint32_t, rte_mbuf* m) {
+bool DpFuzzHarness::FreeingUpcaller::send(Upcall::Type, uint16_t, uint32_t, rte_mbuf* m) {
   rte_pktmbuf_free(m);
-  n++;
   return true;
 }
 
-Status DpFuzzBridge::build(const DpFuzzConfig& cfg) {
+Status DpFuzzHarness::build(const DpFuzzConfig& cfg) {
   pool_ = rte_pktmbuf_pool_create("fuzz_rx_pool", kPoolSize, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                   SOCKET_ID_ANY);
   if (!pool_) return make_error("cannot create the rx mbuf pool");
@@ -40,52 +39,39 @@ Status DpFuzzBridge::build(const DpFuzzConfig& cfg) {
   auto copies = dp_->control_pool();
   if (!copies) return copies.error();
   copy_pool_ = *copies;
-
-  std::vector<BridgePortSpec> members;
-  st = add_ports(cfg, &members);
-  if (!st.ok()) return st;
-  int slot = dp_->add_bridge("br0");
-  if (slot < 0) return make_error("add_bridge failed");
-  dp_->set_bridge_ports(slot, members);
-  for (const FlowMod& fm : cfg.flows) {
-    st = flows_.apply(fm, now_ms_);
-    if (!st.ok()) return st;
-  }
-  dp_->set_bridge_classifier(slot, flows_.classifier());
-  for (const Conversion& c : cfg.conversions) {
-    st = conversions_.add(c);
-    if (!st.ok()) return st;
-  }
-  dp_->set_bridge_conversions(slot, conversions_.snapshot());
   for (const MeterConfig& m : cfg.meters) {
-    st = meters_.add(m);
-    if (!st.ok()) return st;
+    if (!(st = meters_.add(m)).ok()) return st;
   }
-  dp_->set_bridge_meters(slot, meters_.snapshot());
-  BridgeOptions options;
-  options.watch_garp = true;
-  dp_->set_bridge_options(slot, options);
+  for (const BridgeConfig& bc : cfg.bridges) {
+    auto b = std::make_unique<Bridge>();
+    b->fdb.set_limits(cfg.mac_table_size, FdbTable::kDefaultAgingSeconds);
+    if (!(st = add_bridge(bc, *b)).ok()) return st;
+    bridges_.push_back(std::move(b));
+  }
   dp_->commit();
 
-  // The published snapshot, with this thread's megaflow cache and FDB.
+  // The published snapshot, with this thread's megaflow caches and FDBs.
   const DpSnapshot* s = dp_->snapshot();
-  if (!s || s->bridges.size() != 1) return make_error("no bridge in the snapshot");
+  if (!s || s->bridges.size() != bridges_.size()) return make_error("bridges missing");
   snap_.version = s->version;
   snap_.bridges = s->bridges;
   snap_.ports = s->ports;
-  cache_ = std::make_unique<MegaflowCache>(1024);
-  snap_.bridges[0].caches = {cache_.get()};
-  fdb_.set_limits(cfg.mac_table_size, FdbTable::kDefaultAgingSeconds);
-  for (const StaticFdbEntry& e : cfg.fdb) fdb_.add_static(e.vlan, e.mac, e.ofport, "");
-  snap_.bridges[0].fdb = fdb_.snapshot();
+  for (DpBridge& br : snap_.bridges) {
+    caches_.push_back(std::make_unique<MegaflowCache>(1024));
+    br.caches = {caches_.back().get()};
+  }
+  refresh_fdbs();
   tx_ = std::make_unique<TxBuffers>(0, counters_.get());
-  learn_.fdb = &fdb_;
+  learn_.h = this;
   return {};
 }
 
-Status DpFuzzBridge::add_ports(const DpFuzzConfig& cfg, std::vector<BridgePortSpec>* members) {
+Status DpFuzzHarness::add_bridge(const BridgeConfig& cfg, Bridge& b) {
+  int slot = dp_->add_bridge("br" + std::to_string(bridges_.size()));
+  if (slot != static_cast<int>(bridges_.size())) return make_error("unexpected bridge slot");
+  std::vector<BridgePortSpec> members;
   for (size_t i = 0; i < cfg.vlans.size(); i++) {
-    std::string name = "fzp" + std::to_string(i + 1);
+    std::string name = "fz" + std::to_string(slot) + "p" + std::to_string(i + 1);
     RingPort rp;
     rp.ethdev = "net_ring_" + name;
     rp.rx = rte_ring_create((name + "rx").c_str(), kRingSize, SOCKET_ID_ANY, 0);
@@ -101,22 +87,32 @@ Status DpFuzzBridge::add_ports(const DpFuzzConfig& cfg, std::vector<BridgePortSp
     spec.devargs = p.ethdev;
     auto port = dp_->open_port(spec);
     if (!port) return port.error();
-    BridgePortSpec bp;
-    bp.port_id = p.port_id;
-    bp.ofport = static_cast<uint32_t>(i + 1);
-    bp.name = name;
-    bp.vlan = cfg.vlans[i];
-    members->push_back(bp);
+    members.push_back(BridgePortSpec{p.port_id, static_cast<uint32_t>(i + 1), name, cfg.vlans[i]});
   }
+  dp_->set_bridge_ports(slot, members);
+  Status st;
+  for (const FlowMod& fm : cfg.flows) {
+    if (!(st = b.flows.apply(fm, now_ms_)).ok()) return st;
+  }
+  dp_->set_bridge_classifier(slot, b.flows.classifier());
+  for (const Conversion& c : cfg.conversions) {
+    if (!(st = b.conversions.add(c)).ok()) return st;
+  }
+  dp_->set_bridge_conversions(slot, b.conversions.snapshot());
+  dp_->set_bridge_meters(slot, meters_.snapshot());
+  BridgeOptions options;
+  options.watch_garp = cfg.watch_garp;
+  dp_->set_bridge_options(slot, options);
+  for (const StaticFdbEntry& e : cfg.fdb) b.fdb.add_static(e.vlan, e.mac, e.ofport, "");
   return {};
 }
 
-DpFuzzBridge::~DpFuzzBridge() {
+DpFuzzHarness::~DpFuzzHarness() {
   if (tx_) tx_->flush_all();
   snap_.bridges.clear();
   dp_.reset();  // stops and closes the ports
   drain_rings();
-  if (pool_) {  // the memory goes back to DPDK's heap clean
+  if (pool_) {  // the memory goes back to DPDK's heap unpoisoned
     rte_mempool_obj_iter(
         pool_,
         [](rte_mempool*, void*, void* obj, unsigned) {
@@ -133,7 +129,7 @@ DpFuzzBridge::~DpFuzzBridge() {
   rte_mempool_free(pool_);
 }
 
-void DpFuzzBridge::drain_rings() {
+void DpFuzzHarness::drain_rings() {
   void* objs[64];
   for (RingPort& p : ports_) {
     for (rte_ring* r : {p.rx, p.tx}) {
@@ -144,22 +140,37 @@ void DpFuzzBridge::drain_rings() {
   }
 }
 
-void DpFuzzBridge::reset() {
-  now_ms_ += 10000;
-  cache_->flush();
-  fdb_.flush();
-  snap_.bridges[0].fdb = fdb_.snapshot();
+void DpFuzzHarness::refresh_fdbs() {
+  // FdbTable::snapshot() builds a new one only when the table changed.
+  for (DpBridge& br : snap_.bridges) br.fdb = bridges_.at(br.slot)->fdb.snapshot();
 }
 
-std::vector<const ConversionStats*> DpFuzzBridge::conversion_stats() const {
-  std::vector<const ConversionStats*> v;
-  for (const auto& [id, c] : conversions_.all()) v.push_back(c.stats.get());
+std::vector<RulePtr> DpFuzzHarness::rules() const {
+  std::vector<RulePtr> v;
+  for (const auto& b : bridges_) {
+    for (RulePtr& r : b->flows.all_rules()) v.push_back(std::move(r));
+  }
   return v;
 }
 
-bool DpFuzzBridge::receive(uint32_t ofport, const std::vector<uint8_t>& frame,
-                           std::optional<uint16_t> stripped_tci) {
-  if (ofport < 1 || ofport > ports_.size()) return false;
+std::vector<const ConversionStats*> DpFuzzHarness::conversion_stats() const {
+  std::vector<const ConversionStats*> v;
+  for (const auto& b : bridges_) {
+    for (const auto& [id, c] : b->conversions.all()) v.push_back(c.stats.get());
+  }
+  return v;
+}
+
+void DpFuzzHarness::reset() {
+  now_ms_ += 10000;
+  for (auto& c : caches_) c->flush();
+  for (auto& b : bridges_) b->fdb.flush();
+  refresh_fdbs();
+}
+
+bool DpFuzzHarness::receive(size_t port, const std::vector<uint8_t>& frame,
+                            std::optional<uint16_t> stripped_tci) {
+  if (port >= ports_.size()) return false;
   rte_mbuf* m = rte_pktmbuf_alloc(pool_);
   if (!m) return false;
   ASAN_UNPOISON_MEMORY_REGION(m->buf_addr, m->buf_len);
@@ -174,14 +185,14 @@ bool DpFuzzBridge::receive(uint32_t ofport, const std::vector<uint8_t>& frame,
   }
   if (!frame.empty()) std::memcpy(p, frame.data(), frame.size());
   ASAN_POISON_MEMORY_REGION(p + frame.size(), rte_pktmbuf_tailroom(m));
-  if (rte_ring_enqueue(ports_[ofport - 1].rx, m) != 0) {
+  if (rte_ring_enqueue(ports_[port].rx, m) != 0) {
     rte_pktmbuf_free(m);
     return false;
   }
   return true;
 }
 
-void DpFuzzBridge::run() {
+void DpFuzzHarness::run() {
   for (bool got = true; got; now_ms_++) {
     PipelineContext pc;
     pc.pmd_index = 0;
@@ -201,17 +212,17 @@ void DpFuzzBridge::run() {
       process_batch(pc, snap_, *snap_.ports[p.port_id], pkts, n);
     }
     tx_->flush_all();
-    if (fdb_.changed()) snap_.bridges[0].fdb = fdb_.snapshot();
+    refresh_fdbs();
   }
 }
 
-std::vector<TxFrame> DpFuzzBridge::drain() {
+std::vector<TxFrame> DpFuzzHarness::drain() {
   std::vector<TxFrame> out;
   void* obj;
   for (size_t i = 0; i < ports_.size(); i++) {
     while (rte_ring_dequeue(ports_[i].tx, &obj) == 0) {
       auto* m = static_cast<rte_mbuf*>(obj);
-      TxFrame f{static_cast<uint32_t>(i + 1), {}, m->pool != pool_};
+      TxFrame f{i, {}, m->pool != pool_};
       for (const rte_mbuf* s = m; s; s = s->next) {
         const uint8_t* d = rte_pktmbuf_mtod(s, const uint8_t*);
         f.bytes.insert(f.bytes.end(), d, d + s->data_len);
