@@ -57,11 +57,21 @@ Datapath::~Datapath() {
 }
 
 Status Datapath::set_pmds(const PmdConfig& config) {
+  if (config.rxq_assign != pmd_config_.rxq_assign || config.rxq_isolate != pmd_config_.rxq_isolate) {
+    pmd_config_.rxq_assign = config.rxq_assign;
+    pmd_config_.rxq_isolate = config.rxq_isolate;
+    replace_ = true;
+    dirty_ = true;
+  }
   bool same_threads = config.cores == pmd_config_.cores && pmds_.size() == config.cores.size() &&
                       config.megaflow_capacity == pmd_config_.megaflow_capacity &&
                       config.flow_limit == pmd_config_.flow_limit;
   if (same_threads) {
     pmd_config_.sleep_max_us = config.sleep_max_us;
+    if (pmd_config_.emc_insert_inv_prob != config.emc_insert_inv_prob) {
+      pmd_config_.emc_insert_inv_prob = config.emc_insert_inv_prob;
+      dirty_ = true;
+    }
     for (auto& p : pmds_) p->set_sleep_max_us(config.sleep_max_us);
     return {};
   }
@@ -69,6 +79,7 @@ Status Datapath::set_pmds(const PmdConfig& config) {
   pmds_.clear();
   if (control_tx_) control_tx_->flush_all();
   pmd_config_ = config;
+  replace_ = true;
   auto pool = pools_.get(0);
   if (!pool) return pool.error();
 
@@ -195,6 +206,10 @@ void Datapath::set_bridge_ports(int slot, std::vector<BridgePortSpec> ports) {
   }
   std::sort(ports.begin(), ports.end(),
             [](const auto& a, const auto& c) { return a.ofport < c.ofport; });
+  for (const BridgePortSpec& n : ports) {
+    auto old = std::find_if(b.ports.begin(), b.ports.end(), [&](const BridgePortSpec& o) { return o.port_id == n.port_id; });
+    if (old == b.ports.end() || old->rxq_affinity != n.rxq_affinity) replace_ = true;  // re-place rx queues
+  }
   b.ports = std::move(ports);
   dirty_ = true;
 }
@@ -236,25 +251,83 @@ std::vector<const MegaflowCache*> Datapath::megaflow_caches(int slot) const {
   return v;
 }
 
-void Datapath::assign_rxqs(DpSnapshot& snap) const {
-  // Round robin over every (port, queue) in a bridge, in port order.
+uint64_t Datapath::rxq_cycles(uint16_t port_id, uint16_t queue) const {
+  uint64_t n = 0;
+  unsigned slot = std::min<unsigned>(queue, PmdCounters::kRxqSlots - 1);
+  for (auto& p : pmds_) n += p->counters().rxq_cycles[port_id][slot].get();
+  return n;
+}
+
+void Datapath::assign_rxqs(DpSnapshot& snap) {
   snap.pmd_rxqs.assign(pmds_.size(), {});
   if (pmds_.empty()) return;
-  size_t next = 0;
+  std::vector<RxqInfo> rxqs;
+  std::vector<uint8_t> shifts;
   for (unsigned id = 0; id < kMaxDpPorts; id++) {
-    if (!snap.ports[id]) continue;
-    const Port* p = snap.ports[id]->port;
-    uint8_t shift = p->driver_name() == "net_tap" ? 5 : 0;
-    for (uint16_t q = 0; q < p->n_rxq(); q++) {
-      snap.pmd_rxqs[next % pmds_.size()].push_back(RxqRef{static_cast<uint16_t>(id), q, shift});
-      next++;
+    const DpPort* dp = snap.ports[id];
+    if (!dp) continue;
+    uint8_t shift = dp->port->driver_name() == "net_tap" ? 5 : 0;
+    for (uint16_t q = 0; q < dp->port->n_rxq(); q++) {
+      RxqInfo info;
+      info.port_id = static_cast<uint16_t>(id);
+      info.queue = q;
+      info.port_name = dp->name;
+      auto key = std::make_pair(info.port_id, q);
+      uint64_t now = rxq_cycles(info.port_id, q);
+      auto base = cycles_base_.find(key);
+      info.cycles = now - (base == cycles_base_.end() ? 0 : std::min(now, base->second));
+      for (const auto& [queue, core] : dp->rxq_affinity) {
+        if (queue == q) info.affinity_core = core;
+      }
+      if (!placement_.count(key)) replace_ = true;
+      rxqs.push_back(info);
+      shifts.push_back(shift);
     }
   }
+  if (rxqs.size() != placement_.size()) replace_ = true;
+  if (replace_) {
+    std::vector<int> cores = pmd_config_.cores;
+    RxqPlacement pl = place_rxqs(rxqs, cores, pmd_config_.rxq_assign, pmd_config_.rxq_isolate);
+    for (const std::string& w : pl.warnings) FLOG_WARN(dp_log, "%s", w.c_str());
+    placement_.clear();
+    cycles_base_.clear();
+    for (size_t p = 0; p < pl.by_pmd.size(); p++) {
+      for (size_t i : pl.by_pmd[p]) placement_[{rxqs[i].port_id, rxqs[i].queue}] = p;
+    }
+    for (const RxqInfo& q : rxqs) cycles_base_[{q.port_id, q.queue}] = rxq_cycles(q.port_id, q.queue);
+    isolated_ = pl.isolated;
+    replace_ = false;
+  }
+  for (size_t i = 0; i < rxqs.size(); i++) {
+    size_t pmd = placement_.at({rxqs[i].port_id, rxqs[i].queue});
+    snap.pmd_rxqs[pmd].push_back(RxqRef{rxqs[i].port_id, rxqs[i].queue, shifts[i]});
+  }
+}
+
+void Datapath::rebalance() {
+  // Place with the cycles measured so far, then restart the measurement.
+  replace_ = true;
+  dirty_ = true;
+  commit_and_sync();
+}
+
+double Datapath::rxq_usage(size_t pmd, uint16_t port_id, uint16_t queue) const {
+  uint64_t total = 0, mine = 0;
+  for (const auto& [key, p] : placement_) {
+    if (p != pmd) continue;
+    auto base = cycles_base_.find(key);
+    uint64_t now = rxq_cycles(key.first, key.second);
+    uint64_t c = now - (base == cycles_base_.end() ? 0 : std::min(now, base->second));
+    total += c;
+    if (key == std::make_pair(port_id, queue)) mine = c;
+  }
+  return total ? 100.0 * static_cast<double>(mine) / static_cast<double>(total) : 0.0;
 }
 
 std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
   auto snap = std::make_unique<DpSnapshot>();
   snap->version = ++version_;
+  snap->emc_insert_inv_prob = pmd_config_.emc_insert_inv_prob;
   for (auto& [slot, b] : bridges_) {
     DpBridge db;
     db.name = b->name;
@@ -281,6 +354,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
       dp->port = pit->second.get();
       dp->vlan = ps.vlan;
       dp->name = ps.name;
+      dp->rxq_affinity = ps.rxq_affinity;
       snap->ports[ps.port_id] = dp.get();
       db.ports.push_back(ps.port_id);
       if (ps.ofport == kOfppLocal) {

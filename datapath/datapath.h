@@ -18,6 +18,7 @@
 #include "datapath/packet_upcall.h"
 #include "datapath/pmd.h"
 #include "datapath/port.h"
+#include "datapath/rxq_scheduler.h"
 #include "datapath/upcall.h"
 #include "lib/flow/classifier.h"
 #include "lib/util/rcu.h"
@@ -33,6 +34,7 @@ struct BridgePortSpec {
   uint32_t ofport = 0;
   std::string name;
   VlanConfig vlan;
+  std::vector<std::pair<uint16_t, int>> rxq_affinity;  // queue -> core (pmd-rxq-affinity)
 };
 
 struct BridgeOptions {
@@ -53,6 +55,9 @@ struct PmdConfig {
   // (other_config:flow-limit).
   size_t megaflow_capacity = 4096;
   size_t flow_limit = 200000;
+  uint32_t emc_insert_inv_prob = 100;  // other_config:emc-insert-inv-prob; 0 disables the EMC
+  RxqAssign rxq_assign = RxqAssign::kCycles;  // other_config:pmd-rxq-assign (OVS's default)
+  bool rxq_isolate = true;                    // other_config:pmd-rxq-isolate
 };
 
 class Datapath {
@@ -95,6 +100,14 @@ class Datapath {
 
   void commit();
   void commit_and_sync();
+  // Re-places rx queues on PMDs from the cycles measured since the last
+  // placement (dpif-netdev/pmd-rxq-rebalance). Warnings go to the log.
+  void rebalance();
+  // Which PMDs are isolated by pmd-rxq-affinity, by PMD index.
+  const std::vector<bool>& isolated_pmds() const { return isolated_; }
+  // Share of a PMD's processing cycles spent on an rx queue since the last
+  // placement, in percent (pmd-rxq-show's "pmd usage").
+  double rxq_usage(size_t pmd, uint16_t port_id, uint16_t queue) const;
   const DpSnapshot* snapshot() const { return snapshot_.load(); }
 
   // Executes actions on a packet from the control thread (packet-out),
@@ -138,7 +151,8 @@ class Datapath {
   const DpBridge* snapshot_bridge(const DpSnapshot* snap, int slot) const;
   void rebuild_caches(BridgeModel& b);
   std::unique_ptr<DpSnapshot> build_snapshot();
-  void assign_rxqs(DpSnapshot& snap) const;
+  void assign_rxqs(DpSnapshot& snap);
+  uint64_t rxq_cycles(uint16_t port_id, uint16_t queue) const;
   static void compute_simple(const DpSnapshot& snap, DpPort& port);
 
   Rcu rcu_;
@@ -161,6 +175,12 @@ class Datapath {
   std::vector<LearnEvent> learn_events_;
   std::vector<PacketUpcall> packet_upcalls_;
   std::vector<std::shared_ptr<MegaflowCache>> retired_caches_;
+  // The current placement of rx queues, kept across snapshots; redone when
+  // the set of queues changes or on rebalance().
+  std::map<std::pair<uint16_t, uint16_t>, size_t> placement_;
+  std::map<std::pair<uint16_t, uint16_t>, uint64_t> cycles_base_;
+  std::vector<bool> isolated_;
+  bool replace_ = true;
 };
 
 }  // namespace ferry

@@ -31,6 +31,7 @@ struct DpPort {
   Port* port = nullptr;  // for tx queue count and locks
   VlanConfig vlan;
   std::string name;
+  std::vector<std::pair<uint16_t, int>> rxq_affinity;  // queue -> core
   // "Simple match": when the bridge's answer for frames from this port
   // depends on the port alone (only rules on in_port in reach, no
   // conversion, no move detection), the pipeline skips key extraction and
@@ -81,6 +82,7 @@ struct DpSnapshot {
   std::array<const DpPort*, kMaxDpPorts> ports{};  // by DPDK port id; nullptr = not in a bridge
   std::vector<std::unique_ptr<DpPort>> port_storage;
   std::vector<std::vector<RxqRef>> pmd_rxqs;  // by PMD index
+  uint32_t emc_insert_inv_prob = 100;  // 0: no exact-match cache
 };
 
 }  // namespace ferry

@@ -108,6 +108,7 @@ void MegaflowCache::flush() {
   n_used_.store(0, std::memory_order_release);
   n_subtables_.store(0, std::memory_order_release);
   std::memset(index_.data(), 0, index_.size() * sizeof(IndexSlot));
+  emc_.flush();
   epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 

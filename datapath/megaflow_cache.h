@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "datapath/classify.h"
+#include "datapath/emc.h"
 #include "lib/flow/rule.h"
 #include "lib/packet/flow_key.h"
 
@@ -61,6 +62,8 @@ class MegaflowCache {
   // Inserts key under mask; nullptr when the cache or the subtable array is full.
   Entry* insert(const FlowKey& key, const FlowKey& mask, const Classification& cls);
   void flush();
+  // The exact-match cache in front of this one (same owner, flushed with it).
+  ExactMatchCache<Entry>& emc() { return emc_; }
   uint64_t generation() const { return generation_; }
   void set_generation(uint64_t g) { generation_ = g; }
 
@@ -102,6 +105,7 @@ class MegaflowCache {
   std::atomic<size_t> n_used_{0};
   std::atomic<uint64_t> epoch_{0};  // odd during a flush
   std::atomic<bool> wants_more_{false};
+  ExactMatchCache<Entry> emc_;
   uint64_t generation_ = 0;
 };
 

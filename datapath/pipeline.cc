@@ -161,7 +161,19 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   alignas(Classification) unsigned char uncached_raw[kMaxBatch * sizeof(Classification)];
   auto* uncached = reinterpret_cast<Classification*>(uncached_raw);
   const Classification* cls[kMaxBatch];
+  uint32_t inv = snap.emc_insert_inv_prob;
+  bool use_emc = cache && inv && cache->n_subtables() > 1;
   for (unsigned i = 0; i < m; i++) {
+    uint32_t h = 0;
+    if (use_emc) {
+      h = ExactMatchCache<MegaflowCache::Entry>::hash(keys[i]);
+      if (MegaflowCache::Entry* e = cache->emc().lookup(keys[i], h)) {
+        counters.emc_hits.inc();
+        entries[i] = e;
+        cls[i] = &e->cls;
+        continue;
+      }
+    }
     unsigned visited = 0;
     MegaflowCache::Entry* e = cache ? cache->lookup(keys[i], &visited) : nullptr;
     if (e) {
@@ -169,6 +181,13 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
       counters.subtable_lookups.add(visited);
       entries[i] = e;
       cls[i] = &e->cls;
+      if (use_emc) {
+        uint32_t& r = *pc.rng;  // xorshift32
+        r ^= r << 13;
+        r ^= r >> 17;
+        r ^= r << 5;
+        if (r % inv == 0) cache->emc().insert(keys[i], h, e);
+      }
       continue;
     }
     FlowKey wc = zero_key();

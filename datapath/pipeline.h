@@ -23,6 +23,7 @@ struct PipelineContext {
   PacketUpcaller* upcall = nullptr;  // GARP/RARP copies and misses for move detection
   rte_mempool* pool = nullptr;
   int64_t now_ms = 0;
+  uint32_t* rng = nullptr;  // the PMD's random state (EMC insertion)
 };
 
 // Processes n packets received on `in` (consumes them all).

@@ -123,6 +123,7 @@ bool Pmd::poll_once(const DpSnapshot& snap, int64_t now_ms) {
   pc.learn = &learn_;
   pc.pool = pool_;
   pc.now_ms = now_ms;
+  pc.rng = &rng_;
   learn_.now_ms = now_ms;
   packet_upcalls_.now_ms = now_ms;
   pc.upcall = &packet_upcalls_;
@@ -133,10 +134,13 @@ bool Pmd::poll_once(const DpSnapshot& snap, int64_t now_ms) {
     if (q.poll_shift && (iteration_ & ((1u << q.poll_shift) - 1))) continue;
     const DpPort* in = snap.ports[q.port_id];
     if (!in) continue;
+    uint64_t t0 = rte_rdtsc();
     uint16_t n = rte_eth_rx_burst(q.port_id, q.queue, pkts, TxBuffers::kBurst);
     if (n == 0) continue;
     got = true;
     process_batch(pc, snap, *in, pkts, n);
+    counters_.rxq_cycles[q.port_id][std::min<unsigned>(q.queue, PmdCounters::kRxqSlots - 1)].add(rte_rdtsc() - t0);
+    counters_.burst_hist[n >= 32 ? 5 : 31 - __builtin_clz(n)].inc();
   }
   tx_->flush_all();
   return got;

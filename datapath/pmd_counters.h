@@ -48,6 +48,7 @@ struct alignas(64) PmdCounters {
   Counter rx_packets;
   Counter tx_packets;
   Counter simple_hits;  // frames handled by a port's simple-match answer
+  Counter emc_hits;
   Counter megaflow_hits;
   Counter megaflow_misses;        // classified by the flow table
   Counter megaflow_install_fail;  // classified but the cache was full
@@ -69,6 +70,12 @@ struct alignas(64) PmdCounters {
   Counter simple_packets[64];
   Counter simple_bytes[64];
   Counter simple_used_ms[64];
+  // Processing cycles per rx queue (DPDK port id x queue, queues above 7
+  // counted as 7): what pmd-rxq-assign=cycles balances.
+  static constexpr unsigned kRxqSlots = 8;
+  Counter rxq_cycles[64][kRxqSlots];
+  // Rx burst sizes: 1, 2-3, 4-7, 8-15, 16-31, 32.
+  Counter burst_hist[6];
 
   uint64_t total_drops() const {
     uint64_t n = 0;

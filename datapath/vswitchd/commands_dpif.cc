@@ -32,6 +32,8 @@ Values read_counters(const PmdCounters& c) {
   Values out;
   out.v = {{"rx", c.rx_packets.get()},
            {"tx", c.tx_packets.get()},
+           {"emc", c.emc_hits.get()},
+           {"simple", c.simple_hits.get()},
            {"hits", c.megaflow_hits.get()},
            {"misses", c.megaflow_misses.get()},
            {"install_fail", c.megaflow_install_fail.get()},
@@ -41,6 +43,9 @@ Values read_counters(const PmdCounters& c) {
            {"busy", c.cycles_busy.get()},
            {"idle", c.cycles_idle.get()},
            {"sleeps", c.sleeps.get()},
+           {"iterations", c.iterations.get()},
+           {"bursts", c.burst_hist[0].get() + c.burst_hist[1].get() + c.burst_hist[2].get() +
+                          c.burst_hist[3].get() + c.burst_hist[4].get() + c.burst_hist[5].get()},
            {"sleep_us", c.sleep_us.get()},
            {"learn_full", c.learn_queue_full.get()}};
   for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); i++) {
@@ -75,6 +80,8 @@ std::string format_stats(const Values& s) {
   std::string out;
   out += strprintf("  packets received: %llu\n", static_cast<unsigned long long>(rx));
   out += strprintf("  packets sent: %llu\n", static_cast<unsigned long long>(s.get("tx")));
+  out += strprintf("  simple match hits: %llu\n", static_cast<unsigned long long>(s.get("simple")));
+  out += strprintf("  emc hits: %llu\n", static_cast<unsigned long long>(s.get("emc")));
   out += strprintf("  megaflow hits: %llu\n", static_cast<unsigned long long>(hits));
   out += strprintf("  avg. subtable lookups per megaflow hit: %.2f\n",
                    ratio(s.get("subtables"), hits));
@@ -142,13 +149,63 @@ void pmd_rxq_show(Vswitchd& d, const Args&, const ReplyPtr& r) {
   std::string out;
   for (size_t i = 0; i < dp->n_pmds(); i++) {
     out += pmd_header(dp->pmd(i));
-    out += "  isolated : false\n";
+    bool isolated = i < dp->isolated_pmds().size() && dp->isolated_pmds()[i];
+    out += strprintf("  isolated : %s\n", isolated ? "true" : "false");
     if (!snap || i >= snap->pmd_rxqs.size()) continue;
     for (const RxqRef& q : snap->pmd_rxqs[i]) {
       const DpPort* p = snap->ports[q.port_id];
-      out += strprintf("  port: %-16s queue-id: %2u (enabled)   pmd usage: NOT AVAIL\n",
-                       p ? p->name.c_str() : "?", q.queue);
+      out += strprintf("  port: %-16s queue-id: %2u (enabled)   pmd usage: %3.0f %%\n", p ? p->name.c_str() : "?",
+                       q.queue, dp->rxq_usage(i, q.port_id, q.queue));
     }
+  }
+  r->ok(out);
+}
+
+void pmd_rxq_rebalance(Vswitchd& d, const Args&, const ReplyPtr& r) {
+  Datapath* dp = d.datapath();
+  if (!dp) return r->error("DPDK is not initialized");
+  dp->rebalance();
+  r->ok("pmd rxq rebalance requested.\n");
+}
+
+void pmd_perf_show(Vswitchd& d, const Args&, const ReplyPtr& r) {
+  Datapath* dp = d.datapath();
+  if (!dp) return r->error("DPDK is not initialized");
+  auto pct = [](uint64_t a, uint64_t b) { return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  std::string out;
+  for (size_t i = 0; i < dp->n_pmds(); i++) {
+    const Pmd& p = dp->pmd(i);
+    Values s = since_clear(d, "pmd" + std::to_string(i), p.counters());
+    const PmdCounters& c = p.counters();
+    uint64_t rx = s.get("rx"), busy = s.get("busy"), idle = s.get("idle"), its = s.get("iterations");
+    uint64_t simple = s.get("simple"), emc = s.get("emc"), mf = s.get("hits"), miss = s.get("misses");
+    out += pmd_header(p);
+    out += strprintf("  Iterations:             %12llu\n", static_cast<unsigned long long>(its));
+    out += strprintf("  - Used TSC cycles:      %12llu (%5.1f %% busy)\n", static_cast<unsigned long long>(busy + idle),
+                     pct(busy, busy + idle));
+    out += strprintf("  - Idle sleeps:          %12llu (%llu us)\n", static_cast<unsigned long long>(s.get("sleeps")),
+                     static_cast<unsigned long long>(s.get("sleep_us")));
+    out += strprintf("  Rx packets:             %12llu\n", static_cast<unsigned long long>(rx));
+    if (rx) {
+      out += strprintf("  - cycles per packet:    %12.1f (processing %0.1f)\n",
+                       static_cast<double>(busy + idle) / static_cast<double>(rx),
+                       static_cast<double>(busy) / static_cast<double>(rx));
+      out += strprintf("  - packets per rx batch: %12.1f\n",
+                       static_cast<double>(rx) / static_cast<double>(std::max<uint64_t>(1, s.get("bursts"))));
+    }
+    out += strprintf("  - simple match hits:    %12llu (%5.1f %%)\n", static_cast<unsigned long long>(simple), pct(simple, rx));
+    out += strprintf("  - EMC hits:             %12llu (%5.1f %%)\n", static_cast<unsigned long long>(emc), pct(emc, rx));
+    out += strprintf("  - megaflow hits:        %12llu (%5.1f %%)\n", static_cast<unsigned long long>(mf), pct(mf, rx));
+    out += strprintf("  - misses (classifier):  %12llu (%5.1f %%)\n", static_cast<unsigned long long>(miss), pct(miss, rx));
+    out += strprintf("  - upcalls to control:   %12llu\n", static_cast<unsigned long long>(c.upcalls.get()));
+    out += "  Rx batch sizes:         1: " + std::to_string(c.burst_hist[0].get()) +
+           "  2-3: " + std::to_string(c.burst_hist[1].get()) + "  4-7: " + std::to_string(c.burst_hist[2].get()) +
+           "  8-15: " + std::to_string(c.burst_hist[3].get()) + "  16-31: " + std::to_string(c.burst_hist[4].get()) +
+           "  32: " + std::to_string(c.burst_hist[5].get()) + "\n";
+    out += strprintf("  Tx batches:             %12llu (%.1f packets each)\n",
+                     static_cast<unsigned long long>(s.get("tx_batches")),
+                     static_cast<double>(s.get("tx_batch_packets")) /
+                         static_cast<double>(std::max<uint64_t>(1, s.get("tx_batches"))));
   }
   r->ok(out);
 }
@@ -244,6 +301,9 @@ void register_dpif_commands(Vswitchd& d) {
       {"dpif-netdev/pmd-stats-show", "[-pmd core] [dp]", 0, 3, bind(pmd_stats_show)},
       {"dpif-netdev/pmd-stats-clear", "[-pmd core] [dp]", 0, 3, bind(pmd_stats_clear)},
       {"dpif-netdev/pmd-rxq-show", "[-pmd core] [dp]", 0, 3, bind(pmd_rxq_show)},
+      {"dpif-netdev/pmd-rxq-rebalance", "[dp]", 0, 1, bind(pmd_rxq_rebalance)},
+      {"dpif-netdev/pmd-perf-show", "[-nh] [-it iter-history-len] [-ms ms-history-len] [-pmd core] [dp]", 0, 8,
+       bind(pmd_perf_show)},
       {"dpctl/dump-flows", "[-m] [dp] [bridge]", 0, 3, bind(dump_flows)},
       {"dpctl/show", "[dp]", 0, 1, bind(dpctl_show)},
   });

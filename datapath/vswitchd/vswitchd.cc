@@ -122,6 +122,25 @@ PmdConfig Vswitchd::pmd_config(const ovs::Config& cfg) const {
                 sleep.c_str());
     }
   }
+  std::string assign = opt(cfg.other_config, "pmd-rxq-assign");
+  if (assign == "roundrobin") {
+    pc.rxq_assign = RxqAssign::kRoundRobin;
+  } else if (assign.empty() || assign == "cycles" || assign == "group") {
+    pc.rxq_assign = RxqAssign::kCycles;  // "group" balances by cycles too
+  } else {
+    FLOG_WARN(vswitchd_log, "pmd-rxq-assign \"%s\" is not roundrobin, cycles or group; using cycles",
+              assign.c_str());
+  }
+  pc.rxq_isolate = opt(cfg.other_config, "pmd-rxq-isolate") != "false";
+  std::string emc = opt(cfg.other_config, "emc-insert-inv-prob");
+  if (!emc.empty()) {
+    auto v = parse_u64(emc);
+    if (v && *v <= 4294967295ULL) {
+      pc.emc_insert_inv_prob = static_cast<uint32_t>(*v);
+    } else {
+      FLOG_WARN(vswitchd_log, "emc-insert-inv-prob \"%s\" must be 0 to 4294967295", emc.c_str());
+    }
+  }
   std::string limit = opt(cfg.other_config, "flow-limit");
   if (!limit.empty()) {
     auto v = parse_u64(limit);

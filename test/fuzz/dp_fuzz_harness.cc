@@ -56,6 +56,7 @@ Status DpFuzzHarness::build(const DpFuzzConfig& cfg) {
   snap_.version = s->version;
   snap_.bridges = s->bridges;
   snap_.ports = s->ports;
+  snap_.emc_insert_inv_prob = 1;  // every megaflow hit fills the EMC: the most EMC traffic
   for (DpBridge& br : snap_.bridges) {
     caches_.push_back(std::make_unique<MegaflowCache>(1024));
     br.caches = {caches_.back().get()};
@@ -163,6 +164,7 @@ std::vector<const ConversionStats*> DpFuzzHarness::conversion_stats() const {
 
 void DpFuzzHarness::reset() {
   now_ms_ += 10000;
+  rng_ = 0x2545f491;
   for (auto& c : caches_) c->flush();
   for (auto& b : bridges_) b->fdb.flush();
   refresh_fdbs();
@@ -202,6 +204,7 @@ void DpFuzzHarness::run() {
     pc.upcall = &upcaller_;
     pc.pool = copy_pool_;
     pc.now_ms = now_ms_;
+    pc.rng = &rng_;
     learn_.now_s = now_ms_ / 1000;
     got = false;
     for (const RingPort& p : ports_) {

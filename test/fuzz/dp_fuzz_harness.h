@@ -49,8 +49,9 @@ class DpFuzzHarness {
   const DpBridge& bridge_of(size_t i) const { return snap_.bridges[port(i).bridge]; }
   MegaflowCache& cache_of(size_t i) { return *caches_[port(i).bridge]; }
 
-  // Before each input: empties the megaflow caches and the learned FDB
-  // entries, and moves the clock 10 s on (meter buckets refill).
+  // Before each input: empties the megaflow caches (and their EMCs) and the
+  // learned FDB entries, restarts the random state, and moves the clock
+  // 10 s on (meter buckets refill).
   void reset();
   // Queues a frame on a port's rx ring, as a device that stripped its VLAN
   // tag into the mbuf when stripped_tci is given. The mbuf's tailroom is
@@ -107,6 +108,7 @@ class DpFuzzHarness {
   LearnIntoTable learn_;
   FreeingUpcaller upcaller_;
   int64_t now_ms_ = 1000000000;  // a private clock: ~11.6 days
+  uint32_t rng_ = 0;             // the PMD's random state, the same at each input
 };
 
 }  // namespace ferry::fuzz

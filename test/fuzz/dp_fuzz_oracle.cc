@@ -87,8 +87,7 @@ CounterValues read_counters(const PmdCounters& c) {
   v.rx = c.rx_packets.get();
   v.tx = c.tx_packets.get();
   v.simple = c.simple_hits.get();
-  v.hits = c.megaflow_hits.get();
-  v.misses = c.megaflow_misses.get();
+  v.lookups = c.emc_hits.get() + c.megaflow_hits.get() + c.megaflow_misses.get();
   v.install_fail = c.megaflow_install_fail.get();
   for (size_t i = 0; i < kDropReasons; i++) v.drops[i] = c.drops[i].get();
   return v;

@@ -25,7 +25,7 @@ struct PortKey {
 
 struct Expected {
   uint64_t frames = 0;
-  uint64_t looked_up = 0;  // frames the megaflow cache (or classifier) answers
+  uint64_t looked_up = 0;  // frames the EMC, megaflow cache or classifier answers
   uint64_t simple = 0;     // frames a simple-match answer takes
   // Exact counts for the reasons the oracle can tell: parse failures,
   // kNoHeadroom (a stripped tag that cannot be put back) and kNoRule.
@@ -44,7 +44,7 @@ bool takes_simple_path(const DpPort& in);
 
 // The counters that a run changes, read at one moment.
 struct CounterValues {
-  uint64_t rx = 0, tx = 0, simple = 0, hits = 0, misses = 0, install_fail = 0;
+  uint64_t rx = 0, tx = 0, simple = 0, lookups = 0, install_fail = 0;
   uint64_t drops[kDropReasons] = {};
   uint64_t total_drops() const;
 };

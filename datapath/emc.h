@@ -1,0 +1,76 @@
+// The exact-match cache in front of a megaflow cache: full flow key ->
+// megaflow entry, direct-mapped with two ways, no allocation. It pays when
+// the megaflow cache has several subtables (a megaflow hit then costs one
+// hash per subtable visited); with one subtable a megaflow lookup is as cheap,
+// so the pipeline only consults it then. Entries are inserted with
+// probability 1/insert_inv_prob (other_config:emc-insert-inv-prob, as OVS),
+// so a flood of one-packet flows does not churn it.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include <nmmintrin.h>
+
+#include "lib/packet/flow_key.h"
+
+namespace ferry {
+
+template <class Value>
+class ExactMatchCache {
+ public:
+  static constexpr size_t kSets = 4096;  // x2 ways: 8192 entries
+
+  ExactMatchCache() : sets_(new Set[kSets]) { flush(); }
+
+  static uint32_t hash(const FlowKey& k) {
+    // CRC32C over the words, two interleaved chains.
+    const uint64_t* w = k.words();
+    uint64_t a = 0x9747b28c, b = 0x85ebca6b;
+    for (size_t i = 0; i + 1 < FlowKey::kWords; i += 2) {
+      a = _mm_crc32_u64(a, w[i]);
+      b = _mm_crc32_u64(b, w[i + 1]);
+    }
+    a = _mm_crc32_u64(a, w[FlowKey::kWords - 1]);
+    return static_cast<uint32_t>(a ^ (b << 7) ^ (b >> 25));
+  }
+
+  Value* lookup(const FlowKey& k, uint32_t h) {
+    Set& s = sets_[h & (kSets - 1)];
+    for (Way& w : s.ways) {
+      if (w.value && w.hash == h && w.key == k) return w.value;
+    }
+    return nullptr;
+  }
+
+  void insert(const FlowKey& k, uint32_t h, Value* v) {
+    Set& s = sets_[h & (kSets - 1)];
+    Way& w = !s.ways[0].value ? s.ways[0] : !s.ways[1].value ? s.ways[1] : s.ways[(h >> 16) & 1];
+    w.key = k;
+    w.hash = h;
+    w.value = v;
+  }
+
+  void flush() {
+    for (size_t i = 0; i < kSets; i++) {
+      sets_[i].ways[0].value = nullptr;
+      sets_[i].ways[1].value = nullptr;
+    }
+  }
+
+  static constexpr size_t bytes_per_entry() { return sizeof(Way); }
+
+ private:
+  struct Way {
+    FlowKey key;
+    uint32_t hash;
+    Value* value;
+  };
+  struct Set {
+    Way ways[2];
+  };
+  std::unique_ptr<Set[]> sets_;
+};
+
+}  // namespace ferry
