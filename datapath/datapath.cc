@@ -57,7 +57,8 @@ Datapath::~Datapath() {
 }
 
 Status Datapath::set_pmds(const PmdConfig& config) {
-  if (config.rxq_assign != pmd_config_.rxq_assign || config.rxq_isolate != pmd_config_.rxq_isolate) {
+  if (config.rxq_assign != pmd_config_.rxq_assign ||
+      config.rxq_isolate != pmd_config_.rxq_isolate) {
     pmd_config_.rxq_assign = config.rxq_assign;
     pmd_config_.rxq_isolate = config.rxq_isolate;
     replace_ = true;
@@ -68,8 +69,10 @@ Status Datapath::set_pmds(const PmdConfig& config) {
                       config.flow_limit == pmd_config_.flow_limit;
   if (same_threads) {
     pmd_config_.sleep_max_us = config.sleep_max_us;
-    if (pmd_config_.emc_insert_inv_prob != config.emc_insert_inv_prob) {
+    if (pmd_config_.emc_insert_inv_prob != config.emc_insert_inv_prob ||
+        pmd_config_.max_idle_ms != config.max_idle_ms) {
       pmd_config_.emc_insert_inv_prob = config.emc_insert_inv_prob;
+      pmd_config_.max_idle_ms = config.max_idle_ms;
       dirty_ = true;
     }
     for (auto& p : pmds_) p->set_sleep_max_us(config.sleep_max_us);
@@ -207,8 +210,10 @@ void Datapath::set_bridge_ports(int slot, std::vector<BridgePortSpec> ports) {
   std::sort(ports.begin(), ports.end(),
             [](const auto& a, const auto& c) { return a.ofport < c.ofport; });
   for (const BridgePortSpec& n : ports) {
-    auto old = std::find_if(b.ports.begin(), b.ports.end(), [&](const BridgePortSpec& o) { return o.port_id == n.port_id; });
-    if (old == b.ports.end() || old->rxq_affinity != n.rxq_affinity) replace_ = true;  // re-place rx queues
+    auto old = std::find_if(b.ports.begin(), b.ports.end(),
+                            [&](const BridgePortSpec& o) { return o.port_id == n.port_id; });
+    if (old == b.ports.end() || old->rxq_affinity != n.rxq_affinity)
+      replace_ = true;  // re-place rx queues
   }
   b.ports = std::move(ports);
   dirty_ = true;
@@ -294,7 +299,8 @@ void Datapath::assign_rxqs(DpSnapshot& snap) {
     for (size_t p = 0; p < pl.by_pmd.size(); p++) {
       for (size_t i : pl.by_pmd[p]) placement_[{rxqs[i].port_id, rxqs[i].queue}] = p;
     }
-    for (const RxqInfo& q : rxqs) cycles_base_[{q.port_id, q.queue}] = rxq_cycles(q.port_id, q.queue);
+    for (const RxqInfo& q : rxqs)
+      cycles_base_[{q.port_id, q.queue}] = rxq_cycles(q.port_id, q.queue);
     isolated_ = pl.isolated;
     replace_ = false;
   }
@@ -328,6 +334,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
   auto snap = std::make_unique<DpSnapshot>();
   snap->version = ++version_;
   snap->emc_insert_inv_prob = pmd_config_.emc_insert_inv_prob;
+  snap->max_idle_ms = pmd_config_.max_idle_ms;
   for (auto& [slot, b] : bridges_) {
     DpBridge db;
     db.name = b->name;

@@ -57,6 +57,7 @@ struct PmdConfig {
   size_t flow_limit = 200000;
   uint32_t emc_insert_inv_prob = 100;  // other_config:emc-insert-inv-prob; 0 disables the EMC
   RxqAssign rxq_assign = RxqAssign::kCycles;  // other_config:pmd-rxq-assign (OVS's default)
+  int64_t max_idle_ms = 10000;                // other_config:max-idle
   bool rxq_isolate = true;                    // other_config:pmd-rxq-isolate
 };
 

@@ -82,7 +82,8 @@ struct DpSnapshot {
   std::array<const DpPort*, kMaxDpPorts> ports{};  // by DPDK port id; nullptr = not in a bridge
   std::vector<std::unique_ptr<DpPort>> port_storage;
   std::vector<std::vector<RxqRef>> pmd_rxqs;  // by PMD index
-  uint32_t emc_insert_inv_prob = 100;  // 0: no exact-match cache
+  uint32_t emc_insert_inv_prob = 100;         // 0: no exact-match cache
+  int64_t max_idle_ms = 10000;                // megaflows unused this long are removed
 };
 
 }  // namespace ferry

@@ -7,11 +7,11 @@
 // so a flood of one-packet flows does not churn it.
 #pragma once
 
+#include <nmmintrin.h>
+
 #include <cstdint>
 #include <cstring>
 #include <memory>
-
-#include <nmmintrin.h>
 
 #include "lib/packet/flow_key.h"
 
@@ -36,19 +36,25 @@ class ExactMatchCache {
     return static_cast<uint32_t>(a ^ (b << 7) ^ (b >> 25));
   }
 
-  Value* lookup(const FlowKey& k, uint32_t h) {
+  // The value and the tag it was inserted with (the caller checks the tag
+  // still holds: values may have been reused since).
+  Value* lookup(const FlowKey& k, uint32_t h, uint32_t* tag) {
     Set& s = sets_[h & (kSets - 1)];
     for (Way& w : s.ways) {
-      if (w.value && w.hash == h && w.key == k) return w.value;
+      if (w.value && w.hash == h && w.key == k) {
+        *tag = w.tag;
+        return w.value;
+      }
     }
     return nullptr;
   }
 
-  void insert(const FlowKey& k, uint32_t h, Value* v) {
+  void insert(const FlowKey& k, uint32_t h, Value* v, uint32_t tag) {
     Set& s = sets_[h & (kSets - 1)];
     Way& w = !s.ways[0].value ? s.ways[0] : !s.ways[1].value ? s.ways[1] : s.ways[(h >> 16) & 1];
     w.key = k;
     w.hash = h;
+    w.tag = tag;
     w.value = v;
   }
 
@@ -65,6 +71,7 @@ class ExactMatchCache {
   struct Way {
     FlowKey key;
     uint32_t hash;
+    uint32_t tag;
     Value* value;
   };
   struct Set {

@@ -10,6 +10,7 @@ MegaflowCache::MegaflowCache(size_t capacity)
   while (n < entries_.size() * 2) n <<= 1;
   index_.assign(n, IndexSlot{0, 0});
   index_mask_ = n - 1;
+  free_.reserve(entries_.size());
 }
 
 inline uint32_t MegaflowCache::hash_in(const Subtable& st, const FlowKey& key, uint32_t basis) {
@@ -41,13 +42,14 @@ MegaflowCache::Entry* MegaflowCache::lookup(const FlowKey& key, unsigned* visite
   size_t n_st = n_subtables_.load(std::memory_order_relaxed);
   for (size_t s = 0; s < n_st; s++) {
     Subtable& st = subtables_[s];
+    if (st.n_entries == 0) continue;
     uint32_t h = hash_in(st, key, static_cast<uint32_t>(s));
     for (size_t i = h & index_mask_;; i = (i + 1) & index_mask_) {
       const IndexSlot& slot = index_[i];
       if (!slot.entry) break;
       if (slot.hash != h) continue;
       Entry& e = entries_[slot.entry - 1];
-      if (e.subtable == s && equal_in(st, key, e.key)) {
+      if (e.subtable == s && e.live && equal_in(st, key, e.key)) {
         st.hits++;
         if (visited) *visited += static_cast<unsigned>(s + 1);
         return &e;
@@ -77,36 +79,114 @@ int MegaflowCache::find_or_add_subtable(const FlowKey& mask) {
 }
 
 MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& mask,
-                                            const Classification& cls) {
-  size_t n = n_used_.load(std::memory_order_relaxed);
-  if (n >= entries_.size()) return nullptr;
+                                            const Classification& cls, int64_t now_ms) {
+  size_t used = n_used_.load(std::memory_order_relaxed);
+  if (free_.empty() && used >= entries_.size()) return nullptr;
   int s = find_or_add_subtable(mask);
   if (s < 0) return nullptr;
+  uint32_t n;
+  if (!free_.empty()) {
+    n = free_.back();
+    free_.pop_back();
+  } else {
+    n = static_cast<uint32_t>(used);
+  }
   Entry& e = entries_[n];
   uint32_t seq = e.seq.load(std::memory_order_relaxed);
   e.seq.store(seq + 1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);
   e.subtable = static_cast<uint16_t>(s);
+  e.live = true;
   for (size_t w = 0; w < FlowKey::kWords; w++) e.key.words()[w] = key.words()[w] & mask.words()[w];
   e.cls = cls;
+  e.gen = generation_;
   e.packets.store(0, std::memory_order_relaxed);
   e.bytes.store(0, std::memory_order_relaxed);
-  e.used_ms.store(0, std::memory_order_relaxed);
+  e.used_ms.store(now_ms, std::memory_order_relaxed);
   e.seq.store(seq + 2, std::memory_order_release);
+  subtables_[s].n_entries++;
 
   uint32_t h = hash_in(subtables_[s], key, static_cast<uint32_t>(s));
   size_t i = h & index_mask_;
   while (index_[i].entry) i = (i + 1) & index_mask_;
-  index_[i] = IndexSlot{h, static_cast<uint32_t>(n + 1)};
-  n_used_.store(n + 1, std::memory_order_release);
-  if ((n + 1) * 4 >= entries_.size() * 3) wants_more_.store(true, std::memory_order_relaxed);
+  index_[i] = IndexSlot{h, n + 1};
+  if (n == used) n_used_.store(used + 1, std::memory_order_release);
+  size_t live = n_live_.load(std::memory_order_relaxed) + 1;
+  n_live_.store(live, std::memory_order_release);
+  if (live * 4 >= entries_.size() * 3) wants_more_.store(true, std::memory_order_relaxed);
   return &e;
+}
+
+void MegaflowCache::remove(uint32_t n) {
+  Entry& e = entries_[n];
+  Subtable& st = subtables_[e.subtable];
+  uint32_t h = hash_in(st, e.key, e.subtable);
+  size_t i = h & index_mask_;
+  while (index_[i].entry != n + 1) {
+    if (!index_[i].entry) return;  // not indexed (cannot happen)
+    i = (i + 1) & index_mask_;
+  }
+  // Backward-shift deletion keeps linear probing chains unbroken.
+  size_t hole = i;
+  for (size_t j = (i + 1) & index_mask_; index_[j].entry; j = (j + 1) & index_mask_) {
+    size_t home = index_[j].hash & index_mask_;
+    bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+    if (movable) {
+      index_[hole] = index_[j];
+      hole = j;
+    }
+  }
+  index_[hole] = IndexSlot{0, 0};
+  uint32_t seq = e.seq.load(std::memory_order_relaxed);
+  e.seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  e.live = false;
+  e.version++;
+  e.seq.store(seq + 2, std::memory_order_release);
+  st.n_entries--;
+  free_.push_back(n);
+  n_live_.store(n_live_.load(std::memory_order_relaxed) - 1, std::memory_order_release);
+}
+
+bool MegaflowCache::revalidate(Entry* e, const FlowKey& wc, const Classification& cls) {
+  if (!(subtables_[e->subtable].mask == wc)) {
+    remove(static_cast<uint32_t>(e - entries_.data()));
+    return false;
+  }
+  uint32_t seq = e->seq.load(std::memory_order_relaxed);
+  e->seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  e->cls = cls;
+  e->gen = generation_;
+  e->seq.store(seq + 2, std::memory_order_release);
+  return true;
+}
+
+size_t MegaflowCache::sweep(int64_t now_ms, int64_t max_idle_ms, size_t budget) {
+  size_t used = n_used_.load(std::memory_order_relaxed);
+  if (used == 0) return 0;
+  size_t removed = 0;
+  for (size_t k = 0; k < budget; k++) {
+    if (sweep_cursor_ >= used) sweep_cursor_ = 0;
+    Entry& e = entries_[sweep_cursor_];
+    if (e.live && now_ms - e.used_ms.load(std::memory_order_relaxed) > max_idle_ms) {
+      remove(static_cast<uint32_t>(sweep_cursor_));
+      removed++;
+    }
+    sweep_cursor_++;
+  }
+  if (removed)
+    expired_.store(expired_.load(std::memory_order_relaxed) + removed, std::memory_order_relaxed);
+  return removed;
 }
 
 void MegaflowCache::flush() {
   epoch_.fetch_add(1, std::memory_order_acq_rel);
   n_used_.store(0, std::memory_order_release);
+  n_live_.store(0, std::memory_order_release);
   n_subtables_.store(0, std::memory_order_release);
+  free_.clear();
+  sweep_cursor_ = 0;
   std::memset(index_.data(), 0, index_.size() * sizeof(IndexSlot));
   emc_.flush();
   epoch_.fetch_add(1, std::memory_order_acq_rel);
@@ -117,7 +197,8 @@ bool MegaflowCache::read_entry(size_t i, EntryCopy* out) const {
   if (ep & 1) return false;
   const Entry& e = entries_[i];
   uint32_t s1 = e.seq.load(std::memory_order_acquire);
-  if (s1 & 1) return false;
+  if ((s1 & 1) || !e.live) return false;
+  out->gen = e.gen;
   out->key = e.key;
   out->mask = subtables_[e.subtable].mask;
   out->cls = e.cls;

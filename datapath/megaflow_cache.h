@@ -31,8 +31,11 @@ class MegaflowCache {
   struct Entry {
     std::atomic<uint32_t> seq{0};  // odd while being written
     uint16_t subtable = 0;
-    FlowKey key;         // pre-masked
-    Classification cls;  // the cached answer (rule nullptr: table miss)
+    bool live = false;
+    uint32_t version = 0;  // moves when the entry is removed (EMC entries check it)
+    uint64_t gen = 0;      // the bridge generation this answer was computed for
+    FlowKey key;           // pre-masked
+    Classification cls;    // the cached answer (rule nullptr: table miss)
     std::atomic<uint64_t> packets{0};
     std::atomic<uint64_t> bytes{0};
     std::atomic<int64_t> used_ms{0};
@@ -51,6 +54,7 @@ class MegaflowCache {
     Classification cls;
     uint64_t packets, bytes;
     int64_t used_ms;
+    uint64_t gen;  // a stale entry's pointers may be gone: compare before use
   };
 
   explicit MegaflowCache(size_t capacity);
@@ -60,15 +64,25 @@ class MegaflowCache {
   // --- owning PMD only ---
   Entry* lookup(const FlowKey& key, unsigned* subtables_visited);
   // Inserts key under mask; nullptr when the cache or the subtable array is full.
-  Entry* insert(const FlowKey& key, const FlowKey& mask, const Classification& cls);
+  Entry* insert(const FlowKey& key, const FlowKey& mask, const Classification& cls,
+                int64_t now_ms = 0);
   void flush();
+  // Removes up to `budget` entries' worth of idle megaflows (unused for
+  // max_idle_ms), continuing where the last call stopped. Returns how many
+  // it removed.
+  size_t sweep(int64_t now_ms, int64_t max_idle_ms, size_t budget);
+  // A hit on an entry of an older generation: keeps it with the new answer
+  // when the new lookup consulted the same bits (wc), else removes it.
+  bool revalidate(Entry* e, const FlowKey& wc, const Classification& cls);
   // The exact-match cache in front of this one (same owner, flushed with it).
   ExactMatchCache<Entry>& emc() { return emc_; }
   uint64_t generation() const { return generation_; }
   void set_generation(uint64_t g) { generation_ = g; }
 
   // --- any thread ---
-  size_t size() const { return n_used_.load(std::memory_order_acquire); }
+  size_t size() const { return n_live_.load(std::memory_order_acquire); }
+  uint64_t expired() const { return expired_.load(std::memory_order_relaxed); }
+  static constexpr size_t bytes_per_entry() { return sizeof(Entry) + 2 * sizeof(IndexSlot); }
   size_t capacity() const { return entries_.size(); }
   // Set by the PMD when three quarters full: the control thread may give it
   // a bigger cache.
@@ -83,6 +97,7 @@ class MegaflowCache {
     FlowKey mask;
     uint16_t words[FlowKey::kWords];  // indexes of the mask's non-zero words
     uint8_t n_words = 0;
+    uint32_t n_entries = 0;  // 0: skipped by lookups
     uint64_t hits = 0;
   };
   struct IndexSlot {
@@ -96,13 +111,18 @@ class MegaflowCache {
                                                      const FlowKey& masked);
   int find_or_add_subtable(const FlowKey& mask);
   bool read_entry(size_t i, EntryCopy* out) const;
+  void remove(uint32_t entry);
 
   std::vector<Entry> entries_;
   std::vector<IndexSlot> index_;
   size_t index_mask_;
   std::unique_ptr<Subtable[]> subtables_;
   std::atomic<size_t> n_subtables_{0};
-  std::atomic<size_t> n_used_{0};
+  std::atomic<size_t> n_used_{0};  // entries ever handed out (live or on the free list)
+  std::atomic<size_t> n_live_{0};
+  std::atomic<uint64_t> expired_{0};
+  std::vector<uint32_t> free_;  // removed entries, reused first (reserved: no allocation)
+  size_t sweep_cursor_ = 0;
   std::atomic<uint64_t> epoch_{0};  // odd during a flush
   std::atomic<bool> wants_more_{false};
   ExactMatchCache<Entry> emc_;

@@ -13,6 +13,9 @@ namespace ferry {
 namespace {
 
 constexpr unsigned kMaxBatch = 32;
+// Megaflow caches with at most this many entries are flushed when the rules
+// change; larger ones revalidate entry by entry.
+constexpr size_t kFlushBelow = 2048;
 
 // A gratuitous ARP (sender = target address) or a RARP, as a VM announces
 // itself after a move.
@@ -152,7 +155,10 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   // Phase 2: look the batch up.
   MegaflowCache* cache = pc.pmd_index < br.caches.size() ? br.caches[pc.pmd_index] : nullptr;
   if (cache && cache->generation() != br.generation) {
-    cache->flush();
+    // The rules or conversions changed. A small cache starts over; a large
+    // one revalidates each entry at its next hit (below) rather than pay for
+    // clearing it on every change.
+    if (cache->size() <= kFlushBelow) cache->flush();
     cache->set_generation(br.generation);
   }
   MegaflowCache::Entry* entries[kMaxBatch];
@@ -165,35 +171,58 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   bool use_emc = cache && inv && cache->n_subtables() > 1;
   for (unsigned i = 0; i < m; i++) {
     uint32_t h = 0;
+    MegaflowCache::Entry* e = nullptr;
     if (use_emc) {
       h = ExactMatchCache<MegaflowCache::Entry>::hash(keys[i]);
-      if (MegaflowCache::Entry* e = cache->emc().lookup(keys[i], h)) {
+      uint32_t version;
+      e = cache->emc().lookup(keys[i], h, &version);
+      if (e && e->live && e->version == version) {
         counters.emc_hits.inc();
-        entries[i] = e;
-        cls[i] = &e->cls;
-        continue;
+      } else {
+        e = nullptr;
       }
     }
-    unsigned visited = 0;
-    MegaflowCache::Entry* e = cache ? cache->lookup(keys[i], &visited) : nullptr;
+    if (!e && cache) {
+      unsigned visited = 0;
+      e = cache->lookup(keys[i], &visited);
+      if (e) {
+        counters.megaflow_hits.inc();
+        counters.subtable_lookups.add(visited);
+        if (use_emc) {
+          uint32_t& r = *pc.rng;  // xorshift32
+          r ^= r << 13;
+          r ^= r >> 17;
+          r ^= r << 5;
+          if (r % inv == 0) cache->emc().insert(keys[i], h, e, e->version);
+        }
+      }
+    }
+    if (e && e->gen != br.generation) {
+      // Computed under older rules: ask again; keep it if the answer's mask
+      // is the same, else it is replaced below.
+      FlowKey wc = zero_key();
+      Classification c = classify(br, keys[i], &wc);
+      counters.revalidations.inc();
+      if (!cache->revalidate(e, wc, c)) {
+        e = cache->insert(keys[i], wc, c, pc.now_ms);
+        if (!e) {
+          counters.megaflow_install_fail.inc();
+          new (&uncached[i]) Classification(c);
+          entries[i] = nullptr;
+          cls[i] = &uncached[i];
+          continue;
+        }
+      }
+    }
     if (e) {
-      counters.megaflow_hits.inc();
-      counters.subtable_lookups.add(visited);
       entries[i] = e;
       cls[i] = &e->cls;
-      if (use_emc) {
-        uint32_t& r = *pc.rng;  // xorshift32
-        r ^= r << 13;
-        r ^= r >> 17;
-        r ^= r << 5;
-        if (r % inv == 0) cache->emc().insert(keys[i], h, e);
-      }
       continue;
     }
     FlowKey wc = zero_key();
     Classification c = classify(br, keys[i], &wc);
     counters.megaflow_misses.inc();
-    entries[i] = cache ? cache->insert(keys[i], wc, c) : nullptr;
+    entries[i] = cache ? cache->insert(keys[i], wc, c, pc.now_ms) : nullptr;
     if (entries[i]) {
       cls[i] = &entries[i]->cls;
     } else {

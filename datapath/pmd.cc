@@ -10,6 +10,7 @@
 #include <rte_mbuf.h>
 
 #include "datapath/fdb_snapshot.h"
+#include "datapath/megaflow_cache.h"
 #include "datapath/pipeline.h"
 #include "datapath/tx_buffers.h"
 #include "lib/util/clock.h"
@@ -139,10 +140,17 @@ bool Pmd::poll_once(const DpSnapshot& snap, int64_t now_ms) {
     if (n == 0) continue;
     got = true;
     process_batch(pc, snap, *in, pkts, n);
-    counters_.rxq_cycles[q.port_id][std::min<unsigned>(q.queue, PmdCounters::kRxqSlots - 1)].add(rte_rdtsc() - t0);
+    counters_.rxq_cycles[q.port_id][std::min<unsigned>(q.queue, PmdCounters::kRxqSlots - 1)].add(
+        rte_rdtsc() - t0);
     counters_.burst_hist[n >= 32 ? 5 : 31 - __builtin_clz(n)].inc();
   }
   tx_->flush_all();
+  // Age idle megaflows: a few entries of one bridge's cache per iteration.
+  if (!snap.bridges.empty()) {
+    const DpBridge& br = snap.bridges[sweep_bridge_++ % snap.bridges.size()];
+    if (index_ < br.caches.size() && br.caches[index_])
+      br.caches[index_]->sweep(now_ms, snap.max_idle_ms, 16);
+  }
   return got;
 }
 

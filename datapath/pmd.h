@@ -100,6 +100,7 @@ class Pmd {
   std::atomic<bool> stop_{false};
   uint32_t iteration_ = 0;
   uint32_t rng_ = 0x2545f491;
+  size_t sweep_bridge_ = 0;
   // Milliseconds on CLOCK_MONOTONIC's timeline from the TSC: no vDSO call
   // per iteration; re-anchored every few thousand reads.
   class TscClock {

@@ -52,6 +52,7 @@ struct alignas(64) PmdCounters {
   Counter megaflow_hits;
   Counter megaflow_misses;        // classified by the flow table
   Counter megaflow_install_fail;  // classified but the cache was full
+  Counter revalidations;          // hits on entries of an older generation, asked again
   Counter subtable_lookups;       // subtables visited on megaflow hits
   Counter tx_batches;             // tx bursts issued
   Counter tx_batch_packets;       // packets offered in those bursts

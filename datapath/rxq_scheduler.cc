@@ -7,8 +7,8 @@
 
 namespace ferry {
 
-RxqPlacement place_rxqs(const std::vector<RxqInfo>& rxqs, const std::vector<int>& pmd_cores, RxqAssign mode,
-                        bool isolate) {
+RxqPlacement place_rxqs(const std::vector<RxqInfo>& rxqs, const std::vector<int>& pmd_cores,
+                        RxqAssign mode, bool isolate) {
   RxqPlacement out;
   size_t n = pmd_cores.size();
   out.by_pmd.assign(n, {});
@@ -27,8 +27,9 @@ RxqPlacement place_rxqs(const std::vector<RxqInfo>& rxqs, const std::vector<int>
         if (isolate) out.isolated[pmd] = true;
         continue;
       }
-      out.warnings.push_back(strprintf("port %s queue %u: pmd-rxq-affinity names core %d, which has no PMD thread",
-                                       q.port_name.c_str(), q.queue, q.affinity_core));
+      out.warnings.push_back(
+          strprintf("port %s queue %u: pmd-rxq-affinity names core %d, which has no PMD thread",
+                    q.port_name.c_str(), q.queue, q.affinity_core));
     }
     floating.push_back(i);
   }
@@ -37,7 +38,8 @@ RxqPlacement place_rxqs(const std::vector<RxqInfo>& rxqs, const std::vector<int>
     if (!out.isolated[p]) eligible.push_back(p);
   }
   if (eligible.empty() && !floating.empty()) {
-    out.warnings.push_back("every PMD thread is isolated by pmd-rxq-affinity; the other queues go to them anyway");
+    out.warnings.push_back(
+        "every PMD thread is isolated by pmd-rxq-affinity; the other queues go to them anyway");
     eligible.resize(n);
     std::iota(eligible.begin(), eligible.end(), 0);
   }
@@ -47,7 +49,8 @@ RxqPlacement place_rxqs(const std::vector<RxqInfo>& rxqs, const std::vector<int>
     for (size_t i : floating) {
       size_t best = eligible[0];
       for (size_t p : eligible) {
-        if (load[p] < load[best] || (load[p] == load[best] && out.by_pmd[p].size() < out.by_pmd[best].size())) {
+        if (load[p] < load[best] ||
+            (load[p] == load[best] && out.by_pmd[p].size() < out.by_pmd[best].size())) {
           best = p;
         }
       }

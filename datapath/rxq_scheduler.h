@@ -21,7 +21,7 @@ enum class RxqAssign : uint8_t { kRoundRobin, kCycles };
 struct RxqInfo {
   uint16_t port_id = 0;
   uint16_t queue = 0;
-  uint64_t cycles = 0;   // measured since the last rebalance
+  uint64_t cycles = 0;  // measured since the last rebalance
   int affinity_core = -1;
   std::string port_name;
 };
@@ -32,7 +32,7 @@ struct RxqPlacement {
   std::vector<std::string> warnings;
 };
 
-RxqPlacement place_rxqs(const std::vector<RxqInfo>& rxqs, const std::vector<int>& pmd_cores, RxqAssign mode,
-                        bool isolate);
+RxqPlacement place_rxqs(const std::vector<RxqInfo>& rxqs, const std::vector<int>& pmd_cores,
+                        RxqAssign mode, bool isolate);
 
 }  // namespace ferry

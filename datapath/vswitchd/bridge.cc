@@ -34,7 +34,8 @@ uint64_t name_hash(const std::string& s) {
 }
 
 // "0:3,1:7": queue 0 on core 3, queue 1 on core 7. Bad entries are logged and skipped.
-std::vector<std::pair<uint16_t, int>> parse_rxq_affinity(const std::string& text, const std::string& iface) {
+std::vector<std::pair<uint16_t, int>> parse_rxq_affinity(const std::string& text,
+                                                         const std::string& iface) {
   std::vector<std::pair<uint16_t, int>> out;
   if (text.empty()) return out;
   for (const std::string& item : split(text, ",")) {
@@ -42,7 +43,8 @@ std::vector<std::pair<uint16_t, int>> parse_rxq_affinity(const std::string& text
     auto q = qc.size() == 2 ? parse_u64(trim(qc[0])) : std::nullopt;
     auto c = qc.size() == 2 ? parse_u64(trim(qc[1])) : std::nullopt;
     if (!q || !c || *q >= Port::kMaxQueues || *c > 4095) {
-      FLOG_WARN(bridge_log, "%s: ignoring pmd-rxq-affinity entry \"%s\" (QUEUE:CORE)", iface.c_str(), item.c_str());
+      FLOG_WARN(bridge_log, "%s: ignoring pmd-rxq-affinity entry \"%s\" (QUEUE:CORE)",
+                iface.c_str(), item.c_str());
       continue;
     }
     out.emplace_back(static_cast<uint16_t>(*q), static_cast<int>(*c));

@@ -54,7 +54,7 @@ struct BridgePort {
   PortSpec spec;
   VlanConfig vlan;
   std::vector<std::pair<uint16_t, int>> rxq_affinity;  // other_config:pmd-rxq-affinity
-  std::string error;  // Interface.error, "" when none
+  std::string error;                                   // Interface.error, "" when none
   int64_t created_ms = 0;
 };
 

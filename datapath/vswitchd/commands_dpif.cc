@@ -154,8 +154,8 @@ void pmd_rxq_show(Vswitchd& d, const Args&, const ReplyPtr& r) {
     if (!snap || i >= snap->pmd_rxqs.size()) continue;
     for (const RxqRef& q : snap->pmd_rxqs[i]) {
       const DpPort* p = snap->ports[q.port_id];
-      out += strprintf("  port: %-16s queue-id: %2u (enabled)   pmd usage: %3.0f %%\n", p ? p->name.c_str() : "?",
-                       q.queue, dp->rxq_usage(i, q.port_id, q.queue));
+      out += strprintf("  port: %-16s queue-id: %2u (enabled)   pmd usage: %3.0f %%\n",
+                       p ? p->name.c_str() : "?", q.queue, dp->rxq_usage(i, q.port_id, q.queue));
     }
   }
   r->ok(out);
@@ -171,36 +171,49 @@ void pmd_rxq_rebalance(Vswitchd& d, const Args&, const ReplyPtr& r) {
 void pmd_perf_show(Vswitchd& d, const Args&, const ReplyPtr& r) {
   Datapath* dp = d.datapath();
   if (!dp) return r->error("DPDK is not initialized");
-  auto pct = [](uint64_t a, uint64_t b) { return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  auto pct = [](uint64_t a, uint64_t b) {
+    return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
   std::string out;
   for (size_t i = 0; i < dp->n_pmds(); i++) {
     const Pmd& p = dp->pmd(i);
     Values s = since_clear(d, "pmd" + std::to_string(i), p.counters());
     const PmdCounters& c = p.counters();
-    uint64_t rx = s.get("rx"), busy = s.get("busy"), idle = s.get("idle"), its = s.get("iterations");
-    uint64_t simple = s.get("simple"), emc = s.get("emc"), mf = s.get("hits"), miss = s.get("misses");
+    uint64_t rx = s.get("rx"), busy = s.get("busy"), idle = s.get("idle"),
+             its = s.get("iterations");
+    uint64_t simple = s.get("simple"), emc = s.get("emc"), mf = s.get("hits"),
+             miss = s.get("misses");
     out += pmd_header(p);
     out += strprintf("  Iterations:             %12llu\n", static_cast<unsigned long long>(its));
-    out += strprintf("  - Used TSC cycles:      %12llu (%5.1f %% busy)\n", static_cast<unsigned long long>(busy + idle),
-                     pct(busy, busy + idle));
-    out += strprintf("  - Idle sleeps:          %12llu (%llu us)\n", static_cast<unsigned long long>(s.get("sleeps")),
+    out += strprintf("  - Used TSC cycles:      %12llu (%5.1f %% busy)\n",
+                     static_cast<unsigned long long>(busy + idle), pct(busy, busy + idle));
+    out += strprintf("  - Idle sleeps:          %12llu (%llu us)\n",
+                     static_cast<unsigned long long>(s.get("sleeps")),
                      static_cast<unsigned long long>(s.get("sleep_us")));
     out += strprintf("  Rx packets:             %12llu\n", static_cast<unsigned long long>(rx));
     if (rx) {
       out += strprintf("  - cycles per packet:    %12.1f (processing %0.1f)\n",
                        static_cast<double>(busy + idle) / static_cast<double>(rx),
                        static_cast<double>(busy) / static_cast<double>(rx));
-      out += strprintf("  - packets per rx batch: %12.1f\n",
-                       static_cast<double>(rx) / static_cast<double>(std::max<uint64_t>(1, s.get("bursts"))));
+      out += strprintf(
+          "  - packets per rx batch: %12.1f\n",
+          static_cast<double>(rx) / static_cast<double>(std::max<uint64_t>(1, s.get("bursts"))));
     }
-    out += strprintf("  - simple match hits:    %12llu (%5.1f %%)\n", static_cast<unsigned long long>(simple), pct(simple, rx));
-    out += strprintf("  - EMC hits:             %12llu (%5.1f %%)\n", static_cast<unsigned long long>(emc), pct(emc, rx));
-    out += strprintf("  - megaflow hits:        %12llu (%5.1f %%)\n", static_cast<unsigned long long>(mf), pct(mf, rx));
-    out += strprintf("  - misses (classifier):  %12llu (%5.1f %%)\n", static_cast<unsigned long long>(miss), pct(miss, rx));
-    out += strprintf("  - upcalls to control:   %12llu\n", static_cast<unsigned long long>(c.upcalls.get()));
+    out += strprintf("  - simple match hits:    %12llu (%5.1f %%)\n",
+                     static_cast<unsigned long long>(simple), pct(simple, rx));
+    out += strprintf("  - EMC hits:             %12llu (%5.1f %%)\n",
+                     static_cast<unsigned long long>(emc), pct(emc, rx));
+    out += strprintf("  - megaflow hits:        %12llu (%5.1f %%)\n",
+                     static_cast<unsigned long long>(mf), pct(mf, rx));
+    out += strprintf("  - misses (classifier):  %12llu (%5.1f %%)\n",
+                     static_cast<unsigned long long>(miss), pct(miss, rx));
+    out += strprintf("  - upcalls to control:   %12llu\n",
+                     static_cast<unsigned long long>(c.upcalls.get()));
     out += "  Rx batch sizes:         1: " + std::to_string(c.burst_hist[0].get()) +
-           "  2-3: " + std::to_string(c.burst_hist[1].get()) + "  4-7: " + std::to_string(c.burst_hist[2].get()) +
-           "  8-15: " + std::to_string(c.burst_hist[3].get()) + "  16-31: " + std::to_string(c.burst_hist[4].get()) +
+           "  2-3: " + std::to_string(c.burst_hist[1].get()) +
+           "  4-7: " + std::to_string(c.burst_hist[2].get()) +
+           "  8-15: " + std::to_string(c.burst_hist[3].get()) +
+           "  16-31: " + std::to_string(c.burst_hist[4].get()) +
            "  32: " + std::to_string(c.burst_hist[5].get()) + "\n";
     out += strprintf("  Tx batches:             %12llu (%.1f packets each)\n",
                      static_cast<unsigned long long>(s.get("tx_batches")),
@@ -236,10 +249,25 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
       auto caches = dp->megaflow_caches(b->slot());
       if (i >= caches.size()) continue;
       ovs::PortNames names = b->port_names();
+      uint64_t gen = 0;
+      if (const DpSnapshot* snap = dp->snapshot()) {
+        for (const DpBridge& db : snap->bridges) {
+          if (db.slot == b->slot()) gen = db.generation;
+        }
+      }
       caches[i]->for_each([&](const MegaflowCache::EntryCopy& e) {
         Match m;
         m.key = e.key;
         m.mask = e.mask;
+        if (e.gen != gen) {
+          // Computed under older rules: its rule may be gone; the next hit
+          // revalidates it.
+          block += strprintf(
+              "bridge(%s),%s, packets:%llu, bytes:%llu, dp:ferry, actions:(revalidating)\n",
+              name.c_str(), ovs::format_match(m, kDefaultPriority, names).c_str(),
+              static_cast<unsigned long long>(e.packets), static_cast<unsigned long long>(e.bytes));
+          return;
+        }
         std::string used =
             e.used_ms ? strprintf("%.3fs", static_cast<double>(now - e.used_ms) / 1000.0) : "never";
         const Classification& c = e.cls;
@@ -302,7 +330,8 @@ void register_dpif_commands(Vswitchd& d) {
       {"dpif-netdev/pmd-stats-clear", "[-pmd core] [dp]", 0, 3, bind(pmd_stats_clear)},
       {"dpif-netdev/pmd-rxq-show", "[-pmd core] [dp]", 0, 3, bind(pmd_rxq_show)},
       {"dpif-netdev/pmd-rxq-rebalance", "[dp]", 0, 1, bind(pmd_rxq_rebalance)},
-      {"dpif-netdev/pmd-perf-show", "[-nh] [-it iter-history-len] [-ms ms-history-len] [-pmd core] [dp]", 0, 8,
+      {"dpif-netdev/pmd-perf-show",
+       "[-nh] [-it iter-history-len] [-ms ms-history-len] [-pmd core] [dp]", 0, 8,
        bind(pmd_perf_show)},
       {"dpctl/dump-flows", "[-m] [dp] [bridge]", 0, 3, bind(dump_flows)},
       {"dpctl/show", "[dp]", 0, 1, bind(dpctl_show)},

@@ -128,7 +128,8 @@ PmdConfig Vswitchd::pmd_config(const ovs::Config& cfg) const {
   } else if (assign.empty() || assign == "cycles" || assign == "group") {
     pc.rxq_assign = RxqAssign::kCycles;  // "group" balances by cycles too
   } else {
-    FLOG_WARN(vswitchd_log, "pmd-rxq-assign \"%s\" is not roundrobin, cycles or group; using cycles",
+    FLOG_WARN(vswitchd_log,
+              "pmd-rxq-assign \"%s\" is not roundrobin, cycles or group; using cycles",
               assign.c_str());
   }
   pc.rxq_isolate = opt(cfg.other_config, "pmd-rxq-isolate") != "false";
@@ -139,6 +140,15 @@ PmdConfig Vswitchd::pmd_config(const ovs::Config& cfg) const {
       pc.emc_insert_inv_prob = static_cast<uint32_t>(*v);
     } else {
       FLOG_WARN(vswitchd_log, "emc-insert-inv-prob \"%s\" must be 0 to 4294967295", emc.c_str());
+    }
+  }
+  std::string idle = opt(cfg.other_config, "max-idle");
+  if (!idle.empty()) {
+    auto v = parse_u64(idle);
+    if (v && *v >= 100 && *v <= 86400000) {
+      pc.max_idle_ms = static_cast<int64_t>(*v);
+    } else {
+      FLOG_WARN(vswitchd_log, "max-idle \"%s\" must be 100 to 86400000 ms", idle.c_str());
     }
   }
   std::string limit = opt(cfg.other_config, "flow-limit");
