@@ -22,9 +22,12 @@ namespace {
 std::optional<uint16_t> port_by_devargs(const std::string& devargs) {
   // By device name first (the part before the first comma), then by
   // matching the devargs against every port, as netdev-dpdk does.
+  // A representor ("<device>,representor=vf1") shares its device's name
+  // with the device's first port: only the matching finds it.
   std::string name = devargs.substr(0, devargs.find(','));
   uint16_t id;
-  if (rte_eth_dev_get_port_by_name(name.c_str(), &id) == 0 && rte_eth_dev_is_valid_port(id))
+  if (devargs.find(",representor=") == std::string::npos &&
+      rte_eth_dev_get_port_by_name(name.c_str(), &id) == 0 && rte_eth_dev_is_valid_port(id))
     return id;
   rte_dev_iterator it;
   RTE_ETH_FOREACH_MATCHING_DEV(id, devargs.c_str(), &it) {
