@@ -41,7 +41,12 @@ Status OffloadManager::set_policy(int slot, const std::string& bridge, const std
   auto p = OffloadPolicy::parse(text.empty() ? "threshold" : text);
   BridgeStats& b = bridges_[slot];
   b.name = bridge;
-  if (!p) return p.error();
+  b.policy_text = text;
+  if (!p) {
+    b.policy_error = "\"" + text + "\": " + p.error().message;
+    return p.error();
+  }
+  b.policy_error.clear();
   b.policy = *p;
   return {};
 }

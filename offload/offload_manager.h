@@ -106,8 +106,10 @@ class OffloadManager {
     std::string name;
     OffloadPolicy policy;
     uint64_t to_hw = 0, to_sw = 0, evictions = 0, refusals = 0;
-    std::map<std::string, uint64_t>
-        reasons;  // why flows stay in software (count of flows / refusals)
+    // Why flows stay in software: how many flows (or refusals) each time.
+    std::map<std::string, uint64_t> reasons;
+    std::string policy_error;  // the configured policy did not parse
+    std::string policy_text;   // as configured
   };
   const std::map<int, BridgeStats>& bridges() const { return bridges_; }
   size_t n_hw() const;

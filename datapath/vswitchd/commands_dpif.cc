@@ -285,11 +285,12 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
           }
           actions = conv + "," + actions;
         }
-        block +=
-            strprintf("bridge(%s),%s, packets:%llu, bytes:%llu, used:%s, dp:ferry, actions:%s\n",
-                      name.c_str(), ovs::format_match(m, kDefaultPriority, names).c_str(),
-                      static_cast<unsigned long long>(e.packets),
-                      static_cast<unsigned long long>(e.bytes), used.c_str(), actions.c_str());
+        block += strprintf(
+            "bridge(%s),%s, packets:%llu, bytes:%llu, used:%s, %sdp:ferry, actions:%s\n",
+            name.c_str(), ovs::format_match(m, kDefaultPriority, names).c_str(),
+            static_cast<unsigned long long>(e.packets), static_cast<unsigned long long>(e.bytes),
+            used.c_str(), offload_megaflow_fields(d, b->slot(), e.key, e.mask).c_str(),
+            actions.c_str());
         if (more && c.rule)
           block += strprintf("  (rule priority=%u cookie=0x%llx)\n", c.rule->priority,
                              static_cast<unsigned long long>(c.rule->cookie));
@@ -300,6 +301,7 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
                          : strprintf("flow-dump from pmd %u (not pinned)\n", p.index());
     out += block;
   }
+  out += offload_dump_hw(d, only);
   r->ok(out);
 }
 

@@ -10,6 +10,7 @@
 #include "lib/util/clock.h"
 #include "lib/util/log.h"
 #include "lib/util/text.h"
+#include "offload/offload_manager.h"
 
 FERRY_LOG_MODULE(vswitchd_log, "vswitchd");
 
@@ -61,6 +62,7 @@ void Vswitchd::register_commands() {
   register_ofproto_commands(*this);
   register_vmac_commands(*this);
   register_migration_commands(*this);
+  register_offload_commands(*this);
 }
 
 Bridge* Vswitchd::bridge_of_conversion(uint32_t id) {
@@ -223,6 +225,7 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
     b->reconfigure(bc);
   }
   if (dp_) dp_->commit();
+  configure_offload(cfg);
 
   ovs::SystemStatus sys;
   sys.ovs_version = "3.1.0+ferry0.1.0";
@@ -332,6 +335,7 @@ int Vswitchd::run() {
       dp_->run();
       handle_datapath_events();
     }
+    if (offload_) offload_->run(now);
     events_.run();
     for (auto& [name, b] : bridges_) b->run(now);
     unixctl_->run();
@@ -355,7 +359,9 @@ int Vswitchd::run() {
     for (auto& [name, b] : bridges_) b->wait(poller, now);
     unixctl_->wait(poller);
     events_.wait(poller);
-    poller.timer_wait(std::max<int64_t>(0, std::min(next_stats_ms_, next_link_check_ms_) - now));
+    int64_t wake = std::min(next_stats_ms_, next_link_check_ms_);
+    if (offload_ && offload_->enabled()) wake = std::min(wake, offload_->next_run_ms());
+    poller.timer_wait(std::max<int64_t>(0, wake - now));
     poller.block();
   }
   unixctl_->run();  // deliver the reply to `exit`
@@ -365,6 +371,7 @@ int Vswitchd::run() {
 void Vswitchd::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  offload_.reset();  // takes its rules out of the NICs
   bridges_.clear();  // closes ports and OpenFlow sockets
   dp_.reset();       // stops PMDs
   unixctl_.reset();

@@ -21,6 +21,8 @@
 
 namespace ferry {
 
+class OffloadManager;
+
 class Vswitchd {
  public:
   explicit Vswitchd(const VswitchdOptions& options);
@@ -44,6 +46,8 @@ class Vswitchd {
   const std::map<std::string, std::unique_ptr<Bridge>>& bridges() const { return bridges_; }
   EventLog& events() { return events_; }
   MoveDetector& move_detector() { return mover_; }
+  // The route switcher (SEEDS 004), nullptr until DPDK is up.
+  OffloadManager* offload() { return offload_.get(); }
   uint32_t next_conversion_id() { return next_conversion_id_++; }
   // The bridge holding conversion id, or nullptr.
   Bridge* bridge_of_conversion(uint32_t id);
@@ -58,6 +62,7 @@ class Vswitchd {
   void write_status(bool with_stats);
   void register_commands();
   void handle_datapath_events();
+  void configure_offload(const ovs::Config& cfg);  // offload_config.cc
 
   VswitchdOptions options_;
   std::string rundir_;
@@ -68,6 +73,7 @@ class Vswitchd {
   std::unique_ptr<ovs::Ovsdb> db_;
   std::unique_ptr<Datapath> dp_;
   std::map<std::string, std::unique_ptr<Bridge>> bridges_;
+  std::unique_ptr<OffloadManager> offload_;
   std::set<std::string> skipped_bridges_;
   uint64_t applied_seqno_ = 0;
   int64_t next_stats_ms_ = 0;
@@ -91,5 +97,10 @@ void register_dpif_commands(Vswitchd& d);
 void register_ofproto_commands(Vswitchd& d);
 void register_vmac_commands(Vswitchd& d);
 void register_migration_commands(Vswitchd& d);
+void register_offload_commands(Vswitchd& d);
+// For dpctl/dump-flows (commands_offload.cc): "offloaded:yes|no|partial, "
+// for a software megaflow, and the block of flows in the NIC.
+std::string offload_megaflow_fields(Vswitchd& d, int slot, const FlowKey& key, const FlowKey& mask);
+std::string offload_dump_hw(Vswitchd& d, const std::string& only_bridge);
 
 }  // namespace ferry
