@@ -149,10 +149,12 @@ void OffloadManager::apply_results(int64_t now_ms) {
         f.hw_rule_packets = f.hw_rule_bytes = 0;
         f.reason.clear();
         b.to_hw++;
+        // Decided (submitted) to active in the NIC, as the offload thread
+        // measured it.
         if (latencies_.size() < 4096) {
-          latencies_.push_back(offload_now_ns() - f.decided_ns);
+          latencies_.push_back(d.latency_ns);
         } else {
-          latencies_[latency_pos_++ % latencies_.size()] = offload_now_ns() - f.decided_ns;
+          latencies_[latency_pos_++ % latencies_.size()] = d.latency_ns;
         }
         if (f.stale || !enabled_) to_sw(f);
         break;

@@ -7,16 +7,16 @@
 //                    second through the offload thread, and the decision to
 //                    active latency (p50/p99), also for the single elephant.
 // Output: "key: value" lines.
-#include <rte_eal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <rte_eal.h>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "lib/util/clock.h"
@@ -29,8 +29,9 @@ bool ensure_eal(std::string* error) {
   static int state = 0;  // 0 untried, 1 ok, 2 failed
   if (state == 0) {
     std::string prefix = "--file-prefix=ferry-obench-" + std::to_string(getpid());
-    std::vector<std::string> args = {"offload-bench", "--no-huge", "-m", "512", "--no-pci",
-                                     "--no-telemetry", "--in-memory", "--log-level=pmd:warning", prefix};
+    std::vector<std::string> args = {
+        "offload-bench",           "--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
+        "--log-level=pmd:warning", prefix};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     state = rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0 ? 2 : 1;
@@ -73,7 +74,9 @@ void mouse_mac(unsigned i, uint8_t* m) {
 double pct(std::vector<int64_t> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return static_cast<double>(v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5))]) / 1e6;
+  return static_cast<double>(v[std::min(
+             v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5))]) /
+         1e6;
 }
 
 void drain(EswDatapath& t) {
@@ -103,13 +106,16 @@ int elephant_and_mice(unsigned mice, int seconds, int elephant_pps, int mouse_pp
     mouse_mac(i, m);
     t.add_flow(to_mac(1, m), 100, {Action::output(3)});
   }
-  (void)t.offload().set_policy(t.slot(), "br0", "threshold,up-pps=2000,up-ms=100,down-pps=200,down-ms=1000");
-  auto elephant = ferry::test::udp_frame(mac_str(gw), "52:54:00:00:00:01", "10.0.0.1", "10.0.0.9", 1, 2);
+  (void)t.offload().set_policy(t.slot(), "br0",
+                               "threshold,up-pps=2000,up-ms=100,down-pps=200,down-ms=1000");
+  auto elephant =
+      ferry::test::udp_frame(mac_str(gw), "52:54:00:00:00:01", "10.0.0.1", "10.0.0.9", 1, 2);
   std::vector<ferry::test::Bytes> mf;
   for (unsigned i = 0; i < mice; i++) {
     uint8_t m[6];
     mouse_mac(i, m);
-    mf.push_back(ferry::test::udp_frame(mac_str(m), "52:54:00:00:00:01", "10.0.0.1", "10.0.9.9", 1, 2));
+    mf.push_back(
+        ferry::test::udp_frame(mac_str(m), "52:54:00:00:00:01", "10.0.0.1", "10.0.9.9", 1, 2));
   }
   uint64_t rx0 = pmd_rx(t);
   uint64_t sent = 0;
@@ -150,13 +156,15 @@ int elephant_and_mice(unsigned mice, int seconds, int elephant_pps, int mouse_pp
   }
   std::printf("elephant_mice.frames_sent: %llu\n", static_cast<unsigned long long>(sent));
   std::printf("elephant_mice.hw_switched: %llu\n", static_cast<unsigned long long>(hw));
-  std::printf("elephant_mice.hw_share: %.4f\n", sent ? static_cast<double>(hw) / static_cast<double>(sent) : 0);
+  std::printf("elephant_mice.hw_share: %.4f\n",
+              sent ? static_cast<double>(hw) / static_cast<double>(sent) : 0);
   std::printf("elephant_mice.pmd_rx: %llu\n", static_cast<unsigned long long>(pmd));
   std::printf("elephant_mice.pmd_rx_plus_hw: %llu\n", static_cast<unsigned long long>(pmd + hw));
   std::printf("elephant.sw_packets: %llu\n", static_cast<unsigned long long>(el_sw));
   std::printf("elephant.hw_packets: %llu\n", static_cast<unsigned long long>(el_hw));
-  std::printf("elephant.pmd_packets_per_offloaded_packet: 0 (pmd_rx + hw_switched = frames sent: %s)\n",
-              pmd + hw == sent ? "yes" : "no");
+  std::printf(
+      "elephant.pmd_packets_per_offloaded_packet: 0 (pmd_rx + hw_switched = frames sent: %s)\n",
+      pmd + hw == sent ? "yes" : "no");
   std::printf("mice.in_hw: %llu of %u\n", static_cast<unsigned long long>(mice_hw), mice);
   std::printf("elephant.decision_to_active_ms: %.3f\n", pct(t.offload().latencies_ns(), 0.5));
   return 0;
@@ -177,7 +185,8 @@ int insertion(unsigned k) {
   for (unsigned i = 0; i < k; i++) {
     uint8_t m[6];
     mouse_mac(i, m);
-    t.far_send("vf0", ferry::test::udp_frame(mac_str(m), "52:54:00:00:00:01", "10.0.0.1", "10.0.9.9", 1, 2));
+    t.far_send("vf0", ferry::test::udp_frame(mac_str(m), "52:54:00:00:00:01", "10.0.0.1",
+                                             "10.0.9.9", 1, 2));
     if (i % 512 == 511) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   // Wait until the software path has every megaflow, then let the route
