@@ -132,6 +132,15 @@ void OffloadManager::apply_results(int64_t now_ms) {
     BridgeStats& b = bridges_[f.slot];
     switch (d.kind) {
       case OffloadJob::Kind::kInstall:
+        if (d.err && f.replacing) {
+          // The old rule is still in, with a stale answer: take it out.
+          f.replacing = false;
+          f.state = OffloadFlow::State::kHw;
+          b.refusals++;
+          b.reasons["NIC refused the rule: " + d.message]++;
+          to_sw(f);
+          break;
+        }
         if (d.err) {
           f.state = OffloadFlow::State::kSw;
           f.reason = "NIC refused the rule: " + d.message;
@@ -141,6 +150,20 @@ void OffloadManager::apply_results(int64_t now_ms) {
           if (d.err == ENOSPC) nic_max_rules_ = std::max<size_t>(1, n_hw());
           FLOG_INFO(offload_log, "flow %llu stays in software: %s",
                     static_cast<unsigned long long>(f.id), f.reason.c_str());
+          break;
+        }
+        if (f.replacing) {
+          // Install-new-then-remove-old: the old rule's last counts go to
+          // its OpenFlow rule, the new rule counts from zero.
+          if (d.counted) write_back(f, d.hits, d.bytes, now_ms);
+          f.replacing = false;
+          f.rule_stats = std::move(f.next_rule_stats);
+          f.state = OffloadFlow::State::kHw;
+          f.handle = d.handle;
+          f.port = d.port;
+          f.hw_rule_packets = f.hw_rule_bytes = 0;
+          b.replaced++;
+          if (!enabled_) to_sw(f);
           break;
         }
         f.state = OffloadFlow::State::kHw;
@@ -222,14 +245,55 @@ bool OffloadManager::to_hw(OffloadFlow& f, int64_t now_ms) {
   return true;
 }
 
+bool OffloadManager::replace(OffloadFlow& f, const DpBridge& br, const OffloadPortLookup& lookup) {
+  if (f.pin == Pin::kSw || (software_pin_ && !software_pin_(f.slot, f.key, f.mask).empty()))
+    return false;
+  // The new answer must hold for the whole megaflow: the lookup may only
+  // have consulted bits the megaflow's mask covers.
+  FlowKey wc = zero_key();
+  Classification c = classify(br, f.key, &wc);
+  for (size_t i = 0; i < FlowKey::kWords; i++)
+    if (wc.words()[i] & ~f.mask.words()[i]) return false;
+  OffloadAnswer ans;
+  ans.actions = c.rule ? c.rule->actions.get() : nullptr;
+  if (c.conv) {
+    ans.has_conversion = true;
+    std::memcpy(ans.conversion_to.data(), c.conv->to, 6);
+    ans.conversion_mirror = c.conv->mirror;
+  }
+  auto spec = translate_megaflow(f.key, f.mask, ans, lookup);
+  if (!spec) return false;
+  OffloadJob j;
+  j.kind = OffloadJob::Kind::kInstall;
+  j.flow = f.id;
+  j.spec = std::shared_ptr<const RteFlowSpec>(std::move(*spec));
+  j.handle = f.handle;  // removed once the new rule is in
+  j.port = f.port;
+  f.spec = j.spec;
+  f.next_rule_stats = c.rule ? c.rule->stats : nullptr;
+  f.replacing = true;
+  f.stale = false;
+  f.gen = br.generation;
+  f.state = OffloadFlow::State::kInstalling;
+  thread_.submit(std::move(j));
+  return true;
+}
+
 void OffloadManager::scan_bridge(int slot, const DpBridge& br, int64_t now_ms) {
+  OffloadPortLookup lookup = [&](uint32_t ofport) -> std::optional<OffloadPortInfo> {
+    int32_t p = br.port_of(ofport);
+    if (p < 0) return std::nullopt;
+    return port_info(static_cast<uint16_t>(p));
+  };
   uint64_t& known = generations_[slot];
   if (known != br.generation) {
     known = br.generation;
     for (auto& [id, f] : flows_) {
       if (f.slot != slot) continue;
       f.stale = true;
-      if (f.state == OffloadFlow::State::kHw) to_sw(f);
+      // Flows in hardware get a rule with the new answer in place, or
+      // return to software when it cannot be had.
+      if (f.state == OffloadFlow::State::kHw && !replace(f, br, lookup)) to_sw(f);
     }
   }
   struct Agg {
@@ -252,11 +316,6 @@ void OffloadManager::scan_bridge(int slot, const DpBridge& br, int64_t now_ms) {
   }
   for (auto& [id, f] : flows_)
     if (f.slot == slot) f.in_cache = false;
-  OffloadPortLookup lookup = [&](uint32_t ofport) -> std::optional<OffloadPortInfo> {
-    int32_t p = br.port_of(ofport);
-    if (p < 0) return std::nullopt;
-    return port_info(static_cast<uint16_t>(p));
-  };
   for (auto& [k, a] : agg) {
     auto [pos, added] = index_.emplace(k, next_id_);
     if (added) {

@@ -60,6 +60,8 @@ struct OffloadFlow {
   int64_t decided_ns = 0;      // when the move to hardware was decided
   bool in_cache = false;       // a megaflow exists now
   bool stale = false;          // its answer predates the bridge's rules
+  bool replacing = false;      // a rule with the new answer is going in over the old one
+  std::shared_ptr<RuleStats> next_rule_stats;
 
   const char* state_name() const;
   uint64_t packets() const { return sw_packets + hw_packets; }
@@ -106,6 +108,7 @@ class OffloadManager {
     std::string name;
     OffloadPolicy policy;
     uint64_t to_hw = 0, to_sw = 0, evictions = 0, refusals = 0;
+    uint64_t replaced = 0;  // rules replaced in place after a rule change
     // Why flows stay in software: how many flows (or refusals) each time.
     std::map<std::string, uint64_t> reasons;
     std::string policy_error;  // the configured policy did not parse
@@ -124,6 +127,7 @@ class OffloadManager {
   void query_all();
   bool to_hw(OffloadFlow& f, int64_t now_ms);
   void to_sw(OffloadFlow& f);
+  bool replace(OffloadFlow& f, const DpBridge& br, const OffloadPortLookup& lookup);
   void write_back(OffloadFlow& f, uint64_t rule_packets, uint64_t rule_bytes, int64_t now_ms);
   std::optional<OffloadPortInfo> port_info(uint16_t port_id);
   std::string key_of(int slot, const FlowKey& key, const FlowKey& mask) const;

@@ -113,7 +113,9 @@ OffloadDone OffloadThread::execute(const OffloadJob& job) {
         d.err = rte_errno ? rte_errno : EIO;
         d.message = describe(err, d.err);
       } else if (job.handle) {
-        rte_flow_destroy(job.port, job.handle, &err);  // the rule it replaces
+        // The rule it replaces: its last counts, then out.
+        query(job.port, job.handle, &d);
+        rte_flow_destroy(job.port, job.handle, &err);
       }
       break;
     }

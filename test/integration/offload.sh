@@ -104,6 +104,18 @@ ft_check "in hardware again" ft_wait_for 20 hw_is 2
 moves=$(ft_appctl offload/show br0)
 ft_contains "moves counted" "$moves" "moves: to hardware"
 
+ft_case "a staged conversion pins the VM's flows to software until the migration ends"
+cid=$(ft_appctl vmac/add-tx br0 $VM2 0a:00:00:00:00:02 in_port=rep0 | tr -d ' \n')
+[ -n "$cid" ] || ft_fail "no conversion id"
+ft_check "vm1 -> vm2" ft_ping "$(ft_ns vm1)" 10.0.0.2 2
+ft_check "the flow to vm2 is back in software" ft_wait_for 20 hw_is 1
+ft_contains "with the reason" "$(ft_appctl offload/show br0)" \
+  "reason: pinned to software: staged conversion $cid (migration in progress)"
+ft_check "vm1 -> vm2 through software" ft_ping "$(ft_ns vm1)" 10.0.0.2 2
+ft_check "the migration ends" ft_appctl vmac/del "$cid"
+ft_check "vm1 -> vm2" ft_ping "$(ft_ns vm1)" 10.0.0.2 2
+ft_check "offloaded again" ft_wait_for 20 hw_is 2
+
 ft_case "hw-offload=false: everything back to software"
 ft_check "off" ovs-vsctl set Open_vSwitch . other_config:hw-offload=false
 ft_check "no rules" ft_wait_for 20 hw_is 0

@@ -79,6 +79,45 @@ TEST_CASE("route switcher: first-packet moves a flow to the NIC; frames and coun
   CHECK(t.offload().bridges().at(t.slot()).to_sw == 1);
 }
 
+TEST_CASE(
+    "route switcher: a modified rule is replaced in the NIC, new rule in before the old out") {
+  EswDatapath t("net_ferry_esw_md");
+  INFO(t.error());
+  REQUIRE(t.ok());
+  auto a = *parse_mac("02:00:00:00:00:aa");
+  auto b = *parse_mac("02:00:00:00:00:bb");
+  t.add_flow(from_port_to(1, kGw), 100, {Action::set_eth_dst(a), Action::output(3)});
+  REQUIRE(t.offload().set_policy(t.slot(), "br0", "first-packet,idle-ms=600000"));
+  Bytes in = udp_frame(kGw, kVm1, "10.0.0.1", "10.0.0.9", 1, 2);
+  t.far_send("vf0", in);
+  REQUIRE(t.far_recv("pf", 1).size() == 1);
+  REQUIRE(t.tick_until([&] { return t.offload().n_hw() == 1; }));
+  t.far_send("vf0", in);
+  REQUIRE(t.far_recv("pf", 1).size() == 1);
+  CHECK(t.xstat(esw::kXstatSwitchedPackets) == 1);
+
+  // The same match and priority with new actions: the rule is replaced.
+  t.add_flow(from_port_to(1, kGw), 100, {Action::set_eth_dst(b), Action::output(3)});
+  auto& stats = t.offload().bridges().at(t.slot());
+  REQUIRE(t.tick_until([&] {
+    const OffloadFlow& f = t.offload().flows().begin()->second;
+    return stats.replaced == 1 && f.state == OffloadFlow::State::kHw;
+  }));
+  CHECK(stats.to_sw == 0);  // it never went back to software
+  CHECK(t.offload().flows().begin()->second.spec->to_string().find(
+            "set_mac_dst mac_addr 02:00:00:00:00:bb") != std::string::npos);
+  for (int i = 0; i < 3; i++) t.far_send("vf0", in);
+  auto got = t.far_recv("pf", 3);
+  REQUIRE(got.size() == 3);
+  Bytes want = in;
+  std::copy(b.begin(), b.end(), want.begin());
+  for (auto& g : got) CHECK(g == want);
+  CHECK(t.xstat(esw::kXstatSwitchedPackets) == 4);
+  CHECK(t.xstat("esw_rules") == 1);  // the old rule is gone
+  // 1 in software, 1 on the old rule, 3 on the new one.
+  REQUIRE(t.tick_until([&] { return t.rule_stats(100)->total_packets() == 5; }));
+}
+
 TEST_CASE("route switcher: untranslatable flows and a refusing NIC stay in software with reasons") {
   EswDatapath t("net_ferry_esw_rf", ",max_rules=0");
   INFO(t.error());
