@@ -139,25 +139,6 @@ void build_pattern(RteFlowSpec& s, const FlowKey& key, const FlowKey& mask, uint
   add_item(s, RTE_FLOW_ITEM_TYPE_END, nullptr, nullptr);
 }
 
-const char* port_name(uint32_t p) {
-  switch (p) {
-    case kOfppNormal:
-      return "NORMAL (MAC learning)";
-    case kOfppFlood:
-      return "FLOOD";
-    case kOfppAll:
-      return "ALL";
-    case kOfppController:
-      return "CONTROLLER";
-    case kOfppLocal:
-      return "LOCAL";
-    case kOfppTable:
-      return "TABLE";
-    default:
-      return nullptr;
-  }
-}
-
 std::string mac_text(const void* p) { return format_mac(static_cast<const uint8_t*>(p)); }
 
 std::string ip4_text(uint32_t be) {
@@ -356,8 +337,11 @@ Result<std::unique_ptr<RteFlowSpec>> translate_megaflow(const FlowKey& key, cons
     if (outputs && a.type != ActionType::kOutput) continue;  // changes no later output sees
     switch (a.type) {
       case ActionType::kOutput: {
-        if (const char* special = port_name(a.port))
-          return untranslatable(std::string("output to ") + special + " needs the software switch");
+        if (a.port >= kOfppMax && a.port != kOfppInPort) {
+          std::string name = a.to_string();
+          if (a.port == kOfppNormal) name += " (MAC learning)";
+          return untranslatable("output to " + name + " needs the software switch");
+        }
         if (++outputs > 1) return untranslatable("more than one output (the NIC does not mirror)");
         uint32_t ofport = a.port == kOfppInPort ? key.in_port : a.port;
         auto out = ports(ofport);

@@ -360,7 +360,9 @@ int Vswitchd::run() {
     unixctl_->wait(poller);
     events_.wait(poller);
     int64_t wake = std::min(next_stats_ms_, next_link_check_ms_);
-    if (offload_ && offload_->enabled()) wake = std::min(wake, offload_->next_run_ms());
+    // The route switcher ticks while on, and until its last flow is back.
+    if (offload_ && (offload_->enabled() || !offload_->flows().empty()))
+      wake = std::min(wake, offload_->next_run_ms());
     poller.timer_wait(std::max<int64_t>(0, wake - now));
     poller.block();
   }
