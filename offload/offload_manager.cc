@@ -206,7 +206,7 @@ void OffloadManager::to_sw(OffloadFlow& f) {
   thread_.submit(std::move(j));
 }
 
-bool OffloadManager::to_hw(OffloadFlow& f, int64_t now_ms) {
+bool OffloadManager::to_hw(OffloadFlow& f, size_t* used) {
   auto spec = fresh_.find(f.id);
   if (spec == fresh_.end()) {
     auto why = fresh_reason_.find(f.id);
@@ -217,7 +217,8 @@ bool OffloadManager::to_hw(OffloadFlow& f, int64_t now_ms) {
     return false;
   }
   size_t cap = capacity();
-  if (cap && n_hw() >= cap) {
+  bool evicted = false;
+  if (cap && *used >= cap) {
     // The NIC table is a cache: the least valuable entry makes room.
     OffloadFlow* victim = nullptr;
     for (auto& [id, o] : flows_) {
@@ -232,6 +233,7 @@ bool OffloadManager::to_hw(OffloadFlow& f, int64_t now_ms) {
     }
     bridges_[victim->slot].evictions++;
     to_sw(*victim);
+    evicted = true;  // one out, one in
   }
   OffloadJob j;
   j.kind = OffloadJob::Kind::kInstall;
@@ -240,7 +242,7 @@ bool OffloadManager::to_hw(OffloadFlow& f, int64_t now_ms) {
   f.spec = spec->second;
   f.state = OffloadFlow::State::kInstalling;
   f.decided_ns = offload_now_ns();
-  (void)now_ms;
+  if (!evicted) ++*used;
   thread_.submit(std::move(j));
   return true;
 }
@@ -354,6 +356,7 @@ void OffloadManager::scan_bridge(int slot, const DpBridge& br, int64_t now_ms) {
 }
 
 void OffloadManager::decide_all(int64_t now_ms) {
+  size_t used = n_hw();
   for (auto it = flows_.begin(); it != flows_.end();) {
     OffloadFlow& f = it->second;
     auto b = bridges_.find(f.slot);
@@ -390,7 +393,7 @@ void OffloadManager::decide_all(int64_t now_ms) {
       to_sw(f);
     } else if (d == Decision::kToHw && !in_hw && f.in_cache && !f.stale &&
                now_ms >= f.retry_after_ms) {
-      to_hw(f, now_ms);
+      to_hw(f, &used);
     }
   }
 }

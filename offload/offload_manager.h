@@ -125,7 +125,8 @@ class OffloadManager {
   void scan_bridge(int slot, const DpBridge& br, int64_t now_ms);
   void decide_all(int64_t now_ms);
   void query_all();
-  bool to_hw(OffloadFlow& f, int64_t now_ms);
+  // *used: rules in (or going into) the NIC; counts the new one.
+  bool to_hw(OffloadFlow& f, size_t* used);
   void to_sw(OffloadFlow& f);
   bool replace(OffloadFlow& f, const DpBridge& br, const OffloadPortLookup& lookup);
   void write_back(OffloadFlow& f, uint64_t rule_packets, uint64_t rule_bytes, int64_t now_ms);

@@ -29,11 +29,13 @@ OffloadThread::~OffloadThread() {
 
 void OffloadThread::submit(OffloadJob job) {
   job.queued_ns = offload_now_ns();
+  bool wake;
   {
     std::lock_guard<std::mutex> g(mu_);
     jobs_.push_back(std::move(job));
+    wake = waiting_;  // a busy thread finds the job itself
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 std::vector<OffloadDone> OffloadThread::take() {
@@ -57,7 +59,9 @@ void OffloadThread::run() {
   pthread_setname_np(pthread_self(), "offload");
   std::unique_lock<std::mutex> g(mu_);
   for (;;) {
+    waiting_ = true;
     cv_.wait(g, [this] { return stop_ || !jobs_.empty(); });
+    waiting_ = false;
     if (jobs_.empty()) break;  // stopping, nothing left
     OffloadJob job = std::move(jobs_.front());
     jobs_.pop_front();

@@ -66,6 +66,7 @@ class OffloadThread {
   std::deque<OffloadJob> jobs_;
   std::vector<OffloadDone> done_;
   bool busy_ = false;
+  bool waiting_ = false;  // the thread sleeps on cv_
   bool stop_ = false;
   std::thread thread_;
 };

@@ -1,7 +1,7 @@
 // The route switcher's numbers on the emulated NIC (scripts/bench/offload.sh
 // prints them next to dpdk-test-flow-perf's):
-//   elephant + mice  a VF guest sends one heavy flow and many light ones
-//                    under the threshold policy: the share of packets the
+//   elephant + mice  a VF-attached VM receives one heavy flow and many
+//                    light ones from the wire under the threshold policy: the share of packets the
 //                    hardware path took, and how many the PMD saw;
 //   insertion        first-packet with K new flows at once: rules per
 //                    second through the offload thread, and the decision to
@@ -79,8 +79,8 @@ double pct(std::vector<int64_t> v, double q) {
          1e6;
 }
 
-void drain(EswDatapath& t) {
-  rte_ring* r = t.out_ring("pf");
+void drain(EswDatapath& t, const char* vport = "pf") {
+  rte_ring* r = t.out_ring(vport);
   void* ms[64];
   unsigned n;
   while ((n = rte_ring_dequeue_burst(r, ms, 64, nullptr)) > 0)
@@ -99,23 +99,23 @@ int elephant_and_mice(unsigned mice, int seconds, int elephant_pps, int mouse_pp
     std::fprintf(stderr, "%s\n", t.error().c_str());
     return 1;
   }
-  const uint8_t gw[6] = {0x52, 0x54, 0, 0, 0, 0xfe};
-  t.add_flow(to_mac(1, gw), 100, {Action::output(3)});
+  const uint8_t vm[6] = {0x52, 0x54, 0, 0, 0, 0x01};
+  t.add_flow(to_mac(3, vm), 100, {Action::output(1)});
   for (unsigned i = 0; i < mice; i++) {
     uint8_t m[6];
     mouse_mac(i, m);
-    t.add_flow(to_mac(1, m), 100, {Action::output(3)});
+    t.add_flow(to_mac(3, m), 100, {Action::output(1)});
   }
   (void)t.offload().set_policy(t.slot(), "br0",
                                "threshold,up-pps=2000,up-ms=100,down-pps=200,down-ms=1000");
   auto elephant =
-      ferry::test::udp_frame(mac_str(gw), "52:54:00:00:00:01", "10.0.0.1", "10.0.0.9", 1, 2);
+      ferry::test::udp_frame(mac_str(vm), "52:54:00:00:00:fe", "10.0.9.1", "10.0.0.1", 1, 2);
   std::vector<ferry::test::Bytes> mf;
   for (unsigned i = 0; i < mice; i++) {
     uint8_t m[6];
     mouse_mac(i, m);
     mf.push_back(
-        ferry::test::udp_frame(mac_str(m), "52:54:00:00:00:01", "10.0.0.1", "10.0.9.9", 1, 2));
+        ferry::test::udp_frame(mac_str(m), "52:54:00:00:00:fe", "10.0.9.1", "10.0.0.1", 1, 2));
   }
   uint64_t rx0 = pmd_rx(t);
   uint64_t sent = 0;
@@ -125,10 +125,10 @@ int elephant_and_mice(unsigned mice, int seconds, int elephant_pps, int mouse_pp
   double mouse_credit = 0;
   unsigned mouse_i = 0;
   while (std::chrono::steady_clock::now() - start < std::chrono::seconds(seconds)) {
-    for (int i = 0; i < elephant_pps / 1000; i++, sent++) t.far_send("vf0", elephant);
+    for (int i = 0; i < elephant_pps / 1000; i++, sent++) t.far_send("pf", elephant);
     mouse_credit += mouse_pps * static_cast<double>(mice) / 1000.0;
-    for (; mouse_credit >= 1; mouse_credit -= 1, sent++) t.far_send("vf0", mf[mouse_i++ % mice]);
-    drain(t);
+    for (; mouse_credit >= 1; mouse_credit -= 1, sent++) t.far_send("pf", mf[mouse_i++ % mice]);
+    drain(t, "vf0");
     int64_t now = ferry::monotonic_ms();
     if (now >= next_tick) {
       t.offload().run(now);
@@ -138,7 +138,7 @@ int elephant_and_mice(unsigned mice, int seconds, int elephant_pps, int mouse_pp
     std::this_thread::sleep_until(next);
   }
   for (int i = 0; i < 200; i++) {
-    drain(t);
+    drain(t, "vf0");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     t.offload().run(ferry::monotonic_ms());
     t.offload().sync(ferry::monotonic_ms());
@@ -147,7 +147,7 @@ int elephant_and_mice(unsigned mice, int seconds, int elephant_pps, int mouse_pp
   uint64_t pmd = pmd_rx(t) - rx0;
   uint64_t el_hw = 0, el_sw = 0, mice_hw = 0;
   for (auto& [id, f] : t.offload().flows()) {
-    if (std::memcmp(f.key.dl_dst, gw, 6) == 0) {
+    if (std::memcmp(f.key.dl_dst, vm, 6) == 0) {
       el_hw = f.hw_packets;
       el_sw = f.sw_packets;
     } else if (f.state == OffloadFlow::State::kHw) {
