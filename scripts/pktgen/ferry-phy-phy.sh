@@ -19,7 +19,8 @@
 #
 # Uses ovs-vsctl and ovs-ofctl against the default database and bridge
 # sockets, as on a host where ferry-vswitchd runs in place of ovs-vswitchd
-# (Documentation/user-guide.md). The flows of the profiles are
+# (Documentation/user-guide.md); it works the same against ovs-vswitchd,
+# for the comparison. The flows of the profiles are
 # 10.0.0.1+i -> 10.128.0.1+i for the simple case; for --rules many, start
 # Pktgen with FERRY_PG_LAYOUT=rules (see Documentation/benchmarking.md).
 set -eu
@@ -53,7 +54,8 @@ fi
 [[ $n_rxq =~ ^[1-9][0-9]*$ ]] || die "--n-rxq wants a number >= 1"
 case "$rules" in simple | many) ;; *) die "--rules is simple or many" ;; esac
 
-ovs-appctl version | grep -q ferry-vswitchd || die "the daemon answering ovs-appctl is not ferry-vswitchd"
+daemon=$(ovs-appctl version 2>/dev/null | head -1) || die "no vswitchd answers ovs-appctl"
+echo "configuring: $daemon"
 [ -n "$mask" ] && ovs-vsctl set Open_vSwitch . "other_config:pmd-cpu-mask=$mask"
 # fail_mode=secure: nothing is forwarded until the rules are in.
 ovs-vsctl --may-exist add-br "$bridge" -- set Bridge "$bridge" datapath_type=netdev \
