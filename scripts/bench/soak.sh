@@ -69,7 +69,7 @@ pmd_totals() {
     /^  drops:/ { d += $2; indrops = 1; next }   # "drops: 0" or a list of reasons below
     /^    [a-z_0-9]+: [0-9]+$/ && indrops { d += $2; next }
     { indrops = 0 }
-    END { printf "%d %d %d\n", rx, tx, d }'
+    END { printf "%.0f %.0f %.0f\n", rx, tx, d }'
 }
 
 BENCH_SERIAL=1
