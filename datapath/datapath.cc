@@ -174,6 +174,21 @@ uint64_t Datapath::tx_dropped(uint16_t port_id) const {
   return n;
 }
 
+NamedCounters Datapath::port_statistics(uint16_t port_id) const {
+  auto it = ports_.find(port_id);
+  if (it == ports_.end()) return {};
+  PortHwStats hw = it->second->hw_stats();
+  return {{"rx_packets", hw.rx_packets},
+          {"rx_bytes", hw.rx_bytes},
+          {"tx_packets", hw.tx_packets},
+          {"tx_bytes", hw.tx_bytes},
+          {"rx_dropped", hw.rx_missed + hw.rx_nombuf},
+          {"rx_missed_errors", hw.rx_missed},
+          {"rx_errors", hw.rx_errors},
+          {"tx_errors", hw.tx_errors},
+          {"tx_dropped", tx_dropped(port_id)}};
+}
+
 int Datapath::add_bridge(const std::string& name) {
   int slot = 0;
   while (bridges_.count(slot)) slot++;

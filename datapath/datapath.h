@@ -81,6 +81,8 @@ class Datapath {
   Port* port(uint16_t port_id);
   std::vector<Port*> ports() const;
   uint64_t tx_dropped(uint16_t port_id) const;  // all threads
+  // A port's counters under the names of OVSDB's Interface.statistics.
+  NamedCounters port_statistics(uint16_t port_id) const;
 
   // Bridges, by slot.
   int add_bridge(const std::string& name);

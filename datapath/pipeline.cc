@@ -83,8 +83,8 @@ void process_simple(const PipelineContext& pc, const DpSnapshot& snap, const DpP
     if (!restore_vlan(&p, counters)) continue;
     uint16_t len = rte_pktmbuf_data_len(p);
     const uint8_t* d = rte_pktmbuf_mtod(p, const uint8_t*);
-    if (len < 14 ||
-        (len < 18 && (d[12] == 0x81 || d[12] == 0x88) && (d[13] == 0x00 || d[13] == 0xa8))) {
+    const uint16_t type = len >= 14 ? static_cast<uint16_t>(d[12] << 8 | d[13]) : 0;
+    if (len < 14 || (len < 18 && (type == kEthTypeVlan || type == kEthTypeQinQ))) {
       counters.drop(
           static_cast<DropReason>(len < 14 ? ParseStatus::kRunt : ParseStatus::kTruncatedVlan));
       rte_pktmbuf_free(p);

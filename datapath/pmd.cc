@@ -90,9 +90,8 @@ Pmd::Pmd(unsigned index, int core, Rcu* rcu, const RcuPtr<DpSnapshot>* snapshot,
       snapshot_(snapshot),
       pool_(pool),
       upcalls_(std::move(upcalls)),
-      notifier_(notifier),
       tx_(std::make_unique<TxBuffers>(static_cast<uint16_t>(index), &counters_)),
-      learn_(upcalls_.get(), notifier, &counters_),
+      learn_(upcalls_.get(), notifier),
       packet_upcalls_(upcalls_.get(), notifier, &counters_) {
   if (core_ >= 0) {
     unsigned node = rte_lcore_to_socket_id(static_cast<unsigned>(core_));

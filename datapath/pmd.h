@@ -45,8 +45,7 @@ class Pmd {
  private:
   class RingLearnSink : public LearnSink {
    public:
-    RingLearnSink(UpcallRing* ring, Notifier* notifier, PmdCounters* counters)
-        : ring_(ring), notifier_(notifier), counters_(counters) {}
+    RingLearnSink(UpcallRing* ring, Notifier* notifier) : ring_(ring), notifier_(notifier) {}
     bool learn(uint16_t bridge_slot, uint16_t vlan, const uint8_t* mac, uint32_t ofport) override;
     int64_t now_ms = 0;
 
@@ -59,7 +58,6 @@ class Pmd {
     };
     UpcallRing* ring_;
     Notifier* notifier_;
-    PmdCounters* counters_;
     Recent recent_[64];
   };
 
@@ -92,7 +90,6 @@ class Pmd {
   const RcuPtr<DpSnapshot>* snapshot_;
   rte_mempool* pool_;
   std::unique_ptr<UpcallRing> upcalls_;
-  Notifier* notifier_;
   PmdCounters counters_;
   std::unique_ptr<TxBuffers> tx_;
   RingLearnSink learn_;

@@ -38,4 +38,34 @@ const char* drop_reason_name(DropReason r) {
   }
 }
 
+NamedCounters named_counters(const PmdCounters& c) {
+  NamedCounters out = {
+      {"rx", c.rx_packets.get()},
+      {"tx", c.tx_packets.get()},
+      {"emc", c.emc_hits.get()},
+      {"simple", c.simple_hits.get()},
+      {"hits", c.megaflow_hits.get()},
+      {"misses", c.megaflow_misses.get()},
+      {"install_fail", c.megaflow_install_fail.get()},
+      {"subtables", c.subtable_lookups.get()},
+      {"tx_batches", c.tx_batches.get()},
+      {"tx_batch_packets", c.tx_batch_packets.get()},
+      {"busy", c.cycles_busy.get()},
+      {"idle", c.cycles_idle.get()},
+      {"sleeps", c.sleeps.get()},
+      {"iterations", c.iterations.get()},
+      {"bursts", c.burst_hist[0].get() + c.burst_hist[1].get() + c.burst_hist[2].get() +
+                     c.burst_hist[3].get() + c.burst_hist[4].get() + c.burst_hist[5].get()},
+      {"sleep_us", c.sleep_us.get()},
+      {"learn_full", c.learn_queue_full.get()},
+      {"revalidations", c.revalidations.get()},
+      {"upcalls", c.upcalls.get()},
+      {"upcalls_limited", c.upcalls_limited.get()}};
+  for (size_t i = 1; i < static_cast<size_t>(DropReason::kCount); i++) {  // 0: kOk, unused
+    out.emplace_back(std::string("drop:") + drop_reason_name(static_cast<DropReason>(i)),
+                     c.drops[i].get());
+  }
+  return out;
+}
+
 }  // namespace ferry

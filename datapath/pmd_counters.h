@@ -4,6 +4,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "lib/packet/parser.h"
 
@@ -30,6 +33,12 @@ enum class DropReason : uint8_t {
 };
 
 const char* drop_reason_name(DropReason r);
+
+struct PmdCounters;
+// A PMD's counters by the names pmd-stats-show, pmd-stats-clear and the
+// telemetry endpoint use ("drop:<reason>" for each drop reason).
+using NamedCounters = std::vector<std::pair<std::string, uint64_t>>;
+NamedCounters named_counters(const PmdCounters& c);
 
 class Counter {
  public:

@@ -60,9 +60,7 @@ fi
 
 # Everything is instrumented for coverage (fuzzer-no-link); the targets
 # link libFuzzer (test/fuzz/meson.build). UBSan findings abort, as ASan's do.
-# -Wno-error=unused-private-field: clang flags two fields in
-# datapath/pmd.h that GCC does not; drop it once they are gone.
-flags="-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined -Wno-error=unused-private-field"
+flags="-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined"
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ meson setup "$build" "$top" -Dfuzz=true \
     -Db_sanitize=address,undefined -Db_lundef=false -Dc_args="$flags" -Dcpp_args="$flags" \

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every Ferry test suite and ends with the line "N passed, N failed".
 #
-#   scripts/test.sh              everything (set-up, format, unit, integration)
-#   scripts/test.sh --unit       set-up, format and unit tests only
+#   scripts/test.sh              everything (set-up, format, unit, fuzz smoke, integration)
+#   scripts/test.sh --unit       set-up, format, unit tests and fuzz smoke only
 #   scripts/test.sh NAME...      only the integration tests with these names
 #
 # N counts test cases: Catch2 test cases, one per integration test case
-# (each integration script reports its cases), and the format check.
+# (each integration script reports its cases), one per fuzz target (a fixed
+# budget of runs with a fixed seed, scripts/fuzz.sh --smoke, after the
+# regression inputs) and the format check.
 # Integration tests need root (network namespaces, DPDK).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +62,18 @@ if [ ${#selected[@]} = 0 ]; then
       record "$name" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
     else
       record "$name" 0 1  # crashed before a summary
+    fi
+  done
+
+  echo "== fuzz targets (scripts/fuzz.sh --smoke)"
+  "$top/scripts/fuzz.sh" --smoke >"$log_dir/fuzz.log" 2>&1
+  for t in fuzz-parser fuzz-datapath; do
+    line=$(grep -E "^fuzz $t: " "$log_dir/fuzz.log" | tail -1)
+    if [[ $line =~ ,\ 0\ crashes$ ]]; then
+      record "$t" 1 0
+    else
+      cp "$log_dir/fuzz.log" "$log_dir/$t.log"
+      record "$t" 0 1
     fi
   done
 fi

@@ -28,32 +28,7 @@ struct Values {
   }
 };
 
-Values read_counters(const PmdCounters& c) {
-  Values out;
-  out.v = {{"rx", c.rx_packets.get()},
-           {"tx", c.tx_packets.get()},
-           {"emc", c.emc_hits.get()},
-           {"simple", c.simple_hits.get()},
-           {"hits", c.megaflow_hits.get()},
-           {"misses", c.megaflow_misses.get()},
-           {"install_fail", c.megaflow_install_fail.get()},
-           {"subtables", c.subtable_lookups.get()},
-           {"tx_batches", c.tx_batches.get()},
-           {"tx_batch_packets", c.tx_batch_packets.get()},
-           {"busy", c.cycles_busy.get()},
-           {"idle", c.cycles_idle.get()},
-           {"sleeps", c.sleeps.get()},
-           {"iterations", c.iterations.get()},
-           {"bursts", c.burst_hist[0].get() + c.burst_hist[1].get() + c.burst_hist[2].get() +
-                          c.burst_hist[3].get() + c.burst_hist[4].get() + c.burst_hist[5].get()},
-           {"sleep_us", c.sleep_us.get()},
-           {"learn_full", c.learn_queue_full.get()}};
-  for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); i++) {
-    out.v.emplace_back(std::string("drop:") + drop_reason_name(static_cast<DropReason>(i)),
-                       c.drops[i].get());
-  }
-  return out;
-}
+Values read_counters(const PmdCounters& c) { return Values{named_counters(c)}; }
 
 // Counters minus the baseline of the last pmd-stats-clear.
 Values since_clear(Vswitchd& d, const std::string& who, const PmdCounters& c) {

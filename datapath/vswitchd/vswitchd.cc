@@ -62,6 +62,7 @@ void Vswitchd::register_commands() {
   register_ofproto_commands(*this);
   register_vmac_commands(*this);
   register_migration_commands(*this);
+  register_memory_commands(*this);
   register_offload_commands(*this);
 }
 
@@ -184,6 +185,9 @@ void Vswitchd::configure_dpdk(const ovs::Config& cfg) {
     return;
   }
   dp_ = std::make_unique<Datapath>();
+  telemetry_ = std::make_unique<Telemetry>(this);
+  if (Status t = telemetry_->start(); !t.ok())
+    FLOG_WARN(vswitchd_log, "%s", t.error().message.c_str());
   Status p = dp_->set_pmds(pmd_config(cfg));
   if (!p.ok()) FLOG_ERR(vswitchd_log, "cannot start PMD threads: %s", p.error().message.c_str());
   for (auto& [name, b] : bridges_) b->attach_datapath(dp_.get());
@@ -276,18 +280,10 @@ void Vswitchd::write_status(bool with_stats) {
                                   {"n_txq", std::to_string(p.dp->n_txq())},
                                   {"numa_id", std::to_string(p.dp->numa_node())}};
         if (with_stats) {
-          PortHwStats hw = p.dp->hw_stats();
-          s.statistics = std::map<std::string, int64_t>{
-              {"rx_packets", static_cast<int64_t>(hw.rx_packets)},
-              {"rx_bytes", static_cast<int64_t>(hw.rx_bytes)},
-              {"tx_packets", static_cast<int64_t>(hw.tx_packets)},
-              {"tx_bytes", static_cast<int64_t>(hw.tx_bytes)},
-              {"rx_dropped", static_cast<int64_t>(hw.rx_missed + hw.rx_nombuf)},
-              {"rx_missed_errors", static_cast<int64_t>(hw.rx_missed)},
-              {"rx_errors", static_cast<int64_t>(hw.rx_errors)},
-              {"tx_errors", static_cast<int64_t>(hw.tx_errors)},
-              {"tx_dropped", static_cast<int64_t>(dp_ ? dp_->tx_dropped(p.dp->id()) : 0)},
-          };
+          std::map<std::string, int64_t> stats;
+          for (const auto& [k, v] : dp_->port_statistics(p.dp->id()))
+            stats[k] = static_cast<int64_t>(v);
+          s.statistics = std::move(stats);
         }
       } else {
         s.admin_state = "down";
@@ -335,6 +331,7 @@ int Vswitchd::run() {
       dp_->run();
       handle_datapath_events();
     }
+    if (telemetry_) telemetry_->run();
     if (offload_) offload_->run(now);
     events_.run();
     for (auto& [name, b] : bridges_) b->run(now);
@@ -356,6 +353,7 @@ int Vswitchd::run() {
 
     db_->wait();
     if (dp_) dp_->wait(poller);
+    if (telemetry_) telemetry_->wait(poller);
     for (auto& [name, b] : bridges_) b->wait(poller, now);
     unixctl_->wait(poller);
     events_.wait(poller);
@@ -373,6 +371,7 @@ int Vswitchd::run() {
 void Vswitchd::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  telemetry_.reset();
   offload_.reset();  // takes its rules out of the NICs
   bridges_.clear();  // closes ports and OpenFlow sockets
   dp_.reset();       // stops PMDs

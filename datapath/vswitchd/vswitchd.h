@@ -14,6 +14,7 @@
 #include "datapath/vswitchd/event_log.h"
 #include "datapath/vswitchd/move_detector.h"
 #include "datapath/vswitchd/options.h"
+#include "datapath/vswitchd/telemetry.h"
 #include "lib/ovs/database.h"
 #include "lib/rpc/command.h"
 #include "lib/rpc/unixctl_server.h"
@@ -72,6 +73,7 @@ class Vswitchd {
   std::unique_ptr<rpc::UnixctlServer> unixctl_;
   std::unique_ptr<ovs::Ovsdb> db_;
   std::unique_ptr<Datapath> dp_;
+  std::unique_ptr<Telemetry> telemetry_;  // after DPDK is up
   std::map<std::string, std::unique_ptr<Bridge>> bridges_;
   std::unique_ptr<OffloadManager> offload_;
   std::set<std::string> skipped_bridges_;
@@ -97,6 +99,7 @@ void register_dpif_commands(Vswitchd& d);
 void register_ofproto_commands(Vswitchd& d);
 void register_vmac_commands(Vswitchd& d);
 void register_migration_commands(Vswitchd& d);
+void register_memory_commands(Vswitchd& d);
 void register_offload_commands(Vswitchd& d);
 // For dpctl/dump-flows (commands_offload.cc): "offloaded:yes|no|partial, "
 // for a software megaflow, and the block of flows in the NIC.

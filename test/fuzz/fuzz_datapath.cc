@@ -66,7 +66,9 @@ void check_answers(DpFuzzHarness& h, const Expected& e, uint64_t install_failure
     FlowKey wc = zero_key();
     Classification fresh = classify(h.bridge_of(pk.port), pk.key, &wc);
     MegaflowCache& cache = h.cache_of(pk.port);
-    if (const MegaflowCache::Entry* x = cache.emc().lookup(pk.key, Emc::hash(pk.key))) {
+    uint32_t version = 0;
+    const MegaflowCache::Entry* x = cache.emc().lookup(pk.key, Emc::hash(pk.key), &version);
+    if (x && x->live && x->version == version) {
       FUZZ_CHECK(same(x->cls, fresh), "the EMC answers %s for\n  %s\nthe classifier: %s",
                  describe(x->cls).c_str(), pk.key.to_string().c_str(), describe(fresh).c_str());
     }

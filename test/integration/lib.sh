@@ -60,6 +60,7 @@ ft_cleanup() {
   for pid in "${FT_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
   local ns
   for ns in "${FT_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  [ -n "${FT_TAG:-}" ] && rm -rf /var/run/dpdk/ferry-"$FT_TAG"-*
   if [ "${FERRY_KEEP:-0}" = 1 ] || { [ "$FT_CASES_FAILED" != 0 ] && [ "${FERRY_KEEP_FAILED:-0}" = 1 ]; }; then
     ft_log "kept $FT_DIR"
   else
@@ -174,12 +175,13 @@ ft_start_ovsdb() {
 }
 
 # EAL arguments for one daemon: hugepages when there are free ones,
-# otherwise no hugepages with a private file prefix.
+# otherwise no hugepages; always a private file prefix, ferry-$FT_TAG-NAME
+# (its DPDK runtime directory holds the daemon's telemetry socket).
 ft_eal_args() {
   local free
   free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)
   if [ "$free" -ge 128 ]; then
-    echo "--in-memory --no-pci -m 192"
+    echo "--in-memory --no-pci -m 192 --file-prefix=ferry-$FT_TAG-$1"
   else
     echo "--no-huge -m 256 --no-pci --file-prefix=ferry-$FT_TAG-$1"
   fi
