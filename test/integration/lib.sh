@@ -22,6 +22,7 @@ FT_CASE_FAILED=0
 FT_NETNS=()
 FT_PIDFILES=()
 FT_PIDS=()
+FT_FILE_PREFIXES=()  # DPDK file prefixes of hugepage-file processes (ft_guest)
 
 ft_log() { printf '%s\n' "$*" >&2; }
 
@@ -58,8 +59,12 @@ ft_cleanup() {
     [ -f "$pf" ] && pid=$(cat "$pf" 2>/dev/null) && [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
   done
   for pid in "${FT_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-  local ns
+  local ns fp
   for ns in "${FT_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  for fp in "${FT_FILE_PREFIXES[@]}"; do
+    rm -f /dev/hugepages/"$fp"map_* 2>/dev/null
+    rm -rf /var/run/dpdk/"$fp" 2>/dev/null
+  done
   if [ "${FERRY_KEEP:-0}" = 1 ] || { [ "$FT_CASES_FAILED" != 0 ] && [ "${FERRY_KEEP_FAILED:-0}" = 1 ]; }; then
     ft_log "kept $FT_DIR"
   else
@@ -317,4 +322,51 @@ ft_send() {
   local ns=$1 ifc=$2 spec=$3
   shift 3
   ip netns exec "$ns" "$FT_PKTGEN" send --iface "$ifc" --frame "$spec" "$@" >/dev/null
+}
+
+# --- virtio guests (vhost-user peers) ----------------------------------------
+
+# ft_guest NAME PATH QUEUES SERVER [testpmd options...]: a virtio guest:
+# dpdk-testpmd driving DPDK's net_virtio_user on the vhost-user socket PATH
+# (SERVER=1: the guest listens, as QEMU does for dpdkvhostuserclient ports;
+# 0: it connects to Ferry's dpdkvhostuser socket), forwarding with macswap
+# unless told otherwise. Interactive: ft_guest_cmd sends it commands.
+# vhost-user shares the guest's memory through hugepage files: a file
+# prefix of its own and --single-file-segments; the files go at cleanup.
+ft_guest() {
+  local name=$1 path=$2 queues=$3 server=$4
+  shift 4
+  local opts=("$@")
+  [ ${#opts[@]} -gt 0 ] || opts=(--forward-mode=macswap)
+  local prefix="ferry-$FT_TAG-$name"
+  FT_FILE_PREFIXES+=("$prefix")
+  rm -f "$FT_DIR/$name.in"
+  mkfifo "$FT_DIR/$name.in" || return 1
+  sleep 100000 >"$FT_DIR/$name.in" &  # keeps the guest's stdin open
+  FT_PIDS+=($!)
+  eval "FT_GUEST_HOLD_$name=$!"
+  nice -n 5 dpdk-testpmd -l 0,1 --no-pci --file-prefix="$prefix" --single-file-segments -m 64 \
+    --huge-dir=/dev/hugepages \
+    "--vdev=net_virtio_user0,path=$path,server=$server,queues=$queues" -- -i --auto-start \
+    --total-num-mbufs=4096 --rxq="$queues" --txq="$queues" --nb-cores=1 "${opts[@]}" \
+    <"$FT_DIR/$name.in" >"$FT_DIR/$name.out" 2>&1 &
+  FT_PIDS+=($!)
+  eval "FT_GUEST_$name=$!"
+  return 0
+}
+
+# ft_guest_cmd NAME COMMAND: a testpmd command (start, stop, ...).
+ft_guest_cmd() { echo "$2" >"$FT_DIR/$1.in"; }
+
+# ft_guest_stop NAME: stops the guest (as a VM that shuts down).
+ft_guest_stop() {
+  local pid hold
+  eval "pid=\${FT_GUEST_$1:-}; hold=\${FT_GUEST_HOLD_$1:-}"
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null
+  [ -n "$hold" ] && kill "$hold" 2>/dev/null
+  wait "$pid" "$hold" 2>/dev/null
+  rm -f /dev/hugepages/"ferry-$FT_TAG-$1"map_* 2>/dev/null
+  return 0
 }
