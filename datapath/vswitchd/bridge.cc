@@ -284,8 +284,13 @@ bool Bridge::follow_vhost_guests() {
   for (auto& [name, p] : ports_) {
     if (!p.dp || !dp_ || !is_vhost_type(p.type)) continue;
     auto g = vhost_guest(p.dp->id());
-    if (!g || !g->connected || g->queue_pairs == 0) continue;
-    uint16_t want = std::min(g->queue_pairs, kVhostMaxQueuePairs);
+    uint16_t seen = p.vhost_pairs_seen;
+    p.vhost_pairs_seen = g && g->connected ? g->queue_pairs : 0;
+    // Only a count seen twice in a row: a guest enables its queues in a
+    // burst of messages right after it connects, and net_vhost must not be
+    // reconfigured in the middle of them.
+    if (p.vhost_pairs_seen == 0 || p.vhost_pairs_seen != seen) continue;
+    uint16_t want = std::min(p.vhost_pairs_seen, kVhostMaxQueuePairs);
     if (want == p.spec.n_rxq) continue;
     PortSpec spec = p.spec;
     spec.n_rxq = want;

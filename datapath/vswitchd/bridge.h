@@ -56,6 +56,7 @@ struct BridgePort {
   std::vector<std::pair<uint16_t, int>> rxq_affinity;  // other_config:pmd-rxq-affinity
   std::string error;                                   // Interface.error, "" when none
   int64_t created_ms = 0;
+  uint16_t vhost_pairs_seen = 0;  // the guest's queue pairs at the last check (vhost-user)
 };
 
 class Bridge {
