@@ -310,15 +310,22 @@ ft_capture_start() {
 }
 
 # ft_capture_wait NAME: waits for the capture to end; prints its frames.
-# Usually called in $(...), a subshell, where `wait` cannot wait for the
-# capture (not its child): poll for its exit instead.
 ft_capture_wait() {
+  local pid
+  eval "pid=\$FT_CAP_$1"
+  wait "$pid" 2>/dev/null
+  grep -E '^[0-9a-f]+$' "$FT_DIR/$1.cap"
+}
+
+# ft_capture_frames NAME: as ft_capture_wait, also from a subshell such as
+# $(...), where `wait` returns at once (the capture is not the subshell's
+# child): polls until the capture has exited.
+ft_capture_frames() {
   local pid
   eval "pid=\$FT_CAP_$1"
   while [ -n "$pid" ] && [ -e "/proc/$pid" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
     sleep 0.05
   done
-  wait "$pid" 2>/dev/null
   grep -E '^[0-9a-f]+$' "$FT_DIR/$1.cap"
 }
 

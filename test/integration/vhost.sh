@@ -22,7 +22,7 @@ PEER=""
 roundtrip() {
   ft_capture_start "$PEER" eth0 "$1" --count 1 --timeout-ms 4000 --filter-ethertype 0x0800 >/dev/null
   ft_send "$PEER" eth0 "eth(dst=$2,src=$P),$body"
-  ft_eq "$1: the frame back from the guest" "$(ft_frame "$3,$body")" "$(ft_capture_wait "$1")"
+  ft_eq "$1: the frame back from the guest" "$(ft_frame "$3,$body")" "$(ft_capture_frames "$1")"
 }
 iface() { ft_db_get Interface "$1" "$2"; }
 link_is() { [ "$(iface "$1" link_state)" = "$2" ]; }
@@ -68,7 +68,7 @@ rx0=$(stat vhu0 rx_packets)
 tx0=$(stat vhu0 tx_packets)
 ft_capture_start "$PEER" eth0 twenty --count 20 --timeout-ms 6000 --filter-ethertype 0x0800 >/dev/null
 ft_send "$PEER" eth0 "eth(dst=$G1,src=$P),$body" --count 20 --interval-us 2000
-ft_eq "20 frames back" 20 "$(ft_capture_wait twenty | wc -l)"
+ft_eq "20 frames back" 20 "$(ft_capture_frames twenty | wc -l)"
 ft_check "vhu0 rx_packets +20" ft_wait_for 15 stat_is vhu0 rx_packets $((rx0 + 20))
 ft_check "vhu0 tx_packets +20" ft_wait_for 15 stat_is vhu0 tx_packets $((tx0 + 20))
 ft_eq "no tx drops" 0 "$(stat vhu0 tx_dropped)"
@@ -114,7 +114,7 @@ ft_capture_start "$PEER" eth0 q1 --count 1 --timeout-ms 4000 --filter-ethertype 
 ofport1=$(iface vhu1 ofport)
 ft_check "packet-out to vhu1" ovs-ofctl packet-out br0 NONE "output:$ofport1" \
   "$(ft_frame "eth(dst=$G2,src=$P),$body")"
-ft_eq "answer through queue pair 1" "$(ft_frame "eth(dst=$P,src=$G2),$body")" "$(ft_capture_wait q1)"
+ft_eq "answer through queue pair 1" "$(ft_frame "eth(dst=$P,src=$G2),$body")" "$(ft_capture_frames q1)"
 
 ft_case "the guest restarts: link down, Ferry reconnects, traffic resumes"
 ft_guest_stop g1
