@@ -96,4 +96,23 @@ std::optional<VhostGuest> vhost_guest(uint16_t port_id) {
   return g;
 }
 
+uint16_t VhostQueues::leading_pairs() const {
+  uint64_t both = rx & tx;
+  return static_cast<uint16_t>(both == ~0ULL ? 64 : __builtin_ctzll(~both));
+}
+
+void vhost_update_queues(uint16_t port_id, bool connected, VhostQueues& q) {
+  rte_eth_vhost_queue_event ev;
+  while (rte_eth_vhost_get_queue_event(port_id, &ev) == 0) {
+    if (ev.queue_id >= 64) continue;
+    uint64_t& mask = ev.rx ? q.rx : q.tx;
+    if (ev.enable) {
+      mask |= 1ULL << ev.queue_id;
+    } else {
+      mask &= ~(1ULL << ev.queue_id);
+    }
+  }
+  if (!connected) q = VhostQueues{};
+}
+
 }  // namespace ferry

@@ -38,4 +38,18 @@ struct VhostGuest {
 // The guest behind a net_vhost port; nullopt for other ports.
 std::optional<VhostGuest> vhost_guest(uint16_t port_id);
 
+// Which queues the guest enabled (a guest may enable fewer queue pairs than
+// it negotiated: a VM with fewer vCPUs than queues), kept by the control
+// thread from net_vhost's queue events.
+struct VhostQueues {
+  uint64_t rx = 0;  // bit q: the port's rx queue q (the guest's tx vring) is enabled
+  uint64_t tx = 0;  // bit q: the port's tx queue q (the guest's rx vring) is enabled
+  // Queue pairs 0..n-1 enabled in both directions.
+  uint16_t leading_pairs() const;
+};
+
+// Applies the port's pending queue events to q. With no guest attached,
+// q is cleared (net_vhost forgets a departed guest's queues silently).
+void vhost_update_queues(uint16_t port_id, bool connected, VhostQueues& q);
+
 }  // namespace ferry

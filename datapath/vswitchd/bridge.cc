@@ -284,8 +284,13 @@ bool Bridge::follow_vhost_guests() {
   for (auto& [name, p] : ports_) {
     if (!p.dp || !dp_ || !is_vhost_type(p.type)) continue;
     auto g = vhost_guest(p.dp->id());
+    bool connected = g && g->connected;
+    vhost_update_queues(p.dp->id(), connected, p.vhost_queues);
     uint16_t seen = p.vhost_pairs_seen;
-    p.vhost_pairs_seen = g && g->connected ? g->queue_pairs : 0;
+    // The pairs the guest enabled (of those it negotiated): a tx queue
+    // beyond them would drop everything sent on it.
+    p.vhost_pairs_seen =
+        connected ? std::min(g->queue_pairs, p.vhost_queues.leading_pairs()) : uint16_t{0};
     // Only a count seen twice in a row: a guest enables its queues in a
     // burst of messages right after it connects, and net_vhost must not be
     // reconfigured in the middle of them.
@@ -297,7 +302,7 @@ bool Bridge::follow_vhost_guests() {
     Status st = dp_->reconfigure_port(p.dp->id(), spec);
     p.spec = spec;
     if (st.ok()) {
-      FLOG_INFO(bridge_log, "%s: %s: the guest uses %u queue pairs; %u rx queues", name_.c_str(),
+      FLOG_INFO(bridge_log, "%s: %s: the guest enabled %u queue pairs; %u rx queues", name_.c_str(),
                 name.c_str(), want, p.dp->n_rxq());
     } else {
       p.error = st.error().message;

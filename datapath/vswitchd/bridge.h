@@ -14,6 +14,7 @@
 #include "datapath/conversion.h"
 #include "datapath/datapath.h"
 #include "datapath/meter.h"
+#include "datapath/vhost_port.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/flow_table.h"
 #include "lib/ovs/database.h"
@@ -56,7 +57,9 @@ struct BridgePort {
   std::vector<std::pair<uint16_t, int>> rxq_affinity;  // other_config:pmd-rxq-affinity
   std::string error;                                   // Interface.error, "" when none
   int64_t created_ms = 0;
-  uint16_t vhost_pairs_seen = 0;  // the guest's queue pairs at the last check (vhost-user)
+  // vhost-user: the queues the guest enabled, and its queue pairs at the last check.
+  VhostQueues vhost_queues;
+  uint16_t vhost_pairs_seen = 0;
 };
 
 class Bridge {

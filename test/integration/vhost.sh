@@ -116,6 +116,24 @@ ft_check "packet-out to vhu1" ovs-ofctl packet-out br0 NONE "output:$ofport1" \
   "$(ft_frame "eth(dst=$G2,src=$P),$body")"
 ft_eq "answer through queue pair 1" "$(ft_frame "eth(dst=$P,src=$G2),$body")" "$(ft_capture_frames q1)"
 
+ft_case "a guest that enables fewer queue pairs than it negotiated: Ferry follows what it enabled"
+ft_check "add vhu4" ovs-vsctl add-port br0 vhu4 -- set Interface vhu4 type=dpdkvhostuser
+ft_check "socket" ft_wait_for 10 test -S "$FT_DIR/vhost/vhu4"
+G4=02:00:00:00:01:04
+ft_guest g4 "$FT_DIR/vhost/vhu4" 2 0 --forward-mode=macswap --rxq=1 --txq=1
+ft_check "vhu4 link up" ft_wait_for 30 link_is vhu4 up
+ft_check "two pairs negotiated" ft_wait_for 10 status_is vhu4 num_of_vrings 4
+sleep 3  # a few of the control thread's once-a-second looks at the guest
+ft_check "one rx queue" status_is vhu4 n_rxq 1
+ft_check "one tx queue, shared by the PMD and the control thread" status_is vhu4 n_txq 1
+ft_capture_start "$PEER" eth0 q4 --count 1 --timeout-ms 4000 --filter-ethertype 0x0800 >/dev/null
+ft_check "packet-out to vhu4" ovs-ofctl packet-out br0 NONE "output:$(iface vhu4 ofport)" \
+  "$(ft_frame "eth(dst=$G4,src=$P),$body")"
+ft_eq "the control thread's frame reaches the guest" "$(ft_frame "eth(dst=$P,src=$G4),$body")" \
+  "$(ft_capture_frames q4)"
+ft_guest_stop g4
+ft_check "del vhu4" ovs-vsctl del-port br0 vhu4
+
 ft_case "the guest restarts: link down, Ferry reconnects, traffic resumes"
 ft_guest_stop g1
 ft_check "link down" ft_wait_for 15 link_is vhu0 down

@@ -68,6 +68,20 @@ TEST_CASE("vhost_devargs builds net_vhost devargs and refuses unusable paths", "
         ENAMETOOLONG);
 }
 
+TEST_CASE("VhostQueues counts the leading pairs enabled both ways", "[vhost]") {
+  VhostQueues q;
+  CHECK(q.leading_pairs() == 0);
+  q.rx = 0b0111;
+  q.tx = 0b1011;
+  CHECK(q.leading_pairs() == 2);
+  q.tx = 0b1111;
+  CHECK(q.leading_pairs() == 3);
+  q.rx = q.tx = ~0ULL;
+  CHECK(q.leading_pairs() == 64);
+  q.rx = 0b110;  // pair 0 disabled: nothing usable from the start
+  CHECK(q.leading_pairs() == 0);
+}
+
 TEST_CASE("vhost_prepare_socket checks the path before net_vhost opens it", "[vhost]") {
   TempDir dir;
   const std::string file = dir.path + "/plain";
