@@ -22,7 +22,6 @@ FT_CASE_FAILED=0
 FT_NETNS=()
 FT_PIDFILES=()
 FT_PIDS=()
-FT_FILE_PREFIXES=()  # DPDK file prefixes of hugepage-file processes (ft_guest)
 
 ft_log() { printf '%s\n' "$*" >&2; }
 
@@ -59,12 +58,11 @@ ft_cleanup() {
     [ -f "$pf" ] && pid=$(cat "$pf" 2>/dev/null) && [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
   done
   for pid in "${FT_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-  local ns fp
+  local ns
   for ns in "${FT_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  for fp in "${FT_FILE_PREFIXES[@]}"; do
-    rm -f /dev/hugepages/"$fp"map_* 2>/dev/null
-    rm -rf /var/run/dpdk/"$fp" 2>/dev/null
-  done
+  # DPDK runtime directories and hugepage files of this run's processes
+  # (file prefixes ferry-$FT_TAG-*: ft_eal_args, ft_guest).
+  [ -n "${FT_TAG:-}" ] && rm -rf /var/run/dpdk/ferry-"$FT_TAG"-* /dev/hugepages/ferry-"$FT_TAG"-*
   if [ "${FERRY_KEEP:-0}" = 1 ] || { [ "$FT_CASES_FAILED" != 0 ] && [ "${FERRY_KEEP_FAILED:-0}" = 1 ]; }; then
     ft_log "kept $FT_DIR"
   else
@@ -350,8 +348,7 @@ ft_guest() {
   shift 4
   local opts=("$@")
   [ ${#opts[@]} -gt 0 ] || opts=(--forward-mode=macswap)
-  local prefix="ferry-$FT_TAG-$name"
-  FT_FILE_PREFIXES+=("$prefix")
+  local prefix="ferry-$FT_TAG-$name"  # removed at cleanup
   rm -f "$FT_DIR/$name.in"
   mkfifo "$FT_DIR/$name.in" || return 1
   sleep 100000 >"$FT_DIR/$name.in" &  # keeps the guest's stdin open
