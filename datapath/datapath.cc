@@ -157,6 +157,23 @@ void Datapath::close_port(uint16_t port_id) {
   ports_.erase(it);
 }
 
+Status Datapath::reconfigure_port(uint16_t port_id, const PortSpec& spec_in) {
+  auto it = ports_.find(port_id);
+  if (it == ports_.end()) return make_error(strprintf("no port %u", port_id), ENODEV);
+  PortSpec spec = spec_in;
+  spec.n_txq = static_cast<uint16_t>(pmd_config_.cores.size() + 1);
+  if (spec == it->second->spec()) return {};
+  reconfiguring_ = port_id;
+  dirty_ = true;
+  commit_and_sync();
+  if (control_tx_) control_tx_->flush_all();
+  Status st = it->second->reconfigure(spec, pools_);
+  reconfiguring_ = -1;
+  dirty_ = true;
+  commit();
+  return st;
+}
+
 Port* Datapath::port(uint16_t port_id) {
   auto it = ports_.find(port_id);
   return it == ports_.end() ? nullptr : it->second.get();
@@ -368,7 +385,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     uint16_t bidx = static_cast<uint16_t>(snap->bridges.size());
     for (const BridgePortSpec& ps : b->ports) {
       auto pit = ports_.find(ps.port_id);
-      if (pit == ports_.end() || snap->ports[ps.port_id]) continue;
+      if (pit == ports_.end() || snap->ports[ps.port_id] || ps.port_id == reconfiguring_) continue;
       auto dp = std::make_unique<DpPort>();
       dp->port_id = ps.port_id;
       dp->ofport = ps.ofport;

@@ -78,6 +78,10 @@ class Datapath {
   Result<Port*> open_port(const PortSpec& spec);
   // Takes the port out of every bridge, waits until no PMD uses it, closes it.
   void close_port(uint16_t port_id);
+  // Re-applies a changed spec (a vhost-user guest's queue pairs) to an open
+  // port in place: no PMD polls or transmits on it meanwhile, and the
+  // device stays (a connected guest stays connected).
+  Status reconfigure_port(uint16_t port_id, const PortSpec& spec);
   Port* port(uint16_t port_id);
   std::vector<Port*> ports() const;
   uint64_t tx_dropped(uint16_t port_id) const;  // all threads
@@ -184,6 +188,7 @@ class Datapath {
   std::map<std::pair<uint16_t, uint16_t>, uint64_t> cycles_base_;
   std::vector<bool> isolated_;
   bool replace_ = true;
+  int reconfiguring_ = -1;  // a port left out of snapshots while reconfigure_port() runs
 };
 
 }  // namespace ferry

@@ -131,6 +131,8 @@ Status Port::configure(MbufPools& pools) {
   }
   // net_tap needs as many tx as rx queues; extra senders share them.
   if (info.driver_name && std::strcmp(info.driver_name, "net_tap") == 0) txq = rxq;
+  // net_vhost serves queue pairs: no more tx queues than the guest's pairs.
+  if (info.driver_name && std::strcmp(info.driver_name, "net_vhost") == 0) txq = std::min(txq, rxq);
   rte_eth_conf conf;
   std::memset(&conf, 0, sizeof conf);
   if (spec_.mtu) conf.rxmode.mtu = *spec_.mtu;

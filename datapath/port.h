@@ -4,6 +4,7 @@
 // queues are shared under a per-queue spinlock, as OVS does).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -74,6 +75,13 @@ class Port {
   PortHwStats hw_stats() const;
   std::string driver_name() const;
 
+  // Bounded retries of a burst the device took only part of, while it keeps
+  // taking some (vhost-user's options:tx-retries-max; 0 for other ports).
+  void set_tx_retries_max(uint32_t n) { tx_retries_max_.store(n, std::memory_order_relaxed); }
+  uint32_t tx_retries_max() const { return tx_retries_max_.load(std::memory_order_relaxed); }
+  void count_tx_retries(uint64_t n) { tx_retries_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t tx_retries() const { return tx_retries_.load(std::memory_order_relaxed); }
+
  private:
   Port() = default;
   Status configure(MbufPools& pools);
@@ -88,6 +96,8 @@ class Port {
   bool started_ = false;
   bool probed_by_us_ = false;
   rte_spinlock_t txq_locks_[kMaxQueues];
+  std::atomic<uint32_t> tx_retries_max_{0};
+  std::atomic<uint64_t> tx_retries_{0};
 };
 
 // What a pcap replay port (net_pcap with rx_pcap and infinite_rx) will hold:

@@ -83,9 +83,11 @@ class TxBuffers {
     if (p->txq_shared()) {
       rte_spinlock_lock(p->txq_lock(q));
       sent = rte_eth_tx_burst(port_id, q, b.pkts, b.n);
+      if (sent < b.n && sent > 0 && p->tx_retries_max()) sent = retry(p, port_id, q, b, sent);
       rte_spinlock_unlock(p->txq_lock(q));
     } else {
       sent = rte_eth_tx_burst(port_id, q, b.pkts, b.n);
+      if (sent < b.n && sent > 0 && p->tx_retries_max()) sent = retry(p, port_id, q, b, sent);
     }
     counters_->tx_batches.inc();
     counters_->tx_batch_packets.add(b.n);
@@ -97,6 +99,22 @@ class TxBuffers {
       dropped_[port_id].add(lost);
     }
     b.n = 0;
+  }
+
+  // As OVS's vhost send: try again while the device keeps taking part of
+  // the rest, at most tx_retries_max times; a device that takes nothing
+  // (a guest that does not consume its ring) ends it at once.
+  [[gnu::cold, gnu::noinline]] static uint16_t retry(Port* p, uint16_t port_id, uint16_t q, Buf& b,
+                                                     uint16_t sent) {
+    uint32_t max = p->tx_retries_max(), retries = 0;
+    while (sent < b.n && retries < max) {
+      retries++;
+      uint16_t k = rte_eth_tx_burst(port_id, q, b.pkts + sent, static_cast<uint16_t>(b.n - sent));
+      if (k == 0) break;
+      sent = static_cast<uint16_t>(sent + k);
+    }
+    p->count_tx_retries(retries);
+    return sent;
   }
 
   uint16_t thread_;

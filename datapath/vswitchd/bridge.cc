@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "datapath/vhost_port.h"
 #include "datapath/vswitchd/openflow_handler.h"
+#include "datapath/vswitchd/vhost_config.h"
 #include "lib/util/clock.h"
 #include "lib/util/log.h"
 #include "lib/util/text.h"
@@ -54,7 +56,8 @@ std::vector<std::pair<uint16_t, int>> parse_rxq_affinity(const std::string& text
 
 }  // namespace
 
-Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceConfig& iface) {
+Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceConfig& iface,
+                               const std::string& vhost_sock_dir) {
   PortSpec spec;
   spec.name = iface.name;
   spec.n_rxq = opt_number<uint16_t>(iface.options, "n_rxq", 1, 1, Port::kMaxQueues);
@@ -80,8 +83,9 @@ Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceCo
     // A 4096-frame ring (8 MB) rides out a PMD that lost its CPU for a while
     // on a shared machine; DPDK's default of 512 frames is 50 ms at 10 kpps.
     spec.devargs = "net_af_packet_" + iface.name + ",iface=" + iface.name + ",framecnt=4096";
-  } else if (t == "dpdkvhostuser" || t == "dpdkvhostuserclient") {
-    return make_error("vhost-user interfaces are not supported by ferry-vswitchd yet", ENOTSUP);
+  } else if (is_vhost_type(t)) {
+    Status st = vhost_port_spec(iface, vhost_sock_dir, spec);
+    if (!st.ok()) return st.error();
   } else {
     return make_error("interface type \"" + t + "\" is not supported by ferry-vswitchd", ENOTSUP);
   }
@@ -91,7 +95,7 @@ Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceCo
 
 Bridge::Bridge(const std::string& name, const std::string& rundir, Datapath* dp,
                const std::string& fail_mode)
-    : name_(name), rundir_(rundir) {
+    : name_(name), rundir_(rundir), vhost_sock_dir_(rundir) {
   if (fail_mode != "secure") {
     // A new bridge behaves like OVS's: one priority=0 NORMAL flow.
     FlowMod fm;
@@ -148,7 +152,8 @@ void Bridge::open_port(BridgePort& p) {
     p.error = "DPDK is not initialized (set Open_vSwitch other_config:dpdk-init=true)";
     return;
   }
-  auto r = dp_->open_port(p.spec);
+  Status ready = is_vhost_type(p.type) ? vhost_prepare_socket(p.name, p.spec.devargs) : Status();
+  auto r = ready.ok() ? dp_->open_port(p.spec) : Result<Port*>(ready.error());
   if (!r) {
     p.error = r.error().message;
     FLOG_WARN(bridge_log, "%s: could not open network device %s (%s)", name_.c_str(),
@@ -241,7 +246,7 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
     p.rxq_affinity = parse_rxq_affinity(opt(iface.other_config, "pmd-rxq-affinity"), iface.name);
     bool is_local = iface.type == "internal" && iface.name == name_;
     p.type = iface.type;
-    auto spec = port_spec_for(name_, iface);
+    auto spec = port_spec_for(name_, iface, vhost_sock_dir_);
     if (!spec) {
       if (p.error != spec.error().message) {
         FLOG_WARN(bridge_log, "%s: %s: %s", name_.c_str(), iface.name.c_str(),
@@ -252,6 +257,8 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
       p.ofport = 0;
       continue;
     }
+    // A vhost-user port's queues follow its guest, not the database.
+    if (p.dp && is_vhost_type(iface.type)) spec->n_rxq = p.spec.n_rxq;
     if (!p.dp || !(p.spec == *spec)) {
       close_port(p);
       p.spec = *spec;
@@ -261,6 +268,7 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
       p.ofport = 0;
       continue;
     }
+    if (is_vhost_type(iface.type)) p.dp->set_tx_retries_max(vhost_tx_retries_max(iface));
     if (p.ofport == 0) {
       p.ofport = allocate_ofport(iface, is_local);
       FLOG_INFO(bridge_log, "%s: added interface %s on port %u", name_.c_str(), p.name.c_str(),
@@ -269,6 +277,40 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
   }
   push_ports();
   update_datapath_id(cfg);
+}
+
+bool Bridge::follow_vhost_guests() {
+  bool changed = false;
+  for (auto& [name, p] : ports_) {
+    if (!p.dp || !dp_ || !is_vhost_type(p.type)) continue;
+    auto g = vhost_guest(p.dp->id());
+    bool connected = g && g->connected;
+    vhost_update_queues(p.dp->id(), connected, p.vhost_queues);
+    uint16_t seen = p.vhost_pairs_seen;
+    // The pairs the guest enabled (of those it negotiated): a tx queue
+    // beyond them would drop everything sent on it.
+    p.vhost_pairs_seen =
+        connected ? std::min(g->queue_pairs, p.vhost_queues.leading_pairs()) : uint16_t{0};
+    // Only a count seen twice in a row: a guest enables its queues in a
+    // burst of messages right after it connects, and net_vhost must not be
+    // reconfigured in the middle of them.
+    if (p.vhost_pairs_seen == 0 || p.vhost_pairs_seen != seen) continue;
+    uint16_t want = std::min(p.vhost_pairs_seen, kVhostMaxQueuePairs);
+    if (want == p.spec.n_rxq) continue;
+    PortSpec spec = p.spec;
+    spec.n_rxq = want;
+    Status st = dp_->reconfigure_port(p.dp->id(), spec);
+    p.spec = spec;
+    if (st.ok()) {
+      FLOG_INFO(bridge_log, "%s: %s: the guest enabled %u queue pairs; %u rx queues", name_.c_str(),
+                name.c_str(), want, p.dp->n_rxq());
+    } else {
+      p.error = st.error().message;
+      FLOG_ERR(bridge_log, "%s: %s: %s", name_.c_str(), name.c_str(), p.error.c_str());
+    }
+    changed = true;
+  }
+  return changed;
 }
 
 void Bridge::apply_options() {

@@ -14,6 +14,7 @@
 #include "datapath/conversion.h"
 #include "datapath/datapath.h"
 #include "datapath/meter.h"
+#include "datapath/vhost_port.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/flow_table.h"
 #include "lib/ovs/database.h"
@@ -56,6 +57,9 @@ struct BridgePort {
   std::vector<std::pair<uint16_t, int>> rxq_affinity;  // other_config:pmd-rxq-affinity
   std::string error;                                   // Interface.error, "" when none
   int64_t created_ms = 0;
+  // vhost-user: the queues the guest enabled, and its queue pairs at the last check.
+  VhostQueues vhost_queues;
+  uint16_t vhost_pairs_seen = 0;
 };
 
 class Bridge {
@@ -76,6 +80,12 @@ class Bridge {
 
   // Applies this bridge's OVSDB rows: ports, VLANs, options.
   void reconfigure(const ovs::BridgeConfig& cfg);
+
+  // Where dpdkvhostuser sockets go (Open_vSwitch other_config:vhost-sock-dir).
+  void set_vhost_sock_dir(const std::string& dir) { vhost_sock_dir_ = dir; }
+  // vhost-user ports take as many rx queues as their guest has queue
+  // pairs; true when a port changed.
+  bool follow_vhost_guests();
 
   // OpenFlow connections and flow timeouts.
   void run(int64_t now_ms);
@@ -120,6 +130,7 @@ class Bridge {
 
   std::string name_;
   std::string rundir_;
+  std::string vhost_sock_dir_;
   Datapath* dp_ = nullptr;
   int slot_ = -1;
   FlowTable flows_;
@@ -138,6 +149,7 @@ class Bridge {
 
 // The PortSpec (devargs, queues) for an Interface row, or an error text for
 // interface types Ferry does not support.
-Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceConfig& iface);
+Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceConfig& iface,
+                               const std::string& vhost_sock_dir = "");
 
 }  // namespace ferry

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "datapath/dpdk_env.h"
+#include "datapath/vswitchd/vhost_config.h"
 #include "lib/ovs/poller.h"
 #include "lib/ovs/process.h"
 #include "lib/util/clock.h"
@@ -222,10 +223,16 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
       it = bridges_.erase(it);
     }
   }
+  std::string sock_warning;
+  std::string sock_dir = vhost_sock_dir(rundir_, cfg.other_config, &sock_warning);
+  if (!sock_warning.empty() && sock_warning != vhost_sock_warning_)
+    FLOG_ERR(vswitchd_log, "%s", sock_warning.c_str());
+  vhost_sock_warning_ = sock_warning;
   for (const ovs::BridgeConfig& bc : cfg.bridges) {
     if (!wanted.count(bc.name)) continue;
     auto& b = bridges_[bc.name];
     if (!b) b = std::make_unique<Bridge>(bc.name, rundir_, dp_.get(), bc.fail_mode);
+    b->set_vhost_sock_dir(sock_dir);
     b->reconfigure(bc);
   }
   if (dp_) dp_->commit();
@@ -236,7 +243,7 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
   sys.dpdk_initialized = dp_ != nullptr;
   sys.dpdk_version = dp_ ? DpdkEnv::version() : "";
   sys.datapath_types = {"netdev"};
-  sys.iface_types = {"dpdk", "internal", "system", "tap"};
+  sys.iface_types = {"dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "internal", "system", "tap"};
   db_->set_system_status(sys);
   // Interfaces of bridges Ferry does not run get an error, not silence.
   for (const ovs::BridgeConfig& bc : cfg.bridges) {
@@ -279,10 +286,13 @@ void Vswitchd::write_status(bool with_stats) {
                                   {"n_rxq", std::to_string(p.dp->n_rxq())},
                                   {"n_txq", std::to_string(p.dp->n_txq())},
                                   {"numa_id", std::to_string(p.dp->numa_node())}};
+        if (is_vhost_type(p.type)) vhost_status(*p.dp, p.type, *s.status);
         if (with_stats) {
           std::map<std::string, int64_t> stats;
           for (const auto& [k, v] : dp_->port_statistics(p.dp->id()))
             stats[k] = static_cast<int64_t>(v);
+          if (is_vhost_type(p.type))
+            stats["ovs_tx_retries"] = static_cast<int64_t>(p.dp->tx_retries());
           s.statistics = std::move(stats);
         }
       } else {
@@ -343,6 +353,7 @@ int Vswitchd::run() {
       next_link_check_ms_ = now + kLinkCheckMs;
       bool changed = false;
       for (auto& [bname, b] : bridges_) {
+        if (b->follow_vhost_guests()) changed = true;
         for (const auto& [pname, p] : b->ports()) {
           if (p.dp && link_up_[pname] != p.dp->link().up) changed = true;
         }

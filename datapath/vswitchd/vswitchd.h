@@ -77,6 +77,7 @@ class Vswitchd {
   std::map<std::string, std::unique_ptr<Bridge>> bridges_;
   std::unique_ptr<OffloadManager> offload_;
   std::set<std::string> skipped_bridges_;
+  std::string vhost_sock_warning_;  // the last vhost-sock-dir refusal logged
   uint64_t applied_seqno_ = 0;
   int64_t next_stats_ms_ = 0;
   int64_t next_link_check_ms_ = 0;

@@ -155,10 +155,12 @@ bench_stop_pidfile() {
   rm -f "$pf"
 }
 
+# Runtime directories, and the hugepage files of processes that keep
+# their memory in files (the PVP guest: scripts/bench/guest.sh).
 bench_remove_dpdk_dirs() {
   local p
   for p in "${BENCH_DPDK_PREFIXES[@]}"; do
-    [ -n "$p" ] && rm -rf "/var/run/dpdk/$p"
+    [ -n "$p" ] && rm -rf "/var/run/dpdk/$p" && rm -f /dev/hugepages/"$p"map_*
   done
 }
 
@@ -179,6 +181,31 @@ bench_cleanup() {
     fi
   fi
   exit "$rc"
+}
+
+# bench_common_opt ARGS...: the options the comparison scripts share,
+# --seconds, --warmup, --repeat and --systems (value as the next word or
+# after "="), stored in the caller's variables of those names. Returns 1
+# for any other option; sets BENCH_SHIFT to the words used.
+bench_common_opt() {
+  local name=${1%%=*} value
+  case "$name" in --seconds | --warmup | --repeat | --systems) ;; *) return 1 ;; esac
+  if [[ $1 == *=* ]]; then
+    value=${1#*=}
+    BENCH_SHIFT=1
+  else
+    value=${2:-}
+    BENCH_SHIFT=2
+  fi
+  [ -n "$value" ] || bench_die "$name needs a value"
+  printf -v "${name#--}" '%s' "$value"
+}
+
+# bench_check_window: --seconds, --warmup and --repeat are whole numbers.
+bench_check_window() {
+  [[ $seconds =~ ^[1-9][0-9]*$ ]] || bench_die "--seconds must be a whole number >= 1"
+  [[ $warmup =~ ^[0-9]+$ ]] || bench_die "--warmup must be a whole number"
+  [[ $repeat =~ ^[1-9][0-9]*$ ]] || bench_die "--repeat must be a whole number >= 1"
 }
 
 bench_is_pci() { [[ $1 =~ ^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7] ]]; }

@@ -5,6 +5,7 @@
 #
 #   vs_start SYSTEM DIR PCAP    SYSTEM is ferry or ovs; PCAP feeds port src
 #                               (unless BENCH_SRC_DEVARGS names another device)
+#   vs_add_vhost_port NAME SOCK OFPORT   a vhost-user port to a guest (PVP)
 #   vs_add_flows FILE           ovs-ofctl --bundle add-flows; sets VS_ADD_SECS
 #   vs_del_flows MATCH          ovs-ofctl del-flows; sets VS_DEL_SECS
 #   vs_wait_forwarding          until port sink transmits
@@ -138,6 +139,19 @@ vs_port_ready() {
   err=$(ovs-vsctl --no-wait get Interface "$1" error 2>/dev/null)
   [ -n "$ofport" ] && [ "$ofport" -gt 0 ] 2>/dev/null && { [ -z "$err" ] || [ "$err" = "[]" ]; }
 }
+
+# vs_add_vhost_port NAME SOCK OFPORT: a dpdkvhostuserclient port to the
+# guest listening on SOCK (PVP); returns once the guest's link is up.
+vs_add_vhost_port() {
+  ovs-vsctl --no-wait add-port "$VS_BRIDGE" "$1" -- set Interface "$1" type=dpdkvhostuserclient \
+    "ofport_request=$3" "options:vhost-server-path=$2" >"$VS_DIR/add-vhost.out" 2>&1 ||
+    { vs_fail "ovs-vsctl add-port $1 failed: $(head -c 500 "$VS_DIR/add-vhost.out")"; return 1; }
+  bench_wait_for 60 vs_link_up "$1" && return 0
+  vs_fail "port $1: the guest did not connect (link $(ovs-vsctl --no-wait get Interface "$1" \
+    link_state 2>/dev/null), error $(ovs-vsctl --no-wait get Interface "$1" error 2>/dev/null))"
+}
+
+vs_link_up() { [ "$(ovs-vsctl --no-wait get Interface "$1" link_state 2>/dev/null)" = up ]; }
 
 # ovs-ofctl --bundle add-flows FILE: all rules in one transaction, timed
 # until the command returns (the commit and its barrier included).

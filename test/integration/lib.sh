@@ -60,7 +60,9 @@ ft_cleanup() {
   for pid in "${FT_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
   local ns
   for ns in "${FT_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  [ -n "${FT_TAG:-}" ] && rm -rf /var/run/dpdk/ferry-"$FT_TAG"-*
+  # DPDK runtime directories and hugepage files of this run's processes
+  # (file prefixes ferry-$FT_TAG-*: ft_eal_args, ft_guest).
+  [ -n "${FT_TAG:-}" ] && rm -rf /var/run/dpdk/ferry-"$FT_TAG"-* /dev/hugepages/ferry-"$FT_TAG"-*
   if [ "${FERRY_KEEP:-0}" = 1 ] || { [ "$FT_CASES_FAILED" != 0 ] && [ "${FERRY_KEEP_FAILED:-0}" = 1 ]; }; then
     ft_log "kept $FT_DIR"
   else
@@ -310,13 +312,64 @@ ft_capture_start() {
 ft_capture_wait() {
   local pid
   eval "pid=\$FT_CAP_$1"
-  wait "$pid" 2>/dev/null
+  # Polled rather than `wait`ed: callers use $(...), a subshell, whose
+  # `wait` returns at once (the capture is not its child).
+  while [ -n "$pid" ] && [ -e "/proc/$pid" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+    sleep 0.05
+  done
   grep -E '^[0-9a-f]+$' "$FT_DIR/$1.cap"
 }
+ft_capture_frames() { ft_capture_wait "$@"; }
 
 # ft_send NS IF SPEC [options]: sends one frame built from SPEC.
 ft_send() {
   local ns=$1 ifc=$2 spec=$3
   shift 3
   ip netns exec "$ns" "$FT_PKTGEN" send --iface "$ifc" --frame "$spec" "$@" >/dev/null
+}
+
+# --- virtio guests (vhost-user peers) ----------------------------------------
+
+# ft_guest NAME PATH QUEUES SERVER [testpmd options...]: a virtio guest:
+# dpdk-testpmd driving DPDK's net_virtio_user on the vhost-user socket PATH
+# (SERVER=1: the guest listens, as QEMU does for dpdkvhostuserclient ports;
+# 0: it connects to Ferry's dpdkvhostuser socket), forwarding with macswap
+# unless told otherwise. Interactive: ft_guest_cmd sends it commands.
+# vhost-user shares the guest's memory through hugepage files: a file
+# prefix of its own and --single-file-segments; the files go at cleanup.
+ft_guest() {
+  local name=$1 path=$2 queues=$3 server=$4
+  shift 4
+  local opts=("$@")
+  [ ${#opts[@]} -gt 0 ] || opts=(--forward-mode=macswap)
+  local prefix="ferry-$FT_TAG-$name"  # removed at cleanup
+  rm -f "$FT_DIR/$name.in"
+  mkfifo "$FT_DIR/$name.in" || return 1
+  sleep 100000 >"$FT_DIR/$name.in" &  # keeps the guest's stdin open
+  FT_PIDS+=($!)
+  eval "FT_GUEST_HOLD_$name=$!"
+  nice -n 5 dpdk-testpmd -l 0,1 --no-pci --file-prefix="$prefix" --single-file-segments -m 64 \
+    --huge-dir=/dev/hugepages \
+    "--vdev=net_virtio_user0,path=$path,server=$server,queues=$queues" -- -i --auto-start \
+    --total-num-mbufs=4096 --rxq="$queues" --txq="$queues" --nb-cores=1 "${opts[@]}" \
+    <"$FT_DIR/$name.in" >"$FT_DIR/$name.out" 2>&1 &
+  FT_PIDS+=($!)
+  eval "FT_GUEST_$name=$!"
+  return 0
+}
+
+# ft_guest_cmd NAME COMMAND: a testpmd command (start, stop, ...).
+ft_guest_cmd() { echo "$2" >"$FT_DIR/$1.in"; }
+
+# ft_guest_stop NAME: stops the guest (as a VM that shuts down).
+ft_guest_stop() {
+  local pid hold
+  eval "pid=\${FT_GUEST_$1:-}; hold=\${FT_GUEST_HOLD_$1:-}"
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null
+  [ -n "$hold" ] && kill "$hold" 2>/dev/null
+  wait "$pid" "$hold" 2>/dev/null
+  rm -f /dev/hugepages/"ferry-$FT_TAG-$1"map_* 2>/dev/null
+  return 0
 }
