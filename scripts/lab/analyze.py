@@ -9,7 +9,10 @@ resume_ns: the VM's pause). Prints one JSON object: sent, received, lost,
 lost_outside_pause, duplicated, reordered, blackout_ms (longest gap between
 arrivals), pause_ms. A lost datagram's send time is interpolated from its
 received neighbours; it counts as lost in the pause when it was sent
-between the VM's stop and its resume.
+between the VM's stop and its resume, or was still in flight when the VM
+stopped (sent less than the path's delay before the stop: the 99th
+percentile of the one-way delays of the datagrams received before it,
+reported as in_flight_ms).
 """
 import json
 import sys
@@ -34,6 +37,8 @@ def main():
     known = sorted(sent_at)
     stop, resume = report.get("stop_ns", 0), report.get("resume_ns", 0)
     lost = [s for s in range(sent) if s not in seen]
+    delays = sorted(a - t for a, _, t in rows if t < stop)
+    in_flight = delays[int(len(delays) * 0.99)] if delays else 0
     outside = 0
     import bisect
     for s in lost:
@@ -48,7 +53,7 @@ def main():
             t = sent_at[hi]
         else:
             t = -1
-        if not (stop <= t <= resume):
+        if not (stop - in_flight <= t <= resume):
             outside += 1
     arrivals = sorted(r[0] for r in rows)
     gap = max((b - a for a, b in zip(arrivals, arrivals[1:])), default=0)
@@ -63,6 +68,7 @@ def main():
         "reordered": reordered,
         "blackout_ms": round(gap / 1e6, 2),
         "pause_ms": round(report.get("pause_ms", 0.0), 2),
+        "in_flight_ms": round(in_flight / 1e6, 2),
         "staging_ms": round(report.get("phases_ms", {}).get("staging", 0.0), 2),
         "cleanup_ms": round(report.get("phases_ms", {}).get("cleanup", 0.0), 2),
         "cutover_trigger": report.get("cutover_trigger"),

@@ -341,7 +341,9 @@ int cmd_resume(const Args& a, bool abort) {
       install_kill_hook(**run);
       o = resume_run(**run, *c.ex, *journal, pp);
     }
-    if (finish_run(c, row.uuid, **run, o, pp, t0, a.json) != 0) rc = 1;
+    (void)finish_run(c, row.uuid, **run, o, pp, t0, a.json);
+    // Completed or rolled back: either way the migration is resolved.
+    if (o.status != RunStatus::kDone && o.status != RunStatus::kRolledBack) rc = 1;
   }
   if (n == 0) {
     if (!a.vm.empty()) return fail("no migration of " + a.vm + " in progress");

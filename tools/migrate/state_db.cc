@@ -239,20 +239,21 @@ Result<std::vector<std::string>> StateDb::free_vmacs(int n) {
 
 Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_t owner) {
   Json ops = Json::array();
-  // The VM has no migration in progress ("wait" until the count is 0).
-  Json wait = Json::object();
-  wait.set("op", "wait");
-  wait.set("table", "Migration");
-  wait.set("timeout", 0);
-  Json where = Json::array();
-  where.push_back(ovsdb_cond("vm", "==", Json(plan.vm)));
-  where.push_back(
-      ovsdb_cond("status", "includes", ovsdb_set({"running", "rolling-back", "stalled"})));
-  wait.set("where", where);
-  wait.set("columns", Json(Json::Array{Json("vm")}));
-  wait.set("until", "==");
-  wait.set("rows", Json::array());
-  ops.push_back(wait);
+  // The VM has no migration in progress ("wait" until no row matches).
+  for (const char* st : {"running", "rolling-back", "stalled"}) {
+    Json wait = Json::object();
+    wait.set("op", "wait");
+    wait.set("table", "Migration");
+    wait.set("timeout", 0);
+    Json where = Json::array();
+    where.push_back(ovsdb_cond("vm", "==", Json(plan.vm)));
+    where.push_back(ovsdb_cond("status", "==", Json(st)));
+    wait.set("where", where);
+    wait.set("columns", Json(Json::Array{Json("vm")}));
+    wait.set("until", "==");
+    wait.set("rows", Json::array());
+    ops.push_back(wait);
+  }
   Json free_row = Json::object();
   free_row.set("vm", ovsdb_set({}));
   for (const std::string& m : plan.vmacs) {
