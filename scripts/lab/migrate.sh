@@ -68,7 +68,7 @@ run() {
   sleep 1
   lab_migrate migrate A0 --to "$to" --plan "$p" --json >"$FT_DIR/$name.json" 2>"$FT_DIR/$name.progress"
   local rc=$?
-  [ $json = 1 ] && cat "$FT_DIR/$name.progress" >&2 || cat "$FT_DIR/$name.progress"
+  cat "$FT_DIR/$name.progress" >&2
   wait $s1 $s2 $recv_a0 $recv_a1
   [ $rc = 0 ] || return 1
   local fwd rev
