@@ -15,8 +15,7 @@
 #include "lib/rpc/unixctl_client.h"
 #include "lib/util/clock.h"
 #include "lib/util/text.h"
-#include "tools/migrate/executor.h"
-#include "tools/migrate/state_db.h"
+#include "tools/migrate/cli_common.h"
 
 namespace ferry::migrate {
 
@@ -33,14 +32,15 @@ const char kUsage[] =
     "  status [VM] [--json]                where VMs run, migrations in progress, their steps\n"
     "  pool [--json]                       the virtual-MAC pool\n"
     "  ledger [--all] [--json]             the ongoing-migration ledger (--all: with history)\n"
+    "  stage-paths VM [--candidates N]     stage N paths to VM through different fabric switches\n"
+    "  failover VM [--watch SECONDS]       move the senders to the next reachable staged path\n"
+    "                                      (--watch: whenever the active path's switch fails)\n"
     "--db defaults to $FERRY_MIGRATE_DB, else the inventory's \"state_db\", else\n"
     "unix:$OVS_RUNDIR/ferry-migrate.sock.\n";
 
-struct Args {
-  std::string inventory, db, command, vm, to, plan = "000";
-  int threshold = 3;
-  bool dry_run = false, json = false, verbose = false, all = false;
-};
+}  // namespace
+
+namespace cli {
 
 int fail(const std::string& msg) {
   std::fprintf(stderr, "ferry-migrate: %s\n", msg.c_str());
@@ -55,59 +55,17 @@ int64_t now_ns() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-class PrintProgress : public Progress {
- public:
-  PrintProgress(FILE* out, bool verbose) : out_(out), verbose_(verbose) {}
-  void step_done(const Step& s, const std::string& result, int64_t us) override {
-    if (s.label == "S418") cutover_ns = now_ns();
-    if (verbose_)
-      std::fprintf(out_, "  %2d %-9s %-3s %-8s %s%s%s (%.1f ms)\n", s.seq, s.label.c_str(),
-                   s.node.empty() ? "-" : s.node.c_str(), s.phase.c_str(), s.text.c_str(),
-                   result.empty() ? "" : ": ", result.c_str(), ms(us));
-  }
-  void phase_done(const std::string& phase, int steps, int64_t us) override {
-    phases[phase] += ms(us);
-    std::fprintf(out_, "ferry-migrate: %-8s %2d step%s acknowledged in %7.1f ms\n", phase.c_str(),
-                 steps, steps == 1 ? " " : "s", ms(us));
-    std::fflush(out_);
-  }
-  void undone(const Step& s) override {
-    undone_count++;
-    if (verbose_)
-      std::fprintf(out_, "  %2d %-9s %-3s undone\n", s.seq, s.label.c_str(), s.node.c_str());
-  }
-  void note(const std::string& text) override {
-    std::fprintf(out_, "ferry-migrate: %s\n", text.c_str());
-    std::fflush(out_);
-  }
-  std::map<std::string, double> phases;
-  int undone_count = 0;
-  int64_t cutover_ns = 0;
-
- private:
-  FILE* out_;
-  bool verbose_;
-};
-
-std::string default_db(const Args& a) {
+static std::string default_db(const Args& a) {
   if (!a.db.empty()) return a.db;
   if (const char* e = std::getenv("FERRY_MIGRATE_DB"); e && *e) return e;
   return "unix:" + rpc::unixctl_rundir() + "/ferry-migrate.sock";
 }
 
-bool process_alive(int64_t pid) {
+static bool process_alive(int64_t pid) {
   return pid > 0 && pid != getpid() && ::kill(static_cast<pid_t>(pid), 0) == 0;
 }
 
 // Everything a migrate/resume/abort needs.
-struct Context {
-  Inventory inv;
-  std::unique_ptr<StateDb> db;
-  std::unique_ptr<CommandRunner> runner;
-  std::unique_ptr<Driver> driver;
-  std::unique_ptr<DaemonExecutor> ex;
-};
-
 Result<std::unique_ptr<Context>> open_context(const Args& a, bool need_inventory) {
   auto ctx = std::make_unique<Context>();
   if (a.inventory.empty()) {
@@ -149,8 +107,8 @@ void install_kill_hook(Run& run) {
   };
 }
 
-Json report_json(const Run& run, const Outcome& o, const PrintProgress& pp,
-                 const DaemonExecutor& ex, int64_t total_us) {
+static Json report_json(const Run& run, const Outcome& o, const PrintProgress& pp,
+                        const DaemonExecutor& ex, int64_t total_us) {
   Json r = Json::object();
   r.set("vm", run.plan.vm);
   r.set("from", run.plan.source);
@@ -201,6 +159,10 @@ int finish_run(Context& ctx, const std::string& uuid, Run& run, const Outcome& o
       std::fprintf(out, "ferry-migrate: %s stays on %s: rolled back (%s)\n", run.plan.vm.c_str(),
                    run.plan.source.c_str(), o.error.c_str());
       break;
+    case RunStatus::kHeld:
+      std::fprintf(out, "ferry-migrate: %s: %zu candidate paths staged, senders on the first\n",
+                   run.plan.vm.c_str(), run.plan.vmacs.size());
+      return 0;
     default:
       std::fprintf(out, "ferry-migrate: %s: migration %s: %s (run \"ferry-migrate resume\")\n",
                    run.plan.vm.c_str(), run_status_name(o.status), o.error.c_str());
@@ -208,6 +170,12 @@ int finish_run(Context& ctx, const std::string& uuid, Run& run, const Outcome& o
   if (json) std::printf("%s\n", rep.dump().c_str());
   return o.status == RunStatus::kDone ? 0 : 1;
 }
+
+}  // namespace cli
+
+namespace {
+
+using namespace cli;
 
 int cmd_migrate(const Args& a) {
   if (a.vm.empty() || a.to.empty()) return fail("usage: migrate VM --to HOST");
@@ -301,6 +269,8 @@ int cmd_resume(const Args& a, bool abort) {
         if (st != "rolled-back") rc = 1;
         continue;
       }
+    } else if (row.status == "held") {
+      continue;  // staged paths stay until aborted
     } else if (process_alive(row.owner)) {
       std::printf("ferry-migrate: %s: being run by pid %lld\n", row.vm.c_str(),
                   static_cast<long long>(row.owner));
@@ -462,8 +432,13 @@ int cli_main(const std::vector<std::string>& argv) {
       return &argv[++i];
     };
     const std::string* v = nullptr;
-    if (x == "--inventory" || x == "--db" || x == "--to" || x == "--plan" ||
-        x == "--priority-threshold") {
+    if (x == "--candidates" || x == "--watch") {
+      v = value(x.c_str());
+      auto n = v ? parse_u64(*v) : std::nullopt;
+      if (!n || *n > 3600) return fail(x + " needs a number");
+      (x == "--candidates" ? a.candidates : a.watch_s) = static_cast<int>(*n);
+    } else if (x == "--inventory" || x == "--db" || x == "--to" || x == "--plan" ||
+               x == "--priority-threshold") {
       v = value(x.c_str());
       if (!v) return fail(x + " needs a value");
       if (x == "--inventory") a.inventory = *v;
@@ -506,6 +481,8 @@ int cli_main(const std::vector<std::string>& argv) {
     if (a.vm.empty()) return fail("usage: abort VM");
     return cmd_resume(a, true);
   }
+  if (a.command == "stage-paths") return cmd_stage_paths(a);
+  if (a.command == "failover") return cmd_failover(a);
   if (a.command == "pool") return cmd_pool(a);
   if (a.command == "ledger") return cmd_ledger(a, false);
   if (a.command == "status") return cmd_ledger(a, true);

@@ -308,6 +308,64 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
   return std::move(b.plan);
 }
 
+int paths_available(const Inventory& inv) { return static_cast<int>(inv.fabric().size()); }
+
+Result<Plan> build_paths_plan(const Inventory& inv, const std::string& vm_name,
+                              const std::string& host, const std::vector<std::string>& vmacs) {
+  const Vm* vm = inv.vm(vm_name);
+  if (!vm) return make_error("unknown VM \"" + vm_name + "\"", ENOENT);
+  const Node* h = inv.node(host);
+  if (!h || h->fabric) return make_error("unknown host \"" + host + "\"", ENOENT);
+  auto fabric = inv.fabric();
+  if (vmacs.empty() || vmacs.size() > fabric.size())
+    return make_error("--candidates: 1 to " + std::to_string(fabric.size()) +
+                      " (one path per fabric switch)");
+  Builder b;
+  b.plan.vm = vm_name;
+  b.plan.source = host;
+  b.plan.destination = host;
+  b.plan.name = "paths";
+  b.plan.vmacs = vmacs;
+  b.plan.hold = true;
+  for (const Flow& f : inv.flows) {
+    if (f.to != vm_name) continue;
+    const std::string& sh = inv.vm(f.from)->host;
+    if (sh != host &&
+        std::find(b.plan.senders.begin(), b.plan.senders.end(), sh) == b.plan.senders.end())
+      b.plan.senders.push_back(sh);
+  }
+  if (b.plan.senders.empty()) return make_error("no sender of " + vm_name + " in the flows");
+  const std::string vlan = std::to_string(vm->vlan);
+  b.phase = "staging";
+  for (size_t i = 0; i < vmacs.size(); i++) {
+    const Node* f = fabric[i];
+    if (!f->ports.count(host) || !h->ports.count(f->name))
+      return make_error("no link between " + host + " and " + f->name);
+    std::string m = "m" + std::to_string(i + 1);
+    b.add("E3-path", f->name, StepKind::kCtl,
+          {"fdb/add", {f->bridge, f->ports.at(host), vlan, vmacs[i]}},
+          {"fdb/del", {f->bridge, vlan, vmacs[i]}},
+          "candidate " + m + ": " + vmacs[i] + " -> " + host);
+    for (const std::string& sn : b.plan.senders) {
+      const Node* s = inv.node(sn);
+      if (!s->ports.count(f->name)) return make_error("no link between " + sn + " and " + f->name);
+      b.add("E3-path", sn, StepKind::kCtl,
+            {"fdb/add", {s->bridge, s->ports.at(f->name), vlan, vmacs[i]}},
+            {"fdb/del", {s->bridge, vlan, vmacs[i]}}, "candidate " + m + " via " + f->name);
+      std::string var = "tx" + std::to_string(i) + "_" + sn;
+      b.add("E3-tx", sn, StepKind::kCtl, {"vmac/add-tx", {s->bridge, vm->mac, vmacs[i]}},
+            {"vmac/del", {"$" + var}}, "sender conversion to " + m + " (staged)", var);
+    }
+    std::string rv = "rx" + std::to_string(i);
+    b.add("E3-rx", host, StepKind::kCtl, {"vmac/add-rx", {h->bridge, vmacs[i], vm->mac}},
+          {"vmac/del", {"$" + rv}}, "receiver conversion of " + m, rv);
+  }
+  for (const std::string& sn : b.plan.senders)
+    b.add("E3-activate", sn, StepKind::kCtl, {"vmac/activate", {"$tx0_" + sn}},
+          {"vmac/deactivate", {"$tx0_" + sn}}, "senders use candidate m1");
+  return std::move(b.plan);
+}
+
 Json command_to_json(const Command& c) {
   Json args = Json::array();
   for (const std::string& a : c.args) args.push_back(Json(a));

@@ -58,6 +58,9 @@ struct Plan {
   // Index of the kMoveWait step: once it is applied the VM runs on the
   // destination and the migration only goes forward.
   int point_of_no_return = -1;
+  // Staged paths kept after the run (stage-paths): the run ends "held",
+  // its vMACs stay allocated until it is rolled back (abort).
+  bool hold = false;
 };
 
 struct PlanOptions {
@@ -75,6 +78,13 @@ bool known_plan(const std::string& plan_name);
 Result<Plan> build_plan(const Inventory& inv, const std::string& vm, const std::string& source,
                         const std::string& destination, const std::vector<std::string>& vmacs,
                         const PlanOptions& options);
+
+// SEEDS 000 embodiment 3: up to `candidates` staged paths toward `vm`
+// (on `host`) through different fabric switches, the first one active on
+// every sender; a failover changes only the senders' conversions.
+Result<Plan> build_paths_plan(const Inventory& inv, const std::string& vm, const std::string& host,
+                              const std::vector<std::string>& vmacs);
+int paths_available(const Inventory& inv);
 
 rpc::Json step_to_json(const Step& s);
 Result<Step> step_from_json(const rpc::Json& j);

@@ -37,13 +37,15 @@ const char* run_status_name(RunStatus s) {
       return "rolled-back";
     case RunStatus::kStalled:
       return "stalled";
+    case RunStatus::kHeld:
+      return "held";
   }
   return "?";
 }
 
 std::optional<RunStatus> run_status_from_name(const std::string& s) {
   for (RunStatus x : {RunStatus::kRunning, RunStatus::kRollingBack, RunStatus::kDone,
-                      RunStatus::kRolledBack, RunStatus::kStalled})
+                      RunStatus::kRolledBack, RunStatus::kStalled, RunStatus::kHeld})
     if (s == run_status_name(x)) return x;
   return std::nullopt;
 }
@@ -130,7 +132,7 @@ Outcome run_forward(Run& run, Executor& ex, Journal& j, Progress& p) {
     phase_steps++;
   }
   if (!phase.empty() && phase_steps) p.phase_done(phase, phase_steps, monotonic_us() - phase_start);
-  return finish(run, j, RunStatus::kDone, "");
+  return finish(run, j, run.plan.hold ? RunStatus::kHeld : RunStatus::kDone, "");
 }
 
 }  // namespace
@@ -172,7 +174,8 @@ Outcome roll_back(Run& run, Executor& ex, Journal& j, Progress& p, const std::st
 }
 
 Outcome resume_run(Run& run, Executor& ex, Journal& j, Progress& p) {
-  if (run.status == RunStatus::kDone || run.status == RunStatus::kRolledBack)
+  if (run.status == RunStatus::kDone || run.status == RunStatus::kRolledBack ||
+      run.status == RunStatus::kHeld)
     return {run.status, run.error};
   // The step that was being applied when the orchestrator died.
   for (size_t i = 0; i < run.plan.steps.size(); i++) {

@@ -24,7 +24,8 @@ std::optional<StepState> step_state_from_name(const std::string& s);
 //   running -> done
 //   running -> rolling-back -> rolled-back
 //   running -> stalled (a cleanup step failed; resume retries it)
-enum class RunStatus { kRunning, kRollingBack, kDone, kRolledBack, kStalled };
+//   running -> held (stage-paths: staged until rolled back)
+enum class RunStatus { kRunning, kRollingBack, kDone, kRolledBack, kStalled, kHeld };
 const char* run_status_name(RunStatus s);
 std::optional<RunStatus> run_status_from_name(const std::string& s);
 

@@ -240,7 +240,7 @@ Result<std::vector<std::string>> StateDb::free_vmacs(int n) {
 Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_t owner) {
   Json ops = Json::array();
   // The VM has no migration in progress ("wait" until no row matches).
-  for (const char* st : {"running", "rolling-back", "stalled"}) {
+  for (const char* st : {"running", "rolling-back", "stalled", "held"}) {
     Json wait = Json::object();
     wait.set("op", "wait");
     wait.set("table", "Migration");
@@ -333,6 +333,7 @@ Result<std::unique_ptr<Run>> StateDb::load_run(const LedgerRow& row) {
   plan.destination = row.destination;
   plan.name = row.plan;
   plan.vmacs = row.vmacs;
+  plan.hold = row.plan == "paths";
   std::vector<std::string> uuids;
   for (size_t i = 0; i < es.size(); i++) {
     if (es[i].seq != static_cast<int64_t>(i))

@@ -149,3 +149,21 @@ TEST_CASE("plan: steps survive the state database's JSON", "[migrate]") {
     CHECK(step_to_json(*back) == step_to_json(s));
   }
 }
+
+TEST_CASE("plan paths (embodiment 3): one staged path per fabric switch, the first active",
+          "[migrate]") {
+  auto p = build_paths_plan(test::lab_inventory(), "A0", "S1",
+                            {"0a:00:00:00:00:10", "0a:00:00:00:00:11"});
+  REQUIRE(p.ok());
+  CHECK(p->hold);
+  auto l = lines(*p);
+  REQUIRE(l.size() == 9);
+  CHECK(l[0] == "E3-path F1 fdb/add br0 s1 0 0a:00:00:00:00:10 | fdb/del br0 0 0a:00:00:00:00:10");
+  CHECK(l[1] == "E3-path S3 fdb/add br0 u1 0 0a:00:00:00:00:10 | fdb/del br0 0 0a:00:00:00:00:10");
+  CHECK(l[2] == "E3-tx S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:10 | vmac/del $tx0_S3");
+  CHECK(l[3] == "E3-rx S1 vmac/add-rx br0 0a:00:00:00:00:10 02:00:00:00:00:a0 | vmac/del $rx0");
+  CHECK(l[4] == "E3-path F2 fdb/add br0 s1 0 0a:00:00:00:00:11 | fdb/del br0 0 0a:00:00:00:00:11");
+  CHECK(l[8] == "E3-activate S3 vmac/activate $tx0_S3 | vmac/deactivate $tx0_S3");
+  CHECK(build_paths_plan(test::lab_inventory(), "A0", "S1", {"a", "b", "c"}).error().message ==
+        "--candidates: 1 to 2 (one path per fabric switch)");
+}
