@@ -9,19 +9,24 @@
 #include "lib/rpc/jsonrpc.h"
 #include "lib/rpc/unix_socket.h"
 #include "lib/util/clock.h"
+#include "lib/util/text.h"
 
 namespace ferry::migrate {
 
 using rpc::Json;
 
-Result<std::unique_ptr<OvsdbClient>> OvsdbClient::connect(const std::string& remote,
+Result<std::unique_ptr<OvsdbClient>> OvsdbClient::connect(const std::string& remotes,
                                                           int timeout_ms) {
-  std::string path = remote.rfind("unix:", 0) == 0 ? remote.substr(5) : remote;
-  auto fd = rpc::unix_connect(path, timeout_ms);
-  if (!fd)
-    return make_error("cannot connect to the state database " + remote + ": " + fd.error().message,
-                      fd.error().code);
-  return std::unique_ptr<OvsdbClient>(new OvsdbClient(*fd));
+  // Several remotes (a clustered database): the first that answers. Any
+  // server of a cluster takes transactions (followers forward them).
+  std::string errors;
+  for (const std::string& remote : split(remotes, ",")) {
+    std::string path = remote.rfind("unix:", 0) == 0 ? remote.substr(5) : remote;
+    auto fd = rpc::unix_connect(path, timeout_ms);
+    if (fd) return std::unique_ptr<OvsdbClient>(new OvsdbClient(*fd));
+    errors += (errors.empty() ? "" : "; ") + remote + ": " + fd.error().message;
+  }
+  return make_error("cannot connect to the state database (" + errors + ")", ECONNREFUSED);
 }
 
 OvsdbClient::~OvsdbClient() { ::close(fd_); }

@@ -13,7 +13,8 @@ namespace ferry::migrate {
 
 class OvsdbClient {
  public:
-  // remote: "unix:PATH" (or a bare path).
+  // remote: "unix:PATH" (or a bare path), or several separated by commas
+  // (the servers of a clustered database): the first that accepts.
   static Result<std::unique_ptr<OvsdbClient>> connect(const std::string& remote, int timeout_ms);
   ~OvsdbClient();
   OvsdbClient(const OvsdbClient&) = delete;
