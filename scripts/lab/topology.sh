@@ -73,8 +73,8 @@ lab_inventory() {
   printf '  "pktgen": "%s",\n' "$FT_PKTGEN"
   printf '  "vmac_pool": {"first": "0a:00:00:00:00:10", "count": %d},\n  "hosts": [' "$count"
   for h in $LAB_HOSTS; do
-    printf '%s\n    {"name": "%s", "ctl": "%s", "db": "unix:%s", "netns": "%s",\n' "$sep" \
-      "${h^^}" "$FT_DIR/$h/ferry-vswitchd.ctl" "$FT_DIR/$h/db.sock" "$(ft_ns "$h")"
+    printf '%s\n    {"name": "%s", "ctl": "%s", "db": "unix:%s", "netns": "%s", "mgmt_ip": "192.0.2.%s",\n' \
+      "$sep" "${h^^}" "$FT_DIR/$h/ferry-vswitchd.ctl" "$FT_DIR/$h/db.sock" "$(ft_ns "$h")" "${h#s}"
     printf '     "uplinks": {"F1": "u1", "F2": "u2"}}'
     sep=,
   done

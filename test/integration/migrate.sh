@@ -103,11 +103,27 @@ ft_eq "003-dup: no duplicate reaches the VM" 0 "$(jget "$out" duplicated)"
 ft_eq "003-dup: lost outside the pause" 0 "$(jget "$out" lost_outside_pause)"
 ft_eq "003-dup: reordered" 0 "$(jget "$out" reordered)"
 ft_eq "003-dup: no residue" "" "$(lab_residue)"
+ft_not_contains "003-dup: no memory-transfer flow left on S1" \
+  "$(ft_on s1 ovs-ofctl -O OpenFlow13 dump-flows br0)" "tp_dst=49152"
+ft_not_contains "003-dup: no meter left on S1" "$(ft_on s1 ovs-ofctl -O OpenFlow13 dump-meters br0)" "meter=49152"
 ft_check "000-prio back to S1" lab_migrate migrate A0 --to S1 --plan 000-prio --priority-threshold 3
 ft_eq "000-prio: on S1" s1 "$(lab_where)"
 ft_eq "000-prio: no residue" "" "$(lab_residue)"
 ft_check "A1 pings A0 on S1" ft_ping "$(ft_ns a1)" 10.0.0.10
 ft_contains "pool free" "$(lab_migrate pool)" "8 addresses, 0 in use, 8 free"
+
+ft_case "003-dup: the metered memory-transfer path exists during the transfer and goes with a rollback"
+xfer=$(lab_migrate migrate A0 --to S2 --plan 003-dup --dry-run | awk '$3 == "003-xfer" {print $1; exit}')
+FERRY_MIGRATE_KILL_AFTER_STEP=$((xfer + 1)) lab_migrate migrate A0 --to S2 --plan 003-dup >/dev/null 2>&1
+ft_eq "killed after the metered flow" 137 $?
+ft_contains "the meter" "$(ft_on s1 ovs-ofctl -O OpenFlow13 dump-meters br0)" "meter=49152 kbps burst stats bands="
+ft_contains "the metered flow" "$(ft_on s1 ovs-ofctl -O OpenFlow13 dump-flows br0)" \
+  "tcp,nw_src=192.0.2.1,nw_dst=192.0.2.2,tp_dst=49152 actions=meter:49152,NORMAL"
+ft_contains "resume rolls it back" "$(lab_migrate resume)" "rolled back"
+ft_not_contains "flow removed" "$(ft_on s1 ovs-ofctl -O OpenFlow13 dump-flows br0)" "tp_dst=49152"
+ft_not_contains "meter removed" "$(ft_on s1 ovs-ofctl -O OpenFlow13 dump-meters br0)" "meter=49152"
+ft_eq "no residue" "" "$(lab_residue)"
+ft_eq "A0 still on S1" s1 "$(lab_where)"
 
 ft_case "abort rolls a running migration back"
 LAB_PRECOPY_MS=4000 lab_inventory >"$FT_DIR/slow.json"

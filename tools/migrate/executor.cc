@@ -114,6 +114,19 @@ Result<std::string> DaemonExecutor::vsctl(const Node& n, const Command& cmd) {
   return std::string("removed");
 }
 
+Result<std::string> DaemonExecutor::ofctl(const Node& n, const Command& cmd) {
+  // The bridge's OpenFlow socket beside the daemon's control socket.
+  std::string dir = n.ctl.substr(0, n.ctl.rfind('/'));
+  std::vector<std::string> argv{"ovs-ofctl", "-O", "OpenFlow13", cmd.method};
+  auto it = cmd.args.begin();
+  for (; it != cmd.args.end() && it->rfind("--", 0) == 0; ++it) argv.push_back(*it);
+  argv.push_back("unix:" + dir + "/" + n.bridge + ".mgmt");
+  argv.insert(argv.end(), it, cmd.args.end());
+  auto r = runner_->run(argv);
+  if (!r) return make_error(n.name + ": " + r.error().message);
+  return std::string(trim(*r));
+}
+
 Result<MoveReport> DaemonExecutor::join_move() {
   if (move_thread_.joinable()) move_thread_.join();
   std::lock_guard<std::mutex> g(move_mu_);
@@ -200,6 +213,8 @@ Result<std::string> DaemonExecutor::apply(const Step& s, const Command& cmd) {
       }
       return vsctl(node(s.node), cmd);
     }
+    case StepKind::kOfctl:
+      return ofctl(node(s.node), cmd);
     case StepKind::kMark: {
       auto r = ctl(s.node, "events/wait", {"0"});
       if (!r) return r.error();
@@ -256,6 +271,11 @@ Status DaemonExecutor::undo(const Step& s, const Command& cmd) {
     }
     case StepKind::kVsctl: {
       auto r = vsctl(node(s.node), cmd);
+      if (!r) return r.error();
+      return {};
+    }
+    case StepKind::kOfctl: {
+      auto r = ofctl(node(s.node), cmd);
       if (!r) return r.error();
       return {};
     }
@@ -326,6 +346,13 @@ Result<std::optional<std::string>> DaemonExecutor::reconcile(const Step& s, cons
     case StepKind::kVsctl:
     case StepKind::kVlanPrune: {
       auto r = apply(s, cmd);
+      if (!r) return r.error();
+      return Opt(*r);
+    }
+    case StepKind::kOfctl: {
+      // Applied again; a meter that exists is replaced.
+      if (cmd.method == "add-meter") (void)ofctl(node(s.node), {"del-meter", {"meter=49152"}});
+      auto r = ofctl(node(s.node), cmd);
       if (!r) return r.error();
       return Opt(*r);
     }

@@ -43,6 +43,7 @@ class DaemonExecutor : public Executor {
 
  private:
   Result<std::string> vsctl(const Node& n, const Command& cmd);
+  Result<std::string> ofctl(const Node& n, const Command& cmd);
   Result<std::string> first_frame(const Command& cmd);
   Result<MoveReport> join_move();
   const Node& node(const std::string& name) const;

@@ -63,6 +63,9 @@ Result<Node> parse_node(const Json& j, bool fabric, size_t index) {
   auto lv = str(j, "libvirt", where, false, "qemu+ssh://" + n.name + "/system");
   if (!lv) return lv.error();
   n.libvirt = *lv;
+  auto mgmt = str(j, "mgmt_ip", where, false);
+  if (!mgmt) return mgmt.error();
+  n.mgmt_ip = *mgmt;
   auto ports = string_map(j, fabric ? "ports" : "uplinks", where);
   for (const Error* e : {ctl ? nullptr : &ctl.error(), db ? nullptr : &db.error(),
                          bridge ? nullptr : &bridge.error(), netns ? nullptr : &netns.error(),
@@ -202,6 +205,11 @@ Result<Inventory> parse_inventory(const Json& json) {
   inv.pktgen = *pktgen;
   inv.downtime_ms = *downtime;
   inv.precopy_ms = *precopy;
+  if (const Json* t = json.find("transfer_kbps")) {
+    if (!t->is_int() || t->as_int() < 1)
+      return make_error("inventory: \"transfer_kbps\" must be a positive integer");
+    inv.transfer_kbps = t->as_int();
+  }
   inv.vmac_pool = *pool;
   std::set<std::string> names;
   for (const char* section : {"hosts", "fabric"}) {

@@ -21,6 +21,7 @@ struct Node {
   std::string bridge;   // default br0
   std::string netns;    // the host's network namespace (netns driver), may be empty
   std::string libvirt;  // libvirt driver: the host's connection URI
+  std::string mgmt_ip;  // the host's management address (memory-transfer path)
   bool fabric = false;
   // Links. A host: fabric switch name -> uplink port. A fabric switch:
   // host name -> port facing it.
@@ -53,9 +54,10 @@ struct Inventory {
   // Hosts reach remote VMs by static entries toward the primary fabric
   // (rather than by learning): the orchestrator keeps them up to date.
   bool host_entries = false;
-  int downtime_ms = 50;  // netns driver: the stop-and-copy pause
-  int precopy_ms = 200;  // netns driver: the pre-copy phase
-  std::string pktgen;    // netns driver: ferry-pktgen for the guest's RARP
+  int downtime_ms = 50;             // netns driver: the stop-and-copy pause
+  int precopy_ms = 200;             // netns driver: the pre-copy phase
+  int64_t transfer_kbps = 2000000;  // 003-dup: meter on the memory-transfer path
+  std::string pktgen;               // netns driver: ferry-pktgen for the guest's RARP
   std::vector<std::string> vmac_pool;
   std::vector<Node> nodes;  // hosts and fabric switches
   std::vector<Vm> vms;

@@ -22,6 +22,8 @@ const char* step_kind_name(StepKind k) {
       return "move-wait";
     case StepKind::kVlanPrune:
       return "vlan-prune";
+    case StepKind::kOfctl:
+      return "ofctl";
   }
   return "?";
 }
@@ -222,6 +224,24 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
     b.add("S410", destination, StepKind::kCtl, {"fdb/del", {dst->bridge, vlan, mac}},
           {"fdb/add", {dst->bridge, dst->ports.at(primary->name), vlan, mac}},
           "remove the static entry for " + mac + " (the VM will be local)");
+  // SEEDS 003: the memory image's own path, capped by a meter so it never
+  // starves the VMs' traffic (when the hosts' management addresses are known).
+  const bool transfer_path =
+      options.name == "003-dup" && !src->mgmt_ip.empty() && !dst->mgmt_ip.empty();
+  const std::string transfer_match =
+      "tcp,nw_src=" + src->mgmt_ip + ",nw_dst=" + dst->mgmt_ip + ",tp_dst=49152";
+  if (transfer_path) {
+    b.add(
+        "003-xfer", source, StepKind::kOfctl,
+        {"add-meter",
+         {"meter=49152,kbps,burst,stats,bands=type=drop,rate=" + std::to_string(inv.transfer_kbps) +
+          ",burst_size=" + std::to_string(std::max<int64_t>(1, inv.transfer_kbps / 10))}},
+        {"del-meter", {"meter=49152"}}, "meter for the memory-transfer path");
+    b.add("003-xfer", source, StepKind::kOfctl,
+          {"add-flow", {"priority=500," + transfer_match + ",actions=meter:49152,NORMAL"}},
+          {"del-flows", {"--strict", "priority=500," + transfer_match}},
+          "memory-transfer path to " + destination + ", metered");
+  }
   b.add("S412", destination, StepKind::kMark, {"events/wait", {"0"}}, {},
         "note the destination's event sequence", "seq");
 
@@ -291,6 +311,13 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
           "move detection off");
     b.add("003-hold", destination, StepKind::kCtl, {"fdb/del", {dst->bridge, vlan, mac}}, {},
           "the VM's entry is learned again");
+  }
+  if (transfer_path) {
+    b.add("003-xfer", source, StepKind::kOfctl,
+          {"del-flows", {"--strict", "priority=500," + transfer_match}}, {},
+          "remove the memory-transfer path");
+    b.add("003-xfer", source, StepKind::kOfctl, {"del-meter", {"meter=49152"}}, {},
+          "remove its meter");
   }
   for (const Path& p : paths) {
     b.add("S610", p.fabric->name, StepKind::kCtl, {"fdb/del", {p.fabric->bridge, vlan, p.vmac}}, {},
@@ -423,8 +450,9 @@ Result<Step> step_from_json(const Json& j) {
   s.result_var = get("var");
   std::string kind = get("kind");
   bool found = false;
-  for (StepKind k : {StepKind::kCtl, StepKind::kVsctl, StepKind::kMark, StepKind::kMove,
-                     StepKind::kFirstFrame, StepKind::kMoveWait, StepKind::kVlanPrune})
+  for (StepKind k :
+       {StepKind::kCtl, StepKind::kVsctl, StepKind::kMark, StepKind::kMove, StepKind::kFirstFrame,
+        StepKind::kMoveWait, StepKind::kVlanPrune, StepKind::kOfctl})
     if (kind == step_kind_name(k)) {
       s.kind = k;
       found = true;

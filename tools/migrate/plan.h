@@ -21,6 +21,7 @@ enum class StepKind {
   kFirstFrame,  // wait for the VM's first frame on the destination (or the driver's completion)
   kMoveWait,    // the driver's completion notification (the point of no return)
   kVlanPrune,   // SEEDS 001 prune of the source port's VLAN membership
+  kOfctl,       // an OpenFlow change on `node` (ovs-ofctl -O OpenFlow13 METHOD BRIDGE ARGS)
 };
 const char* step_kind_name(StepKind k);
 

@@ -1,5 +1,7 @@
 #include "tools/migrate/plan.h"
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "test/unit/migrate/fixture.h"
@@ -166,4 +168,30 @@ TEST_CASE("plan paths (embodiment 3): one staged path per fabric switch, the fir
   CHECK(l[8] == "E3-activate S3 vmac/activate $tx0_S3 | vmac/deactivate $tx0_S3");
   CHECK(build_paths_plan(test::lab_inventory(), "A0", "S1", {"a", "b", "c"}).error().message ==
         "--candidates: 1 to 2 (one path per fabric switch)");
+}
+
+TEST_CASE("plan 003-dup with management addresses: a metered memory-transfer path", "[migrate]") {
+  ferry::rpc::Json j = test::lab_inventory_json();
+  for (auto& [k, v] : j.as_object())
+    if (k == "hosts")
+      for (size_t i = 0; i < v.as_array().size(); i++)
+        v.as_array()[i].set("mgmt_ip", "192.0.2." + std::to_string(i + 1));
+  j.set("transfer_kbps", 100000);
+  auto inv = parse_inventory(j);
+  REQUIRE(inv.ok());
+  PlanOptions o;
+  o.name = "003-dup";
+  auto p = build_plan(*inv, "A0", "S1", "S2", kM0, o);
+  REQUIRE(p.ok());
+  auto l = lines(*p);
+  const std::string match = "tcp,nw_src=192.0.2.1,nw_dst=192.0.2.2,tp_dst=49152";
+  CHECK(std::count(l.begin(), l.end(),
+                   "003-xfer S1 add-meter meter=49152,kbps,burst,stats,bands=type=drop,rate=100000,"
+                   "burst_size=10000 | del-meter meter=49152") == 1);
+  CHECK(std::count(l.begin(), l.end(),
+                   "003-xfer S1 add-flow priority=500," + match +
+                       ",actions=meter:49152,NORMAL | del-flows --strict priority=500," + match) ==
+        1);
+  CHECK(l[l.size() - 4] == "003-xfer S1 del-flows --strict priority=500," + match);
+  CHECK(l[l.size() - 3] == "003-xfer S1 del-meter meter=49152");
 }
