@@ -4,7 +4,7 @@
 # back with the baseline plan (no staging) for contrast.
 #
 #   scripts/lab.sh migrate [--plan 000|000-prio|003-dup] [--rate PPS]
-#                          [--repeat N] [--json] [--keep]
+#                          [--repeat N] [--json] [--plot] [--keep]
 #
 # Streams sequence-numbered UDP A1 -> A0 (the measured direction) and
 # A0 -> A1 at --rate (default 20000) each, and prints per plan: sent,
@@ -12,7 +12,8 @@
 # longest gap between arrivals (blackout), the pause, the orchestrator's
 # staging and cleanup times. --repeat N then migrates N more times back and
 # forth and checks that no vMAC and no entry is left. --json: the last line
-# is one JSON object with the figures.
+# is one JSON object with the figures. --plot writes a PNG timeline per
+# run to build/lab/ (arrivals per ms, the pause, the cut-over).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 plan=000
@@ -20,6 +21,7 @@ rate=20000
 repeat=0
 json=0
 keep=0
+plot=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --plan) plan=$2; shift ;;
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
     --repeat) repeat=$2; shift ;;
     --json) json=1 ;;
     --keep) keep=1 ;;
+    --plot) plot=1 ;;
     *) echo "usage: scripts/lab.sh migrate [--plan P] [--rate PPS] [--repeat N] [--json] [--keep]" >&2; exit 1 ;;
   esac
   shift
@@ -100,6 +103,14 @@ main=$(run main S2 "$plan") || { echo "lab: the migration failed (logs in $FT_DI
 say "== plan baseline: A0 S2 -> S1 at $rate pps each way"
 base=$(run base S1 baseline) || { echo "lab: the baseline migration failed" >&2; exit 1; }
 if [ $json = 1 ]; then table "$main" "$base" >&2; else table "$main" "$base"; fi
+if [ $plot = 1 ]; then
+  mkdir -p "$top/build/lab"
+  for r in main:"$plan" base:baseline; do
+    png=$top/build/lab/migrate-${r#*:}.png
+    /usr/bin/python3 "$top/scripts/lab/plot.py" "$FT_DIR/${r%%:*}-a0.csv" "$FT_DIR/${r%%:*}.json" "$png" \
+      "A0 S1<->S2, plan ${r#*:}, $rate pps" && say "  timeline: $png"
+  done
+fi
 
 leaks=0
 if [ "$repeat" -gt 0 ]; then
