@@ -15,6 +15,11 @@
 # (10.0.0.11) on S3. The fabric and the remote hosts reach each VM through
 # F1 by static entries; F2 carries only staged paths. The orchestrator's
 # state database runs beside them, and lab_inventory writes the inventory.
+#
+# With LAB_VLAN=V the VMs are in VLAN V (access ports) and membership is
+# explicit (SEEDS 001): the uplinks of S1 and S3 and the fabric ports
+# facing them carry VLANs V and 4000, those of S2 only 4000, so the
+# orchestrator must add V toward S2 and may prune it from S1.
 
 LAB_A0=02:00:00:00:00:a0
 LAB_A1=02:00:00:00:00:a1
@@ -25,7 +30,7 @@ LAB_SCHEMA=${FT_TOP}/tools/migrate/ferry-migrate.ovsschema
 
 # lab_build: everything above; returns non-zero (with a message) on failure.
 lab_build() {
-  local n h f
+  local n h f v=${LAB_VLAN:-0}
   for n in $LAB_HOSTS $LAB_FABRIC; do
     ft_node "$n" || { ft_log "lab: node $n did not start (see $FT_DIR/$n)"; return 1; }
   done
@@ -45,15 +50,34 @@ lab_build() {
   ft_vm "$(ft_ns s3)" a1 $LAB_A1 10.0.0.11/24 || return 1
   ft_on s1 ovs-vsctl add-port br0 a0 || return 1
   ft_on s3 ovs-vsctl add-port br0 a1 || return 1
+  if [ "$v" != 0 ]; then
+    ft_on s1 ovs-vsctl set port a0 tag=$v || return 1
+    ft_on s3 ovs-vsctl set port a1 tag=$v || return 1
+    for h in s1 s3; do
+      ft_on $h ovs-vsctl set port u1 trunks=$v,4000 -- set port u2 trunks=$v,4000 || return 1
+    done
+    ft_on s2 ovs-vsctl set port u1 trunks=4000 -- set port u2 trunks=4000 || return 1
+    for f in $LAB_FABRIC; do
+      ft_on $f ovs-vsctl set port s1 trunks=$v,4000 -- set port s3 trunks=$v,4000 \
+        -- set port s2 trunks=4000 || return 1
+    done
+  fi
   ip -n "$(ft_ns a0)" neigh replace 10.0.0.11 lladdr $LAB_A1 dev eth0
   ip -n "$(ft_ns a1)" neigh replace 10.0.0.10 lladdr $LAB_A0 dev eth0
   # The VMs' paths: fabric ports toward their hosts, remote hosts through F1.
   for f in $LAB_FABRIC; do
-    ft_on "$f" ft_appctl fdb/add br0 s1 0 $LAB_A0 >/dev/null || return 1
-    ft_on "$f" ft_appctl fdb/add br0 s3 0 $LAB_A1 >/dev/null || return 1
+    ft_on "$f" ft_appctl fdb/add br0 s1 $v $LAB_A0 >/dev/null || return 1
+    ft_on "$f" ft_appctl fdb/add br0 s3 $v $LAB_A1 >/dev/null || return 1
   done
-  for h in s2 s3; do ft_on "$h" ft_appctl fdb/add br0 u1 0 $LAB_A0 >/dev/null || return 1; done
-  for h in s1 s2; do ft_on "$h" ft_appctl fdb/add br0 u1 0 $LAB_A1 >/dev/null || return 1; done
+  # (S2's uplinks are not in VLAN V yet: its entries come with the migration.)
+  for h in s2 s3; do
+    [ "$v" != 0 ] && [ $h = s2 ] && continue
+    ft_on "$h" ft_appctl fdb/add br0 u1 $v $LAB_A0 >/dev/null || return 1
+  done
+  for h in s1 s2; do
+    [ "$v" != 0 ] && [ $h = s2 ] && continue
+    ft_on "$h" ft_appctl fdb/add br0 u1 $v $LAB_A1 >/dev/null || return 1
+  done
   # The orchestrator's state database (Ferry's own schema).
   mkdir -p "$FT_DIR/migrate"
   ovsdb-tool create "$FT_DIR/migrate/state.db" "$LAB_SCHEMA" >/dev/null || return 1
@@ -87,10 +111,10 @@ lab_inventory() {
     sep=,
   done
   printf '],\n  "vms": [\n'
-  printf '    {"name": "A0", "mac": "%s", "ip": "10.0.0.10", "host": "S1", "port": "a0", "netns": "%s"},\n' \
-    $LAB_A0 "$(ft_ns a0)"
-  printf '    {"name": "A1", "mac": "%s", "ip": "10.0.0.11", "host": "S3", "port": "a1", "netns": "%s"}],\n' \
-    $LAB_A1 "$(ft_ns a1)"
+  printf '    {"name": "A0", "mac": "%s", "ip": "10.0.0.10", "host": "S1", "port": "a0", "netns": "%s", "vlan": %d},\n' \
+    $LAB_A0 "$(ft_ns a0)" "${LAB_VLAN:-0}"
+  printf '    {"name": "A1", "mac": "%s", "ip": "10.0.0.11", "host": "S3", "port": "a1", "netns": "%s", "vlan": %d}],\n' \
+    $LAB_A1 "$(ft_ns a1)" "${LAB_VLAN:-0}"
   printf '  "flows": [{"from": "A1", "to": "A0", "priority": 2}]\n}\n'
 }
 

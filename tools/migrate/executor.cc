@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <chrono>
+#include <set>
 
 #include "lib/rpc/json.h"
 #include "lib/util/clock.h"
@@ -107,6 +108,8 @@ Result<std::string> DaemonExecutor::vsctl(const Node& n, const Command& cmd) {
   if (cmd.method == "vlan-remove" && (cmd.args.size() < 3 || cmd.args[2] != "added"))
     return std::string("unchanged");
   if (all || !has) return std::string("unchanged");
+  if (cmd.method == "vlan-prune" && t.find(',') == std::string::npos)
+    return std::string("kept: the port's only VLAN (an empty trunk list carries every VLAN)");
   auto rm = base;
   rm.insert(rm.end(), {"remove", "port", port, "trunks", vlan});
   auto r = runner_->run(rm);
@@ -200,13 +203,21 @@ Result<std::string> DaemonExecutor::apply(const Step& s, const Command& cmd) {
         const std::string& src = cmd.args.at(2);
         const Vm* vm = inv_.vm(cmd.args.at(3));
         auto show = ctl(src, "vlan/show", {node(src).bridge, "--format", "json"});
-        if (show && show->find("\"vlan\":" + vlan) != std::string::npos) {
-          auto j = rpc::parse_json(*show);
-          const Json* macs = j ? j->find("macs") : nullptr;
-          if (macs && macs->is_array())
-            for (const Json& m : macs->as_array())
-              if (field(m, "vlan") == vlan && field(m, "mac") != (vm ? vm->mac : ""))
-                return std::string("kept: " + field(m, "mac") + " still on " + src);
+        if (!show) return show.error();
+        auto j = rpc::parse_json(*show);
+        const Json* ports = j ? j->find("ports") : nullptr;
+        if (!ports || !ports->is_array()) return make_error("vlan/show: unexpected reply " + *show);
+        // {"ports":[{"port":P,"vlan":V,"macs":[...]}]}: a MAC of the VLAN on
+        // one of the source's VM ports (not an uplink), other than the VM's.
+        std::set<std::string> uplinks;
+        for (const auto& [f, up] : node(src).ports) uplinks.insert(up);
+        for (const Json& p : ports->as_array()) {
+          if (field(p, "vlan") != vlan || uplinks.count(field(p, "port"))) continue;
+          const Json* macs = p.find("macs");
+          if (!macs || !macs->is_array()) continue;
+          for (const Json& m : macs->as_array())
+            if (m.is_string() && m.as_string() != (vm ? vm->mac : ""))
+              return std::string("kept: " + m.as_string() + " still on " + src);
         }
         if (migrating_onto && migrating_onto(src, std::stoi(vlan), vm ? vm->name : ""))
           return std::string("kept: a VM of VLAN " + vlan + " is migrating onto " + src);

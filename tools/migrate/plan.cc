@@ -153,6 +153,21 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
 
   // --- staging: the M paths, the 001 VLAN additions, both conversions ---
   b.phase = "staging";
+  // SEEDS 001: the destination joins the VM's VLAN before anything uses it.
+  if (vm->vlan != 0) {
+    // The undo removes the VLAN only where the step added it ($vlanN).
+    auto add_vlan = [&](const std::string& node, const std::string& port, const std::string& text) {
+      std::string var = "vlan" + std::to_string(b.plan.steps.size());
+      b.add("001-add", node, StepKind::kVsctl, {"vlan-add", {port, vlan}},
+            {"vlan-remove", {port, vlan, "$" + var}}, text, var);
+    };
+    for (const Node* f : fabric)
+      add_vlan(
+          f->name, f->ports.at(destination),
+          "VLAN " + vlan + " on " + f->ports.at(destination) + " (toward " + destination + ")");
+    for (const auto& [fname, uplink] : dst->ports)
+      add_vlan(destination, uplink, "VLAN " + vlan + " on uplink " + uplink);
+  }
   for (const Path& p : paths) {
     const Node* f = p.fabric;
     b.add("S406", f->name, StepKind::kCtl,
@@ -166,15 +181,6 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
             {"fdb/del", {hn->bridge, vlan, p.vmac}},
             "path " + p.vmac + " -> uplink " + hn->ports.at(f->name) + " (toward " + f->name + ")");
     }
-  }
-  if (vm->vlan != 0) {
-    for (const Node* f : fabric)
-      b.add("001-add", f->name, StepKind::kVsctl, {"vlan-add", {f->ports.at(destination), vlan}},
-            {"vlan-remove", {f->ports.at(destination), vlan}},
-            "VLAN " + vlan + " on " + f->ports.at(destination) + " (toward " + destination + ")");
-    for (const auto& [fname, uplink] : dst->ports)
-      b.add("001-add", destination, StepKind::kVsctl, {"vlan-add", {uplink, vlan}},
-            {"vlan-remove", {uplink, vlan}}, "VLAN " + vlan + " on uplink " + uplink);
   }
   for (size_t i = 0; i < paths.size(); i++) {
     const Path& p = paths[i];

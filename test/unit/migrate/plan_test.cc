@@ -74,11 +74,12 @@ TEST_CASE("plan 000 with a VLAN: 001 add before, prune after", "[migrate]") {
   auto p = build_plan(test::lab_inventory(10), "A0", "S1", "S2", kM0, {});
   REQUIRE(p.ok());
   auto l = lines(*p);
-  CHECK(l[2] == "001-add F1 vlan-add s2 10 | vlan-remove s2 10");
-  CHECK(l[3] == "001-add F2 vlan-add s2 10 | vlan-remove s2 10");
-  CHECK(l[4] == "001-add S2 vlan-add u1 10 | vlan-remove u1 10");
+  CHECK(l[0] == "001-add F1 vlan-add s2 10 | vlan-remove s2 10 $vlan0");
+  CHECK(l[1] == "001-add F2 vlan-add s2 10 | vlan-remove s2 10 $vlan1");
+  CHECK(l[2] == "001-add S2 vlan-add u1 10 | vlan-remove u1 10 $vlan2");
+  CHECK(l[3] == "001-add S2 vlan-add u2 10 | vlan-remove u2 10 $vlan3");
   CHECK(l.back() == "001-prune F2 vlan-prune s1 10 S1 A0");
-  CHECK(l[0] == "S406 F2 fdb/add br0 s2 10 0a:00:00:00:00:10 | fdb/del br0 10 0a:00:00:00:00:10");
+  CHECK(l[4] == "S406 F2 fdb/add br0 s2 10 0a:00:00:00:00:10 | fdb/del br0 10 0a:00:00:00:00:10");
 }
 
 TEST_CASE("plan 000-prio: two paths split by the priority threshold", "[migrate]") {
