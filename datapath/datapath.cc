@@ -394,6 +394,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
       dp->vlan = ps.vlan;
       dp->name = ps.name;
       dp->rxq_affinity = ps.rxq_affinity;
+      dp->uplink = ps.uplink;
       snap->ports[ps.port_id] = dp.get();
       db.ports.push_back(ps.port_id);
       if (ps.ofport == kOfppLocal) {

@@ -35,6 +35,7 @@ struct BridgePortSpec {
   std::string name;
   VlanConfig vlan;
   std::vector<std::pair<uint16_t, int>> rxq_affinity;  // queue -> core (pmd-rxq-affinity)
+  bool uplink = false;                                 // Port other_config:ferry-role=uplink
 };
 
 struct BridgeOptions {

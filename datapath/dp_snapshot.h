@@ -32,6 +32,10 @@ struct DpPort {
   VlanConfig vlan;
   std::string name;
   std::vector<std::pair<uint16_t, int>> rxq_affinity;  // queue -> core
+  // An uplink (ferry-role=uplink): NORMAL never floods a frame from one
+  // uplink to another (split horizon), so a host with uplinks to several
+  // fabric switches is never a transit switch and never closes a loop.
+  bool uplink = false;
   // "Simple match": when the bridge's answer for frames from this port
   // depends on the port alone (only rules on in_port in reach, no
   // conversion, no move detection), the pipeline skips key extraction and

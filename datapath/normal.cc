@@ -100,7 +100,7 @@ void execute_normal(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
   unsigned n = 0;
   for (uint16_t id : br.ports) {
     const DpPort* p = ctx.snap->ports[id];
-    if (p && p != &in && p->vlan.includes(vlan)) targets[n++] = p;
+    if (p && p != &in && p->vlan.includes(vlan) && !(in.uplink && p->uplink)) targets[n++] = p;
   }
   if (n == 0) {
     rte_pktmbuf_free(m);

@@ -7,8 +7,23 @@
 #   scripts/lab.sh            run the demo
 #   scripts/lab.sh --keep     leave it running; prints how to use it and
 #                             how to stop it (scripts/lab.sh --stop DIR)
+#   scripts/lab.sh migrate [--plan P] [--rate PPS] [--repeat N] [--json] [--plot]
+#                             the migration lab: three hypervisors, two fabric
+#                             switches, A0 moved under traffic by ferry-migrate
+#                             (scripts/lab/migrate.sh)
+#   scripts/lab.sh failover [--rate PPS] [--json]
+#                             staged candidate paths; F1 stopped under traffic
+#                             (scripts/lab/failover.sh)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "${1:-}" = "migrate" ] || [ "${1:-}" = "failover" ]; then
+  what=$1
+  shift
+  "$top/scripts/setup.sh" || exit 1
+  [ "$(id -u)" = 0 ] || { echo "scripts/lab.sh needs root (network namespaces, DPDK)" >&2; exit 1; }
+  exec "$top/scripts/lab/$what.sh" "$@"
+fi
 
 if [ "${1:-}" = "--stop" ]; then
   dir=${2:?usage: scripts/lab.sh --stop DIR}

@@ -356,7 +356,8 @@ void Bridge::push_ports() {
   std::vector<BridgePortSpec> specs;
   for (auto& [name, p] : ports_) {
     if (!p.dp || !p.ofport) continue;
-    specs.push_back(BridgePortSpec{p.dp->id(), p.ofport, p.name, p.vlan, p.rxq_affinity});
+    specs.push_back(BridgePortSpec{p.dp->id(), p.ofport, p.name, p.vlan, p.rxq_affinity,
+                                   p.role == PortRole::kUplink});
   }
   dp_->set_bridge_ports(slot_, std::move(specs));
 }

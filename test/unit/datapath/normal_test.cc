@@ -228,4 +228,43 @@ TEST_CASE("VLAN 0 from a trunk does not leak into a native port's VLAN", "[dpdk]
   CHECK(h.recv(1, 1) == std::vector<Frame>{udp(kBroadcastMac, kB, 10, 0)});
 }
 
+TEST_CASE("NORMAL never floods from one uplink to another (split horizon)", "[dpdk][normal]") {
+  DpHarness h(4);
+  if (!h.ok()) FAIL(h.error());
+  // Ports 1 and 2 are uplinks (ferry-role=uplink), 3 and 4 VM ports.
+  std::vector<BridgePortSpec> specs;
+  for (uint32_t of = 1; of <= 4; of++) {
+    BridgePortSpec s;
+    s.port_id = h.port_id(of);
+    s.ofport = of;
+    s.name = "p" + std::to_string(of);
+    s.uplink = of <= 2;
+    specs.push_back(s);
+  }
+  h.dp().set_bridge_ports(h.slot(), specs);
+  h.dp().commit_and_sync();
+  add_normal(h);
+  const Mac bcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+  Frame from_uplink = udp(bcast, kA);
+  h.send(1, from_uplink);
+  CHECK(h.recv(3, 1) == std::vector<Frame>{from_uplink});
+  CHECK(h.recv(4, 1) == std::vector<Frame>{from_uplink});
+  h.quiesce();
+  CHECK(h.take(2).empty());  // not back into the fabric through the other uplink
+
+  Frame unknown = udp(kC, kB);
+  h.send(2, unknown);
+  CHECK(h.recv(3, 1) == std::vector<Frame>{unknown});
+  CHECK(h.recv(4, 1) == std::vector<Frame>{unknown});
+  h.quiesce();
+  CHECK(h.take(1).empty());
+
+  Frame from_vm = udp(bcast, kC);
+  h.send(3, from_vm);
+  CHECK(h.recv(1, 1) == std::vector<Frame>{from_vm});
+  CHECK(h.recv(2, 1) == std::vector<Frame>{from_vm});
+  CHECK(h.recv(4, 1) == std::vector<Frame>{from_vm});
+}
+
 }  // namespace ferry::test

@@ -1,0 +1,141 @@
+# The migration lab's topology, shared by scripts/lab.sh and
+# test/integration/migrate*.sh (source test/integration/lib.sh first, then
+# this file, then call lab_build):
+#
+#              F1 (primary fabric)          F2 (staging fabric)
+#            s1  s2  s3                    s1  s2  s3
+#   u1 of:   S1  S2  S3          u2 of:    S1  S2  S3
+#            |       |
+#           a0 (A0)  a1 (A1)
+#
+# Three hypervisors S1 (source), S2 (destination), S3 (sender) and two
+# fabric switches F1, F2 (no learning, static entries), each a
+# ferry-vswitchd with its own ovsdb-server in its own namespace; every host
+# has one uplink to each fabric switch. VM A0 (10.0.0.10) on S1, A1
+# (10.0.0.11) on S3. The fabric and the remote hosts reach each VM through
+# F1 by static entries; F2 carries only staged paths. The orchestrator's
+# state database runs beside them, and lab_inventory writes the inventory.
+#
+# With LAB_VLAN=V the VMs are in VLAN V (access ports) and membership is
+# explicit (SEEDS 001): the uplinks of S1 and S3 and the fabric ports
+# facing them carry VLANs V and 4000, those of S2 only 4000, so the
+# orchestrator must add V toward S2 and may prune it from S1.
+
+LAB_A0=02:00:00:00:00:a0
+LAB_A1=02:00:00:00:00:a1
+LAB_HOSTS="s1 s2 s3"
+LAB_FABRIC="f1 f2"
+LAB_MIGRATE=${FT_BUILD}/tools/ferry-migrate/ferry-migrate
+LAB_SCHEMA=${FT_TOP}/tools/migrate/ferry-migrate.ovsschema
+
+# lab_build: everything above; returns non-zero (with a message) on failure.
+lab_build() {
+  local n h f v=${LAB_VLAN:-0}
+  for n in $LAB_HOSTS $LAB_FABRIC; do
+    ft_node "$n" || { ft_log "lab: node $n did not start (see $FT_DIR/$n)"; return 1; }
+  done
+  for h in $LAB_HOSTS; do
+    ft_on "$h" ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev || return 1
+    for f in $LAB_FABRIC; do
+      ft_link "$(ft_ns "$h")" "u${f#f}" "$(ft_ns "$f")" "$h" || return 1
+      ft_on "$h" ovs-vsctl add-port br0 "u${f#f}" -- set port "u${f#f}" other_config:ferry-role=uplink \
+        || return 1
+    done
+  done
+  for f in $LAB_FABRIC; do
+    ft_on "$f" ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev other_config:mac-learning=false \
+      -- add-port br0 s1 -- add-port br0 s2 -- add-port br0 s3 || return 1
+  done
+  ft_vm "$(ft_ns s1)" a0 $LAB_A0 10.0.0.10/24 || return 1
+  ft_vm "$(ft_ns s3)" a1 $LAB_A1 10.0.0.11/24 || return 1
+  ft_on s1 ovs-vsctl add-port br0 a0 || return 1
+  ft_on s3 ovs-vsctl add-port br0 a1 || return 1
+  if [ "$v" != 0 ]; then
+    ft_on s1 ovs-vsctl set port a0 tag=$v || return 1
+    ft_on s3 ovs-vsctl set port a1 tag=$v || return 1
+    for h in s1 s3; do
+      ft_on $h ovs-vsctl set port u1 trunks=$v,4000 -- set port u2 trunks=$v,4000 || return 1
+    done
+    ft_on s2 ovs-vsctl set port u1 trunks=4000 -- set port u2 trunks=4000 || return 1
+    for f in $LAB_FABRIC; do
+      ft_on $f ovs-vsctl set port s1 trunks=$v,4000 -- set port s3 trunks=$v,4000 \
+        -- set port s2 trunks=4000 || return 1
+    done
+  fi
+  ip -n "$(ft_ns a0)" neigh replace 10.0.0.11 lladdr $LAB_A1 dev eth0
+  ip -n "$(ft_ns a1)" neigh replace 10.0.0.10 lladdr $LAB_A0 dev eth0
+  # The VMs' paths: fabric ports toward their hosts, remote hosts through F1.
+  for f in $LAB_FABRIC; do
+    ft_on "$f" ft_appctl fdb/add br0 s1 $v $LAB_A0 >/dev/null || return 1
+    ft_on "$f" ft_appctl fdb/add br0 s3 $v $LAB_A1 >/dev/null || return 1
+  done
+  # (S2's uplinks are not in VLAN V yet: its entries come with the migration.)
+  for h in s2 s3; do
+    [ "$v" != 0 ] && [ $h = s2 ] && continue
+    ft_on "$h" ft_appctl fdb/add br0 u1 $v $LAB_A0 >/dev/null || return 1
+  done
+  for h in s1 s2; do
+    [ "$v" != 0 ] && [ $h = s2 ] && continue
+    ft_on "$h" ft_appctl fdb/add br0 u1 $v $LAB_A1 >/dev/null || return 1
+  done
+  # The orchestrator's state database (Ferry's own schema).
+  mkdir -p "$FT_DIR/migrate"
+  ovsdb-tool create "$FT_DIR/migrate/state.db" "$LAB_SCHEMA" >/dev/null || return 1
+  ovsdb-server "$FT_DIR/migrate/state.db" --remote="punix:$FT_DIR/migrate/db.sock" \
+    --pidfile="$FT_DIR/migrate/ovsdb-server.pid" --detach --no-chdir \
+    --log-file="$FT_DIR/migrate/ovsdb-server.log" || return 1
+  FT_PIDFILES+=("$FT_DIR/migrate/ovsdb-server.pid")
+  export FERRY_MIGRATE_DB=unix:$FT_DIR/migrate/db.sock
+  lab_inventory >"$FT_DIR/inventory.json"
+}
+
+# lab_inventory [POOL_COUNT]: the inventory of this lab, on stdout.
+lab_inventory() {
+  local count=${1:-8} h f sep=""
+  printf '{\n  "driver": "netns",\n  "primary_fabric": "F1",\n  "host_entries": true,\n  "staging_fabric": "F2",\n'
+  printf '  "downtime_ms": %d,\n  "precopy_ms": %d,\n' "${LAB_DOWNTIME_MS:-50}" "${LAB_PRECOPY_MS:-200}"
+  printf '  "pktgen": "%s",\n' "$FT_PKTGEN"
+  printf '  "vmac_pool": {"first": "0a:00:00:00:00:10", "count": %d},\n  "hosts": [' "$count"
+  for h in $LAB_HOSTS; do
+    printf '%s\n    {"name": "%s", "ctl": "%s", "db": "unix:%s", "netns": "%s", "mgmt_ip": "192.0.2.%s",\n' \
+      "$sep" "${h^^}" "$FT_DIR/$h/ferry-vswitchd.ctl" "$FT_DIR/$h/db.sock" "$(ft_ns "$h")" "${h#s}"
+    printf '     "uplinks": {"F1": "u1", "F2": "u2"}}'
+    sep=,
+  done
+  printf '],\n  "fabric": ['
+  sep=""
+  for f in $LAB_FABRIC; do
+    printf '%s\n    {"name": "%s", "ctl": "%s", "db": "unix:%s",\n' "$sep" "${f^^}" \
+      "$FT_DIR/$f/ferry-vswitchd.ctl" "$FT_DIR/$f/db.sock"
+    printf '     "ports": {"S1": "s1", "S2": "s2", "S3": "s3"}}'
+    sep=,
+  done
+  printf '],\n  "vms": [\n'
+  printf '    {"name": "A0", "mac": "%s", "ip": "10.0.0.10", "host": "S1", "port": "a0", "netns": "%s", "vlan": %d},\n' \
+    $LAB_A0 "$(ft_ns a0)" "${LAB_VLAN:-0}"
+  printf '    {"name": "A1", "mac": "%s", "ip": "10.0.0.11", "host": "S3", "port": "a1", "netns": "%s", "vlan": %d}],\n' \
+    $LAB_A1 "$(ft_ns a1)" "${LAB_VLAN:-0}"
+  printf '  "flows": [{"from": "A1", "to": "A0", "priority": 2}]\n}\n'
+}
+
+# lab_migrate ARGS...: ferry-migrate with the lab's inventory.
+lab_migrate() { "$LAB_MIGRATE" --inventory "$FT_DIR/inventory.json" "$@"; }
+
+# lab_where: the host (s1/s2) whose namespace holds A0's port.
+lab_where() {
+  local h
+  for h in $LAB_HOSTS; do
+    ip -n "$(ft_ns "$h")" link show a0 >/dev/null 2>&1 && { echo "$h"; return 0; }
+  done
+  echo none
+}
+
+# lab_residue: every conversion and virtual-MAC entry left on any daemon
+# (empty when clean).
+lab_residue() {
+  local n
+  for n in $LAB_HOSTS $LAB_FABRIC; do
+    ft_on "$n" ft_appctl vmac/show | tail -n +2 | sed "s/^/$n vmac: /"
+    ft_on "$n" ft_appctl fdb/show br0 | grep -i ' 0a:00:00:00:00:' | sed "s/^/$n fdb: /"
+  done
+}

@@ -1,0 +1,198 @@
+#include "tools/migrate/plan.h"
+
+#include <algorithm>
+
+#include <catch2/catch.hpp>
+
+#include "test/unit/migrate/fixture.h"
+
+using namespace ferry::migrate;
+
+namespace {
+
+const std::vector<std::string> kM0{"0a:00:00:00:00:10"};
+
+std::vector<std::string> lines(const Plan& p) {
+  std::vector<std::string> out;
+  for (const Step& s : p.steps) {
+    std::string l = s.label + " " + s.node + " " + s.apply.method;
+    for (const std::string& a : s.apply.args) l += " " + a;
+    if (!s.undo.empty()) {
+      l += " | " + s.undo.method;
+      for (const std::string& a : s.undo.args) l += " " + a;
+    }
+    out.push_back(l);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("plan 000: SEEDS 000 S404-S610 in order, with undo commands", "[migrate]") {
+  Inventory inv = test::lab_inventory();
+  auto p = build_plan(inv, "A0", "S1", "S2", kM0, {});
+  REQUIRE(p.ok());
+  CHECK(p->senders == std::vector<std::string>{"S3"});
+  std::vector<std::string> expect = {
+      "S406 F2 fdb/add br0 s2 0 0a:00:00:00:00:10 | fdb/del br0 0 0a:00:00:00:00:10",
+      "S406 S3 fdb/add br0 u2 0 0a:00:00:00:00:10 | fdb/del br0 0 0a:00:00:00:00:10",
+      "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:10 | vmac/del $tx0_S3",
+      "S410 S2 vmac/add-rx br0 0a:00:00:00:00:10 02:00:00:00:00:a0 | vmac/del $rx0",
+      "S410 S2 fdb/del br0 0 02:00:00:00:00:a0 | fdb/add br0 u1 0 02:00:00:00:00:a0",
+      "S412 S2 events/wait 0",
+      "S414  move A0 S1 S2 | move A0 S2 S1",
+      "S416 S2 first-frame br0 02:00:00:00:00:a0 $seq a0",
+      "S418 S3 vmac/commit activate=$tx0_S3 | vmac/commit deactivate=$tx0_S3",
+      "S416  move-wait A0 S1 S2",
+      "S602 F1 fdb/del br0 0 02:00:00:00:00:a0",
+      "S602 F2 fdb/del br0 0 02:00:00:00:00:a0",
+      "S604 F1 fdb/add br0 s2 0 02:00:00:00:00:a0",
+      "S604 F2 fdb/add br0 s2 0 02:00:00:00:00:a0",
+      "S604 S1 fdb/add br0 u1 0 02:00:00:00:00:a0",
+      "S604 S3 fdb/add br0 u1 0 02:00:00:00:00:a0",
+      "S606 S3 vmac/del $tx0_S3",
+      "S608 S2 vmac/del $rx0",
+      "S610 F2 fdb/del br0 0 0a:00:00:00:00:10",
+      "S610 S3 fdb/del br0 0 0a:00:00:00:00:10",
+  };
+  CHECK(lines(*p) == expect);
+  CHECK(p->point_of_no_return == 9);
+  CHECK(p->steps[2].result_var == "tx0_S3");
+  CHECK(p->steps[0].phase == "staging");
+  CHECK(p->steps[6].phase == "transfer");
+  CHECK(p->steps[8].phase == "cut-over");
+  CHECK(p->steps[10].phase == "cleanup");
+}
+
+TEST_CASE("plan: variables resolve whole arguments and key=$var", "[migrate]") {
+  Command c{"vmac/commit", {"activate=$tx", "$rx", "plain", "$missing"}};
+  Command r = resolve(c, {{"tx", "4"}, {"rx", "7"}});
+  CHECK(r.args == std::vector<std::string>{"activate=4", "7", "plain", "$missing"});
+}
+
+TEST_CASE("plan 000 with a VLAN: 001 add before, prune after", "[migrate]") {
+  auto p = build_plan(test::lab_inventory(10), "A0", "S1", "S2", kM0, {});
+  REQUIRE(p.ok());
+  auto l = lines(*p);
+  CHECK(l[0] == "001-add F1 vlan-add s2 10 | vlan-remove s2 10 $vlan0");
+  CHECK(l[1] == "001-add F2 vlan-add s2 10 | vlan-remove s2 10 $vlan1");
+  CHECK(l[2] == "001-add S2 vlan-add u1 10 | vlan-remove u1 10 $vlan2");
+  CHECK(l[3] == "001-add S2 vlan-add u2 10 | vlan-remove u2 10 $vlan3");
+  CHECK(l.back() == "001-prune F2 vlan-prune s1 10 S1 A0");
+  CHECK(l[4] == "S406 F2 fdb/add br0 s2 10 0a:00:00:00:00:10 | fdb/del br0 10 0a:00:00:00:00:10");
+}
+
+TEST_CASE("plan 000-prio: two paths split by the priority threshold", "[migrate]") {
+  PlanOptions o;
+  o.name = "000-prio";
+  o.priority_threshold = 3;
+  auto p = build_plan(test::lab_inventory(), "A0", "S1", "S2",
+                      {"0a:00:00:00:00:10", "0a:00:00:00:00:11"}, o);
+  REQUIRE(p.ok());
+  auto l = lines(*p);
+  CHECK(l[0] == "S406 F2 fdb/add br0 s2 0 0a:00:00:00:00:10 | fdb/del br0 0 0a:00:00:00:00:10");
+  CHECK(l[2] == "S406 F1 fdb/add br0 s2 0 0a:00:00:00:00:11 | fdb/del br0 0 0a:00:00:00:00:11");
+  CHECK(l[4] ==
+        "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:10 class=4-7 | vmac/del $tx0_S3");
+  CHECK(l[6] ==
+        "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:11 class=0-3 | vmac/del $tx1_S3");
+  bool found = false;
+  for (const std::string& x : l)
+    if (x ==
+        "S418 S3 vmac/commit activate=$tx0_S3 activate=$tx1_S3 | vmac/commit "
+        "deactivate=$tx0_S3 deactivate=$tx1_S3")
+      found = true;
+  CHECK(found);  // both classes switch in one commit
+}
+
+TEST_CASE("plan baseline: no staging, the fabric re-pointed after the move", "[migrate]") {
+  PlanOptions o;
+  o.name = "baseline";
+  auto p = build_plan(test::lab_inventory(), "A0", "S1", "S2", {}, o);
+  REQUIRE(p.ok());
+  for (const Step& s : p->steps) CHECK(s.apply.method.rfind("vmac/", 0) != 0);
+  CHECK(p->steps.front().apply.method == "fdb/del");  // the destination's static entry
+  CHECK(p->steps[1].apply.method == "events/wait");
+  CHECK(p->steps.back().label == "S604");
+}
+
+TEST_CASE("plan 003-dup: duplicate during the transfer, one path after", "[migrate]") {
+  PlanOptions o;
+  o.name = "003-dup";
+  auto p = build_plan(test::lab_inventory(), "A0", "S1", "S2", kM0, o);
+  REQUIRE(p.ok());
+  auto l = lines(*p);
+  CHECK(l[2] == "S408 S3 vmac/add-dup br0 02:00:00:00:00:a0 0a:00:00:00:00:10 | vmac/del $tx0_S3");
+  CHECK(l[3] == "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:10 | vmac/del $txp0_S3");
+  CHECK(l[7] == "003-dup S3 vmac/activate $tx0_S3 | vmac/deactivate $tx0_S3");
+  CHECK(l[11] ==
+        "S418 S3 vmac/commit activate=$txp0_S3 deactivate=$tx0_S3 | vmac/commit "
+        "deactivate=$txp0_S3 activate=$tx0_S3");
+}
+
+TEST_CASE("plan: bad requests are refused with their reason", "[migrate]") {
+  Inventory inv = test::lab_inventory();
+  CHECK(build_plan(inv, "A9", "S1", "S2", kM0, {}).error().message == "unknown VM \"A9\"");
+  CHECK(build_plan(inv, "A0", "S1", "S1", kM0, {}).error().message == "A0 already runs on S1");
+  CHECK(build_plan(inv, "A0", "S1", "F1", kM0, {}).error().message == "unknown host \"F1\"");
+  CHECK(build_plan(inv, "A0", "S1", "S2", {}, {}).error().message ==
+        "plan 000 needs 1 virtual MACs");
+  PlanOptions o;
+  o.name = "nope";
+  CHECK(build_plan(inv, "A0", "S1", "S2", kM0, o).error().message ==
+        "unknown plan \"nope\" (000, 000-prio, 003-dup, baseline)");
+}
+
+TEST_CASE("plan: steps survive the state database's JSON", "[migrate]") {
+  auto p = build_plan(test::lab_inventory(), "A0", "S1", "S2", kM0, {});
+  REQUIRE(p.ok());
+  for (const Step& s : p->steps) {
+    auto back = step_from_json(*ferry::rpc::parse_json(step_to_json(s).dump()));
+    REQUIRE(back.ok());
+    CHECK(step_to_json(*back) == step_to_json(s));
+  }
+}
+
+TEST_CASE("plan paths (embodiment 3): one staged path per fabric switch, the first active",
+          "[migrate]") {
+  auto p = build_paths_plan(test::lab_inventory(), "A0", "S1",
+                            {"0a:00:00:00:00:10", "0a:00:00:00:00:11"});
+  REQUIRE(p.ok());
+  CHECK(p->hold);
+  auto l = lines(*p);
+  REQUIRE(l.size() == 9);
+  CHECK(l[0] == "E3-path F1 fdb/add br0 s1 0 0a:00:00:00:00:10 | fdb/del br0 0 0a:00:00:00:00:10");
+  CHECK(l[1] == "E3-path S3 fdb/add br0 u1 0 0a:00:00:00:00:10 | fdb/del br0 0 0a:00:00:00:00:10");
+  CHECK(l[2] == "E3-tx S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:10 | vmac/del $tx0_S3");
+  CHECK(l[3] == "E3-rx S1 vmac/add-rx br0 0a:00:00:00:00:10 02:00:00:00:00:a0 | vmac/del $rx0");
+  CHECK(l[4] == "E3-path F2 fdb/add br0 s1 0 0a:00:00:00:00:11 | fdb/del br0 0 0a:00:00:00:00:11");
+  CHECK(l[8] == "E3-activate S3 vmac/activate $tx0_S3 | vmac/deactivate $tx0_S3");
+  CHECK(build_paths_plan(test::lab_inventory(), "A0", "S1", {"a", "b", "c"}).error().message ==
+        "--candidates: 1 to 2 (one path per fabric switch)");
+}
+
+TEST_CASE("plan 003-dup with management addresses: a metered memory-transfer path", "[migrate]") {
+  ferry::rpc::Json j = test::lab_inventory_json();
+  for (auto& [k, v] : j.as_object())
+    if (k == "hosts")
+      for (size_t i = 0; i < v.as_array().size(); i++)
+        v.as_array()[i].set("mgmt_ip", "192.0.2." + std::to_string(i + 1));
+  j.set("transfer_kbps", 100000);
+  auto inv = parse_inventory(j);
+  REQUIRE(inv.ok());
+  PlanOptions o;
+  o.name = "003-dup";
+  auto p = build_plan(*inv, "A0", "S1", "S2", kM0, o);
+  REQUIRE(p.ok());
+  auto l = lines(*p);
+  const std::string match = "tcp,nw_src=192.0.2.1,nw_dst=192.0.2.2,tp_dst=49152";
+  CHECK(std::count(l.begin(), l.end(),
+                   "003-xfer S1 add-meter meter=49152,kbps,burst,stats,bands=type=drop,rate=100000,"
+                   "burst_size=10000 | del-meter meter=49152") == 1);
+  CHECK(std::count(l.begin(), l.end(),
+                   "003-xfer S1 add-flow priority=500," + match +
+                       ",actions=meter:49152,NORMAL | del-flows --strict priority=500," + match) ==
+        1);
+  CHECK(l[l.size() - 4] == "003-xfer S1 del-flows --strict priority=500," + match);
+  CHECK(l[l.size() - 3] == "003-xfer S1 del-meter meter=49152");
+}

@@ -1,0 +1,77 @@
+// Shared pieces of ferry-migrate's commands (tools/migrate/cli*.cc).
+#pragma once
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "tools/migrate/executor.h"
+#include "tools/migrate/state_db.h"
+
+namespace ferry::migrate::cli {
+
+struct Args {
+  std::string inventory, db, command, vm, to, plan = "000";
+  int threshold = 3;
+  int candidates = 2;
+  int watch_s = 0;
+  bool dry_run = false, json = false, verbose = false, all = false;
+};
+
+int fail(const std::string& msg);
+double ms(int64_t us);
+int64_t now_ns();
+
+class PrintProgress : public Progress {
+ public:
+  PrintProgress(FILE* out, bool verbose) : out_(out), verbose_(verbose) {}
+  void step_done(const Step& s, const std::string& result, int64_t us) override {
+    if (s.label == "S418") cutover_ns = now_ns();
+    if (verbose_)
+      std::fprintf(out_, "  %2d %-9s %-3s %-8s %s%s%s (%.1f ms)\n", s.seq, s.label.c_str(),
+                   s.node.empty() ? "-" : s.node.c_str(), s.phase.c_str(), s.text.c_str(),
+                   result.empty() ? "" : ": ", result.c_str(), ms(us));
+  }
+  void phase_done(const std::string& phase, int steps, int64_t us) override {
+    phases[phase] += ms(us);
+    std::fprintf(out_, "ferry-migrate: %-8s %2d step%s acknowledged in %7.1f ms\n", phase.c_str(),
+                 steps, steps == 1 ? " " : "s", ms(us));
+    std::fflush(out_);
+  }
+  void undone(const Step& s) override {
+    undone_count++;
+    if (verbose_)
+      std::fprintf(out_, "  %2d %-9s %-3s undone\n", s.seq, s.label.c_str(), s.node.c_str());
+  }
+  void note(const std::string& text) override {
+    std::fprintf(out_, "ferry-migrate: %s\n", text.c_str());
+    std::fflush(out_);
+  }
+  std::map<std::string, double> phases;
+  int undone_count = 0;
+  int64_t cutover_ns = 0;
+
+ private:
+  FILE* out_;
+  bool verbose_;
+};
+
+struct Context {
+  Inventory inv;
+  std::unique_ptr<StateDb> db;
+  std::unique_ptr<CommandRunner> runner;
+  std::unique_ptr<Driver> driver;
+  std::unique_ptr<DaemonExecutor> ex;
+};
+
+Result<std::unique_ptr<Context>> open_context(const Args& a, bool need_inventory);
+void install_kill_hook(Run& run);
+int finish_run(Context& ctx, const std::string& uuid, Run& run, const Outcome& o, PrintProgress& pp,
+               int64_t t0, bool json);
+
+// tools/migrate/cli_paths.cc: SEEDS 000 embodiment 3.
+int cmd_stage_paths(const Args& a);
+int cmd_failover(const Args& a);
+
+}  // namespace ferry::migrate::cli

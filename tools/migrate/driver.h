@@ -1,0 +1,53 @@
+// Hypervisor drivers: they move the VM itself. `netns` emulates a live
+// migration in the lab (a VM is a network namespace); `libvirt` issues
+// virsh commands on real hosts. Both run external commands through a
+// CommandRunner, so the libvirt driver is unit-tested by what it issues.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/util/result.h"
+#include "tools/migrate/inventory.h"
+
+namespace ferry::migrate {
+
+class CommandRunner {
+ public:
+  virtual ~CommandRunner() = default;
+  // Runs argv; returns its standard output, or an Error with its standard
+  // error when it fails.
+  virtual Result<std::string> run(const std::vector<std::string>& argv) = 0;
+};
+
+// fork/exec, waiting for the command.
+std::unique_ptr<CommandRunner> make_process_runner();
+
+struct MoveReport {
+  int64_t stop_ns = 0;    // CLOCK_MONOTONIC: VM paused
+  int64_t resume_ns = 0;  // VM resumed on the destination
+  double pause_ms = 0;
+  double precopy_ms = 0;
+  std::string detail;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual const char* name() const = 0;
+  // The live migration of vm from `from` to `to`, complete when it returns.
+  virtual Result<MoveReport> move(const Vm& vm, const Node& from, const Node& to) = 0;
+  // After a crash: where the VM is, `a` or `b`, finishing or reverting a
+  // half-done move so that it runs on exactly one of them.
+  virtual Result<std::string> recover(const Vm& vm, const Node& a, const Node& b) = 0;
+};
+
+std::unique_ptr<Driver> make_netns_driver(const Inventory& inv, CommandRunner* runner);
+std::unique_ptr<Driver> make_libvirt_driver(const Inventory& inv, CommandRunner* runner);
+
+// The libvirt connection URI of a host: its `libvirt` field, else
+// qemu+ssh://NAME/system.
+std::string libvirt_uri(const Node& host);
+
+}  // namespace ferry::migrate

@@ -1,0 +1,136 @@
+// The netns driver: a VM is a network namespace whose eth0 is a veth pair;
+// the other end (the VM's port, named Vm::port) lives in the hypervisor's
+// namespace and is a port of its bridge. A live migration is emulated as a
+// hypervisor does it: pre-copy (the VM runs), stop-and-copy (its processes
+// get SIGSTOP), the port leaves the source bridge (OVSDB), moves into the
+// destination host's namespace and joins its bridge (OVSDB, with the VM's
+// VLAN tag), the RARP QEMU sends for the guest, the rest of the configured
+// downtime, SIGCONT.
+#include <signal.h>
+#include <time.h>
+
+#include <thread>
+
+#include "lib/util/text.h"
+#include "tools/migrate/driver.h"
+
+namespace ferry::migrate {
+
+namespace {
+
+int64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+class NetnsDriver : public Driver {
+ public:
+  NetnsDriver(const Inventory& inv, CommandRunner* r) : inv_(inv), r_(r) {}
+  const char* name() const override { return "netns"; }
+
+  Result<MoveReport> move(const Vm& vm, const Node& from, const Node& to) override {
+    if (vm.netns.empty() || from.netns.empty() || to.netns.empty())
+      return make_error("netns driver: the VM and both hosts need a \"netns\" in the inventory");
+    MoveReport rep;
+    // Pre-copy: the VM keeps running while its memory would be copied.
+    int64_t t0 = now_ns();
+    std::this_thread::sleep_for(std::chrono::milliseconds(inv_.precopy_ms));
+    rep.precopy_ms = static_cast<double>(now_ns() - t0) / 1e6;
+    auto pids = vm_pids(vm);
+    if (!pids) return pids.error();
+    // Stop-and-copy.
+    rep.stop_ns = now_ns();
+    for (int pid : *pids) ::kill(pid, SIGSTOP);
+    Status st = reattach(vm, from, to);
+    if (!st) {
+      // Put it back where it was and let it run.
+      (void)reattach(vm, to, from);
+      for (int pid : *pids) ::kill(pid, SIGCONT);
+      return st.error();
+    }
+    // The destination announces the VM as soon as its interface is in
+    // place (QEMU's self-announce, RARP), so the network can switch over
+    // while the rest of the pause runs.
+    auto rarp = r_->run({"ip", "netns", "exec", vm.netns, inv_.pktgen, "send", "--iface", "eth0",
+                         "--frame", "rarp(mac=" + vm.mac + ")"});
+    if (!rarp) rep.detail = "RARP failed: " + rarp.error().message;
+    int64_t min_end = rep.stop_ns + static_cast<int64_t>(inv_.downtime_ms) * 1000000;
+    int64_t left = min_end - now_ns();
+    if (left > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(left));
+    for (int pid : *pids) ::kill(pid, SIGCONT);
+    rep.resume_ns = now_ns();
+    rep.pause_ms = static_cast<double>(rep.resume_ns - rep.stop_ns) / 1e6;
+    return rep;
+  }
+
+  Result<std::string> recover(const Vm& vm, const Node& a, const Node& b) override {
+    // Where the VM's port is now.
+    const Node* here = nullptr;
+    for (const Node* n : {&a, &b})
+      if (r_->run({"ip", "-n", n->netns, "link", "show", vm.port})) here = n;
+    if (!here)
+      return make_error("netns driver: port " + vm.port + " of " + vm.name + " is on neither " +
+                        a.name + " nor " + b.name);
+    const Node* other = here == &a ? &b : &a;
+    (void)r_->run(vsctl(*other, {"--if-exists", "del-port", other->bridge, vm.port}));
+    Status st = attach(vm, *here);
+    if (!st) return st.error();
+    auto pids = vm_pids(vm);
+    if (pids)
+      for (int pid : *pids) ::kill(pid, SIGCONT);
+    return here->name;
+  }
+
+ private:
+  Result<std::vector<int>> vm_pids(const Vm& vm) {
+    auto out = r_->run({"ip", "netns", "pids", vm.netns});
+    if (!out) return make_error("netns driver: " + out.error().message);
+    std::vector<int> pids;
+    for (const std::string& l : split(*out, "\n"))
+      if (auto p = parse_u64(trim(l))) pids.push_back(static_cast<int>(*p));
+    return pids;
+  }
+
+  std::vector<std::string> vsctl(const Node& n, std::vector<std::string> args) {
+    std::vector<std::string> argv{"ovs-vsctl", "--timeout=20"};
+    if (!n.db.empty()) argv.push_back("--db=" + n.db);
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+
+  Status attach(const Vm& vm, const Node& to) {
+    (void)r_->run({"ip", "-n", to.netns, "link", "set", vm.port, "up"});
+    std::vector<std::string> args{"--may-exist", "add-port", to.bridge, vm.port};
+    if (vm.vlan)
+      args.insert(args.end(), {"--", "set", "port", vm.port, "tag=" + std::to_string(vm.vlan)});
+    auto r = r_->run(vsctl(to, args));
+    if (!r)
+      return make_error("netns driver: adding port " + vm.port + " on " + to.name + ": " +
+                        r.error().message);
+    return {};
+  }
+
+  Status reattach(const Vm& vm, const Node& from, const Node& to) {
+    auto r = r_->run(vsctl(from, {"--if-exists", "del-port", from.bridge, vm.port}));
+    if (!r)
+      return make_error("netns driver: removing port " + vm.port + " on " + from.name + ": " +
+                        r.error().message);
+    r = r_->run({"ip", "-n", from.netns, "link", "set", vm.port, "netns", to.netns});
+    if (!r)
+      return make_error("netns driver: moving " + vm.port + " to " + to.name + ": " +
+                        r.error().message);
+    return attach(vm, to);
+  }
+
+  const Inventory& inv_;
+  CommandRunner* r_;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> make_netns_driver(const Inventory& inv, CommandRunner* runner) {
+  return std::make_unique<NetnsDriver>(inv, runner);
+}
+
+}  // namespace ferry::migrate

@@ -1,0 +1,61 @@
+// The real executor: control-socket commands to the Ferry daemons, OVSDB
+// changes through ovs-vsctl, and the hypervisor driver (the live migration
+// runs on its own thread while the destination is watched for the VM's
+// first frame).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "lib/rpc/unixctl_client.h"
+#include "tools/migrate/driver.h"
+#include "tools/migrate/runner.h"
+
+namespace ferry::migrate {
+
+class DaemonExecutor : public Executor {
+ public:
+  DaemonExecutor(const Inventory& inv, Driver* driver, CommandRunner* runner);
+  ~DaemonExecutor() override;
+
+  Result<std::string> apply(const Step& step, const Command& cmd) override;
+  Status undo(const Step& step, const Command& cmd) override;
+  Result<std::optional<std::string>> reconcile(const Step& step, const Command& cmd) override;
+
+  // A control-socket command on a switch of the inventory.
+  Result<std::string> ctl(const std::string& node, const std::string& method,
+                          const std::vector<std::string>& args, int timeout_ms = 10000);
+  // Every node answers `version` (checked before anything changes).
+  Status check_reachable(const std::vector<std::string>& nodes);
+
+  // SEEDS 001 prune: is another VM of `vlan` migrating onto `host`?
+  std::function<bool(const std::string& host, int vlan, const std::string& except_vm)>
+      migrating_onto;
+  // The driver's report of the last move.
+  std::optional<MoveReport> last_move;
+  std::string first_frame_how;  // "frame" or "completion"
+  int64_t first_frame_ns = 0;
+
+ private:
+  Result<std::string> vsctl(const Node& n, const Command& cmd);
+  Result<std::string> ofctl(const Node& n, const Command& cmd);
+  Result<std::string> first_frame(const Command& cmd);
+  Result<MoveReport> join_move();
+  const Node& node(const std::string& name) const;
+
+  const Inventory& inv_;
+  Driver* driver_;
+  CommandRunner* runner_;
+  std::map<std::string, std::unique_ptr<rpc::UnixctlClient>> clients_;
+  std::string current_node_;
+  std::thread move_thread_;
+  std::mutex move_mu_;
+  std::optional<Result<MoveReport>> move_result_;
+};
+
+}  // namespace ferry::migrate

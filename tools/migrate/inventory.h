@@ -1,0 +1,77 @@
+// The orchestrator's inventory: hypervisor hosts, fabric switches, the
+// links between them and the VMs, read from a JSON file (format in
+// Documentation/migration.md, "Inventory").
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lib/rpc/json.h"
+#include "lib/util/result.h"
+
+namespace ferry::migrate {
+
+// A switch the orchestrator programs: a hypervisor's vswitch or a fabric
+// switch, each a ferry-vswitchd with its control socket and OVSDB.
+struct Node {
+  std::string name;
+  std::string ctl;      // control socket path (or a target name under OVS_RUNDIR)
+  std::string db;       // OVSDB remote of the daemon, e.g. unix:/run/x/db.sock
+  std::string bridge;   // default br0
+  std::string netns;    // the host's network namespace (netns driver), may be empty
+  std::string libvirt;  // libvirt driver: the host's connection URI
+  std::string mgmt_ip;  // the host's management address (memory-transfer path)
+  bool fabric = false;
+  // Links. A host: fabric switch name -> uplink port. A fabric switch:
+  // host name -> port facing it.
+  std::map<std::string, std::string> ports;
+};
+
+struct Vm {
+  std::string name;
+  std::string mac;  // lower case
+  std::string ip;
+  int vlan = 0;         // 0: untagged
+  std::string host;     // where it runs according to the inventory
+  std::string port;     // its port name on the host's bridge (same on every host)
+  std::string netns;    // netns driver: the VM's namespace
+  std::string libvirt;  // libvirt driver: the domain name (default: name)
+};
+
+// A flow known from traffic information (SEEDS 000 S404): `from` talks to
+// `to`, with an application priority (smaller = more important).
+struct Flow {
+  std::string from;
+  std::string to;
+  int priority = 7;
+};
+
+struct Inventory {
+  std::string driver = "netns";  // netns | libvirt
+  std::string staging_fabric;    // fabric switch of the first staged path (default: the last)
+  std::string primary_fabric;    // fabric switch of the VMs' own paths (default: the first)
+  // Hosts reach remote VMs by static entries toward the primary fabric
+  // (rather than by learning): the orchestrator keeps them up to date.
+  bool host_entries = false;
+  int downtime_ms = 50;             // netns driver: the stop-and-copy pause
+  int precopy_ms = 200;             // netns driver: the pre-copy phase
+  int64_t transfer_kbps = 2000000;  // 003-dup: meter on the memory-transfer path
+  std::string pktgen;               // netns driver: ferry-pktgen for the guest's RARP
+  std::vector<std::string> vmac_pool;
+  std::vector<Node> nodes;  // hosts and fabric switches
+  std::vector<Vm> vms;
+  std::vector<Flow> flows;
+
+  const Node* node(const std::string& name) const;
+  const Vm* vm(const std::string& name) const;
+  std::vector<const Node*> fabric() const;
+};
+
+Result<Inventory> parse_inventory(const rpc::Json& json);
+Result<Inventory> load_inventory(const std::string& path);
+
+// "0a:00:00:00:00:10" canonical lower case, or an error naming `what`.
+Result<std::string> canonical_mac(const std::string& text, const std::string& what);
+
+}  // namespace ferry::migrate

@@ -1,0 +1,94 @@
+// A migration plan: the ordered steps of SEEDS 000 (S404-S610) with the 001
+// VLAN steps, each with the command that applies it and the command that
+// undoes it. Pure data, built from the inventory; executed by runner.h.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lib/rpc/json.h"
+#include "lib/util/result.h"
+#include "tools/migrate/inventory.h"
+
+namespace ferry::migrate {
+
+enum class StepKind {
+  kCtl,         // a control-socket command on `node`
+  kVsctl,       // an OVSDB change on `node` (ovs-vsctl arguments)
+  kMark,        // events/wait on `node`: remember its last event sequence number
+  kMove,        // start the hypervisor driver's live migration
+  kFirstFrame,  // wait for the VM's first frame on the destination (or the driver's completion)
+  kMoveWait,    // the driver's completion notification (the point of no return)
+  kVlanPrune,   // SEEDS 001 prune of the source port's VLAN membership
+  kOfctl,       // an OpenFlow change on `node` (ovs-ofctl -O OpenFlow13 METHOD BRIDGE ARGS)
+};
+const char* step_kind_name(StepKind k);
+
+struct Command {
+  std::string method;  // empty: nothing to do
+  std::vector<std::string> args;
+  bool empty() const { return method.empty(); }
+};
+
+struct Step {
+  int seq = 0;
+  std::string phase;  // staging | transfer | cut-over | cleanup
+  std::string label;  // S406, S418, 001-add ...
+  std::string node;   // the switch it changes ("" for driver steps)
+  StepKind kind = StepKind::kCtl;
+  Command apply;
+  Command undo;            // empty: nothing to undo
+  std::string result_var;  // the reply is kept as $result_var for later steps
+  std::string text;        // what it does, for people
+};
+
+using Vars = std::map<std::string, std::string>;
+
+// Substitutes whole-argument "$name" references from vars.
+Command resolve(const Command& c, const Vars& vars);
+
+struct Plan {
+  std::string vm;
+  std::string source;
+  std::string destination;
+  std::string name;  // 000 | 000-prio | 003-dup | baseline
+  std::vector<std::string> vmacs;
+  std::vector<std::string> senders;  // hosts whose VMs talk to the VM
+  std::vector<Step> steps;
+  // Index of the kMoveWait step: once it is applied the VM runs on the
+  // destination and the migration only goes forward.
+  int point_of_no_return = -1;
+  // Staged paths kept after the run (stage-paths): the run ends "held",
+  // its vMACs stay allocated until it is rolled back (abort).
+  bool hold = false;
+};
+
+struct PlanOptions {
+  std::string name = "000";
+  int priority_threshold = 3;  // 000-prio: priorities <= this are the high class
+};
+
+// How many virtual MACs a plan needs.
+int vmacs_needed(const std::string& plan_name);
+bool known_plan(const std::string& plan_name);
+
+// Builds the plan for moving `vm` from `source` to `destination`. vmacs:
+// the addresses allocated for it (vmacs_needed()). Errors name the bad
+// input (unknown VM, destination equal to the source, missing links).
+Result<Plan> build_plan(const Inventory& inv, const std::string& vm, const std::string& source,
+                        const std::string& destination, const std::vector<std::string>& vmacs,
+                        const PlanOptions& options);
+
+// SEEDS 000 embodiment 3: up to `candidates` staged paths toward `vm`
+// (on `host`) through different fabric switches, the first one active on
+// every sender; a failover changes only the senders' conversions.
+Result<Plan> build_paths_plan(const Inventory& inv, const std::string& vm, const std::string& host,
+                              const std::vector<std::string>& vmacs);
+int paths_available(const Inventory& inv);
+
+rpc::Json step_to_json(const Step& s);
+Result<Step> step_from_json(const rpc::Json& j);
+rpc::Json command_to_json(const Command& c);
+
+}  // namespace ferry::migrate
