@@ -1,5 +1,10 @@
 #include "datapath/port.h"
 
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -239,7 +244,31 @@ PortLink Port::link() const {
     out.speed_mbps = l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : l.link_speed;
     out.full_duplex = l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
   }
+  // net_af_packet reports its link up whatever the interface's carrier: a
+  // packet-socket port is as up as its kernel interface (as OVS's system
+  // ports are), so a peer gone down shows as link_state down.
+  if (out.up) {
+    if (auto carrier = kernel_carrier(spec_.devargs)) out.up = *carrier;
+  }
   return out;
+}
+
+std::optional<bool> kernel_carrier(const std::string& devargs) {
+  if (devargs.rfind("net_af_packet", 0) != 0) return std::nullopt;
+  size_t at = devargs.find(",iface=");
+  if (at == std::string::npos) return std::nullopt;
+  std::string iface = devargs.substr(at + 7);
+  iface = iface.substr(0, iface.find(','));
+  if (iface.empty() || iface.size() >= IFNAMSIZ) return std::nullopt;
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  ifreq ifr;
+  std::memset(&ifr, 0, sizeof ifr);
+  std::memcpy(ifr.ifr_name, iface.data(), iface.size());
+  int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
+  ::close(fd);
+  if (rc != 0) return false;  // the interface is gone
+  return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
 }
 
 PortHwStats Port::hw_stats() const {

@@ -108,6 +108,11 @@ struct PcapReplay {
 };
 std::optional<PcapReplay> pcap_replay_needs(const std::string& devargs);
 
+// The kernel interface's carrier (IFF_UP and IFF_RUNNING) behind a
+// net_af_packet port's devargs ("...,iface=NAME,..."); nullopt for other
+// devices. False when the interface is gone.
+std::optional<bool> kernel_carrier(const std::string& devargs);
+
 // Finds (or probes) the ethdev for devargs; its port id. Exposed for tests.
 Result<uint16_t> find_or_probe_port(const std::string& devargs, bool* probed);
 

@@ -11,8 +11,9 @@
 #                             the migration lab: three hypervisors, two fabric
 #                             switches, A0 moved under traffic by ferry-migrate
 #                             (scripts/lab/migrate.sh)
-#   scripts/lab.sh failover [--rate PPS] [--json]
-#                             staged candidate paths; F1 stopped under traffic
+#   scripts/lab.sh failover [--rate PPS] [--link] [--json]
+#                             staged candidate paths; F1 stopped (or its link
+#                             down) under traffic
 #                             (scripts/lab/failover.sh)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)

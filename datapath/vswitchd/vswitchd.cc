@@ -20,7 +20,11 @@ namespace ferry {
 namespace {
 
 constexpr int64_t kStatsIntervalMs = 5000;  // OVS's default stats-update-interval
-constexpr int64_t kLinkCheckMs = 1000;
+// Link states (a kernel interface's carrier, a device's link) are read this
+// often; a change is written to the Interface table and logged as an event
+// at once. vhost-user guests' queue counts are followed every 10th check.
+constexpr int64_t kLinkCheckMs = 100;
+constexpr int kVhostFollowEvery = 10;
 
 std::string opt(const ovs::StringMap& m, const std::string& k) {
   auto it = m.find(k);
@@ -274,6 +278,13 @@ void Vswitchd::write_status(bool with_stats) {
       s.error = p.error;
       if (p.dp) {
         PortLink link = p.dp->link();
+        auto known = link_up_.find(pname);
+        if (known != link_up_.end() && known->second != link.up) {
+          FLOG_INFO(vswitchd_log, "%s: %s: link state changed to %s", bname.c_str(), pname.c_str(),
+                    link.up ? "up" : "down");
+          events_.emit("link",
+                       {{"bridge", bname}, {"port", pname}, {"state", link.up ? "up" : "down"}});
+        }
         link_up_[pname] = link.up;
         s.admin_state = "up";
         s.link_state = link.up ? "up" : "down";
@@ -352,8 +363,9 @@ int Vswitchd::run() {
     } else if (now >= next_link_check_ms_) {
       next_link_check_ms_ = now + kLinkCheckMs;
       bool changed = false;
+      bool follow = ++link_checks_ % kVhostFollowEvery == 0;
       for (auto& [bname, b] : bridges_) {
-        if (b->follow_vhost_guests()) changed = true;
+        if (follow && b->follow_vhost_guests()) changed = true;
         for (const auto& [pname, p] : b->ports()) {
           if (p.dp && link_up_[pname] != p.dp->link().up) changed = true;
         }

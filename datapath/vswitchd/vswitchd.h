@@ -82,6 +82,7 @@ class Vswitchd {
   int64_t next_stats_ms_ = 0;
   int64_t next_link_check_ms_ = 0;
   std::map<std::string, bool> link_up_;
+  uint64_t link_checks_ = 0;
   bool dpdk_failed_ = false;
   bool lock_warned_ = false;
   bool exiting_ = false;

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# scripts/lab.sh failover [--rate PPS] [--json]: SEEDS 000 embodiment 3 in
-# the migration lab. Stages two candidate paths to A0 (m1 through F1,
-# m2 through F2), streams UDP from A1 to A0, stops F1's daemon under the
-# stream while `ferry-migrate failover A0 --watch` watches, and reports
-# the gap and the loss. Only the sender's conversions change.
+# scripts/lab.sh failover [--rate PPS] [--link] [--json]: SEEDS 000
+# embodiment 3 in the migration lab. Stages two candidate paths to A0 (m1
+# through F1, m2 through F2), streams UDP from A1 to A0, stops F1's daemon
+# under the stream (--link: takes F1's link to S3 down instead) while
+# `ferry-migrate failover A0 --watch` watches, and reports the gap and the
+# loss. Only the sender's conversions change.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rate=20000
 json=0
+link=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rate) rate=$2; shift ;;
     --json) json=1 ;;
-    *) echo "usage: scripts/lab.sh failover [--rate PPS] [--json]" >&2; exit 1 ;;
+    --link) link=1 ;;
+    *) echo "usage: scripts/lab.sh failover [--rate PPS] [--link] [--json]" >&2; exit 1 ;;
   esac
   shift
 done
@@ -43,9 +46,15 @@ lab_migrate failover A0 --watch 5 >"$FT_DIR/watch.out" 2>&1 &
 watch=$!
 FT_PIDS+=($watch)
 sleep 1
-say "== stopping F1 under $rate pps"
-stop_ns=$("$FT_PKTGEN" now)
-kill "$(cat "$FT_DIR/f1/ferry-vswitchd.pid")"
+if [ $link = 1 ]; then
+  say "== F1's link to S3 down under $rate pps"
+  stop_ns=$("$FT_PKTGEN" now)
+  ip -n "$(ft_ns f1)" link set s3 down
+else
+  say "== stopping F1 under $rate pps"
+  stop_ns=$("$FT_PKTGEN" now)
+  kill "$(cat "$FT_DIR/f1/ferry-vswitchd.pid")"
+fi
 wait $send $recv $watch
 [ $json = 1 ] && cat "$FT_DIR/watch.out" >&2 || cat "$FT_DIR/watch.out"
 python3 - "$FT_DIR/fo.csv" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$FT_DIR/fo.send")" "$stop_ns" "$json" <<'PY'

@@ -91,6 +91,30 @@ ft_contains "status knows where A0 runs" "$(lab_migrate status)" "A0       $LAB_
 ft_check "A1 pings A0 on S2" ft_ping "$(ft_ns a1)" 10.0.0.10
 ft_contains "F1 points A0 to S2" "$(ft_on f1 ft_appctl fdb/show br0)" "    2     0  $LAB_A0  static"
 
+ft_case "discovery: the hosts' daemons tell where the VMs run; an inventory without VMs migrates"
+disc=$(lab_migrate discover)
+ft_log "$disc"
+ft_contains "A0 seen on S2 (the inventory says S1)" "$disc" "A0           $LAB_A0    0 S2     a0         inventory, seen"
+ft_contains "the move is reported" "$disc" "moved: A0: found on S2 port a0 VLAN 0 (inventory: S1 port a0 VLAN 0)"
+ft_contains "A1 seen on S3" "$disc" "A1           $LAB_A1    0 S3     a1         inventory, seen"
+python3 - "$FT_DIR/inventory.json" >"$FT_DIR/discover.json" <<'PY'
+import json, sys
+inv = json.load(open(sys.argv[1]))
+del inv["vms"], inv["flows"]
+inv["discover"] = True
+print(json.dumps(inv))
+PY
+dj=$("$LAB_MIGRATE" --inventory "$FT_DIR/discover.json" discover --json)
+ft_contains "a0 discovered with its namespace" "$dj" \
+  "{\"name\":\"a0\",\"mac\":\"$LAB_A0\",\"host\":\"S2\",\"port\":\"a0\",\"vlan\":0,\"netns\":\"$(ft_ns a0)\"}"
+ft_contains "a1 discovered" "$dj" "{\"name\":\"a1\",\"mac\":\"$LAB_A1\",\"host\":\"S3\""
+ft_check "the discovered a0 migrates to S1" "$LAB_MIGRATE" --inventory "$FT_DIR/discover.json" migrate a0 --to S1
+ft_eq "on S1" s1 "$(lab_where)"
+ft_check "and back to S2" "$LAB_MIGRATE" --inventory "$FT_DIR/discover.json" migrate a0 --to S2
+ft_eq "on S2" s2 "$(lab_where)"
+ft_eq "no residue" "" "$(lab_residue)"
+ft_contains "pool free" "$(lab_migrate pool)" "8 addresses, 0 in use, 8 free"
+
 ft_case "baseline back to S1 (the contrast), then 003-dup and 000-prio round trips"
 out=$(migrate_under_traffic base --to S1 --plan baseline)
 ft_log "  baseline: $out"

@@ -3,7 +3,9 @@
 # --candidates 2` stages a path to A0 through each fabric switch (m1 via
 # F1 active, m2 via F2 staged); F1's daemon is killed under a stream and
 # `ferry-migrate failover A0 --watch` moves the sender to m2 by changing
-# only the sender's conversions: the receiver and F2 are not touched.
+# only the sender's conversions: the receiver and F2 are not touched. Then
+# a link: F2's port toward S3 goes down, S3's daemon reports its uplink's
+# carrier lost and the watch moves the sender back to m1.
 source "$(dirname "$0")/lib.sh"
 ft_init migrate_failover
 source "$FT_TOP/scripts/lab/topology.sh"
@@ -70,5 +72,32 @@ ft_check "abort" lab_migrate abort A0
 ft_eq "no residue on any daemon" "" "$(lab_residue)"
 ft_contains "pool free" "$(lab_migrate pool)" "8 addresses, 0 in use, 8 free"
 ft_contains "ledger empty" "$(lab_migrate ledger)" "no migration in progress"
-for n in s1 s2 s3 f2; do ft_check "$n alive" ft_on $n ft_ferry_alive; done
+
+ft_case "link state: F2's port to S3 goes down; S3 reports it and the watch moves the sender back to m1"
+# The restart lost F1's static entries for the VMs (as OVS's fdb/add's do).
+ft_check "F1's entries back" ft_on f1 ft_appctl fdb/add br0 s1 0 $LAB_A0
+ft_check "F1's entries back" ft_on f1 ft_appctl fdb/add br0 s3 0 $LAB_A1
+ft_contains "staged again" "$(lab_migrate stage-paths A0 --candidates 2)" "2 candidate paths staged"
+ft_check "fail over to m2 (F2) on request" lab_migrate failover A0
+ft_contains "S3: m2 active" "$(ft_on s3 ft_appctl vmac/show)" "tx  $LAB_A0 0a:00:00:00:00:11"
+lab_migrate failover A0 --watch 5 >"$FT_DIR/watch2.out" 2>&1 &
+watch=$!
+FT_PIDS+=($watch)
+ft_wait_for 5 grep -q watching "$FT_DIR/watch2.out"
+ip -n "$(ft_ns f2)" link set s3 down
+wait $watch
+ft_log "  $(tr '\n' '|' <"$FT_DIR/watch2.out")"
+ft_contains "the watch failed over on the link" "$(cat "$FT_DIR/watch2.out")" \
+  "senders moved to 0a:00:00:00:00:10 through F1 (S3's uplink u2 to F2 is down)"
+ft_contains "Interface u2 link_state" "$(ft_on s3 ovs-vsctl get Interface u2 link_state)" "down"
+ft_contains "OpenFlow port state" "$(ft_on s3 ovs-ofctl show br0)" "LINK_DOWN"
+ft_contains "the link event" "$(ft_on s3 ft_appctl events/wait 0 0)" '"type":"link","bridge":"br0","port":"u2","state":"down"'
+ft_contains "logged" "$(cat "$FT_DIR/s3/ferry-vswitchd.log")" "br0: u2: link state changed to down"
+ft_check "A1 reaches A0 over m1" ft_ping "$(ft_ns a1)" 10.0.0.10 2
+ip -n "$(ft_ns f2)" link set s3 up
+ft_wait_for 5 sh -c "OVS_RUNDIR=$FT_DIR/s3 ovs-vsctl --db=unix:$FT_DIR/s3/db.sock get Interface u2 link_state | grep -q up"
+ft_check "abort" lab_migrate abort A0
+ft_eq "no residue on any daemon" "" "$(lab_residue)"
+ft_contains "pool free" "$(lab_migrate pool)" "8 addresses, 0 in use, 8 free"
+for n in s1 s2 s3 f1 f2; do ft_check "$n alive" ft_on $n ft_ferry_alive; done
 ft_finish

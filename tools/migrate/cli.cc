@@ -30,6 +30,7 @@ const char kUsage[] =
     "  abort VM                            roll back VM's migration in progress\n"
     "  resume [VM] [--json]                complete or roll back migrations left by a dead run\n"
     "  status [VM] [--json]                where VMs run, migrations in progress, their steps\n"
+    "  discover [--json]                   the VMs the hosts' daemons know (vlan/show)\n"
     "  pool [--json]                       the virtual-MAC pool\n"
     "  ledger [--all] [--json]             the ongoing-migration ledger (--all: with history)\n"
     "  stage-paths VM [--candidates N]     stage N paths to VM through different fabric switches\n"
@@ -92,6 +93,9 @@ Result<std::unique_ptr<Context>> open_context(const Args& a, bool need_inventory
       if (r.destination == host && r.vlan == vlan && r.vm != except) return true;
     return false;
   };
+  if (ctx->inv.discover) {
+    if (Status s = apply_discovery(*ctx, a.verbose); !s) return s.error();
+  }
   return ctx;
 }
 
@@ -483,6 +487,7 @@ int cli_main(const std::vector<std::string>& argv) {
   }
   if (a.command == "stage-paths") return cmd_stage_paths(a);
   if (a.command == "failover") return cmd_failover(a);
+  if (a.command == "discover") return cmd_discover(a);
   if (a.command == "pool") return cmd_pool(a);
   if (a.command == "ledger") return cmd_ledger(a, false);
   if (a.command == "status") return cmd_ledger(a, true);

@@ -70,6 +70,11 @@ void install_kill_hook(Run& run);
 int finish_run(Context& ctx, const std::string& uuid, Run& run, const Outcome& o, PrintProgress& pp,
                int64_t t0, bool json);
 
+// tools/migrate/cli_discover.cc: the inventory's "discover": merges the
+// VMs the hosts know into ctx.inv and checks its flows.
+Status apply_discovery(Context& ctx, bool verbose);
+int cmd_discover(const Args& a);
+
 // tools/migrate/cli_paths.cc: SEEDS 000 embodiment 3.
 int cmd_stage_paths(const Args& a);
 int cmd_failover(const Args& a);

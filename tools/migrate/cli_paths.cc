@@ -1,6 +1,7 @@
 // SEEDS 000 embodiment 3: candidate paths through different fabric
 // switches (stage-paths) and the failover that changes only the senders'
-// conversions (failover, --watch for a fabric switch going away).
+// conversions (failover, --watch for a fabric switch going away or a
+// sender's uplink to it losing its link).
 #include <chrono>
 #include <set>
 #include <thread>
@@ -110,9 +111,46 @@ int cmd_failover(const Args& a) {
     }
     return -1;
   };
-  auto alive = [&](const std::string& fabric) {
-    return c.ex->ctl(fabric, "version", {}, 300).ok();
+  // Link state: the senders' daemons report their ports' carrier changes
+  // as "link" events; a sender's uplink to a fabric switch that is down
+  // makes that switch's path unusable as surely as the switch failing.
+  std::map<std::string, uint64_t> seen_seq;           // sender -> last event read
+  std::map<std::string, std::set<std::string>> down;  // sender -> ports down
+  auto read_links = [&]() {
+    for (const auto& [s, id] : cands[0].tx) {
+      auto r = c.ex->ctl(s, "events/wait", {"0", std::to_string(seen_seq[s])}, 300);
+      auto j = r ? rpc::parse_json(*r) : Result<Json>(make_error("no reply"));
+      const Json* evs = j ? j->find("events") : nullptr;
+      const Json* last = j ? j->find("last_seq") : nullptr;
+      if (!evs || !evs->is_array() || !last || !last->is_int()) continue;
+      for (const Json& e : evs->as_array()) {
+        const Json* type = e.find("type");
+        const Json* port = e.find("port");
+        const Json* state = e.find("state");
+        if (!type || !type->is_string() || type->as_string() != "link" || !port ||
+            !port->is_string() || !state || !state->is_string())
+          continue;
+        if (state->as_string() == "down")
+          down[s].insert(port->as_string());
+        else
+          down[s].erase(port->as_string());
+      }
+      seen_seq[s] = static_cast<uint64_t>(last->as_int());
+    }
   };
+  // Why the path through `fabric` cannot carry traffic, or "".
+  auto broken = [&](const std::string& fabric) -> std::string {
+    for (const auto& [s, ports] : down) {
+      const Node* n = c.inv.node(s);
+      auto up = n ? n->ports.find(fabric) : std::map<std::string, std::string>::const_iterator{};
+      if (n && up != n->ports.end() && ports.count(up->second))
+        return s + "'s uplink " + up->second + " to " + fabric + " is down";
+    }
+    if (!c.ex->ctl(fabric, "version", {}, 300).ok()) return fabric + " failed";
+    return "";
+  };
+  auto alive = [&](const std::string& fabric) { return broken(fabric).empty(); };
+  read_links();  // the event log's history: links already down
   auto switch_over = [&](int from, const std::string& why) -> int {
     int64_t t0 = monotonic_us();
     for (size_t k = 1; k <= cands.size(); k++) {
@@ -139,11 +177,11 @@ int cmd_failover(const Args& a) {
   };
   int cur = active_index();
   if (a.watch_s == 0) {
-    std::string why =
-        cur < 0
-            ? "none was active"
-            : cands[static_cast<size_t>(cur)].fabric +
-                  (alive(cands[static_cast<size_t>(cur)].fabric) ? " on request" : " unreachable");
+    std::string why = "none was active";
+    if (cur >= 0) {
+      why = broken(cands[static_cast<size_t>(cur)].fabric);
+      if (why.empty()) why = cands[static_cast<size_t>(cur)].fabric + " on request";
+    }
     return switch_over(cur, why) < 0 ? 1 : 0;
   }
   // Watch the active path's fabric switch; fail over when it goes away.
@@ -152,9 +190,10 @@ int cmd_failover(const Args& a) {
   std::fflush(stdout);
   int64_t end = monotonic_ms() + int64_t{a.watch_s} * 1000;
   while (monotonic_ms() < end) {
-    if (cur < 0 || !alive(cands[static_cast<size_t>(cur)].fabric)) {
-      int next = switch_over(
-          cur, cur < 0 ? "none was active" : cands[static_cast<size_t>(cur)].fabric + " failed");
+    read_links();
+    std::string why = cur < 0 ? "none was active" : broken(cands[static_cast<size_t>(cur)].fabric);
+    if (!why.empty()) {
+      int next = switch_over(cur, why);
       if (next < 0) return 1;
       cur = next;
     }

@@ -41,6 +41,12 @@ class Driver {
   // After a crash: where the VM is, `a` or `b`, finishing or reverting a
   // half-done move so that it runs on exactly one of them.
   virtual Result<std::string> recover(const Vm& vm, const Node& a, const Node& b) = 0;
+  // Fills in what the driver needs that discovery could not tell (the netns
+  // driver: the namespace at the other end of the VM's port).
+  virtual void locate(Vm& vm, const Node& host) {
+    (void)vm;
+    (void)host;
+  }
 };
 
 std::unique_ptr<Driver> make_netns_driver(const Inventory& inv, CommandRunner* runner);

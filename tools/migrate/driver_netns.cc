@@ -64,6 +64,18 @@ class NetnsDriver : public Driver {
     return rep;
   }
 
+  void locate(Vm& vm, const Node& host) override {
+    if (!vm.netns.empty() || host.netns.empty()) return;
+    // "N: PORT@ifM: <...> ... link-netns NAME": the namespace of the peer.
+    auto out = r_->run({"ip", "-n", host.netns, "-o", "link", "show", vm.port});
+    if (!out) return;
+    size_t at = out->find(" link-netns ");
+    if (at == std::string::npos) return;
+    std::string ns = out->substr(at + 12);
+    ns = ns.substr(0, ns.find_first_of(" \n"));
+    vm.netns = ns;
+  }
+
   Result<std::string> recover(const Vm& vm, const Node& a, const Node& b) override {
     // Where the VM's port is now.
     const Node* here = nullptr;

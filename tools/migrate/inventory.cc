@@ -193,6 +193,10 @@ Result<Inventory> parse_inventory(const Json& json) {
     if (!he->is_bool()) return make_error("inventory: \"host_entries\" must be true or false");
     inv.host_entries = he->as_bool();
   }
+  if (const Json* d = json.find("discover")) {
+    if (!d->is_bool()) return make_error("inventory: \"discover\" must be true or false");
+    inv.discover = d->as_bool();
+  }
   auto pktgen = str(json, "pktgen", "inventory", false, "ferry-pktgen");
   auto downtime = integer(json, "downtime_ms", "inventory", 50, 0, 60000);
   auto precopy = integer(json, "precopy_ms", "inventory", 200, 0, 600000);
@@ -249,7 +253,7 @@ Result<Inventory> parse_inventory(const Json& json) {
       for (const Error* e : {from ? nullptr : &from.error(), to ? nullptr : &to.error(),
                              prio ? nullptr : &prio.error()})
         if (e) return *e;
-      if (!inv.vm(*from) || !inv.vm(*to))
+      if (!inv.discover && (!inv.vm(*from) || !inv.vm(*to)))
         return make_error(where + ": unknown VM " + (inv.vm(*from) ? *to : *from));
       inv.flows.push_back({*from, *to, *prio});
     }

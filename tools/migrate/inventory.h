@@ -54,6 +54,9 @@ struct Inventory {
   // Hosts reach remote VMs by static entries toward the primary fabric
   // (rather than by learning): the orchestrator keeps them up to date.
   bool host_entries = false;
+  // Add to `vms` what the hosts' daemons know (tools/migrate/discover.h)
+  // before every command; `flows` may then name discovered VMs.
+  bool discover = false;
   int downtime_ms = 50;             // netns driver: the stop-and-copy pause
   int precopy_ms = 200;             // netns driver: the pre-copy phase
   int64_t transfer_kbps = 2000000;  // 003-dup: meter on the memory-transfer path
