@@ -357,6 +357,8 @@ int Vswitchd::run() {
     events_.run();
     for (auto& [name, b] : bridges_) b->run(now);
     unixctl_->run();
+    // A kernel link changed: read every port's link state now.
+    if (link_notifier_.run()) next_link_check_ms_ = now;
     if (now >= next_stats_ms_) {
       next_stats_ms_ = now + kStatsIntervalMs;
       write_status(true);
@@ -380,6 +382,7 @@ int Vswitchd::run() {
     for (auto& [name, b] : bridges_) b->wait(poller, now);
     unixctl_->wait(poller);
     events_.wait(poller);
+    link_notifier_.wait(poller);
     int64_t wake = std::min(next_stats_ms_, next_link_check_ms_);
     // The route switcher ticks while on, and until its last flow is back.
     if (offload_ && (offload_->enabled() || !offload_->flows().empty()))

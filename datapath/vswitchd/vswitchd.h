@@ -10,6 +10,7 @@
 #include <string>
 
 #include "datapath/datapath.h"
+#include "datapath/link_notifier.h"
 #include "datapath/vswitchd/bridge.h"
 #include "datapath/vswitchd/event_log.h"
 #include "datapath/vswitchd/move_detector.h"
@@ -83,6 +84,7 @@ class Vswitchd {
   int64_t next_link_check_ms_ = 0;
   std::map<std::string, bool> link_up_;
   uint64_t link_checks_ = 0;
+  LinkNotifier link_notifier_;
   bool dpdk_failed_ = false;
   bool lock_warned_ = false;
   bool exiting_ = false;
