@@ -70,7 +70,7 @@ case_rules simple-1k "$BENCH_DIR/base.txt" >/dev/null
 rules_setup "$BENCH_DIR/setup.txt" "$flows"
 failures=0
 BENCH_SERIAL=0
-declare -A median
+declare -A median client
 
 # The median of the numbers on stdin (separated by spaces).
 median_of() {
@@ -95,6 +95,7 @@ for sys in "${sys_list[@]}"; do
   BENCH_SERIAL=$((BENCH_SERIAL + 1))
   BENCH_FAIL=""
   times=""
+  cpus=""
   bench_log "$sys: starting"
   if vs_start "$sys" "$BENCH_DIR/$sys" "$pcap" && vs_add_flows "$BENCH_DIR/base.txt" &&
     vs_wait_forwarding; then
@@ -106,6 +107,7 @@ for sys in "${sys_list[@]}"; do
         echo "flow_setup system=$sys flows=$flows run=$run add_secs=$VS_ADD_SECS" \
           "del_secs=$VS_DEL_SECS"
         times="$times $VS_ADD_SECS"
+        cpus="$cpus $VS_ADD_CLIENT_CPU"
       else
         break
       fi
@@ -119,6 +121,7 @@ for sys in "${sys_list[@]}"; do
     printf '%s\t%s\t-\tfailed\t\t\t%s\n' "$sys" "$flows" "$(tr '\t\n' '  ' <<<"$BENCH_FAIL")" >>"$tsv"
   fi
   median[$sys]=$(echo "$times" | median_of)
+  client[$sys]=$(echo "$cpus" | median_of)
   vs_stop
 done
 
@@ -134,8 +137,9 @@ echo
 printf 'ovs-ofctl parse-flows of the same rules alone: %s s (the client-side share of both)\n' \
   "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
 for sys in "${sys_list[@]}"; do
-  printf '%-9s %s s to install %d rules (median of %s)\n' "$(vs_label "$sys"):" \
-    "${median[$sys]:-n/a}" "$flows" "$(grep -c "^$sys	.*	ok	" "$tsv") runs"
+  printf '%-9s %s s to install %d rules (median of %s; ovs-ofctl itself used %s s of CPU)\n' \
+    "$(vs_label "$sys"):" "${median[$sys]:-n/a}" "$flows" "$(grep -c "^$sys	.*	ok	" "$tsv") runs" \
+    "${client[$sys]:-n/a}"
 done
 if [ -n "${median[ferry]:-}" ] && [ -n "${median[ovs]:-}" ]; then
   echo "ratio_flow_setup flows=$flows $(awk -v o="${median[ovs]}" -v f="${median[ferry]}" \
