@@ -123,6 +123,12 @@ int cmd_failover(const Args& a) {
       const Json* evs = j ? j->find("events") : nullptr;
       const Json* last = j ? j->find("last_seq") : nullptr;
       if (!evs || !evs->is_array() || !last || !last->is_int()) continue;
+      if (static_cast<uint64_t>(last->as_int()) < seen_seq[s]) {
+        // The daemon restarted (its log starts again): read it from the start.
+        seen_seq[s] = 0;
+        down[s].clear();
+        continue;
+      }
       for (const Json& e : evs->as_array()) {
         const Json* type = e.find("type");
         const Json* port = e.find("port");

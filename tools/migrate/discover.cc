@@ -85,7 +85,7 @@ Discovered discover_vms(const Inventory& inv, const CtlFn& ctl) {
     all.vms.insert(all.vms.end(), d.vms.begin(), d.vms.end());
     all.notes.insert(all.notes.end(), d.notes.begin(), d.notes.end());
   }
-  // A MAC seen on two hosts' VM ports (a move in progress, or a stale
+  // A MAC seen on two VM ports (a move in progress, or a stale
   // entry): which one is the VM is not for discovery to guess.
   std::map<std::string, int> seen;
   for (const Vm& v : all.vms) seen[v.mac]++;
@@ -93,7 +93,7 @@ Discovered discover_vms(const Inventory& inv, const CtlFn& ctl) {
   for (Vm& v : all.vms) {
     if (seen[v.mac] > 1) {
       all.notes.push_back(v.host + ": " + v.mac + " on port " + v.port +
-                          " is also on another host: skipped");
+                          " is also behind another VM port: skipped");
       continue;
     }
     kept.push_back(std::move(v));
