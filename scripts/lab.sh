@@ -8,6 +8,7 @@
 #   scripts/lab.sh --keep     leave it running; prints how to use it and
 #                             how to stop it (scripts/lab.sh --stop DIR)
 #   scripts/lab.sh migrate [--plan P] [--rate PPS] [--repeat N] [--json] [--plot]
+#                          [--ovs-fabric]
 #                             the migration lab: three hypervisors, two fabric
 #                             switches, A0 moved under traffic by ferry-migrate
 #                             (scripts/lab/migrate.sh)

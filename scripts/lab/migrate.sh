@@ -4,7 +4,7 @@
 # back with the baseline plan (no staging) for contrast.
 #
 #   scripts/lab.sh migrate [--plan 000|000-prio|003-dup] [--rate PPS]
-#                          [--repeat N] [--json] [--plot] [--keep]
+#                          [--repeat N] [--json] [--plot] [--keep] [--ovs-fabric]
 #
 # Streams sequence-numbered UDP A1 -> A0 (the measured direction) and
 # A0 -> A1 at --rate (default 20000) each, and prints per plan: sent,
@@ -14,6 +14,7 @@
 # forth and checks that no vMAC and no entry is left. --json: the last line
 # is one JSON object with the figures. --plot writes a PNG timeline per
 # run to build/lab/ (arrivals per ms, the pause, the cut-over).
+# --ovs-fabric: F2 is Open vSwitch's ovs-vswitchd instead of a Ferry daemon.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 plan=000
@@ -30,7 +31,8 @@ while [ $# -gt 0 ]; do
     --json) json=1 ;;
     --keep) keep=1 ;;
     --plot) plot=1 ;;
-    *) echo "usage: scripts/lab.sh migrate [--plan P] [--rate PPS] [--repeat N] [--json] [--keep]" >&2; exit 1 ;;
+    --ovs-fabric) export LAB_OVS_FABRIC=f2 ;;
+    *) echo "usage: scripts/lab.sh migrate [--plan P] [--rate PPS] [--repeat N] [--json] [--keep] [--ovs-fabric]" >&2; exit 1 ;;
   esac
   shift
 done
@@ -46,7 +48,7 @@ trap 'exit 130' INT TERM
 source "$top/scripts/lab/topology.sh"
 
 say() { [ $json = 1 ] && printf '%s\n' "$*" >&2 || printf '%s\n' "$*"; }
-say "== building the lab in $FT_DIR: S1 S2 S3, F1 F2, A0 on S1, A1 on S3"
+say "== building the lab in $FT_DIR: S1 S2 S3, F1 F2${LAB_OVS_FABRIC:+ (F2: ovs-vswitchd)}, A0 on S1, A1 on S3"
 lab_build || { echo "lab: set-up failed (logs in $FT_DIR)" >&2; FERRY_KEEP=1; exit 1; }
 
 # run NAME TO PLAN: one migration under both streams; prints the figures.

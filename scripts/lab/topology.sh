@@ -28,11 +28,51 @@ LAB_FABRIC="f1 f2"
 LAB_MIGRATE=${FT_BUILD}/tools/ferry-migrate/ferry-migrate
 LAB_SCHEMA=${FT_TOP}/tools/migrate/ferry-migrate.ovsschema
 
+# With LAB_OVS_FABRIC="f2" (fabric switches by name) those fabric switches
+# are Open vSwitch's own ovs-vswitchd (userspace datapath, its MAC learning
+# on): the orchestrator programs them with the same fdb/add and fdb/del.
+LAB_OVS_FABRIC=${LAB_OVS_FABRIC:-}
+
+lab_is_ovs() { [[ " $LAB_OVS_FABRIC " == *" $1 "* ]]; }
+
+# lab_ctl NAME: the node's control socket (ovs-vswitchd's is named by pid).
+lab_ctl() {
+  if lab_is_ovs "$1"; then
+    echo "$FT_DIR/$1/ovs-vswitchd.$(cat "$FT_DIR/$1/ovs-vswitchd.pid").ctl"
+  else
+    echo "$FT_DIR/$1/ferry-vswitchd.ctl"
+  fi
+}
+
+# lab_appctl NAME ARGS...: ovs-appctl on the node's switch daemon.
+lab_appctl() {
+  local n=$1
+  shift
+  ovs-appctl -t "$(lab_ctl "$n")" "$@"
+}
+
+# lab_ovs_node NAME: a fabric switch that is ovs-vswitchd.
+lab_ovs_node() {
+  local name=$1 d=$FT_DIR/$1
+  ft_netns "$name" || return 1
+  mkdir -p "$d"
+  ft_on "$name" ft_start_ovsdb || return 1
+  ip netns exec "$(ft_ns "$name")" env OVS_RUNDIR="$d" OVS_LOGDIR="$d" OVS_DBDIR="$d" \
+    ovs-vswitchd "unix:$d/db.sock" --pidfile="$d/ovs-vswitchd.pid" --detach --no-chdir \
+    --log-file="$d/ovs-vswitchd.log" >"$d/ovs-vswitchd.out" 2>&1 || return 1
+  FT_PIDFILES+=("$d/ovs-vswitchd.pid")
+  ft_wait_for 20 lab_appctl "$name" version
+}
+
 # lab_build: everything above; returns non-zero (with a message) on failure.
 lab_build() {
   local n h f v=${LAB_VLAN:-0}
   for n in $LAB_HOSTS $LAB_FABRIC; do
-    ft_node "$n" || { ft_log "lab: node $n did not start (see $FT_DIR/$n)"; return 1; }
+    if lab_is_ovs "$n"; then
+      lab_ovs_node "$n" || { ft_log "lab: ovs-vswitchd $n did not start (see $FT_DIR/$n)"; return 1; }
+    else
+      ft_node "$n" || { ft_log "lab: node $n did not start (see $FT_DIR/$n)"; return 1; }
+    fi
   done
   for h in $LAB_HOSTS; do
     ft_on "$h" ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev || return 1
@@ -45,6 +85,8 @@ lab_build() {
   for f in $LAB_FABRIC; do
     ft_on "$f" ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev other_config:mac-learning=false \
       -- add-port br0 s1 -- add-port br0 s2 -- add-port br0 s3 || return 1
+    # ovs-vswitchd's bridge port is a tap; only the fabric ports carry traffic.
+    lab_is_ovs "$f" && { ip -n "$(ft_ns "$f")" link set br0 down 2>/dev/null || true; }
   done
   ft_vm "$(ft_ns s1)" a0 $LAB_A0 10.0.0.10/24 || return 1
   ft_vm "$(ft_ns s3)" a1 $LAB_A1 10.0.0.11/24 || return 1
@@ -66,8 +108,8 @@ lab_build() {
   ip -n "$(ft_ns a1)" neigh replace 10.0.0.10 lladdr $LAB_A0 dev eth0
   # The VMs' paths: fabric ports toward their hosts, remote hosts through F1.
   for f in $LAB_FABRIC; do
-    ft_on "$f" ft_appctl fdb/add br0 s1 $v $LAB_A0 >/dev/null || return 1
-    ft_on "$f" ft_appctl fdb/add br0 s3 $v $LAB_A1 >/dev/null || return 1
+    lab_appctl "$f" fdb/add br0 s1 $v $LAB_A0 >/dev/null || return 1
+    lab_appctl "$f" fdb/add br0 s3 $v $LAB_A1 >/dev/null || return 1
   done
   # (S2's uplinks are not in VLAN V yet: its entries come with the migration.)
   for h in s2 s3; do
@@ -106,7 +148,7 @@ lab_inventory() {
   sep=""
   for f in $LAB_FABRIC; do
     printf '%s\n    {"name": "%s", "ctl": "%s", "db": "unix:%s",\n' "$sep" "${f^^}" \
-      "$FT_DIR/$f/ferry-vswitchd.ctl" "$FT_DIR/$f/db.sock"
+      "$(lab_ctl "$f")" "$FT_DIR/$f/db.sock"
     printf '     "ports": {"S1": "s1", "S2": "s2", "S3": "s3"}}'
     sep=,
   done
@@ -135,7 +177,36 @@ lab_where() {
 lab_residue() {
   local n
   for n in $LAB_HOSTS $LAB_FABRIC; do
-    ft_on "$n" ft_appctl vmac/show | tail -n +2 | sed "s/^/$n vmac: /"
-    ft_on "$n" ft_appctl fdb/show br0 | grep -i ' 0a:00:00:00:00:' | sed "s/^/$n fdb: /"
+    lab_is_ovs "$n" || lab_appctl "$n" vmac/show | tail -n +2 | sed "s/^/$n vmac: /"
+    lab_appctl "$n" fdb/show br0 | grep -i ' 0a:00:00:00:00:' | sed "s/^/$n fdb: /"
   done
 }
+
+# lab_migrate_under_traffic NAME ARGS...: migrates A0 while A1 streams UDP to
+# it; leaves $FT_DIR/NAME.{json,csv,send} and prints the loss accounting.
+lab_migrate_under_traffic() {
+  local name=$1
+  shift
+  rm -f "$FT_DIR/$name.ready"
+  ip netns exec "$(ft_ns a0)" "$FT_PKTGEN" udp-recv --port 7000 --until-idle-ms 1500 --duration-ms 30000 \
+    --timeline "$FT_DIR/$name.csv" --ready-file "$FT_DIR/$name.ready" --json >"$FT_DIR/$name.recv" 2>&1 &
+  local recv=$!
+  FT_PIDS+=($recv)
+  ft_wait_for 5 test -e "$FT_DIR/$name.ready"
+  ip netns exec "$(ft_ns a1)" "$FT_PKTGEN" udp-send --dst 10.0.0.10:7000 --rate "${LAB_RATE:-2000}" \
+    --duration-ms 2500 --json >"$FT_DIR/$name.send" 2>&1 &
+  local send=$!
+  FT_PIDS+=($send)
+  sleep 0.5
+  lab_migrate migrate A0 "$@" --json >"$FT_DIR/$name.json" 2>"$FT_DIR/$name.progress"
+  local rc=$?
+  wait $send
+  wait $recv
+  local sent
+  sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$FT_DIR/$name.send")
+  python3 "$FT_TOP/scripts/lab/analyze.py" "$FT_DIR/$name.csv" "$sent" "$FT_DIR/$name.json"
+  return $rc
+}
+
+# jget JSON KEY: one member of a JSON object.
+jget() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }

@@ -46,36 +46,9 @@ ft_contains "S408 on the sender" "$plan" "S408      S3  vmac/add-tx br0 $LAB_A0 
 ft_contains "S418 cut-over" "$plan" "cut-over S418      S3  vmac/commit activate="
 ft_eq "no residue" "" "$(lab_residue)"
 
-# migrate_under_traffic NAME ARGS...: migrates A0 while A1 streams UDP to
-# it; leaves $FT_DIR/NAME.{json,csv,send} and prints the loss accounting.
-migrate_under_traffic() {
-  local name=$1
-  shift
-  rm -f "$FT_DIR/$name.ready"
-  ip netns exec "$(ft_ns a0)" "$FT_PKTGEN" udp-recv --port 7000 --until-idle-ms 1500 --duration-ms 30000 \
-    --timeline "$FT_DIR/$name.csv" --ready-file "$FT_DIR/$name.ready" --json >"$FT_DIR/$name.recv" 2>&1 &
-  local recv=$!
-  FT_PIDS+=($recv)
-  ft_wait_for 5 test -e "$FT_DIR/$name.ready"
-  ip netns exec "$(ft_ns a1)" "$FT_PKTGEN" udp-send --dst 10.0.0.10:7000 --rate "$LAB_RATE" \
-    --duration-ms 2500 --json >"$FT_DIR/$name.send" 2>&1 &
-  local send=$!
-  FT_PIDS+=($send)
-  sleep 0.5
-  lab_migrate migrate A0 "$@" --json >"$FT_DIR/$name.json" 2>"$FT_DIR/$name.progress"
-  local rc=$?
-  wait $send
-  wait $recv
-  local sent
-  sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$FT_DIR/$name.send")
-  python3 "$FT_TOP/scripts/lab/analyze.py" "$FT_DIR/$name.csv" "$sent" "$FT_DIR/$name.json"
-  return $rc
-}
-
-jget() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
 ft_case "plan 000 under a stream: nothing lost outside the pause, no duplicate, no reordering"
-out=$(migrate_under_traffic p000 --to S2 --plan 000)
+out=$(lab_migrate_under_traffic p000 --to S2 --plan 000)
 ft_log "  $out"
 ft_log "  $(tr '\n' '|' <"$FT_DIR/p000.progress")"
 ft_eq "A0's port is on S2" s2 "$(lab_where)"
@@ -116,11 +89,11 @@ ft_eq "no residue" "" "$(lab_residue)"
 ft_contains "pool free" "$(lab_migrate pool)" "8 addresses, 0 in use, 8 free"
 
 ft_case "baseline back to S1 (the contrast), then 003-dup and 000-prio round trips"
-out=$(migrate_under_traffic base --to S1 --plan baseline)
+out=$(lab_migrate_under_traffic base --to S1 --plan baseline)
 ft_log "  baseline: $out"
 ft_eq "baseline back on S1" s1 "$(lab_where)"
 ft_eq "baseline: no duplicate" 0 "$(jget "$out" duplicated)"
-out=$(migrate_under_traffic dup --to S2 --plan 003-dup)
+out=$(lab_migrate_under_traffic dup --to S2 --plan 003-dup)
 ft_log "  003-dup: $out"
 ft_eq "003-dup: on S2" s2 "$(lab_where)"
 ft_eq "003-dup: no duplicate reaches the VM" 0 "$(jget "$out" duplicated)"
