@@ -28,11 +28,14 @@ Status apply_discovery(Context& ctx, bool verbose) {
     for (const std::string& c : changes)
       std::fprintf(stderr, "ferry-migrate: discovery: %s\n", c.c_str());
   }
-  for (const Flow& f : ctx.inv.flows)
-    for (const std::string& name : {f.from, f.to})
-      if (!ctx.inv.vm(name))
+  for (const Flow& f : ctx.inv.flows) {
+    for (const std::string& name : {f.from, f.to}) {
+      if (!ctx.inv.vm(name)) {
         return make_error("inventory: flow " + f.from + " -> " + f.to + ": unknown VM " + name +
                           " (neither listed nor discovered)");
+      }
+    }
+  }
   return {};
 }
 

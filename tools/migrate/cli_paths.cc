@@ -134,12 +134,14 @@ int cmd_failover(const Args& a) {
         const Json* port = e.find("port");
         const Json* state = e.find("state");
         if (!type || !type->is_string() || type->as_string() != "link" || !port ||
-            !port->is_string() || !state || !state->is_string())
+            !port->is_string() || !state || !state->is_string()) {
           continue;
-        if (state->as_string() == "down")
+        }
+        if (state->as_string() == "down") {
           down[s].insert(port->as_string());
-        else
+        } else {
           down[s].erase(port->as_string());
+        }
       }
       seen_seq[s] = static_cast<uint64_t>(last->as_int());
     }
@@ -149,8 +151,11 @@ int cmd_failover(const Args& a) {
     for (const auto& [s, ports] : down) {
       const Node* n = c.inv.node(s);
       auto up = n ? n->ports.find(fabric) : std::map<std::string, std::string>::const_iterator{};
-      if (n && up != n->ports.end() && ports.count(up->second))
-        return s + "'s uplink " + up->second + " to " + fabric + " is down";
+      if (n && up != n->ports.end() && ports.count(up->second)) {
+        std::string why = s;
+        why += "'s uplink " + up->second + " to " + fabric + " is down";
+        return why;
+      }
     }
     if (!c.ex->ctl(fabric, "version", {}, 300).ok()) return fabric + " failed";
     return "";
