@@ -4,7 +4,10 @@
 // CommandRunner, so the libvirt driver is unit-tested by what it issues.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,12 +32,43 @@ struct MoveReport {
   int64_t resume_ns = 0;  // VM resumed on the destination
   double pause_ms = 0;
   double precopy_ms = 0;
+  double switchover_wait_ms = 0;  // paused after the announcement for the switch-over
   std::string detail;
+};
+
+// The switch-over before the VM runs again (QEMU's pause-before-switchover
+// with migrate-continue): the orchestrator opens the gate once the senders
+// are switched over (SEEDS 000 S418); the netns driver keeps the VM paused
+// after its announcement until then, or at most the inventory's
+// switchover_wait_ms.
+class SwitchoverGate {
+ public:
+  void open() {
+    std::lock_guard<std::mutex> g(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  void reset() {
+    std::lock_guard<std::mutex> g(mu_);
+    open_ = false;
+  }
+  // True when opened within max_ms.
+  bool wait(int64_t max_ms) {
+    std::unique_lock<std::mutex> g(mu_);
+    return cv_.wait_for(g, std::chrono::milliseconds(max_ms), [this] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
 };
 
 class Driver {
  public:
   virtual ~Driver() = default;
+  // The gate move() waits at before resuming the VM (none: it does not wait).
+  void set_switchover_gate(SwitchoverGate* gate) { gate_ = gate; }
   virtual const char* name() const = 0;
   // The live migration of vm from `from` to `to`, complete when it returns.
   virtual Result<MoveReport> move(const Vm& vm, const Node& from, const Node& to) = 0;
@@ -47,6 +81,9 @@ class Driver {
     (void)vm;
     (void)host;
   }
+
+ protected:
+  SwitchoverGate* gate_ = nullptr;
 };
 
 std::unique_ptr<Driver> make_netns_driver(const Inventory& inv, CommandRunner* runner);

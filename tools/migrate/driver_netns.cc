@@ -55,6 +55,18 @@ class NetnsDriver : public Driver {
     auto rarp = r_->run({"ip", "netns", "exec", vm.netns, inv_.pktgen, "send", "--iface", "eth0",
                          "--frame", "rarp(mac=" + vm.mac + ")"});
     if (!rarp) rep.detail = "RARP failed: " + rarp.error().message;
+    // Paused until the senders are switched over (they switch on that
+    // announcement), so that nothing the VM would receive once running
+    // goes to the old host.
+    if (gate_ && inv_.switchover_wait_ms > 0) {
+      int64_t w0 = now_ns();
+      bool opened = gate_->wait(inv_.switchover_wait_ms);
+      rep.switchover_wait_ms = static_cast<double>(now_ns() - w0) / 1e6;
+      if (!opened) {
+        if (!rep.detail.empty()) rep.detail += "; ";
+        rep.detail += strprintf("resumed before the switch-over (%d ms)", inv_.switchover_wait_ms);
+      }
+    }
     int64_t min_end = rep.stop_ns + static_cast<int64_t>(inv_.downtime_ms) * 1000000;
     int64_t left = min_end - now_ns();
     if (left > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(left));

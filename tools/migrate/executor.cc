@@ -37,10 +37,14 @@ std::string field(const Json& o, const char* k) {
 }  // namespace
 
 DaemonExecutor::DaemonExecutor(const Inventory& inv, Driver* driver, CommandRunner* runner)
-    : inv_(inv), driver_(driver), runner_(runner) {}
+    : inv_(inv), driver_(driver), runner_(runner) {
+  driver_->set_switchover_gate(&gate_);
+}
 
 DaemonExecutor::~DaemonExecutor() {
+  gate_.open();
   if (move_thread_.joinable()) move_thread_.join();
+  driver_->set_switchover_gate(nullptr);
 }
 
 const Node& DaemonExecutor::node(const std::string& name) const {
@@ -241,6 +245,7 @@ Result<std::string> DaemonExecutor::apply(const Step& s, const Command& cmd) {
       if (!vm || !from || !to) return make_error("move: unknown VM or host");
       if (move_thread_.joinable()) move_thread_.join();
       move_result_.reset();
+      gate_.reset();
       move_thread_ = std::thread([this, vm, from, to] {
         auto r = driver_->move(*vm, *from, *to);
         std::lock_guard<std::mutex> g(move_mu_);
@@ -263,6 +268,8 @@ Result<std::string> DaemonExecutor::apply(const Step& s, const Command& cmd) {
         if (!where->has_value()) return make_error("the VM is not on the destination");
         return **where;
       }
+      // The cut-over steps before this one are done: the VM may run.
+      gate_.open();
       auto r = join_move();
       if (!r) return r.error();
       last_move = *r;
@@ -292,6 +299,7 @@ Status DaemonExecutor::undo(const Step& s, const Command& cmd) {
     }
     case StepKind::kMove: {
       // Wait for a move in progress, then bring the VM back if it left.
+      gate_.open();
       if (move_thread_.joinable()) move_thread_.join();
       const Vm* vm = inv_.vm(cmd.args.at(0));
       const Node* at = inv_.node(cmd.args.at(1));    // the destination

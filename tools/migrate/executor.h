@@ -56,6 +56,7 @@ class DaemonExecutor : public Executor {
   std::thread move_thread_;
   std::mutex move_mu_;
   std::optional<Result<MoveReport>> move_result_;
+  SwitchoverGate gate_;
 };
 
 }  // namespace ferry::migrate

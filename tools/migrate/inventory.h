@@ -59,6 +59,7 @@ struct Inventory {
   bool discover = false;
   int downtime_ms = 50;             // netns driver: the stop-and-copy pause
   int precopy_ms = 200;             // netns driver: the pre-copy phase
+  int switchover_wait_ms = 200;     // netns driver: longest pause for the switch-over (0: none)
   int64_t transfer_kbps = 2000000;  // 003-dup: meter on the memory-transfer path
   std::string pktgen;               // netns driver: ferry-pktgen for the guest's RARP
   std::vector<std::string> vmac_pool;

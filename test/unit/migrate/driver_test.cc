@@ -1,6 +1,8 @@
 // The libvirt driver cannot run here: check the commands it issues.
 #include "tools/migrate/driver.h"
 
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "lib/util/text.h"
@@ -57,4 +59,15 @@ TEST_CASE("libvirt driver: recover finds the running domain, resumes a paused on
   auto rep = d->move(*inv.vm("A0"), *inv.node("S2"), *inv.node("S1"));
   REQUIRE_FALSE(rep.ok());
   CHECK(rep.error().message == "libvirt: error: failed to connect");
+}
+
+TEST_CASE("switch-over gate: waits until opened, or times out", "[migrate]") {
+  ferry::migrate::SwitchoverGate gate;
+  CHECK_FALSE(gate.wait(5));  // closed: times out
+  std::thread opener([&] { gate.open(); });
+  CHECK(gate.wait(5000));
+  opener.join();
+  CHECK(gate.wait(0));  // stays open
+  gate.reset();
+  CHECK_FALSE(gate.wait(0));
 }
