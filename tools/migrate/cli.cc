@@ -67,7 +67,7 @@ static bool process_alive(int64_t pid) {
 }
 
 // Everything a migrate/resume/abort needs.
-Result<std::unique_ptr<Context>> open_context(const Args& a, bool need_inventory) {
+Result<std::unique_ptr<Context>> open_context(const Args& a, bool need_inventory, bool discover) {
   auto ctx = std::make_unique<Context>();
   if (a.inventory.empty()) {
     if (need_inventory) return make_error("--inventory FILE is required for " + a.command);
@@ -93,7 +93,7 @@ Result<std::unique_ptr<Context>> open_context(const Args& a, bool need_inventory
       if (r.destination == host && r.vlan == vlan && r.vm != except) return true;
     return false;
   };
-  if (ctx->inv.discover) {
+  if (discover && ctx->inv.discover) {
     if (Status s = apply_discovery(*ctx, a.verbose); !s) return s.error();
   }
   return ctx;

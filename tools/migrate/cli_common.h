@@ -65,7 +65,10 @@ struct Context {
   std::unique_ptr<DaemonExecutor> ex;
 };
 
-Result<std::unique_ptr<Context>> open_context(const Args& a, bool need_inventory);
+// With the inventory's "discover", merges what the hosts know first
+// (unless `discover` is false: ferry-migrate discover reports it itself).
+Result<std::unique_ptr<Context>> open_context(const Args& a, bool need_inventory,
+                                              bool discover = true);
 void install_kill_hook(Run& run);
 int finish_run(Context& ctx, const std::string& uuid, Run& run, const Outcome& o, PrintProgress& pp,
                int64_t t0, bool json);

@@ -17,11 +17,17 @@ static Discovered discover(Context& ctx) {
   });
 }
 
+// Merges d into inv and lets the driver fill in what it needs; the changes.
+static std::vector<std::string> merge(Context& ctx, Inventory& inv, const Discovered& d) {
+  std::vector<std::string> changes = merge_discovered(inv, d);
+  for (Vm& vm : inv.vms)
+    if (const Node* h = inv.node(vm.host)) ctx.driver->locate(vm, *h);
+  return changes;
+}
+
 Status apply_discovery(Context& ctx, bool verbose) {
   Discovered d = discover(ctx);
-  std::vector<std::string> changes = merge_discovered(ctx.inv, d);
-  for (Vm& vm : ctx.inv.vms)
-    if (const Node* h = ctx.inv.node(vm.host)) ctx.driver->locate(vm, *h);
+  std::vector<std::string> changes = merge(ctx, ctx.inv, d);
   if (verbose) {
     for (const std::string& n : d.notes)
       std::fprintf(stderr, "ferry-migrate: discovery: %s\n", n.c_str());
@@ -40,14 +46,12 @@ Status apply_discovery(Context& ctx, bool verbose) {
 }
 
 int cmd_discover(const Args& a) {
-  auto c = open_context(a, true);
+  auto c = open_context(a, true, false);
   if (!c) return fail(c.error().message);
   Context& ctx = **c;
   Discovered d = discover(ctx);
   Inventory merged = ctx.inv;
-  std::vector<std::string> changes = merge_discovered(merged, d);
-  for (Vm& vm : merged.vms)
-    if (const Node* h = merged.node(vm.host)) ctx.driver->locate(vm, *h);
+  std::vector<std::string> changes = merge(ctx, merged, d);
   if (a.json) {
     // The inventory's "vms" section, ready to paste, and the notes.
     Json vms = Json::array();
