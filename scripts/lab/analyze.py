@@ -12,7 +12,10 @@ received neighbours; it counts as lost in the pause when it was sent
 between the VM's stop and its resume, or was still in flight when the VM
 stopped (sent less than the path's delay before the stop: the 99th
 percentile of the one-way delays of the datagrams received before it,
-reported as in_flight_ms).
+reported as in_flight_ms). Datagrams lost outside the pause are placed
+in "outside_at": runs of them (first and last send time, ms after the VM's
+resume) with the orchestrator step acknowledged last before the run began
+(the report's step_done_ns).
 """
 import json
 import sys
@@ -40,6 +43,7 @@ def main():
     delays = sorted(a - t for a, _, t in rows if t < stop)
     in_flight = delays[int(len(delays) * 0.99)] if delays else 0
     outside = 0
+    runs = []  # [first_t, last_t, count] of lost-outside datagrams, by send time
     import bisect
     for s in lost:
         i = bisect.bisect_left(known, s)
@@ -55,6 +59,18 @@ def main():
             t = -1
         if not (stop - in_flight <= t <= resume):
             outside += 1
+            if runs and t - runs[-1][1] < 5e6:
+                runs[-1][1] = t
+                runs[-1][2] += 1
+            else:
+                runs.append([t, t, 1])
+    steps = sorted(report.get("step_done_ns", []), key=lambda d: d["ns"])
+    outside_at = []
+    for first, last, n in runs:
+        before = [d["step"] for d in steps if d["ns"] <= first]
+        outside_at.append({"from_ms": round((first - resume) / 1e6, 2),
+                           "to_ms": round((last - resume) / 1e6, 2), "lost": n,
+                           "after_step": before[-1] if before else None})
     arrivals = sorted(r[0] for r in rows)
     gap = max((b - a for a, b in zip(arrivals, arrivals[1:])), default=0)
     print(json.dumps({
@@ -72,6 +88,7 @@ def main():
         "staging_ms": round(report.get("phases_ms", {}).get("staging", 0.0), 2),
         "cleanup_ms": round(report.get("phases_ms", {}).get("cleanup", 0.0), 2),
         "cutover_trigger": report.get("cutover_trigger"),
+        **({"outside_at": outside_at} if outside_at else {}),
     }))
 
 

@@ -14,7 +14,8 @@
 # forth and checks that no vMAC and no entry is left. --json: the last line
 # is one JSON object with the figures. --plot writes a PNG timeline per
 # run to build/lab/ (arrivals per ms, the pause, the cut-over).
-# --ovs-fabric: F2 is Open vSwitch's ovs-vswitchd instead of a Ferry daemon.
+# --ovs-fabric: F1 (the fabric switch of the VMs' and the staged paths) is Open
+#   vSwitch's ovs-vswitchd, programmed with OpenFlow flow_mods.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 plan=000
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     --json) json=1 ;;
     --keep) keep=1 ;;
     --plot) plot=1 ;;
-    --ovs-fabric) export LAB_OVS_FABRIC=f2 ;;
+    --ovs-fabric) export LAB_OVS_FABRIC=f1 ;;
     *) echo "usage: scripts/lab.sh migrate [--plan P] [--rate PPS] [--repeat N] [--json] [--keep] [--ovs-fabric]" >&2; exit 1 ;;
   esac
   shift
@@ -48,7 +49,7 @@ trap 'exit 130' INT TERM
 source "$top/scripts/lab/topology.sh"
 
 say() { [ $json = 1 ] && printf '%s\n' "$*" >&2 || printf '%s\n' "$*"; }
-say "== building the lab in $FT_DIR: S1 S2 S3, F1 F2${LAB_OVS_FABRIC:+ (F2: ovs-vswitchd)}, A0 on S1, A1 on S3"
+say "== building the lab in $FT_DIR: S1 S2 S3, F1 F2${LAB_OVS_FABRIC:+ (F1: ovs-vswitchd, OpenFlow)}, A0 on S1, A1 on S3"
 lab_build || { echo "lab: set-up failed (logs in $FT_DIR)" >&2; FERRY_KEEP=1; exit 1; }
 
 # run NAME TO PLAN: one migration under both streams; prints the figures.

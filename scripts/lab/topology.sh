@@ -28,9 +28,11 @@ LAB_FABRIC="f1 f2"
 LAB_MIGRATE=${FT_BUILD}/tools/ferry-migrate/ferry-migrate
 LAB_SCHEMA=${FT_TOP}/tools/migrate/ferry-migrate.ovsschema
 
-# With LAB_OVS_FABRIC="f2" (fabric switches by name) those fabric switches
-# are Open vSwitch's own ovs-vswitchd (userspace datapath, its MAC learning
-# on): the orchestrator programs them with the same fdb/add and fdb/del.
+# With LAB_OVS_FABRIC="f1" (fabric switches by name) those fabric switches
+# are Open vSwitch's own ovs-vswitchd (userspace datapath, NORMAL with its
+# MAC learning below): the inventory names only their OpenFlow socket, and
+# the orchestrator programs their entries as flow_mods (priority 1000,
+# dl_dst=MAC -> output:PORT), as it would any OpenFlow switch.
 LAB_OVS_FABRIC=${LAB_OVS_FABRIC:-}
 
 lab_is_ovs() { [[ " $LAB_OVS_FABRIC " == *" $1 "* ]]; }
@@ -62,6 +64,22 @@ lab_ovs_node() {
     --log-file="$d/ovs-vswitchd.log" >"$d/ovs-vswitchd.out" 2>&1 || return 1
   FT_PIDFILES+=("$d/ovs-vswitchd.pid")
   ft_wait_for 20 lab_appctl "$name" version
+}
+
+# lab_vlan_match VLAN: the OpenFlow match of a fabric entry's VLAN (as
+# ferry-migrate writes it: VLAN 0 is untagged).
+lab_vlan_match() {
+  if [ "$1" = 0 ]; then echo "vlan_tci=0x0000/0x1fff"; else echo "dl_vlan=$1"; fi
+}
+
+# lab_fabric_entry NAME PORT VLAN MAC: a fabric switch's static entry, as
+# the orchestrator would make it (a flow on an OpenFlow switch).
+lab_fabric_entry() {
+  if lab_is_ovs "$1"; then
+    ft_on "$1" ovs-ofctl add-flow br0 "priority=1000,$(lab_vlan_match "$3"),dl_dst=$4,actions=output:$2"
+  else
+    lab_appctl "$1" fdb/add br0 "$2" "$3" "$4" >/dev/null
+  fi
 }
 
 # lab_build: everything above; returns non-zero (with a message) on failure.
@@ -108,8 +126,8 @@ lab_build() {
   ip -n "$(ft_ns a1)" neigh replace 10.0.0.10 lladdr $LAB_A0 dev eth0
   # The VMs' paths: fabric ports toward their hosts, remote hosts through F1.
   for f in $LAB_FABRIC; do
-    lab_appctl "$f" fdb/add br0 s1 $v $LAB_A0 >/dev/null || return 1
-    lab_appctl "$f" fdb/add br0 s3 $v $LAB_A1 >/dev/null || return 1
+    lab_fabric_entry "$f" s1 $v $LAB_A0 || return 1
+    lab_fabric_entry "$f" s3 $v $LAB_A1 || return 1
   done
   # (S2's uplinks are not in VLAN V yet: its entries come with the migration.)
   for h in s2 s3; do
@@ -134,7 +152,9 @@ lab_build() {
 # lab_inventory [POOL_COUNT]: the inventory of this lab, on stdout.
 lab_inventory() {
   local count=${1:-8} h f sep=""
-  printf '{\n  "driver": "netns",\n  "primary_fabric": "F1",\n  "host_entries": true,\n  "staging_fabric": "F2",\n'
+  printf '{\n  "driver": "netns",\n  "primary_fabric": "F1",\n  "host_entries": true,\n'
+  # The staged path crosses F1 too unless LAB_STAGING_FABRIC says otherwise.
+  [ -n "${LAB_STAGING_FABRIC:-}" ] && printf '  "staging_fabric": "%s",\n' "$LAB_STAGING_FABRIC"
   printf '  "downtime_ms": %d,\n  "precopy_ms": %d,\n' "${LAB_DOWNTIME_MS:-50}" "${LAB_PRECOPY_MS:-200}"
   printf '  "pktgen": "%s",\n' "$FT_PKTGEN"
   printf '  "vmac_pool": {"first": "0a:00:00:00:00:10", "count": %d},\n  "hosts": [' "$count"
@@ -147,8 +167,13 @@ lab_inventory() {
   printf '],\n  "fabric": ['
   sep=""
   for f in $LAB_FABRIC; do
-    printf '%s\n    {"name": "%s", "ctl": "%s", "db": "unix:%s",\n' "$sep" "${f^^}" \
-      "$(lab_ctl "$f")" "$FT_DIR/$f/db.sock"
+    if lab_is_ovs "$f"; then
+      printf '%s\n    {"name": "%s", "openflow": "unix:%s", "db": "unix:%s",\n' "$sep" "${f^^}" \
+        "$FT_DIR/$f/br0.mgmt" "$FT_DIR/$f/db.sock"
+    else
+      printf '%s\n    {"name": "%s", "ctl": "%s", "db": "unix:%s",\n' "$sep" "${f^^}" \
+        "$(lab_ctl "$f")" "$FT_DIR/$f/db.sock"
+    fi
     printf '     "ports": {"S1": "s1", "S2": "s2", "S3": "s3"}}'
     sep=,
   done
@@ -177,7 +202,11 @@ lab_where() {
 lab_residue() {
   local n
   for n in $LAB_HOSTS $LAB_FABRIC; do
-    lab_is_ovs "$n" || lab_appctl "$n" vmac/show | tail -n +2 | sed "s/^/$n vmac: /"
+    if lab_is_ovs "$n"; then
+      ft_on "$n" ovs-ofctl dump-flows br0 | grep -i 'dl_dst=0a:00:00:00:00:' | sed "s/^/$n flow: /"
+    else
+      lab_appctl "$n" vmac/show | tail -n +2 | sed "s/^/$n vmac: /"
+    fi
     lab_appctl "$n" fdb/show br0 | grep -i ' 0a:00:00:00:00:' | sed "s/^/$n fdb: /"
   done
 }

@@ -144,8 +144,20 @@ int run_udp_send(const Options& opts) {
   uint64_t total = c.count ? c.count : c.duration_ms ? pacer.count_within(duration_ns) : UINT64_MAX;
   Totals t;
   int batches_without_wait = 0;
+  int64_t last_loop_ns = start;
+  uint64_t stops = 0;
+  int64_t stopped_ns = 0;
   while (!signals->stop_requested() && t.next_seq < total) {
     int64_t now = monotonic_ns();
+    if (signals->take_continued()) {
+      // Stopped and continued (a VM paused for a live migration): its clock
+      // stood still, so the schedule goes on where it stopped rather than
+      // sending everything due meanwhile in one burst.
+      pacer.shift(now - last_loop_ns);
+      stops++;
+      stopped_ns += now - last_loop_ns;
+    }
+    last_loop_ns = now;
     if (c.rate == 0 && c.duration_ms && now - start >= duration_ns) break;
     uint64_t n = pacer.due(now, t.next_seq, std::min<uint64_t>(kBatch, total - t.next_seq));
     if (n == 0) {
@@ -186,6 +198,8 @@ int run_udp_send(const Options& opts) {
   j.set("first_send_ns", t.first_send_ns);
   j.set("last_send_ns", t.last_send_ns);
   j.set("stopped_by", stopped_by);
+  j.set("stops", stops);
+  j.set("stopped_ms", stopped_ns / 1e6);
   emit(opts, j,
        strprintf("udp-send: stream %llu sent %llu datagrams to %s in %.1f ms (%.1f pps, target "
                  "%llu), %llu errors, stopped by %s",

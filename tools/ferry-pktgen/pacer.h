@@ -2,6 +2,9 @@
 // start + i * 1e9 / rate ns. Lateness never accumulates: a sender that wakes
 // up late sends every datagram already due (in a batch) and the average rate
 // over any run stays exact. Pure arithmetic; the send loop does the waiting.
+// A sender that was stopped (SIGSTOP: a VM paused by a live migration, whose
+// clock stands still meanwhile) shifts the schedule by the stop instead:
+// no burst of everything that fell due while it was stopped.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +24,9 @@ class Pacer {
   uint64_t due(int64_t now_ns, uint64_t next, uint64_t limit) const;
   // Number of datagrams whose deadline is before start + duration.
   uint64_t count_within(int64_t duration_ns) const;
+
+  // Every later deadline moves by `ns` (the time the sender stood still).
+  void shift(int64_t ns) { start_ += ns; }
 
   uint64_t rate() const { return rate_; }
   int64_t start() const { return start_; }

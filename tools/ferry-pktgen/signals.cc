@@ -12,7 +12,11 @@ namespace {
 
 volatile sig_atomic_t g_stop_signal = 0;
 
+volatile sig_atomic_t g_continued = 0;
+
 void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+void on_continue(int) { g_continued = 1; }
 
 }  // namespace
 
@@ -34,6 +38,14 @@ Result<StopSignals> StopSignals::install() {
   if (sigaction(SIGINT, &sa, nullptr) != 0 || sigaction(SIGTERM, &sa, nullptr) != 0) {
     return make_error(std::string("sigaction: ") + std::strerror(errno), errno);
   }
+  struct sigaction cont;
+  std::memset(&cont, 0, sizeof cont);
+  cont.sa_handler = on_continue;
+  cont.sa_flags = SA_RESTART;
+  sigemptyset(&cont.sa_mask);
+  if (sigaction(SIGCONT, &cont, nullptr) != 0) {
+    return make_error(std::string("sigaction: ") + std::strerror(errno), errno);
+  }
   signal(SIGPIPE, SIG_IGN);
   return s;
 }
@@ -41,6 +53,12 @@ Result<StopSignals> StopSignals::install() {
 bool StopSignals::stop_requested() const { return g_stop_signal != 0; }
 
 int StopSignals::stop_signal() const { return g_stop_signal; }
+
+bool StopSignals::take_continued() const {
+  if (!g_continued) return false;
+  g_continued = 0;
+  return true;
+}
 
 int StopSignals::wait(pollfd* fds, nfds_t nfds, int64_t timeout_ns) const {
   timespec ts;

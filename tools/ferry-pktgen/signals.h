@@ -1,8 +1,9 @@
 // Stopping on SIGINT/SIGTERM without races: install() blocks both signals
 // and sets a handler; they are let in only while wait() sleeps (ppoll with
 // the unblocked mask), so a signal can never slip in between a check of
-// stop_requested() and a sleep. The flag behind stop_requested() is the one
-// piece of process-wide state here (a signal handler has nothing else).
+// stop_requested() and a sleep. The flags behind stop_requested() and
+// take_continued() are the process-wide state here (a signal handler has
+// nothing else).
 #pragma once
 
 #include <poll.h>
@@ -21,6 +22,10 @@ class StopSignals {
   bool stop_requested() const;
   // The signal that stopped us (SIGINT, SIGTERM) or 0.
   int stop_signal() const;
+  // Whether a SIGCONT arrived since the last call: the process was stopped
+  // (SIGSTOP, as the lab's hypervisor driver pauses a VM) and continued.
+  // SIGCONT is never blocked; its handler only sets a flag.
+  bool take_continued() const;
 
   // Sleeps until one of fds is ready, timeout_ns passes (< 0: no limit;
   // 0: just deliver pending signals) or a stop signal arrives. Returns

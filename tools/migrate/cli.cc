@@ -144,6 +144,15 @@ static Json report_json(const Run& run, const Outcome& o, const PrintProgress& p
     r.set("first_frame_ns", ex.first_frame_ns);
   }
   if (pp.cutover_ns) r.set("cutover_ns", pp.cutover_ns);
+  Json done = Json::array();
+  for (const PrintProgress::Done& d : pp.done) {
+    Json e = Json::object();
+    e.set("seq", d.seq);
+    e.set("step", d.what);
+    e.set("ns", d.ns);
+    done.push_back(std::move(e));
+  }
+  r.set("step_done_ns", std::move(done));
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tools/migrate/executor.h"
 #include "tools/migrate/state_db.h"
@@ -27,7 +28,9 @@ class PrintProgress : public Progress {
  public:
   PrintProgress(FILE* out, bool verbose) : out_(out), verbose_(verbose) {}
   void step_done(const Step& s, const std::string& result, int64_t us) override {
-    if (s.label == "S418") cutover_ns = now_ns();
+    int64_t t = now_ns();
+    if (s.label == "S418") cutover_ns = t;
+    done.push_back({s.seq, s.label + " " + s.node, t});
     if (verbose_)
       std::fprintf(out_, "  %2d %-9s %-3s %-8s %s%s%s (%.1f ms)\n", s.seq, s.label.c_str(),
                    s.node.empty() ? "-" : s.node.c_str(), s.phase.c_str(), s.text.c_str(),
@@ -51,6 +54,14 @@ class PrintProgress : public Progress {
   std::map<std::string, double> phases;
   int undone_count = 0;
   int64_t cutover_ns = 0;
+  // When each step was acknowledged (CLOCK_MONOTONIC, as the driver's
+  // stop_ns/resume_ns): the report's "step_done_ns", to place losses.
+  struct Done {
+    int seq;
+    std::string what;
+    int64_t ns;
+  };
+  std::vector<Done> done;
 
  private:
   FILE* out_;

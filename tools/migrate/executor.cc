@@ -8,6 +8,7 @@
 #include "lib/rpc/json.h"
 #include "lib/util/clock.h"
 #include "lib/util/text.h"
+#include "tools/migrate/openflow_fabric.h"
 
 namespace ferry::migrate {
 
@@ -24,7 +25,8 @@ int64_t now_ns() {
 // Undoing something already gone is done.
 bool already_gone(const std::string& msg) {
   return msg.find("could not find static mac entry") != std::string::npos ||
-         msg.find("no conversion") != std::string::npos;
+         msg.find("no conversion") != std::string::npos ||
+         msg.find("OFPMMFC_UNKNOWN_METER") != std::string::npos;
 }
 
 std::string field(const Json& o, const char* k) {
@@ -57,6 +59,7 @@ Result<std::string> DaemonExecutor::ctl(const std::string& name, const std::stri
                                         const std::vector<std::string>& args, int timeout_ms) {
   const Node* n = inv_.node(name);
   if (!n) return make_error("unknown switch \"" + name + "\"");
+  if (!n->openflow.empty()) return openflow_ctl(*n, method, args, timeout_ms);
   auto& c = clients_[name];
   if (!c) {
     auto path = n->ctl.empty() || n->ctl[0] == '/' ? Result<std::string>(n->ctl)
@@ -121,17 +124,61 @@ Result<std::string> DaemonExecutor::vsctl(const Node& n, const Command& cmd) {
   return std::string("removed");
 }
 
+namespace {
+
+// The bridge's OpenFlow socket beside the daemon's control socket, unless
+// the inventory names the switch's OpenFlow target.
+std::string openflow_target(const Node& n) {
+  if (!n.openflow.empty()) return n.openflow;
+  return "unix:" + n.ctl.substr(0, n.ctl.rfind('/')) + "/" + n.bridge + ".mgmt";
+}
+
+}  // namespace
+
+Status DaemonExecutor::openflow(const Node& n, const std::string& command, const std::string& spec,
+                                bool strict) {
+  for (int attempt = 0;; attempt++) {
+    auto& c = of_clients_[n.name];
+    if (!c) {
+      auto cl = ovs::OfClient::connect(openflow_target(n), 3000);
+      if (!cl) return make_error(n.name + " is unreachable: " + cl.error().message, EHOSTUNREACH);
+      c = std::move(*cl);
+    }
+    auto r = command.empty() ? c->echo() : c->change(command, spec, strict);
+    if (r) return {};
+    if (r.error().code == EINVAL || r.error().code == EPROTO)
+      return make_error(n.name + ": " + r.error().message, r.error().code);
+    c.reset();  // the connection broke: once more on a new one
+    if (attempt > 0) return make_error(n.name + ": " + r.error().message, EHOSTUNREACH);
+  }
+}
+
+Result<std::string> DaemonExecutor::openflow_ctl(const Node& n, const std::string& method,
+                                                 const std::vector<std::string>& args,
+                                                 int timeout_ms) {
+  (void)timeout_ms;  // the connect timeout is fixed; a dead switch closes its socket
+  if (method == "version") {
+    if (auto r = openflow(n, "", "", false); !r) return r.error();
+    return "OpenFlow switch at " + n.openflow;
+  }
+  auto change = fabric_change(method, args);
+  if (!change) return make_error(n.name + ": " + change.error().message, change.error().code);
+  if (auto r = openflow(n, change->command, change->spec, change->strict); !r) return r.error();
+  return change->command + " " + change->spec;
+}
+
 Result<std::string> DaemonExecutor::ofctl(const Node& n, const Command& cmd) {
-  // The bridge's OpenFlow socket beside the daemon's control socket.
-  std::string dir = n.ctl.substr(0, n.ctl.rfind('/'));
-  std::vector<std::string> argv{"ovs-ofctl", "-O", "OpenFlow13", cmd.method};
-  auto it = cmd.args.begin();
-  for (; it != cmd.args.end() && it->rfind("--", 0) == 0; ++it) argv.push_back(*it);
-  argv.push_back("unix:" + dir + "/" + n.bridge + ".mgmt");
-  argv.insert(argv.end(), it, cmd.args.end());
-  auto r = runner_->run(argv);
-  if (!r) return make_error(n.name + ": " + r.error().message);
-  return std::string(trim(*r));
+  // ovs-ofctl's arguments: [--strict] SPEC.
+  bool strict = false;
+  std::string spec;
+  for (const std::string& a : cmd.args) {
+    if (a == "--strict")
+      strict = true;
+    else
+      spec = a;
+  }
+  if (auto r = openflow(n, cmd.method, spec, strict); !r) return r.error();
+  return std::string("ok");
 }
 
 Result<MoveReport> DaemonExecutor::join_move() {
@@ -228,8 +275,12 @@ Result<std::string> DaemonExecutor::apply(const Step& s, const Command& cmd) {
       }
       return vsctl(node(s.node), cmd);
     }
-    case StepKind::kOfctl:
-      return ofctl(node(s.node), cmd);
+    case StepKind::kOfctl: {
+      auto r = ofctl(node(s.node), cmd);
+      if (!r && cmd.method.rfind("del-", 0) == 0 && already_gone(r.error().message))
+        return std::string("absent");
+      return r;
+    }
     case StepKind::kMark: {
       auto r = ctl(s.node, "events/wait", {"0"});
       if (!r) return r.error();
@@ -294,7 +345,7 @@ Status DaemonExecutor::undo(const Step& s, const Command& cmd) {
     }
     case StepKind::kOfctl: {
       auto r = ofctl(node(s.node), cmd);
-      if (!r) return r.error();
+      if (!r && !already_gone(r.error().message)) return r.error();
       return {};
     }
     case StepKind::kMove: {

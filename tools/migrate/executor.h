@@ -1,4 +1,6 @@
-// The real executor: control-socket commands to the Ferry daemons, OVSDB
+// The real executor: control-socket commands to the Ferry daemons, OpenFlow
+// changes over one connection per switch (lib/ovs/of_client.h; fabric
+// switches that speak only OpenFlow get their entries as flows), OVSDB
 // changes through ovs-vsctl, and the hypervisor driver (the live migration
 // runs on its own thread while the destination is watched for the VM's
 // first frame).
@@ -12,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "lib/ovs/of_client.h"
 #include "lib/rpc/unixctl_client.h"
 #include "tools/migrate/driver.h"
 #include "tools/migrate/runner.h"
@@ -27,7 +30,8 @@ class DaemonExecutor : public Executor {
   Status undo(const Step& step, const Command& cmd) override;
   Result<std::optional<std::string>> reconcile(const Step& step, const Command& cmd) override;
 
-  // A control-socket command on a switch of the inventory.
+  // A control-socket command on a switch of the inventory (on an OpenFlow
+  // fabric switch: `version` and the entries, as flow_mods).
   Result<std::string> ctl(const std::string& node, const std::string& method,
                           const std::vector<std::string>& args, int timeout_ms = 10000);
   // Every node answers `version` (checked before anything changes).
@@ -44,6 +48,10 @@ class DaemonExecutor : public Executor {
  private:
   Result<std::string> vsctl(const Node& n, const Command& cmd);
   Result<std::string> ofctl(const Node& n, const Command& cmd);
+  // One OpenFlow change on `n` (reconnects once if the connection broke).
+  Status openflow(const Node& n, const std::string& command, const std::string& spec, bool strict);
+  Result<std::string> openflow_ctl(const Node& n, const std::string& method,
+                                   const std::vector<std::string>& args, int timeout_ms);
   Result<std::string> first_frame(const Command& cmd);
   Result<MoveReport> join_move();
   const Node& node(const std::string& name) const;
@@ -52,6 +60,7 @@ class DaemonExecutor : public Executor {
   Driver* driver_;
   CommandRunner* runner_;
   std::map<std::string, std::unique_ptr<rpc::UnixctlClient>> clients_;
+  std::map<std::string, std::unique_ptr<ovs::OfClient>> of_clients_;
   std::string current_node_;
   std::thread move_thread_;
   std::mutex move_mu_;

@@ -56,7 +56,14 @@ Result<Node> parse_node(const Json& j, bool fabric, size_t index) {
   if (!name) return name.error();
   n.name = *name;
   where += " (" + n.name + ")";
-  auto ctl = str(j, "ctl", where, true);
+  // A fabric switch may be any OpenFlow switch instead of a Ferry daemon:
+  // then "openflow" (a vconn target) replaces "ctl".
+  auto openflow = str(j, "openflow", where, false);
+  if (!openflow) return openflow.error();
+  if (!openflow->empty() && !fabric)
+    return make_error(where + ": \"openflow\" is for fabric switches (hosts run Ferry)");
+  n.openflow = *openflow;
+  auto ctl = str(j, "ctl", where, n.openflow.empty());
   auto db = str(j, "db", where, false);
   auto bridge = str(j, "bridge", where, false, "br0");
   auto netns = str(j, "netns", where, false);

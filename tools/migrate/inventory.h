@@ -13,7 +13,8 @@
 namespace ferry::migrate {
 
 // A switch the orchestrator programs: a hypervisor's vswitch or a fabric
-// switch, each a ferry-vswitchd with its control socket and OVSDB.
+// switch, each a ferry-vswitchd with its control socket and OVSDB (or, for
+// a fabric switch, any OpenFlow switch).
 struct Node {
   std::string name;
   std::string ctl;      // control socket path (or a target name under OVS_RUNDIR)
@@ -22,6 +23,10 @@ struct Node {
   std::string netns;    // the host's network namespace (netns driver), may be empty
   std::string libvirt;  // libvirt driver: the host's connection URI
   std::string mgmt_ip;  // the host's management address (memory-transfer path)
+  // A fabric switch programmed with OpenFlow flow_mods (vconn target such as
+  // tcp:192.0.2.9:6653 or unix:/run/openvswitch/br0.mgmt) instead of a
+  // Ferry daemon's control socket: its entries become flows.
+  std::string openflow;
   bool fabric = false;
   // Links. A host: fabric switch name -> uplink port. A fabric switch:
   // host name -> port facing it.
@@ -49,7 +54,7 @@ struct Flow {
 
 struct Inventory {
   std::string driver = "netns";  // netns | libvirt
-  std::string staging_fabric;    // fabric switch of the first staged path (default: the last)
+  std::string staging_fabric;    // fabric switch of the first staged path (default: the primary)
   std::string primary_fabric;    // fabric switch of the VMs' own paths (default: the first)
   // Hosts reach remote VMs by static entries toward the primary fabric
   // (rather than by learning): the orchestrator keeps them up to date.

@@ -125,7 +125,12 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
   const std::string& mac = vm->mac;
 
   std::vector<Path> paths;
-  const Node* staging = inv.staging_fabric.empty() ? fabric.back() : inv.node(inv.staging_fabric);
+  // The staged path crosses the fabric switch the VM's own path will
+  // cross after the migration (the primary), unless told otherwise: then
+  // S606 changes the sender's destination MAC but not its path, and no
+  // frame still in flight on the staged path can be overtaken.
+  const Node* primary = inv.primary_fabric.empty() ? fabric.front() : inv.node(inv.primary_fabric);
+  const Node* staging = inv.staging_fabric.empty() ? primary : inv.node(inv.staging_fabric);
   if (options.name == "000-prio") {
     const Node* other = staging;
     for (const Node* f : fabric)
@@ -212,10 +217,9 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
     const std::string& up = dst->ports.at(paths[0].fabric->name);
     b.add("003-hold", destination, StepKind::kCtl, {"move-detect/enable", {dst->bridge}},
           {"move-detect/disable", {dst->bridge}}, "move detection on (the VM's RARP places it)");
-    const Node* prim = inv.primary_fabric.empty() ? fabric.front() : inv.node(inv.primary_fabric);
     Command restore{"fdb/del", {dst->bridge, vlan, mac}};
-    if (inv.host_entries && dst->ports.count(prim->name))
-      restore = {"fdb/add", {dst->bridge, dst->ports.at(prim->name), vlan, mac}};
+    if (inv.host_entries && dst->ports.count(primary->name))
+      restore = {"fdb/add", {dst->bridge, dst->ports.at(primary->name), vlan, mac}};
     b.add("003-hold", destination, StepKind::kCtl, {"fdb/add", {dst->bridge, up, vlan, mac}},
           restore, "hold " + mac + " copies until the VM arrives");
     for (const std::string& h : b.plan.senders)
@@ -225,7 +229,6 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
   // The destination reaches the VM through the fabric until now: its
   // static entry for it (if any) goes, so the VM's first frame is learned
   // on its new port.
-  const Node* primary = inv.primary_fabric.empty() ? fabric.front() : inv.node(inv.primary_fabric);
   if (inv.host_entries && dst->ports.count(primary->name) && options.name != "003-dup")
     b.add("S410", destination, StepKind::kCtl, {"fdb/del", {dst->bridge, vlan, mac}},
           {"fdb/add", {dst->bridge, dst->ports.at(primary->name), vlan, mac}},

@@ -49,3 +49,18 @@ TEST_CASE("inventory: bad input is named", "[migrate]") {
   CHECK(parse_error(R"({"vmac_pool": ["0a:00:00:00:00:1"]})") ==
         "vmac_pool: malformed MAC \"0a:00:00:00:00:1\"");
 }
+
+TEST_CASE("inventory: a fabric switch may be an OpenFlow switch without a control socket",
+          "[migrate]") {
+  auto j =
+      ferry::rpc::parse_json(R"({"fabric": [{"name": "F1", "openflow": "tcp:192.0.2.9:6653"}]})");
+  REQUIRE(j.ok());
+  auto inv = parse_inventory(*j);
+  REQUIRE(inv.ok());
+  CHECK(inv->node("F1")->openflow == "tcp:192.0.2.9:6653");
+  CHECK(inv->node("F1")->ctl.empty());
+  CHECK(parse_error(R"({"fabric": [{"name": "F1"}]})") == "fabric[0] (F1): missing \"ctl\"");
+  CHECK(
+      parse_error(R"({"hosts": [{"name": "S1", "ctl": "x", "openflow": "tcp:192.0.2.9:6653"}]})") ==
+      "hosts[0] (S1): \"openflow\" is for fabric switches (hosts run Ferry)");
+}

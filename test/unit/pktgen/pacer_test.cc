@@ -79,3 +79,13 @@ TEST_CASE("the stream header is big-endian magic, stream, seq, send time", "[hea
   buf[3] ^= 1;
   CHECK_FALSE(decode_stream_header(buf, kStreamHeaderSize));
 }
+
+TEST_CASE("pacer: a stopped sender's schedule moves by the stop (no burst on resume)", "[pktgen]") {
+  Pacer p(20000, 1000000);  // 50 us apart
+  CHECK(p.due(1000000 + 10 * 50000, 0, 64) == 11);
+  // Stopped after datagram 10 for 180 ms: what was due meanwhile is not.
+  p.shift(180000000);
+  CHECK(p.due(1000000 + 10 * 50000 + 180000000, 11, 64) == 0);
+  CHECK(p.due(1000000 + 11 * 50000 + 180000000, 11, 64) == 1);
+  CHECK(p.deadline(11) == 1000000 + 11 * 50000 + 180000000);
+}

@@ -1,0 +1,161 @@
+/* OpenFlow client: see fo-client.h. */
+#include "lib/ovs/ofclient/fo-client.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "openvswitch/match.h"
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-meter.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-port.h"
+#include "openvswitch/ofp-protocol.h"
+#include "openvswitch/ofp-util.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/vconn.h"
+#include "socket-util.h"
+#include "util.h"
+
+struct fo_client {
+  struct vconn* vconn;
+  struct ofputil_port_map ports;
+};
+
+static int fail(char** errp, int error, const char* fmt, ...) OVS_PRINTF_FORMAT(3, 4);
+
+static int fail(char** errp, int error, const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  *errp = xvasprintf(fmt, args);
+  va_end(args);
+  return error;
+}
+
+/* An error reply 'reply' (consumed) as '*errp'. */
+static int error_reply(struct ofpbuf* reply, char** errp) {
+  enum ofperr e = ofperr_decode_msg(reply->data, NULL);
+  int r = fail(errp, EPROTO, "%s (%s)", e ? ofperr_get_name(e) : "unexpected reply",
+               e ? ofperr_to_string(e) : "not an error message");
+  ofpbuf_delete(reply);
+  return r;
+}
+
+/* The port descriptions (OFPMP_PORT_DESC, possibly several replies). */
+static int fetch_ports(struct fo_client* c, char** errp) {
+  struct ofpbuf* req = ofputil_encode_port_desc_stats_request(OFP13_VERSION, OFPP_ANY);
+  ovs_be32 xid = ((struct ofp_header*)req->data)->xid;
+  int error = vconn_send_block(c->vconn, req);
+  if (error) return fail(errp, error, "port descriptions: %s", ovs_strerror(error));
+  for (;;) {
+    struct ofpbuf* reply;
+    error = vconn_recv_xid(c->vconn, xid, &reply);
+    if (error) return fail(errp, error, "port descriptions: %s", ovs_strerror(error));
+    const struct ofp_header* oh = reply->data;
+    struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    enum ofptype type;
+    if (ofptype_pull(&type, &b) || type != OFPTYPE_PORT_DESC_STATS_REPLY)
+      return error_reply(reply, errp);
+    bool more = ofpmp_more(oh);
+    struct ofputil_phy_port pp;
+    while (!ofputil_pull_phy_port(OFP13_VERSION, &b, &pp))
+      ofputil_port_map_put(&c->ports, pp.port_no, pp.name);
+    ofpbuf_delete(reply);
+    if (!more) return 0;
+  }
+}
+
+int fo_client_open(const char* target, int timeout_ms, struct fo_client** cp, char** errp) {
+  *cp = NULL;
+  *errp = NULL;
+  struct vconn* vconn;
+  int error = vconn_open_block(target, 1u << OFP13_VERSION, DSCP_DEFAULT, timeout_ms, &vconn);
+  if (error) return fail(errp, error, "%s: %s", target, ovs_strerror(error));
+  struct fo_client* c = xzalloc(sizeof *c);
+  c->vconn = vconn;
+  ofputil_port_map_init(&c->ports);
+  error = fetch_ports(c, errp);
+  if (error) {
+    fo_client_close(c);
+    return error;
+  }
+  *cp = c;
+  return 0;
+}
+
+void fo_client_close(struct fo_client* c) {
+  if (!c) return;
+  vconn_close(c->vconn);
+  ofputil_port_map_destroy(&c->ports);
+  free(c);
+}
+
+/* The message for one change, or NULL with '*errp' set. */
+static struct ofpbuf* encode(struct fo_client* c, const char* command, const char* spec, int strict,
+                             char** errp) {
+  enum ofputil_protocol usable;
+  const enum ofputil_protocol protocol = ofputil_protocol_from_ofp_version(OFP13_VERSION);
+  int flow_cmd = !strcmp(command, "add-flow")    ? OFPFC_ADD
+                 : !strcmp(command, "mod-flows") ? (strict ? OFPFC_MODIFY_STRICT : OFPFC_MODIFY)
+                 : !strcmp(command, "del-flows") ? (strict ? OFPFC_DELETE_STRICT : OFPFC_DELETE)
+                                                 : -1;
+  if (flow_cmd >= 0) {
+    struct ofputil_flow_mod fm;
+    char* e = parse_ofp_flow_mod_str(&fm, spec, &c->ports, NULL, flow_cmd, &usable);
+    if (e) {
+      *errp = xasprintf("%s: %s", command, e);
+      free(e);
+      return NULL;
+    }
+    struct ofpbuf* msg = NULL;
+    if (usable & protocol)
+      msg = ofputil_encode_flow_mod(&fm, protocol);
+    else
+      *errp = xasprintf("%s: \"%s\" cannot be said in OpenFlow 1.3", command, spec);
+    free(CONST_CAST(struct ofpact*, fm.ofpacts));
+    minimatch_destroy(&fm.match);
+    return msg;
+  }
+  int meter_cmd = !strcmp(command, "add-meter")   ? OFPMC13_ADD
+                  : !strcmp(command, "mod-meter") ? OFPMC13_MODIFY
+                  : !strcmp(command, "del-meter") ? OFPMC13_DELETE
+                                                  : -1;
+  if (meter_cmd < 0) {
+    *errp = xasprintf("unknown OpenFlow change \"%s\"", command);
+    return NULL;
+  }
+  struct ofputil_meter_mod mm;
+  memset(&mm, 0, sizeof mm);
+  char* e = parse_ofp_meter_mod_str(&mm, spec, meter_cmd, &usable);
+  if (e) {
+    *errp = xasprintf("%s: %s", command, e);
+    free(e);
+    return NULL;
+  }
+  struct ofpbuf* msg = ofputil_encode_meter_mod(OFP13_VERSION, &mm);
+  free(mm.meter.bands);
+  return msg;
+}
+
+int fo_client_change(struct fo_client* c, const char* command, const char* spec, int strict,
+                     char** errp) {
+  *errp = NULL;
+  struct ofpbuf* msg = encode(c, command, spec, strict, errp);
+  if (!msg) return EINVAL;
+  struct ofpbuf* reply = NULL;
+  int error = vconn_transact_noreply(c->vconn, msg, &reply);
+  if (error) return fail(errp, error, "%s: %s", command, ovs_strerror(error));
+  if (reply) return error_reply(reply, errp);
+  return 0;
+}
+
+int fo_client_echo(struct fo_client* c, char** errp) {
+  *errp = NULL;
+  struct ofpbuf* reply = NULL;
+  int error = vconn_transact(c->vconn, ofputil_encode_echo_request(OFP13_VERSION), &reply);
+  if (error) return fail(errp, error, "echo: %s", ovs_strerror(error));
+  ofpbuf_delete(reply);
+  return 0;
+}
