@@ -24,10 +24,12 @@ class OfClient {
   OfClient& operator=(const OfClient&) = delete;
 
   // Error codes: EINVAL (the spec does not parse), EPROTO (the switch
-  // refused it; the message names the OpenFlow error), else the
-  // connection failed (reconnect).
-  Status change(const std::string& command, const std::string& spec, bool strict = false);
-  Status echo();
+  // refused it; the message names the OpenFlow error), ETIMEDOUT (no
+  // barrier reply within timeout_ms), else the connection failed
+  // (reconnect).
+  Status change(const std::string& command, const std::string& spec, bool strict = false,
+                int timeout_ms = 10000);
+  Status echo(int timeout_ms);
 
  private:
   explicit OfClient(fo_client* c) : c_(c) {}

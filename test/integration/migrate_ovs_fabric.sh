@@ -58,4 +58,19 @@ ft_contains "A0's flow back toward S1" "$(ft_on f1 ovs-ofctl --names dump-flows 
 ft_eq "no virtual-MAC flow or entry left anywhere" "" "$(lab_residue)"
 ft_contains "pool free" "$(lab_migrate pool)" "8 addresses, 0 in use, 8 free"
 ft_check "F1 still alive" lab_appctl f1 version
+
+ft_case "a hung OpenFlow switch: a clear error within the timeout, nothing changed"
+f1_pid=$(cat "$FT_DIR/f1/ovs-vswitchd.pid")
+kill -STOP "$f1_pid"
+out=$(lab_migrate migrate A0 --to S2 2>&1)
+rc=$?
+kill -CONT "$f1_pid"
+ft_eq "refused" 1 "$rc"
+ft_contains "names the switch and why" "$out" "F1 is unreachable: unix:$FT_DIR/f1/br0.mgmt: Connection timed out; nothing was changed"
+ft_eq "A0 still on S1" s1 "$(lab_where)"
+ft_eq "nothing staged" "" "$(lab_residue)"
+ft_contains "pool free" "$(lab_migrate pool)" "8 addresses, 0 in use, 8 free"
+ft_check "once F1 runs again, the migration goes through" lab_migrate migrate A0 --to S2
+ft_eq "A0 on S2" s2 "$(lab_where)"
+ft_eq "no virtual-MAC flow or entry left" "" "$(lab_residue)"
 ft_finish

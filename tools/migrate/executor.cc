@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -136,34 +137,35 @@ std::string openflow_target(const Node& n) {
 }  // namespace
 
 Status DaemonExecutor::openflow(const Node& n, const std::string& command, const std::string& spec,
-                                bool strict) {
+                                bool strict, int timeout_ms) {
   for (int attempt = 0;; attempt++) {
     auto& c = of_clients_[n.name];
     if (!c) {
-      auto cl = ovs::OfClient::connect(openflow_target(n), 3000);
+      auto cl = ovs::OfClient::connect(openflow_target(n), std::min(timeout_ms, 3000));
       if (!cl) return make_error(n.name + " is unreachable: " + cl.error().message, EHOSTUNREACH);
       c = std::move(*cl);
     }
-    auto r = command.empty() ? c->echo() : c->change(command, spec, strict);
+    auto r = command.empty() ? c->echo(timeout_ms) : c->change(command, spec, strict, timeout_ms);
     if (r) return {};
     if (r.error().code == EINVAL || r.error().code == EPROTO)
       return make_error(n.name + ": " + r.error().message, r.error().code);
-    c.reset();  // the connection broke: once more on a new one
-    if (attempt > 0) return make_error(n.name + ": " + r.error().message, EHOSTUNREACH);
+    c.reset();  // the connection broke (or hangs): once more on a new one
+    if (attempt > 0 || r.error().code == ETIMEDOUT)
+      return make_error(n.name + ": " + r.error().message, EHOSTUNREACH);
   }
 }
 
 Result<std::string> DaemonExecutor::openflow_ctl(const Node& n, const std::string& method,
                                                  const std::vector<std::string>& args,
                                                  int timeout_ms) {
-  (void)timeout_ms;  // the connect timeout is fixed; a dead switch closes its socket
   if (method == "version") {
-    if (auto r = openflow(n, "", "", false); !r) return r.error();
+    if (auto r = openflow(n, "", "", false, timeout_ms); !r) return r.error();
     return "OpenFlow switch at " + n.openflow;
   }
   auto change = fabric_change(method, args);
   if (!change) return make_error(n.name + ": " + change.error().message, change.error().code);
-  if (auto r = openflow(n, change->command, change->spec, change->strict); !r) return r.error();
+  if (auto r = openflow(n, change->command, change->spec, change->strict, timeout_ms); !r)
+    return r.error();
   return change->command + " " + change->spec;
 }
 
@@ -177,7 +179,7 @@ Result<std::string> DaemonExecutor::ofctl(const Node& n, const Command& cmd) {
     else
       spec = a;
   }
-  if (auto r = openflow(n, cmd.method, spec, strict); !r) return r.error();
+  if (auto r = openflow(n, cmd.method, spec, strict, 10000); !r) return r.error();
   return std::string("ok");
 }
 

@@ -48,8 +48,10 @@ class DaemonExecutor : public Executor {
  private:
   Result<std::string> vsctl(const Node& n, const Command& cmd);
   Result<std::string> ofctl(const Node& n, const Command& cmd);
-  // One OpenFlow change on `n` (reconnects once if the connection broke).
-  Status openflow(const Node& n, const std::string& command, const std::string& spec, bool strict);
+  // One OpenFlow change on `n` (reconnects once if the connection broke;
+  // an empty command is an echo).
+  Status openflow(const Node& n, const std::string& command, const std::string& spec, bool strict,
+                  int timeout_ms);
   Result<std::string> openflow_ctl(const Node& n, const std::string& method,
                                    const std::vector<std::string>& args, int timeout_ms);
   Result<std::string> first_frame(const Command& cmd);

@@ -15,8 +15,10 @@
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofp-util.h"
 #include "openvswitch/ofpbuf.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
 #include "socket-util.h"
+#include "timeval.h"
 #include "util.h"
 
 struct fo_client {
@@ -43,16 +45,60 @@ static int error_reply(struct ofpbuf* reply, char** errp) {
   return r;
 }
 
-/* The port descriptions (OFPMP_PORT_DESC, possibly several replies). */
-static int fetch_ports(struct fo_client* c, char** errp) {
-  struct ofpbuf* req = ofputil_encode_port_desc_stats_request(OFP13_VERSION, OFPP_ANY);
-  ovs_be32 xid = ((struct ofp_header*)req->data)->xid;
-  int error = vconn_send_block(c->vconn, req);
-  if (error) return fail(errp, error, "port descriptions: %s", ovs_strerror(error));
+/* vconn_send_block(), which leaves 'msg' to the caller on failure: consumed
+ * either way here. */
+static int send_msg(struct fo_client* c, struct ofpbuf* msg) {
+  int error = vconn_send_block(c->vconn, msg);
+  if (error) ofpbuf_delete(msg);
+  return error;
+}
+
+/* The next message whose xid is 'xid1' or 'xid2' into '*replyp', answering
+ * the switch's echo requests meanwhile; ETIMEDOUT past 'deadline'. */
+static int recv_reply(struct fo_client* c, ovs_be32 xid1, ovs_be32 xid2, long long int deadline,
+                      struct ofpbuf** replyp) {
   for (;;) {
     struct ofpbuf* reply;
-    error = vconn_recv_xid(c->vconn, xid, &reply);
-    if (error) return fail(errp, error, "port descriptions: %s", ovs_strerror(error));
+    int error = vconn_recv(c->vconn, &reply);
+    if (!error) {
+      const struct ofp_header* oh = reply->data;
+      if (oh->xid == xid1 || oh->xid == xid2) {
+        *replyp = reply;
+        return 0;
+      }
+      enum ofptype type;
+      if (!ofptype_decode(&type, oh) && type == OFPTYPE_ECHO_REQUEST) {
+        struct ofpbuf* echo = ofputil_encode_echo_reply(oh);
+        if (vconn_send(c->vconn, echo)) ofpbuf_delete(echo);
+      }
+      ofpbuf_delete(reply);
+      continue;
+    }
+    if (error != EAGAIN) return error;
+    if (time_msec() >= deadline) return ETIMEDOUT;
+    vconn_run(c->vconn);
+    vconn_run_wait(c->vconn);
+    vconn_recv_wait(c->vconn);
+    poll_timer_wait_until(deadline);
+    poll_block();
+  }
+}
+
+static const char* recv_error(int error) {
+  return error == ETIMEDOUT ? "no reply in time" : ovs_strerror(error);
+}
+
+/* The port descriptions (OFPMP_PORT_DESC, possibly several replies). */
+static int fetch_ports(struct fo_client* c, int timeout_ms, char** errp) {
+  struct ofpbuf* req = ofputil_encode_port_desc_stats_request(OFP13_VERSION, OFPP_ANY);
+  ovs_be32 xid = ((struct ofp_header*)req->data)->xid;
+  int error = send_msg(c, req);
+  if (error) return fail(errp, error, "port descriptions: %s", ovs_strerror(error));
+  long long int deadline = time_msec() + timeout_ms;
+  for (;;) {
+    struct ofpbuf* reply;
+    error = recv_reply(c, xid, xid, deadline, &reply);
+    if (error) return fail(errp, error, "port descriptions: %s", recv_error(error));
     const struct ofp_header* oh = reply->data;
     struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
     enum ofptype type;
@@ -76,7 +122,7 @@ int fo_client_open(const char* target, int timeout_ms, struct fo_client** cp, ch
   struct fo_client* c = xzalloc(sizeof *c);
   c->vconn = vconn;
   ofputil_port_map_init(&c->ports);
-  error = fetch_ports(c, errp);
+  error = fetch_ports(c, timeout_ms, errp);
   if (error) {
     fo_client_close(c);
     return error;
@@ -139,23 +185,42 @@ static struct ofpbuf* encode(struct fo_client* c, const char* command, const cha
   return msg;
 }
 
-int fo_client_change(struct fo_client* c, const char* command, const char* spec, int strict,
-                     char** errp) {
-  *errp = NULL;
-  struct ofpbuf* msg = encode(c, command, spec, strict, errp);
-  if (!msg) return EINVAL;
-  struct ofpbuf* reply = NULL;
-  int error = vconn_transact_noreply(c->vconn, msg, &reply);
-  if (error) return fail(errp, error, "%s: %s", command, ovs_strerror(error));
-  if (reply) return error_reply(reply, errp);
+/* Sends 'msg' (consumed) and, when 'barrier', a barrier after it; waits at
+ * most 'timeout_ms' for the barrier's reply (or, without one, for the reply
+ * to 'msg'). A reply to 'msg' when a barrier follows is an error (flow and
+ * meter changes have no other reply). The switch's echo requests are
+ * answered meanwhile. */
+static int transact(struct fo_client* c, struct ofpbuf* msg, bool barrier, int timeout_ms,
+                    const char* what, char** errp) {
+  ovs_be32 msg_xid = ((struct ofp_header*)msg->data)->xid;
+  ovs_be32 wait_xid = msg_xid;
+  int error = send_msg(c, msg);
+  if (!error && barrier) {
+    struct ofpbuf* b = ofputil_encode_barrier_request(OFP13_VERSION);
+    wait_xid = ((struct ofp_header*)b->data)->xid;
+    error = send_msg(c, b);
+  }
+  if (error) return fail(errp, error, "%s: %s", what, ovs_strerror(error));
+  struct ofpbuf* reply;
+  error = recv_reply(c, msg_xid, wait_xid, time_msec() + timeout_ms, &reply);
+  if (error == ETIMEDOUT)
+    return fail(errp, ETIMEDOUT, "%s: no reply within %d ms", what, timeout_ms);
+  if (error) return fail(errp, error, "%s: %s", what, ovs_strerror(error));
+  if (barrier && ((const struct ofp_header*)reply->data)->xid == msg_xid)
+    return error_reply(reply, errp);
+  ofpbuf_delete(reply);
   return 0;
 }
 
-int fo_client_echo(struct fo_client* c, char** errp) {
+int fo_client_change(struct fo_client* c, const char* command, const char* spec, int strict,
+                     int timeout_ms, char** errp) {
   *errp = NULL;
-  struct ofpbuf* reply = NULL;
-  int error = vconn_transact(c->vconn, ofputil_encode_echo_request(OFP13_VERSION), &reply);
-  if (error) return fail(errp, error, "echo: %s", ovs_strerror(error));
-  ofpbuf_delete(reply);
-  return 0;
+  struct ofpbuf* msg = encode(c, command, spec, strict, errp);
+  if (!msg) return EINVAL;
+  return transact(c, msg, true, timeout_ms, command, errp);
+}
+
+int fo_client_echo(struct fo_client* c, int timeout_ms, char** errp) {
+  *errp = NULL;
+  return transact(c, ofputil_encode_echo_request(OFP13_VERSION), false, timeout_ms, "echo", errp);
 }

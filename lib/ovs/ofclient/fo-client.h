@@ -20,13 +20,14 @@ void fo_client_close(struct fo_client*);
  * del-flows, add-meter, mod-meter or del-meter; 'strict' makes mod-flows and
  * del-flows strict. Port names in 'spec' are the switch's. Returns 0 once
  * the switch's barrier reply arrived; EINVAL for a spec that does not parse,
- * EPROTO for an OpenFlow error reply (named in '*errp'), another errno when
- * the connection failed. */
+ * EPROTO for an OpenFlow error reply (named in '*errp'), ETIMEDOUT when no
+ * reply came within 'timeout_ms', another errno when the connection
+ * failed. */
 int fo_client_change(struct fo_client*, const char* command, const char* spec, int strict,
-                     char** errp);
+                     int timeout_ms, char** errp);
 
 /* Round trip of an echo request: 0 while the switch answers. */
-int fo_client_echo(struct fo_client*, char** errp);
+int fo_client_echo(struct fo_client*, int timeout_ms, char** errp);
 
 #ifdef __cplusplus
 }

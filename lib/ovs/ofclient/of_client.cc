@@ -26,16 +26,17 @@ Result<std::unique_ptr<OfClient>> OfClient::connect(const std::string& target, i
 
 OfClient::~OfClient() { fo_client_close(c_); }
 
-Status OfClient::change(const std::string& command, const std::string& spec, bool strict) {
+Status OfClient::change(const std::string& command, const std::string& spec, bool strict,
+                        int timeout_ms) {
   char* err = nullptr;
-  int r = fo_client_change(c_, command.c_str(), spec.c_str(), strict ? 1 : 0, &err);
+  int r = fo_client_change(c_, command.c_str(), spec.c_str(), strict ? 1 : 0, timeout_ms, &err);
   if (r) return take_error(r, err);
   return {};
 }
 
-Status OfClient::echo() {
+Status OfClient::echo(int timeout_ms) {
   char* err = nullptr;
-  int r = fo_client_echo(c_, &err);
+  int r = fo_client_echo(c_, timeout_ms, &err);
   if (r) return take_error(r, err);
   return {};
 }
