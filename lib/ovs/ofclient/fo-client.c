@@ -2,10 +2,12 @@
 #include "lib/ovs/ofclient/fo-client.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fatal-signal.h"
 #include "openvswitch/match.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
@@ -113,9 +115,25 @@ static int fetch_ports(struct fo_client* c, int timeout_ms, char** errp) {
   }
 }
 
+/* libopenvswitch's first vconn call installs its fatal-signal handlers, which
+ * defer SIGTERM, SIGINT, SIGHUP and SIGALRM to its next poll loop: a tool
+ * blocked elsewhere would no longer stop on Ctrl-C. Its set-up runs here
+ * once, and what the program had before stays. */
+static void keep_signal_dispositions(void) {
+  static bool done;
+  if (done) return;
+  done = true;
+  static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGALRM};
+  struct sigaction old[ARRAY_SIZE(sigs)];
+  for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) sigaction(sigs[i], NULL, &old[i]);
+  fatal_signal_init();
+  for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) sigaction(sigs[i], &old[i], NULL);
+}
+
 int fo_client_open(const char* target, int timeout_ms, struct fo_client** cp, char** errp) {
   *cp = NULL;
   *errp = NULL;
+  keep_signal_dispositions();
   struct vconn* vconn;
   int error = vconn_open_block(target, 1u << OFP13_VERSION, DSCP_DEFAULT, timeout_ms, &vconn);
   if (error) return fail(errp, error, "%s: %s", target, ovs_strerror(error));
