@@ -143,15 +143,17 @@ static Json report_json(const Run& run, const Outcome& o, const PrintProgress& p
     r.set("cutover_trigger", ex.first_frame_how);
     r.set("first_frame_ns", ex.first_frame_ns);
   }
-  if (pp.cutover_ns) r.set("cutover_ns", pp.cutover_ns);
   Json done = Json::array();
+  int64_t cutover_ns = 0;
   for (const PrintProgress::Done& d : pp.done) {
+    if (d.label == "S418") cutover_ns = d.ns;
     Json e = Json::object();
     e.set("seq", d.seq);
-    e.set("step", d.what);
+    e.set("step", d.label + " " + d.node);
     e.set("ns", d.ns);
     done.push_back(std::move(e));
   }
+  if (cutover_ns) r.set("cutover_ns", cutover_ns);
   r.set("step_done_ns", std::move(done));
   return r;
 }

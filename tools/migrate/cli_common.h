@@ -28,9 +28,7 @@ class PrintProgress : public Progress {
  public:
   PrintProgress(FILE* out, bool verbose) : out_(out), verbose_(verbose) {}
   void step_done(const Step& s, const std::string& result, int64_t us) override {
-    int64_t t = now_ns();
-    if (s.label == "S418") cutover_ns = t;
-    done.push_back({s.seq, s.label + " " + s.node, t});
+    done.push_back({s.seq, s.label, s.node, now_ns()});
     if (verbose_)
       std::fprintf(out_, "  %2d %-9s %-3s %-8s %s%s%s (%.1f ms)\n", s.seq, s.label.c_str(),
                    s.node.empty() ? "-" : s.node.c_str(), s.phase.c_str(), s.text.c_str(),
@@ -53,12 +51,12 @@ class PrintProgress : public Progress {
   }
   std::map<std::string, double> phases;
   int undone_count = 0;
-  int64_t cutover_ns = 0;
   // When each step was acknowledged (CLOCK_MONOTONIC, as the driver's
-  // stop_ns/resume_ns): the report's "step_done_ns", to place losses.
+  // stop_ns/resume_ns): the report's "step_done_ns", to place losses, and
+  // its "cutover_ns" (the last S418).
   struct Done {
     int seq;
-    std::string what;
+    std::string label, node;
     int64_t ns;
   };
   std::vector<Done> done;

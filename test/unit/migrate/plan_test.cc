@@ -64,6 +64,26 @@ TEST_CASE("plan 000: SEEDS 000 S404-S610 in order, with undo commands", "[migrat
   CHECK(p->steps[10].phase == "cleanup");
 }
 
+TEST_CASE("plan 000: without staging_fabric the staged path crosses the primary fabric switch",
+          "[migrate]") {
+  // The sender's stream then keeps its path at S418 and S606 (only the
+  // destination MAC changes): nothing in flight can be overtaken.
+  Inventory inv = test::lab_inventory();
+  inv.staging_fabric.clear();
+  auto p = build_plan(inv, "A0", "S1", "S2", kM0, {});
+  REQUIRE(p.ok());
+  auto l = lines(*p);
+  CHECK(l[0] == "S406 F1 fdb/add br0 s2 0 0a:00:00:00:00:10 | fdb/del br0 0 0a:00:00:00:00:10");
+  CHECK(l[1] == "S406 S3 fdb/add br0 u1 0 0a:00:00:00:00:10 | fdb/del br0 0 0a:00:00:00:00:10");
+  CHECK(std::count(l.begin(), l.end(), "S604 S3 fdb/add br0 u1 0 02:00:00:00:00:a0") == 1);
+  CHECK(std::count(l.begin(), l.end(), "S610 F1 fdb/del br0 0 0a:00:00:00:00:10") == 1);
+  inv.primary_fabric = "F2";
+  p = build_plan(inv, "A0", "S1", "S2", kM0, {});
+  REQUIRE(p.ok());
+  CHECK(lines(*p)[0] ==
+        "S406 F2 fdb/add br0 s2 0 0a:00:00:00:00:10 | fdb/del br0 0 0a:00:00:00:00:10");
+}
+
 TEST_CASE("plan: variables resolve whole arguments and key=$var", "[migrate]") {
   Command c{"vmac/commit", {"activate=$tx", "$rx", "plain", "$missing"}};
   Command r = resolve(c, {{"tx", "4"}, {"rx", "7"}});
