@@ -6,6 +6,7 @@
 
 #include "datapath/conversion.h"
 #include "datapath/dp_snapshot.h"
+#include "datapath/xlate.h"
 #include "lib/flow/rule.h"
 
 namespace ferry {
@@ -15,11 +16,23 @@ struct Classification {
   const ConversionSnapshot::Entry* conv = nullptr;
   const Rule* mirror_rule = nullptr;  // for the unconverted key, when conv->mirror
   bool batchable = false;             // no conversion, and the rule's actions need no key
+  // The rule's actions went through the pipeline's translation (several
+  // tables, metadata): execute these instead of rule->actions, and count
+  // the packets on each of its rules.
+  const Translation* xlate = nullptr;
 };
 
 // ORs into *wc every key bit consulted (the input port always), which makes
-// it the mask of a megaflow that may cache this answer.
-Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc);
+// it the mask of a megaflow that may cache this answer. A rule whose actions
+// need translation is walked into *xo, and the answer's xlate points there;
+// without xo such an answer has xlate nullptr and needs_xlate() true (the
+// caller cannot execute it, only learn its mask).
+Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc,
+                        XlateOut* xo = nullptr);
+
+inline bool needs_xlate(const Classification& c) {
+  return c.rule && !c.xlate && c.rule->needs_xlate;
+}
 
 // The key after a conversion.
 inline FlowKey converted_key(const FlowKey& key, const ConversionSnapshot::Entry& conv) {

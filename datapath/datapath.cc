@@ -346,7 +346,8 @@ void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
   FlowKey wc = zero_key();
   Classification c = classify(br, key, &wc);
   wc.in_port = 0;
-  if (wc != zero_key() || c.conv) return;  // the answer depends on more than the port
+  // The answer must depend on the port alone, and need no translation.
+  if (wc != zero_key() || c.conv || (c.rule && c.rule->needs_xlate)) return;
   port.simple = true;
   port.simple_rule = c.rule;
   port.simple_batchable = c.rule && batchable_actions(*c.rule->actions);
@@ -451,7 +452,8 @@ Status Datapath::inject(int slot, uint32_t in_port, rte_mbuf* m) {
   }
   control_counters_.rx_packets.inc();
   FlowKey wc = zero_key();
-  Classification c = classify(*br, key, &wc);
+  auto xo = std::make_unique<XlateOut>();
+  Classification c = classify(*br, key, &wc, xo.get());
   ExecContext ctx = control_context(snap, br, snap->ports[id], *pool);
   execute_classified(ctx, m, key, c);
   control_tx_->flush_all();

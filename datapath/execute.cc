@@ -5,6 +5,7 @@
 #include <rte_mbuf.h>
 
 #include "datapath/normal.h"
+#include "datapath/packet_fields.h"
 #include "datapath/packet_ops.h"
 #include "datapath/tx_buffers.h"
 
@@ -129,6 +130,7 @@ void execute_batch(const ExecContext& ctx, rte_mbuf** pkts, uint16_t n, const Ac
           break;
         }
         case ActionType::kOutput:
+        default:  // not batchable (batchable_actions): never here
           break;
       }
     }
@@ -162,6 +164,7 @@ void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
   if (c.batchable) return execute_batch(ctx, &m, 1, *c.rule->actions);
   if (!c.conv) {
     if (!c.rule) return drop(ctx, m, DropReason::kNoRule);
+    if (c.xlate) return execute_translation(ctx, m, key, *c.xlate);
     return execute_actions(ctx, m, key, *c.rule->actions);
   }
   if (c.conv->mirror) {
@@ -176,20 +179,34 @@ void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
   }
   pkt_set_eth_dst(m, c.conv->to);
   if (!c.rule) return drop(ctx, m, DropReason::kNoRule);
+  if (c.xlate) return execute_translation(ctx, m, converted_key(key, *c.conv), *c.xlate);
   execute_actions(ctx, m, converted_key(key, *c.conv), *c.rule->actions);
+}
+
+void execute_translation(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
+                         const Translation& t) {
+  if (t.n_actions == 0) {
+    return drop(ctx, m, t.stopped ? DropReason::kXlateStopped : DropReason::kActionDrop);
+  }
+  execute_actions(ctx, m, key, t.actions, t.n_actions);
 }
 
 void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                      const ActionList& actions) {
+  execute_actions(ctx, m, key, actions.data(), actions.size());
+}
+
+void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const Action* actions,
+                     size_t n) {
   int last_out = -1;
-  for (size_t i = 0; i < actions.size(); i++) {
+  for (size_t i = 0; i < n; i++) {
     if (actions[i].type == ActionType::kOutput) last_out = static_cast<int>(i);
   }
   if (last_out < 0) return drop(ctx, m, DropReason::kActionDrop);
 
   FlowKey cur = key;
   for (int i = 0; i <= last_out; i++) {
-    const Action& a = actions[static_cast<size_t>(i)];
+    const Action& a = actions[i];
     switch (a.type) {
       case ActionType::kOutput: {
         rte_mbuf* p = i == last_out ? m : copy_packet(ctx, m);
@@ -251,6 +268,29 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
           return drop(ctx, m, DropReason::kMeter);
         break;
       }
+      case ActionType::kSetField: {
+        const auto f = static_cast<Field>(a.u8);
+        if (pkt_set_field(m, f, a.value, a.mask)) {
+          OfKey k = of_key(cur);
+          field_set(&k, f, a.value, a.mask);
+          cur = k.packet();
+        }
+        break;
+      }
+      case ActionType::kDecTtl: {
+        const int ttl = pkt_ttl(m);
+        if (ttl < 0) break;  // not IP: nothing to do, as OVS
+        if (ttl <= 1) return drop(ctx, m, DropReason::kTtlExpired);
+        pkt_set_field(m, Field::kIpTtl, static_cast<uint64_t>(ttl - 1), 0xff);
+        cur.nw_ttl = static_cast<uint8_t>(ttl - 1);
+        break;
+      }
+      case ActionType::kGotoTable:
+      case ActionType::kResubmit:
+      case ActionType::kMove:
+        // Pipeline actions are translated away (datapath/xlate.h) before
+        // execution; a list that still has them was not translated.
+        break;
     }
   }
 }

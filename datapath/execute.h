@@ -62,6 +62,12 @@ void execute_batch(const ExecContext& ctx, rte_mbuf** pkts, uint16_t n, const Ac
 // Consumes m (sent, or freed with a counted drop reason).
 void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                      const ActionList& actions);
+void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const Action* actions,
+                     size_t n);
+// A translated list (datapath/xlate.h); a walk that stopped early (TTL
+// expired, too deep) is counted as kXlateStopped.
+void execute_translation(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
+                         const Translation& t);
 
 // Sends m (consumed) out of a bridge port, as it is.
 void output_traced(const ExecContext& ctx, rte_mbuf* m, const DpPort& out);

@@ -5,7 +5,9 @@
 namespace ferry {
 
 MegaflowCache::MegaflowCache(size_t capacity)
-    : entries_(capacity ? capacity : 1), subtables_(new Subtable[kMaxSubtables]) {
+    : entries_(capacity ? capacity : 1),
+      subtables_(new Subtable[kMaxSubtables]),
+      arena_(entries_.size() * kXlateBytesPerEntry) {
   size_t n = 16;
   while (n < entries_.size() * 2) n <<= 1;
   index_.assign(n, IndexSlot{0, 0});
@@ -84,6 +86,8 @@ MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& m
   if (free_.empty() && used >= entries_.size()) return nullptr;
   int s = find_or_add_subtable(mask);
   if (s < 0) return nullptr;
+  const Translation* xlate = nullptr;
+  if (cls.xlate && !(xlate = arena_.store(*cls.xlate))) return nullptr;
   uint32_t n;
   if (!free_.empty()) {
     n = free_.back();
@@ -99,6 +103,7 @@ MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& m
   e.live = true;
   for (size_t w = 0; w < FlowKey::kWords; w++) e.key.words()[w] = key.words()[w] & mask.words()[w];
   e.cls = cls;
+  e.cls.xlate = xlate;
   e.gen = generation_;
   e.packets.store(0, std::memory_order_relaxed);
   e.bytes.store(0, std::memory_order_relaxed);
@@ -142,6 +147,8 @@ void MegaflowCache::remove(uint32_t n) {
   std::atomic_thread_fence(std::memory_order_release);
   e.live = false;
   e.version++;
+  arena_.release(e.cls.xlate);
+  e.cls.xlate = nullptr;
   e.seq.store(seq + 2, std::memory_order_release);
   st.n_entries--;
   free_.push_back(n);
@@ -149,14 +156,17 @@ void MegaflowCache::remove(uint32_t n) {
 }
 
 bool MegaflowCache::revalidate(Entry* e, const FlowKey& wc, const Classification& cls) {
-  if (!(subtables_[e->subtable].mask == wc)) {
+  const Translation* xlate = nullptr;
+  if (!(subtables_[e->subtable].mask == wc) || (cls.xlate && !(xlate = arena_.store(*cls.xlate)))) {
     remove(static_cast<uint32_t>(e - entries_.data()));
     return false;
   }
   uint32_t seq = e->seq.load(std::memory_order_relaxed);
   e->seq.store(seq + 1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);
+  arena_.release(e->cls.xlate);
   e->cls = cls;
+  e->cls.xlate = xlate;
   e->gen = generation_;
   e->seq.store(seq + 2, std::memory_order_release);
   return true;
@@ -189,6 +199,7 @@ void MegaflowCache::flush() {
   sweep_cursor_ = 0;
   std::memset(index_.data(), 0, index_.size() * sizeof(IndexSlot));
   emc_.flush();
+  arena_.clear();
   epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
@@ -202,6 +213,13 @@ bool MegaflowCache::read_entry(size_t i, EntryCopy* out) const {
   out->key = e.key;
   out->mask = subtables_[e.subtable].mask;
   out->cls = e.cls;
+  out->xlate_actions.clear();
+  if (const Translation* t = e.cls.xlate) {
+    // The block may be released and reused meanwhile: the sequence check
+    // below rejects such a copy; the count is bounded so it stays in the arena.
+    const size_t n = t->n_actions <= kMaxXlateActions ? t->n_actions : 0;
+    out->xlate_actions.assign(t->actions, t->actions + n);
+  }
   out->packets = e.packets.load(std::memory_order_relaxed);
   out->bytes = e.bytes.load(std::memory_order_relaxed);
   out->used_ms = e.used_ms.load(std::memory_order_relaxed);

@@ -19,6 +19,7 @@
 
 #include "datapath/classify.h"
 #include "datapath/emc.h"
+#include "datapath/xlate_arena.h"
 #include "lib/flow/rule.h"
 #include "lib/packet/flow_key.h"
 
@@ -51,19 +52,24 @@ class MegaflowCache {
   struct EntryCopy {
     FlowKey key;
     FlowKey mask;
-    Classification cls;
+    Classification cls;                 // cls.xlate must not be followed: see xlate_actions
+    std::vector<Action> xlate_actions;  // a copy of the translation's actions, if any
     uint64_t packets, bytes;
     int64_t used_ms;
     uint64_t gen;  // a stale entry's pointers may be gone: compare before use
   };
 
+  // Translations (multi-table walks) are kept in an arena of
+  // capacity * kXlateBytesPerEntry bytes (reserved, touched only when used).
+  static constexpr size_t kXlateBytesPerEntry = 256;
   explicit MegaflowCache(size_t capacity);
   MegaflowCache(const MegaflowCache&) = delete;
   MegaflowCache& operator=(const MegaflowCache&) = delete;
 
   // --- owning PMD only ---
   Entry* lookup(const FlowKey& key, unsigned* subtables_visited);
-  // Inserts key under mask; nullptr when the cache or the subtable array is full.
+  // Inserts key under mask, with a copy of cls.xlate's translation; nullptr
+  // when the cache, the subtable array or the translation arena is full.
   Entry* insert(const FlowKey& key, const FlowKey& mask, const Classification& cls,
                 int64_t now_ms = 0);
   void flush();
@@ -126,6 +132,7 @@ class MegaflowCache {
   std::atomic<uint64_t> epoch_{0};  // odd during a flush
   std::atomic<bool> wants_more_{false};
   ExactMatchCache<Entry> emc_;
+  XlateArena arena_;
   uint64_t generation_ = 0;
 };
 

@@ -35,7 +35,8 @@ struct StatsRun {
   uint64_t bytes = 0;
 
   void add(MegaflowCache::Entry* e, const Classification* c, uint32_t len, int64_t now_ms) {
-    if (e != entry || !cls || c->rule != cls->rule || c->conv != cls->conv) {
+    if (e != entry || !cls || c->rule != cls->rule || c->conv != cls->conv ||
+        c->xlate != cls->xlate) {
       flush(now_ms);
       entry = e;
       cls = c;
@@ -46,7 +47,13 @@ struct StatsRun {
   void flush(int64_t now_ms) {
     if (!packets) return;
     if (entry) entry->add_stats(packets, bytes, now_ms);
-    if (cls->rule) cls->rule->stats->add_from_pmd(pmd, packets, bytes, now_ms);
+    if (const Translation* t = cls->xlate) {
+      // Every rule the walk visited counts the packets, as in OVS.
+      for (uint16_t i = 0; i < t->n_rules; i++)
+        t->rules[i]->stats->add_from_pmd(pmd, packets, bytes, now_ms);
+    } else if (cls->rule) {
+      cls->rule->stats->add_from_pmd(pmd, packets, bytes, now_ms);
+    }
     if (cls->mirror_rule) cls->mirror_rule->stats->add_from_pmd(pmd, packets, bytes, now_ms);
     if (cls->conv) cls->conv->stats->add(packets, bytes);
     packets = bytes = 0;
@@ -167,6 +174,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   alignas(Classification) unsigned char uncached_raw[kMaxBatch * sizeof(Classification)];
   auto* uncached = reinterpret_cast<Classification*>(uncached_raw);
   const Classification* cls[kMaxBatch];
+  XlateOut xo;  // a miss's translation, until the cache copies it
   uint32_t inv = snap.emc_insert_inv_prob;
   bool use_emc = cache && inv && cache->n_subtables() > 1;
   for (unsigned i = 0; i < m; i++) {
@@ -201,13 +209,14 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
       // Computed under older rules: ask again; keep it if the answer's mask
       // is the same, else it is replaced below.
       FlowKey wc = zero_key();
-      Classification c = classify(br, keys[i], &wc);
+      Classification c = classify(br, keys[i], &wc, &xo);
       counters.revalidations.inc();
       if (!cache->revalidate(e, wc, c)) {
         e = cache->insert(keys[i], wc, c, pc.now_ms);
         if (!e) {
           counters.megaflow_install_fail.inc();
           new (&uncached[i]) Classification(c);
+          uncached[i].xlate = nullptr;  // xo is reused: translated again when executed
           entries[i] = nullptr;
           cls[i] = &uncached[i];
           continue;
@@ -220,7 +229,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
       continue;
     }
     FlowKey wc = zero_key();
-    Classification c = classify(br, keys[i], &wc);
+    Classification c = classify(br, keys[i], &wc, &xo);
     counters.megaflow_misses.inc();
     entries[i] = cache ? cache->insert(keys[i], wc, c, pc.now_ms) : nullptr;
     if (entries[i]) {
@@ -228,6 +237,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
     } else {
       counters.megaflow_install_fail.inc();
       new (&uncached[i]) Classification(c);
+      uncached[i].xlate = nullptr;  // xo is reused: translated again when executed
       cls[i] = &uncached[i];
     }
   }
@@ -246,6 +256,19 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   StatsRun run;
   run.pmd = pc.pmd_index;
   for (unsigned i = 0; i < m; i++) {
+    if (__builtin_expect(needs_xlate(*cls[i]), 0)) {
+      // Not cached (cache or arena full) or its entry was removed by a
+      // later packet of this burst: translate for this packet alone.
+      run.flush(pc.now_ms);
+      FlowKey wc = zero_key();
+      Classification c = classify(br, keys[i], &wc, &xo);
+      StatsRun one;
+      one.pmd = pc.pmd_index;
+      one.add(nullptr, &c, rte_pktmbuf_pkt_len(ok[i]), pc.now_ms);
+      one.flush(pc.now_ms);
+      execute_classified(ctx, ok[i], keys[i], c);
+      continue;
+    }
     run.add(entries[i], cls[i], rte_pktmbuf_pkt_len(ok[i]), pc.now_ms);
     if (__builtin_expect(br.move_detect, 0) && !cls[i]->rule && !cls[i]->conv && pc.upcall &&
         pc.upcall->send(Upcall::kMiss, br.slot, in.ofport, ok[i])) {

@@ -33,6 +33,10 @@ const char* drop_reason_name(DropReason r) {
       return "no_mbuf";
     case DropReason::kNoHeadroom:
       return "no_headroom";
+    case DropReason::kTtlExpired:
+      return "ttl_expired";
+    case DropReason::kXlateStopped:
+      return "pipeline_stopped";
     default:
       return "unknown";
   }

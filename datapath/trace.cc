@@ -40,7 +40,9 @@ Result<TraceResult> trace_packet(const DpSnapshot& snap, int slot, const FlowKey
 
   TraceResult tr;
   tr.wildcards = zero_key();
-  Classification cls = classify(*br, key, &tr.wildcards);
+  auto xo = std::make_unique<XlateOut>();
+  xo->log = &tr.steps;
+  Classification cls = classify(*br, key, &tr.wildcards, xo.get());
   if (cls.conv) {
     tr.converted = true;
     tr.conversion_id = cls.conv->id;
@@ -53,6 +55,11 @@ Result<TraceResult> trace_packet(const DpSnapshot& snap, int slot, const FlowKey
     tr.priority = rule->priority;
     tr.cookie = rule->cookie;
     tr.actions = *rule->actions;
+    if (cls.xlate) {
+      tr.translated = true;
+      tr.datapath_actions.assign(cls.xlate->actions, cls.xlate->actions + cls.xlate->n_actions);
+      tr.stopped = cls.xlate->stopped;
+    }
   }
 
   rte_mbuf* m = rte_pktmbuf_alloc(pool);

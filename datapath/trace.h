@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "datapath/dp_snapshot.h"
+#include "datapath/xlate.h"
 #include "lib/flow/action.h"
 #include "lib/util/result.h"
 
@@ -32,6 +33,12 @@ struct TraceResult {
   uint16_t priority = 0;
   uint64_t cookie = 0;
   ActionList actions;
+  // A walk through several tables (datapath/xlate.h): each step, and the
+  // flat list the datapath executes.
+  bool translated = false;
+  bool stopped = false;
+  std::vector<XlateStep> steps;  // rules stay valid while the flow table does not change
+  ActionList datapath_actions;
   FlowKey wildcards;  // the megaflow mask this packet would install
   std::vector<TraceOutput> outputs;
   std::vector<std::string> drops;  // drop reasons hit

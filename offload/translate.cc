@@ -315,6 +315,8 @@ Result<std::unique_ptr<RteFlowSpec>> translate_megaflow(const FlowKey& key, cons
   if (!in)
     return untranslatable(strprintf("input port %u is not on an embedded switch", key.in_port));
   if (!answer.actions) return untranslatable("table miss");
+  if (actions_need_xlate(*answer.actions))
+    return untranslatable("a multi-table pipeline (goto_table, resubmit, registers)");
   if (answer.has_conversion && answer.conversion_mirror)
     return untranslatable("a mirror conversion duplicates frames");
 
@@ -410,6 +412,13 @@ Result<std::unique_ptr<RteFlowSpec>> translate_megaflow(const FlowKey& key, cons
         break;
       case ActionType::kMeter:
         return untranslatable("a meter");
+      case ActionType::kSetField:
+      case ActionType::kDecTtl:
+        return untranslatable("an IP or L4 rewrite (" + a.to_string() + ")");
+      case ActionType::kGotoTable:
+      case ActionType::kResubmit:
+      case ActionType::kMove:
+        break;  // refused above
     }
   }
   add_action(*s, RTE_FLOW_ACTION_TYPE_COUNT, s->own(rte_flow_action_count{}));

@@ -231,9 +231,7 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
         }
       }
       caches[i]->for_each([&](const MegaflowCache::EntryCopy& e) {
-        Match m;
-        m.key = e.key;
-        m.mask = e.mask;
+        Match m = Match::of_packet(e.key, e.mask);
         if (e.gen != gen) {
           // Computed under older rules: its rule may be gone; the next hit
           // revalidates it.
@@ -246,7 +244,9 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
         std::string used =
             e.used_ms ? strprintf("%.3fs", static_cast<double>(now - e.used_ms) / 1000.0) : "never";
         const Classification& c = e.cls;
-        std::string actions = c.rule ? ovs::format_actions(*c.rule->actions, names) : "drop";
+        std::string actions = !c.rule   ? "drop"
+                              : c.xlate ? ovs::format_actions(e.xlate_actions, names)
+                                        : ovs::format_actions(*c.rule->actions, names);
         if (c.conv) {
           // The conversion runs first; a mirror also sends the frame unconverted.
           std::string conv =

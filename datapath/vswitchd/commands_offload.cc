@@ -29,9 +29,7 @@ Bridge* bridge_by_slot(Vswitchd& d, int slot) {
 
 std::string flow_text(Vswitchd& d, const OffloadFlow& f) {
   Bridge* b = bridge_by_slot(d, f.slot);
-  Match m;
-  m.key = f.key;
-  m.mask = f.mask;
+  Match m = Match::of_packet(f.key, f.mask);
   return ovs::format_match(m, 0x8000, b ? b->port_names() : ovs::PortNames{});
 }
 

@@ -99,9 +99,7 @@ void ofproto_trace(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   auto tr = trace_packet(*d.datapath()->snapshot(), b->slot(), *key, frame, *pool);
   if (!tr) return r->error(tr.error().message);
 
-  Match full;
-  full.key = *key;
-  full.mask = exact_mask();
+  Match full = Match::of_packet(*key, exact_mask());
   std::string out = "Flow: " + ovs::format_match(full, kDefaultPriority, names) + "\n\n";
   out += "bridge(\"" + bname + "\")\n" + std::string(bname.size() + 10, '-') + "\n";
   if (tr->converted) {
@@ -113,14 +111,30 @@ void ofproto_trace(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   }
   if (!tr->matched) {
     out += " 0. No match.\n    drop\n";
+  } else if (tr->translated) {
+    // As OVS prints it: " 1. <match>, priority P" and the actions below,
+    // indented by nesting.
+    for (const XlateStep& st : tr->steps) {
+      std::string pad(st.depth * 4u, ' ');
+      if (st.stopped) {
+        out += pad + "    >>>> " + st.stopped + " <<<<\n";
+      } else if (!st.rule) {
+        out += strprintf("%s%2u. No match.\n", pad.c_str(), st.table);
+      } else {
+        std::string m = ovs::format_match(st.rule->match, kDefaultPriority, names);
+        out += strprintf("%s%2u. %s%spriority %u\n", pad.c_str(), st.table, m.c_str(),
+                         m.empty() ? "" : ", ", st.rule->priority);
+        out += pad + "    " + ovs::format_actions(*st.rule->actions, names) + "\n";
+      }
+    }
+    out += "\nTranslated actions: " + ovs::format_actions(tr->datapath_actions, names) + "\n";
+    if (tr->stopped) out += "Translation stopped early (see the last step)\n";
   } else {
     out += strprintf(" 0. priority %u", tr->priority);
     if (tr->cookie) out += strprintf(", cookie %#llx", static_cast<unsigned long long>(tr->cookie));
     out += "\n    " + ovs::format_actions(tr->actions, names) + "\n";
   }
-  Match mf;
-  mf.key = *key;
-  mf.mask = tr->wildcards;
+  Match mf = Match::of_packet(*key, tr->wildcards);
   mf.normalize();
   out += "\nMegaflow: " + ovs::format_match(mf, kDefaultPriority, names) + "\n";
   std::string dpa;

@@ -13,6 +13,7 @@ namespace ferry {
 
 namespace {
 constexpr size_t kMaxBundleMessages = 1 << 21;
+constexpr unsigned kOfTables = 254;  // 0-253, as OVS (254 is internal, 255 means "all")
 constexpr size_t kMaxBundles = 64;
 constexpr int kMaxMessagesPerRun = 256;
 }  // namespace
@@ -58,7 +59,7 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
   using ovs::OfType;
   switch (msg.type) {
     case OfType::kFeaturesRequest:
-      c.of->send_features_reply(msg, bridge_->datapath_id(), 0, 1, port_descs());
+      c.of->send_features_reply(msg, bridge_->datapath_id(), 0, kOfTables, port_descs());
       break;
     case OfType::kGetConfigRequest:
       c.of->send_get_config_reply(msg, config_flags_, miss_send_len_);
@@ -92,10 +93,14 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
                             "None", bridge_->name());
       break;
     case OfType::kTableStatsRequest: {
-      ovs::OfTableStats t;
-      t.table_id = 0;
-      t.active_count = static_cast<uint32_t>(bridge_->flows().size());
-      c.of->send_table_stats_reply(msg, {t});
+      // Every table, as OVS (254 of them: 255 is "all").
+      auto cls = bridge_->flows().classifier();
+      std::vector<ovs::OfTableStats> tables(kOfTables);
+      for (unsigned i = 0; i < kOfTables; i++) {
+        tables[i].table_id = static_cast<uint8_t>(i);
+        tables[i].active_count = static_cast<uint32_t>(cls->table_size(static_cast<uint8_t>(i)));
+      }
+      c.of->send_table_stats_reply(msg, tables);
       break;
     }
     case OfType::kBundleControl:

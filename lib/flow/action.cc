@@ -1,5 +1,6 @@
 #include "lib/flow/action.h"
 
+#include "lib/flow/field.h"
 #include "lib/util/text.h"
 
 namespace ferry {
@@ -56,6 +57,32 @@ std::string Action::to_string() const {
       return strprintf("push_vlan:0x%x", u16);
     case ActionType::kMeter:
       return strprintf("meter:%u", port);
+    case ActionType::kGotoTable:
+      return strprintf("goto_table:%u", u8);
+    case ActionType::kResubmit: {
+      std::string p = port == kOfppInPort ? "" : strprintf("%u", port);
+      if (u8 == 0xff) return "resubmit:" + p;
+      return strprintf("resubmit(%s,%u)", p.c_str(), u8);
+    }
+    case ActionType::kSetField: {
+      auto f = static_cast<Field>(u8);
+      if (flags & kInstruction) {
+        return strprintf("write_metadata:0x%llx/0x%llx", static_cast<unsigned long long>(value),
+                         static_cast<unsigned long long>(mask));
+      }
+      if (mask == low_bits(field_bits(f))) {
+        return strprintf("set_field:0x%llx->%s", static_cast<unsigned long long>(value),
+                         field_name(f).c_str());
+      }
+      return strprintf("set_field:0x%llx/0x%llx->%s", static_cast<unsigned long long>(value),
+                       static_cast<unsigned long long>(mask), field_name(f).c_str());
+    }
+    case ActionType::kMove:
+      return strprintf("move:%s[%u..%u]->%s[%u..%u]",
+                       field_name(static_cast<Field>(mac[0])).c_str(), mac[2], mac[2] + mac[4] - 1,
+                       field_name(static_cast<Field>(mac[1])).c_str(), mac[3], mac[3] + mac[4] - 1);
+    case ActionType::kDecTtl:
+      return "dec_ttl";
   }
   return strprintf("unknown_action_%u", static_cast<unsigned>(type));
 }
@@ -68,6 +95,23 @@ std::string format_actions(const ActionList& actions) {
     s += a.to_string();
   }
   return s;
+}
+
+bool actions_need_xlate(const ActionList& actions) {
+  for (const Action& a : actions) {
+    switch (a.type) {
+      case ActionType::kGotoTable:
+      case ActionType::kResubmit:
+      case ActionType::kMove:
+        return true;
+      case ActionType::kSetField:
+        if (!field_in_packet(static_cast<Field>(a.u8))) return true;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
 }
 
 bool actions_output_to(const ActionList& actions, uint32_t port) {

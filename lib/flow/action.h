@@ -20,18 +20,32 @@ enum class ActionType : uint8_t {
   kStripVlan,   // pop the outermost 802.1Q tag if any
   kPushVlan,    // u16 = TPID (0x8100 or 0x88a8), host order; new tag has VID 0
   kMeter,       // u32 = meter id
+  // The pipeline (translated away before a PMD executes a list, except as
+  // noted; datapath/xlate.h):
+  kGotoTable,  // u8 = table (an instruction: the walk continues there)
+  kResubmit,  // port = in_port for the lookup (kOfppInPort: unchanged), u8 = table (0xff: this one)
+  kSetField,  // u8 = Field, value/mask (host-order numbers); u16 = OVS's field id (for
+              // formatting); flags kLegacy: OVS's mod_nw_*/mod_tp_* spelling, kInstruction:
+              // write_metadata. Executed by PMDs on packet fields.
+  kMove,      // mac[0] = src Field, mac[1] = dst Field, mac[2] = src ofs, mac[3] = dst ofs,
+              // mac[4] = n_bits; port = OVS's src field id, u16 = OVS's dst field id
+  kDecTtl,    // executed by PMDs: a TTL of 0 or 1 drops the packet (counted)
 };
 
 struct Action {
   static constexpr uint8_t kPushIfNeeded = 1;
+  static constexpr uint8_t kLegacy = 2;       // kSetField as mod_nw_src etc.
+  static constexpr uint8_t kInstruction = 4;  // kSetField(metadata) as write_metadata
 
   ActionType type;
   uint8_t flags;
   uint16_t u16;   // VID, TPID, or controller max_len
   uint32_t port;  // output port or meter id
   uint8_t mac[6];
-  uint8_t u8;  // PCP
+  uint8_t u8;  // PCP, table, or Field
   uint8_t pad;
+  uint64_t value;  // kSetField
+  uint64_t mask;
 
   static Action output(uint32_t p, uint16_t max_len = 0) {
     return make(ActionType::kOutput, p, max_len);
@@ -54,6 +68,35 @@ struct Action {
     return make(ActionType::kPushVlan, 0, tpid);
   }
   static Action meter(uint32_t id) { return make(ActionType::kMeter, id, 0); }
+  static Action goto_table(uint8_t table) {
+    Action a = make(ActionType::kGotoTable, 0, 0);
+    a.u8 = table;
+    return a;
+  }
+  static Action resubmit(uint32_t in_port, uint8_t table) {
+    Action a = make(ActionType::kResubmit, in_port, 0);
+    a.u8 = table;
+    return a;
+  }
+  // field: a Field (lib/flow/field.h) as a number.
+  static Action set_field(uint8_t field, uint64_t value, uint64_t mask, uint16_t ovs_id = 0) {
+    Action a = make(ActionType::kSetField, 0, ovs_id);
+    a.u8 = field;
+    a.value = value & mask;
+    a.mask = mask;
+    return a;
+  }
+  static Action move(uint8_t src, unsigned src_ofs, uint8_t dst, unsigned dst_ofs,
+                     unsigned n_bits) {
+    Action a = make(ActionType::kMove, 0, 0);
+    a.mac[0] = src;
+    a.mac[1] = dst;
+    a.mac[2] = static_cast<uint8_t>(src_ofs);
+    a.mac[3] = static_cast<uint8_t>(dst_ofs);
+    a.mac[4] = static_cast<uint8_t>(n_bits);
+    return a;
+  }
+  static Action dec_ttl() { return make(ActionType::kDecTtl, 0, 0); }
 
   bool operator==(const Action& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
   bool operator!=(const Action& o) const { return !(*this == o); }
@@ -77,12 +120,15 @@ struct Action {
   }
 };
 
-static_assert(sizeof(Action) == 16, "Action is a 16-byte POD");
+static_assert(sizeof(Action) == 32, "Action is a 32-byte POD");
 
 using ActionList = std::vector<Action>;
 
 // "drop" for an empty list, else the actions joined by ','.
 std::string format_actions(const ActionList& actions);
+// True when running the list needs the pipeline's translation (it goes to
+// another table or touches the pipeline's metadata), not just execution.
+bool actions_need_xlate(const ActionList& actions);
 // True when the list outputs to `port` (for out_port filters in flow_mods
 // and stats requests; kOfppNone means "any").
 bool actions_output_to(const ActionList& actions, uint32_t port);

@@ -24,7 +24,11 @@ inline uint32_t finish(uint64_t h) {
 }
 
 struct MaskHash {
-  size_t operator()(const FlowKey& m) const { return hash_key(m); }
+  size_t operator()(const OfKey& m) const {
+    uint64_t h = 0;
+    for (size_t i = 0; i < OfKey::kWords; i++) h = mix(h, m.words()[i]);
+    return finish(h);
+  }
 };
 
 }  // namespace
@@ -40,11 +44,11 @@ struct Classifier::Subtable {
     uint32_t priority;
   };
 
-  FlowKey mask;
+  OfKey mask;
   uint32_t max_priority = 0;
-  uint32_t n_words = 0;                   // words of the mask that are not zero
-  uint8_t idx[FlowKey::kWords] = {};      // their positions in the key
-  uint64_t mwords[FlowKey::kWords] = {};  // their mask values
+  uint32_t n_words = 0;                 // words of the mask that are not zero
+  uint8_t idx[OfKey::kWords] = {};      // their positions in the key
+  uint64_t mwords[OfKey::kWords] = {};  // their mask values
   uint32_t slot_mask = 0;
   std::vector<Slot> slots;
   std::vector<uint64_t> keys;  // n_words masked words per entry
@@ -68,7 +72,7 @@ struct Classifier::Subtable {
   }
 
   const Entry* find(const uint64_t* kw) const {
-    uint64_t masked[FlowKey::kWords];
+    uint64_t masked[OfKey::kWords];
     const uint32_t h = masked_hash(kw, masked);
     for (uint32_t s = h & slot_mask;; s = (s + 1) & slot_mask) {
       const Slot& slot = slots[s];
@@ -77,10 +81,10 @@ struct Classifier::Subtable {
     }
   }
 
-  void build(const FlowKey& m, const std::vector<const Rule*>& rules) {
+  void build(const OfKey& m, const std::vector<const Rule*>& rules) {
     mask = m;
     const uint64_t* mw = mask.words();
-    for (uint32_t i = 0; i < FlowKey::kWords; i++) {
+    for (uint32_t i = 0; i < OfKey::kWords; i++) {
       if (mw[i]) {
         idx[n_words] = static_cast<uint8_t>(i);
         mwords[n_words] = mw[i];
@@ -97,7 +101,7 @@ struct Classifier::Subtable {
   }
 
   void insert(const Rule* r) {
-    uint64_t masked[FlowKey::kWords];
+    uint64_t masked[OfKey::kWords];
     const uint32_t h = masked_hash(r->match.key.words(), masked);
     max_priority = std::max<uint32_t>(max_priority, r->priority);
     uint32_t s = h & slot_mask;
@@ -118,49 +122,85 @@ struct Classifier::Subtable {
   }
 };
 
+struct Classifier::Table {
+  std::vector<std::unique_ptr<Subtable>> subtables;  // by max priority, descending
+  size_t n_rules = 0;
+};
+
 Classifier::Classifier(const std::vector<RulePtr>& rules, uint64_t generation)
     : rules_(rules), generation_(generation) {
-  // Group the rules by mask, in order of first appearance (deterministic).
-  std::unordered_map<FlowKey, uint32_t, MaskHash> by_mask;
-  std::vector<const FlowKey*> masks;
-  std::vector<std::vector<const Rule*>> groups;
-  const FlowKey* last_mask = nullptr;
-  uint32_t last = 0;
+  // Per table, group the rules by mask, in order of first appearance
+  // (deterministic).
+  struct Groups {
+    std::unordered_map<OfKey, uint32_t, MaskHash> by_mask;
+    std::vector<const OfKey*> masks;
+    std::vector<std::vector<const Rule*>> rules;
+  };
+  std::vector<std::unique_ptr<Groups>> per_table(kTables);
   for (const RulePtr& r : rules_) {
-    if (!r) continue;
+    if (!r || r->table_id >= kTables) continue;
     n_rules_++;
-    const FlowKey& m = r->match.mask;
-    if (!last_mask || *last_mask != m) {
-      auto [it, inserted] = by_mask.try_emplace(m, static_cast<uint32_t>(groups.size()));
-      if (inserted) {
-        groups.emplace_back();
-        masks.push_back(&m);
-      }
-      last = it->second;
-      last_mask = &m;
+    auto& g = per_table[r->table_id];
+    if (!g) g = std::make_unique<Groups>();
+    const OfKey& m = r->match.mask;
+    auto [it, inserted] = g->by_mask.try_emplace(m, static_cast<uint32_t>(g->rules.size()));
+    if (inserted) {
+      g->rules.emplace_back();
+      g->masks.push_back(&m);
     }
-    groups[last].push_back(r.get());
+    g->rules[it->second].push_back(r.get());
   }
-  subtables_.reserve(groups.size());
-  for (size_t g = 0; g < groups.size(); g++) {
-    auto st = std::make_unique<Subtable>();
-    st->build(*masks[g], groups[g]);
-    subtables_.push_back(std::move(st));
+  for (unsigned t = 0; t < kTables; t++) {
+    const auto& g = per_table[t];
+    if (!g) continue;
+    auto table = std::make_unique<Table>();
+    table->subtables.reserve(g->rules.size());
+    for (size_t i = 0; i < g->rules.size(); i++) {
+      auto st = std::make_unique<Subtable>();
+      st->build(*g->masks[i], g->rules[i]);
+      table->n_rules += g->rules[i].size();
+      table->subtables.push_back(std::move(st));
+    }
+    std::stable_sort(table->subtables.begin(), table->subtables.end(),
+                     [](const std::unique_ptr<Subtable>& a, const std::unique_ptr<Subtable>& b) {
+                       return a->max_priority > b->max_priority;
+                     });
+    tables_[t] = std::move(table);
   }
-  std::stable_sort(subtables_.begin(), subtables_.end(),
-                   [](const std::unique_ptr<Subtable>& a, const std::unique_ptr<Subtable>& b) {
-                     return a->max_priority > b->max_priority;
-                   });
 }
 
 Classifier::~Classifier() = default;
 
-size_t Classifier::n_subtables() const { return subtables_.size(); }
+size_t Classifier::n_subtables() const {
+  size_t n = 0;
+  for (const auto& t : tables_) n += t ? t->subtables.size() : 0;
+  return n;
+}
+
+size_t Classifier::n_subtables(uint8_t table) const {
+  return table < kTables && tables_[table] ? tables_[table]->subtables.size() : 0;
+}
+
+size_t Classifier::table_size(uint8_t table) const {
+  return table < kTables && tables_[table] ? tables_[table]->n_rules : 0;
+}
 
 const Rule* Classifier::lookup(const FlowKey& key, FlowKey* wc) const {
+  OfKey k = of_key(key);
+  if (!wc) return lookup(0, k, nullptr);
+  OfKey w = zero_of_key();
+  const Rule* r = lookup(0, k, &w);
+  const uint64_t* src = w.words();
+  uint64_t* dst = wc->words();
+  for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];
+  return r;
+}
+
+const Rule* Classifier::lookup(uint8_t table, const OfKey& key, OfKey* wc) const {
+  if (table >= kTables || !tables_[table]) return nullptr;
   const uint64_t* kw = key.words();
   const Subtable::Entry* best = nullptr;
-  for (const auto& stp : subtables_) {
+  for (const auto& stp : tables_[table]->subtables) {
     const Subtable& st = *stp;
     // Subtables are in descending max priority: once the best match beats
     // everything a subtable could hold, no later one can do better. Equal

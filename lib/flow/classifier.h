@@ -1,4 +1,5 @@
-// An immutable classifier over a set of rules: tuple-space search with one
+// An immutable classifier over a set of rules, one lookup structure per
+// OpenFlow table (a rule's table_id): tuple-space search with one
 // hash subtable per distinct mask, subtables visited in order of their
 // highest priority, stopping as soon as no later subtable can beat the best
 // match found. Built by the control thread, read concurrently by PMDs.
@@ -15,10 +16,12 @@
 // allocates, locks or writes shared memory.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "lib/flow/of_key.h"
 #include "lib/flow/rule.h"
 #include "lib/packet/flow_key.h"
 
@@ -33,19 +36,28 @@ class Classifier {
   Classifier(const Classifier&) = delete;
   Classifier& operator=(const Classifier&) = delete;
 
-  // Highest-priority rule that matches key, or nullptr. Among rules of equal
-  // priority that both match, the one with the lowest id wins (deterministic).
-  // If wc is not null, the consulted mask bits are OR-ed into *wc.
+  static constexpr unsigned kTables = 255;  // 0..254 (255 means "all" in requests)
+
+  // Highest-priority rule of `table` that matches key, or nullptr. Among
+  // rules of equal priority that both match, the one with the lowest id
+  // wins (deterministic). If wc is not null, the consulted mask bits are
+  // OR-ed into *wc.
+  const Rule* lookup(uint8_t table, const OfKey& key, OfKey* wc) const;
+  // Table 0, for a packet as it enters the pipeline (metadata zero); wc
+  // gets the consulted packet bits.
   const Rule* lookup(const FlowKey& key, FlowKey* wc) const;
 
   uint64_t generation() const { return generation_; }
   size_t size() const { return n_rules_; }
   size_t n_subtables() const;
+  size_t n_subtables(uint8_t table) const;
+  size_t table_size(uint8_t table) const;
 
  private:
   struct Subtable;
-  std::vector<std::unique_ptr<Subtable>> subtables_;  // by max priority, descending
-  std::vector<RulePtr> rules_;                        // keeps the rules alive
+  struct Table;
+  std::array<std::unique_ptr<Table>, kTables> tables_;
+  std::vector<RulePtr> rules_;  // keeps the rules alive
   uint64_t generation_;
   size_t n_rules_ = 0;
 };

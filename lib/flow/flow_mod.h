@@ -20,6 +20,7 @@ constexpr uint16_t kFlowNoBytCounts = 1 << 4;
 
 constexpr uint16_t kDefaultPriority = 0x8000;
 constexpr uint8_t kAllTables = 0xff;
+constexpr uint8_t kInternalTable = 254;  // OVS's hidden table: OpenFlow sees 0-253
 constexpr uint64_t kNoNewCookie = UINT64_MAX;
 
 // Error codes a flow table returns (in Error::code); lib/ovs maps them to

@@ -8,9 +8,12 @@ namespace ferry {
 
 namespace {
 
-size_t key_hash(const Match& m, uint16_t priority) {
-  return static_cast<size_t>(m.hash()) * 0x9e3779b97f4a7c15ULL ^ priority;
+size_t key_hash(const Match& m, uint16_t priority, uint8_t table) {
+  return static_cast<size_t>(m.hash()) * 0x9e3779b97f4a7c15ULL ^ priority ^
+         (static_cast<size_t>(table) << 16);
 }
+
+bool in_table(const Rule& r, uint8_t table) { return table == kAllTables || r.table_id == table; }
 
 bool cookie_agrees(const Rule& r, uint64_t cookie, uint64_t cookie_mask) {
   return ((r.cookie ^ cookie) & cookie_mask) == 0;
@@ -35,16 +38,16 @@ const char* command_name(FlowModCommand c) {
 }  // namespace
 
 size_t FlowTable::KeyHash::operator()(const RulePtr& r) const {
-  return key_hash(r->match, r->priority);
+  return key_hash(r->match, r->priority, r->table_id);
 }
 size_t FlowTable::KeyHash::operator()(const MatchRef& k) const {
-  return key_hash(*k.match, k.priority);
+  return key_hash(*k.match, k.priority, k.table);
 }
 bool FlowTable::KeyEq::operator()(const RulePtr& a, const RulePtr& b) const {
-  return a->priority == b->priority && a->match == b->match;
+  return a->priority == b->priority && a->table_id == b->table_id && a->match == b->match;
 }
 bool FlowTable::KeyEq::operator()(const MatchRef& a, const RulePtr& b) const {
-  return a.priority == b->priority && *a.match == b->match;
+  return a.priority == b->priority && a.table == b->table_id && *a.match == b->match;
 }
 bool FlowTable::KeyEq::operator()(const RulePtr& a, const MatchRef& b) const {
   return (*this)(b, a);
@@ -70,16 +73,23 @@ void FlowTable::rollback(Journal& journal) {
   journal.clear();
 }
 
-std::vector<RulePtr> FlowTable::select(const Match& match, uint16_t priority, bool strict,
-                                       uint64_t cookie, uint64_t cookie_mask,
+std::vector<RulePtr> FlowTable::select(uint8_t table, const Match& match, uint16_t priority,
+                                       bool strict, uint64_t cookie, uint64_t cookie_mask,
                                        uint32_t out_port) const {
   std::vector<RulePtr> out;
   auto wanted = [&](const Rule& r) {
-    return cookie_agrees(r, cookie, cookie_mask) && actions_output_to(*r.actions, out_port);
+    return in_table(r, table) && cookie_agrees(r, cookie, cookie_mask) &&
+           actions_output_to(*r.actions, out_port);
   };
   if (strict) {
-    auto it = rules_.find(MatchRef{&match, priority});
-    if (it != rules_.end() && wanted(**it)) out.push_back(*it);
+    if (table != kAllTables) {
+      auto it = rules_.find(MatchRef{&match, priority, table});
+      if (it != rules_.end() && wanted(**it)) out.push_back(*it);
+      return out;
+    }
+    for (const RulePtr& r : rules_) {
+      if (r->priority == priority && r->match == match && wanted(*r)) out.push_back(r);
+    }
     return out;
   }
   for (const RulePtr& r : rules_) {
@@ -91,11 +101,12 @@ std::vector<RulePtr> FlowTable::select(const Match& match, uint16_t priority, bo
 Status FlowTable::add(const FlowMod& fm, const Match& match, uint64_t cookie, int64_t now_ms,
                       Journal* journal) {
   RulePtr old;
-  if (auto it = rules_.find(MatchRef{&match, fm.priority}); it != rules_.end()) old = *it;
+  const uint8_t table = fm.table_id == kAllTables ? 0 : fm.table_id;
+  if (auto it = rules_.find(MatchRef{&match, fm.priority, table}); it != rules_.end()) old = *it;
   if (!old) {
     if (fm.flags & kFlowCheckOverlap) {
       for (const RulePtr& r : rules_) {
-        if (r->priority == fm.priority && r->match.overlaps(match)) {
+        if (r->table_id == table && r->priority == fm.priority && r->match.overlaps(match)) {
           return make_error(strprintf("priority=%u,%s overlaps the existing rule priority=%u,%s "
                                       "(check_overlap is set)",
                                       fm.priority, match.to_string().c_str(), r->priority,
@@ -113,13 +124,14 @@ Status FlowTable::add(const FlowMod& fm, const Match& match, uint64_t cookie, in
   auto rule = std::make_shared<Rule>();
   rule->match = match;
   rule->priority = fm.priority;
-  rule->table_id = 0;
+  rule->table_id = table;
   rule->cookie = cookie;
   rule->idle_timeout = fm.idle_timeout;
   rule->hard_timeout = fm.hard_timeout;
   rule->flags = fm.flags;
   rule->created_ms = rule->modified_ms = now_ms;
   rule->actions = std::make_shared<const ActionList>(fm.actions);
+  rule->needs_xlate = actions_need_xlate(fm.actions);
   const bool keep = old && !(fm.flags & kFlowResetCounts);
   rule->id = old ? old->id : next_id_++;
   rule->stats = keep ? old->stats : std::make_shared<RuleStats>();
@@ -133,7 +145,7 @@ Status FlowTable::add(const FlowMod& fm, const Match& match, uint64_t cookie, in
 Status FlowTable::modify(const FlowMod& fm, const Match& match, bool strict, int64_t now_ms,
                          Journal* journal) {
   std::vector<RulePtr> old =
-      select(match, fm.priority, strict, fm.cookie, fm.cookie_mask, kOfppNone);
+      select(fm.table_id, match, fm.priority, strict, fm.cookie, fm.cookie_mask, kOfppNone);
   if (old.empty()) {
     // As OVS: a modify that finds nothing adds, unless it filtered on the
     // cookie or has no cookie to give the new rule.
@@ -147,6 +159,7 @@ Status FlowTable::modify(const FlowMod& fm, const Match& match, bool strict, int
   for (const RulePtr& o : old) {
     auto rule = std::make_shared<Rule>(*o);
     rule->actions = actions;
+    rule->needs_xlate = actions_need_xlate(*actions);
     if (fm.new_cookie != kNoNewCookie) rule->cookie = fm.new_cookie;
     rule->modified_ms = now_ms;
     if (reset) rule->stats = std::make_shared<RuleStats>();
@@ -160,7 +173,7 @@ Status FlowTable::modify(const FlowMod& fm, const Match& match, bool strict, int
 
 void FlowTable::remove(const FlowMod& fm, const Match& match, bool strict, Journal* journal) {
   std::vector<RulePtr> old =
-      select(match, fm.priority, strict, fm.cookie, fm.cookie_mask, fm.out_port);
+      select(fm.table_id, match, fm.priority, strict, fm.cookie, fm.cookie_mask, fm.out_port);
   journal->reserve(journal->size() + old.size());
   for (RulePtr& o : old) {
     erase_rule(o);

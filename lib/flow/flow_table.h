@@ -33,7 +33,8 @@ class FlowTable {
   //   matches and new_cookie != kNoNewCookie and cookie_mask == 0, it adds;
   // - delete (loose/strict) selects the same way and also filters on
   //   out_port;
-  // - table_id must be 0, or kAllTables for modify/delete (kErrBadTableId).
+  // - table_id is 0..254, or kAllTables: every table for modify/delete,
+  //   table 0 for an add (OpenFlow 1.0's "any").
   // Details, as OVS: an add's cookie is new_cookie when set, else cookie; a
   // replacing add takes the new timeouts and flags (created_ms restarts); a
   // modify keeps the rule's timeouts, flags and created_ms, sets actions,
@@ -73,6 +74,7 @@ class FlowTable {
   struct MatchRef {
     const Match* match;
     uint16_t priority;
+    uint8_t table;
   };
   struct KeyHash {
     using is_transparent = void;
@@ -101,8 +103,8 @@ class FlowTable {
   Status modify(const FlowMod& fm, const Match& match, bool strict, int64_t now_ms,
                 Journal* journal);
   void remove(const FlowMod& fm, const Match& match, bool strict, Journal* journal);
-  std::vector<RulePtr> select(const Match& match, uint16_t priority, bool strict, uint64_t cookie,
-                              uint64_t cookie_mask, uint32_t out_port) const;
+  std::vector<RulePtr> select(uint8_t table, const Match& match, uint16_t priority, bool strict,
+                              uint64_t cookie, uint64_t cookie_mask, uint32_t out_port) const;
   void insert_rule(const RulePtr& rule);
   void erase_rule(const RulePtr& rule);
   void rollback(Journal& journal);

@@ -1,6 +1,7 @@
 // FlowTable: validation, queries, timeouts and classifier snapshots.
 #include <algorithm>
 
+#include "lib/flow/field.h"
 #include "lib/flow/flow_table.h"
 #include "lib/util/text.h"
 
@@ -23,8 +24,36 @@ bool valid_output_port(uint32_t port) {
   }
 }
 
-Status validate_action(const Action& a) {
+Status validate_action(const Action& a, uint8_t table) {
   switch (a.type) {
+    case ActionType::kGotoTable:
+      // OpenFlow: only to a later table (OVS answers OFPBIC_BAD_TABLE_ID).
+      if (table != kAllTables && a.u8 <= table)
+        return make_error(strprintf("goto_table:%u from table %u: a goto_table must go to a "
+                                    "later table",
+                                    a.u8, table),
+                          kErrBadTableId);
+      if (a.u8 >= kInternalTable)
+        return make_error(strprintf("goto_table:%u: no such table", a.u8), kErrBadTableId);
+      return {};
+    case ActionType::kResubmit:
+      return {};
+    case ActionType::kSetField: {
+      auto f = static_cast<Field>(a.u8);
+      if (!field_writable(f))
+        return make_error(strprintf("set_field on %s is not supported", field_name(f).c_str()));
+      return {};
+    }
+    case ActionType::kMove: {
+      auto src = static_cast<Field>(a.mac[0]), dst = static_cast<Field>(a.mac[1]);
+      if (!field_bits(src) || !field_writable(dst) || a.mac[4] == 0 ||
+          a.mac[2] + a.mac[4] > field_bits(src) || a.mac[3] + a.mac[4] > field_bits(dst))
+        return make_error(strprintf("move from %s to %s: unsupported field or bits out of range",
+                                    field_name(src).c_str(), field_name(dst).c_str()));
+      return {};
+    }
+    case ActionType::kDecTtl:
+      return {};
     case ActionType::kOutput:
       if (!valid_output_port(a.port))
         return make_error(
@@ -62,7 +91,9 @@ int64_t deadline(const Rule& r) {
   return d;
 }
 
+// Table by table, then highest priority first.
 bool by_priority(const RulePtr& a, const RulePtr& b) {
+  if (a->table_id != b->table_id) return a->table_id < b->table_id;
   return a->priority != b->priority ? a->priority > b->priority : a->id < b->id;
 }
 
@@ -84,14 +115,12 @@ Status validate(const FlowMod& fm) {
   if (fm.table_id == kAllTables && is_add)
     return make_error("table_id 255 (all tables) is only valid for modify and delete",
                       kErrBadTableId);
-  if (fm.table_id != 0 && fm.table_id != kAllTables)
-    return make_error(
-        strprintf("table %u does not exist (this bridge has one table, 0)", fm.table_id),
-        kErrBadTableId);
+  if (fm.table_id == kInternalTable)
+    return make_error("table 254 is read-only (OVS keeps it for itself; tables are 0-253)");
   if (fm.command == FlowModCommand::kDelete || fm.command == FlowModCommand::kDeleteStrict)
     return {};
   for (const Action& a : fm.actions) {
-    if (Status st = validate_action(a); !st) return st;
+    if (Status st = validate_action(a, fm.table_id); !st) return st;
   }
   return {};
 }
@@ -115,10 +144,9 @@ int64_t FlowTable::next_expiry() const {
 
 std::vector<RulePtr> FlowTable::query(const Match& match, uint32_t out_port, uint64_t cookie,
                                       uint64_t cookie_mask, uint8_t table_id) const {
-  if (table_id != 0 && table_id != kAllTables) return {};
   Match m = match;
   m.normalize();
-  std::vector<RulePtr> out = select(m, 0, false, cookie, cookie_mask, out_port);
+  std::vector<RulePtr> out = select(table_id, m, 0, false, cookie, cookie_mask, out_port);
   std::sort(out.begin(), out.end(), by_priority);
   return out;
 }

@@ -6,10 +6,26 @@
 
 namespace ferry {
 
+Match Match::of_packet(const FlowKey& key, const FlowKey& mask) {
+  Match m;
+  m.key = of_key(key);
+  m.mask = of_key(mask);
+  return m;
+}
+
 void Match::normalize() {
   uint64_t* k = key.words();
   const uint64_t* m = mask.words();
-  for (size_t i = 0; i < FlowKey::kWords; i++) k[i] &= m[i];
+  for (size_t i = 0; i < OfKey::kWords; i++) k[i] &= m[i];
+}
+
+bool Match::matches(const OfKey& k) const {
+  const uint64_t* a = key.words();
+  const uint64_t* b = k.words();
+  const uint64_t* m = mask.words();
+  uint64_t diff = 0;
+  for (size_t i = 0; i < OfKey::kWords; i++) diff |= (a[i] ^ b[i]) & m[i];
+  return diff == 0;
 }
 
 bool Match::matches(const FlowKey& k) const {
@@ -18,6 +34,8 @@ bool Match::matches(const FlowKey& k) const {
   const uint64_t* m = mask.words();
   uint64_t diff = 0;
   for (size_t i = 0; i < FlowKey::kWords; i++) diff |= (a[i] ^ b[i]) & m[i];
+  // The metadata is zero: the key (pre-masked) must be too.
+  for (size_t i = FlowKey::kWords; i < OfKey::kWords; i++) diff |= a[i];
   return diff == 0;
 }
 
@@ -26,7 +44,7 @@ bool Match::is_subset_of(const Match& wider) const {
   const uint64_t* m = mask.words();
   const uint64_t* wk = wider.key.words();
   const uint64_t* wm = wider.mask.words();
-  for (size_t i = 0; i < FlowKey::kWords; i++) {
+  for (size_t i = 0; i < OfKey::kWords; i++) {
     // Every bit the wider match compares, this one compares too, with the
     // same value.
     if ((wm[i] & ~m[i]) || ((k[i] ^ wk[i]) & wm[i])) return false;
@@ -39,13 +57,32 @@ bool Match::overlaps(const Match& other) const {
   const uint64_t* m = mask.words();
   const uint64_t* ok = other.key.words();
   const uint64_t* om = other.mask.words();
-  for (size_t i = 0; i < FlowKey::kWords; i++) {
+  for (size_t i = 0; i < OfKey::kWords; i++) {
     if ((k[i] ^ ok[i]) & m[i] & om[i]) return false;
   }
   return true;
 }
 
-uint32_t Match::hash() const { return hash_key(mask, hash_key(key)); }
+uint32_t Match::hash() const {
+  uint32_t h = hash_key(mask, hash_key(key));
+  for (size_t i = FlowKey::kWords; i < OfKey::kWords; i++) {
+    uint64_t w = key.words()[i] * 31 + mask.words()[i];
+    h = (h ^ static_cast<uint32_t>(w ^ (w >> 32))) * 0x9e3779b1u;
+  }
+  return h;
+}
+
+Match& Match::set_reg(unsigned n, uint32_t value, uint32_t m) {
+  key.regs[n] = value & m;
+  mask.regs[n] = m;
+  return *this;
+}
+
+Match& Match::set_metadata(uint64_t value, uint64_t m) {
+  key.metadata = value & m;
+  mask.metadata = m;
+  return *this;
+}
 
 Match& Match::set_in_port(uint32_t port) {
   key.in_port = port;
@@ -197,6 +234,16 @@ std::string Match::to_string() const {
   add_num(s, "tcp_flags", ntohs(k.tcp_flags), ntohs(m.tcp_flags), 0xffff, true);
   add_mac(s, "arp_sha", k.arp_sha, m.arp_sha);
   add_mac(s, "arp_tha", k.arp_tha, m.arp_tha);
+  for (unsigned i = 0; i < 16; i++) {
+    add_num(s, strprintf("reg%u", i).c_str(), key.regs[i], mask.regs[i], UINT32_MAX, true);
+  }
+  if (mask.metadata) {
+    if (!s.empty()) s += ',';
+    s += strprintf("metadata=0x%llx", static_cast<unsigned long long>(key.metadata));
+    if (mask.metadata != UINT64_MAX)
+      s += strprintf("/0x%llx", static_cast<unsigned long long>(mask.metadata));
+  }
+  add_num(s, "pkt_mark", key.pkt_mark, mask.pkt_mark, UINT32_MAX, true);
   return s.empty() ? "any" : s;
 }
 

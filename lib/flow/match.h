@@ -4,18 +4,22 @@
 
 #include <string>
 
-#include "lib/packet/flow_key.h"
+#include "lib/flow/of_key.h"
 
 namespace ferry {
 
 struct Match {
-  FlowKey key = zero_key();
-  FlowKey mask = zero_key();
+  OfKey key = zero_of_key();
+  OfKey mask = zero_of_key();
 
   static Match catchall() { return Match{}; }
+  // A match on packet fields only (a megaflow's key and mask).
+  static Match of_packet(const FlowKey& key, const FlowKey& mask);
 
   // Clears key bits the mask does not cover.
   void normalize();
+  bool matches(const OfKey& k) const;
+  // A packet's key as it enters the pipeline (metadata zero).
   bool matches(const FlowKey& k) const;
   // True when every packet this match accepts is also accepted by `wider`
   // (OpenFlow's "loose" selection of rules by a flow_mod or stats request).
@@ -38,6 +42,8 @@ struct Match {
   Match& set_nw_proto(uint8_t proto);
   Match& set_tp_src(uint16_t port);  // host order
   Match& set_tp_dst(uint16_t port);  // host order
+  Match& set_reg(unsigned n, uint32_t value, uint32_t mask = UINT32_MAX);
+  Match& set_metadata(uint64_t value, uint64_t mask = UINT64_MAX);
 
   // Plain text for logs and tests (lib/ovs formats the OVS syntax).
   std::string to_string() const;

@@ -71,6 +71,8 @@ struct Rule {
   int64_t modified_ms = 0;  // last modify (or created)
   std::shared_ptr<const ActionList> actions;
   std::shared_ptr<RuleStats> stats;
+  // actions_need_xlate(*actions): set with the actions (FlowTable does).
+  bool needs_xlate = false;
 };
 
 using RulePtr = std::shared_ptr<const Rule>;

@@ -45,11 +45,27 @@ static enum ofperr decode_flow_mod(struct fo_conn* c, const struct ofp_header* o
 
   *whyp = NULL;
   ofpbuf_init(&ofpacts, 128);
-  /* One table: n_tables = 1 makes goto_table fail (OFPBIC_BAD_TABLE_ID). */
+  /* Tables 0-254, as OVS. */
   enum ofperr error =
-      ofputil_decode_flow_mod(&fm, oh, c->protocol, NULL, NULL, &ofpacts, OFPP_MAX, 1);
+      ofputil_decode_flow_mod(&fm, oh, c->protocol, NULL, NULL, &ofpacts, OFPP_MAX, 255);
   if (!error) {
-    error = fo_flow_mod_from_ovs(&fm, out, whyp);
+    /* What ofproto checks before it takes a flow_mod: prerequisites of
+     * set_field and friends, goto_table only forward. */
+    if (fm.command == OFPFC_ADD || fm.command == OFPFC_MODIFY ||
+        fm.command == OFPFC_MODIFY_STRICT) {
+      struct match match;
+      minimatch_expand(&fm.match, &match);
+      struct ofpact_check_params cp = {
+          .match = &match,
+          .max_ports = OFPP_MAX,
+          .table_id = fm.table_id == 0xff ? 0 : fm.table_id,
+          .n_tables = 255,
+      };
+      error = ofpacts_check_consistency(fm.ofpacts, fm.ofpacts_len, c->protocol, &cp);
+    }
+    if (!error) {
+      error = fo_flow_mod_from_ovs(&fm, out, whyp);
+    }
     minimatch_destroy(&fm.match);
   }
   ofpbuf_uninit(&ofpacts);
@@ -156,7 +172,7 @@ static enum ofperr decode_bundle_add(struct fo_conn* c, const struct ofp_header*
   return decode_flow_mod(c, badd.msg, &msg->fm, whyp);
 }
 
-/* Table features are static (one table, fixed capabilities): answered here.
+/* Table features are static (fixed capabilities): answered here.
  * A request that tries to change them is refused. */
 static int answer_table_features(struct fo_conn* c, const struct ofp_header* oh, char** textp) {
   struct ofpbuf body = ofpbuf_const_initializer(oh, ntohs(oh->length));
@@ -166,11 +182,14 @@ static int answer_table_features(struct fo_conn* c, const struct ofp_header* oh,
                   textp);
   }
 
+  /* Tables 0-253, as OVS (254 is its internal table). */
   struct ofputil_table_features features;
   struct ovs_list replies;
-  fo_table_features(0, &features);
   ofpmp_init(&replies, oh);
-  ofputil_append_table_features(&features, NULL, &replies);
+  for (int t = 0; t < 254; t++) {
+    fo_table_features((uint8_t)t, &features);
+    ofputil_append_table_features(&features, NULL, &replies);
+  }
   fo_conn_send_list(c, &replies);
   return FO_RECV_HANDLED;
 }

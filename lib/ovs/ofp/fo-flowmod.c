@@ -76,16 +76,11 @@ enum ofperr fo_flow_mod_from_ovs(const struct ofputil_flow_mod* fm, struct fo_fl
   }
   out->command = fm->command;
 
-  /* One table: an add goes to table 0 (0xff is OpenFlow 1.0's "any"); a
-   * modify or delete keeps its table_id for the flow table to judge. */
+  /* Tables 0-254: an add to 0xff (OpenFlow 1.0's "any") goes to table 0; a
+   * modify or delete to 0xff means every table. */
   out->table_id = fm->table_id;
-  if (fm->command == OFPFC_ADD) {
-    if (fm->table_id == 0xff) {
-      out->table_id = 0;
-    } else if (fm->table_id != 0) {
-      *errp = xasprintf("Ferry has one flow table (table 0), not table %d", fm->table_id);
-      return OFPERR_OFPBRC_BAD_TABLE_ID;
-    }
+  if (fm->command == OFPFC_ADD && fm->table_id == 0xff) {
+    out->table_id = 0;
   }
   if (fm->buffer_id != UINT32_MAX) {
     *errp = xasprintf("Ferry does not buffer packets (buffer_id %" PRIu32 ")", fm->buffer_id);

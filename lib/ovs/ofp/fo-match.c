@@ -48,8 +48,8 @@ static char* describe_leftover(const struct match* m, const struct flow_wildcard
 enum ofperr fo_match_from_ovs(const struct match* m, struct fo_match* out, char** errp) {
   const struct flow* f = &m->flow;
   const struct flow_wildcards* wc = &m->wc;
-  struct fo_flow_key* key = &out->key;
-  struct fo_flow_key* mask = &out->mask;
+  struct fo_flow_key* key = &out->key.pkt;
+  struct fo_flow_key* mask = &out->mask.pkt;
   struct flow_wildcards left = *wc;
 
   memset(out, 0, sizeof *out);
@@ -88,14 +88,26 @@ enum ofperr fo_match_from_ovs(const struct match* m, struct fo_match* out, char*
     TAKE(arp_tha, arp_tha);
   }
 
+  /* The pipeline's metadata. */
+  BUILD_ASSERT(sizeof out->key.regs == sizeof f->regs);
+  memcpy(out->key.regs, f->regs, sizeof f->regs);
+  memcpy(out->mask.regs, wc->masks.regs, sizeof f->regs);
+  memset(left.masks.regs, 0, sizeof left.masks.regs);
+  out->key.metadata = ntohll(f->metadata);
+  out->mask.metadata = ntohll(wc->masks.metadata);
+  left.masks.metadata = 0;
+  out->key.pkt_mark = f->pkt_mark;
+  out->mask.pkt_mark = wc->masks.pkt_mark;
+  left.masks.pkt_mark = 0;
+
   /* Ethernet is the only packet type. */
   if (match_has_default_packet_type(m)) {
     left.masks.packet_type = 0;
   }
 
   /* Keys are kept pre-masked. */
-  uint8_t* k = (uint8_t*)key;
-  const uint8_t* mk = (const uint8_t*)mask;
+  uint8_t* k = (uint8_t*)&out->key;
+  const uint8_t* mk = (const uint8_t*)&out->mask;
   for (size_t i = 0; i < sizeof *key; i++) {
     k[i] &= mk[i];
   }
@@ -107,10 +119,10 @@ enum ofperr fo_match_from_ovs(const struct match* m, struct fo_match* out, char*
   return 0;
 }
 
-#define PUT(FIELD, OVS_FIELD)                                                  \
-  do {                                                                         \
-    memcpy(&f->OVS_FIELD, &in->key.FIELD, sizeof f->OVS_FIELD);                \
-    memcpy(&wc->masks.OVS_FIELD, &in->mask.FIELD, sizeof wc->masks.OVS_FIELD); \
+#define PUT(FIELD, OVS_FIELD)                                                      \
+  do {                                                                             \
+    memcpy(&f->OVS_FIELD, &in->key.pkt.FIELD, sizeof f->OVS_FIELD);                \
+    memcpy(&wc->masks.OVS_FIELD, &in->mask.pkt.FIELD, sizeof wc->masks.OVS_FIELD); \
   } while (0)
 
 void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
@@ -118,8 +130,8 @@ void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
   struct flow_wildcards* wc = &m->wc;
 
   match_init_catchall(m);
-  if (in->mask.in_port) {
-    match_set_in_port(m, u16_to_ofp(in->key.in_port));
+  if (in->mask.pkt.in_port) {
+    match_set_in_port(m, u16_to_ofp(in->key.pkt.in_port));
   }
   PUT(vlan_tci, vlans[0].tci);
   PUT(dl_type, dl_type);
@@ -138,10 +150,15 @@ void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
   PUT(ipv6_dst, ipv6_dst);
   PUT(arp_sha, arp_sha);
   PUT(arp_tha, arp_tha);
+  for (int i = 0; i < FLOW_N_REGS; i++) {
+    match_set_reg_masked(m, i, in->key.regs[i], in->mask.regs[i]);
+  }
+  match_set_metadata_masked(m, htonll(in->key.metadata), htonll(in->mask.metadata));
+  match_set_pkt_mark_masked(m, in->key.pkt_mark, in->mask.pkt_mark);
   flow_zero_wildcards(f, wc);
 
-  /* Every field but in_port implies Ethernet, as OVS's own parsers do. */
-  struct fo_flow_key data_mask = in->mask;
+  /* Every packet field but in_port implies Ethernet, as OVS's own parsers do. */
+  struct fo_flow_key data_mask = in->mask.pkt;
   data_mask.in_port = 0;
   if (!is_all_zeros(&data_mask, sizeof data_mask)) {
     match_set_default_packet_type(m);

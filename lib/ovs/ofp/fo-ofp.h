@@ -44,9 +44,18 @@ struct fo_flow_key {
   uint16_t pad2;
 };
 
+/* ferry::OfKey: the packet's key plus the pipeline's metadata. */
+struct fo_of_key {
+  struct fo_flow_key pkt;
+  uint64_t metadata; /* host order */
+  uint32_t regs[16]; /* host order */
+  uint32_t pkt_mark;
+  uint32_t pad_md;
+};
+
 struct fo_match {
-  struct fo_flow_key key;
-  struct fo_flow_key mask;
+  struct fo_of_key key;
+  struct fo_of_key mask;
 };
 
 enum fo_action_type {
@@ -58,9 +67,41 @@ enum fo_action_type {
   FO_ACT_STRIP_VLAN,
   FO_ACT_PUSH_VLAN,
   FO_ACT_METER,
+  FO_ACT_GOTO_TABLE,
+  FO_ACT_RESUBMIT,
+  FO_ACT_SET_FIELD,
+  FO_ACT_MOVE,
+  FO_ACT_DEC_TTL,
 };
 
 #define FO_ACT_F_PUSH_IF_NEEDED 1
+#define FO_ACT_F_LEGACY 2      /* SET_FIELD spelled mod_nw_src etc. */
+#define FO_ACT_F_INSTRUCTION 4 /* SET_FIELD(metadata) as write_metadata */
+
+/* Fields of SET_FIELD and MOVE (ferry::Field). */
+enum fo_field {
+  FO_F_NONE = 0,
+  FO_F_IN_PORT,
+  FO_F_ETH_SRC,
+  FO_F_ETH_DST,
+  FO_F_ETH_TYPE,
+  FO_F_VLAN_TCI,
+  FO_F_IP_SRC,
+  FO_F_IP_DST,
+  FO_F_IP_PROTO,
+  FO_F_IP_DSCP,
+  FO_F_IP_ECN,
+  FO_F_IP_TTL,
+  FO_F_TP_SRC,
+  FO_F_TP_DST,
+  FO_F_ARP_SHA,
+  FO_F_ARP_THA,
+  FO_F_METADATA,
+  FO_F_PKT_MARK,
+  FO_F_REG0,
+  FO_F_XREG0 = FO_F_REG0 + 16,
+  FO_F_COUNT = FO_F_XREG0 + 8,
+};
 
 struct fo_action {
   uint8_t type; /* enum fo_action_type */
@@ -68,8 +109,10 @@ struct fo_action {
   uint16_t u16;  /* VID, TPID (host order), or controller max_len */
   uint32_t port; /* output port or meter id */
   uint8_t mac[6];
-  uint8_t u8; /* PCP */
+  uint8_t u8; /* PCP, table, or field */
   uint8_t pad;
+  uint64_t value; /* SET_FIELD: host-order number */
+  uint64_t mask;
 };
 
 /* flow_mod commands, in OpenFlow's order (OFPFC_*). */

@@ -29,7 +29,19 @@ char* fo_parse_flow(const char* text, const struct fo_port_name* ports, size_t n
   if (fo_match_from_ovs(&m, &fm, &error)) {
     return error;
   }
-  *key = fm.key; /* pre-masked: fields not given are zero */
+  /* A packet enters the pipeline with its metadata zero. */
+  struct fo_of_key md_mask = fm.mask;
+  memset(&md_mask.pkt, 0, sizeof md_mask.pkt);
+  if (!is_all_zeros(&md_mask, sizeof md_mask)) {
+    struct ds s = DS_EMPTY_INITIALIZER;
+    match_format(&m, NULL, &s, OFP_DEFAULT_PRIORITY);
+    char* msg = xasprintf("%s: packets enter the pipeline with metadata, registers and pkt_mark "
+                          "zero; trace them without these fields",
+                          ds_cstr(&s));
+    ds_destroy(&s);
+    return msg;
+  }
+  *key = fm.key.pkt; /* pre-masked: fields not given are zero */
   return NULL;
 }
 

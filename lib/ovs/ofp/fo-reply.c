@@ -2,7 +2,9 @@
  * (and, for stats, the request's own message type: NXST or OFPST). */
 #include <string.h>
 
+#include "bitmap.h"
 #include "byte-order.h"
+#include "openvswitch/flow.h"
 #include "lib/ovs/ofp/fo-conn.h"
 #include "openflow/openflow.h"
 #include "openvswitch/meta-flow.h"
@@ -311,18 +313,43 @@ void fo_table_features(uint8_t table_id, struct ofputil_table_features* f) {
   f->any_properties = true;
   f->max_entries = 1000000;
   f->miss_config = OFPUTIL_TABLE_MISS_DEFAULT;
-  f->nonmiss.instructions = ((1u << OVSINST_OFPIT11_APPLY_ACTIONS) | (1u << OVSINST_OFPIT13_METER));
+  f->metadata_match = OVS_BE64_MAX;
+  f->metadata_write = OVS_BE64_MAX;
+  f->nonmiss.instructions =
+      ((1u << OVSINST_OFPIT11_APPLY_ACTIONS) | (1u << OVSINST_OFPIT13_METER) |
+       (1u << OVSINST_OFPIT11_WRITE_METADATA) |
+       (table_id < 253 ? (1u << OVSINST_OFPIT11_GOTO_TABLE) : 0));
+  if (table_id < 253) {
+    bitmap_set_multiple(f->nonmiss.next, table_id + 1, 254 - (table_id + 1), true);
+  }
   f->nonmiss.apply.ofpacts = fo_supported_ofpacts();
-  bitmap_set1(f->nonmiss.apply.set_fields.bm, MFF_ETH_SRC);
-  bitmap_set1(f->nonmiss.apply.set_fields.bm, MFF_ETH_DST);
-  bitmap_set1(f->nonmiss.apply.set_fields.bm, MFF_VLAN_VID);
-  bitmap_set1(f->nonmiss.apply.set_fields.bm, MFF_VLAN_PCP);
+  static const enum mf_field_id settable[] = {
+      MFF_ETH_SRC,  MFF_ETH_DST,    MFF_VLAN_VID, MFF_VLAN_PCP,  MFF_IPV4_SRC, MFF_IPV4_DST,
+      MFF_IP_DSCP,  MFF_IP_ECN,     MFF_IP_TTL,   MFF_TCP_SRC,   MFF_TCP_DST,  MFF_UDP_SRC,
+      MFF_UDP_DST,  MFF_SCTP_SRC,   MFF_SCTP_DST, MFF_METADATA,  MFF_PKT_MARK, MFF_IN_PORT,
+      MFF_ARP_SPA,  MFF_ARP_TPA,    MFF_ARP_SHA,  MFF_ARP_THA,
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(settable); i++) {
+    bitmap_set1(f->nonmiss.apply.set_fields.bm, settable[i]);
+  }
+  for (int i = 0; i < FLOW_N_REGS; i++) {
+    bitmap_set1(f->nonmiss.apply.set_fields.bm, MFF_REG0 + i);
+  }
   f->miss = f->nonmiss;
   for (size_t i = 0; i < ARRAY_SIZE(matchable); i++) {
     bitmap_set1(f->match.bm, matchable[i]);
     if (mf_from_id(matchable[i])->maskable == MFM_FULLY) {
       bitmap_set1(f->mask.bm, matchable[i]);
     }
+  }
+  static const enum mf_field_id metadata_fields[] = {MFF_METADATA, MFF_PKT_MARK};
+  for (size_t i = 0; i < ARRAY_SIZE(metadata_fields); i++) {
+    bitmap_set1(f->match.bm, metadata_fields[i]);
+    bitmap_set1(f->mask.bm, metadata_fields[i]);
+  }
+  for (int i = 0; i < FLOW_N_REGS; i++) {
+    bitmap_set1(f->match.bm, MFF_REG0 + i);
+    bitmap_set1(f->mask.bm, MFF_REG0 + i);
   }
   f->wildcard = f->match;
 }

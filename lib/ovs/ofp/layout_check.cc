@@ -3,6 +3,7 @@
 #include <cstddef>
 
 #include "lib/flow/action.h"
+#include "lib/flow/field.h"
 #include "lib/flow/flow_mod.h"
 #include "lib/ovs/ofp/fo-ofp.h"
 #include "lib/ovs/openflow.h"
@@ -38,9 +39,17 @@ SAME_FIELD(FlowKey, fo_flow_key, pad1);
 SAME_FIELD(FlowKey, fo_flow_key, arp_tha);
 SAME_FIELD(FlowKey, fo_flow_key, pad2);
 
+static_assert(sizeof(OfKey) == sizeof(fo_of_key));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"  // OfKey derives from FlowKey
+static_assert(offsetof(OfKey, metadata) == offsetof(fo_of_key, metadata));
+static_assert(offsetof(OfKey, regs) == offsetof(fo_of_key, regs));
+static_assert(offsetof(OfKey, pkt_mark) == offsetof(fo_of_key, pkt_mark));
+
 static_assert(sizeof(Match) == sizeof(fo_match));
 SAME_FIELD(Match, fo_match, key);
 SAME_FIELD(Match, fo_match, mask);
+#pragma GCC diagnostic pop
 
 static_assert(sizeof(Action) == sizeof(fo_action));
 SAME_FIELD(Action, fo_action, type);
@@ -50,6 +59,8 @@ SAME_FIELD(Action, fo_action, port);
 SAME_FIELD(Action, fo_action, mac);
 SAME_FIELD(Action, fo_action, u8);
 SAME_FIELD(Action, fo_action, pad);
+SAME_FIELD(Action, fo_action, value);
+SAME_FIELD(Action, fo_action, mask);
 
 static_assert(static_cast<int>(ActionType::kOutput) == FO_ACT_OUTPUT);
 static_assert(static_cast<int>(ActionType::kSetEthSrc) == FO_ACT_SET_ETH_SRC);
@@ -59,7 +70,21 @@ static_assert(static_cast<int>(ActionType::kSetVlanPcp) == FO_ACT_SET_VLAN_PCP);
 static_assert(static_cast<int>(ActionType::kStripVlan) == FO_ACT_STRIP_VLAN);
 static_assert(static_cast<int>(ActionType::kPushVlan) == FO_ACT_PUSH_VLAN);
 static_assert(static_cast<int>(ActionType::kMeter) == FO_ACT_METER);
+static_assert(static_cast<int>(ActionType::kGotoTable) == FO_ACT_GOTO_TABLE);
+static_assert(static_cast<int>(ActionType::kResubmit) == FO_ACT_RESUBMIT);
+static_assert(static_cast<int>(ActionType::kSetField) == FO_ACT_SET_FIELD);
+static_assert(static_cast<int>(ActionType::kMove) == FO_ACT_MOVE);
+static_assert(static_cast<int>(ActionType::kDecTtl) == FO_ACT_DEC_TTL);
 static_assert(Action::kPushIfNeeded == FO_ACT_F_PUSH_IF_NEEDED);
+static_assert(Action::kLegacy == FO_ACT_F_LEGACY);
+static_assert(Action::kInstruction == FO_ACT_F_INSTRUCTION);
+static_assert(static_cast<int>(Field::kInPort) == FO_F_IN_PORT);
+static_assert(static_cast<int>(Field::kArpTha) == FO_F_ARP_THA);
+static_assert(static_cast<int>(Field::kMetadata) == FO_F_METADATA);
+static_assert(static_cast<int>(Field::kPktMark) == FO_F_PKT_MARK);
+static_assert(static_cast<int>(Field::kReg0) == FO_F_REG0);
+static_assert(static_cast<int>(Field::kXreg0) == FO_F_XREG0);
+static_assert(static_cast<int>(Field::kCount) == FO_F_COUNT);
 
 static_assert(static_cast<int>(FlowModCommand::kAdd) == FO_ADD);
 static_assert(static_cast<int>(FlowModCommand::kModify) == FO_MODIFY);

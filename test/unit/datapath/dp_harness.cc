@@ -147,8 +147,15 @@ void DpHarness::drain_rings() {
 
 void DpHarness::add_flow(const Match& match, uint16_t priority, ActionList actions,
                          uint64_t cookie) {
+  add_flow_in(0, match, priority, std::move(actions), cookie);
+}
+
+std::shared_ptr<RuleStats> DpHarness::add_flow_in(uint8_t table, const Match& match,
+                                                  uint16_t priority, ActionList actions,
+                                                  uint64_t cookie) {
   FlowMod fm;
   fm.command = FlowModCommand::kAdd;
+  fm.table_id = table;
   fm.match = match;
   fm.priority = priority;
   fm.cookie = cookie;
@@ -157,6 +164,12 @@ void DpHarness::add_flow(const Match& match, uint16_t priority, ActionList actio
   INFO((st.ok() ? std::string() : st.error().message));
   REQUIRE(st.ok());
   publish_flows();
+  auto rules = flows_.query(match, kOfppNone, 0, 0, table);
+  for (const RulePtr& r : rules) {
+    if (r->match == match && r->priority == priority) return r->stats;
+  }
+  FAIL("the rule just added is not in the table");
+  return nullptr;
 }
 
 void DpHarness::clear_flows() {

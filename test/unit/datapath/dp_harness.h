@@ -53,6 +53,9 @@ class DpHarness {
   // commit_and_sync().
   FlowTable& flows() { return flows_; }
   void add_flow(const Match& match, uint16_t priority, ActionList actions, uint64_t cookie = 0);
+  // The same in another table; returns the rule's statistics.
+  std::shared_ptr<RuleStats> add_flow_in(uint8_t table, const Match& match, uint16_t priority,
+                                         ActionList actions, uint64_t cookie = 0);
   void publish_flows();
   // Deletes every flow (not published until the next add_flow/publish_flows).
   void clear_flows();

@@ -198,7 +198,7 @@ struct Gen {
         m.mask.in_port = 3;  // arbitrary bit masks too
         break;
     }
-    m.key = key();
+    m.key = of_key(key());
     m.normalize();
     return m;
   }

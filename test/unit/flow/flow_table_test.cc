@@ -149,18 +149,42 @@ TEST_CASE("flow table: max_rules", "[flow_table]") {
 TEST_CASE("flow table: table ids", "[flow_table]") {
   FlowTable t;
   FlowMod fm = add(in_port(1), 10);
-  fm.table_id = 1;
-  CHECK(t.apply(fm, 0).error().code == kErrBadTableId);
   fm.table_id = kAllTables;
-  CHECK(t.apply(fm, 0).error().code == kErrBadTableId);
+  CHECK(t.apply(fm, 0).error().code == kErrBadTableId);  // an add names one table
   fm.table_id = 0;
   REQUIRE(t.apply(fm, 0).ok());
+  fm.table_id = 1;  // the same match and priority in another table is another rule
+  REQUIRE(t.apply(fm, 0).ok());
+  fm.table_id = 254;
+  CHECK_FALSE(t.apply(fm, 0).ok());  // OVS's internal table
+  fm.table_id = 253;
+  REQUIRE(t.apply(fm, 0).ok());
+  CHECK(t.size() == 3);
+  auto cls = t.classifier();
+  CHECK(cls->table_size(0) == 1);
+  CHECK(cls->table_size(1) == 1);
+  CHECK(cls->table_size(253) == 1);
+  CHECK(cls->table_size(2) == 0);
+  OfKey k = zero_of_key();
+  k.in_port = 1;
+  const Rule* r1 = cls->lookup(1, k, nullptr);
+  REQUIRE(r1);
+  CHECK(r1->table_id == 1);
+  CHECK(cls->lookup(2, k, nullptr) == nullptr);
+  // Queries and deletes select by table; 255 means all of them.
+  CHECK(t.query(Match::catchall(), kOfppNone, 0, 0, 1).size() == 1);
+  CHECK(t.query(Match::catchall(), kOfppNone, 0, 0, kAllTables).size() == 3);
   FlowMod del = flow_mod(FlowModCommand::kDelete, Match::catchall());
   del.table_id = 5;
-  CHECK(t.apply(del, 0).error().code == kErrBadTableId);
-  CHECK(t.size() == 1);
-  del.table_id = kAllTables;
   CHECK(t.apply(del, 0).ok());
+  CHECK(t.size() == 3);
+  del.table_id = 1;
+  CHECK(t.apply(del, 0).ok());
+  CHECK(t.size() == 2);
+  FlowMod strict = flow_mod(FlowModCommand::kDeleteStrict, in_port(1));
+  strict.priority = 10;
+  strict.table_id = kAllTables;
+  CHECK(t.apply(strict, 0).ok());
   CHECK(t.size() == 0);
 }
 

@@ -134,10 +134,15 @@ TEST_CASE("validate: commands, tables and action arguments", "[flow_table]") {
   fm.actions = {Action::output(1)};
   CHECK(validate(fm).ok());
   fm.table_id = 1;
+  CHECK(validate(fm).ok());  // tables 0-254
+  fm.actions = {Action::goto_table(1)};
   auto st = validate(fm);
-  REQUIRE_FALSE(st.ok());
+  REQUIRE_FALSE(st.ok());  // OpenFlow: goto_table only goes forward
   CHECK(st.error().code == kErrBadTableId);
-  CHECK(st.error().message == "table 1 does not exist (this bridge has one table, 0)");
+  CHECK(st.error().message == "goto_table:1 from table 1: a goto_table must go to a later table");
+  fm.actions = {Action::goto_table(2)};
+  CHECK(validate(fm).ok());
+  fm.actions = {Action::output(1)};
   fm.table_id = kAllTables;
   CHECK(validate(fm).error().code == kErrBadTableId);  // add into every table
   fm.command = FlowModCommand::kDelete;

@@ -110,9 +110,19 @@ TEST_CASE("echo, config, tables and table features", "[openflow][ofctl]") {
   b.sw->clear();
   CmdResult features = b.ofctl({"-O", "OpenFlow13", "dump-table-features", b.sock});
   REQUIRE(features.status == 0);
-  CHECK_THAT(features.out, Catch::StartsWith("  table 0:\n    max_entries=1000000\n") &&
-                               Catch::Contains("instructions: meter apply_actions\n") &&
-                               Catch::Contains("actions: output set_field strip_vlan push_vlan\n"));
+  CHECK_THAT(features.out,
+             Catch::StartsWith("  table 0:\n    metadata: match=0xffffffffffffffff "
+                               "write=0xffffffffffffffff\n    max_entries=1000000\n") &&
+                 Catch::Contains("next tables: 1-253\n") &&
+                 Catch::Contains("instructions: meter apply_actions write_metadata goto_table\n") &&
+                 Catch::Contains("actions: output set_field strip_vlan push_vlan mod_nw_ttl "
+                                 "dec_ttl\n") &&
+                 Catch::Contains("supported on Set-Field: metadata in_port pkt_mark reg0...reg15"));
+  // Tables 0-253, as OVS; the last has nowhere to go.
+  CHECK_THAT(features.out,
+             Catch::Contains("  table 253:\n") &&
+                 Catch::Contains("instructions: meter apply_actions write_metadata\n"));
+  CHECK_THAT(features.out, !Catch::Contains("table 254"));
   CHECK(b.sw->received().empty());  // static: answered inside recv()
 }
 
@@ -139,7 +149,7 @@ TEST_CASE("a bundle with a refused flow_mod is discarded", "[openflow][ofctl]") 
   Bench b;
   std::string file = b.dir.path() + "/flows.txt";
   std::ofstream(file) << "priority=5,in_port=1,actions=output:2\n"
-                      << "priority=6,ip,actions=dec_ttl,output:1\n";
+                      << "priority=6,ip,actions=clone(output:1)\n";
   CmdResult r = b.ofctl({"--bundle", "add-flows", b.sock, file});
   CHECK(r.status != 0);
   CHECK_THAT(r.err, Catch::Contains("Error OFPBAC_BAD_TYPE for: OFPT_FLOW_MOD (OF1.4)"));

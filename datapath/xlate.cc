@@ -1,0 +1,207 @@
+#include "datapath/xlate.h"
+
+#include <arpa/inet.h>
+
+#include "lib/flow/field.h"
+
+namespace ferry {
+
+namespace {
+
+class Walk {
+ public:
+  Walk(const Classifier& cls, const FlowKey& pkt, XlateOut* out)
+      : cls_(cls), flow_(of_key(pkt)), wc_(zero_of_key()), out_(out) {}
+
+  // Runs a rule found in `table` (already counted in out_->rules).
+  void run_rule(const Rule& r, uint8_t table) {
+    if (out_->log) out_->log->push_back(step(table, &r));
+    do_actions(*r.actions, table);
+  }
+
+  void add_rule(const Rule* r) {
+    if (out_->n_rules < kMaxXlateRules) {
+      out_->rules[out_->n_rules++] = r;
+    } else {
+      stop("too many rules visited");
+    }
+  }
+
+  const OfKey& wc() const { return wc_; }
+
+ private:
+  XlateStep step(uint8_t table, const Rule* r) const {
+    XlateStep s;
+    s.table = table;
+    s.depth = static_cast<uint8_t>(depth_);
+    s.rule = r;
+    return s;
+  }
+
+  void stop(const char* why) {
+    if (!out_->stopped && out_->log) {
+      XlateStep s = step(0, nullptr);
+      s.stopped = why;
+      out_->log->push_back(s);
+    }
+    out_->stopped = true;
+  }
+
+  void emit(const Action& a) {
+    if (out_->n_actions >= kMaxXlateActions) return stop("too many actions");
+    out_->actions[out_->n_actions++] = a;
+  }
+
+  // Looks `table` up with the current flow; runs the winner's actions.
+  void lookup_and_run(uint8_t table) {
+    const Rule* r = cls_.lookup(table, flow_, &wc_);
+    if (!r) {
+      if (out_->log) out_->log->push_back(step(table, nullptr));
+      return;
+    }
+    add_rule(r);
+    if (out_->stopped) return;
+    run_rule(*r, table);
+  }
+
+  void resubmit(const Action& a, uint8_t table) {
+    if (depth_ >= kMaxResubmitDepth) return stop("resubmit depth exceeded");
+    if (++resubmits_ > kMaxResubmits) return stop("too many resubmits");
+    const uint32_t saved_in_port = flow_.in_port;
+    if (a.port != kOfppInPort) flow_.in_port = a.port;
+    depth_++;
+    lookup_and_run(a.u8 == 0xff ? table : a.u8);
+    depth_--;
+    flow_.in_port = saved_in_port;
+  }
+
+  void set_field(const Action& a) {
+    auto f = static_cast<Field>(a.u8);
+    field_set(&flow_, f, a.value, a.mask);
+    if (field_in_packet(f)) emit(a);
+  }
+
+  void move(const Action& a) {
+    auto src = static_cast<Field>(a.mac[0]), dst = static_cast<Field>(a.mac[1]);
+    const unsigned src_ofs = a.mac[2], dst_ofs = a.mac[3], n = a.mac[4];
+    const uint64_t bits = low_bits(n);
+    const uint64_t v = (field_get(flow_, src) >> src_ofs) & bits;
+    field_mark(&wc_, src, bits << src_ofs);
+    field_set(&flow_, dst, v << dst_ofs, bits << dst_ofs);
+    if (field_in_packet(dst)) {
+      Action s = Action::set_field(a.mac[1], v << dst_ofs, bits << dst_ofs);
+      emit(s);
+    }
+  }
+
+  // Returns false when the TTL expired: the walk stops, as OVS's does.
+  bool dec_ttl() {
+    const uint16_t type = flow_.ethertype();
+    field_mark(&wc_, Field::kEthType, 0xffff);
+    if (type != kEthTypeIpv4 && type != kEthTypeIpv6) return true;  // not IP: nothing
+    field_mark(&wc_, Field::kIpTtl, 0xff);
+    if (flow_.nw_ttl <= 1) {
+      stop("TTL expired (dec_ttl)");
+      return false;
+    }
+    flow_.nw_ttl--;
+    emit(Action::set_field(static_cast<uint8_t>(Field::kIpTtl), flow_.nw_ttl, 0xff));
+    return true;
+  }
+
+  // Keeps the flow's TCI as the executed action will leave the frame (it
+  // depends on whether a tag is present: that bit is consulted).
+  void vlan_action(const Action& a) {
+    field_mark(&wc_, Field::kVlanTci, kVlanCfi);
+    uint16_t tci = ntohs(flow_.vlan_tci);
+    const bool tagged = tci & kVlanCfi;
+    if (a.type == ActionType::kPushVlan) {
+      flow_.vlan_tci = htons(static_cast<uint16_t>(tci | kVlanCfi));
+      return;
+    }
+    if (!tagged) {
+      if (!(a.flags & Action::kPushIfNeeded)) return;
+      tci = kVlanCfi;
+    }
+    if (a.type == ActionType::kSetVlanVid) {
+      tci = static_cast<uint16_t>((tci & ~kVlanVidMask) | (a.u16 & kVlanVidMask));
+    } else {
+      tci = static_cast<uint16_t>((tci & ~(7u << kVlanPcpShift)) | ((a.u8 & 7u) << kVlanPcpShift));
+    }
+    flow_.vlan_tci = htons(tci);
+  }
+
+  void do_actions(const ActionList& acts, uint8_t table) {
+    for (const Action& a : acts) {
+      if (out_->stopped) return;
+      switch (a.type) {
+        case ActionType::kGotoTable:
+          depth_++;
+          lookup_and_run(a.u8);
+          depth_--;
+          return;  // an instruction: the last thing a rule does
+        case ActionType::kResubmit:
+          resubmit(a, table);
+          break;
+        case ActionType::kSetField:
+          set_field(a);
+          break;
+        case ActionType::kMove:
+          move(a);
+          break;
+        case ActionType::kDecTtl:
+          if (!dec_ttl()) return;
+          break;
+        case ActionType::kSetEthSrc:
+          std::memcpy(flow_.dl_src, a.mac, 6);
+          emit(a);
+          break;
+        case ActionType::kSetEthDst:
+          std::memcpy(flow_.dl_dst, a.mac, 6);
+          emit(a);
+          break;
+        case ActionType::kStripVlan:
+          flow_.vlan_tci = 0;
+          emit(a);
+          break;
+        case ActionType::kOutput:
+          if (a.port == kOfppTable) break;  // only meaningful in a packet-out
+          emit(a);
+          break;
+        case ActionType::kSetVlanVid:
+        case ActionType::kSetVlanPcp:
+        case ActionType::kPushVlan:
+          vlan_action(a);
+          emit(a);
+          break;
+        case ActionType::kMeter:
+          emit(a);
+          break;
+      }
+    }
+  }
+
+  const Classifier& cls_;
+  OfKey flow_;
+  OfKey wc_;
+  XlateOut* out_;
+  unsigned depth_ = 0;
+  unsigned resubmits_ = 0;
+};
+
+}  // namespace
+
+void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey* wc,
+           XlateOut* out) {
+  out->n_actions = 0;
+  out->n_rules = 0;
+  out->stopped = false;
+  Walk w(cls, pkt, out);
+  w.add_rule(&first);
+  w.run_rule(first, first.table_id);
+  const uint64_t* src = w.wc().words();
+  uint64_t* dst = wc->words();
+  for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];
+}
+
+}  // namespace ferry

@@ -1,0 +1,59 @@
+#include "datapath/xlate_arena.h"
+
+#include <cstring>
+
+namespace ferry {
+
+namespace {
+
+constexpr size_t align8(size_t n) { return (n + 7) & ~size_t{7}; }
+
+}  // namespace
+
+XlateArena::XlateArena(size_t bytes)
+    : mem_(new uint8_t[bytes]), size_(bytes) {}  // not zeroed: pages stay untouched
+
+const Translation* XlateArena::store(const Translation& t) {
+  const size_t need =
+      align8(sizeof(Translation)) + t.n_actions * sizeof(Action) + t.n_rules * sizeof(const Rule*);
+  unsigned cls = 0;
+  while (cls < kClasses && (size_t{1} << (kMinShift + cls)) < need) cls++;
+  if (cls == kClasses) return nullptr;
+  const size_t block = size_t{1} << (kMinShift + cls);
+  uint8_t* p;
+  if (free_[cls]) {
+    p = reinterpret_cast<uint8_t*>(free_[cls]);
+    free_[cls] = free_[cls]->next;
+  } else {
+    if (bump_ + block > size_) return nullptr;
+    p = mem_.get() + bump_;
+    bump_ += block;
+  }
+  in_use_ += block;
+  auto* actions = reinterpret_cast<Action*>(p + align8(sizeof(Translation)));
+  auto* rules = reinterpret_cast<const Rule**>(actions + t.n_actions);
+  if (t.n_actions) std::memcpy(actions, t.actions, t.n_actions * sizeof(Action));
+  if (t.n_rules) std::memcpy(rules, t.rules, t.n_rules * sizeof(const Rule*));
+  auto* out = new (p) Translation(t);
+  out->actions = actions;
+  out->rules = rules;
+  out->size_class = static_cast<uint8_t>(cls);
+  return out;
+}
+
+void XlateArena::release(const Translation* t) {
+  if (!t) return;
+  const unsigned cls = t->size_class;
+  in_use_ -= size_t{1} << (kMinShift + cls);
+  auto* b = reinterpret_cast<FreeBlock*>(const_cast<Translation*>(t));
+  b->next = free_[cls];
+  free_[cls] = b;
+}
+
+void XlateArena::clear() {
+  bump_ = 0;
+  in_use_ = 0;
+  for (auto& f : free_) f = nullptr;
+}
+
+}  // namespace ferry

@@ -1,0 +1,254 @@
+#include "lib/flow/field.h"
+
+#include <arpa/inet.h>
+
+#include "lib/util/text.h"
+
+namespace ferry {
+
+namespace {
+
+uint64_t get_mac(const uint8_t* m) {
+  uint64_t v = 0;
+  for (int i = 0; i < 6; i++) v = v << 8 | m[i];
+  return v;
+}
+
+void set_mac(uint8_t* m, uint64_t value, uint64_t mask) {
+  for (int i = 5; i >= 0; i--) {
+    const auto vb = static_cast<uint8_t>(value), mb = static_cast<uint8_t>(mask);
+    m[i] = static_cast<uint8_t>((m[i] & ~mb) | (vb & mb));
+    value >>= 8;
+    mask >>= 8;
+  }
+}
+
+template <class T>
+void merge(T* dst, uint64_t value, uint64_t mask) {
+  *dst = static_cast<T>((*dst & ~static_cast<T>(mask)) |
+                        (static_cast<T>(value) & static_cast<T>(mask)));
+}
+
+void merge_be16(uint16_t* dst, uint64_t value, uint64_t mask) {
+  uint16_t h = ntohs(*dst);
+  merge(&h, value, mask);
+  *dst = htons(h);
+}
+
+void merge_be32(uint32_t* dst, uint64_t value, uint64_t mask) {
+  uint32_t h = ntohl(*dst);
+  merge(&h, value, mask);
+  *dst = htonl(h);
+}
+
+}  // namespace
+
+unsigned field_bits(Field f) {
+  switch (f) {
+    case Field::kInPort:
+    case Field::kEthType:
+    case Field::kVlanTci:
+    case Field::kTpSrc:
+    case Field::kTpDst:
+      return 16;
+    case Field::kEthSrc:
+    case Field::kEthDst:
+    case Field::kArpSha:
+    case Field::kArpTha:
+      return 48;
+    case Field::kIpSrc:
+    case Field::kIpDst:
+    case Field::kPktMark:
+      return 32;
+    case Field::kIpProto:
+    case Field::kIpTtl:
+      return 8;
+    case Field::kIpDscp:
+      return 6;
+    case Field::kIpEcn:
+      return 2;
+    case Field::kMetadata:
+      return 64;
+    default:
+      break;
+  }
+  auto n = static_cast<unsigned>(f);
+  if (n >= static_cast<unsigned>(Field::kReg0) && n < static_cast<unsigned>(Field::kXreg0))
+    return 32;
+  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kCount))
+    return 64;
+  return 0;
+}
+
+bool field_in_packet(Field f) {
+  switch (f) {
+    case Field::kEthSrc:
+    case Field::kEthDst:
+    case Field::kEthType:
+    case Field::kVlanTci:
+    case Field::kIpSrc:
+    case Field::kIpDst:
+    case Field::kIpProto:
+    case Field::kIpDscp:
+    case Field::kIpEcn:
+    case Field::kIpTtl:
+    case Field::kTpSrc:
+    case Field::kTpDst:
+    case Field::kArpSha:
+    case Field::kArpTha:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool field_writable(Field f) {
+  return field_bits(f) != 0 && f != Field::kEthType && f != Field::kIpProto;
+}
+
+std::string field_name(Field f) {
+  auto n = static_cast<unsigned>(f);
+  if (n >= static_cast<unsigned>(Field::kReg0) && n < static_cast<unsigned>(Field::kXreg0))
+    return strprintf("reg%u", n - static_cast<unsigned>(Field::kReg0));
+  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kCount))
+    return strprintf("xreg%u", n - static_cast<unsigned>(Field::kXreg0));
+  switch (f) {
+    case Field::kInPort:
+      return "in_port";
+    case Field::kEthSrc:
+      return "eth_src";
+    case Field::kEthDst:
+      return "eth_dst";
+    case Field::kEthType:
+      return "eth_type";
+    case Field::kVlanTci:
+      return "vlan_tci";
+    case Field::kIpSrc:
+      return "ip_src";
+    case Field::kIpDst:
+      return "ip_dst";
+    case Field::kIpProto:
+      return "nw_proto";
+    case Field::kIpDscp:
+      return "ip_dscp";
+    case Field::kIpEcn:
+      return "nw_ecn";
+    case Field::kIpTtl:
+      return "nw_ttl";
+    case Field::kTpSrc:
+      return "tp_src";
+    case Field::kTpDst:
+      return "tp_dst";
+    case Field::kArpSha:
+      return "arp_sha";
+    case Field::kArpTha:
+      return "arp_tha";
+    case Field::kMetadata:
+      return "metadata";
+    case Field::kPktMark:
+      return "pkt_mark";
+    default:
+      return strprintf("field%u", n);
+  }
+}
+
+uint64_t field_get(const OfKey& k, Field f) {
+  auto n = static_cast<unsigned>(f);
+  if (n >= static_cast<unsigned>(Field::kReg0) && n < static_cast<unsigned>(Field::kXreg0))
+    return k.regs[n - static_cast<unsigned>(Field::kReg0)];
+  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kCount)) {
+    unsigned x = n - static_cast<unsigned>(Field::kXreg0);
+    return static_cast<uint64_t>(k.regs[2 * x]) << 32 | k.regs[2 * x + 1];
+  }
+  switch (f) {
+    case Field::kInPort:
+      return k.in_port;
+    case Field::kEthSrc:
+      return get_mac(k.dl_src);
+    case Field::kEthDst:
+      return get_mac(k.dl_dst);
+    case Field::kEthType:
+      return ntohs(k.dl_type);
+    case Field::kVlanTci:
+      return ntohs(k.vlan_tci);
+    case Field::kIpSrc:
+      return ntohl(k.nw_src);
+    case Field::kIpDst:
+      return ntohl(k.nw_dst);
+    case Field::kIpProto:
+      return k.nw_proto;
+    case Field::kIpDscp:
+      return k.nw_tos >> 2;
+    case Field::kIpEcn:
+      return k.nw_tos & 3;
+    case Field::kIpTtl:
+      return k.nw_ttl;
+    case Field::kTpSrc:
+      return ntohs(k.tp_src);
+    case Field::kTpDst:
+      return ntohs(k.tp_dst);
+    case Field::kArpSha:
+      return get_mac(k.arp_sha);
+    case Field::kArpTha:
+      return get_mac(k.arp_tha);
+    case Field::kMetadata:
+      return k.metadata;
+    case Field::kPktMark:
+      return k.pkt_mark;
+    default:
+      return 0;
+  }
+}
+
+void field_set(OfKey* k, Field f, uint64_t value, uint64_t mask) {
+  mask &= low_bits(field_bits(f));
+  auto n = static_cast<unsigned>(f);
+  if (n >= static_cast<unsigned>(Field::kReg0) && n < static_cast<unsigned>(Field::kXreg0))
+    return merge(&k->regs[n - static_cast<unsigned>(Field::kReg0)], value, mask);
+  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kCount)) {
+    unsigned x = n - static_cast<unsigned>(Field::kXreg0);
+    merge(&k->regs[2 * x], value >> 32, mask >> 32);
+    merge(&k->regs[2 * x + 1], value, mask);
+    return;
+  }
+  switch (f) {
+    case Field::kInPort:
+      return merge(&k->in_port, value, mask);
+    case Field::kEthSrc:
+      return set_mac(k->dl_src, value, mask);
+    case Field::kEthDst:
+      return set_mac(k->dl_dst, value, mask);
+    case Field::kEthType:
+      return merge_be16(&k->dl_type, value, mask);
+    case Field::kVlanTci:
+      return merge_be16(&k->vlan_tci, value, mask);
+    case Field::kIpSrc:
+      return merge_be32(&k->nw_src, value, mask);
+    case Field::kIpDst:
+      return merge_be32(&k->nw_dst, value, mask);
+    case Field::kIpProto:
+      return merge(&k->nw_proto, value, mask);
+    case Field::kIpDscp:
+      return merge(&k->nw_tos, value << 2, mask << 2);
+    case Field::kIpEcn:
+      return merge(&k->nw_tos, value, mask);
+    case Field::kIpTtl:
+      return merge(&k->nw_ttl, value, mask);
+    case Field::kTpSrc:
+      return merge_be16(&k->tp_src, value, mask);
+    case Field::kTpDst:
+      return merge_be16(&k->tp_dst, value, mask);
+    case Field::kArpSha:
+      return set_mac(k->arp_sha, value, mask);
+    case Field::kArpTha:
+      return set_mac(k->arp_tha, value, mask);
+    case Field::kMetadata:
+      return merge(&k->metadata, value, mask);
+    case Field::kPktMark:
+      return merge(&k->pkt_mark, value, mask);
+    default:
+      return;
+  }
+}
+
+}  // namespace ferry
