@@ -9,7 +9,8 @@
 #   --quick          only simple-1k, 5 s window (under 2 minutes)
 #   --cases LIST     comma-separated cases (default: simple-1,simple-1k,
 #                    simple-10k,simple-100k,simple-1m,rules-1k,rules-100k);
-#                    a case is simple-N (one rule) or rules-N (1000 rules),
+#                    a case is simple-N (one rule), rules-N (1000 rules)
+#                    or pipeline-N (10 tables, about 1000 rules, registers),
 #                    N flows (k = 1000, m = 1000000)
 #   --seconds S      measurement window (default 10)
 #   --warmup S       traffic before the window (default 3)
@@ -76,7 +77,7 @@ BENCH_NAME=compare
 IFS=, read -r -a case_list <<<"$cases"
 IFS=, read -r -a sys_list <<<"$systems"
 for c in "${case_list[@]}"; do
-  case_valid "$c" || bench_die "bad case \"$c\" (simple-N or rules-N)"
+  case_valid "$c" || bench_die "bad case \"$c\" (simple-N, rules-N or pipeline-N)"
 done
 for s in "${sys_list[@]}"; do
   case "$s" in ferry | ovs | testpmd) ;; *) bench_die "unknown system \"$s\"" ;; esac

@@ -1,0 +1,162 @@
+// Translation without a datapath: the walk over a bridge's tables, the
+// megaflow mask it reports, and the arena that keeps translations in a
+// megaflow cache.
+#include "datapath/xlate.h"
+
+#include <arpa/inet.h>
+
+#include <catch2/catch.hpp>
+
+#include "datapath/megaflow_cache.h"
+#include "datapath/xlate_arena.h"
+#include "lib/flow/field.h"
+#include "lib/flow/flow_table.h"
+
+namespace ferry {
+namespace {
+
+struct Tables {
+  FlowTable t;
+  void add(uint8_t table, const Match& m, uint16_t prio, ActionList acts) {
+    FlowMod fm;
+    fm.command = FlowModCommand::kAdd;
+    fm.table_id = table;
+    fm.match = m;
+    fm.priority = prio;
+    fm.actions = std::move(acts);
+    Status st = t.apply(fm, 0);
+    INFO((st.ok() ? std::string() : st.error().message));
+    REQUIRE(st.ok());
+  }
+};
+
+FlowKey udp_key(uint32_t in_port, uint32_t src, uint8_t ttl) {
+  FlowKey k = zero_key();
+  k.in_port = in_port;
+  k.dl_type = htons(kEthTypeIpv4);
+  k.nw_proto = kIpProtoUdp;
+  k.nw_src = htonl(src);
+  k.nw_dst = htonl(0x0a000002);
+  k.nw_ttl = ttl;
+  k.tp_src = htons(1000);
+  k.tp_dst = htons(53);
+  return k;
+}
+
+Action reg_load(unsigned n, uint32_t v) {
+  return Action::set_field(static_cast<uint8_t>(reg_field(n)), v, UINT32_MAX);
+}
+
+}  // namespace
+
+TEST_CASE("xlate: a walk's actions, rules and mask", "[xlate]") {
+  Tables tb;
+  tb.add(0, Match().set_in_port(1), 10, {reg_load(0, 7), Action::goto_table(2)});
+  tb.add(2, Match().set_reg(0, 7), 10,
+         {Action::set_field(static_cast<uint8_t>(Field::kIpDst), 0x0a000063, UINT32_MAX),
+          Action::resubmit(kOfppInPort, 5), Action::output(3)});
+  tb.add(5, Match().set_reg(0, 7).set_tp_dst(53), 10, {Action::dec_ttl(), Action::output(4)});
+  auto cls = tb.t.classifier();
+  FlowKey k = udp_key(1, 0x0a000001, 9);
+  FlowKey wc = zero_key();
+  const Rule* first = cls->lookup(k, &wc);
+  REQUIRE(first);
+  XlateOut out;
+  xlate(*cls, k, *first, &wc, &out);
+  REQUIRE(out.n_actions == 4);
+  CHECK(out.actions[0].type == ActionType::kSetField);
+  CHECK(out.actions[0].value == 0x0a000063);
+  CHECK(out.actions[1] == Action::set_field(static_cast<uint8_t>(Field::kIpTtl), 8, 0xff));
+  CHECK(out.actions[2] == Action::output(4));
+  CHECK(out.actions[3] == Action::output(3));
+  CHECK(out.n_rules == 3);
+  CHECK_FALSE(out.stopped);
+  // Consulted: in_port (table 0), tp_dst (table 5), dl_type and all of the
+  // TTL (dec_ttl); not nw_src, not tp_src.
+  CHECK(wc.in_port == UINT32_MAX);
+  CHECK(wc.tp_dst == 0xffff);
+  CHECK(wc.nw_ttl == 0xff);
+  CHECK(wc.dl_type == 0xffff);
+  CHECK(wc.nw_src == 0);
+  CHECK(wc.tp_src == 0);
+}
+
+TEST_CASE("xlate: dec_ttl on TTL 1 stops the walk, resubmit loops are cut", "[xlate]") {
+  Tables tb;
+  tb.add(0, Match().set_in_port(1), 10, {Action::output(2), Action::dec_ttl(), Action::output(3)});
+  tb.add(0, Match().set_in_port(5), 10, {Action::resubmit(kOfppInPort, 0xff)});
+  auto cls = tb.t.classifier();
+  FlowKey k = udp_key(1, 0x0a000001, 1);
+  FlowKey wc = zero_key();
+  XlateOut out;
+  xlate(*cls, k, *cls->lookup(k, &wc), &wc, &out);
+  CHECK(out.stopped);
+  REQUIRE(out.n_actions == 1);  // what came before dec_ttl still happens
+  CHECK(out.actions[0] == Action::output(2));
+
+  FlowKey loop = udp_key(5, 0x0a000001, 64);
+  XlateOut out2;
+  xlate(*cls, loop, *cls->lookup(loop, &wc), &wc, &out2);
+  CHECK(out2.stopped);  // resubmit into its own table: depth limit
+  CHECK(out2.n_actions == 0);
+}
+
+TEST_CASE("xlate arena: blocks are reused and the cache releases them", "[xlate]") {
+  XlateArena arena(4096);
+  Action acts[3] = {Action::output(1), Action::output(2), Action::dec_ttl()};
+  const Rule* rules[2] = {nullptr, nullptr};
+  Translation t;
+  t.actions = acts;
+  t.rules = rules;
+  t.n_actions = 3;
+  t.n_rules = 2;
+  const Translation* a = arena.store(t);
+  REQUIRE(a);
+  CHECK(a->n_actions == 3);
+  CHECK(a->actions[1] == Action::output(2));
+  CHECK(arena.in_use() == 256);  // header + 3 actions + 2 rules rounds up to 256
+  arena.release(a);
+  CHECK(arena.in_use() == 0);
+  const Translation* b = arena.store(t);
+  CHECK(b == a);  // the freed block comes back first
+  // Full: 4096 bytes hold 16 such blocks.
+  int n = 1;
+  while (arena.store(t)) n++;
+  CHECK(n == 16);
+
+  // A megaflow cache frees an entry's translation when the entry goes.
+  MegaflowCache cache(4);
+  auto rule = std::make_shared<Rule>();
+  rule->actions = std::make_shared<const ActionList>();
+  rule->stats = std::make_shared<RuleStats>();
+  Classification c;
+  c.rule = rule.get();
+  c.xlate = &t;
+  FlowKey k = udp_key(1, 0x0a000001, 9);
+  FlowKey mask = zero_key();
+  mask.in_port = UINT32_MAX;
+  MegaflowCache::Entry* e = cache.insert(k, mask, c);
+  REQUIRE(e);
+  REQUIRE(e->cls.xlate);
+  CHECK(e->cls.xlate != &t);  // a copy
+  CHECK(e->cls.xlate->actions[2] == Action::dec_ttl());
+  bool seen = false;
+  cache.for_each([&](const MegaflowCache::EntryCopy& copy) {
+    seen = true;
+    CHECK(copy.xlate_actions.size() == 3);
+  });
+  CHECK(seen);
+  cache.flush();
+  CHECK(cache.size() == 0);
+  // Full cache, full arena: insert refuses rather than keep half an answer.
+  MegaflowCache tiny(1);
+  Action many[kMaxXlateActions];
+  for (auto& x : many) x = Action::output(1);
+  Translation big = t;
+  big.actions = many;
+  big.n_actions = kMaxXlateActions;
+  c.xlate = &big;
+  CHECK(tiny.insert(k, mask, c) == nullptr);  // 64 actions need a 4 KB block; 1 entry has 256 B
+}
+
+}  // namespace ferry
