@@ -5,7 +5,18 @@ namespace ferry {
 bool batchable_actions(const ActionList& actions) {
   if (actions.empty()) return false;
   for (size_t i = 0; i + 1 < actions.size(); i++) {
-    if (actions[i].type == ActionType::kOutput) return false;
+    switch (actions[i].type) {
+      case ActionType::kSetEthSrc:
+      case ActionType::kSetEthDst:
+      case ActionType::kSetVlanVid:
+      case ActionType::kSetVlanPcp:
+      case ActionType::kStripVlan:
+      case ActionType::kPushVlan:
+      case ActionType::kMeter:
+        break;
+      default:  // outputs, clones, IP rewrites, the pipeline's actions
+        return false;
+    }
   }
   const Action& last = actions.back();
   if (last.type != ActionType::kOutput) return false;

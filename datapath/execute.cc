@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <rte_mbuf.h>
 
 #include "datapath/normal.h"
@@ -198,11 +199,23 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
 
 void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const Action* actions,
                      size_t n) {
+  // The last output at this level sends the packet itself; a clone's
+  // outputs (the actions it counts) send copies.
   int last_out = -1;
   for (size_t i = 0; i < n; i++) {
     if (actions[i].type == ActionType::kOutput) last_out = static_cast<int>(i);
+    if (actions[i].type == ActionType::kClone) i += actions[i].u16;
   }
-  if (last_out < 0) return drop(ctx, m, DropReason::kActionDrop);
+  if (last_out < 0) {
+    // Nothing leaves with the packet itself; clones may still send copies.
+    for (size_t i = 0; i < n; i++) {
+      if (actions[i].type != ActionType::kClone) continue;
+      const size_t inner = std::min<size_t>(actions[i].u16, n - i - 1);
+      if (rte_mbuf* c = copy_packet(ctx, m)) execute_actions(ctx, c, key, actions + i + 1, inner);
+      i += inner;
+    }
+    return drop(ctx, m, DropReason::kActionDrop);
+  }
 
   FlowKey cur = key;
   for (int i = 0; i <= last_out; i++) {
@@ -285,9 +298,16 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
         cur.nw_ttl = static_cast<uint8_t>(ttl - 1);
         break;
       }
+      case ActionType::kClone: {
+        const size_t inner = std::min<size_t>(a.u16, static_cast<size_t>(last_out - i));
+        if (rte_mbuf* c = copy_packet(ctx, m)) execute_actions(ctx, c, cur, &a + 1, inner);
+        i += static_cast<int>(inner);
+        break;
+      }
       case ActionType::kGotoTable:
       case ActionType::kResubmit:
       case ActionType::kMove:
+      case ActionType::kOutputField:
         // Pipeline actions are translated away (datapath/xlate.h) before
         // execution; a list that still has them was not translated.
         break;

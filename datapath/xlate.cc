@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include "lib/flow/field.h"
 
 namespace ferry {
@@ -16,7 +18,7 @@ class Walk {
   // Runs a rule found in `table` (already counted in out_->rules).
   void run_rule(const Rule& r, uint8_t table) {
     if (out_->log) out_->log->push_back(step(table, &r));
-    do_actions(*r.actions, table);
+    do_actions(r.actions->data(), r.actions->size(), table);
   }
 
   void add_rule(const Rule* r) {
@@ -131,10 +133,40 @@ class Walk {
     flow_.vlan_tci = htons(tci);
   }
 
-  void do_actions(const ActionList& acts, uint8_t table) {
-    for (const Action& a : acts) {
+  // A clone's actions run on a copy: emitted after a kClone that counts
+  // them; the flow (not the consulted bits) is as it was afterwards.
+  void clone(const Action* nested, size_t n, uint8_t table) {
+    const size_t at = out_->n_actions;
+    emit(Action::clone(0));
+    if (out_->stopped) return;
+    const OfKey saved = flow_;
+    do_actions(nested, n, table);
+    flow_ = saved;
+    out_->actions[at].u16 = static_cast<uint16_t>(out_->n_actions - at - 1);
+  }
+
+  void output_field(const Action& a) {
+    auto f = static_cast<Field>(a.u8);
+    const uint64_t bits = low_bits(a.mac[4]);
+    field_mark(&wc_, f, bits << a.mac[2]);
+    const auto port = static_cast<uint32_t>((field_get(flow_, f) >> a.mac[2]) & bits);
+    emit(Action::output(port));
+  }
+
+  void do_actions(const Action* acts, size_t n, uint8_t table) {
+    for (size_t i = 0; i < n; i++) {
+      const Action& a = acts[i];
       if (out_->stopped) return;
       switch (a.type) {
+        case ActionType::kClone: {
+          const size_t inner = std::min<size_t>(a.u16, n - i - 1);
+          clone(acts + i + 1, inner, table);
+          i += inner;
+          break;
+        }
+        case ActionType::kOutputField:
+          output_field(a);
+          break;
         case ActionType::kGotoTable:
           depth_++;
           lookup_and_run(a.u8);

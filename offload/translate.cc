@@ -415,6 +415,9 @@ Result<std::unique_ptr<RteFlowSpec>> translate_megaflow(const FlowKey& key, cons
       case ActionType::kSetField:
       case ActionType::kDecTtl:
         return untranslatable("an IP or L4 rewrite (" + a.to_string() + ")");
+      case ActionType::kClone:
+        return untranslatable("clone (the NIC does not mirror)");
+      case ActionType::kOutputField:
       case ActionType::kGotoTable:
       case ActionType::kResubmit:
       case ActionType::kMove:

@@ -83,6 +83,11 @@ std::string Action::to_string() const {
                        field_name(static_cast<Field>(mac[1])).c_str(), mac[3], mac[3] + mac[4] - 1);
     case ActionType::kDecTtl:
       return "dec_ttl";
+    case ActionType::kClone:
+      return strprintf("clone(%u actions)", u16);
+    case ActionType::kOutputField:
+      return strprintf("output:%s[%u..%u]", field_name(static_cast<Field>(u8)).c_str(), mac[2],
+                       mac[2] + mac[4] - 1);
   }
   return strprintf("unknown_action_%u", static_cast<unsigned>(type));
 }
@@ -103,6 +108,7 @@ bool actions_need_xlate(const ActionList& actions) {
       case ActionType::kGotoTable:
       case ActionType::kResubmit:
       case ActionType::kMove:
+      case ActionType::kOutputField:
         return true;
       case ActionType::kSetField:
         if (!field_in_packet(static_cast<Field>(a.u8))) return true;

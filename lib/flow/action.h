@@ -30,6 +30,10 @@ enum class ActionType : uint8_t {
   kMove,      // mac[0] = src Field, mac[1] = dst Field, mac[2] = src ofs, mac[3] = dst ofs,
               // mac[4] = n_bits; port = OVS's src field id, u16 = OVS's dst field id
   kDecTtl,    // executed by PMDs: a TTL of 0 or 1 drops the packet (counted)
+  kClone,     // u16 = how many of the following actions run on a copy of the packet;
+              // the packet then continues as it was. Executed by PMDs.
+  kOutputField,  // output to the port in bits mac[2]..mac[2]+mac[4]-1 of Field u8;
+                 // port = OVS's field id, u16 = max_len
 };
 
 struct Action {
@@ -97,6 +101,14 @@ struct Action {
     return a;
   }
   static Action dec_ttl() { return make(ActionType::kDecTtl, 0, 0); }
+  static Action clone(uint16_t n_nested) { return make(ActionType::kClone, 0, n_nested); }
+  static Action output_field(uint8_t field, unsigned ofs, unsigned n_bits) {
+    Action a = make(ActionType::kOutputField, 0, 0);
+    a.u8 = field;
+    a.mac[2] = static_cast<uint8_t>(ofs);
+    a.mac[4] = static_cast<uint8_t>(n_bits);
+    return a;
+  }
 
   bool operator==(const Action& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
   bool operator!=(const Action& o) const { return !(*this == o); }

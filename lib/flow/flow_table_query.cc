@@ -53,7 +53,15 @@ Status validate_action(const Action& a, uint8_t table) {
       return {};
     }
     case ActionType::kDecTtl:
+    case ActionType::kClone:
       return {};
+    case ActionType::kOutputField: {
+      auto f = static_cast<Field>(a.u8);
+      if (!field_bits(f) || a.mac[4] == 0 || a.mac[4] > 16 || a.mac[2] + a.mac[4] > field_bits(f))
+        return make_error(
+            strprintf("output:%s: unsupported field or bits out of range", field_name(f).c_str()));
+      return {};
+    }
     case ActionType::kOutput:
       if (!valid_output_port(a.port))
         return make_error(

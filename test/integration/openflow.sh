@@ -82,7 +82,7 @@ printf '%s\n' "priority=40,in_port=vm1,tcp,actions=drop" "priority=41,in_port=vm
 ft_check "--bundle add-flows" ovs-ofctl --bundle add-flows br0 "$FT_DIR/good.txt"
 flows=$(ovs-ofctl dump-flows br0 --no-stats)
 for p in 40 41 42; do ft_contains "priority $p" "$flows" "priority=$p,"; done
-printf '%s\n' "priority=50,in_port=vm1,tcp,actions=drop" "priority=51,ip,actions=clone(output:vm1)" \
+printf '%s\n' "priority=50,in_port=vm1,tcp,actions=drop" "priority=51,ip,actions=learn(table=1)" \
   "priority=52,in_port=vm2,arp,actions=NORMAL" >"$FT_DIR/bad.txt"
 ft_check_fails "a bundle with an unsupported action fails" ovs-ofctl --bundle add-flows br0 "$FT_DIR/bad.txt"
 flows=$(ovs-ofctl dump-flows br0 --no-stats)

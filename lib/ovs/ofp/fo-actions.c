@@ -199,6 +199,9 @@ static void put_legacy(struct fo_action* fa, int field, enum mf_field_id id, uin
  * the Ethernet and VLAN fields, mod_nw_*, mod_tp_*, dec_ttl,
  * write_metadata). Returns false when 'a' is not one of them, or (with
  * '*errp' set) when it is but uses something Ferry lacks. */
+static bool convert_list(const struct ofpact*, size_t, struct fo_action**, size_t*, size_t*,
+                         char**);
+
 static bool convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp, size_t* np,
                                     size_t* allocp, char** errp) {
   struct fo_action* fa;
@@ -280,19 +283,50 @@ static bool convert_pipeline_action(const struct ofpact* a, struct fo_action** a
       fa = append(actsp, np, allocp, FO_ACT_DEC_TTL);
       fa->pad = a->raw;
       return true;
+    case OFPACT_OUTPUT_REG: {
+      const struct ofpact_output_reg* o = ofpact_get_OUTPUT_REG(a);
+      int f = field_from_mff(o->src.field->id);
+      if (f == FO_F_NONE || o->src.field->n_bytes > 8 || o->src.n_bits > 16) {
+        *errp = refusal(a, " from this field");
+        return true;
+      }
+      fa = append(actsp, np, allocp, FO_ACT_OUTPUT_FIELD);
+      fa->u8 = (uint8_t)f;
+      fa->mac[2] = (uint8_t)o->src.ofs;
+      fa->mac[4] = (uint8_t)o->src.n_bits;
+      fa->port = o->src.field->id;
+      fa->u16 = o->max_len;
+      return true;
+    }
+    case OFPACT_CLONE: {
+      const struct ofpact_nest* nest = ofpact_get_CLONE(a);
+      size_t at = *np;
+      append(actsp, np, allocp, FO_ACT_CLONE);
+      if (!convert_list(nest->actions, ofpact_nest_get_action_len(nest), actsp, np, allocp,
+                        errp)) {
+        if (!*errp) {
+          *errp = refusal(a, " with these actions");
+        }
+        return true;
+      }
+      if (*np - at - 1 > UINT16_MAX) {
+        *errp = refusal(a, " (too many nested actions)");
+        return true;
+      }
+      (*actsp)[at].u16 = (uint16_t)(*np - at - 1);
+      return true;
+    }
     default:
       return false;
   }
 }
 
-enum ofperr fo_actions_from_ofpacts(const struct ofpact* ofpacts, size_t ofpacts_len,
-                                    struct fo_action** actsp, size_t* np, char** errp) {
+/* Appends the conversion of a list (a clone's nested list recursively, its
+ * actions after a CLONE action that counts them). */
+static bool convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
+                         struct fo_action** actsp, size_t* np, size_t* allocp, char** errp) {
   const struct ofpact* a;
-  size_t alloc = 0;
-
-  *actsp = NULL;
-  *np = 0;
-  *errp = NULL;
+#define alloc (*allocp)
   OFPACT_FOR_EACH(a, ofpacts, ofpacts_len) {
     struct fo_action* fa;
 
@@ -366,13 +400,27 @@ enum ofperr fo_actions_from_ofpacts(const struct ofpact* ofpacts, size_t ofpacts
         break;
     }
   }
-  return 0;
+#undef alloc
+  return true;
 
 refused:
-  free(*actsp);
+  return false;
+}
+
+enum ofperr fo_actions_from_ofpacts(const struct ofpact* ofpacts, size_t ofpacts_len,
+                                    struct fo_action** actsp, size_t* np, char** errp) {
+  size_t alloc = 0;
+
   *actsp = NULL;
   *np = 0;
-  return OFPERR_OFPBAC_BAD_TYPE;
+  *errp = NULL;
+  if (!convert_list(ofpacts, ofpacts_len, actsp, np, &alloc, errp)) {
+    free(*actsp);
+    *actsp = NULL;
+    *np = 0;
+    return OFPERR_OFPBAC_BAD_TYPE;
+  }
+  return 0;
 }
 
 /* The inverse of convert_pipeline_action() and convert_generic_set_field(). */
@@ -441,6 +489,14 @@ static void put_pipeline_action(const struct fo_action* a, struct ofpbuf* ofpact
       m->dst.n_bits = a->mac[4];
       break;
     }
+    case FO_ACT_OUTPUT_FIELD: {
+      struct ofpact_output_reg* o = ofpact_put_OUTPUT_REG(ofpacts);
+      o->max_len = a->u16;
+      o->src.field = mf_from_id(a->port);
+      o->src.ofs = a->mac[2];
+      o->src.n_bits = a->mac[4];
+      break;
+    }
     case FO_ACT_DEC_TTL: {
       struct ofpact_cnt_ids* ids;
       uint16_t id = 0;
@@ -457,13 +513,21 @@ static void put_pipeline_action(const struct fo_action* a, struct ofpbuf* ofpact
   }
 }
 
-void fo_actions_to_ofpacts(const struct fo_action* acts, size_t n, const struct match* match,
-                           struct ofpbuf* ofpacts) {
-  size_t start = ofpacts->size;
-
+static void put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts) {
   for (size_t i = 0; i < n; i++) {
     const struct fo_action* a = &acts[i];
     switch (a->type) {
+      case FO_ACT_CLONE: {
+        size_t ofs = ofpacts->size;
+        size_t inner = a->u16 <= n - i - 1 ? a->u16 : n - i - 1;
+        ofpact_put_CLONE(ofpacts);
+        put_list(acts + i + 1, inner, ofpacts);
+        struct ofpact_nest* clone = ofpbuf_at_assert(ofpacts, ofs, sizeof *clone);
+        ofpacts->header = clone;
+        ofpact_finish_CLONE(ofpacts, &clone);
+        i += inner;
+        break;
+      }
       case FO_ACT_OUTPUT: {
         struct ofpact_output* o = ofpact_put_OUTPUT(ofpacts);
         o->port = u16_to_ofp(a->port);
@@ -505,6 +569,13 @@ void fo_actions_to_ofpacts(const struct fo_action* acts, size_t n, const struct 
         break;
     }
   }
+}
+
+void fo_actions_to_ofpacts(const struct fo_action* acts, size_t n, const struct match* match,
+                           struct ofpbuf* ofpacts) {
+  size_t start = ofpacts->size;
+
+  put_list(acts, n, ofpacts);
 
   if (match) {
     /* Sets flow_has_vlan in the VLAN actions, which decides whether
@@ -531,5 +602,6 @@ uint64_t fo_supported_ofpacts(void) {
           (UINT64_C(1) << OFPACT_SET_IPV4_DST) | (UINT64_C(1) << OFPACT_SET_IP_DSCP) |
           (UINT64_C(1) << OFPACT_SET_IP_ECN) | (UINT64_C(1) << OFPACT_SET_IP_TTL) |
           (UINT64_C(1) << OFPACT_SET_L4_SRC_PORT) | (UINT64_C(1) << OFPACT_SET_L4_DST_PORT) |
-          (UINT64_C(1) << OFPACT_DEC_TTL));
+          (UINT64_C(1) << OFPACT_DEC_TTL) | (UINT64_C(1) << OFPACT_CLONE) |
+          (UINT64_C(1) << OFPACT_OUTPUT_REG));
 }

@@ -72,6 +72,8 @@ enum fo_action_type {
   FO_ACT_SET_FIELD,
   FO_ACT_MOVE,
   FO_ACT_DEC_TTL,
+  FO_ACT_CLONE,
+  FO_ACT_OUTPUT_FIELD,
 };
 
 #define FO_ACT_F_PUSH_IF_NEEDED 1

@@ -166,7 +166,7 @@ TEST_CASE("unsupported fields and actions are refused with clear text", "[ofpars
       {"ip,actions=ct(commit)", "Ferry does not support action ct (ct(commit))"},
       {"ipv6,actions=set_field:::1->ipv6_src",
        "Ferry does not support action set_field (set_field:::1->ipv6_src)"},
-      {"actions=clone(output:1)", "Ferry does not support action clone"},
+      {"actions=clone(learn(table=1))", "Ferry does not support action learn"},
       {"in_port=1,actions=bogus", "unknown action bogus"},
   };
   for (const Refusal& r : refusals) {
@@ -186,6 +186,8 @@ TEST_CASE("pipeline fields and actions round-trip in OVS's syntax", "[ofparse]")
       "tcp actions=mod_tp_src:1000,mod_tp_dst:2000,set_field:9->nw_ttl,output:2",
       "pkt_mark=0x9 actions=write_metadata:0x10/0xff,goto_table:2",
       "actions=resubmit(3,7),set_field:0xa0/0xf0->reg9",
+      "ip actions=clone(mod_nw_dst:10.0.0.9,output:3),clone(clone(output:4)),output:2",
+      "actions=output:NXM_NX_REG15[0..15],output:NXM_NX_REG1[16..31]",
   };
   for (const char* text : flows) {
     INFO(text);
