@@ -15,6 +15,7 @@ void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKe
   }
   XlateOut scratch;  // only the mask is wanted
   xlate(*br.classifier, key, *c->rule, wc, &scratch);
+  c->untranslated = true;
 }
 
 }  // namespace

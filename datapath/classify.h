@@ -20,19 +20,20 @@ struct Classification {
   // tables, metadata): execute these instead of rule->actions, and count
   // the packets on each of its rules.
   const Translation* xlate = nullptr;
+  // The rule's actions need translation but this answer carries none (no
+  // XlateOut was given, or its copy was not kept): translate before use.
+  bool untranslated = false;
 };
 
 // ORs into *wc every key bit consulted (the input port always), which makes
 // it the mask of a megaflow that may cache this answer. A rule whose actions
 // need translation is walked into *xo, and the answer's xlate points there;
-// without xo such an answer has xlate nullptr and needs_xlate() true (the
+// without xo such an answer has xlate nullptr and `untranslated` set (the
 // caller cannot execute it, only learn its mask).
 Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc,
                         XlateOut* xo = nullptr);
 
-inline bool needs_xlate(const Classification& c) {
-  return c.rule && !c.xlate && c.rule->needs_xlate;
-}
+inline bool needs_xlate(const Classification& c) { return c.untranslated; }
 
 // The key after a conversion.
 inline FlowKey converted_key(const FlowKey& key, const ConversionSnapshot::Entry& conv) {

@@ -147,8 +147,12 @@ void MegaflowCache::remove(uint32_t n) {
   std::atomic_thread_fence(std::memory_order_release);
   e.live = false;
   e.version++;
-  arena_.release(e.cls.xlate);
-  e.cls.xlate = nullptr;
+  if (e.cls.xlate) {
+    // A packet of the current burst may still point at this answer.
+    arena_.release(e.cls.xlate);
+    e.cls.xlate = nullptr;
+    e.cls.untranslated = true;
+  }
   e.seq.store(seq + 2, std::memory_order_release);
   st.n_entries--;
   free_.push_back(n);

@@ -216,7 +216,10 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
         if (!e) {
           counters.megaflow_install_fail.inc();
           new (&uncached[i]) Classification(c);
-          uncached[i].xlate = nullptr;  // xo is reused: translated again when executed
+          if (uncached[i].xlate) {  // xo is reused: translated again when executed
+            uncached[i].xlate = nullptr;
+            uncached[i].untranslated = true;
+          }
           entries[i] = nullptr;
           cls[i] = &uncached[i];
           continue;
@@ -237,7 +240,10 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
     } else {
       counters.megaflow_install_fail.inc();
       new (&uncached[i]) Classification(c);
-      uncached[i].xlate = nullptr;  // xo is reused: translated again when executed
+      if (uncached[i].xlate) {  // xo is reused: translated again when executed
+        uncached[i].xlate = nullptr;
+        uncached[i].untranslated = true;
+      }
       cls[i] = &uncached[i];
     }
   }

@@ -59,20 +59,22 @@ struct RuleStats {
 };
 
 struct Rule {
-  uint64_t id = 0;  // unique within a flow table, kept across modify
-  Match match;
-  uint16_t priority = 0;
-  uint8_t table_id = 0;
-  uint64_t cookie = 0;
-  uint16_t idle_timeout = 0;
-  uint16_t hard_timeout = 0;
-  uint16_t flags = 0;
-  int64_t created_ms = 0;   // monotonic; hard timeouts count from here
-  int64_t modified_ms = 0;  // last modify (or created)
+  // What a PMD reads for every run of packets comes first, in one cache
+  // line: the match (2 x 168 bytes) is only read when rules change.
   std::shared_ptr<const ActionList> actions;
   std::shared_ptr<RuleStats> stats;
   // actions_need_xlate(*actions): set with the actions (FlowTable does).
   bool needs_xlate = false;
+  uint8_t table_id = 0;
+  uint16_t priority = 0;
+  uint16_t idle_timeout = 0;
+  uint16_t hard_timeout = 0;
+  uint64_t id = 0;  // unique within a flow table, kept across modify
+  uint64_t cookie = 0;
+  uint16_t flags = 0;
+  int64_t created_ms = 0;   // monotonic; hard timeouts count from here
+  int64_t modified_ms = 0;  // last modify (or created)
+  Match match;
 };
 
 using RulePtr = std::shared_ptr<const Rule>;
