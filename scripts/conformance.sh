@@ -19,7 +19,9 @@
 # test/conformance/patches/*.patch applied, into
 # $FERRY_CACHE/ovs-suite-<version>-<hash of the patches> once; runs go to
 # build/conformance/{ferry,stock}/ (the suite's logs, one directory per
-# failed test). Needs root (namespaces, DPDK).
+# failed test). Needs root (namespaces, DPDK). The suite runs in a network
+# namespace of its own (its "host"); the namespaces it creates (at_ns0 ...)
+# have the suite's fixed names, so one run at a time per machine.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${FERRY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ferry}
@@ -136,13 +138,25 @@ sed -e "s|^at_srcdir=.*|at_srcdir='$suite/tests'|" \
 cp "$suite/tests/atlocal" "$work/atlocal"
 
 export FERRY_CONF_TAG=ferry-conf-$$
+# The suite works in "the host's" namespace (its bridge's tap br0, the
+# datapath's ovs-netdev, the ovs-pN ends of its veths, and it waits for
+# other daemons' ovs-netdev to go away): that host is a network namespace
+# of this run's own, so nothing else on the machine is touched or waited for.
+netns=$FERRY_CONF_TAG
 cleanup() {
+  ip netns del "$netns" 2>/dev/null
   rm -rf /var/run/dpdk/"$FERRY_CONF_TAG"-* /dev/hugepages/"$FERRY_CONF_TAG"-* 2>/dev/null
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+ip netns add "$netns" || die "cannot create network namespace $netns"
+ip -n "$netns" link set lo up
 if [ "$mode" = ferry ]; then
-  export FERRY_VSWITCHD=$build/datapath/vswitchd/ferry-vswitchd
-  [ -x "$FERRY_VSWITCHD" ] || die "no $FERRY_VSWITCHD: run scripts/setup.sh"
+  [ -x "$build/datapath/vswitchd/ferry-vswitchd" ] ||
+    die "no $build/datapath/vswitchd/ferry-vswitchd: run scripts/setup.sh"
+  # A copy: a rebuild during the run does not change the daemon under test.
+  cp "$build/datapath/vswitchd/ferry-vswitchd" "$work/ferry-vswitchd"
+  export FERRY_VSWITCHD=$work/ferry-vswitchd
   ln -s "$top/test/conformance/ovs-vswitchd" "$work/bin/ovs-vswitchd"
 else
   ln -s /usr/sbin/ovs-vswitchd "$work/bin/ovs-vswitchd"
@@ -152,8 +166,8 @@ say "running against $mode ($(readlink -f "$work/bin/ovs-vswitchd")) in $work"
 start=$SECONDS
 # The OVS tools are Debian's (/usr/bin, /usr/sbin); only ovs-vswitchd is
 # ours. The suite's own helper scripts come from its tests directory.
-(cd "$work" && "$testsuite" -C "$work" AUTOTEST_PATH="$work/bin:$suite/tests" \
-  "${suite_args[@]}") >"$work/output.txt" 2>&1
+(cd "$work" && ip netns exec "$netns" "$testsuite" -C "$work" \
+  AUTOTEST_PATH="$work/bin:$suite/tests" "${suite_args[@]}") >"$work/output.txt" 2>&1
 elapsed=$((SECONDS - start))
 
 # The suite's result lines: "  1: NAME   ok" (or "FAILED (file:line)",
