@@ -46,8 +46,8 @@ packets=$(echo "$flows" | sed -n 's/.*n_packets=\([0-9]*\).*/\1/p' | head -1)
 stats=$(ft_appctl dpif-netdev/pmd-stats-show)
 rx=$(echo "$stats" | sed -n '0,/packets received/s/.*packets received: \([0-9]*\).*/\1/p')
 [ "${rx:-0}" -ge 22 ] || ft_fail "PMD received ${rx:-0} packets, expected at least 22"
-dp=$(ft_appctl dpctl/dump-flows)
-ft_contains "megaflows with in_port" "$dp" "in_port=vm1"
+dp=$(ft_appctl dpctl/dump-flows --names)
+ft_contains "megaflows with in_port" "$dp" "recirc_id(0),in_port(vm1),packet_type(ns=0,id=0),eth()"
 ft_contains "megaflows show NORMAL" "$dp" "actions:NORMAL"
 
 ft_case "fdb/flush empties the table and traffic relearns"
@@ -104,6 +104,17 @@ $second" "$(ft_capture_wait frag4o)"
 ft_check "ping -s 3200 through the output rules" ft_ping_size "$(ft_ns vm3)" 10.0.0.4 3200
 rule=$(ovs-ofctl dump-flows br0 in_port=vm3 | grep "priority=10")
 ft_contains "the IPv4 rule counted the 2 fragments and 3 pings of 3 fragments" "$rule" "n_packets=11,"
+dp=$(ft_appctl dpctl/dump-flows --names filter=in_port=vm3)
+ft_contains "the output rule's megaflow, in datapath flow syntax" "$dp" \
+  "recirc_id(0),in_port(vm3),packet_type(ns=0,id=0),eth(),eth_type(0x0800), packets:11, bytes:11606, "
+ft_contains "its action is the datapath port, by name" "$dp" "actions:vm4"
+ft_not_contains "the filter keeps vm4's megaflows out" "$dp" "in_port(vm4)"
+vm3_no=$(ft_appctl dpctl/show | sed -n 's/^  port \([0-9]*\): vm3 .*/\1/p')
+vm4_no=$(ft_appctl dpctl/show | sed -n 's/^  port \([0-9]*\): vm4 .*/\1/p')
+dp=$(ft_appctl dpctl/dump-flows filter=in_port=vm3)
+ft_contains "without --names, datapath port numbers (dpctl/show)" "$dp" \
+  "recirc_id(0),in_port($vm3_no),packet_type(ns=0,id=0),eth(),eth_type(0x0800), packets:11, "
+ft_contains "the output as a number" "$dp" "actions:$vm4_no"
 
 ft_case "the daemon is still alive"
 ft_check "alive" ft_ferry_alive
