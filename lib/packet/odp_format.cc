@@ -75,10 +75,11 @@ class Fields {
   std::vector<std::string> items_;
 };
 
-std::string frag_text(uint8_t key, uint8_t mask) {
-  uint8_t v = key & mask;
-  if (!(v & kFragAny)) return "no";
-  if (v & kFragLater) return "later";
+// The fragment type, as OVS's enumeration (no, first, later); printed only
+// when consulted, even verbose, as OVS does (partial masks have no meaning).
+std::string frag_text(uint8_t key) {
+  if (!(key & kFragAny)) return "no";
+  if (key & kFragLater) return "later";
   return "first";
 }
 
@@ -132,7 +133,7 @@ std::string format_odp_match(const FlowKey& key, const FlowKey& mask,
     add_u<uint8_t>(f, "proto", key.nw_proto, mask.nw_proto, true);
     add_u<uint8_t>(f, "tos", key.nw_tos, mask.nw_tos, true, true);
     add_u<uint8_t>(f, "ttl", key.nw_ttl, mask.nw_ttl, true);
-    f.add("frag", mask.nw_frag == 0, true, frag_text(key.nw_frag, mask.nw_frag), "");
+    if (mask.nw_frag) f.add("frag", false, true, frag_text(key.nw_frag), "");
     if (!f.empty()) l3 = "ipv4(" + f.join() + ")";
   } else if (l3_known && type == kEthTypeIpv6) {
     Fields f(verbose);
@@ -148,7 +149,7 @@ std::string format_odp_match(const FlowKey& key, const FlowKey& mask,
     add_u<uint8_t>(f, "proto", key.nw_proto, mask.nw_proto, true);
     add_u<uint8_t>(f, "tclass", key.nw_tos, mask.nw_tos, true, true);
     add_u<uint8_t>(f, "hlimit", key.nw_ttl, mask.nw_ttl, true);
-    f.add("frag", mask.nw_frag == 0, true, frag_text(key.nw_frag, mask.nw_frag), "");
+    if (mask.nw_frag) f.add("frag", false, true, frag_text(key.nw_frag), "");
     if (!f.empty()) l3 = "ipv6(" + f.join() + ")";
   } else if (l3_known && (type == kEthTypeArp || type == kEthTypeRarp)) {
     Fields f(verbose);

@@ -46,6 +46,12 @@ TEST_CASE("datapath flow syntax: a megaflow on in_port, eth_type and frag", "[od
         "eth(src=00:00:00:00:00:00/00:00:00:00:00:00,dst=00:00:00:00:00:00/00:00:00:00:00:00),"
         "eth_type(0x0800),ipv4(src=0.0.0.0/0.0.0.0,dst=0.0.0.0/0.0.0.0,proto=0/0,tos=0/0,"
         "ttl=0/0,frag=no)");
+  // A fragment type not consulted is not printed, even with -m.
+  m.nw_frag = 0;
+  k.nw_frag = kFragAny | kFragLater;
+  CHECK(format_odp_match(k, m, port_number, false) ==
+        "recirc_id(0),in_port(2),packet_type(ns=0,id=0),eth(),eth_type(0x0800)");
+  CHECK(format_odp_match(k, m, name, true).find("frag") == std::string::npos);
 }
 
 TEST_CASE("datapath flow syntax: exact and partial masks", "[odp]") {
