@@ -116,6 +116,21 @@ ft_contains "without --names, datapath port numbers (dpctl/show)" "$dp" \
   "recirc_id(0),in_port($vm3_no),packet_type(ns=0,id=0),eth(),eth_type(0x0800), packets:11, "
 ft_contains "the output as a number" "$dp" "actions:$vm4_no"
 
+ft_case "an internal port: DPDK's expected complaints are INFO, said once; no WARN or ERR"
+ft_check "add an internal port" ovs-vsctl add-port br0 int0 -- set Interface int0 type=internal
+ft_check "int0 appears in the hypervisor" ft_wait_for 10 ip -n "$HV" link show int0
+ft_check "add another" ovs-vsctl add-port br0 int1 -- set Interface int1 type=internal
+ft_check "int1 appears" ft_wait_for 10 ip -n "$HV" link show int1
+log=$OVS_RUNDIR/ferry-vswitchd.log
+ft_eq "no WARN or ERR line in the log" "" "$(grep -E '\|(WARN|ERR|EMER)\|' "$log")"
+# This kernel may lack sch_multiq (net_tap then logs errors per port):
+# explained once at INFO, the other lines at DBG (not in the file).
+n=$(grep -c "the kernel has no multiq qdisc" "$log")
+if grep -q "multiq" "$log"; then
+  ft_eq "sch_multiq's absence explained once" 1 "$n"
+  ft_contains "at INFO" "$(grep "the kernel has no multiq qdisc" "$log")" "|dpdk|INFO|"
+fi
+
 ft_case "the daemon is still alive"
 ft_check "alive" ft_ferry_alive
 ft_finish
