@@ -5,11 +5,13 @@
 #include <stdio.h>
 
 #include <cstring>
+#include <mutex>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
 #include <rte_version.h>
 
+#include "datapath/dpdk_log_filter.h"
 #include "lib/util/log.h"
 #include "lib/util/text.h"
 
@@ -33,16 +35,20 @@ ssize_t dpdk_log_write(void*, const char* buf, size_t size) {
   std::string text(buf, size);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.empty()) return static_cast<ssize_t>(size);
-  uint32_t level = rte_log_cur_msg_loglevel();
-  if (level <= RTE_LOG_ERR) {
-    FLOG_ERR(dpdk_log, "%s", text.c_str());
-  } else if (level <= RTE_LOG_WARNING) {
-    FLOG_WARN(dpdk_log, "%s", text.c_str());
-  } else if (level <= RTE_LOG_INFO) {
-    FLOG_INFO(dpdk_log, "%s", text.c_str());
-  } else {
-    FLOG_DBG(dpdk_log, "%s", text.c_str());
+  uint32_t dpdk_level = rte_log_cur_msg_loglevel();
+  LogLevel level = dpdk_level <= RTE_LOG_ERR       ? LogLevel::kErr
+                   : dpdk_level <= RTE_LOG_WARNING ? LogLevel::kWarn
+                   : dpdk_level <= RTE_LOG_INFO    ? LogLevel::kInfo
+                                                   : LogLevel::kDbg;
+  // DPDK logs from its own threads too (interrupts, telemetry).
+  static std::mutex mu;
+  static DpdkLogFilter filter;
+  DpdkLogFilter::Line line;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    line = filter.filter(level, text);
   }
+  FLOG(dpdk_log, line.level, "%s", line.text.c_str());
   return static_cast<ssize_t>(size);
 }
 

@@ -244,21 +244,33 @@ PortLink Port::link() const {
     out.speed_mbps = l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : l.link_speed;
     out.full_duplex = l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
   }
-  // net_af_packet reports its link up whatever the interface's carrier: a
-  // packet-socket port is as up as its kernel interface (as OVS's system
-  // ports are), so a peer gone down shows as link_state down.
+  // net_af_packet and net_pcap report their link up whatever the
+  // interface's carrier: a packet-socket port is as up as its kernel
+  // interface (as OVS's system ports are), so a peer gone down shows as
+  // link_state down.
   if (out.up) {
     if (auto carrier = kernel_carrier(spec_.devargs)) out.up = *carrier;
   }
   return out;
 }
 
+std::string system_port_devargs(const std::string& iface) {
+  return "net_af_packet_" + iface + ",iface=" + iface + ",framecnt=4096";
+}
+
+std::string kernel_iface(const std::string& devargs) {
+  const char* key = nullptr;
+  if (devargs.rfind("net_af_packet", 0) == 0) key = ",iface=";
+  if (devargs.rfind("net_pcap", 0) == 0) key = ",rx_iface_in=";
+  if (!key) return "";
+  size_t at = devargs.find(key);
+  if (at == std::string::npos) return "";
+  std::string iface = devargs.substr(at + std::strlen(key));
+  return iface.substr(0, iface.find(','));
+}
+
 std::optional<bool> kernel_carrier(const std::string& devargs) {
-  if (devargs.rfind("net_af_packet", 0) != 0) return std::nullopt;
-  size_t at = devargs.find(",iface=");
-  if (at == std::string::npos) return std::nullopt;
-  std::string iface = devargs.substr(at + 7);
-  iface = iface.substr(0, iface.find(','));
+  std::string iface = kernel_iface(devargs);
   if (iface.empty() || iface.size() >= IFNAMSIZ) return std::nullopt;
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::nullopt;

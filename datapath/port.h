@@ -108,8 +108,18 @@ struct PcapReplay {
 };
 std::optional<PcapReplay> pcap_replay_needs(const std::string& devargs);
 
-// The kernel interface's carrier (IFF_UP and IFF_RUNNING) behind a
-// net_af_packet port's devargs ("...,iface=NAME,..."); nullopt for other
+// The device of a system port (Interface.type "" or "system"): the kernel
+// interface IFACE through DPDK's net_af_packet (frames as they crossed the
+// interface: see af_packet_defrag.h), with a 4096-frame ring (8 MB) that
+// rides out a PMD that lost its CPU for a while on a shared machine
+// (DPDK's default of 512 frames is 50 ms at 10 kpps).
+std::string system_port_devargs(const std::string& iface);
+
+// The kernel interface behind a packet-socket port's devargs
+// (net_af_packet's "iface=NAME", net_pcap's "rx_iface_in=NAME"); "" for
+// other devices.
+std::string kernel_iface(const std::string& devargs);
+// That interface's carrier (IFF_UP and IFF_RUNNING); nullopt for other
 // devices. False when the interface is gone.
 std::optional<bool> kernel_carrier(const std::string& devargs);
 

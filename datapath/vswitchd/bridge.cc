@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "datapath/port.h"
 #include "datapath/vhost_port.h"
 #include "datapath/vswitchd/openflow_handler.h"
 #include "datapath/vswitchd/vhost_config.h"
@@ -78,11 +79,9 @@ Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceCo
     spec.devargs = "net_tap_" + iface.name + ",iface=" + iface.name;
     if (!iface.mac.empty()) spec.devargs += ",mac=" + iface.mac;
   } else if (t.empty() || t == "system") {
-    // A kernel network device, read and written through AF_PACKET (as
-    // OVS's netdev datapath does for system ports).
-    // A 4096-frame ring (8 MB) rides out a PMD that lost its CPU for a while
-    // on a shared machine; DPDK's default of 512 frames is 50 ms at 10 kpps.
-    spec.devargs = "net_af_packet_" + iface.name + ",iface=" + iface.name + ",framecnt=4096";
+    // A kernel network device, read and written through a packet socket
+    // (as OVS's netdev datapath does for system ports): system_port_devargs.
+    spec.devargs = system_port_devargs(iface.name);
   } else if (is_vhost_type(t)) {
     Status st = vhost_port_spec(iface, vhost_sock_dir, spec);
     if (!st.ok()) return st.error();

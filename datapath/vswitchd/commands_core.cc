@@ -27,17 +27,18 @@ void register_core_commands(Vswitchd& d) {
        }},
       {"vlog/set", "{spec | PATTERN:destination:pattern}", 0, INT32_MAX,
        [](const Args& a, const ReplyPtr& r) {
+         // As ovs-vswitchd: no argument sets every module to dbg.
+         if (a.empty()) {
+           Status st = ovs::set_log_spec("");
+           (void)st;
+         }
          for (const std::string& spec : a) {
-           Status st = Log::process().set_spec(spec);
-           if (!st.ok()) {
-             // Perhaps one of libopenvswitch's own modules.
-             Status ovs_st = ovs::set_ovs_log_spec(spec);
-             if (!ovs_st.ok()) return r->error(st.error().message);
-           }
+           Status st = ovs::set_log_spec(spec);
+           if (!st.ok()) return r->error(st.error().message);
          }
          r->ok("");
        }},
-      {"vlog/list", "", 0, 0, [](const Args&, const ReplyPtr& r) { r->ok(Log::process().list()); }},
+      {"vlog/list", "", 0, 0, [](const Args&, const ReplyPtr& r) { r->ok(ovs::log_list()); }},
       {"vlog/reopen", "", 0, 0,
        [](const Args&, const ReplyPtr& r) {
          if (Log::process().file_path().empty()) return r->error("Logging to file not configured");

@@ -1,13 +1,16 @@
 // dpif-netdev/* and dpctl/*: the PMD threads, their rx queues and their
 // megaflow caches, with the command names OVS-DPDK operators use.
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "datapath/megaflow_cache.h"
 #include "datapath/vswitchd/vswitchd.h"
 #include "lib/ovs/ofparse.h"
+#include "lib/packet/odp_format.h"
 #include "lib/util/clock.h"
 #include "lib/util/text.h"
 
@@ -198,14 +201,48 @@ void pmd_perf_show(Vswitchd& d, const Args&, const ReplyPtr& r) {
   r->ok(out);
 }
 
+// A megaflow passes a dpctl filter when its key has the filter's values in
+// the filter's bits (OVS's filter=FLOW of dpctl/dump-flows).
+bool passes(const FlowKey& key, const Match& filter) {
+  const uint64_t* k = key.words();
+  const uint64_t* fk = filter.key.words();
+  const uint64_t* fm = filter.mask.words();
+  for (size_t i = 0; i < FlowKey::kWords; i++) {
+    if ((k[i] & fm[i]) != (fk[i] & fm[i])) return false;
+  }
+  return true;
+}
+
+// The datapath's actions for a rule's: outputs to the bridge's ports as
+// datapath ports ("3,1"; names with --names), "drop" for none; actions
+// the datapath resolves per packet (NORMAL, rewrites ...) as OpenFlow
+// prints them.
+std::string dp_actions(const ActionList& actions, const ovs::PortNames& names,
+                       const std::function<std::string(uint32_t)>& port) {
+  if (actions.empty()) return "drop";
+  std::string out;
+  for (const Action& act : actions) {
+    if (act.type != ActionType::kOutput || act.port >= kOfppMax)
+      return ovs::format_actions(actions, names);
+    out += (out.empty() ? "" : ",") + port(act.port);
+  }
+  return out;
+}
+
 void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   Datapath* dp = d.datapath();
   if (!dp) return r->error("DPDK is not initialized");
-  bool more = false;
-  std::string only;
+  bool more = false, names = false;
+  std::string only, filter_text;
   for (const std::string& arg : a) {
     if (arg == "-m" || arg == "--more") {
       more = true;
+    } else if (arg == "--names") {
+      names = true;
+    } else if (arg == "--no-names") {
+      names = false;
+    } else if (arg.rfind("filter=", 0) == 0) {
+      filter_text = arg.substr(7);
     } else if (arg == "netdev@ovs-netdev" || arg == "ovs-netdev" || arg == "netdev@ferry") {
       // the one datapath
     } else if (d.bridge(arg)) {
@@ -223,7 +260,25 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
       if (b->slot() < 0 || (!only.empty() && name != only)) continue;
       auto caches = dp->megaflow_caches(b->slot());
       if (i >= caches.size()) continue;
-      ovs::PortNames names = b->port_names();
+      ovs::PortNames of_names = b->port_names();
+      std::optional<Match> filter;
+      if (!filter_text.empty()) {
+        auto fm =
+            ovs::parse_flow_mod(filter_text + ",actions=drop", FlowModCommand::kAdd, of_names);
+        if (!fm) return r->error("invalid filter \"" + filter_text + "\": " + fm.error().message);
+        filter = fm->match;
+      }
+      // An OpenFlow port as the datapath's port: its number (dpctl/show),
+      // or its name.
+      std::map<uint32_t, std::pair<uint16_t, std::string>> by_ofport;
+      for (const auto& [pname, bp] : b->ports()) {
+        if (bp.dp && bp.ofport) by_ofport[bp.ofport] = {bp.dp->id(), pname};
+      }
+      auto port = [&](uint32_t ofport) -> std::string {
+        auto it = by_ofport.find(ofport);
+        if (it == by_ofport.end()) return b->port_label(ofport);
+        return names ? it->second.second : std::to_string(it->second.first);
+      };
       uint64_t gen = 0;
       if (const DpSnapshot* snap = dp->snapshot()) {
         for (const DpBridge& db : snap->bridges) {
@@ -231,22 +286,23 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
         }
       }
       caches[i]->for_each([&](const MegaflowCache::EntryCopy& e) {
-        Match m = Match::of_packet(e.key, e.mask);
+        if (filter && !passes(e.key, *filter)) return;
+        std::string match = format_odp_match(e.key, e.mask, port, more);
         if (e.gen != gen) {
           // Computed under older rules: its rule may be gone; the next hit
           // revalidates it.
-          block += strprintf(
-              "bridge(%s),%s, packets:%llu, bytes:%llu, dp:ferry, actions:(revalidating)\n",
-              name.c_str(), ovs::format_match(m, kDefaultPriority, names).c_str(),
-              static_cast<unsigned long long>(e.packets), static_cast<unsigned long long>(e.bytes));
+          block += strprintf("%s, packets:%llu, bytes:%llu, dp:ferry, actions:(revalidating)\n",
+                             match.c_str(), static_cast<unsigned long long>(e.packets),
+                             static_cast<unsigned long long>(e.bytes));
           return;
         }
         std::string used =
             e.used_ms ? strprintf("%.3fs", static_cast<double>(now - e.used_ms) / 1000.0) : "never";
         const Classification& c = e.cls;
+        // A translated walk (several tables) shows its flat list.
         std::string actions = !c.rule   ? "drop"
-                              : c.xlate ? ovs::format_actions(e.xlate_actions, names)
-                                        : ovs::format_actions(*c.rule->actions, names);
+                              : c.xlate ? dp_actions(e.xlate_actions, of_names, port)
+                                        : dp_actions(*c.rule->actions, of_names, port);
         if (c.conv) {
           // The conversion runs first; a mirror also sends the frame unconverted.
           std::string conv =
@@ -254,21 +310,20 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
           if (c.conv->mirror) {
             conv = strprintf("clone(%s),",
                              c.mirror_rule
-                                 ? ovs::format_actions(*c.mirror_rule->actions, names).c_str()
+                                 ? dp_actions(*c.mirror_rule->actions, of_names, port).c_str()
                                  : "drop") +
                    conv;
           }
           actions = conv + "," + actions;
         }
-        block += strprintf(
-            "bridge(%s),%s, packets:%llu, bytes:%llu, used:%s, %sdp:ferry, actions:%s\n",
-            name.c_str(), ovs::format_match(m, kDefaultPriority, names).c_str(),
-            static_cast<unsigned long long>(e.packets), static_cast<unsigned long long>(e.bytes),
-            used.c_str(), offload_megaflow_fields(d, b->slot(), e.key, e.mask).c_str(),
-            actions.c_str());
+        block += strprintf("%s, packets:%llu, bytes:%llu, used:%s, %sdp:ferry, actions:%s\n",
+                           match.c_str(), static_cast<unsigned long long>(e.packets),
+                           static_cast<unsigned long long>(e.bytes), used.c_str(),
+                           offload_megaflow_fields(d, b->slot(), e.key, e.mask).c_str(),
+                           actions.c_str());
         if (more && c.rule)
-          block += strprintf("  (rule priority=%u cookie=0x%llx)\n", c.rule->priority,
-                             static_cast<unsigned long long>(c.rule->cookie));
+          block += strprintf("  (bridge %s, rule priority=%u cookie=0x%llx)\n", name.c_str(),
+                             c.rule->priority, static_cast<unsigned long long>(c.rule->cookie));
       });
     }
     if (block.empty()) continue;
@@ -310,7 +365,8 @@ void register_dpif_commands(Vswitchd& d) {
       {"dpif-netdev/pmd-perf-show",
        "[-nh] [-it iter-history-len] [-ms ms-history-len] [-pmd core] [dp]", 0, 8,
        bind(pmd_perf_show)},
-      {"dpctl/dump-flows", "[-m] [dp] [bridge]", 0, 3, bind(dump_flows)},
+      {"dpctl/dump-flows", "[-m] [--names | --no-names] [dp] [bridge] [filter=FLOW]", 0, 6,
+       bind(dump_flows)},
       {"dpctl/show", "[dp]", 0, 1, bind(dpctl_show)},
   });
 }

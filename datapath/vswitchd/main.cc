@@ -24,8 +24,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ferry-vswitchd: %s\n", opts.error().message.c_str());
     return 1;
   }
+  opts->program = ovs::program_name();
   if (opts->help) {
-    std::fputs(vswitchd_usage("ferry-vswitchd").c_str(), stdout);
+    std::fputs(vswitchd_usage(opts->program).c_str(), stdout);
     return 0;
   }
   if (opts->version) {
@@ -35,17 +36,19 @@ int main(int argc, char** argv) {
 
   Log& log = Log::process();
   log.set_console_enabled(true);
+  ovs::register_vswitchd_log_modules();
   for (const std::string& spec : opts->verbose) {
-    Status st = log.set_spec(spec.empty() ? "ANY:ANY:dbg" : spec);
+    Status st = ovs::set_log_spec(spec);
     if (!st.ok()) {
-      std::fprintf(stderr, "ferry-vswitchd: %s\n", st.error().message.c_str());
+      std::fprintf(stderr, "%s: processing \"%s\": %s\n", opts->program.c_str(), spec.c_str(),
+                   st.error().message.c_str());
       return 1;
     }
     if (spec.empty()) ovs::set_ovs_log_level(kLogConsole, LogLevel::kInfo);
   }
   if (opts->log_file) {
-    std::string path =
-        opts->log_file_path.empty() ? ovs::logdir() + "/ferry-vswitchd.log" : opts->log_file_path;
+    std::string path = opts->log_file_path.empty() ? ovs::logdir() + "/" + opts->program + ".log"
+                                                   : opts->log_file_path;
     Status st = log.open_file(path);
     if (!st.ok()) {
       std::fprintf(stderr, "ferry-vswitchd: %s\n", st.error().message.c_str());

@@ -82,13 +82,17 @@ std::string vswitchd_usage(const std::string& p) {
          "  --detach                run in background as daemon\n"
          "  --monitor               creates a process to monitor this daemon\n"
          "  --no-chdir              do not chdir to '/'\n"
-         "  --pidfile[=FILE]        create pidfile (default: $OVS_RUNDIR/ferry-vswitchd.pid)\n"
+         "  --pidfile[=FILE]        create pidfile (default: $OVS_RUNDIR/" +
+         p +
+         ".pid)\n"
          "  --overwrite-pidfile     with --pidfile, start even if already running\n"
          "\nLogging options:\n"
          "  -vSPEC, --verbose=SPEC  set logging levels (module:destination:level)\n"
          "  -v, --verbose           set maximum verbosity level\n"
          "  --log-file[=FILE]       enable logging to FILE\n"
-         "                          (default: $OVS_LOGDIR/ferry-vswitchd.log)\n"
+         "                          (default: $OVS_LOGDIR/" +
+         p +
+         ".log)\n"
          "\nOther options:\n"
          "  --unixctl=SOCKET        override default control socket name\n"
          "  -h, --help              display this help message\n"

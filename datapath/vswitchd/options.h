@@ -13,11 +13,14 @@
 namespace ferry {
 
 struct VswitchdOptions {
+  // The name files are named after (control socket, log, pidfile): the
+  // program's name, so Ferry started as ovs-vswitchd answers to OVS's names.
+  std::string program = "ferry-vswitchd";
   std::string database;  // OVSDB remote; default unix:<rundir>/db.sock
   ovs::DaemonOptions daemon;
   bool log_file = false;
-  std::string log_file_path;         // default <logdir>/ferry-vswitchd.log
-  std::string unixctl_path;          // default <rundir>/ferry-vswitchd.<pid>.ctl
+  std::string log_file_path;         // default <logdir>/<program>.log
+  std::string unixctl_path;          // default <rundir>/<program>.<pid>.ctl
   std::vector<std::string> verbose;  // vlog specs; "" means everything at DBG
   bool help = false;
   bool version = false;

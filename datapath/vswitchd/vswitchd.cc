@@ -39,10 +39,10 @@ Vswitchd::~Vswitchd() { shutdown(); }
 
 Status Vswitchd::start() {
   std::string db = options_.database.empty() ? "unix:" + rundir_ + "/db.sock" : options_.database;
-  unixctl_path_ =
-      options_.unixctl_path.empty()
-          ? strprintf("%s/ferry-vswitchd.%d.ctl", rundir_.c_str(), static_cast<int>(getpid()))
-          : options_.unixctl_path;
+  unixctl_path_ = options_.unixctl_path.empty()
+                      ? strprintf("%s/%s.%d.ctl", rundir_.c_str(), options_.program.c_str(),
+                                  static_cast<int>(getpid()))
+                      : options_.unixctl_path;
   register_commands();
   auto server = rpc::UnixctlServer::listen(unixctl_path_, &commands_);
   if (!server)
@@ -50,13 +50,13 @@ Status Vswitchd::start() {
   unixctl_ = std::move(*server);
   if (options_.unixctl_path.empty()) {
     // A stable name beside the per-pid one, for scripts and ferry-ctl.
-    unixctl_link_ = rundir_ + "/ferry-vswitchd.ctl";
+    unixctl_link_ = rundir_ + "/" + options_.program + ".ctl";
     unlink(unixctl_link_.c_str());
     if (symlink(unixctl_path_.c_str(), unixctl_link_.c_str()) != 0) unixctl_link_.clear();
   }
   db_ = ovs::Ovsdb::create(db);
-  FLOG_INFO(vswitchd_log, "ferry-vswitchd started; database %s, control socket %s", db.c_str(),
-            unixctl_path_.c_str());
+  FLOG_INFO(vswitchd_log, "%s (Ferry) started; database %s, control socket %s",
+            options_.program.c_str(), db.c_str(), unixctl_path_.c_str());
   return {};
 }
 
@@ -69,6 +69,7 @@ void Vswitchd::register_commands() {
   register_migration_commands(*this);
   register_memory_commands(*this);
   register_offload_commands(*this);
+  register_dp_features_commands(*this);
 }
 
 Bridge* Vswitchd::bridge_of_conversion(uint32_t id) {

@@ -56,6 +56,8 @@ class Vswitchd {
 
   // Statistics counters of pmd-stats-clear are kept as baselines.
   std::map<std::string, uint64_t>& pmd_stats_baseline() { return pmd_baseline_; }
+  // dpif/set-dp-features: features turned down at run time (name -> value).
+  std::map<std::string, uint64_t>& dp_features_runtime() { return dp_features_runtime_; }
 
  private:
   void reconfigure(const ovs::Config& cfg);
@@ -91,6 +93,7 @@ class Vswitchd {
   bool shut_down_ = false;
   bool daemon_completed_ = false;
   std::map<std::string, uint64_t> pmd_baseline_;
+  std::map<std::string, uint64_t> dp_features_runtime_;
   EventLog events_;
   MoveDetector mover_{&events_};
   uint32_t next_conversion_id_ = 1;
@@ -105,6 +108,7 @@ void register_vmac_commands(Vswitchd& d);
 void register_migration_commands(Vswitchd& d);
 void register_memory_commands(Vswitchd& d);
 void register_offload_commands(Vswitchd& d);
+void register_dp_features_commands(Vswitchd& d);
 // For dpctl/dump-flows (commands_offload.cc): "offloaded:yes|no|partial, "
 // for a software megaflow, and the block of flows in the NIC.
 std::string offload_megaflow_fields(Vswitchd& d, int slot, const FlowKey& key, const FlowKey& mask);

@@ -9,9 +9,10 @@
 namespace ferry::ovs {
 
 void set_program_name(const char* argv0);
-std::string rundir();  // OVS_RUNDIR or /var/run/openvswitch
-std::string logdir();  // OVS_LOGDIR or /var/log/openvswitch
-std::string dbdir();   // OVS_DBDIR or /etc/openvswitch
+std::string program_name();  // argv0's basename, e.g. "ferry-vswitchd" or "ovs-vswitchd"
+std::string rundir();        // OVS_RUNDIR or /var/run/openvswitch
+std::string logdir();        // OVS_LOGDIR or /var/log/openvswitch
+std::string dbdir();         // OVS_DBDIR or /etc/openvswitch
 
 struct DaemonOptions {
   bool detach = false;

@@ -53,7 +53,9 @@ Result<std::unique_ptr<UnixctlServer>> UnixctlServer::listen(const std::string& 
                  [registry](const std::vector<std::string>&, const ReplyPtr& reply) {
                    reply->ok(registry->list());
                  }});
-  FLOG_INFO(unixctl_log, "%s: listening", path.c_str());
+  // Nothing logged here (as OVS's unixctl): a daemon's start line names
+  // its socket, and -vunixctl would put a line on the console before
+  // --detach closes it.
   return std::unique_ptr<UnixctlServer>(new UnixctlServer(path, *l, commands, options));
 }
 

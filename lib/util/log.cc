@@ -16,7 +16,9 @@ namespace {
 constexpr const char* kLevelNames[] = {"OFF", "EMER", "ERR", "WARN", "INFO", "DBG"};
 constexpr const char* kDestNames[] = {"console", "syslog", "file"};
 
-bool parse_level(const std::string& s, LogLevel* out) {
+}  // namespace
+
+bool parse_log_level(const std::string& s, LogLevel* out) {
   for (int i = 0; i <= static_cast<int>(LogLevel::kDbg); i++) {
     if (strcasecmp(s.c_str(), kLevelNames[i]) == 0) {
       *out = static_cast<LogLevel>(i);
@@ -30,14 +32,12 @@ bool parse_level(const std::string& s, LogLevel* out) {
   return false;
 }
 
-int parse_destination(const std::string& s) {
+int parse_log_destination(const std::string& s) {
   for (int i = 0; i < kLogDestinations; i++) {
     if (strcasecmp(s.c_str(), kDestNames[i]) == 0) return i;
   }
   return -1;
 }
-
-}  // namespace
 
 const char* log_level_name(LogLevel level) { return kLevelNames[static_cast<int>(level)]; }
 
@@ -96,10 +96,10 @@ Status Log::set_spec(const std::string& spec) {
     int d;
     if (strcasecmp(w.c_str(), "ANY") == 0) {
       any_module = true;  // ANY means every module (and every destination)
-    } else if ((d = parse_destination(w)) >= 0) {
+    } else if ((d = parse_log_destination(w)) >= 0) {
       if (dest >= 0) return make_error("cannot specify multiple destinations");
       dest = d;
-    } else if (parse_level(w, &l)) {
+    } else if (parse_log_level(w, &l)) {
       if (have_level) return make_error("cannot specify multiple levels");
       level = l;
       have_level = true;
@@ -117,6 +117,41 @@ Status Log::set_spec(const std::string& spec) {
     }
   }
   return {};
+}
+
+LogModule* Log::find(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (LogModule* m : modules_) {
+    if (strcasecmp(m->name(), name.c_str()) == 0) return m;
+  }
+  return nullptr;
+}
+
+void Log::set_levels(LogModule* only, int destination, LogLevel level) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (LogModule* m : modules_) {
+    if (only && strcasecmp(m->name(), only->name()) != 0) continue;
+    for (int d = 0; d < kLogDestinations; d++) {
+      if (destination < 0 || destination == d) m->set_level(d, level);
+    }
+  }
+}
+
+std::vector<Log::ModuleLevels> Log::levels() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ModuleLevels> out;
+  for (const LogModule* m : modules_) {
+    if (std::any_of(out.begin(), out.end(),
+                    [&](const ModuleLevels& l) { return l.name == m->name(); }))
+      continue;
+    ModuleLevels l;
+    l.name = m->name();
+    for (int d = 0; d < kLogDestinations; d++) l.levels[d] = m->level(d);
+    out.push_back(l);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ModuleLevels& a, const ModuleLevels& b) { return a.name < b.name; });
+  return out;
 }
 
 std::string Log::list() const {

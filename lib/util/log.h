@@ -20,6 +20,10 @@ enum class LogLevel : int { kOff = 0, kEmer, kErr, kWarn, kInfo, kDbg };
 enum LogDestination : int { kLogConsole = 0, kLogSyslog = 1, kLogFile = 2, kLogDestinations = 3 };
 
 const char* log_level_name(LogLevel level);
+// "dbg"/"DEBUG"/"info"... (case-insensitive); false when not a level.
+bool parse_log_level(const std::string& s, LogLevel* out);
+// "console", "syslog", "file" (case-insensitive); -1 when not one.
+int parse_log_destination(const std::string& s);
 
 class LogModule {
  public:
@@ -54,6 +58,18 @@ class Log {
   // "ANY" for every module or destination.
   Status set_spec(const std::string& spec);
   std::string list() const;  // the `vlog/list` table
+
+  // For callers that combine Ferry's modules with another registry
+  // (libopenvswitch's vlog): a module by name (case-insensitive) or null,
+  // and levels set on one module (null: all) at one destination (-1: all).
+  LogModule* find(const std::string& name) const;
+  void set_levels(LogModule* m, int destination, LogLevel level);
+  // Every module's name and levels (console, syslog, file), by name.
+  struct ModuleLevels {
+    std::string name;
+    LogLevel levels[kLogDestinations];
+  };
+  std::vector<ModuleLevels> levels() const;
 
   void write(const LogModule& m, LogLevel level, const char* fmt, va_list args);
 

@@ -58,11 +58,18 @@ out=$(ft_appctl version extra 2>&1)
 ft_contains "too many" "$out" '"version" command takes at most 0 arguments'
 ft_contains "no such bridge" "$(ft_appctl fdb/show nobridge 2>&1)" "no such bridge"
 ft_contains "bad flow" "$(ft_appctl ofproto/trace br0 'in_port=1,nonsense=3' 2>&1)" "nonsense"
-ft_contains "bad vlog spec" "$(ft_appctl vlog/set nomodule:dbg 2>&1)" "unknown module"
+ft_contains "bad vlog spec (ovs-vswitchd's answer)" "$(ft_appctl vlog/set nomodule:dbg 2>&1)" \
+  'no destination, level, or module "nomodule"'
+ft_check_fails "bad vlog spec: exit 2" ft_appctl vlog/set nomodule:dbg
 
 ft_case "vlog/set and vlog/list"
 ft_check "set" ft_appctl vlog/set bridge:file:dbg
-ft_contains "listed at DBG" "$(ft_appctl vlog/list)" "bridge           OFF        ERR        DBG"
+ft_contains "listed at DBG (ovs-vswitchd's table)" "$(ft_appctl vlog/list)" \
+  "bridge             OFF        ERR        DBG"
+ft_check "an ovs-vswitchd module name" ft_appctl vlog/set ofproto_dpif:file:dbg
+ft_contains "listed" "$(ft_appctl vlog/list)" "ofproto_dpif       OFF        ERR        DBG"
+ft_check "a libopenvswitch module" ft_appctl vlog/set vconn:file:dbg
+ft_contains "listed" "$(ft_appctl vlog/list)" "vconn              OFF        ERR        DBG"
 
 ft_case "raw abuse: non-string argument, malformed JSON, not a request"
 out=$(rpc '{"method":"fdb/show","params":[42],"id":7}')

@@ -321,6 +321,15 @@ ft_capture_wait() {
 }
 ft_capture_frames() { ft_capture_wait "$@"; }
 
+# ft_send_hex NS IF HEX: sends one frame, these bytes.
+ft_send_hex() { ip netns exec "$1" "$FT_PKTGEN" send --iface "$2" --hex "$3" >/dev/null; }
+
+# ft_ping_size NS DST SIZE: three pings of SIZE bytes of payload (fragmented
+# when larger than the MTU), success when every reply came back.
+ft_ping_size() {
+  ip netns exec "$1" ping -q -c 3 -i 0.3 -W 2 -s "$3" "$2" >/dev/null 2>&1
+}
+
 # ft_send NS IF SPEC [options]: sends one frame built from SPEC.
 ft_send() {
   local ns=$1 ifc=$2 spec=$3

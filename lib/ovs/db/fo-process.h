@@ -59,6 +59,15 @@ int fo_vlog_reopen_file(void);
 /* vlog/set syntax ("module:destination:level"). Returns NULL on success,
  * otherwise an error message the caller frees with free(). */
 char* fo_vlog_set_spec(const char* spec);
+/* Whether libopenvswitch has a vlog module of this name. */
+bool fo_vlog_has_module(const char* name);
+/* Sets one module (NULL: all) at one destination (FO_VLOG_ANY: all). */
+void fo_vlog_set_module_level(const char* module, enum fo_vlog_destination, enum fo_vlog_level);
+/* The levels of one module, in Ferry's order of destinations; false when
+ * there is no such module. */
+bool fo_vlog_get_module_levels(const char* name, enum fo_vlog_level levels[3]);
+/* vlog/list's table of libopenvswitch's modules; the caller frees it. */
+char* fo_vlog_list(void);
 
 #ifdef __cplusplus
 }

@@ -63,3 +63,45 @@ int fo_vlog_set_file(const char* path) {
 int fo_vlog_reopen_file(void) { return vlog_reopen_log_file(); }
 
 char* fo_vlog_set_spec(const char* spec) { return vlog_set_levels_from_string(spec); }
+
+bool fo_vlog_has_module(const char* name) { return vlog_module_from_name(name) != NULL; }
+
+void fo_vlog_set_module_level(const char* module, enum fo_vlog_destination d,
+                              enum fo_vlog_level l) {
+  struct vlog_module* m = module ? vlog_module_from_name(module) : NULL;
+  if (module && !m) {
+    return;
+  }
+  vlog_set_levels(m, to_vlf(d), to_vll(l));
+}
+
+static enum fo_vlog_level from_vll(enum vlog_level l) {
+  switch (l) {
+    case VLL_OFF:
+      return FO_VLL_OFF;
+    case VLL_EMER:
+      return FO_VLL_EMER;
+    case VLL_ERR:
+      return FO_VLL_ERR;
+    case VLL_WARN:
+      return FO_VLL_WARN;
+    case VLL_INFO:
+      return FO_VLL_INFO;
+    case VLL_DBG:
+    default:
+      return FO_VLL_DBG;
+  }
+}
+
+bool fo_vlog_get_module_levels(const char* name, enum fo_vlog_level levels[3]) {
+  struct vlog_module* m = vlog_module_from_name(name);
+  if (!m) {
+    return false;
+  }
+  levels[FO_VLOG_CONSOLE] = from_vll(vlog_get_level(m, VLF_CONSOLE));
+  levels[FO_VLOG_SYSLOG] = from_vll(vlog_get_level(m, VLF_SYSLOG));
+  levels[FO_VLOG_FILE] = from_vll(vlog_get_level(m, VLF_FILE));
+  return true;
+}
+
+char* fo_vlog_list(void) { return vlog_get_levels(); }

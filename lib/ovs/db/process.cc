@@ -7,6 +7,8 @@ namespace ferry::ovs {
 
 void set_program_name(const char* argv0) { fo_set_program_name(argv0, FERRY_VERSION); }
 
+std::string program_name() { return fo_program_name(); }
+
 std::string rundir() { return fo_rundir(); }
 std::string logdir() { return fo_logdir(); }
 std::string dbdir() { return fo_dbdir(); }
