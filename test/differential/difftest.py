@@ -1,0 +1,511 @@
+#!/usr/bin/env python3
+"""Differential tester: Ferry against Open vSwitch's own ovs-vswitchd.
+
+Random flow tables and random packets go to both switches with the same
+ovs-ofctl commands; what each switch puts on its wires (which ports, exact
+bytes) must be the same. Also compared: whether each flow is accepted and
+what dump-flows reads back, and (--stats) which rules counted the packets.
+
+  difftest.py [--cases N] [--seed S] [--smoke] [--record] ...
+
+Saved cases (the regression file) are replayed first. The last line is
+"difftest: N cases, A agree, D disagree"; the exit status is non-zero on
+any new disagreement (or a regression marked fixed that disagrees again).
+Needs root (network namespaces, raw sockets, DPDK) and a built Ferry.
+See Documentation/differential-testing.md.
+"""
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+
+sys.dont_write_bytecode = True  # keep the source tree clean
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import dt_env  # noqa: E402
+import dt_gen  # noqa: E402
+import dt_packet as P  # noqa: E402
+import dt_vocab as V  # noqa: E402
+import dt_wire  # noqa: E402
+
+TOP = os.path.dirname(os.path.dirname(HERE))
+SIDES = dt_env.SIDES
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+# ------------------------------------------------------------- the tester
+class Tester:
+    def __init__(self, env, wires, args):
+        self.env, self.wires, self.args = env, wires, args
+        self.noise = 0          # frames on the wires without our tag
+        self.trials = 0         # cases executed (including confirmations)
+        self.sabotage = None    # self-check: (side, flows) -> the flows that side gets
+        self.last_got = None
+
+    # ---- flows
+    def install(self, case):
+        """Installs case's flows on both switches. Returns the list of
+        problems (flows one side refused) and drops flows both refuse or OVS
+        refuses (the generator's mistakes) from the case."""
+        problems = []
+        proto = case.get('protocol')
+        flows = list(case['flows'])
+        for attempt in range(2):
+            errs = {}
+            for side in SIDES:
+                mine = self.sabotage(side, flows) if self.sabotage else flows
+                text = 'delete\n' + ''.join(f + '\n' for f in mine)
+                p = dt_env.run(['ovs-ofctl', '--timeout=20'] + (['-O', proto] if proto else []) +
+                               ['add-flows', 'br0', '-'], env=self.env.env(side), check=False,
+                               input=text)
+                errs[side] = p.returncode != 0
+            if not any(errs.values()):
+                break
+            # Find the flows each side refuses, one at a time.
+            refused = {side: {} for side in SIDES}
+            for side in SIDES:
+                self.env.ofctl(side, 'del-flows', 'br0', protocol=proto)
+                for f in flows:
+                    p = self.env.ofctl(side, 'add-flow', 'br0', f, check=False, protocol=proto)
+                    if p.returncode != 0:
+                        refused[side][f] = p.stderr.strip().splitlines()[-1] if p.stderr else '?'
+            for f in flows:
+                if f in refused['ferry'] and f not in refused['ovs']:
+                    problems.append('Ferry refuses a flow that Open vSwitch accepts: %s\n'
+                                    '      ferry: %s' % (f, refused['ferry'][f]))
+                elif f in refused['ovs'] and f not in refused['ferry']:
+                    problems.append('Ferry accepts a flow that Open vSwitch refuses: %s\n'
+                                    '      ovs: %s' % (f, refused['ovs'][f]))
+            flows = [f for f in flows if f not in refused['ferry'] and f not in refused['ovs']]
+        case['flows'] = flows
+        return problems
+
+    def dump_flows(self, side, proto, stats=False):
+        out = self.env.ofctl(side, 'dump-flows', 'br0', *([] if stats else ['--no-stats']),
+                             protocol=proto).stdout
+        lines = []
+        for line in out.splitlines():
+            line = line.strip()
+            if not line or line.startswith(('NXST_FLOW', 'OFPST_FLOW')):
+                continue
+            lines.append(line)
+        return sorted(lines)
+
+    def compare_dumps(self, case):
+        proto = case.get('protocol')
+        d = {side: self.dump_flows(side, proto) for side in SIDES}
+        if d['ferry'] == d['ovs']:
+            return []
+        only_f = [x for x in d['ferry'] if x not in d['ovs']]
+        only_o = [x for x in d['ovs'] if x not in d['ferry']]
+        return ['dump-flows differs:\n' + ''.join('      ferry only: %s\n' % x for x in only_f) +
+                ''.join('      ovs only:   %s\n' % x for x in only_o)]
+
+    def compare_stats(self, case, n_sent):
+        """Which rules counted the packets (n_packets per flow)."""
+        proto = case.get('protocol')
+
+        def counts(side):
+            out = {}
+            for line in self.dump_flows(side, proto, stats=True):
+                head, _, acts = line.partition(' actions=')
+                items = head.split(', ')
+                stat = dict(x.split('=', 1) for x in items[:-1] if '=' in x)
+                key = 'table=%s,%s actions=%s' % (stat.get('table', '0'), items[-1], acts)
+                out[key] = int(stat.get('n_packets', '0'))
+            return out
+
+        deadline = time.time() + 2.0
+        while True:
+            c = {side: counts(side) for side in SIDES}
+            if c['ferry'] == c['ovs'] or time.time() > deadline:
+                break
+            time.sleep(0.2)  # ovs-vswitchd's statistics lag by up to max-revalidator
+        if c['ferry'] == c['ovs']:
+            return []
+        rows = sorted(set(c['ferry']) | set(c['ovs']))
+        return ['n_packets differ:\n' + ''.join(
+            '      %-60s ferry %s, ovs %s\n' % (r, c['ferry'].get(r, '-'), c['ovs'].get(r, '-'))
+            for r in rows if c['ferry'].get(r) != c['ovs'].get(r))]
+
+    # ---- packets
+    def send_and_collect(self, case):
+        got = {side: {} for side in SIDES}
+        case_no = case['case'] & 0xffff
+
+        def sink(side, port, frame):
+            t = P.find_tag(frame)
+            if t is None or t[1] != case_no:
+                self.noise += 1
+                return
+            got[side].setdefault(t[0], []).append((str(port), frame.hex()))
+
+        self.wires.drain()
+        gap = self.args.normal_gap_ms if case.get('normal') else self.args.gap_ms
+        for pk in case['packets']:
+            frame = bytes.fromhex(pk['hex'])
+            for side in SIDES:
+                self.wires.send(side, pk['in_port'], frame)
+            if gap:
+                # Collecting while waiting keeps the sockets' buffers empty.
+                self.wires.collect(gap, gap, sink)
+        self.wires.collect(self.args.quiet_ms, self.args.max_ms, sink)
+        return got
+
+    def run_case(self, case, stats=None):
+        """Runs one case; returns (problems, per-packet disagreements)."""
+        self.trials += 1
+        problems = self.install(case)
+        for side in SIDES:
+            self.env.appctl(side, 'fdb/flush', 'br0')
+        # ovs-vswitchd learns MACs only on upcalls: a datapath flow cached
+        # before the flush would forward without learning until its
+        # revalidator caught up. Every case starts from an empty datapath.
+        self.env.appctl('ovs', 'dpctl/del-flows')
+        problems += self.compare_dumps(case)
+        got = self.last_got = self.send_and_collect(case)
+        diffs = []
+        for i, pk in enumerate(case['packets']):
+            tag = P.find_tag(bytes.fromhex(pk['hex']))
+            idx = tag[0] if tag else i
+            f = sorted(got['ferry'].get(idx, []))
+            o = sorted(got['ovs'].get(idx, []))
+            if f != o:
+                diffs.append((i, f, o))
+        if stats if stats is not None else self.args.stats:
+            problems += self.compare_stats(case, len(case['packets']))
+        return problems, diffs
+
+    # ---- reduction
+    def minimize(self, case, diffs):
+        """A smaller case that still disagrees on the first differing packet:
+        only that packet (and, with NORMAL, the ones before it, which teach
+        the MAC table), then as few flows as still show it."""
+        first = diffs[0][0]
+        keep = case['packets'][:first + 1] if case.get('normal') else [case['packets'][first]]
+        cur = dict(case, packets=keep, flows=list(case['flows']))
+        budget = self.args.minimize_budget
+
+        def still(c):
+            nonlocal budget
+            budget -= 1
+            probs, d = self.run_case(dict(c, flows=list(c['flows'])), stats=False)
+            return bool(d)
+        if not still(cur):
+            return None
+        i = 0
+        while i < len(cur['flows']) and budget > 0:
+            trial = dict(cur, flows=cur['flows'][:i] + cur['flows'][i + 1:])
+            if still(trial):
+                cur = trial
+            else:
+                i += 1
+        if cur.get('normal') and len(cur['packets']) > 1:
+            i = 0
+            while i < len(cur['packets']) - 1 and budget > 0:
+                trial = dict(cur, packets=cur['packets'][:i] + cur['packets'][i + 1:])
+                if still(trial):
+                    cur = trial
+                else:
+                    i += 1
+        return cur
+
+
+# ------------------------------------------------------------- reporting
+def fmt_outputs(outs):
+    if not outs:
+        return '(nothing)'
+    return '\n'.join('        port %s: %s' % (p, h) for p, h in outs)
+
+
+def report(case, problems, diffs, label):
+    lines = ['%s case %d seed %s protocol %s' % (label, case['case'], case.get('seed'),
+                                                   case.get('protocol'))]
+    if case.get('note'):
+        lines.append('  note: ' + case['note'])
+    lines.append('  flows:')
+    lines += ['    ' + f for f in case['flows']] or ['    (none)']
+    for p in problems:
+        lines.append('  ' + p.rstrip())
+    for i, f, o in diffs:
+        pk = case['packets'][i]
+        lines.append('  packet %d: %s' % (i, pk.get('desc', '')))
+        lines.append('    in_port %d hex %s' % (pk['in_port'], pk['hex']))
+        lines.append('    ferry:\n' + fmt_outputs(f))
+        lines.append('    ovs:\n' + fmt_outputs(o))
+    return '\n'.join(lines)
+
+
+def plain_case(case):
+    keys = ('case', 'seed', 'protocol', 'normal', 'flows', 'packets', 'note', 'status')
+    return {k: case[k] for k in keys if k in case}
+
+
+# ------------------------------------------------------------------ probing
+def probe_vocabulary(env, log):
+    """Offers each vocabulary entry to both switches. Returns the enabled
+    fields, actions and number of tables."""
+    import random
+    rng = random.Random(1)
+    ctx = dt_gen.ActionContext(0, 2, None, 1)
+
+    def accepted(side, flow, proto):
+        return env.ofctl(side, 'add-flow', 'br0', flow, check=False,
+                         protocol=proto).returncode == 0
+
+    def probe(name, flow):
+        # Some actions exist only in OpenFlow 1.1 and later.
+        for proto in (None, 'OpenFlow15'):
+            if accepted('ovs', flow, proto):
+                return accepted('ferry', flow, proto)
+        log('difftest: vocabulary: Open vSwitch refuses %s (%s): left out' % (name, flow))
+        return False
+
+    feats = {n: probe('feature ' + n, fl) for n, fl in V.FEATURES.items()}
+    n_tables = V.N_TABLES if feats['tables'] else 1
+    ctx.n_tables = n_tables if n_tables > 1 else 2
+    fields = [f for f in V.MATCH_FIELDS if probe(f.name, f.probe(rng))]
+    actions = [a for a in V.ACTIONS if probe(a.name, a.probe(rng, ctx))]
+    for side in SIDES:
+        env.ofctl(side, 'del-flows', 'br0')
+    off = [f.name for f in V.MATCH_FIELDS if f not in fields] + \
+          [a.name for a in V.ACTIONS if a not in actions] + [n for n, ok in feats.items() if not ok]
+    log('difftest: vocabulary: %d match fields, %d actions, %d table%s; not in Ferry yet: %s' %
+        (len(fields), len(actions), n_tables, 's' if n_tables > 1 else '', ' '.join(off) or '-'))
+    return fields, actions, n_tables
+
+
+# --------------------------------------------------------------------- main
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument('--cases', type=int, default=200, help='random cases to run (default 200)')
+    ap.add_argument('--seed', type=int, default=None, help='first seed (default: from the clock)')
+    ap.add_argument('--smoke', action='store_true',
+                    help='the CI smoke: fixed seed 14, 60 cases, small tables')
+    ap.add_argument('--regressions', default=os.path.join(HERE, 'regressions.json'),
+                    help='saved cases, replayed first (default: %(default)s)')
+    ap.add_argument('--no-regressions', action='store_true', help='skip the saved cases')
+    ap.add_argument('--record', action='store_true',
+                    help='append new disagreements to the regression file (status "open")')
+    ap.add_argument('--found', default=None,
+                    help='also write new disagreements (JSON) here (default: <build>/difftest-found.json)')
+    ap.add_argument('--replay', default=None, help='run only the cases in this JSON file')
+    ap.add_argument('--strict', action='store_true',
+                    help='open (known) regressions that still disagree fail the run too')
+    ap.add_argument('--avoid', default='known',
+                    help='known differences (dt_vocab.KNOWN) the generator steers clear of:\n'
+                         '"known" (default: all of them), "none", or a comma-separated list')
+    ap.add_argument('--max-flows', type=int, default=10)
+    ap.add_argument('--max-packets', type=int, default=24)
+    ap.add_argument('--ports', type=int, default=V.N_PORTS, help=argparse.SUPPRESS)
+    ap.add_argument('--quiet-ms', type=int, default=120,
+                    help='a case ends when the wires were quiet this long (default 120)')
+    ap.add_argument('--max-ms', type=int, default=3000)
+    ap.add_argument('--gap-ms', type=float, default=0, help='between packets (default 0)')
+    ap.add_argument('--normal-gap-ms', type=float, default=15,
+                    help='between packets of a case with NORMAL (MAC learning; default 15)')
+    ap.add_argument('--stats', action='store_true',
+                    help='also compare n_packets per flow (slower: Open vSwitch updates them late)')
+    ap.add_argument('--no-minimize', dest='minimize', action='store_false')
+    ap.add_argument('--minimize-budget', type=int, default=40)
+    ap.add_argument('--no-confirm', dest='confirm', action='store_false',
+                    help='do not run a disagreeing case a second time')
+    ap.add_argument('--keep', action='store_true', help='keep the run directory')
+    ap.add_argument('--build', default=os.environ.get('FERRY_BUILD', os.path.join(TOP, 'build')))
+    ap.add_argument('-v', '--verbose', action='store_true')
+    a = ap.parse_args(argv)
+    if a.smoke:
+        a.seed = 14 if a.seed is None else a.seed
+        if '--cases' not in ' '.join(argv):
+            a.cases = 60
+        a.max_flows = min(a.max_flows, 8)
+    if a.seed is None:
+        a.seed = int(time.time()) % 1000000
+    if a.avoid == 'known':
+        a.avoid = sorted(V.KNOWN)
+    elif a.avoid == 'none':
+        a.avoid = []
+    else:
+        a.avoid = [x for x in a.avoid.split(',') if x]
+        unknown = [x for x in a.avoid if x not in V.KNOWN]
+        if unknown:
+            ap.error('--avoid: no known difference named %s (see dt_vocab.KNOWN)' % ','.join(unknown))
+    if a.found is None:
+        a.found = os.path.join(a.build, 'difftest-found.json')
+    return a
+
+
+def load_cases(path):
+    if not path or not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return json.load(f)
+
+
+def main(argv):
+    args = parse_args(argv)
+    if os.geteuid() != 0:
+        log('difftest: needs root (network namespaces, raw sockets, DPDK)')
+        return 2
+    if not os.access(os.path.join(args.build, 'datapath/vswitchd/ferry-vswitchd'), os.X_OK):
+        log('difftest: no ferry-vswitchd in %s (build first: scripts/setup.sh)' % args.build)
+        return 2
+
+    def on_signal(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+
+    env = dt_env.Env(args.build, args.ports, keep=args.keep, log=log)
+    wires = None
+    t_start = time.time()
+    try:
+        env.start()
+        wires = dt_wire.Wires(env, args.ports)
+        fields, actions, n_tables = probe_vocabulary(env, log)
+        gen = dt_gen.Generator(fields, actions, n_tables, args.max_flows, args.max_packets,
+                               args.avoid)
+        log('difftest: avoiding known differences (open issues): %s' % (' '.join(args.avoid) or '-'))
+        tester = Tester(env, wires, args)
+        return run_all(args, tester, gen, t_start)
+    except KeyboardInterrupt:
+        log('difftest: interrupted')
+        return 130
+    finally:
+        if wires:
+            wires.close()
+        env.cleanup()
+
+
+def self_check(tester):
+    """The tester must see a difference when there is one: one case where
+    Ferry is given another output port, one where it is given another MAC
+    to write, and the same case unchanged, which must agree with frames on
+    the wire."""
+    pkt = {'shape': 'udp', 'in_port': 1, 'dl_src': 0x020000000001, 'dl_dst': 0x020000000002,
+           'nw_src': 0x0a000001, 'nw_dst': 0x0a000002, 'tp_src': 1, 'tp_dst': 2,
+           'tag': P.make_tag(0, 9999)}
+    case = {'case': 9999, 'seed': None, 'protocol': None, 'normal': False,
+            'packets': [{'in_port': 1, 'hex': P.build(pkt).hex(), 'desc': P.describe(pkt)}]}
+    ok = True
+    for flow, wrong in (('priority=10,udp,actions=output:2', 'priority=10,udp,actions=output:3'),
+                        ('priority=10,udp,actions=mod_dl_dst:02:00:00:00:00:09,output:2',
+                         'priority=10,udp,actions=mod_dl_dst:02:00:00:00:00:0a,output:2')):
+        tester.sabotage = lambda side, flows: [wrong] if side == 'ferry' else flows
+        _, diffs = tester.run_case(dict(case, flows=[flow]), stats=False)
+        tester.sabotage = None
+        if not diffs:
+            log('difftest: self-check FAILED: Ferry given "%s" instead of "%s" went unnoticed' %
+                (wrong, flow))
+            ok = False
+        _, diffs = tester.run_case(dict(case, flows=[flow]), stats=False)
+        if diffs or not tester.last_got['ovs'] or not tester.last_got['ferry']:
+            log('difftest: self-check FAILED: "%s" on both: %s' %
+                (flow, 'disagree' if diffs else 'no frame on the wire'))
+            ok = False
+    log('difftest: self-check %s' % ('passed: a wrong port and a wrong byte are seen, equal '
+                                     'outputs agree' if ok else 'FAILED'))
+    return ok
+
+
+def run_all(args, tester, gen, t_start):
+    saved = [] if args.no_regressions else load_cases(args.regressions)
+    if args.replay:
+        saved, random_cases = load_cases(args.replay), 0
+    else:
+        random_cases = args.cases
+    n = agree = disagree = known = fixed_now = 0
+    failed = False
+    found = []
+    t_cases = time.time()
+
+    def run_one(case, label_saved):
+        nonlocal n, agree, disagree, known, fixed_now, failed
+        n += 1
+        problems, diffs = tester.run_case(case)
+        if not problems and not diffs:
+            agree += 1
+            if label_saved and case.get('status') == 'open':
+                fixed_now += 1
+                log('difftest: saved case %d (%s) now agrees: mark it "fixed" in %s' %
+                    (case['case'], case.get('note', ''), args.regressions))
+            if args.verbose:
+                log('difftest: case %d agrees (%d flows, %d packets)' %
+                    (case['case'], len(case['flows']), len(case['packets'])))
+            return
+        disagree += 1
+        label = 'REGRESSED (saved, fixed)' if label_saved else 'DISAGREE'
+        if label_saved and case.get('status') == 'open':
+            known += 1
+            label = 'KNOWN (saved, open)'
+            failed = failed or args.strict
+        else:
+            failed = True
+        confirmed = ''
+        if args.confirm:
+            p2, d2 = tester.run_case(dict(case, flows=list(case['flows'])), stats=False)
+            confirmed = ' (again on a second run)' if (d2 or p2) else ' (not on a second run)'
+        log(report(case, problems, diffs, label + confirmed))
+        if label_saved:
+            return
+        entry = plain_case(case)
+        entry['status'] = 'open'
+        entry['note'] = '; '.join(p.splitlines()[0] for p in problems) or \
+            'packet %d differs' % diffs[0][0]
+        if diffs and args.minimize:
+            m = tester.minimize(dict(case, flows=list(case['flows'])), diffs)
+            if m:
+                _, md = tester.run_case(dict(m, flows=list(m['flows'])), stats=False)
+                log(report(m, [], md, '  minimized:'))
+                entry = plain_case(m)
+                entry['status'] = 'open'
+                entry['note'] = 'minimized from case %d seed %s' % (case['case'], case['seed'])
+        found.append(entry)
+
+    if not self_check(tester):
+        log('difftest: 0 cases, 0 agree, 1 disagree')
+        return 1
+    for case in saved:
+        run_one(dict(case, flows=list(case['flows'])), True)
+    if saved:
+        log('difftest: %d saved cases replayed, %d agree, %d known open' % (n, agree, known))
+    for i in range(random_cases):
+        seed = args.seed * 1000003 + i
+        case = gen.case(10000 + i, seed)
+        run_one(case, False)
+        if (i + 1) % 25 == 0:
+            log('difftest: %d/%d random cases, %d disagree so far (%.1f s)' %
+                (i + 1, random_cases, disagree - known, time.time() - t_start))
+    if found:
+        with open(args.found, 'w') as f:
+            json.dump(found, f, indent=1)
+        log('difftest: new disagreements written to %s' % args.found)
+        if args.record:
+            saved_all = load_cases(args.regressions)
+            next_no = max([c['case'] for c in saved_all] + [0]) + 1
+            for e in found:
+                e['case'] = next_no
+                next_no += 1
+                saved_all.append(e)
+            with open(args.regressions, 'w') as f:
+                json.dump(saved_all, f, indent=1)
+                f.write('\n')
+            log('difftest: recorded in %s' % args.regressions)
+    per = (time.time() - t_cases) / max(tester.trials, 1)
+    log('difftest: seed %d, %.1f s in all, %.2f s per case run, %d foreign frames ignored' %
+        (args.seed, time.time() - t_start, per, tester.noise))
+    if known:
+        log('difftest: %d known (open) regressions still disagree' % known)
+    log('difftest: %d cases, %d agree, %d disagree' % (n, agree, disagree))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
