@@ -148,8 +148,7 @@ class Env:
                      'ofport_request=%d' % i]
         self.vsctl(side, *args)
         if side == 'ovs':
-            # ovs-vswitchd answers ofproto/trace only for bridges it runs; keep
-            # its statistics fresh for dump-flows comparisons.
+            # Fresher rule statistics (--stats compares n_packets).
             self.vsctl(side, 'set', 'Open_vSwitch', '.', 'other_config:max-revalidator=100')
         for i in range(1, self.n_ports + 1):
             got = self.vsctl(side, 'get', 'Interface', 'p%d' % i, 'ofport').stdout.strip()

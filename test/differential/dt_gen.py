@@ -27,6 +27,15 @@ EXTRAS = ['trunc:0', 'trunc:10', 'trunc:21', 'trunc:30', 'pad:6', 'pad:30', 'tot
           'totlen:-4', 'ihl:4', 'ihl:6', 'ver:5']
 
 
+# While these KNOWN differences are avoided, NORMAL does not follow these actions.
+NOT_BEFORE_NORMAL = {
+    'normal-priority-tag': {'mod_vlan_vid', 'mod_vlan_pcp', 'set_vlan_vid', 'set_vlan_pcp',
+                            'push_vlan'},
+    'normal-learn-self': {'mod_dl_src', 'mod_dl_dst', 'set_eth_src', 'set_eth_dst', 'move_eth'},
+    'normal-partial-vlan': {'strip_vlan', 'pop_vlan'},
+}
+
+
 class ActionContext:
     def __init__(self, table, n_tables, shape, in_port, protocol=None, has_vlan=False,
                  no_vlan=False, avoid=()):
@@ -102,11 +111,16 @@ class Generator:
         gotos = [a for a in self.actions if a.kind == 'goto' and ctx.table + 1 < ctx.n_tables]
         n = wchoice(rng, [(1, 4), (2, 4), (3, 3), (4, 2), (6, 1)])
         out = []
+        no_normal = False  # a KNOWN difference would show if NORMAL came next
         for _ in range(n):
             a = wchoice(rng, [(a, a.weight) for a in usable])
+            if a.name == 'normal' and no_normal:
+                continue
             t = a.gen(rng, ctx)
             if t:
                 out.append(t)
+                no_normal = no_normal or any(k in self.avoid and a.name in names
+                                             for k, names in NOT_BEFORE_NORMAL.items())
         if gotos and rng.random() < 0.6:
             a = wchoice(rng, [(a, a.weight) for a in gotos])
             t = a.gen(rng, ctx)
@@ -174,6 +188,10 @@ class Generator:
             pkt.pop('nw_frag', None)
         if 'frag-l4-ports' in self.avoid and pkt.get('nw_frag') == 'first':
             pkt['nw_frag'] = 'later'
+        if 'malformed-drop' in self.avoid:
+            pkt.pop('extra', None)
+            if pkt['shape'] == 'ipv6' and pkt.get('nw_proto') in (0, 43, 44, 51, 60):
+                pkt['nw_proto'] = 59  # no next header
         if 'normal-learn-self' in self.avoid and pkt.get('dl_dst') == pkt.get('dl_src'):
             pkt['dl_dst'] = pkt['dl_src'] ^ 0x000000000100
         if 'normal-priority-tag' in self.avoid:

@@ -140,11 +140,13 @@ def _l4(pkt, src6=None, dst6=None, src4=None, dst4=None):
         # Common header only (checksum left 0: no switch checks it).
         return struct.pack('!HHII', pkt.get('tp_src', 0), pkt.get('tp_dst', 0), 0x11223344, 0) + pay
     if proto == 1 and shape == 'icmp':
-        seg = struct.pack('!BBHHH', pkt.get('tp_src', 8), pkt.get('tp_dst', 0), 0, 0x4242, 1) + pay
+        seg = struct.pack('!BBHHH', pkt.get('tp_src', 8) & 0xff, pkt.get('tp_dst', 0) & 0xff, 0, 0x4242,
+                          1) + pay
         c = csum(seg)
         return seg[:2] + struct.pack('!H', c) + seg[4:]
     if proto == 58 and shape == 'icmp6':
-        seg = struct.pack('!BBHI', pkt.get('tp_src', 128), pkt.get('tp_dst', 0), 0, 0x42420001) + pay
+        seg = struct.pack('!BBHI', pkt.get('tp_src', 128) & 0xff, pkt.get('tp_dst', 0) & 0xff, 0,
+                          0x42420001) + pay
         c = csum(pseudo(len(seg)) + seg)
         return seg[:2] + struct.pack('!H', c) + seg[4:]
     return pay

@@ -435,5 +435,13 @@ KNOWN['normal-learn-self'] = (
     'mod_dl_dst): ovs-vswitchd learns the source before it looks up the destination and drops '
     'the frame ("learned port is input port"); Ferry learns asynchronously and floods the first '
     'such frame')
+KNOWN['malformed-drop'] = (
+    'a frame with a header Ferry cannot parse (an IPv6 extension header running past the '
+    'payload, a truncated or inconsistent IPv4/L4 header ...) is dropped by Ferry; ovs-vswitchd '
+    'switches it on the fields it did parse')
+KNOWN['normal-partial-vlan'] = (
+    'NORMAL after strip_vlan/pop_vlan on a double-tagged frame: ovs-vswitchd (which tracks one '
+    'tag) sees an 802.1Q Ethernet type with no tag and drops the frame ("partial VLAN tag"); Ferry '
+    'takes the inner tag for the VLAN, pops it too and floods')
 RESERVED_BEYOND_8021D = {0x01000ccccccc, 0x01000ccccccd, 0x01000ccdcdcd, 0x01000c000000,
                          0x00e02b000000, 0x00e02b000004, 0x00e02b000006}
