@@ -48,6 +48,30 @@ class Tester:
         self.trials = 0         # cases executed (including confirmations)
         self.sabotage = None    # self-check: (side, flows) -> the flows that side gets
         self.last_got = None
+        self.ports = {}         # the ports' VLAN configuration now in place
+
+    # ---- ports
+    def configure_ports(self, case):
+        """Gives both bridges' ports the case's VLAN configuration (tag,
+        trunks, vlan_mode; a port not named is a trunk of every VLAN)."""
+        want = case.get('ports', {})
+        if want == self.ports:
+            return
+        args = []
+        for i in range(1, self.args.ports + 1):
+            name = 'p%d' % i
+            cfg = want.get(name, {})
+            if cfg == self.ports.get(name, {}):
+                continue
+            args += ['--', 'clear', 'Port', name, 'tag', 'trunks', 'vlan_mode']
+            if cfg:
+                args += ['--', 'set', 'Port', name] + [
+                    '%s=%s' % (k, ','.join(map(str, v)) if isinstance(v, list) else v)
+                    for k, v in sorted(cfg.items())]
+        if args:
+            for side in SIDES:
+                self.env.vsctl(side, *args[1:])
+        self.ports = want
 
     # ---- flows
     def install(self, case):
@@ -165,6 +189,7 @@ class Tester:
     def run_case(self, case, stats=None):
         """Runs one case; returns (problems, per-packet disagreements)."""
         self.trials += 1
+        self.configure_ports(case)
         problems = self.install(case)
         for side in SIDES:
             self.env.appctl(side, 'fdb/flush', 'br0')
@@ -232,6 +257,9 @@ def report(case, problems, diffs, label):
                                                    case.get('protocol'))]
     if case.get('note'):
         lines.append('  note: ' + case['note'])
+    if case.get('ports'):
+        lines.append('  ports: ' + ' '.join('%s(%s)' % (p, ','.join(
+            '%s=%s' % (k, v) for k, v in sorted(c.items()))) for p, c in sorted(case['ports'].items())))
     lines.append('  flows:')
     lines += ['    ' + f for f in case['flows']] or ['    (none)']
     for p in problems:
@@ -239,14 +267,15 @@ def report(case, problems, diffs, label):
     for i, f, o in diffs:
         pk = case['packets'][i]
         lines.append('  packet %d: %s' % (i, pk.get('desc', '')))
-        lines.append('    in_port %d hex %s' % (pk['in_port'], pk['hex']))
+        lines.append('    in_port %s hex %s' % ('LOCAL' if pk['in_port'] == V.LOCAL else pk['in_port'],
+                                                pk['hex']))
         lines.append('    ferry:\n' + fmt_outputs(f))
         lines.append('    ovs:\n' + fmt_outputs(o))
     return '\n'.join(lines)
 
 
 def plain_case(case):
-    keys = ('case', 'seed', 'protocol', 'normal', 'flows', 'packets', 'note', 'status')
+    keys = ('case', 'seed', 'protocol', 'normal', 'ports', 'flows', 'packets', 'note', 'status')
     return {k: case[k] for k in keys if k in case}
 
 
@@ -290,7 +319,7 @@ def parse_args(argv):
     ap.add_argument('--cases', type=int, default=200, help='random cases to run (default 200)')
     ap.add_argument('--seed', type=int, default=None, help='first seed (default: from the clock)')
     ap.add_argument('--smoke', action='store_true',
-                    help='the CI smoke: fixed seed 14, 60 cases, small tables')
+                    help='the CI smoke: fixed seed 14, 100 cases, up to 8 flows each')
     ap.add_argument('--regressions', default=os.path.join(HERE, 'regressions.json'),
                     help='saved cases, replayed first (default: %(default)s)')
     ap.add_argument('--no-regressions', action='store_true', help='skip the saved cases')
@@ -326,7 +355,7 @@ def parse_args(argv):
     if a.smoke:
         a.seed = 14 if a.seed is None else a.seed
         if '--cases' not in ' '.join(argv):
-            a.cases = 60
+            a.cases = 100
         a.max_flows = min(a.max_flows, 8)
     if a.seed is None:
         a.seed = int(time.time()) % 1000000
@@ -505,7 +534,8 @@ def run_all(args, tester, gen, t_start):
         (args.seed, time.time() - t_start, per, tester.noise))
     if known:
         log('difftest: %d known (open) regressions still disagree' % known)
-    log('difftest: %d cases, %d agree, %d disagree' % (n, agree, disagree))
+    log('difftest: %d cases, %d agree, %d disagree (%d known open, %d new or regressed)' %
+        (n, agree, disagree, known, disagree - known))
     return 1 if failed else 0
 
 

@@ -27,12 +27,16 @@ EXTRAS = ['trunc:0', 'trunc:10', 'trunc:21', 'trunc:30', 'pad:6', 'pad:30', 'tot
           'totlen:-4', 'ihl:4', 'ihl:6', 'ver:5']
 
 
-# While these KNOWN differences are avoided, NORMAL does not follow these actions.
-NOT_BEFORE_NORMAL = {
-    'normal-priority-tag': {'mod_vlan_vid', 'mod_vlan_pcp', 'set_vlan_vid', 'set_vlan_pcp',
-                            'push_vlan'},
-    'normal-learn-self': {'mod_dl_src', 'mod_dl_dst', 'set_eth_src', 'set_eth_dst', 'move_eth'},
-    'normal-partial-vlan': {'strip_vlan', 'pop_vlan'},
+VLAN_ACTIONS = {'strip_vlan', 'pop_vlan', 'mod_vlan_vid', 'mod_vlan_pcp', 'set_vlan_vid',
+                'set_vlan_pcp', 'push_vlan'}
+# While a KNOWN difference is avoided, no action of the second set follows
+# one of the first in an action list.
+NOT_AFTER = {
+    'normal-priority-tag': ({'mod_vlan_vid', 'mod_vlan_pcp', 'set_vlan_vid', 'set_vlan_pcp',
+                             'push_vlan'}, {'normal'}),
+    'normal-learn-self': ({'mod_dl_src', 'mod_dl_dst', 'set_eth_src', 'set_eth_dst', 'move_eth'},
+                          {'normal'}),
+    'inner-tag': ({'strip_vlan', 'pop_vlan'}, VLAN_ACTIONS | {'normal'}),
 }
 
 
@@ -57,7 +61,8 @@ def wchoice(rng, items):
 class Generator:
     """Draws cases from the enabled part of the vocabulary."""
 
-    def __init__(self, fields, actions, n_tables=1, max_flows=10, max_packets=24, avoid=()):
+    def __init__(self, fields, actions, n_tables=1, max_flows=10, max_packets=24, avoid=(),
+                 p_ports=0.4):
         self.fields, self.actions = fields, actions
         self.n_tables, self.max_flows, self.max_packets = n_tables, max_flows, max_packets
         self.avoid = set(avoid)  # names of dt_vocab.KNOWN differences not to trigger
@@ -65,6 +70,7 @@ class Generator:
         if 'normal-reserved-mac' in self.avoid:
             V.EXCLUDED_MACS.update(V.RESERVED_BEYOND_8021D)
         self.protocol = None
+        self.p_ports = p_ports  # share of NORMAL cases with a port VLAN configuration
 
     # ------------------------------------------------------------ flows
     def flow(self, rng, table, prio):
@@ -111,16 +117,17 @@ class Generator:
         gotos = [a for a in self.actions if a.kind == 'goto' and ctx.table + 1 < ctx.n_tables]
         n = wchoice(rng, [(1, 4), (2, 4), (3, 3), (4, 2), (6, 1)])
         out = []
-        no_normal = False  # a KNOWN difference would show if NORMAL came next
+        barred = set()  # actions that would show a KNOWN difference after those so far
         for _ in range(n):
             a = wchoice(rng, [(a, a.weight) for a in usable])
-            if a.name == 'normal' and no_normal:
+            if a.name in barred:
                 continue
             t = a.gen(rng, ctx)
             if t:
                 out.append(t)
-                no_normal = no_normal or any(k in self.avoid and a.name in names
-                                             for k, names in NOT_BEFORE_NORMAL.items())
+                for k, (after, bar) in NOT_AFTER.items():
+                    if k in self.avoid and a.name in after:
+                        barred |= bar
         if gotos and rng.random() < 0.6:
             a = wchoice(rng, [(a, a.weight) for a in gotos])
             t = a.gen(rng, ctx)
@@ -135,7 +142,7 @@ class Generator:
     # ---------------------------------------------------------- packets
     def random_packet(self, rng, shape=None):
         shape = shape or rng.choice(PACKET_SHAPES)
-        pkt = {'shape': shape, 'in_port': rng.randint(1, V.N_PORTS),
+        pkt = {'shape': shape, 'in_port': V.in_port_value(rng),
                'dl_src': V.mac_value(rng), 'dl_dst': V.mac_value(rng), 'vlans': []}
         r = rng.random()
         if r < 0.25:
@@ -220,7 +227,7 @@ class Generator:
             if bits:
                 pkt[f.key] = pkt.get(f.key, 0) ^ (1 << rng.choice(bits))
                 return self.tame(pkt)
-        pkt['in_port'] = rng.randint(1, V.N_PORTS)
+        pkt['in_port'] = V.in_port_value(rng)
         return self.tame(pkt)
 
     # ------------------------------------------------------------- cases
@@ -255,6 +262,26 @@ class Generator:
             p['tag'] = P.make_tag(i, case_no)
             packets.append({'in_port': p['in_port'], 'hex': P.build(p).hex(), 'desc': P.describe(p)})
         texts = [f['text'] for f in flows]
-        return {'case': case_no, 'seed': seed, 'protocol': self.protocol,
+        case = {'case': case_no, 'seed': seed, 'protocol': self.protocol,
                 'normal': any('normal' in t.split('actions=', 1)[1] for t in texts),
                 'flows': texts, 'packets': packets}
+        if rng.random() < (self.p_ports if case['normal'] else self.p_ports / 2):
+            case['ports'] = self.port_config(rng)
+        return case
+
+    def port_config(self, rng):
+        """A VLAN configuration of the bridge's ports (what NORMAL obeys):
+        port name -> {tag, trunks, vlan_mode}; a port left out is a trunk of
+        every VLAN."""
+        cfg = {}
+        for i in range(1, V.N_PORTS + 1):
+            kind = wchoice(rng, [('trunk-all', 3), ('access', 3), ('trunk', 2),
+                                 ('native-untagged', 1), ('native-tagged', 1)])
+            vids = rng.sample(V.PORT_VIDS, 2)
+            if kind == 'access':
+                cfg['p%d' % i] = {'tag': vids[0]}
+            elif kind == 'trunk':
+                cfg['p%d' % i] = {'trunks': sorted(vids)}
+            elif kind.startswith('native'):
+                cfg['p%d' % i] = {'tag': vids[0], 'trunks': sorted(vids), 'vlan_mode': kind}
+        return cfg

@@ -252,7 +252,8 @@ def malform(frame, pkt):
 def describe(pkt):
     """A short human summary, in the spirit of ovs-ofctl's flow syntax."""
     shape = pkt['shape']
-    parts = [shape, 'in_port=%d' % pkt.get('in_port', 0),
+    in_port = pkt.get('in_port', 0)
+    parts = [shape, 'in_port=' + ('LOCAL' if in_port == 0xfffe else '%d' % in_port),
              'dl_src=' + mac_str(pkt.get('dl_src', 0)), 'dl_dst=' + mac_str(pkt.get('dl_dst', 0))]
     for tpid, tci in pkt.get('vlans', []):
         parts.append('vlan(tpid=0x%04x,vid=%d,pcp=%d)' % (tpid, tci & 0xfff, tci >> 13))

@@ -44,6 +44,12 @@ IP_ANY = IPV4_SHAPES + IPV6_SHAPES
 N_PORTS = 4          # OpenFlow ports 1..N_PORTS on each switch (veth pairs)
 N_TABLES = 4         # tables used once Ferry accepts flows outside table 0
 MISSING_PORT = 9     # an OpenFlow port number no interface has
+LOCAL = 0xfffe       # the bridge's own port (a tap named like the bridge)
+
+
+def in_port_value(rng):
+    """An input port: mostly a veth port, sometimes the bridge's LOCAL port."""
+    return LOCAL if rng.random() < 0.08 else rng.randint(1, N_PORTS)
 
 # --------------------------------------------------------------- value pools
 # Small pools so that rules, packets and learned addresses collide often.
@@ -58,6 +64,7 @@ IP6S = [0x20010db8000000000000000000000001, 0x20010db8000000000000000000000002,
         0xff020000000000000000000000000001, 0]
 L4PORTS = [0, 1, 22, 53, 67, 80, 443, 1000, 4789, 8080, 65535]
 VIDS = [0, 1, 2, 10, 100, 4095]
+PORT_VIDS = [1, 2, 10, 100]   # VLANs of the ports' configurations (access tags, trunks)
 ETH_TYPES = [0x88b5, 0x88cc, 0x1234, 0x9000, 0x05ff]  # 0x05ff: an 802.3 frame (length field)
 
 
@@ -231,7 +238,8 @@ def F(*a, **k):
 TCP_SHAPES = ('tcp', 'tcp6')
 
 MATCH_FIELDS = [
-    F('in_port', 'in_port', ANY, lambda r: r.randint(1, N_PORTS), weight=2.0),
+    F('in_port', 'in_port', ANY, in_port_value, fmt=lambda v, m: 'LOCAL' if v == LOCAL else '%d' % v,
+      weight=2.0),
     F('dl_src', 'dl_src', ANY, mac_value, mac_mask, macfmt, bits=48, weight=1.5),
     F('dl_dst', 'dl_dst', ANY, mac_value, mac_mask, macfmt, bits=48, weight=1.5),
     F('dl_vlan', None, ANY, lambda r: pick(r, VIDS + [0xffff], bits=12),
@@ -439,9 +447,10 @@ KNOWN['malformed-drop'] = (
     'a frame with a header Ferry cannot parse (an IPv6 extension header running past the '
     'payload, a truncated or inconsistent IPv4/L4 header ...) is dropped by Ferry; ovs-vswitchd '
     'switches it on the fields it did parse')
-KNOWN['normal-partial-vlan'] = (
-    'NORMAL after strip_vlan/pop_vlan on a double-tagged frame: ovs-vswitchd (which tracks one '
-    'tag) sees an 802.1Q Ethernet type with no tag and drops the frame ("partial VLAN tag"); Ferry '
-    'takes the inner tag for the VLAN, pops it too and floods')
+KNOWN['inner-tag'] = (
+    'strip_vlan/pop_vlan on a double-tagged frame: ovs-vswitchd (other_config:vlan-limit=1, its '
+    'default, tracks one tag) then takes the frame for untagged: a second strip_vlan does nothing, '
+    'mod_vlan_vid pushes a new tag, NORMAL drops it ("partial VLAN tag"); Ferry acts on the inner '
+    'tag: pops it, rewrites it, takes it for the VLAN')
 RESERVED_BEYOND_8021D = {0x01000ccccccc, 0x01000ccccccd, 0x01000ccdcdcd, 0x01000c000000,
                          0x00e02b000000, 0x00e02b000004, 0x00e02b000006}

@@ -82,7 +82,8 @@ class Wires:
             self.poller.register(fd, select.POLLIN)
 
     def send(self, side, port, frame):
-        self.ports[side][port].send(frame)
+        """port: an OpenFlow port number (0xfffe: LOCAL, the bridge's tap)."""
+        self.ports[side]['LOCAL' if port == 0xfffe else port].send(frame)
 
     def _read(self, s):
         out = []
