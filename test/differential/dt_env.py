@@ -37,8 +37,10 @@ def run(cmd, env=None, check=True, timeout=30, input=None):
 
 
 class Env:
-    def __init__(self, build, n_ports, keep=False, log=print):
+    def __init__(self, build, n_ports, keep=False, log=print, twin=False):
         self.build, self.n_ports, self.keep, self.log = build, n_ports, keep, log
+        # twin: the 'ferry' side runs ovs-vswitchd too (the tester checking itself)
+        self.twin = twin
         self.tag = 'd%04x' % ((os.getpid() + int(time.time() * 1000)) % 65536)
         self.dir = tempfile.mkdtemp(prefix='ferry-difftest-')
         self.ns = {'tester': self.tag + 't', 'ferry': self.tag + 'f', 'ovs': self.tag + 'o'}
@@ -65,8 +67,11 @@ class Env:
         return run(['ovs-ofctl', '--timeout=20'] + opts + list(args), env=self.env(side),
                    check=check)
 
+    def is_ferry(self, side):
+        return side == 'ferry' and not self.twin
+
     def appctl(self, side, *args, check=True):
-        target = 'ferry-vswitchd' if side == 'ferry' else 'ovs-vswitchd'
+        target = 'ferry-vswitchd' if self.is_ferry(side) else 'ovs-vswitchd'
         return run(['ovs-appctl', '--timeout=20', '-t', target] + list(args), env=self.env(side),
                    check=check)
 
@@ -102,7 +107,7 @@ class Env:
 
     def start_switch(self, side):
         d = self.rundir(side)
-        if side == 'ferry':
+        if self.is_ferry(side):
             self.vsctl(side, 'set', 'Open_vSwitch', '.', 'other_config:dpdk-init=true',
                        'other_config:dpdk-extra=' + self.eal_args(), 'other_config:pmd-sleep-max=500',
                        wait=False)
@@ -147,7 +152,7 @@ class Env:
             args += ['--', 'add-port', 'br0', 'p%d' % i, '--', 'set', 'Interface', 'p%d' % i,
                      'ofport_request=%d' % i]
         self.vsctl(side, *args)
-        if side == 'ovs':
+        if not self.is_ferry(side):
             # Fresher rule statistics (--stats compares n_packets).
             self.vsctl(side, 'set', 'Open_vSwitch', '.', 'other_config:max-revalidator=100')
         for i in range(1, self.n_ports + 1):
