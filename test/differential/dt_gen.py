@@ -118,6 +118,7 @@ class Generator:
         n = wchoice(rng, [(1, 4), (2, 4), (3, 3), (4, 2), (6, 1)])
         out = []
         barred = set()  # actions that would show a KNOWN difference after those so far
+        has_output = False
         for _ in range(n):
             a = wchoice(rng, [(a, a.weight) for a in usable])
             if a.name in barred:
@@ -125,9 +126,16 @@ class Generator:
             t = a.gen(rng, ctx)
             if t:
                 out.append(t)
+                has_output = has_output or a.kind == 'output'
                 for k, (after, bar) in NOT_AFTER.items():
                     if k in self.avoid and a.name in after:
                         barred |= bar
+        outputs = [a for a in usable if a.kind == 'output' and a.name not in barred]
+        if outputs and not has_output and rng.random() < 0.8:
+            # Most rules send the packet somewhere: more frames to compare.
+            t = wchoice(rng, [(a, a.weight) for a in outputs]).gen(rng, ctx)
+            if t:
+                out.append(t)
         if gotos and rng.random() < 0.6:
             a = wchoice(rng, [(a, a.weight) for a in gotos])
             t = a.gen(rng, ctx)
@@ -246,6 +254,14 @@ class Generator:
                 continue
             taken.add(prio)
             flows.append(self.flow(rng, table, prio))
+        # Often a catch-all rule below the others (tables usually end in one).
+        for table in sorted({f['table'] for f in flows}):
+            if rng.random() < 0.5 and 0 not in prios.get(table, set()):
+                fl = self.flow(rng, table, 0)
+                fl['match'], fl['shape'] = [], None
+                fl['text'] = 'table=%d,priority=0,actions=%s' % (table, ','.join(fl['actions'])
+                                                                 or 'drop')
+                flows.append(fl)
         pkts = []
         for fl in flows:
             for _ in range(rng.choice([1, 1, 2])):
