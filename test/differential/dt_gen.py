@@ -46,6 +46,7 @@ class ActionContext:
         self.table, self.n_tables, self.shape, self.in_port = table, n_tables, shape, in_port
         self.protocol, self.avoid = protocol, avoid
         self.has_vlan, self.no_vlan = has_vlan, no_vlan  # the match says a tag is / is not there
+        self.vlan_pushed = False  # an earlier action of the list may have pushed a tag
 
 
 def wchoice(rng, items):
@@ -127,6 +128,8 @@ class Generator:
             if t:
                 out.append(t)
                 has_output = has_output or a.kind == 'output'
+                ctx.vlan_pushed = ctx.vlan_pushed or a.name in (
+                    'push_vlan', 'mod_vlan_vid', 'mod_vlan_pcp', 'set_vlan_vid', 'set_vlan_pcp')
                 for k, (after, bar) in NOT_AFTER.items():
                     if k in self.avoid and a.name in after:
                         barred |= bar
@@ -257,11 +260,11 @@ class Generator:
         # Often a catch-all rule below the others (tables usually end in one).
         for table in sorted({f['table'] for f in flows}):
             if rng.random() < 0.5 and 0 not in prios.get(table, set()):
-                fl = self.flow(rng, table, 0)
-                fl['match'], fl['shape'] = [], None
-                fl['text'] = 'table=%d,priority=0,actions=%s' % (table, ','.join(fl['actions'])
-                                                                 or 'drop')
-                flows.append(fl)
+                ctx = ActionContext(table, self.n_tables, None, None, self.protocol, avoid=self.avoid)
+                actions = self.action_list(rng, ctx)
+                flows.append({'table': table, 'shape': None, 'match': [], 'actions': actions,
+                              'text': 'table=%d,priority=0,actions=%s' % (
+                                  table, ','.join(actions) or 'drop')})
         pkts = []
         for fl in flows:
             for _ in range(rng.choice([1, 1, 2])):

@@ -325,15 +325,15 @@ def vlan_rewrite(text):
     """mod_vlan_vid/pcp: in OpenFlow 1.1+ on a flow that does not say whether
     a tag is there, ovs-ofctl sends push_vlan + set_field."""
     def gen(rng, ctx):
-        if 'push-vlan-tci' in ctx.avoid and ctx.protocol != 'OpenFlow10' and \
-                not (ctx.has_vlan or ctx.no_vlan):
+        if 'push-vlan-tci' in ctx.avoid and not ctx.has_vlan and (
+                ctx.vlan_pushed or (ctx.protocol != 'OpenFlow10' and not ctx.no_vlan)):
             return None
         return text(rng)
     return gen
 
 
 def push_vlan(rng, ctx):
-    if 'push-vlan-tci' in ctx.avoid and not ctx.no_vlan:
+    if 'push-vlan-tci' in ctx.avoid and (not ctx.no_vlan or ctx.vlan_pushed):
         return None
     return 'push_vlan:0x%04x' % rng.choice([0x8100, 0x8100, 0x88a8])
 
