@@ -2,6 +2,7 @@
 
 A case is plain data (JSON in the regression file):
   {"case": N, "seed": S, "protocol": "OpenFlow13", "normal": bool,
+   "ports": {"p1": {"tag": 10}, ...}          (optional: the ports' VLANs)
    "flows": ["table=0,priority=..,...,actions=..", ...],
    "packets": [{"in_port": 1, "hex": "...", "desc": "..."}, ...]}
 
@@ -193,7 +194,7 @@ class Generator:
             pkt['nw_proto'] = rng.choice([1, 2, 1, 2, 3])
             pkt['arp_sha'] = pkt['dl_src'] if rng.random() < 0.7 else V.mac_value(rng)
             pkt['arp_tha'] = rng.choice([0, V.mac_value(rng)])
-        pkt['plen'] = rng.choice([10, 18, 40, 100, 300])
+        pkt['plen'] = rng.choice([10, 18, 40, 100, 300, 1200])
         if rng.random() < 0.05:
             pkt['extra'] = rng.choice(EXTRAS)
         return self.tame(pkt)
