@@ -1,5 +1,8 @@
 #include "datapath/packet_fields.h"
 
+#include <nmmintrin.h>
+
+#include <algorithm>
 #include <cstring>
 
 #include "lib/packet/flow_key.h"
@@ -7,6 +10,8 @@
 namespace ferry {
 
 namespace {
+
+constexpr uint8_t kIpProtoSctp = 132;
 
 uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 void wr16(uint8_t* p, uint16_t v) {
@@ -47,8 +52,9 @@ struct Headers {
   uint16_t type = 0;
   uint8_t* l3 = nullptr;
   uint32_t l3_len = 0;
-  uint8_t* l4 = nullptr;  // only for the first (or no) fragment
-  uint32_t l4_len = 0;
+  uint8_t* l4 = nullptr;   // only for the first (or no) fragment
+  uint32_t l4_len = 0;     // to the end of the frame's data
+  uint32_t l4_ip_len = 0;  // to the end of the IP payload (no Ethernet padding)
   uint8_t proto = 0;
 };
 
@@ -77,12 +83,15 @@ Headers locate(rte_mbuf* m) {
       h.proto = h.l3[9];
       h.l4 = h.l3 + ihl;
       h.l4_len = h.l3_len - ihl;
+      const uint32_t total = rd16(h.l3 + 2);
+      h.l4_ip_len = total >= ihl ? std::min(total - ihl, h.l4_len) : 0;
     }
   } else if (type == kEthTypeIpv6 && h.l3_len >= 40) {
     // Only a transport header right after the fixed header.
     h.proto = h.l3[6];
     h.l4 = h.l3 + 40;
     h.l4_len = h.l3_len - 40;
+    h.l4_ip_len = std::min<uint32_t>(rd16(h.l3 + 4), h.l4_len);
   }
   return h;
 }
@@ -117,6 +126,28 @@ void set_ipv4_addr(const Headers& h, unsigned off, uint64_t value, uint64_t mask
   wr16(h.l4 + c, cs);
 }
 
+// SCTP's CRC32c (RFC 4960 appendix B) over the packet with a zero checksum
+// field, as the 32-bit value that sits in memory (x86: little-endian).
+uint32_t sctp_crc(const uint8_t* p, uint32_t n) {
+  uint32_t crc = 0xffffffff;
+  for (uint32_t i = 0; i < n; i++) crc = _mm_crc32_u8(crc, p[i]);
+  return ~crc;
+}
+
+// An SCTP port rewrite, as OVS's: the checksum keeps whatever error it had
+// (old ^ correct-before ^ correct-after).
+void set_sctp_port(const Headers& h, unsigned off, uint64_t value, uint64_t mask) {
+  if (h.l4_ip_len < 12) return;
+  uint32_t old_csum;
+  std::memcpy(&old_csum, h.l4 + 8, 4);
+  std::memset(h.l4 + 8, 0, 4);
+  const uint32_t before = sctp_crc(h.l4, h.l4_ip_len);
+  wr16(h.l4 + off, merge<uint16_t>(rd16(h.l4 + off), value, mask));
+  const uint32_t after = sctp_crc(h.l4, h.l4_ip_len);
+  const uint32_t csum = old_csum ^ before ^ after;
+  std::memcpy(h.l4 + 8, &csum, 4);
+}
+
 bool set_l4_port(const Headers& h, unsigned off, uint64_t value, uint64_t mask) {
   if (!h.l4) return false;
   if (h.proto == kIpProtoIcmp || h.proto == kIpProtoIcmpv6) {
@@ -128,7 +159,11 @@ bool set_l4_port(const Headers& h, unsigned off, uint64_t value, uint64_t mask) 
     wr16(h.l4 + 2, csum_update16(rd16(h.l4 + 2), old_w, rd16(h.l4)));
     return true;
   }
-  if (h.proto != kIpProtoTcp && h.proto != kIpProtoUdp && h.proto != 132 /* SCTP */) return false;
+  if (h.proto == kIpProtoSctp) {
+    set_sctp_port(h, off, value, mask);
+    return true;
+  }
+  if (h.proto != kIpProtoTcp && h.proto != kIpProtoUdp) return false;
   if (h.l4_len < 4) return false;
   const uint16_t old_v = rd16(h.l4 + off);
   const uint16_t new_v = merge<uint16_t>(old_v, value, mask);

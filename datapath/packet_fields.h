@@ -1,8 +1,8 @@
 // In-place rewrites of L2-L4 header fields for set_field-style datapath
 // actions (lib/flow/field.h), with incremental checksum updates (RFC 1624)
-// of the IPv4 header and the TCP, UDP and ICMP checksums. A frame without
-// the header is left alone, as OVS's datapath does. SCTP's CRC32c is not
-// updated (a rewritten SCTP port leaves a stale checksum).
+// of the IPv4 header and the TCP, UDP and ICMP checksums, and SCTP's CRC32c
+// recomputed as OVS does. A frame without the header is left alone, as
+// OVS's datapath does.
 #pragma once
 
 #include <cstdint>

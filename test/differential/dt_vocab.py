@@ -424,8 +424,6 @@ KNOWN = {
     'qinq-tpid-rx': 'port layer: a frame received with an 802.1ad (0x88a8) outer tag is switched '
                     'and sent as 0x8100 (DPDK net_af_packet re-inserts the tag the kernel stripped '
                     'with TPID 0x8100)',
-    'ipv4-frag-rx': 'port layer: IPv4 fragments never reach Ferry on net_af_packet ports (the '
-                    'PMD sets PACKET_FANOUT_FLAG_DEFRAG: the kernel holds and reassembles them)',
     'push-vlan-tci': 'push_vlan (and mod_vlan_vid/pcp, which ovs-ofctl sends as push_vlan + '
                      'set_field in OpenFlow 1.1+) onto a tagged frame: Ferry copies the outer '
                      "tag's VID and PCP into the new tag, ovs-vswitchd pushes VID 0 PCP 0",
