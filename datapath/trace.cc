@@ -52,6 +52,7 @@ Result<TraceResult> trace_packet(const DpSnapshot& snap, int slot, const FlowKey
   const Rule* rule = cls.rule;
   if (rule) {
     tr.matched = true;
+    tr.match = rule->match;
     tr.priority = rule->priority;
     tr.cookie = rule->cookie;
     tr.actions = *rule->actions;

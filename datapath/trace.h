@@ -30,6 +30,7 @@ struct TraceResult {
   Mac converted_to{};
   bool mirrored = false;
   bool matched = false;
+  Match match;  // the matched rule's
   uint16_t priority = 0;
   uint64_t cookie = 0;
   ActionList actions;

@@ -130,7 +130,9 @@ void ofproto_trace(Vswitchd& d, const Args& a, const ReplyPtr& r) {
     out += "\nTranslated actions: " + ovs::format_actions(tr->datapath_actions, names) + "\n";
     if (tr->stopped) out += "Translation stopped early (see the last step)\n";
   } else {
-    out += strprintf(" 0. priority %u", tr->priority);
+    // As OVS prints it: " 0. <match>, priority P".
+    std::string m = ovs::format_match(tr->match, kDefaultPriority, names);
+    out += strprintf(" 0. %s%spriority %u", m.c_str(), m.empty() ? "" : ", ", tr->priority);
     if (tr->cookie) out += strprintf(", cookie %#llx", static_cast<unsigned long long>(tr->cookie));
     out += "\n    " + ovs::format_actions(tr->actions, names) + "\n";
   }

@@ -157,7 +157,7 @@ ft_check "del" ovs-vsctl del-br sec
 ft_case "ofproto/trace names the rule and the output"
 ft_check "add" ovs-ofctl add-flow br0 "priority=70,in_port=vm1,udp,tp_dst=7000,actions=mod_dl_dst:02:00:00:00:00:03,output:vm3"
 tr=$(ft_appctl ofproto/trace br0 "in_port=vm1,udp,dl_dst=02:00:00:00:00:02,nw_dst=10.0.0.2,udp_dst=7000")
-ft_contains "the rule" "$tr" "priority 70"
+ft_contains "the rule, as OVS prints it" "$tr" " 0. udp,in_port=vm1,tp_dst=7000, priority 70"
 ft_contains "the actions" "$tr" "mod_dl_dst:02:00:00:00:00:03,output:vm3"
 ft_contains "datapath actions" "$tr" "Datapath actions: vm3"
 ft_contains "megaflow" "$tr" "Megaflow:"
