@@ -21,19 +21,6 @@ void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKe
 }  // namespace
 
 Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc, XlateOut* xo) {
-  Classification c = classify_consulted(br, key, wc, xo);
-  // As OVS's translation: every megaflow matches the ethertype and, for IP,
-  // the fragment type, whatever the rules consulted (so dpctl/dump-flows
-  // shows the megaflows OVS would, and fragments never share a megaflow
-  // with whole datagrams).
-  wc->dl_type = 0xffff;
-  const uint16_t type = key.ethertype();
-  if (type == kEthTypeIpv4 || type == kEthTypeIpv6) wc->nw_frag |= kFragAny | kFragLater;
-  return c;
-}
-
-Classification classify_consulted(const DpBridge& br, const FlowKey& key, FlowKey* wc,
-                                  XlateOut* xo) {
   Classification c;
   wc->in_port = UINT32_MAX;  // megaflows always match the input port exactly
   if (br.conversions) c.conv = br.conversions->lookup(key, wc);

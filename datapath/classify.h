@@ -32,11 +32,6 @@ struct Classification {
 // caller cannot execute it, only learn its mask).
 Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc,
                         XlateOut* xo = nullptr);
-// The same with only the bits the lookups consulted in *wc (classify adds
-// the ethertype and IP fragment bits every megaflow matches, as OVS's do):
-// what decides whether an answer depends on the input port alone.
-Classification classify_consulted(const DpBridge& br, const FlowKey& key, FlowKey* wc,
-                                  XlateOut* xo = nullptr);
 
 inline bool needs_xlate(const Classification& c) { return c.untranslated; }
 

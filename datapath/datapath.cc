@@ -344,7 +344,7 @@ void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
   FlowKey key = zero_key();
   key.in_port = port.ofport;
   FlowKey wc = zero_key();
-  Classification c = classify_consulted(br, key, &wc);
+  Classification c = classify(br, key, &wc);
   wc.in_port = 0;
   // The answer must depend on the port alone, and need no translation.
   if (wc != zero_key() || c.conv || (c.rule && c.rule->needs_xlate)) return;

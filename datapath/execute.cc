@@ -187,7 +187,10 @@ void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
 void execute_translation(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                          const Translation& t) {
   if (t.n_actions == 0) {
-    return drop(ctx, m, t.stopped ? DropReason::kXlateStopped : DropReason::kActionDrop);
+    return drop(ctx, m,
+                t.stopped       ? DropReason::kXlateStopped
+                : t.ttl_expired ? DropReason::kTtlExpired
+                                : DropReason::kActionDrop);
   }
   execute_actions(ctx, m, key, t.actions, t.n_actions);
 }

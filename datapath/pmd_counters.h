@@ -29,9 +29,9 @@ enum class DropReason : uint8_t {
   kTxQueueFull,        // the port took fewer packets than offered
   kNoMbuf,             // copy for a multi-output failed (mempool empty)
   kNoHeadroom,         // VLAN push without headroom
-  kTtlExpired,         // dec_ttl on a TTL of 0 or 1 (no controller to tell yet)
-  kXlateStopped,       // the pipeline walk stopped with nothing sent (TTL expired in a table,
-                       // resubmits too deep, too many actions)
+  kTtlExpired,         // dec_ttl on a TTL of 0 or 1 and nothing else sent (no controller yet)
+  kXlateStopped,       // the pipeline walk stopped with nothing sent (resubmits too deep,
+                       // too many actions or rules)
   kCount
 };
 

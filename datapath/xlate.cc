@@ -103,7 +103,14 @@ class Walk {
     if (type != kEthTypeIpv4 && type != kEthTypeIpv6) return true;  // not IP: nothing
     field_mark(&wc_, Field::kIpTtl, 0xff);
     if (flow_.nw_ttl <= 1) {
-      stop("TTL expired (dec_ttl)");
+      // As OVS: this action list ends here (the packet would go to a
+      // controller); whatever resubmitted into it carries on.
+      out_->ttl_expired = true;
+      if (out_->log) {
+        XlateStep st = step(0, nullptr);
+        st.stopped = "TTL expired (dec_ttl): the rest of this action list is skipped";
+        out_->log->push_back(st);
+      }
       return false;
     }
     flow_.nw_ttl--;
@@ -228,6 +235,7 @@ void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey
   out->n_actions = 0;
   out->n_rules = 0;
   out->stopped = false;
+  out->ttl_expired = false;
   Walk w(cls, pkt, out);
   w.add_rule(&first);
   w.run_rule(first, first.table_id);

@@ -33,8 +33,10 @@ struct Translation {
   const Rule* const* rules = nullptr;  // every rule the walk visited (for statistics)
   uint16_t n_actions = 0;
   uint16_t n_rules = 0;
-  uint8_t size_class = 0;  // XlateArena's
-  bool stopped = false;    // the walk stopped early (TTL expired, too deep): counted as a drop
+  uint8_t size_class = 0;    // XlateArena's
+  bool stopped = false;      // the walk stopped early (too deep, too long): counted as a drop
+  bool ttl_expired = false;  // a dec_ttl ended an action list (as OVS: the rest of that list
+                             // is skipped, the lists that resubmitted into it go on)
 };
 
 // One step of a walk, for ofproto/trace.
@@ -42,7 +44,7 @@ struct XlateStep {
   uint8_t table = 0;
   uint8_t depth = 0;              // resubmit/goto_table nesting
   const Rule* rule = nullptr;     // nullptr: no match in the table
-  const char* stopped = nullptr;  // set on the step where the walk stopped, with why
+  const char* stopped = nullptr;  // set on the step where the walk stopped (or a list ended), why
 };
 
 // One walk's output.
@@ -52,6 +54,7 @@ struct XlateOut {
   uint16_t n_actions = 0;
   uint16_t n_rules = 0;
   bool stopped = false;
+  bool ttl_expired = false;
   std::vector<XlateStep>* log = nullptr;  // ofproto/trace only
 
   Translation result;  // what publish() returns a pointer to
@@ -63,6 +66,7 @@ struct XlateOut {
     result.n_actions = n_actions;
     result.n_rules = n_rules;
     result.stopped = stopped;
+    result.ttl_expired = ttl_expired;
     return &result;
   }
 };

@@ -157,7 +157,7 @@ TEST_CASE("dec_ttl drops an expiring packet; mod_tp_* rewrite UDP with its check
   h.send(1, tcp(expiring));
   h.quiesce();
   CHECK(h.take(2).empty());
-  CHECK(h.drops("pipeline_stopped") == 1);
+  CHECK(h.drops("ttl_expired") == 1);
 
   h.send(1, udp(ip4(10, 0, 0, 1), 1111, 2222));
   auto out = h.recv(2, 1);

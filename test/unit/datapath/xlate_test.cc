@@ -81,18 +81,30 @@ TEST_CASE("xlate: a walk's actions, rules and mask", "[xlate]") {
   CHECK(wc.tp_src == 0);
 }
 
-TEST_CASE("xlate: dec_ttl on TTL 1 stops the walk, resubmit loops are cut", "[xlate]") {
+TEST_CASE("xlate: dec_ttl on TTL 1 ends its action list, resubmit loops are cut", "[xlate]") {
   Tables tb;
   tb.add(0, Match().set_in_port(1), 10, {Action::output(2), Action::dec_ttl(), Action::output(3)});
+  // In a resubmitted list, only that list ends (found by the differential
+  // tester: ovs-vswitchd still runs the caller's actions after it).
+  tb.add(0, Match().set_in_port(7), 10, {Action::resubmit(kOfppInPort, 3), Action::output(4)});
+  tb.add(3, Match(), 10, {Action::dec_ttl(), Action::output(3)});
   tb.add(0, Match().set_in_port(5), 10, {Action::resubmit(kOfppInPort, 0xff)});
   auto cls = tb.t.classifier();
   FlowKey k = udp_key(1, 0x0a000001, 1);
   FlowKey wc = zero_key();
   XlateOut out;
   xlate(*cls, k, *cls->lookup(k, &wc), &wc, &out);
-  CHECK(out.stopped);
-  REQUIRE(out.n_actions == 1);  // what came before dec_ttl still happens
+  CHECK_FALSE(out.stopped);
+  CHECK(out.ttl_expired);
+  REQUIRE(out.n_actions == 1);  // what came before dec_ttl still happens, not what follows
   CHECK(out.actions[0] == Action::output(2));
+
+  FlowKey nested = udp_key(7, 0x0a000001, 1);
+  XlateOut out3;
+  xlate(*cls, nested, *cls->lookup(nested, &wc), &wc, &out3);
+  CHECK(out3.ttl_expired);
+  REQUIRE(out3.n_actions == 1);
+  CHECK(out3.actions[0] == Action::output(4));
 
   FlowKey loop = udp_key(5, 0x0a000001, 64);
   XlateOut out2;
