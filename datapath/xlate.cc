@@ -96,7 +96,7 @@ class Walk {
     }
   }
 
-  // Returns false when the TTL expired: the walk stops, as OVS's does.
+  // Returns false when the TTL expired: the action list being run ends.
   bool dec_ttl() {
     const uint16_t type = flow_.ethertype();
     field_mark(&wc_, Field::kEthType, 0xffff);
