@@ -15,6 +15,15 @@
 
 RULE_ACTIONS="mod_dl_dst:02:00:00:00:00:02,output:sink"
 
+# An awk function the rule generators share: a 32-bit number as a dotted quad.
+AWK_IP='
+    function ip(n) {
+      return sprintf("%d.%d.%d.%d", int(n / 16777216) % 256, int(n / 65536) % 256,
+                     int(n / 256) % 256, n % 256)
+    }
+'
+
+
 # case_flows NAME -> the number of flows ("1k" -> 1000).
 case_flows() {
   local n=${1#*-}
@@ -77,11 +86,7 @@ case_rules() {
 #            decisions in a real pipeline)
 #   table 9  output by reg1: the rewrite and output:sink
 rules_pipeline() {
-  awk -v act="$RULE_ACTIONS" '
-    function ip(n) {
-      return sprintf("%d.%d.%d.%d", int(n / 16777216) % 256, int(n / 65536) % 256,
-                     int(n / 256) % 256, n % 256)
-    }
+  awk -v act="$RULE_ACTIONS" "$AWK_IP"'
     BEGIN {
       src = 172 * 16777216 + 16 * 65536 + 1   # 172.16.0.1
       dst = 10 * 16777216 + 1                 # 10.0.0.1
@@ -133,11 +138,7 @@ rules_pipeline() {
 #   prio 200  ip,nw_src=/16                 16 rules, 172.16/16 .. 172.31/16
 #   prio 1    in_port=src                    1 rule, everything else
 rules_many() {
-  awk -v act="$RULE_ACTIONS" '
-    function ip(n) {
-      return sprintf("%d.%d.%d.%d", int(n / 16777216) % 256, int(n / 65536) % 256,
-                     int(n / 256) % 256, n % 256)
-    }
+  awk -v act="$RULE_ACTIONS" "$AWK_IP"'
     BEGIN {
       src = 172 * 16777216 + 16 * 65536 + 1   # 172.16.0.1
       dst = 10 * 16777216 + 1                 # 10.0.0.1
@@ -159,11 +160,7 @@ rules_many() {
 # rules_setup FILE N: N exact 5-tuple rules for flow-setup.sh, all distinct,
 # with cookie 0x5e70 so they can be deleted together.
 rules_setup() {
-  awk -v n="$2" -v act="$RULE_ACTIONS" '
-    function ip(n) {
-      return sprintf("%d.%d.%d.%d", int(n / 16777216) % 256, int(n / 65536) % 256,
-                     int(n / 256) % 256, n % 256)
-    }
+  awk -v n="$2" -v act="$RULE_ACTIONS" "$AWK_IP"'
     BEGIN {
       src = 172 * 16777216 + 16 * 65536 + 1
       dst = 10 * 16777216 + 1
