@@ -17,6 +17,23 @@
 enum ofperr fo_match_from_ovs(const struct match*, struct fo_match*, char** errp);
 void fo_match_to_ovs(const struct fo_match*, struct match*);
 
+/* Shared by fo-actions.c and fo-pipeline.c. fo_append_action() grows
+ * '*actsp'; fo_refusal() is a malloc()'d "Ferry does not support action X"
+ * message; fo_convert_list() appends the conversion of a list (false, with
+ * '*errp' set, when something in it is refused). */
+struct fo_action* fo_append_action(struct fo_action** actsp, size_t* np, size_t* allocp,
+                                   uint8_t type);
+char* fo_refusal(const struct ofpact*, const char* why);
+bool fo_convert_list(const struct ofpact*, size_t ofpacts_len, struct fo_action** actsp,
+                     size_t* np, size_t* allocp, char** errp);
+/* The pipeline's actions (fo-pipeline.c). fo_convert_pipeline_action()
+ * returns false when 'a' is not one of them, or true with '*errp' set when it
+ * is but Ferry lacks something it uses. */
+bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp, size_t* np,
+                                size_t* allocp, char** errp);
+bool fo_convert_generic_set_field(const struct ofpact_set_field*, struct fo_action* out);
+void fo_put_pipeline_action(const struct fo_action*, struct ofpbuf* ofpacts);
+
 /* Action conversion (fo-actions.c). Returns 0, or an ofperr (usually
  * OFPERR_OFPBAC_BAD_TYPE) with a message naming the action. '*actsp' is
  * malloc()'d (NULL when empty). */

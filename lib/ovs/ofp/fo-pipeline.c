@@ -1,0 +1,356 @@
+/* The pipeline's actions at the OVS boundary: goto_table, resubmit,
+ * write_metadata, set_field/load/move beyond the Ethernet and VLAN fields,
+ * mod_nw_*, mod_tp_*, dec_ttl, clone, output to a field (ofpacts <-> Ferry's
+ * actions; fo-actions.c handles the rest and calls in here). */
+#include <string.h>
+
+#include "lib/ovs/ofp/fo-internal.h"
+#include "openvswitch/meta-flow.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofpbuf.h"
+#include "packets.h"
+#include "util.h"
+
+/* OVS's field -> Ferry's, or FO_F_NONE. */
+static int field_from_mff(enum mf_field_id id) {
+  if (id >= MFF_REG0 && id < MFF_REG0 + 16) {
+    return FO_F_REG0 + (id - MFF_REG0);
+  }
+  if (id >= MFF_XREG0 && id < MFF_XREG0 + 8) {
+    return FO_F_XREG0 + (id - MFF_XREG0);
+  }
+  switch ((int)id) {
+    case MFF_IN_PORT:
+      return FO_F_IN_PORT;
+    case MFF_ETH_SRC:
+      return FO_F_ETH_SRC;
+    case MFF_ETH_DST:
+      return FO_F_ETH_DST;
+    case MFF_ETH_TYPE:
+      return FO_F_ETH_TYPE;
+    case MFF_VLAN_TCI:
+      return FO_F_VLAN_TCI;
+    case MFF_IPV4_SRC:
+    case MFF_ARP_SPA:
+      return FO_F_IP_SRC;
+    case MFF_IPV4_DST:
+    case MFF_ARP_TPA:
+      return FO_F_IP_DST;
+    case MFF_IP_PROTO:
+      return FO_F_IP_PROTO;
+    case MFF_IP_DSCP:
+    case MFF_IP_DSCP_SHIFTED:
+      return FO_F_IP_DSCP;
+    case MFF_IP_ECN:
+      return FO_F_IP_ECN;
+    case MFF_IP_TTL:
+      return FO_F_IP_TTL;
+    case MFF_TCP_SRC:
+    case MFF_UDP_SRC:
+    case MFF_SCTP_SRC:
+    case MFF_ICMPV4_TYPE:
+      return FO_F_TP_SRC;
+    case MFF_TCP_DST:
+    case MFF_UDP_DST:
+    case MFF_SCTP_DST:
+    case MFF_ICMPV4_CODE:
+      return FO_F_TP_DST;
+    case MFF_ARP_SHA:
+      return FO_F_ARP_SHA;
+    case MFF_ARP_THA:
+      return FO_F_ARP_THA;
+    case MFF_METADATA:
+      return FO_F_METADATA;
+    case MFF_PKT_MARK:
+      return FO_F_PKT_MARK;
+    default:
+      return FO_F_NONE;
+  }
+}
+
+/* The OVS field a datapath action built by Ferry's translation (no OVS
+ * field id of its own: 0) stands for. */
+static enum mf_field_id mff_from_field(int f) {
+  if (f >= FO_F_REG0 && f < FO_F_REG0 + 16) {
+    return MFF_REG0 + (f - FO_F_REG0);
+  }
+  if (f >= FO_F_XREG0 && f < FO_F_XREG0 + 8) {
+    return MFF_XREG0 + (f - FO_F_XREG0);
+  }
+  static const enum mf_field_id map[] = {
+      [FO_F_IN_PORT] = MFF_IN_PORT,   [FO_F_ETH_SRC] = MFF_ETH_SRC,
+      [FO_F_ETH_DST] = MFF_ETH_DST,   [FO_F_ETH_TYPE] = MFF_ETH_TYPE,
+      [FO_F_VLAN_TCI] = MFF_VLAN_TCI, [FO_F_IP_SRC] = MFF_IPV4_SRC,
+      [FO_F_IP_DST] = MFF_IPV4_DST,   [FO_F_IP_PROTO] = MFF_IP_PROTO,
+      [FO_F_IP_DSCP] = MFF_IP_DSCP_SHIFTED, [FO_F_IP_ECN] = MFF_IP_ECN,
+      [FO_F_IP_TTL] = MFF_IP_TTL,     [FO_F_TP_SRC] = MFF_TCP_SRC,
+      [FO_F_TP_DST] = MFF_TCP_DST,    [FO_F_ARP_SHA] = MFF_ARP_SHA,
+      [FO_F_ARP_THA] = MFF_ARP_THA,   [FO_F_METADATA] = MFF_METADATA,
+      [FO_F_PKT_MARK] = MFF_PKT_MARK,
+  };
+  return f > 0 && f < (int)ARRAY_SIZE(map) ? map[f] : MFF_METADATA;
+}
+
+/* A field value (network order, n bytes) as a host-order number. */
+static uint64_t value_to_u64(const void* p, unsigned int n) {
+  const uint8_t* b = p;
+  uint64_t v = 0;
+  for (unsigned int i = 0; i < n; i++) {
+    v = v << 8 | b[i];
+  }
+  return v;
+}
+
+static void u64_to_value(uint64_t v, void* p, unsigned int n) {
+  uint8_t* b = p;
+  for (unsigned int i = n; i-- > 0;) {
+    b[i] = (uint8_t)v;
+    v >>= 8;
+  }
+}
+
+/* Ferry's numbers for OVS's ip_dscp (the TOS bits) are the six DSCP bits. */
+static uint64_t mff_scale(enum mf_field_id id, uint64_t v, bool to_ferry) {
+  if (id == MFF_IP_DSCP) {
+    return to_ferry ? v >> 2 : v << 2;
+  }
+  return v;
+}
+
+bool fo_convert_generic_set_field(const struct ofpact_set_field* sf, struct fo_action* out) {
+  const struct mf_field* mf = sf->field;
+  int f = field_from_mff(mf->id);
+  if (f == FO_F_NONE || mf->n_bytes > 8 || f == FO_F_ETH_TYPE || f == FO_F_IP_PROTO) {
+    return false;
+  }
+  out->type = FO_ACT_SET_FIELD;
+  out->u8 = (uint8_t)f;
+  out->u16 = (uint16_t)mf->id;
+  out->pad = sf->ofpact.raw;
+  out->mask = mff_scale(mf->id, value_to_u64(ofpact_set_field_mask(sf), mf->n_bytes), true);
+  out->value = mff_scale(mf->id, value_to_u64(sf->value, mf->n_bytes), true) & out->mask;
+  return true;
+}
+
+static void put_legacy(struct fo_action* fa, int field, enum mf_field_id id, uint64_t value,
+                       unsigned int bits) {
+  fa->type = FO_ACT_SET_FIELD;
+  fa->flags = FO_ACT_F_LEGACY;
+  fa->u8 = (uint8_t)field;
+  fa->u16 = (uint16_t)id;
+  fa->mask = bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+  fa->value = value & fa->mask;
+}
+
+/* The pipeline's actions (goto_table, resubmit, set_field/load/move beyond
+ * the Ethernet and VLAN fields, mod_nw_*, mod_tp_*, dec_ttl,
+ * write_metadata). Returns false when 'a' is not one of them, or (with
+ * '*errp' set) when it is but uses something Ferry lacks. */
+bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp, size_t* np,
+                                    size_t* allocp, char** errp) {
+  struct fo_action* fa;
+
+  switch (a->type) {
+    case OFPACT_GOTO_TABLE:
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_GOTO_TABLE);
+      fa->u8 = ofpact_get_GOTO_TABLE(a)->table_id;
+      return true;
+    case OFPACT_RESUBMIT: {
+      const struct ofpact_resubmit* r = ofpact_get_RESUBMIT(a);
+      if (r->with_ct_orig) {
+        *errp = fo_refusal(a, " with ct (no connection tracking)");
+        return true;
+      }
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_RESUBMIT);
+      fa->port = ofp_to_u16(r->in_port);
+      fa->u8 = r->table_id;
+      return true;
+    }
+    case OFPACT_WRITE_METADATA: {
+      const struct ofpact_metadata* m = ofpact_get_WRITE_METADATA(a);
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
+      fa->flags = FO_ACT_F_INSTRUCTION;
+      fa->u8 = FO_F_METADATA;
+      fa->u16 = MFF_METADATA;
+      fa->mask = ntohll(m->mask);
+      fa->value = ntohll(m->metadata) & fa->mask;
+      return true;
+    }
+    case OFPACT_REG_MOVE: {
+      const struct ofpact_reg_move* m = ofpact_get_REG_MOVE(a);
+      int src = field_from_mff(m->src.field->id), dst = field_from_mff(m->dst.field->id);
+      if (src == FO_F_NONE || dst == FO_F_NONE || m->src.field->n_bytes > 8 ||
+          m->dst.field->n_bytes > 8 || dst == FO_F_ETH_TYPE || dst == FO_F_IP_PROTO ||
+          m->src.field->id == MFF_IP_DSCP || m->dst.field->id == MFF_IP_DSCP) {
+        *errp = fo_refusal(a, " on this field");
+        return true;
+      }
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_MOVE);
+      fa->mac[0] = (uint8_t)src;
+      fa->mac[1] = (uint8_t)dst;
+      fa->mac[2] = (uint8_t)m->src.ofs;
+      fa->mac[3] = (uint8_t)m->dst.ofs;
+      fa->mac[4] = (uint8_t)m->src.n_bits;
+      fa->port = m->src.field->id;
+      fa->u16 = (uint16_t)m->dst.field->id;
+      return true;
+    }
+    case OFPACT_SET_IPV4_SRC:
+    case OFPACT_SET_IPV4_DST: {
+      bool src = a->type == OFPACT_SET_IPV4_SRC;
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
+      put_legacy(fa, src ? FO_F_IP_SRC : FO_F_IP_DST, src ? MFF_IPV4_SRC : MFF_IPV4_DST,
+                 ntohl(ALIGNED_CAST(const struct ofpact_ipv4*, a)->ipv4), 32);
+      return true;
+    }
+    case OFPACT_SET_IP_DSCP:
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
+      put_legacy(fa, FO_F_IP_DSCP, MFF_IP_DSCP, ofpact_get_SET_IP_DSCP(a)->dscp >> 2, 6);
+      return true;
+    case OFPACT_SET_IP_ECN:
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
+      put_legacy(fa, FO_F_IP_ECN, MFF_IP_ECN, ofpact_get_SET_IP_ECN(a)->ecn, 2);
+      return true;
+    case OFPACT_SET_IP_TTL:
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
+      put_legacy(fa, FO_F_IP_TTL, MFF_IP_TTL, ofpact_get_SET_IP_TTL(a)->ttl, 8);
+      return true;
+    case OFPACT_SET_L4_SRC_PORT:
+    case OFPACT_SET_L4_DST_PORT: {
+      bool src = a->type == OFPACT_SET_L4_SRC_PORT;
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
+      put_legacy(fa, src ? FO_F_TP_SRC : FO_F_TP_DST, src ? MFF_TCP_SRC : MFF_TCP_DST,
+                 ALIGNED_CAST(const struct ofpact_l4_port*, a)->port, 16);
+      return true;
+    }
+    case OFPACT_DEC_TTL:
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_DEC_TTL);
+      fa->pad = a->raw;
+      return true;
+    case OFPACT_OUTPUT_REG: {
+      const struct ofpact_output_reg* o = ofpact_get_OUTPUT_REG(a);
+      int f = field_from_mff(o->src.field->id);
+      if (f == FO_F_NONE || o->src.field->n_bytes > 8 || o->src.n_bits > 16) {
+        *errp = fo_refusal(a, " from this field");
+        return true;
+      }
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_OUTPUT_FIELD);
+      fa->u8 = (uint8_t)f;
+      fa->mac[2] = (uint8_t)o->src.ofs;
+      fa->mac[4] = (uint8_t)o->src.n_bits;
+      fa->port = o->src.field->id;
+      fa->u16 = o->max_len;
+      return true;
+    }
+    case OFPACT_CLONE: {
+      const struct ofpact_nest* nest = ofpact_get_CLONE(a);
+      size_t at = *np;
+      fo_append_action(actsp, np, allocp, FO_ACT_CLONE);
+      if (!fo_convert_list(nest->actions, ofpact_nest_get_action_len(nest), actsp, np, allocp,
+                        errp)) {
+        if (!*errp) {
+          *errp = fo_refusal(a, " with these actions");
+        }
+        return true;
+      }
+      if (*np - at - 1 > UINT16_MAX) {
+        *errp = fo_refusal(a, " (too many nested actions)");
+        return true;
+      }
+      (*actsp)[at].u16 = (uint16_t)(*np - at - 1);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/* The inverse of fo_convert_pipeline_action() and fo_convert_generic_set_field(). */
+void fo_put_pipeline_action(const struct fo_action* a, struct ofpbuf* ofpacts) {
+  switch (a->type) {
+    case FO_ACT_GOTO_TABLE:
+      ofpact_put_GOTO_TABLE(ofpacts)->table_id = a->u8;
+      break;
+    case FO_ACT_RESUBMIT: {
+      struct ofpact_resubmit* r = ofpact_put_RESUBMIT(ofpacts);
+      r->in_port = u16_to_ofp(a->port);
+      r->table_id = a->u8;
+      break;
+    }
+    case FO_ACT_SET_FIELD: {
+      enum mf_field_id id = a->u16 ? (enum mf_field_id)a->u16 : mff_from_field(a->u8);
+      if (a->flags & FO_ACT_F_INSTRUCTION) {
+        struct ofpact_metadata* m = ofpact_put_WRITE_METADATA(ofpacts);
+        m->metadata = htonll(a->value);
+        m->mask = htonll(a->mask);
+      } else if (a->flags & FO_ACT_F_LEGACY) {
+        switch ((int)id) {
+          case MFF_IPV4_SRC:
+            ofpact_put_SET_IPV4_SRC(ofpacts)->ipv4 = htonl((uint32_t)a->value);
+            break;
+          case MFF_IPV4_DST:
+            ofpact_put_SET_IPV4_DST(ofpacts)->ipv4 = htonl((uint32_t)a->value);
+            break;
+          case MFF_IP_DSCP:
+            ofpact_put_SET_IP_DSCP(ofpacts)->dscp = (uint8_t)(a->value << 2);
+            break;
+          case MFF_IP_ECN:
+            ofpact_put_SET_IP_ECN(ofpacts)->ecn = (uint8_t)a->value;
+            break;
+          case MFF_IP_TTL:
+            ofpact_put_SET_IP_TTL(ofpacts)->ttl = (uint8_t)a->value;
+            break;
+          case MFF_TCP_SRC:
+            ofpact_put_SET_L4_SRC_PORT(ofpacts)->port = (uint16_t)a->value;
+            break;
+          case MFF_TCP_DST:
+            ofpact_put_SET_L4_DST_PORT(ofpacts)->port = (uint16_t)a->value;
+            break;
+          default:
+            break;
+        }
+      } else {
+        const struct mf_field* mf = mf_from_id(id);
+        union mf_value value, mask;
+        memset(&value, 0, sizeof value);
+        memset(&mask, 0, sizeof mask);
+        u64_to_value(mff_scale(id, a->value, false), &value, mf->n_bytes);
+        u64_to_value(mff_scale(id, a->mask, false), &mask, mf->n_bytes);
+        struct ofpact_set_field* sf = ofpact_put_set_field(ofpacts, mf, &value, &mask);
+        sf->ofpact.raw = a->pad;
+      }
+      break;
+    }
+    case FO_ACT_MOVE: {
+      struct ofpact_reg_move* m = ofpact_put_REG_MOVE(ofpacts);
+      m->src.field = mf_from_id(a->port);
+      m->src.ofs = a->mac[2];
+      m->src.n_bits = a->mac[4];
+      m->dst.field = mf_from_id(a->u16);
+      m->dst.ofs = a->mac[3];
+      m->dst.n_bits = a->mac[4];
+      break;
+    }
+    case FO_ACT_OUTPUT_FIELD: {
+      struct ofpact_output_reg* o = ofpact_put_OUTPUT_REG(ofpacts);
+      o->max_len = a->u16;
+      o->src.field = mf_from_id(a->port);
+      o->src.ofs = a->mac[2];
+      o->src.n_bits = a->mac[4];
+      break;
+    }
+    case FO_ACT_DEC_TTL: {
+      struct ofpact_cnt_ids* ids;
+      uint16_t id = 0;
+      ofpact_put_DEC_TTL(ofpacts);
+      ofpbuf_put(ofpacts, &id, sizeof id);
+      ids = ofpacts->header;
+      ids->n_controllers++;
+      ids->ofpact.raw = a->pad;
+      ofpact_finish_DEC_TTL(ofpacts, &ids);
+      break;
+    }
+    default:
+      break; /* cannot happen: Ferry builds only the types above */
+  }
+}
