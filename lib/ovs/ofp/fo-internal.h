@@ -24,8 +24,8 @@ void fo_match_to_ovs(const struct fo_match*, struct match*);
 struct fo_action* fo_append_action(struct fo_action** actsp, size_t* np, size_t* allocp,
                                    uint8_t type);
 char* fo_refusal(const struct ofpact*, const char* why);
-bool fo_convert_list(const struct ofpact*, size_t ofpacts_len, struct fo_action** actsp,
-                     size_t* np, size_t* allocp, char** errp);
+bool fo_convert_list(const struct ofpact*, size_t ofpacts_len, struct fo_action** actsp, size_t* np,
+                     size_t* allocp, char** errp);
 /* The pipeline's actions (fo-pipeline.c). fo_convert_pipeline_action()
  * returns false when 'a' is not one of them, or true with '*errp' set when it
  * is but Ferry lacks something it uses. */
