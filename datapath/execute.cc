@@ -307,11 +307,8 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
         i += static_cast<int>(inner);
         break;
       }
-      case ActionType::kGotoTable:
-      case ActionType::kResubmit:
-      case ActionType::kMove:
-      case ActionType::kOutputField:
-        // Pipeline actions are translated away (datapath/xlate.h) before
+      default:
+        // translated_only(): translated away (datapath/xlate.h) before
         // execution; a list that still has them was not translated.
         break;
     }

@@ -218,7 +218,9 @@ bool MegaflowCache::read_entry(size_t i, EntryCopy* out) const {
   out->mask = subtables_[e.subtable].mask;
   out->cls = e.cls;
   out->xlate_actions.clear();
+  out->xlate_learns = false;
   if (const Translation* t = e.cls.xlate) {
+    out->xlate_learns = t->has_learn;
     // The block may be released and reused meanwhile: the sequence check
     // below rejects such a copy; the count is bounded so it stays in the arena.
     const size_t n = t->n_actions <= kMaxXlateActions ? t->n_actions : 0;

@@ -54,6 +54,7 @@ class MegaflowCache {
     FlowKey mask;
     Classification cls;                 // cls.xlate must not be followed: see xlate_actions
     std::vector<Action> xlate_actions;  // a copy of the translation's actions, if any
+    bool xlate_learns = false;          // the translation ran a learn action
     uint64_t packets, bytes;
     int64_t used_ms;
     uint64_t gen;  // a stale entry's pointers may be gone: compare before use

@@ -1,5 +1,6 @@
 #include "datapath/pipeline.h"
 
+#include <cstring>
 #include <new>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -125,6 +126,23 @@ void process_simple(const PipelineContext& pc, const DpSnapshot& snap, const DpP
   execute_batch(ctx, ok, m, *r->actions);
 }
 
+// A translation that ran learn actions: PMDs never change the flow table,
+// the control thread runs the learns again for this key and applies them
+// (datapath/learn_runner.h). The key travels in an mbuf of the PMD's pool;
+// requests share the upcall rate limit (a refused one is counted there,
+// and the control thread's refresh pass catches up).
+void request_learn(const PipelineContext& pc, const DpBridge& br, const FlowKey& key,
+                   const Classification& c) {
+  if (__builtin_expect(!c.xlate || !c.xlate->has_learn, 1) || !pc.upcall || !pc.pool) return;
+  rte_mbuf* m = rte_pktmbuf_alloc(pc.pool);
+  if (!m) return;
+  void* p = rte_pktmbuf_append(m, sizeof key);
+  if (!p || (std::memcpy(p, &key, sizeof key),
+             !pc.upcall->send(Upcall::kFlowLearn, br.slot, key.in_port, m))) {
+    rte_pktmbuf_free(m);
+  }
+}
+
 }  // namespace
 
 void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in,
@@ -211,6 +229,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
       FlowKey wc = zero_key();
       Classification c = classify(br, keys[i], &wc, &xo);
       counters.revalidations.inc();
+      request_learn(pc, br, keys[i], c);
       if (!cache->revalidate(e, wc, c)) {
         e = cache->insert(keys[i], wc, c, pc.now_ms);
         if (!e) {
@@ -234,6 +253,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
     FlowKey wc = zero_key();
     Classification c = classify(br, keys[i], &wc, &xo);
     counters.megaflow_misses.inc();
+    request_learn(pc, br, keys[i], c);
     entries[i] = cache ? cache->insert(keys[i], wc, c, pc.now_ms) : nullptr;
     if (entries[i]) {
       cls[i] = &entries[i]->cls;
@@ -268,6 +288,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
       run.flush(pc.now_ms);
       FlowKey wc = zero_key();
       Classification c = classify(br, keys[i], &wc, &xo);
+      request_learn(pc, br, keys[i], c);
       StatsRun one;
       one.pmd = pc.pmd_index;
       one.add(nullptr, &c, rte_pktmbuf_pkt_len(ok[i]), pc.now_ms);

@@ -1,4 +1,4 @@
-// Requests from PMDs to the control thread (MAC learning now; events later),
+// Requests from PMDs to the control thread (MAC learning, learn actions, frames),
 // through one single-producer ring per PMD, and the wake-up that tells the
 // control loop to drain them. A PMD makes at most one eventfd write per
 // control-loop iteration, never one per packet.
@@ -21,6 +21,7 @@ struct Upcall {
     kLearn = 1,  // learn mac on (vlan, ofport)
     kGarp,       // a copy of a GARP/RARP frame, for move detection and announcements
     kMiss,       // a flow-table miss on a bridge with move detection (the frame itself)
+    kFlowLearn,  // a translation ran learn actions: pkt holds the FlowKey it was made for
   };
   uint8_t type;
   uint8_t pad;
@@ -29,7 +30,7 @@ struct Upcall {
   uint8_t mac[6];
   uint32_t ofport;
   uint32_t pad2;
-  rte_mbuf* pkt;  // kGarp, kMiss: owned by whoever holds the upcall
+  rte_mbuf* pkt;  // kGarp, kMiss, kFlowLearn: owned by whoever holds the upcall
 };
 static_assert(sizeof(Upcall) == 32, "Upcall is 32 bytes");
 

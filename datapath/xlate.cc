@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "lib/flow/field.h"
+#include "lib/flow/learn.h"
 
 namespace ferry {
 
@@ -30,6 +31,72 @@ class Walk {
   }
 
   const OfKey& wc() const { return wc_; }
+
+  // OpenFlow 1.1+: the action set runs when the pipeline ends (as OVS's
+  // ofpacts_execute_action_set): the last strip_vlan, push_vlan and
+  // dec_ttl, in that order, then every set_field/move/rewrite in the order
+  // written, then the final action (output beats resubmit; the later of
+  // two of a kind), and nothing at all without a final action.
+  void run_action_set(uint8_t table) {
+    const Action* strip = nullptr;
+    const Action* push = nullptr;
+    const Action* dec = nullptr;
+    const Action* final_action = nullptr;
+    int final_class = -1;
+    const Action* sets[kMaxActionSet];
+    unsigned n_sets = 0;
+    for (unsigned i = 0; i < n_set_; i++) {
+      const Action* a = set_[i];
+      switch (a->type) {
+        case ActionType::kStripVlan:
+          strip = a;
+          break;
+        case ActionType::kPushVlan:
+          push = a;
+          break;
+        case ActionType::kDecTtl:
+          dec = a;
+          break;
+        case ActionType::kResubmit:
+        case ActionType::kOutput: {
+          const int cls = a->type == ActionType::kResubmit ? 0 : 1;
+          if (cls >= final_class) {
+            final_action = a;
+            final_class = cls;
+          }
+          break;
+        }
+        case ActionType::kSetField:
+        case ActionType::kMove:
+        case ActionType::kSetEthSrc:
+        case ActionType::kSetEthDst:
+        case ActionType::kSetVlanVid:
+        case ActionType::kSetVlanPcp:
+          sets[n_sets++] = a;
+          break;
+        default:  // not allowed in an action set: ignored, as OVS
+          break;
+      }
+    }
+    n_set_ = 0;
+    if (!final_action) return;
+    if (out_->log) {
+      XlateStep st = step(0, nullptr);
+      st.stopped = "--. Executing action set:";
+      st.note = true;
+      out_->log->push_back(st);
+    }
+    const Action* list[kMaxActionSet + 4];
+    unsigned n = 0;
+    for (const Action* a : {strip, push, dec}) {
+      if (a) list[n++] = a;
+    }
+    for (unsigned i = 0; i < n_sets; i++) list[n++] = sets[i];
+    list[n++] = final_action;
+    for (unsigned i = 0; i < n && !out_->stopped; i++) {
+      if (!do_actions(list[i], 1, table)) break;
+    }
+  }
 
  private:
   XlateStep step(uint8_t table, const Rule* r) const {
@@ -75,6 +142,55 @@ class Walk {
     lookup_and_run(a.u8 == 0xff ? table : a.u8);
     depth_--;
     flow_.in_port = saved_in_port;
+  }
+
+  void write_actions(const Action* nested, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+      if (n_set_ >= kMaxActionSet) return stop("action set too large");
+      set_[n_set_++] = &nested[i];
+    }
+  }
+
+  void stack_push(const Action& a) {
+    if (n_stack_ >= kMaxXlateStack) return stop("stack too deep");
+    auto f = static_cast<Field>(a.u8);
+    const uint64_t bits = low_bits(a.mac[4]);
+    field_mark(&wc_, f, bits << a.mac[2]);
+    stack_[n_stack_++] = (field_get(flow_, f) >> a.mac[2]) & bits;
+  }
+
+  void stack_pop(const Action& a) {
+    if (n_stack_ == 0) {  // as OVS: reported, and the walk goes on
+      if (out_->log) {
+        XlateStep st = step(0, nullptr);
+        st.stopped = "stack underflow";
+        out_->log->push_back(st);
+      }
+      return;
+    }
+    const uint64_t bits = low_bits(a.mac[4]);
+    Action s = Action::set_field(a.u8, (stack_[--n_stack_] & bits) << a.mac[2], bits << a.mac[2]);
+    set_field(s);
+  }
+
+  void learn(const Action* head) {
+    learn_mask(head, &wc_);
+    out_->has_learn = true;
+    if (out_->learns) out_->learns->learn(head, flow_);
+    const LearnParams p = learn_params(*head);
+    if (!(p.flags & kLearnWriteResult)) return;
+    // Whether the control thread's learn will succeed, as far as this
+    // snapshot tells: always without a limit; with one, when the flow is
+    // already there or the table has room under the learn's cookie.
+    bool success = true;
+    if (p.limit) {
+      success = cls_.contains(p.table, learn_match(head, flow_), p.priority) ||
+                cls_.count_cookie(p.table, p.cookie) < p.limit;
+    }
+    const auto f = static_cast<Field>(p.result_field);
+    const uint64_t bit = uint64_t{1} << p.result_ofs;
+    field_set(&flow_, f, success ? bit : 0, bit);
+    if (field_in_packet(f)) emit(Action::set_field(p.result_field, success ? bit : 0, bit));
   }
 
   void set_field(const Action& a) {
@@ -141,14 +257,26 @@ class Walk {
   }
 
   // A clone's actions run on a copy: emitted after a kClone that counts
-  // them; the flow (not the consulted bits) is as it was afterwards.
+  // them; the flow (not the consulted bits) is as it was afterwards. As
+  // OVS, the clone has its own copy of the stack and the action set, and
+  // runs its action set at its end.
   void clone(const Action* nested, size_t n, uint8_t table) {
     const size_t at = out_->n_actions;
     emit(Action::clone(0));
     if (out_->stopped) return;
     const OfKey saved = flow_;
+    const Action* saved_set[kMaxActionSet];
+    const unsigned saved_n_set = n_set_, saved_n_stack = n_stack_;
+    std::copy(set_, set_ + n_set_, saved_set);
+    uint64_t saved_stack[kMaxXlateStack];
+    std::copy(stack_, stack_ + n_stack_, saved_stack);
     do_actions(nested, n, table);
+    run_action_set(table);
     flow_ = saved;
+    std::copy(saved_set, saved_set + saved_n_set, set_);
+    n_set_ = saved_n_set;
+    std::copy(saved_stack, saved_stack + saved_n_stack, stack_);
+    n_stack_ = saved_n_stack;
     out_->actions[at].u16 = static_cast<uint16_t>(out_->n_actions - at - 1);
   }
 
@@ -160,11 +288,38 @@ class Walk {
     emit(Action::output(port));
   }
 
-  void do_actions(const Action* acts, size_t n, uint8_t table) {
+  // Returns false when the list ended early (an expired TTL).
+  bool do_actions(const Action* acts, size_t n, uint8_t table) {
     for (size_t i = 0; i < n; i++) {
       const Action& a = acts[i];
-      if (out_->stopped) return;
+      if (out_->stopped) return true;
       switch (a.type) {
+        case ActionType::kWriteActions: {
+          const size_t inner = std::min<size_t>(a.u16, n - i - 1);
+          write_actions(acts + i + 1, inner);
+          i += inner;
+          break;
+        }
+        case ActionType::kClearActions:
+          n_set_ = 0;
+          break;
+        case ActionType::kStackPush:
+          stack_push(a);
+          break;
+        case ActionType::kStackPop:
+          stack_pop(a);
+          break;
+        case ActionType::kLearn:
+          learn(&a);
+          i += std::min<size_t>(a.u16, n - i - 1);
+          break;
+        case ActionType::kNote:
+          i += std::min<size_t>(a.u16, n - i - 1);
+          break;
+        case ActionType::kConjunction:  // only ever in rules lookups skip (classifier.h)
+        case ActionType::kNoteData:
+        case ActionType::kLearnSpec:
+          break;
         case ActionType::kClone: {
           const size_t inner = std::min<size_t>(a.u16, n - i - 1);
           clone(acts + i + 1, inner, table);
@@ -178,7 +333,7 @@ class Walk {
           depth_++;
           lookup_and_run(a.u8);
           depth_--;
-          return;  // an instruction: the last thing a rule does
+          return true;  // an instruction: the last thing a rule does
         case ActionType::kResubmit:
           resubmit(a, table);
           break;
@@ -189,7 +344,7 @@ class Walk {
           move(a);
           break;
         case ActionType::kDecTtl:
-          if (!dec_ttl()) return;
+          if (!dec_ttl()) return false;
           break;
         case ActionType::kSetEthSrc:
           std::memcpy(flow_.dl_src, a.mac, 6);
@@ -218,6 +373,7 @@ class Walk {
           break;
       }
     }
+    return true;
   }
 
   const Classifier& cls_;
@@ -226,6 +382,10 @@ class Walk {
   XlateOut* out_;
   unsigned depth_ = 0;
   unsigned resubmits_ = 0;
+  const Action* set_[kMaxActionSet];  // the action set, as written (pointers into rules)
+  unsigned n_set_ = 0;
+  uint64_t stack_[kMaxXlateStack];  // the NXAST stack
+  unsigned n_stack_ = 0;
 };
 
 }  // namespace
@@ -236,9 +396,11 @@ void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey
   out->n_rules = 0;
   out->stopped = false;
   out->ttl_expired = false;
+  out->has_learn = false;
   Walk w(cls, pkt, out);
   w.add_rule(&first);
   w.run_rule(first, first.table_id);
+  if (!out->stopped) w.run_action_set(first.table_id);
   const uint64_t* src = w.wc().words();
   uint64_t* dst = wc->words();
   for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];

@@ -25,6 +25,17 @@ constexpr unsigned kMaxXlateActions = 64;
 constexpr unsigned kMaxXlateRules = 32;
 constexpr unsigned kMaxResubmitDepth = 64;  // as OVS
 constexpr unsigned kMaxResubmits = 4096;    // as OVS
+constexpr unsigned kMaxXlateStack = 128;    // NXAST stack entries (push/pop)
+constexpr unsigned kMaxActionSet = 32;      // actions written by write_actions
+
+// Receives the learn actions a walk executes (the control thread's
+// translation only: PMDs never learn, see lib/flow/learn.h). `flow` is the
+// walk's key at the learn.
+class XlateLearns {
+ public:
+  virtual ~XlateLearns() = default;
+  virtual void learn(const Action* head, const OfKey& flow) = 0;
+};
 
 // A translated action list: what a megaflow caches. Points into storage
 // owned by whoever made it (an XlateOut, or a cache's XlateArena).
@@ -37,6 +48,7 @@ struct Translation {
   bool stopped = false;      // the walk stopped early (too deep, too long): counted as a drop
   bool ttl_expired = false;  // a dec_ttl ended an action list (as OVS: the rest of that list
                              // is skipped, the lists that resubmitted into it go on)
+  bool has_learn = false;    // the walk ran a learn: the control thread must run it too
 };
 
 // One step of a walk, for ofproto/trace.
@@ -45,6 +57,7 @@ struct XlateStep {
   uint8_t depth = 0;              // resubmit/goto_table nesting
   const Rule* rule = nullptr;     // nullptr: no match in the table
   const char* stopped = nullptr;  // set on the step where the walk stopped (or a list ended), why
+  bool note = false;              // `stopped` is a heading (the action set), printed as is
 };
 
 // One walk's output.
@@ -55,7 +68,9 @@ struct XlateOut {
   uint16_t n_rules = 0;
   bool stopped = false;
   bool ttl_expired = false;
+  bool has_learn = false;
   std::vector<XlateStep>* log = nullptr;  // ofproto/trace only
+  XlateLearns* learns = nullptr;          // control thread only
 
   Translation result;  // what publish() returns a pointer to
 
@@ -67,6 +82,7 @@ struct XlateOut {
     result.n_rules = n_rules;
     result.stopped = stopped;
     result.ttl_expired = ttl_expired;
+    result.has_learn = has_learn;
     return &result;
   }
 };

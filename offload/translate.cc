@@ -417,11 +417,8 @@ Result<std::unique_ptr<RteFlowSpec>> translate_megaflow(const FlowKey& key, cons
         return untranslatable("an IP or L4 rewrite (" + a.to_string() + ")");
       case ActionType::kClone:
         return untranslatable("clone (the NIC does not mirror)");
-      case ActionType::kOutputField:
-      case ActionType::kGotoTable:
-      case ActionType::kResubmit:
-      case ActionType::kMove:
-        break;  // refused above
+      default:
+        break;  // translated_only(): refused above
     }
   }
   add_action(*s, RTE_FLOW_ACTION_TYPE_COUNT, s->own(rte_flow_action_count{}));

@@ -388,12 +388,14 @@ void Bridge::run(int64_t now_ms) {
     if (!expired.empty())
       FLOG_DBG(bridge_log, "%s: %zu flows expired", name_.c_str(), expired.size());
   }
+  refresh_learned(now_ms);
   publish_flows(false);
 }
 
 void Bridge::wait(Waiter& w, int64_t now_ms) {
   if (openflow_) openflow_->wait();
   int64_t next = flows_.next_expiry();
+  if (next_learn_refresh_ms_ && flows_.has_learns()) next = std::min(next, next_learn_refresh_ms_);
   if (next != INT64_MAX) w.timer_wait(std::max<int64_t>(0, next - now_ms));
 }
 

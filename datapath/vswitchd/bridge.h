@@ -103,6 +103,12 @@ class Bridge {
   void push();
   const BridgeOptions& options() const { return options_; }
 
+  // Learn actions (bridge_learn.cc): runs the learns of this key's
+  // translation and applies what they learn; refresh_learned() does it for
+  // the megaflows that learn and saw packets lately (Bridge::run calls it).
+  void learn_for(const FlowKey& key, int64_t now_ms);
+  void refresh_learned(int64_t now_ms);
+
   // Move detection (move-detect/*) and GARP announcements (garp/announce).
   const MoveDetectConfig& move_detect() const { return move_detect_; }
   void set_move_detect(MoveDetectConfig cfg);
@@ -127,6 +133,7 @@ class Bridge {
   void push_ports();
   void update_datapath_id(const ovs::BridgeConfig& cfg);
   void apply_options();
+  const DpBridge* dp_bridge() const;
 
   std::string name_;
   std::string rundir_;
@@ -145,6 +152,7 @@ class Bridge {
   uint64_t datapath_id_ = 0;
   std::unique_ptr<OpenFlowHandler> openflow_;
   std::string of_error_;
+  int64_t next_learn_refresh_ms_ = 0;
 };
 
 // The PortSpec (devargs, queues) for an Interface row, or an error text for

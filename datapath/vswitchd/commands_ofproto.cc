@@ -116,7 +116,9 @@ void ofproto_trace(Vswitchd& d, const Args& a, const ReplyPtr& r) {
     // indented by nesting.
     for (const XlateStep& st : tr->steps) {
       std::string pad(st.depth * 4u, ' ');
-      if (st.stopped) {
+      if (st.stopped && st.note) {
+        out += pad + " " + st.stopped + "\n";
+      } else if (st.stopped) {
         out += pad + "    >>>> " + st.stopped + " <<<<\n";
       } else if (!st.rule) {
         out += strprintf("%s%2u. No match.\n", pad.c_str(), st.table);

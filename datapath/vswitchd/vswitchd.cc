@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "datapath/dpdk_env.h"
 #include "datapath/vswitchd/vhost_config.h"
@@ -90,7 +91,17 @@ void Vswitchd::handle_datapath_events() {
     if (Bridge* b = by_slot(e.bridge_slot)) mover_.on_learn(*b, e);
   }
   for (PacketUpcall& up : dp_->take_packet_upcalls()) {
-    if (Bridge* b = by_slot(up.bridge_slot)) mover_.handle(*b, up);
+    Bridge* b = by_slot(up.bridge_slot);
+    if (!b) continue;
+    if (up.type == Upcall::kFlowLearn) {
+      FlowKey key;
+      if (up.pkt && rte_pktmbuf_data_len(up.pkt.get()) == sizeof key) {
+        std::memcpy(&key, rte_pktmbuf_mtod(up.pkt.get(), const void*), sizeof key);
+        b->learn_for(key, monotonic_ms());
+      }
+      continue;
+    }
+    mover_.handle(*b, up);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "lib/flow/action.h"
 
+#include <algorithm>
+
 #include "lib/flow/field.h"
 #include "lib/util/text.h"
 
@@ -88,6 +90,26 @@ std::string Action::to_string() const {
     case ActionType::kOutputField:
       return strprintf("output:%s[%u..%u]", field_name(static_cast<Field>(u8)).c_str(), mac[2],
                        mac[2] + mac[4] - 1);
+    case ActionType::kConjunction:
+      return strprintf("conjunction(%u,%u/%u)", port, mac[0] + 1u, mac[1]);
+    case ActionType::kNote:
+      return strprintf("note(%u bytes)", port);
+    case ActionType::kNoteData:
+      return "";
+    case ActionType::kStackPush:
+    case ActionType::kStackPop:
+      return strprintf("%s:%s[%u..%u]", type == ActionType::kStackPush ? "push" : "pop",
+                       field_name(static_cast<Field>(u8)).c_str(), mac[2], mac[2] + mac[4] - 1);
+    case ActionType::kWriteActions:
+      return strprintf("write_actions(%u actions)", u16);
+    case ActionType::kClearActions:
+      return "clear_actions";
+    case ActionType::kLearn:
+      return strprintf("learn(table=%u,%u specs)", u8, u16);
+    case ActionType::kLearnSpec:
+      return strprintf("learn_spec(%s[%u..%u]->%s[%u..%u])",
+                       field_name(static_cast<Field>(mac[0])).c_str(), mac[2], mac[2] + mac[4] - 1,
+                       field_name(static_cast<Field>(mac[1])).c_str(), mac[3], mac[3] + mac[4] - 1);
   }
   return strprintf("unknown_action_%u", static_cast<unsigned>(type));
 }
@@ -96,34 +118,69 @@ std::string format_actions(const ActionList& actions) {
   if (actions.empty()) return "drop";
   std::string s;
   for (const Action& a : actions) {
+    if (a.type == ActionType::kNoteData) continue;
     if (!s.empty()) s += ',';
     s += a.to_string();
   }
   return s;
 }
 
+std::string note_bytes(const Action* note, size_t n_following) {
+  std::string out;
+  const size_t n = std::min<size_t>(note->u16, n_following);
+  for (size_t i = 1; i <= n; i++) {
+    const auto* p = reinterpret_cast<const char*>(&note[i]) + 4;
+    out.append(p, 28);
+  }
+  out.resize(std::min<size_t>(out.size(), note->port));
+  return out;
+}
+
+void append_note(ActionList* out, const uint8_t* bytes, size_t len) {
+  const size_t n = (len + 27) / 28;
+  Action head = Action::clear_actions();
+  head.type = ActionType::kNote;
+  head.u16 = static_cast<uint16_t>(n);
+  head.port = static_cast<uint32_t>(len);
+  out->push_back(head);
+  for (size_t i = 0; i < n; i++) {
+    Action d = Action::clear_actions();
+    d.type = ActionType::kNoteData;
+    const size_t k = std::min<size_t>(28, len - i * 28);
+    std::memcpy(reinterpret_cast<uint8_t*>(&d) + 4, bytes + i * 28, k);
+    out->push_back(d);
+  }
+}
+
+bool actions_are_conjunctive(const ActionList& actions) {
+  bool conj = false;
+  for (size_t i = 0; i < actions.size(); i++) {
+    if (actions[i].type == ActionType::kConjunction) {
+      conj = true;
+    } else if (actions[i].type == ActionType::kNote) {
+      i += actions[i].u16;
+    } else {
+      return false;
+    }
+  }
+  return conj;
+}
+
 bool actions_need_xlate(const ActionList& actions) {
   for (const Action& a : actions) {
-    switch (a.type) {
-      case ActionType::kGotoTable:
-      case ActionType::kResubmit:
-      case ActionType::kMove:
-      case ActionType::kOutputField:
-        return true;
-      case ActionType::kSetField:
-        if (!field_in_packet(static_cast<Field>(a.u8))) return true;
-        break;
-      default:
-        break;
-    }
+    if (translated_only(a.type)) return true;
+    if (a.type == ActionType::kSetField && !field_in_packet(static_cast<Field>(a.u8))) return true;
   }
   return false;
 }
 
 bool actions_output_to(const ActionList& actions, uint32_t port) {
   if (port == kOfppNone) return true;
-  for (const Action& a : actions) {
+  for (size_t i = 0; i < actions.size(); i++) {
+    const Action& a = actions[i];
     if (a.type == ActionType::kOutput && a.port == port) return true;
+    // A learn's specs and a note's bytes are not actions of this list.
+    if (a.type == ActionType::kLearn || a.type == ActionType::kNote) i += a.u16;
   }
   return false;
 }

@@ -34,6 +34,17 @@ enum class ActionType : uint8_t {
               // the packet then continues as it was. Executed by PMDs.
   kOutputField,  // output to the port in bits mac[2]..mac[2]+mac[4]-1 of Field u8;
                  // port = OVS's field id, u16 = max_len
+  // Actions that never reach a PMD (a list with any of them is translated,
+  // lib/flow/learn.h and datapath/xlate.h):
+  kConjunction,   // port = conjunction id, mac[0] = clause (0-based), mac[1] = n_clauses
+  kNote,          // u16 = how many kNoteData follow, port = the note's length in bytes
+  kNoteData,      // 28 bytes of a note, from byte 4 of the action (port .. mask)
+  kStackPush,     // push bits mac[2]..mac[2]+mac[4]-1 of Field u8 (port = OVS's field id)
+  kStackPop,      // pop into those bits
+  kWriteActions,  // u16 = how many following actions are written to the action set
+  kClearActions,  // empties the action set
+  kLearn,         // u16 = how many kLearnSpec follow; the rest: lib/flow/learn.h
+  kLearnSpec,     // one field of a learned flow (lib/flow/learn.h)
 };
 
 struct Action {
@@ -102,6 +113,23 @@ struct Action {
   }
   static Action dec_ttl() { return make(ActionType::kDecTtl, 0, 0); }
   static Action clone(uint16_t n_nested) { return make(ActionType::kClone, 0, n_nested); }
+  static Action conjunction(uint32_t id, unsigned clause, unsigned n_clauses) {
+    Action a = make(ActionType::kConjunction, id, 0);
+    a.mac[0] = static_cast<uint8_t>(clause);
+    a.mac[1] = static_cast<uint8_t>(n_clauses);
+    return a;
+  }
+  static Action stack(bool push, uint8_t field, unsigned ofs, unsigned n_bits) {
+    Action a = make(push ? ActionType::kStackPush : ActionType::kStackPop, 0, 0);
+    a.u8 = field;
+    a.mac[2] = static_cast<uint8_t>(ofs);
+    a.mac[4] = static_cast<uint8_t>(n_bits);
+    return a;
+  }
+  static Action write_actions(uint16_t n_nested) {
+    return make(ActionType::kWriteActions, 0, n_nested);
+  }
+  static Action clear_actions() { return make(ActionType::kClearActions, 0, 0); }
   static Action output_field(uint8_t field, unsigned ofs, unsigned n_bits) {
     Action a = make(ActionType::kOutputField, 0, 0);
     a.u8 = field;
@@ -141,6 +169,39 @@ std::string format_actions(const ActionList& actions);
 // True when running the list needs the pipeline's translation (it goes to
 // another table or touches the pipeline's metadata), not just execution.
 bool actions_need_xlate(const ActionList& actions);
+// How many actions after `a` belong to it (a clone's, a write_actions', a
+// learn's specs, a note's data).
+inline size_t nested_count(const Action& a) {
+  switch (a.type) {
+    case ActionType::kClone:
+    case ActionType::kWriteActions:
+    case ActionType::kLearn:
+    case ActionType::kNote:
+      return a.u16;
+    default:
+      return 0;
+  }
+}
+// Actions PMDs never execute: only the pipeline's translation runs them
+// (a list with any of them is translated, datapath/xlate.h).
+inline bool translated_only(ActionType t) {
+  switch (t) {
+    case ActionType::kGotoTable:
+    case ActionType::kResubmit:
+    case ActionType::kMove:
+    case ActionType::kOutputField:
+      return true;
+    default:
+      return t >= ActionType::kConjunction;
+  }
+}
+// A note's bytes (kNote followed by its kNoteData), for formatting.
+std::string note_bytes(const Action* note, size_t n_following);
+// Appends a note (kNote and its kNoteData) holding `bytes`.
+void append_note(ActionList* out, const uint8_t* bytes, size_t len);
+// True when the rule is (part of) a conjunctive match: its actions are
+// conjunction actions (and notes).
+bool actions_are_conjunctive(const ActionList& actions);
 // True when the list outputs to `port` (for out_port filters in flow_mods
 // and stats requests; kOfppNone means "any").
 bool actions_output_to(const ActionList& actions, uint32_t port);

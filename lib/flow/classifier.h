@@ -14,6 +14,13 @@
 // them (highest priority, then lowest id), so only that one is stored; the
 // others are shadowed but still owned (size() counts them). lookup() never
 // allocates, locks or writes shared memory.
+//
+// Conjunctive matches follow OVS (ovs-fields(7), "Conjunctive Match
+// Fields"): a rule whose actions are conjunction(id,k/n) actions is never
+// the answer of a lookup; when such rules of higher priority than the best
+// ordinary match cover every clause 1..n of an id, the table is looked up
+// again with conj_id = id, and the answer of that lookup wins. The consulted
+// bits include every subtable both lookups visited.
 #pragma once
 
 #include <array>
@@ -47,6 +54,13 @@ class Classifier {
   // gets the consulted packet bits.
   const Rule* lookup(const FlowKey& key, FlowKey* wc) const;
 
+  // For a learn's result (limit): whether `table` holds a rule with exactly
+  // this match and priority, and how many of its rules have this cookie
+  // (a scan of the table: only learns with a limit and a result ask).
+  // Neither allocates.
+  bool contains(uint8_t table, const Match& match, uint16_t priority) const;
+  size_t count_cookie(uint8_t table, uint64_t cookie) const;
+
   uint64_t generation() const { return generation_; }
   size_t size() const { return n_rules_; }
   size_t n_subtables() const;
@@ -56,6 +70,7 @@ class Classifier {
  private:
   struct Subtable;
   struct Table;
+  const Rule* lookup_conjunctive(uint8_t table, const OfKey& key, OfKey* wc, bool allow_conj) const;
   std::array<std::unique_ptr<Table>, kTables> tables_;
   std::vector<RulePtr> rules_;  // keeps the rules alive
   uint64_t generation_;

@@ -2,6 +2,7 @@
 // rule index. Queries, timeouts and validation: flow_table_query.cc.
 #include "lib/flow/flow_table.h"
 
+#include "lib/flow/learn.h"
 #include "lib/util/text.h"
 
 namespace ferry {
@@ -58,11 +59,48 @@ FlowTable::FlowTable(size_t max_rules) : max_rules_(max_rules) {}
 void FlowTable::insert_rule(const RulePtr& rule) {
   rules_.insert(rule);
   if (rule->idle_timeout || rule->hard_timeout) timed_.insert(rule);
+  count_learns(*rule, +1);
 }
 
 void FlowTable::erase_rule(const RulePtr& rule) {
   rules_.erase(rule);
   if (rule->idle_timeout || rule->hard_timeout) timed_.erase(rule);
+  count_learns(*rule, -1);
+}
+
+// As OVS's learned_cookies: how many learn(delete_learned) actions name each
+// (cookie, table); when the last one goes, so do the flows it learned.
+void FlowTable::count_learns(const Rule& rule, int delta) {
+  const ActionList& acts = *rule.actions;
+  for (size_t i = 0; i < acts.size(); i++) {
+    const Action& a = acts[i];
+    if (a.type != ActionType::kLearn) continue;
+    n_learns_ += delta;
+    const LearnParams p = learn_params(a);
+    if (!(p.flags & kLearnDeleteLearned)) continue;
+    auto key = std::make_pair(p.cookie, p.table);
+    int& n = learned_cookies_[key];
+    n += delta;
+    if (n == 0) {
+      learned_cookies_.erase(key);
+      dead_cookies_.push_back(key);
+    }
+  }
+}
+
+size_t FlowTable::flush_learned() {
+  size_t n = 0;
+  while (!dead_cookies_.empty()) {
+    auto [cookie, table] = dead_cookies_.back();
+    dead_cookies_.pop_back();
+    if (learned_cookies_.count({cookie, table})) continue;  // learned again since
+    for (const RulePtr& r : select(table, Match(), 0, false, cookie, UINT64_MAX, kOfppNone)) {
+      erase_rule(r);
+      n++;
+    }
+  }
+  if (n) generation_++;
+  return n;
 }
 
 void FlowTable::rollback(Journal& journal) {
@@ -218,7 +256,10 @@ Status FlowTable::apply(const FlowMod& fm, int64_t now_ms) {
     rollback(journal);
     generation_ = generation;
     next_id_ = next_id;
+    dead_cookies_.clear();
+    return st;
   }
+  flush_learned();
   return st;
 }
 
@@ -232,12 +273,14 @@ Status FlowTable::apply_bundle(const std::vector<FlowMod>& fms, int64_t now_ms,
       rollback(journal);
       generation_ = generation;
       next_id_ = next_id;
+      dead_cookies_.clear();
       if (failed_index) *failed_index = i;
       return make_error(strprintf("bundle of %zu flow_mods rolled back: flow_mod %zu failed: %s",
                                   fms.size(), i, st.error().message.c_str()),
                         st.error().code);
     }
   }
+  flush_learned();
   return {};
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -41,7 +42,10 @@ class FlowTable {
   // modified_ms, and the cookie when new_cookie is set. A rule that replaces
   // another (add or modify) keeps its id, and its RuleStats object unless
   // kFlowResetCounts; new rules get a fresh id and RuleStats. Every
-  // flow_mod that changes the table bumps generation() once.
+  // flow_mod that changes the table bumps generation() once. As OVS, when
+  // the last rule with a learn(delete_learned) of some cookie and table goes
+  // (deleted, modified, expired), the flows of that table with that cookie
+  // go too (lib/flow/learn.h).
   Status apply(const FlowMod& fm, int64_t now_ms);
 
   // Applies every flow_mod in order, all or nothing. On error sets
@@ -60,6 +64,8 @@ class FlowTable {
   std::vector<RulePtr> all_rules() const;
 
   size_t size() const { return rules_.size(); }
+  // True when some rule has a learn action.
+  bool has_learns() const { return n_learns_ > 0; }
   // Bumped by every change; classifier() is rebuilt when it moved.
   uint64_t generation() const { return generation_; }
   std::shared_ptr<const Classifier> classifier();
@@ -108,6 +114,10 @@ class FlowTable {
   void insert_rule(const RulePtr& rule);
   void erase_rule(const RulePtr& rule);
   void rollback(Journal& journal);
+  void count_learns(const Rule& rule, int delta);
+  // Deletes the flows of every (cookie, table) whose last
+  // learn(delete_learned) went; returns how many.
+  size_t flush_learned();
 
   size_t max_rules_;
   Index rules_;
@@ -115,6 +125,9 @@ class FlowTable {
   uint64_t next_id_ = 1;
   uint64_t generation_ = 1;
   std::shared_ptr<const Classifier> classifier_;
+  long n_learns_ = 0;
+  std::map<std::pair<uint64_t, uint8_t>, int> learned_cookies_;
+  std::vector<std::pair<uint64_t, uint8_t>> dead_cookies_;
 };
 
 // Checks a flow_mod on its own (command, table_id, action arguments) with the

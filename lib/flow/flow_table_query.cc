@@ -54,6 +54,26 @@ Status validate_action(const Action& a, uint8_t table) {
     }
     case ActionType::kDecTtl:
     case ActionType::kClone:
+    case ActionType::kConjunction:
+    case ActionType::kNote:
+    case ActionType::kNoteData:
+    case ActionType::kWriteActions:
+    case ActionType::kClearActions:
+    case ActionType::kLearnSpec:
+      return {};
+    case ActionType::kStackPush:
+    case ActionType::kStackPop: {
+      auto f = static_cast<Field>(a.u8);
+      const bool ok = a.type == ActionType::kStackPush ? field_bits(f) != 0 : field_writable(f);
+      if (!ok || a.mac[4] == 0 || a.mac[2] + a.mac[4] > field_bits(f))
+        return make_error(strprintf("%s on %s: unsupported field or bits out of range",
+                                    a.type == ActionType::kStackPush ? "push" : "pop",
+                                    field_name(f).c_str()));
+      return {};
+    }
+    case ActionType::kLearn:
+      if (a.u8 >= kInternalTable)
+        return make_error(strprintf("learn into table %u: no such table", a.u8), kErrBadTableId);
       return {};
     case ActionType::kOutputField: {
       auto f = static_cast<Field>(a.u8);
@@ -91,9 +111,11 @@ Status validate_action(const Action& a, uint8_t table) {
 // The earliest time at which a rule expires, INT64_MAX if never.
 int64_t deadline(const Rule& r) {
   int64_t d = INT64_MAX;
-  if (r.hard_timeout) d = r.created_ms + int64_t{r.hard_timeout} * 1000;
+  const int64_t refreshed = r.stats->refreshed_ms.load(std::memory_order_relaxed);
+  if (r.hard_timeout) d = std::max(r.created_ms, refreshed) + int64_t{r.hard_timeout} * 1000;
   if (r.idle_timeout) {
-    int64_t used = std::max(r.modified_ms, r.stats->used_ms.load(std::memory_order_relaxed));
+    int64_t used =
+        std::max({r.modified_ms, refreshed, r.stats->used_ms.load(std::memory_order_relaxed)});
     d = std::min(d, used + int64_t{r.idle_timeout} * 1000);
   }
   return d;
@@ -140,6 +162,7 @@ std::vector<RulePtr> FlowTable::expire(int64_t now_ms) {
   }
   for (const RulePtr& r : out) erase_rule(r);
   if (!out.empty()) generation_++;
+  flush_learned();
   std::sort(out.begin(), out.end(), by_priority);
   return out;
 }

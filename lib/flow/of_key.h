@@ -22,7 +22,7 @@ struct OfKey : FlowKey {
   uint32_t regs[16];
   // word 20
   uint32_t pkt_mark;  // host order
-  uint32_t pad_md;
+  uint32_t conj_id;   // host order: set only while the classifier looks a conjunction up
 
   static constexpr size_t kWords = 21;
   static constexpr size_t kPacketWords = FlowKey::kWords;

@@ -17,6 +17,9 @@ struct RuleStats {
   std::atomic<uint64_t> packets{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<int64_t> used_ms{0};  // monotonic ms of the last hit, 0 = never
+  // When a learn action last learned this (learned) rule again: its idle
+  // and hard timeouts restart (lib/flow/learn.h). Control thread only.
+  std::atomic<int64_t> refreshed_ms{0};
 
   // PMDs 0..kPmdSlots-1 each own a slot: plain stores, no locked
   // instruction per packet run. Other writers use the shared counters.

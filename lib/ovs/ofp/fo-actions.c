@@ -3,7 +3,8 @@
  * rewrites, VLAN VID/PCP rewrites, strip/push VLAN, meters, the pipeline's
  * goto_table, resubmit, write_metadata, set_field/load/move on the fields of
  * fo_field, mod_nw_src/dst/tos/ecn/ttl, mod_tp_src/dst, dec_ttl, clone and
- * output to a field (those in fo-pipeline.c); every other action (and
+ * output to a field (those in fo-pipeline.c), conjunction, note, push/pop,
+ * write_actions/clear_actions (fo-nxactions.c), learn (fo-learn.c); every other action (and
  * instruction) is refused with OFPBAC_BAD_TYPE. */
 #include <string.h>
 
@@ -135,7 +136,8 @@ bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
         }
         break;
       default:
-        if (!fo_convert_pipeline_action(a, actsp, np, &alloc, errp)) {
+        if (!fo_convert_pipeline_action(a, actsp, np, &alloc, errp) &&
+            !fo_convert_nx_action(a, actsp, np, &alloc, errp)) {
           *errp = fo_refusal(a, "");
         }
         if (*errp) {
@@ -167,7 +169,7 @@ enum ofperr fo_actions_from_ofpacts(const struct ofpact* ofpacts, size_t ofpacts
   return 0;
 }
 
-static void put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts) {
+void fo_put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts) {
   for (size_t i = 0; i < n; i++) {
     const struct fo_action* a = &acts[i];
     switch (a->type) {
@@ -175,7 +177,7 @@ static void put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpa
         size_t ofs = ofpacts->size;
         size_t inner = a->u16 <= n - i - 1 ? a->u16 : n - i - 1;
         ofpact_put_CLONE(ofpacts);
-        put_list(acts + i + 1, inner, ofpacts);
+        fo_put_list(acts + i + 1, inner, ofpacts);
         struct ofpact_nest* clone = ofpbuf_at_assert(ofpacts, ofs, sizeof *clone);
         ofpacts->header = clone;
         ofpact_finish_CLONE(ofpacts, &clone);
@@ -218,9 +220,15 @@ static void put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpa
         m->provider_meter_id = UINT32_MAX;
         break;
       }
-      default:
-        fo_put_pipeline_action(a, ofpacts);
+      default: {
+        size_t used = fo_put_nx_action(a, n - i, ofpacts);
+        if (used) {
+          i += used - 1;
+        } else {
+          fo_put_pipeline_action(a, ofpacts);
+        }
         break;
+      }
     }
   }
 }
@@ -229,7 +237,7 @@ void fo_actions_to_ofpacts(const struct fo_action* acts, size_t n, const struct 
                            struct ofpbuf* ofpacts) {
   size_t start = ofpacts->size;
 
-  put_list(acts, n, ofpacts);
+  fo_put_list(acts, n, ofpacts);
 
   if (match) {
     /* Sets flow_has_vlan in the VLAN actions, which decides whether
@@ -257,5 +265,8 @@ uint64_t fo_supported_ofpacts(void) {
           (UINT64_C(1) << OFPACT_SET_IP_ECN) | (UINT64_C(1) << OFPACT_SET_IP_TTL) |
           (UINT64_C(1) << OFPACT_SET_L4_SRC_PORT) | (UINT64_C(1) << OFPACT_SET_L4_DST_PORT) |
           (UINT64_C(1) << OFPACT_DEC_TTL) | (UINT64_C(1) << OFPACT_CLONE) |
-          (UINT64_C(1) << OFPACT_OUTPUT_REG));
+          (UINT64_C(1) << OFPACT_OUTPUT_REG) | (UINT64_C(1) << OFPACT_CONJUNCTION) |
+          (UINT64_C(1) << OFPACT_NOTE) | (UINT64_C(1) << OFPACT_STACK_PUSH) |
+          (UINT64_C(1) << OFPACT_STACK_POP) | (UINT64_C(1) << OFPACT_WRITE_ACTIONS) |
+          (UINT64_C(1) << OFPACT_CLEAR_ACTIONS) | (UINT64_C(1) << OFPACT_LEARN));
 }

@@ -31,6 +31,24 @@ bool fo_convert_list(const struct ofpact*, size_t ofpacts_len, struct fo_action*
  * is but Ferry lacks something it uses. */
 bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp, size_t* np,
                                 size_t* allocp, char** errp);
+int fo_field_from_mff(enum mf_field_id); /* FO_F_NONE when Ferry lacks it */
+enum mf_field_id fo_mff_from_field(int fo_field);
+/* Conjunction, note, the NXAST stack, write_actions/clear_actions
+ * (fo-nxactions.c) and learn (fo-learn.c): as fo_convert_pipeline_action().
+ * The fo_put_*() functions return how many Ferry actions they consumed (0:
+ * not theirs). */
+bool fo_convert_nx_action(const struct ofpact* a, struct fo_action** actsp, size_t* np,
+                          size_t* allocp, char** errp);
+size_t fo_put_nx_action(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
+bool fo_convert_learn(const struct ofpact_learn*, struct fo_action** actsp, size_t* np,
+                      size_t* allocp, char** errp);
+size_t fo_put_learn(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
+/* fo-actions.c: appends the ofpacts of a Ferry list (nested lists too). */
+void fo_put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
+/* Appends a 'type' action counting the conversion of a nested list after
+ * it (clone, write_actions). */
+void fo_convert_nested(const struct ofpact* a, const struct ofpact_nest* nest, uint8_t type,
+                       struct fo_action** actsp, size_t* np, size_t* allocp, char** errp);
 bool fo_convert_generic_set_field(const struct ofpact_set_field*, struct fo_action* out);
 void fo_put_pipeline_action(const struct fo_action*, struct ofpbuf* ofpacts);
 

@@ -99,6 +99,9 @@ enum ofperr fo_match_from_ovs(const struct match* m, struct fo_match* out, char*
   out->key.pkt_mark = f->pkt_mark;
   out->mask.pkt_mark = wc->masks.pkt_mark;
   left.masks.pkt_mark = 0;
+  out->key.conj_id = f->conj_id & wc->masks.conj_id;
+  out->mask.conj_id = wc->masks.conj_id;
+  left.masks.conj_id = 0;
 
   /* Ethernet is the only packet type. */
   if (match_has_default_packet_type(m)) {
@@ -155,6 +158,9 @@ void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
   }
   match_set_metadata_masked(m, htonll(in->key.metadata), htonll(in->mask.metadata));
   match_set_pkt_mark_masked(m, in->key.pkt_mark, in->mask.pkt_mark);
+  if (in->mask.conj_id) {
+    match_set_conj_id(m, in->key.conj_id);
+  }
   flow_zero_wildcards(f, wc);
 
   /* Every packet field but in_port implies Ethernet, as OVS's own parsers do. */

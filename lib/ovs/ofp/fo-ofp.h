@@ -50,7 +50,7 @@ struct fo_of_key {
   uint64_t metadata; /* host order */
   uint32_t regs[16]; /* host order */
   uint32_t pkt_mark;
-  uint32_t pad_md;
+  uint32_t conj_id;
 };
 
 struct fo_match {
@@ -74,6 +74,15 @@ enum fo_action_type {
   FO_ACT_DEC_TTL,
   FO_ACT_CLONE,
   FO_ACT_OUTPUT_FIELD,
+  FO_ACT_CONJUNCTION,
+  FO_ACT_NOTE,
+  FO_ACT_NOTE_DATA,
+  FO_ACT_STACK_PUSH,
+  FO_ACT_STACK_POP,
+  FO_ACT_WRITE_ACTIONS,
+  FO_ACT_CLEAR_ACTIONS,
+  FO_ACT_LEARN,
+  FO_ACT_LEARN_SPEC,
 };
 
 #define FO_ACT_F_PUSH_IF_NEEDED 1

@@ -12,7 +12,7 @@
 #include "util.h"
 
 /* OVS's field -> Ferry's, or FO_F_NONE. */
-static int field_from_mff(enum mf_field_id id) {
+int fo_field_from_mff(enum mf_field_id id) {
   if (id >= MFF_REG0 && id < MFF_REG0 + 16) {
     return FO_F_REG0 + (id - MFF_REG0);
   }
@@ -70,7 +70,7 @@ static int field_from_mff(enum mf_field_id id) {
 
 /* The OVS field a datapath action built by Ferry's translation (no OVS
  * field id of its own: 0) stands for. */
-static enum mf_field_id mff_from_field(int f) {
+enum mf_field_id fo_mff_from_field(int f) {
   if (f >= FO_F_REG0 && f < FO_F_REG0 + 16) {
     return MFF_REG0 + (f - FO_F_REG0);
   }
@@ -119,7 +119,7 @@ static uint64_t mff_scale(enum mf_field_id id, uint64_t v, bool to_ferry) {
 
 bool fo_convert_generic_set_field(const struct ofpact_set_field* sf, struct fo_action* out) {
   const struct mf_field* mf = sf->field;
-  int f = field_from_mff(mf->id);
+  int f = fo_field_from_mff(mf->id);
   if (f == FO_F_NONE || mf->n_bytes > 8 || f == FO_F_ETH_TYPE || f == FO_F_IP_PROTO) {
     return false;
   }
@@ -178,7 +178,7 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
     }
     case OFPACT_REG_MOVE: {
       const struct ofpact_reg_move* m = ofpact_get_REG_MOVE(a);
-      int src = field_from_mff(m->src.field->id), dst = field_from_mff(m->dst.field->id);
+      int src = fo_field_from_mff(m->src.field->id), dst = fo_field_from_mff(m->dst.field->id);
       if (src == FO_F_NONE || dst == FO_F_NONE || m->src.field->n_bytes > 8 ||
           m->dst.field->n_bytes > 8 || dst == FO_F_ETH_TYPE || dst == FO_F_IP_PROTO ||
           m->src.field->id == MFF_IP_DSCP || m->dst.field->id == MFF_IP_DSCP) {
@@ -229,7 +229,7 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
       return true;
     case OFPACT_OUTPUT_REG: {
       const struct ofpact_output_reg* o = ofpact_get_OUTPUT_REG(a);
-      int f = field_from_mff(o->src.field->id);
+      int f = fo_field_from_mff(o->src.field->id);
       if (f == FO_F_NONE || o->src.field->n_bytes > 8 || o->src.n_bits > 16) {
         *errp = fo_refusal(a, " from this field");
         return true;
@@ -242,27 +242,29 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
       fa->u16 = o->max_len;
       return true;
     }
-    case OFPACT_CLONE: {
-      const struct ofpact_nest* nest = ofpact_get_CLONE(a);
-      size_t at = *np;
-      fo_append_action(actsp, np, allocp, FO_ACT_CLONE);
-      if (!fo_convert_list(nest->actions, ofpact_nest_get_action_len(nest), actsp, np, allocp,
-                        errp)) {
-        if (!*errp) {
-          *errp = fo_refusal(a, " with these actions");
-        }
-        return true;
-      }
-      if (*np - at - 1 > UINT16_MAX) {
-        *errp = fo_refusal(a, " (too many nested actions)");
-        return true;
-      }
-      (*actsp)[at].u16 = (uint16_t)(*np - at - 1);
+    case OFPACT_CLONE:
+      fo_convert_nested(a, ofpact_get_CLONE(a), FO_ACT_CLONE, actsp, np, allocp, errp);
       return true;
-    }
     default:
       return false;
   }
+}
+
+void fo_convert_nested(const struct ofpact* a, const struct ofpact_nest* nest, uint8_t type,
+                       struct fo_action** actsp, size_t* np, size_t* allocp, char** errp) {
+  size_t at = *np;
+  fo_append_action(actsp, np, allocp, type);
+  if (!fo_convert_list(nest->actions, ofpact_nest_get_action_len(nest), actsp, np, allocp, errp)) {
+    if (!*errp) {
+      *errp = fo_refusal(a, " with these actions");
+    }
+    return;
+  }
+  if (*np - at - 1 > UINT16_MAX) {
+    *errp = fo_refusal(a, " (too many nested actions)");
+    return;
+  }
+  (*actsp)[at].u16 = (uint16_t)(*np - at - 1);
 }
 
 /* The inverse of fo_convert_pipeline_action() and fo_convert_generic_set_field(). */
@@ -278,7 +280,7 @@ void fo_put_pipeline_action(const struct fo_action* a, struct ofpbuf* ofpacts) {
       break;
     }
     case FO_ACT_SET_FIELD: {
-      enum mf_field_id id = a->u16 ? (enum mf_field_id)a->u16 : mff_from_field(a->u8);
+      enum mf_field_id id = a->u16 ? (enum mf_field_id)a->u16 : fo_mff_from_field(a->u8);
       if (a->flags & FO_ACT_F_INSTRUCTION) {
         struct ofpact_metadata* m = ofpact_put_WRITE_METADATA(ofpacts);
         m->metadata = htonll(a->value);

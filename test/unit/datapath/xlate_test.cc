@@ -11,6 +11,7 @@
 #include "datapath/xlate_arena.h"
 #include "lib/flow/field.h"
 #include "lib/flow/flow_table.h"
+#include "lib/flow/learn.h"
 
 namespace ferry {
 namespace {
@@ -169,6 +170,128 @@ TEST_CASE("xlate arena: blocks are reused and the cache releases them", "[xlate]
   big.n_actions = kMaxXlateActions;
   c.xlate = &big;
   CHECK(tiny.insert(k, mask, c) == nullptr);  // 64 actions need a 4 KB block; 1 entry has 256 B
+}
+
+}  // namespace ferry
+
+namespace ferry {
+
+TEST_CASE("xlate: the NXAST stack carries values across tables", "[xlate]") {
+  Tables tb;
+  const auto ip_src = static_cast<uint8_t>(Field::kIpSrc);
+  const auto r1 = static_cast<uint8_t>(reg_field(1));
+  // Push the source address's low byte, resubmit, pop it into reg1 there;
+  // a pop with nothing on the stack changes nothing.
+  tb.add(0, Match().set_in_port(1), 10,
+         {Action::stack(true, ip_src, 0, 8), Action::resubmit(kOfppInPort, 1)});
+  tb.add(1, Match(), 10,
+         {Action::stack(false, r1, 8, 8), Action::stack(false, r1, 0, 8),
+          Action::resubmit(kOfppInPort, 2)});
+  tb.add(2, Match().set_reg(1, 0x0700, 0xffff), 10, {Action::output(7)});
+  tb.add(2, Match(), 1, {Action::output(9)});
+  auto cls = tb.t.classifier();
+  FlowKey k = udp_key(1, 0x0a000007, 9);
+  FlowKey wc = zero_key();
+  XlateOut out;
+  xlate(*cls, k, *cls->lookup(k, &wc), &wc, &out);
+  REQUIRE(out.n_actions == 1);
+  CHECK(out.actions[0] == Action::output(7));
+  CHECK(ntohl(wc.nw_src) == 0xff);  // the pushed bits only
+
+  // Popping into a packet field rewrites it.
+  Tables tb2;
+  const auto tp_dst = static_cast<uint8_t>(Field::kTpDst);
+  tb2.add(0, Match(), 10,
+          {Action::stack(true, static_cast<uint8_t>(Field::kTpSrc), 0, 16),
+           Action::stack(false, tp_dst, 0, 16), Action::output(2)});
+  auto cls2 = tb2.t.classifier();
+  XlateOut out2;
+  FlowKey wc2 = zero_key();
+  xlate(*cls2, k, *cls2->lookup(k, &wc2), &wc2, &out2);
+  REQUIRE(out2.n_actions == 2);
+  CHECK(out2.actions[0] == Action::set_field(tp_dst, 1000, 0xffff));
+  CHECK(out2.actions[1] == Action::output(2));
+}
+
+TEST_CASE("xlate: write_actions runs at the end of the pipeline, in set order", "[xlate]") {
+  Tables tb;
+  Mac m{0x02, 0, 0, 0, 0, 0x42};
+  // Table 0 writes an output and a MAC rewrite, then outputs directly;
+  // table 1 overrides the output; the set runs last: rewrite, then output.
+  tb.add(0, Match().set_in_port(1), 10,
+         {Action::write_actions(2), Action::output(5), Action::set_eth_dst(m), Action::output(3),
+          Action::goto_table(1)});
+  tb.add(1, Match(), 10, {Action::write_actions(1), Action::output(6)});
+  // Port 2: clear_actions empties the set; port 4: no final action, no set.
+  tb.add(0, Match().set_in_port(2), 10,
+         {Action::write_actions(1), Action::output(5), Action::clear_actions(), Action::output(3)});
+  tb.add(0, Match().set_in_port(4), 10,
+         {Action::write_actions(1), Action::set_eth_dst(m), Action::output(3)});
+  auto cls = tb.t.classifier();
+  auto walk = [&](uint32_t port, XlateOut* out) {
+    FlowKey k = udp_key(port, 0x0a000001, 9);
+    FlowKey wc = zero_key();
+    xlate(*cls, k, *cls->lookup(k, &wc), &wc, out);
+  };
+  XlateOut a;
+  walk(1, &a);
+  REQUIRE(a.n_actions == 3);
+  CHECK(a.actions[0] == Action::output(3));
+  CHECK(a.actions[1] == Action::set_eth_dst(m));
+  CHECK(a.actions[2] == Action::output(6));
+  XlateOut b;
+  walk(2, &b);
+  REQUIRE(b.n_actions == 1);
+  CHECK(b.actions[0] == Action::output(3));
+  XlateOut c;
+  walk(4, &c);
+  REQUIRE(c.n_actions == 1);
+  CHECK(c.actions[0] == Action::output(3));
+}
+
+TEST_CASE("xlate: a learn unwildcards its sources and reaches only the control side", "[xlate]") {
+  Tables tb;
+  LearnParams p;
+  p.table = 5;
+  p.flags = kLearnWriteResult;
+  p.limit = 1;
+  p.result_field = static_cast<uint8_t>(reg_field(3));
+  p.result_ofs = 0;
+  ActionList acts{learn_header(p, 1),
+                  learn_spec(LearnDst::kMatch, static_cast<uint8_t>(Field::kIpSrc), 0, 0,
+                             static_cast<uint8_t>(Field::kIpDst), 0, 32),
+                  Action::resubmit(kOfppInPort, 2)};
+  tb.add(0, Match(), 10, acts);
+  tb.add(2, Match().set_reg(3, 1), 10, {Action::output(1)});
+  tb.add(2, Match(), 1, {Action::output(2)});
+  auto cls = tb.t.classifier();
+  FlowKey k = udp_key(3, 0x0a000005, 9);
+  FlowKey wc = zero_key();
+  XlateOut out;
+  struct Seen : XlateLearns {
+    void learn(const Action* head, const OfKey& flow) override {
+      n++;
+      match = learn_match(head, flow);
+    }
+    int n = 0;
+    Match match;
+  } seen;
+  out.learns = &seen;
+  xlate(*cls, k, *cls->lookup(k, &wc), &wc, &out);
+  CHECK(out.has_learn);
+  CHECK(seen.n == 1);
+  CHECK(seen.match == Match().set_nw_dst(htonl(0x0a000005)));
+  CHECK(wc.nw_src == 0xffffffff);
+  // Under the limit (table 5 is empty): result 1.
+  REQUIRE(out.n_actions == 1);
+  CHECK(out.actions[0] == Action::output(1));
+  // Table 5 full (one flow with cookie 0 already): result 0.
+  tb.add(5, Match().set_nw_dst(htonl(0x0a000009)), kDefaultPriority, {});
+  auto cls2 = tb.t.classifier();
+  XlateOut out2;
+  xlate(*cls2, k, *cls2->lookup(k, &wc), &wc, &out2);
+  REQUIRE(out2.n_actions == 1);
+  CHECK(out2.actions[0] == Action::output(2));
 }
 
 }  // namespace ferry

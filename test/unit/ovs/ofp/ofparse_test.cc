@@ -161,12 +161,15 @@ TEST_CASE("unsupported fields and actions are refused with clear text", "[ofpars
   const Refusal refusals[] = {
       {"tun_id=5,actions=drop", "Ferry cannot match on tun_id=0x5"},
       {"ipv6,ipv6_label=5,actions=drop", "Ferry cannot match on ipv6_label=0x00005"},
-      {"actions=learn(table=0,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[])",
-       "Ferry does not support action learn (learn(table=0,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[]))"},
+      {"actions=learn(table=0,fin_idle_timeout=5,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[])",
+       "Ferry does not support action learn with fin_idle_timeout or fin_hard_timeout"},
+      {"ipv6,actions=learn(table=1,eth_type=0x86dd,NXM_NX_IPV6_SRC[]=NXM_NX_IPV6_DST[])",
+       "Ferry does not support action learn on this field"},
+      {"ipv6,actions=push:NXM_NX_IPV6_SRC[]", "Ferry does not support action push on this field"},
       {"ip,actions=ct(commit)", "Ferry does not support action ct (ct(commit))"},
       {"ipv6,actions=set_field:::1->ipv6_src",
        "Ferry does not support action set_field (set_field:::1->ipv6_src)"},
-      {"actions=clone(learn(table=1))", "Ferry does not support action learn"},
+      {"ip,actions=clone(ct(commit))", "Ferry does not support action ct"},
       {"in_port=1,actions=bogus", "unknown action bogus"},
   };
   for (const Refusal& r : refusals) {
@@ -188,6 +191,21 @@ TEST_CASE("pipeline fields and actions round-trip in OVS's syntax", "[ofparse]")
       "actions=resubmit(3,7),set_field:0xa0/0xf0->reg9",
       "ip actions=clone(mod_nw_dst:10.0.0.9,output:3),clone(clone(output:4)),output:2",
       "actions=output:NXM_NX_REG15[0..15],output:NXM_NX_REG1[16..31]",
+      "ip,nw_src=10.0.0.1 actions=conjunction(7,1/2),conjunction(8,2/3)",
+      "conj_id=7,ip actions=output:2",
+      "actions=note:01.02.03.04.05.06.07.08.09.0a.0b.0c.0d.0e.0f.10.11.12.13.14.15.16.17.18.19.1a."
+      "1b.1c.1d.1e,output:1",
+      "tcp actions=push:NXM_NX_REG0[],push:NXM_OF_ETH_SRC[0..15],pop:NXM_NX_REG1[16..31],"
+      "pop:NXM_OF_TCP_DST[]",
+      "actions=clear_actions,write_actions(mod_dl_dst:aa:bb:cc:dd:ee:ff,output:3),"
+      "goto_table:2",
+      "actions=learn(table=10,idle_timeout=30,hard_timeout=60,priority=5,cookie=0x99,"
+      "NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],"
+      "load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15],output:NXM_OF_IN_PORT[]),resubmit(,10)",
+      "actions=learn(table=2,send_flow_rem,delete_learned,eth_type=0x800,ip_dst=10.0.0.1,"
+      "load:0x5->NXM_NX_REG3[])",
+      "ip actions=learn(table=3,limit=10,result_dst=NXM_NX_REG4[0],eth_type=0x800,"
+      "NXM_OF_IP_SRC[])",
   };
   for (const char* text : flows) {
     INFO(text);

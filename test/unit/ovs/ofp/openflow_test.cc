@@ -187,7 +187,8 @@ TEST_CASE("ovs-ofctl show, dump-ports, dump-aggregate, dump-desc", "[openflow][o
 
 TEST_CASE("unsupported requests get OpenFlow errors", "[openflow][ofctl]") {
   Bench b;
-  CmdResult act = b.ofctl({"add-flow", b.sock, "actions=learn(table=1)"});
+  CmdResult act =
+      b.ofctl({"add-flow", b.sock, "actions=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0..1])"});
   CHECK(act.status != 0);
   CHECK_THAT(act.err, Catch::Contains("OFPT_ERROR") && Catch::Contains("OFPBAC_BAD_TYPE"));
   CmdResult field = b.ofctl({"add-flow", b.sock, "tun_id=1,actions=output:2"});
