@@ -209,6 +209,21 @@ bool set_tos(const Headers& h, uint8_t value, uint8_t mask) {
 bool pkt_set_field(rte_mbuf* m, Field f, uint64_t value, uint64_t mask) {
   Headers h = locate(m);
   if (!h.eth) return false;
+  // As ovs-vswitchd (commit_set_nw_action): an IPv4 packet with protocol 0
+  // has no L3 header to rewrite; the flow changes, the frame does not
+  // (found by the differential tester).
+  const bool ipv4_proto0 = h.type == kEthTypeIpv4 && h.l3_len >= 20 && h.l3[9] == 0;
+  switch (f) {
+    case Field::kIpSrc:
+    case Field::kIpDst:
+    case Field::kIpDscp:
+    case Field::kIpEcn:
+    case Field::kIpTtl:
+      if (ipv4_proto0) return true;
+      break;
+    default:
+      break;
+  }
   switch (f) {
     case Field::kEthSrc:
       set_mac(h.eth + 6, value, mask);

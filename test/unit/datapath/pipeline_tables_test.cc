@@ -289,3 +289,26 @@ TEST_CASE("an SCTP port rewrite recomputes the CRC32c as ovs-vswitchd does", "[d
 }
 
 }  // namespace ferry::test
+
+namespace ferry::test {
+
+TEST_CASE("IPv4 protocol 0: IP rewrites change the flow, not the frame (as OVS)",
+          "[dpdk][pipeline]") {
+  DpHarness h(2);
+  if (!h.ok()) FAIL(h.error());
+  h.add_flow(in_port(1), 100,
+             {set_ip(Field::kIpDst, 0x0a000063, 32), set_ip(Field::kIpDscp, 10, 6),
+              Action::dec_ttl(), Action::output(2)});
+  Frame f = FrameBuilder()
+                .eth(kB, kA)
+                .ipv4(ip4(10, 0, 0, 1), ip4(10, 0, 0, 2))
+                .ip_proto(0)
+                .payload("proto zero")
+                .build();
+  h.send(1, f);
+  auto out = h.recv(2, 1);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0] == f);
+}
+
+}  // namespace ferry::test
