@@ -110,7 +110,7 @@ def probe_vocabulary(env, log):
           [a.name for a in V.ACTIONS if a not in actions] + [n for n, ok in feats.items() if not ok]
     log('difftest: vocabulary: %d match fields, %d actions, %d table%s; not in Ferry yet: %s' %
         (len(fields), len(actions), n_tables, 's' if n_tables > 1 else '', ' '.join(off) or '-'))
-    return fields, actions, n_tables
+    return fields, actions, n_tables, feats.get('conjunction', False)
 
 
 # --------------------------------------------------------------------- main
@@ -212,9 +212,9 @@ def main(argv):
             env.keep = True
             return 2
         wires = dt_wire.Wires(env, args.ports)
-        fields, actions, n_tables = probe_vocabulary(env, log)
+        fields, actions, n_tables, conjunction = probe_vocabulary(env, log)
         gen = dt_gen.Generator(fields, actions, n_tables, args.max_flows, args.max_packets,
-                               args.avoid)
+                               args.avoid, conjunction=conjunction)
         log('difftest: avoiding known differences (open issues): %s' % (' '.join(args.avoid) or '-'))
         tester = dt_tester.Tester(env, wires, args)
         return run_all(args, tester, gen, t_start)

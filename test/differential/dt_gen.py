@@ -35,8 +35,10 @@ VLAN_ACTIONS = {'strip_vlan', 'pop_vlan', 'mod_vlan_vid', 'mod_vlan_pcp', 'set_v
 NOT_AFTER = {
     'normal-priority-tag': ({'mod_vlan_vid', 'mod_vlan_pcp', 'set_vlan_vid', 'set_vlan_pcp',
                              'push_vlan'}, {'normal'}),
-    'normal-learn-self': ({'mod_dl_src', 'mod_dl_dst', 'set_eth_src', 'set_eth_dst', 'move_eth'},
-                          {'normal'}),
+    # (also no goto_table/resubmit: a later table's NORMAL sees the rewrite)
+    'normal-learn-self': ({'mod_dl_src', 'mod_dl_dst', 'set_eth_src', 'set_eth_dst', 'move_eth',
+                           'stack'},
+                          {'normal', 'goto_table', 'resubmit'}),
     'inner-tag': ({'strip_vlan', 'pop_vlan'}, VLAN_ACTIONS | {'normal'}),
 }
 
@@ -64,7 +66,7 @@ class Generator:
     """Draws cases from the enabled part of the vocabulary."""
 
     def __init__(self, fields, actions, n_tables=1, max_flows=10, max_packets=24, avoid=(),
-                 p_ports=0.4):
+                 p_ports=0.4, conjunction=False):
         self.fields, self.actions = fields, actions
         self.n_tables, self.max_flows, self.max_packets = n_tables, max_flows, max_packets
         self.avoid = set(avoid)  # names of dt_vocab.KNOWN differences not to trigger
@@ -73,10 +75,11 @@ class Generator:
             V.EXCLUDED_MACS.update(V.RESERVED_BEYOND_8021D)
         self.protocol = None
         self.p_ports = p_ports  # share of NORMAL cases with a port VLAN configuration
+        self.conjunction = conjunction  # some cases get a conjunctive match
 
     # ------------------------------------------------------------ flows
-    def flow(self, rng, table, prio):
-        shape = wchoice(rng, FLOW_SHAPES)
+    def flow(self, rng, table, prio, shape=''):
+        shape = wchoice(rng, FLOW_SHAPES) if shape == '' else shape
         match = []  # (field, value, mask)
         if shape == 'eth':
             match.append((V.DL_TYPE_FIELD, V.DL_TYPE_FIELD.values(rng), None))
@@ -117,6 +120,7 @@ class Generator:
         usable = [a for a in self.actions if ctx.shape in a.shapes and a.kind != 'goto'
                   and (ctx.has_vlan or not a.needs_vlan)]
         gotos = [a for a in self.actions if a.kind == 'goto' and ctx.table + 1 < ctx.n_tables]
+        # (filtered by `barred` below, once the list is drawn)
         n = wchoice(rng, [(1, 4), (2, 4), (3, 3), (4, 2), (6, 1)])
         out = []
         barred = set()  # actions that would show a KNOWN difference after those so far
@@ -140,6 +144,7 @@ class Generator:
             t = wchoice(rng, [(a, a.weight) for a in outputs]).gen(rng, ctx)
             if t:
                 out.append(t)
+        gotos = [a for a in gotos if a.name not in barred]
         if gotos and rng.random() < 0.6:
             a = wchoice(rng, [(a, a.weight) for a in gotos])
             t = a.gen(rng, ctx)
@@ -149,6 +154,8 @@ class Generator:
                     out.insert(rng.randrange(len(out)), t)
                 else:
                     out.append(t)
+        # Instructions in OpenFlow's order, after the apply actions.
+        out.sort(key=V.instruction_rank)
         return out
 
     # ---------------------------------------------------------- packets
@@ -266,7 +273,10 @@ class Generator:
                 flows.append({'table': table, 'shape': None, 'match': [], 'actions': actions,
                               'text': 'table=%d,priority=0,actions=%s' % (
                                   table, ','.join(actions) or 'drop')})
-        pkts = []
+        conj_pkts = []
+        if self.conjunction and rng.random() < 0.25:
+            conj_pkts = self.conjunction_group(rng, flows, prios)
+        pkts = list(conj_pkts)
         for fl in flows:
             for _ in range(rng.choice([1, 1, 2])):
                 p = self.hit_packet(rng, fl)
@@ -282,12 +292,60 @@ class Generator:
             p['tag'] = P.make_tag(i, case_no)
             packets.append({'in_port': p['in_port'], 'hex': P.build(p).hex(), 'desc': P.describe(p)})
         texts = [f['text'] for f in flows]
+        # A case that learns spaces its packets as a NORMAL case does.
         case = {'case': case_no, 'seed': seed, 'protocol': self.protocol,
-                'normal': any('normal' in t.split('actions=', 1)[1] for t in texts),
+                'normal': any('normal' in t.split('actions=', 1)[1] or 'learn(' in t
+                              for t in texts),
                 'flows': texts, 'packets': packets}
         if rng.random() < (self.p_ports if case['normal'] else self.p_ports / 2):
             case['ports'] = self.port_config(rng)
         return case
+
+    def conjunction_group(self, rng, flows, prios):
+        """Adds a conjunctive match to a table: n dimensions of one or two
+        flows with conjunction(id,k/n) at one priority, and the conj_id
+        flow; returns packets made to match every dimension, some not all."""
+        table = 0 if self.n_tables == 1 else rng.randrange(self.n_tables)
+        taken = prios.setdefault(table, set())
+        free = [p for p in PRIORITIES + [rng.randint(1, 65535)] if p not in taken]
+        if len(free) < 2:
+            return []
+        prio, conj_prio = rng.sample(free, 2)
+        taken.update({prio, conj_prio})
+        conj_id = rng.randint(1, 1000)
+        shape = rng.choice(['tcp', 'udp', 'ip', 'arp', None])
+        n = rng.choice([2, 2, 3])
+        dims = []
+        seen = set()
+        for k in range(1, n + 1):
+            dim = []
+            for _ in range(rng.choice([1, 1, 2])):
+                fl = self.flow(rng, table, prio, shape)
+                key = tuple((f.name, v, m) for f, v, m in fl['match'])
+                if key in seen:  # one flow per match and priority
+                    continue
+                seen.add(key)
+                fl['actions'] = ['conjunction(%d,%d/%d)' % (conj_id, k, n)]
+                fl['text'] = fl['text'].split(',actions=', 1)[0] + ',actions=' + fl['actions'][0]
+                dim.append(fl)
+            flows.extend(dim)
+            dims.append(dim)
+        ctx = ActionContext(table, self.n_tables, None, None, self.protocol, avoid=self.avoid)
+        actions = self.action_list(rng, ctx)
+        flows.append({'table': table, 'shape': None, 'match': [], 'actions': actions,
+                      'text': 'table=%d,priority=%d,conj_id=%d,actions=%s' % (
+                          table, conj_prio, conj_id, ','.join(actions) or 'drop')})
+        pkts = []
+        for _ in range(rng.randint(2, 4)):
+            chosen = [rng.choice(d) for d in dims if d]
+            if not chosen:
+                break
+            pkt = self.hit_packet(rng, chosen[0])
+            for fl in chosen[1:] if rng.random() < 0.8 else chosen[1:-1]:
+                for f, v, m in fl['match']:
+                    f.apply(pkt, v, m, rng)
+            pkts.append(self.tame(pkt))
+        return pkts
 
     def port_config(self, rng):
         """A VLAN configuration of the bridge's ports (what NORMAL obeys):

@@ -357,6 +357,53 @@ def resubmit(rng, ctx):
         if ctx.table + 1 < ctx.n_tables else None
 
 
+def of11(gen):
+    """Instructions OpenFlow 1.0 cannot carry (write_actions, clear_actions)."""
+    return lambda rng, ctx: None if ctx.protocol == 'OpenFlow10' else gen(rng, ctx)
+
+
+def write_actions(rng, ctx):
+    inner = [rng.choice(['mod_dl_src:' + mac_str(mac_value(rng)),
+                         'mod_dl_dst:' + mac_str(mac_value(rng)),
+                         'set_field:%s->eth_dst' % mac_str(mac_value(rng)), None, None])]
+    if rng.random() < 0.8:
+        inner.append('output:%d' % out_port(rng, ctx))
+    return 'write_actions(%s)' % ','.join(x for x in inner if x) if any(inner) else None
+
+
+# The NXAST stack: pushes and pops in one list or across tables (a pop with
+# nothing pushed does nothing); regs are matched by later tables.
+STACK_OPS = ['push:NXM_OF_ETH_SRC[]', 'push:NXM_OF_ETH_DST[0..31]', 'push:NXM_NX_REG0[]',
+             'push:NXM_OF_VLAN_TCI[0..11]', 'pop:NXM_NX_REG0[]', 'pop:NXM_NX_REG1[0..15]',
+             'pop:NXM_OF_ETH_DST[]', 'pop:NXM_OF_ETH_SRC[16..47]',
+             'push:NXM_OF_ETH_SRC[],pop:NXM_OF_ETH_DST[]',
+             'push:NXM_OF_ETH_DST[],push:NXM_OF_ETH_SRC[],pop:NXM_OF_ETH_DST[],pop:NXM_OF_ETH_SRC[]']
+
+
+def learn(rng, ctx):
+    """learn() into some table: a MAC-learning shape, registers, IP for IP flows."""
+    table = rng.randrange(ctx.n_tables)
+    specs = ['table=%d' % table, 'priority=%d' % rng.choice([5, 100, 40000])]
+    if rng.random() < 0.2:
+        specs.append('cookie=0x%x' % rng.choice([1, 0x42]))
+    if rng.random() < 0.15:
+        specs += ['limit=%d' % rng.choice([1, 2]), 'result_dst=NXM_NX_REG1[0]']
+    body = []
+    if rng.random() < 0.4:
+        body.append('NXM_OF_VLAN_TCI[0..11]')
+    body.append(rng.choice(['NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[]', 'NXM_OF_ETH_SRC[]',
+                            'NXM_OF_ETH_DST[]=NXM_OF_ETH_DST[]']))
+    if ctx.shape in IPV4_SHAPES and rng.random() < 0.4:
+        body += ['eth_type=0x800', 'NXM_OF_IP_DST[]=NXM_OF_IP_SRC[]']
+    if rng.random() < 0.5:
+        body.append(rng.choice(['load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15]',
+                                'load:0x%x->NXM_NX_REG1[]' % rng.choice([1, 7]),
+                                'load:NXM_OF_ETH_SRC[0..15]->NXM_NX_REG0[16..31]']))
+    if rng.random() < 0.7:
+        body.append('output:NXM_OF_IN_PORT[]')
+    return 'learn(%s)' % ','.join(specs + body)
+
+
 A = Action
 ACTIONS = [
     A('output', lambda r, c: 'output:%d' % out_port(r, c), 'output', weight=4.0),
@@ -402,7 +449,26 @@ ACTIONS = [
       shapes=IPV4_SHAPES, weight=0.5),
     A('set_ipv6_src', lambda r, c: 'set_field:%s->ipv6_src' % ip6_str(pick(r, IP6S, bits=128)),
       shapes=IPV6_SHAPES, weight=0.5),
+    A('note', lambda r, c: 'note:%02x.%02x' % (r.getrandbits(8), r.getrandbits(8)), weight=0.3),
+    A('stack', lambda r, c: r.choice(STACK_OPS), weight=0.8),
+    # Instructions (OpenFlow 1.1+), placed in OpenFlow's order by the generator.
+    A('write_actions', of11(write_actions), 'instruction', weight=0.8,
+      probe='priority=1,actions=write_actions(output:1)'),
+    A('clear_actions', of11(lambda r, c: 'clear_actions'), 'instruction', weight=0.3,
+      probe='priority=1,actions=clear_actions'),
+    # learn: the control thread installs what Ferry learns, ovs-vswitchd in
+    # the upcall: cases that learn space their packets as NORMAL cases do.
+    A('learn', learn, weight=0.6,
+      probe='priority=1,actions=learn(table=1,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[])'),
 ]
+
+# The order OpenFlow 1.1+ wants an action list's instructions in (apply
+# actions first); ovs-ofctl refuses any other.
+INSTRUCTION_RANK = {'clear_actions': 1, 'write_actions': 2, 'write_metadata': 3, 'goto_table': 4}
+
+
+def instruction_rank(text):
+    return INSTRUCTION_RANK.get(text.split('(', 1)[0].split(':', 1)[0], 0)
 
 ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}
 FIELDS_BY_NAME = {f.name: f for f in MATCH_FIELDS}
@@ -410,6 +476,9 @@ FIELDS_BY_NAME = {f.name: f for f in MATCH_FIELDS}
 # Features probed as a whole (name -> a flow Ferry must accept).
 FEATURES = {
     'tables': 'table=1,priority=1,actions=drop',
+    # Conjunctive matches: groups of flows with conjunction(id,k/n) and a
+    # conj_id flow (dt_gen.Generator.conjunction).
+    'conjunction': 'priority=5,ip,actions=conjunction(1,1/2)',
 }
 
 

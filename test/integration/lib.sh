@@ -286,6 +286,26 @@ ft_ping() {
   ip netns exec "$1" ping -q -c "${3:-3}" -i 0.2 -W 2 "$2" >/dev/null 2>&1
 }
 
+# ft_three_vms: the set-up case of the pipeline tests: ovsdb-server,
+# ferry-vswitchd in namespace "hv" (HV), VMs vm1..vm3 (MACs $M1..$M3,
+# 10.0.0.1-3/24) on ports 1-3 of the netdev bridge br0.
+ft_three_vms() {
+  ft_case "set-up: three VMs on br0"
+  ft_netns hv
+  HV=$(ft_ns hv)
+  ft_check "ovsdb-server" ft_start_ovsdb
+  ft_check "ferry-vswitchd" ft_start_ferry "$HV"
+  ft_vm "$HV" vm1 "$M1" 10.0.0.1/24
+  ft_vm "$HV" vm2 "$M2" 10.0.0.2/24
+  ft_vm "$HV" vm3 "$M3" 10.0.0.3/24
+  ft_check "add-br" ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+  local n=1 p
+  for p in vm1 vm2 vm3; do
+    ft_check "add $p" ovs-vsctl add-port br0 $p -- set interface $p ofport_request=$n
+    n=$((n + 1))
+  done
+}
+
 # The value of a column, unquoted.
 ft_db_get() { ovs-vsctl --no-wait get "$@" | tr -d '"'; }
 

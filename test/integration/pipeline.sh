@@ -13,21 +13,7 @@ ft_init pipeline
 M1=02:00:00:00:00:01
 M2=02:00:00:00:00:02
 M3=02:00:00:00:00:03
-
-ft_case "set-up: three VMs on br0"
-ft_netns hv
-HV=$(ft_ns hv)
-ft_check "ovsdb-server" ft_start_ovsdb
-ft_check "ferry-vswitchd" ft_start_ferry "$HV"
-ft_vm "$HV" vm1 $M1 10.0.0.1/24
-ft_vm "$HV" vm2 $M2 10.0.0.2/24
-ft_vm "$HV" vm3 $M3 10.0.0.3/24
-ft_check "add-br" ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev
-n=1
-for p in vm1 vm2 vm3; do
-  ft_check "add $p" ovs-vsctl add-port br0 $p -- set interface $p ofport_request=$n
-  n=$((n + 1))
-done
+ft_three_vms
 
 ft_case "a five-table pipeline installs through ovs-ofctl"
 cat >"$FT_DIR/flows.txt" <<FLOWS
