@@ -6,15 +6,18 @@ namespace ferry {
 
 namespace {
 
+// c->rule nullptr: a table-0 miss that goes to the controllers.
 void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKey* wc,
                XlateOut* xo) {
+  XlateParams params;
+  params.packet_in_on_miss = br.packet_in_on_miss;
   if (xo) {
-    xlate(*br.classifier, key, *c->rule, wc, xo);
+    xlate(*br.classifier, key, c->rule, wc, xo, params);
     c->xlate = xo->publish();
     return;
   }
   XlateOut scratch;  // only the mask is wanted
-  xlate(*br.classifier, key, *c->rule, wc, &scratch);
+  xlate(*br.classifier, key, c->rule, wc, &scratch, params);
   c->untranslated = true;
 }
 
@@ -26,7 +29,10 @@ Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc, Xla
   if (br.conversions) c.conv = br.conversions->lookup(key, wc);
   if (!c.conv) {
     c.rule = br.classifier->lookup(key, wc);
-    if (!c.rule) return c;
+    if (!c.rule) {
+      if (br.packet_in_on_miss) translate(br, key, &c, wc, xo);
+      return c;
+    }
     if (c.rule->needs_xlate) {
       translate(br, key, &c, wc, xo);
       return c;

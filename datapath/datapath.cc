@@ -40,8 +40,26 @@ class Datapath::FdbLearnSink : public LearnSink {
   Datapath* dp_;
 };
 
+// On the control thread (packet-outs, re-injections) frames for the
+// control thread are queued with those the PMDs handed up.
+class Datapath::ControlUpcaller : public PacketUpcaller {
+ public:
+  explicit ControlUpcaller(Datapath* dp) : dp_(dp) {}
+  bool send(Upcall::Type type, uint16_t slot, uint32_t ofport, rte_mbuf* m) override {
+    if (dp_->packet_upcalls_.size() >= kMaxPendingPacketUpcalls) return false;
+    dp_->packet_upcalls_.push_back(PacketUpcall{type, slot, ofport, MbufPtr(m)});
+    return true;
+  }
+
+ private:
+  Datapath* dp_;
+};
+
 Datapath::Datapath(unsigned n_mbufs)
-    : snapshot_(&rcu_), pools_(n_mbufs), control_learn_(std::make_unique<FdbLearnSink>(this)) {}
+    : snapshot_(&rcu_),
+      pools_(n_mbufs),
+      control_learn_(std::make_unique<FdbLearnSink>(this)),
+      control_upcall_(std::make_unique<ControlUpcaller>(this)) {}
 
 Datapath::~Datapath() {
   for (auto& p : pmds_) p->stop();
@@ -271,6 +289,14 @@ void Datapath::set_bridge_conversions(int slot,
   dirty_ = true;
 }
 
+void Datapath::set_bridge_packet_in_on_miss(int slot, bool on) {
+  BridgeModel& b = *bridges_.at(slot);
+  if (b.packet_in_on_miss == on) return;
+  b.packet_in_on_miss = on;
+  b.generation++;  // cached misses are answered anew
+  dirty_ = true;
+}
+
 void Datapath::set_bridge_options(int slot, const BridgeOptions& options) {
   BridgeModel& b = *bridges_.at(slot);
   b.options = options;
@@ -307,6 +333,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     db.move_detect = b->options.move_detect;
     db.watch_garp = b->options.watch_garp;
     db.forward_bpdu = b->options.forward_bpdu;
+    db.packet_in_on_miss = b->packet_in_on_miss;
     for (auto& c : b->caches) db.caches.push_back(c.get());
     uint16_t bidx = static_cast<uint16_t>(snap->bridges.size());
     for (const BridgePortSpec& ps : b->ports) {
@@ -347,7 +374,7 @@ void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
   Classification c = classify(br, key, &wc);
   wc.in_port = 0;
   // The answer must depend on the port alone, and need no translation.
-  if (wc != zero_key() || c.conv || (c.rule && c.rule->needs_xlate)) return;
+  if (wc != zero_key() || c.conv || (c.rule && c.rule->needs_xlate) || c.untranslated) return;
   port.simple = true;
   port.simple_rule = c.rule;
   port.simple_batchable = c.rule && batchable_actions(*c.rule->actions);
@@ -372,6 +399,15 @@ void Datapath::commit_and_sync() {
   commit();
   rcu_.synchronize();
 }
+
+namespace {
+bool packet_out_needs_xlate(const ActionList& actions) {
+  return actions_need_xlate(actions) ||
+         std::any_of(actions.begin(), actions.end(), [](const Action& a) {
+           return a.type == ActionType::kOutput && a.port == kOfppTable;
+         });
+}
+}  // namespace
 
 Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t len,
                          const ActionList& actions) {
@@ -401,8 +437,23 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
     rte_pktmbuf_free(m);
     return make_error(std::string("malformed packet: ") + parse_status_name(st), EINVAL);
   }
+  if (!in) key.in_port = in_port;  // CONTROLLER or NONE, as the packet-out said
   ExecContext ctx = control_context(snap, br, in, *pool);
-  execute_actions(ctx, m, key, actions);
+  if (packet_out_needs_xlate(actions)) {
+    // Through the pipeline (resubmit, output:TABLE, controller, ...): the
+    // walk's rules count the packet, as OVS's packet-out does.
+    auto xo = std::make_unique<XlateOut>();
+    FlowKey wc = zero_key();
+    XlateParams params;
+    params.packet_in_on_miss = br->packet_in_on_miss;
+    params.in_packet_out = true;
+    xlate_actions(*br->classifier, key, actions.data(), actions.size(), &wc, xo.get(), params);
+    const int64_t now = monotonic_ms();
+    for (unsigned i = 0; i < xo->n_rules; i++) xo->rules[i]->stats->add(1, len, now);
+    execute_translation(ctx, m, key, *xo->publish());
+  } else {
+    execute_actions(ctx, m, key, actions);
+  }
   control_tx_->flush_all();
   commit();
   return {};
@@ -424,6 +475,7 @@ ExecContext Datapath::control_context(const DpSnapshot* snap, const DpBridge* br
   ctx.tx = control_tx_.get();
   ctx.counters = &control_counters_;
   ctx.learn = control_learn_.get();
+  ctx.upcall = control_upcall_.get();
   ctx.pool = pool;
   ctx.now_s = monotonic_ms() / 1000;
   ctx.now_ns = static_cast<uint64_t>(monotonic_us()) * 1000;

@@ -97,6 +97,9 @@ class Datapath {
   void set_bridge_conversions(int slot, std::shared_ptr<const ConversionSnapshot> conversions);
   void set_bridge_meters(int slot, std::shared_ptr<const MeterSnapshot> meters);
   void set_bridge_options(int slot, const BridgeOptions& options);
+  // While set, a table miss goes to the bridge's controllers (a controller
+  // speaking OpenFlow < 1.3 is connected, as OVS).
+  void set_bridge_packet_in_on_miss(int slot, bool on);
   FdbTable& fdb(int slot);
   // Marks the bridge's FDB changed (after fdb/add, fdb/flush ...).
   void fdb_changed(int slot) {
@@ -147,10 +150,12 @@ class Datapath {
     uint64_t generation = 1;  // bumped with the classifier or the conversions
     std::vector<BridgePortSpec> ports;
     BridgeOptions options;
+    bool packet_in_on_miss = false;
     FdbTable fdb;
     std::vector<std::unique_ptr<MegaflowCache>> caches;  // by PMD index
   };
   class FdbLearnSink;
+  class ControlUpcaller;
 
   void drain_upcalls();
   void grow_caches();
@@ -179,6 +184,7 @@ class Datapath {
   PmdCounters control_counters_;
   std::unique_ptr<TxBuffers> control_tx_;
   std::unique_ptr<FdbLearnSink> control_learn_;
+  std::unique_ptr<ControlUpcaller> control_upcall_;
   uint16_t control_tx_index_ = 0;
   std::vector<LearnEvent> learn_events_;
   std::vector<PacketUpcall> packet_upcalls_;

@@ -7,7 +7,9 @@
 
 #include "datapath/normal.h"
 #include "datapath/packet_fields.h"
+#include "datapath/packet_in.h"
 #include "datapath/packet_ops.h"
+#include "datapath/packet_upcall.h"
 #include "datapath/tx_buffers.h"
 
 namespace ferry {
@@ -53,6 +55,18 @@ void output_to(const ExecContext& ctx, rte_mbuf* m, FlowKey& cur, uint32_t port)
   const DpPort& out = *ctx.snap->ports[id];
   if (&out == ctx.in) return drop(ctx, m, DropReason::kToInPort);  // OpenFlow: only IN_PORT may
   output_packet(ctx, m, out);
+}
+
+// A copy of m as it is, with the pipeline state of pi, to the controllers.
+void send_packet_in(const ExecContext& ctx, const rte_mbuf* m, const Action* pi, size_t avail) {
+  if (ctx.trace) return;  // tracing sends nothing
+  rte_mbuf* rec = ctx.upcall && ctx.pool ? build_packet_in(ctx.pool, m, pi, avail) : nullptr;
+  if (rec && ctx.upcall->send(Upcall::kPacketIn, ctx.bridge->slot,
+                              ctx.in ? ctx.in->ofport : kOfppNone, rec)) {
+    return;
+  }
+  if (rec) rte_pktmbuf_free(rec);
+  ctx.counters->drop(DropReason::kController);
 }
 
 uint16_t key_tci(uint16_t wire_tci) { return htons(static_cast<uint16_t>(wire_tci | kVlanCfi)); }
@@ -164,8 +178,8 @@ void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                         const Classification& c) {
   if (c.batchable) return execute_batch(ctx, &m, 1, *c.rule->actions);
   if (!c.conv) {
+    if (c.xlate) return execute_translation(ctx, m, key, *c.xlate);  // (a miss to controllers)
     if (!c.rule) return drop(ctx, m, DropReason::kNoRule);
-    if (c.xlate) return execute_translation(ctx, m, key, *c.xlate);
     return execute_actions(ctx, m, key, *c.rule->actions);
   }
   if (c.conv->mirror) {
@@ -204,10 +218,13 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
                      size_t n) {
   // The last output at this level sends the packet itself; a clone's
   // outputs (the actions it counts) send copies.
+  // A packet-in sends a copy; it ends the run like an output.
   int last_out = -1;
   for (size_t i = 0; i < n; i++) {
-    if (actions[i].type == ActionType::kOutput) last_out = static_cast<int>(i);
+    if (actions[i].type == ActionType::kOutput || actions[i].type == ActionType::kPacketIn)
+      last_out = static_cast<int>(i);
     if (actions[i].type == ActionType::kClone) i += actions[i].u16;
+    if (actions[i].type == ActionType::kPacketIn) i += actions[i].n_data();
   }
   if (last_out < 0) {
     // Nothing leaves with the packet itself; clones may still send copies.
@@ -307,10 +324,22 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
         i += static_cast<int>(inner);
         break;
       }
+      case ActionType::kPacketIn: {
+        send_packet_in(ctx, m, &a, n - static_cast<size_t>(i));
+        if (i == last_out) {
+          rte_pktmbuf_free(m);  // sent as the packet-in's copy
+          return;
+        }
+        i += static_cast<int>(a.n_data());
+        break;
+      }
+      case ActionType::kData:
+        break;
       case ActionType::kGotoTable:
       case ActionType::kResubmit:
       case ActionType::kMove:
       case ActionType::kOutputField:
+      case ActionType::kController:
         // Pipeline actions are translated away (datapath/xlate.h) before
         // execution; a list that still has them was not translated.
         break;

@@ -119,6 +119,7 @@ void process_simple(const PipelineContext& pc, const DpSnapshot& snap, const DpP
   ctx.tx = pc.tx;
   ctx.counters = pc.counters;
   ctx.learn = pc.learn;
+  ctx.upcall = pc.upcall;
   ctx.pool = pc.pool;
   ctx.now_s = pc.now_ms / 1000;
   ctx.now_ns = static_cast<uint64_t>(pc.now_ms) * 1000000;
@@ -256,6 +257,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   ctx.tx = pc.tx;
   ctx.counters = pc.counters;
   ctx.learn = pc.learn;
+  ctx.upcall = pc.upcall;
   ctx.pool = pc.pool;
   ctx.now_s = pc.now_ms / 1000;
   ctx.now_ns = static_cast<uint64_t>(pc.now_ms) * 1000000;

@@ -21,6 +21,7 @@ struct Upcall {
     kLearn = 1,  // learn mac on (vlan, ofport)
     kGarp,       // a copy of a GARP/RARP frame, for move detection and announcements
     kMiss,       // a flow-table miss on a bridge with move detection (the frame itself)
+    kPacketIn,   // a packet for the bridge's controllers (datapath/packet_in.h)
   };
   uint8_t type;
   uint8_t pad;

@@ -12,13 +12,30 @@ namespace {
 
 class Walk {
  public:
-  Walk(const Classifier& cls, const FlowKey& pkt, XlateOut* out)
-      : cls_(cls), flow_(of_key(pkt)), wc_(zero_of_key()), out_(out) {}
+  Walk(const Classifier& cls, const FlowKey& pkt, XlateOut* out, const XlateParams& params)
+      : cls_(cls), flow_(of_key(pkt)), wc_(zero_of_key()), out_(out), params_(params) {}
 
   // Runs a rule found in `table` (already counted in out_->rules).
   void run_rule(const Rule& r, uint8_t table) {
     if (out_->log) out_->log->push_back(step(table, &r));
+    const Rule* saved = rule_;
+    rule_ = &r;
     do_actions(r.actions->data(), r.actions->size(), table);
+    rule_ = saved;
+  }
+
+  // A list that belongs to no rule (a packet-out's).
+  void run_actions(const Action* acts, size_t n, uint8_t table) { do_actions(acts, n, table); }
+
+  // Table `table` had no match for the packet: a table miss.
+  void table_miss(uint8_t table) {
+    if (out_->log) out_->log->push_back(step(table, nullptr));
+    if (!params_.packet_in_on_miss) return;
+    Action a = Action::output(kOfppController, 0xffff);
+    a.type = ActionType::kController;
+    a.u8 = static_cast<uint8_t>(PacketInReason::kImplicitMiss);
+    a.port = 0;
+    packet_in(a, nullptr, 0, table);
   }
 
   void add_rule(const Rule* r) {
@@ -54,10 +71,12 @@ class Walk {
     out_->actions[out_->n_actions++] = a;
   }
 
-  // Looks `table` up with the current flow; runs the winner's actions.
-  void lookup_and_run(uint8_t table) {
+  // Looks `table` up with the current flow; runs the winner's actions. A
+  // miss after a goto_table is a table miss; after a resubmit it is not.
+  void lookup_and_run(uint8_t table, bool honor_table_miss = false) {
     const Rule* r = cls_.lookup(table, flow_, &wc_);
     if (!r) {
+      if (honor_table_miss) return table_miss(table);
       if (out_->log) out_->log->push_back(step(table, nullptr));
       return;
     }
@@ -152,6 +171,51 @@ class Walk {
     out_->actions[at].u16 = static_cast<uint16_t>(out_->n_actions - at - 1);
   }
 
+  // A kPacketIn for the controller action `a` (kController, or a kOutput
+  // to CONTROLLER) with its userdata `data`: the packet as it is now plus
+  // the pipeline's metadata now.
+  void packet_in(const Action& a, const Action* data, size_t n_data, uint8_t table) {
+    Action p = a;
+    p.type = ActionType::kPacketIn;
+    p.flags = 0;
+    if (a.type == ActionType::kOutput) {
+      p.u8 = static_cast<uint8_t>(params_.in_packet_out ? PacketInReason::kPacketOut
+                                                        : PacketInReason::kAction);
+      p.port = 0;
+    }
+    auto reason = static_cast<PacketInReason>(p.u8);
+    if (reason == PacketInReason::kAction && rule_ && is_table_miss_rule(*rule_)) {
+      p.u8 = static_cast<uint8_t>(PacketInReason::kExplicitMiss);  // as OVS
+    }
+    const uint16_t ud_len = a.type == ActionType::kController ? a.userdata_len() : 0;
+    std::memset(p.mac, 0, sizeof p.mac);
+    p.mac[0] = table;
+    p.mac[2] = static_cast<uint8_t>(ud_len & 0xff);
+    p.mac[3] = static_cast<uint8_t>(ud_len >> 8);
+    p.value = rule_ ? rule_->cookie : params_.in_packet_out ? UINT64_MAX : 0;
+    p.mask = flow_.metadata;
+    const size_t at = out_->n_actions;
+    emit(p);
+    if (out_->stopped) return;
+    for (unsigned i = 0; i < 8; i++) {
+      const uint64_t x = flow_.regs[2 * i] | uint64_t{flow_.regs[2 * i + 1]} << 32;
+      if (x) emit(Action::data(static_cast<uint8_t>(kDataXreg0 + i), 0, x));
+    }
+    emit(Action::data(kDataPort, flow_.in_port, flow_.pkt_mark));
+    for (size_t i = 0; i < n_data; i++) emit(data[i]);
+    if (out_->stopped) return;
+    out_->actions[at].mac[1] = static_cast<uint8_t>(out_->n_actions - at - 1);
+  }
+
+  static bool is_table_miss_rule(const Rule& r) {
+    if (r.priority != 0) return false;
+    const uint64_t* m = r.match.mask.words();
+    for (size_t i = 0; i < OfKey::kWords; i++) {
+      if (m[i]) return false;
+    }
+    return true;
+  }
+
   void output_field(const Action& a) {
     auto f = static_cast<Field>(a.u8);
     const uint64_t bits = low_bits(a.mac[4]);
@@ -176,9 +240,18 @@ class Walk {
           break;
         case ActionType::kGotoTable:
           depth_++;
-          lookup_and_run(a.u8);
+          lookup_and_run(a.u8, true);
           depth_--;
           return;  // an instruction: the last thing a rule does
+        case ActionType::kController: {
+          const size_t nd = std::min<size_t>(a.n_data(), n - i - 1);
+          packet_in(a, acts + i + 1, nd, table);
+          i += nd;
+          break;
+        }
+        case ActionType::kPacketIn:
+        case ActionType::kData:
+          break;  // never in a rule / consumed with the action before
         case ActionType::kResubmit:
           resubmit(a, table);
           break;
@@ -204,7 +277,17 @@ class Walk {
           emit(a);
           break;
         case ActionType::kOutput:
-          if (a.port == kOfppTable) break;  // only meaningful in a packet-out
+          if (a.port == kOfppTable) {  // as OVS: the pipeline again, from table 0
+            if (depth_ >= kMaxResubmitDepth) return stop("resubmit depth exceeded");
+            depth_++;
+            lookup_and_run(0, true);
+            depth_--;
+            break;
+          }
+          if (a.port == kOfppController) {
+            packet_in(a, nullptr, 0, table);
+            break;
+          }
           emit(a);
           break;
         case ActionType::kSetVlanVid:
@@ -224,24 +307,47 @@ class Walk {
   OfKey flow_;
   OfKey wc_;
   XlateOut* out_;
+  const XlateParams& params_;
+  const Rule* rule_ = nullptr;  // the rule whose actions run (cookie, table-miss rule)
   unsigned depth_ = 0;
   unsigned resubmits_ = 0;
 };
 
-}  // namespace
+// The packet part of the walk's consulted bits, into *wc.
+void merge_wc(const Walk& w, FlowKey* wc) {
+  const uint64_t* src = w.wc().words();
+  uint64_t* dst = wc->words();
+  for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];
+}
 
-void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey* wc,
-           XlateOut* out) {
+void reset(XlateOut* out) {
   out->n_actions = 0;
   out->n_rules = 0;
   out->stopped = false;
   out->ttl_expired = false;
-  Walk w(cls, pkt, out);
-  w.add_rule(&first);
-  w.run_rule(first, first.table_id);
-  const uint64_t* src = w.wc().words();
-  uint64_t* dst = wc->words();
-  for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];
+}
+
+}  // namespace
+
+void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey* wc, XlateOut* out,
+           const XlateParams& params) {
+  reset(out);
+  Walk w(cls, pkt, out, params);
+  if (first) {
+    w.add_rule(first);
+    w.run_rule(*first, first->table_id);
+  } else {
+    w.table_miss(0);
+  }
+  merge_wc(w, wc);
+}
+
+void xlate_actions(const Classifier& cls, const FlowKey& pkt, const Action* actions, size_t n,
+                   FlowKey* wc, XlateOut* out, const XlateParams& params) {
+  reset(out);
+  Walk w(cls, pkt, out, params);
+  w.run_actions(actions, n, 0);
+  merge_wc(w, wc);
 }
 
 }  // namespace ferry

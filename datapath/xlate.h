@@ -71,10 +71,32 @@ struct XlateOut {
   }
 };
 
+// What a walk depends on besides the tables (part of the bridge's snapshot:
+// a change is a new generation, so cached answers are made again).
+struct XlateParams {
+  // A table miss (in table 0 or after a goto_table) sends the packet to
+  // the controllers with reason no_match, as OVS does while a controller
+  // speaking OpenFlow < 1.3 is connected; otherwise a miss drops.
+  bool packet_in_on_miss = false;
+  // The walk is a packet-out's actions: a plain output to CONTROLLER has
+  // reason packet_out, as OVS.
+  bool in_packet_out = false;
+};
+
 // Walks from `first` (the table-0 rule the packet matched, already looked
-// up with its bits in *wc) through the bridge's tables. ORs the packet bits
-// the later lookups and actions consulted into *wc.
-void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey* wc,
-           XlateOut* out);
+// up with its bits in *wc; nullptr: table 0 missed) through the bridge's
+// tables. ORs the packet bits the later lookups and actions consulted into
+// *wc. A controller action becomes a kPacketIn carrying the pipeline's
+// metadata at that point (a function of the consulted bits, so cacheable).
+void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey* wc, XlateOut* out,
+           const XlateParams& params);
+// Walks an action list that belongs to no rule (a packet-out's), as if in
+// table 0.
+void xlate_actions(const Classifier& cls, const FlowKey& pkt, const Action* actions, size_t n,
+                   FlowKey* wc, XlateOut* out, const XlateParams& params);
+inline void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey* wc,
+                  XlateOut* out) {
+  xlate(cls, pkt, &first, wc, out, XlateParams{});
+}
 
 }  // namespace ferry

@@ -421,6 +421,9 @@ Result<std::unique_ptr<RteFlowSpec>> translate_megaflow(const FlowKey& key, cons
       case ActionType::kGotoTable:
       case ActionType::kResubmit:
       case ActionType::kMove:
+      case ActionType::kController:
+      case ActionType::kPacketIn:
+      case ActionType::kData:
         break;  // refused above
     }
   }

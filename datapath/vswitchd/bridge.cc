@@ -131,6 +131,7 @@ void Bridge::attach_datapath(Datapath* dp) {
     return;
   }
   dp_->set_bridge_options(slot_, options_);
+  dp_->set_bridge_packet_in_on_miss(slot_, packet_in_on_miss_);
   published_generation_ = 0;
   publish_flows(false);
 }
@@ -198,6 +199,7 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
   o.flood_unknown = flood.empty() ? o.mac_learning : flood == "true";
   options_ = o;
   apply_options();
+  if (openflow_) openflow_->set_controllers(cfg.controllers);
 
   // Ports that left the database.
   for (auto it = ports_.begin(); it != ports_.end();) {
@@ -382,7 +384,15 @@ void Bridge::publish_flows(bool sync) {
 }
 
 void Bridge::run(int64_t now_ms) {
-  if (openflow_) openflow_->run();
+  if (openflow_) {
+    openflow_->run();
+    const bool miss = openflow_->wants_miss();
+    if (miss != packet_in_on_miss_ && dp_ && slot_ >= 0) {
+      packet_in_on_miss_ = miss;
+      dp_->set_bridge_packet_in_on_miss(slot_, miss);
+      dp_->commit();
+    }
+  }
   if (flows_.next_expiry() <= now_ms) {
     auto expired = flows_.expire(now_ms);
     if (!expired.empty())

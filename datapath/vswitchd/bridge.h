@@ -119,6 +119,7 @@ class Bridge {
   std::string port_label(uint32_t ofport) const;
   uint64_t datapath_id() const { return datapath_id_; }
   const std::string& openflow_error() const { return of_error_; }
+  OpenFlowHandler* openflow() { return openflow_.get(); }
 
  private:
   void close_port(BridgePort& p);
@@ -144,6 +145,7 @@ class Bridge {
   BridgeOptions options_;
   uint64_t datapath_id_ = 0;
   std::unique_ptr<OpenFlowHandler> openflow_;
+  bool packet_in_on_miss_ = false;
   std::string of_error_;
 };
 

@@ -26,12 +26,18 @@ Result<std::unique_ptr<OpenFlowHandler>> OpenFlowHandler::open(Bridge* bridge,
 }
 
 void OpenFlowHandler::run() {
-  while (auto conn = listener_->accept()) {
-    FLOG_DBG(of_log, "%s: connection from %s", bridge_->name().c_str(), conn->name().c_str());
-    conns_.push_back(Conn{std::move(conn), {}});
-  }
+  accept_connections();
   for (Conn& c : conns_) {
     c.of->run();
+    if (c.of->connected() != c.was_connected || c.of->role() != c.last_role) {
+      c.was_connected = c.of->connected();
+      c.last_role = c.of->role();
+      if (!c.target.empty()) {
+        status_changed_ = true;
+        FLOG_INFO(of_log, "%s: controller %s: %s", bridge_->name().c_str(), c.target.c_str(),
+                  c.was_connected ? "connected" : "disconnected");
+      }
+    }
     for (int i = 0; i < kMaxMessagesPerRun && c.of->alive(); i++) {
       auto msg = c.of->recv();
       if (!msg) break;
@@ -45,6 +51,9 @@ void OpenFlowHandler::run() {
 
 void OpenFlowHandler::wait() {
   listener_->wait();
+  for (auto& [target, ctl] : controllers_) {
+    if (ctl.listener) ctl.listener->wait();
+  }
   for (Conn& c : conns_) c.of->wait();
 }
 
@@ -62,15 +71,19 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
       c.of->send_features_reply(msg, bridge_->datapath_id(), 0, kOfTables, port_descs());
       break;
     case OfType::kGetConfigRequest:
-      c.of->send_get_config_reply(msg, config_flags_, miss_send_len_);
+      // The miss_send_len and invalid-TTL setting are the connection's own.
+      c.of->send_get_config_reply(msg, config_flags_, 0);
       break;
     case OfType::kSetConfig: {
       const auto& sc = std::get<ovs::OfSetConfig>(msg.body);
-      config_flags_ = sc.flags;
-      miss_send_len_ = sc.miss_send_len;
+      if (c.of->role() != ovs::OfRole::kSlave) config_flags_ = sc.flags & 3;  // fragment handling
       break;
     }
+    case OfType::kRoleRequest:
+      handle_role_request(c, msg, std::get<ovs::OfRoleRequest>(msg.body));
+      break;
     case OfType::kFlowMod:
+      if (refuse_slave(c, msg)) break;
       handle_flow_mod(c, msg, std::get<FlowMod>(msg.body));
       break;
     case OfType::kBarrierRequest:
@@ -104,15 +117,19 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
       break;
     }
     case OfType::kBundleControl:
+      if (refuse_slave(c, msg)) break;
       handle_bundle_control(c, msg, std::get<ovs::OfBundleControl>(msg.body));
       break;
     case OfType::kBundleAdd:
+      if (refuse_slave(c, msg)) break;
       handle_bundle_add(c, msg, std::get<ovs::OfBundleAdd>(msg.body));
       break;
     case OfType::kPacketOut:
+      if (refuse_slave(c, msg)) break;
       handle_packet_out(c, msg, std::get<ovs::OfPacketOut>(msg.body));
       break;
     case OfType::kMeterMod:
+      if (refuse_slave(c, msg)) break;
       handle_meter_mod(c, msg, std::get<ovs::OfMeterMod>(msg.body));
       break;
     case OfType::kMeterStatsRequest:

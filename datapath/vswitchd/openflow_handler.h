@@ -1,7 +1,10 @@
-// A bridge's OpenFlow management socket: accepts connections and handles
-// their requests against the bridge's flow table and ports, with bundles
-// per connection (all-or-nothing commits) and barriers that answer only
-// once every earlier change is in effect on every PMD.
+// A bridge's OpenFlow connections, as OVS's connmgr: the management socket
+// (service connections from ovs-ofctl), its controllers (Bridge.controller:
+// active targets it connects to, passive ones it listens on), their requests
+// against the bridge's flow table and ports, with bundles per connection
+// (all-or-nothing commits) and barriers that answer only once every earlier
+// change is in effect on every PMD; packet-ins to whichever connections
+// want them; roles.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "lib/flow/flow_mod.h"
+#include "lib/ovs/database.h"
 #include "lib/ovs/openflow.h"
 #include "lib/util/result.h"
 
@@ -25,6 +29,21 @@ class OpenFlowHandler {
   void wait();
   size_t n_connections() const { return conns_.size(); }
 
+  // Bridge.controller (openflow_conns.cc): connects to new active targets,
+  // listens on new passive ones, drops those that left.
+  void set_controllers(const std::vector<ovs::ControllerConfig>& controllers);
+  // Sends a packet-in to every connection that wants it; how many did.
+  size_t send_packet_in(const ovs::OfPacketIn& pi);
+  // Some connection wants table misses as packet-ins (OpenFlow < 1.3).
+  bool wants_miss() const;
+  // One per Controller row, for the database.
+  std::vector<ovs::ControllerStatus> controller_status() const;
+  // True once after a controller connected, disconnected or changed role.
+  bool take_status_changed();
+  // Some configured controller is connected (fail_mode standalone).
+  bool controller_connected() const;
+  bool has_controllers() const { return !controllers_.empty(); }
+
  private:
   struct Bundle {
     uint16_t flags = 0;
@@ -35,10 +54,22 @@ class OpenFlowHandler {
   struct Conn {
     std::unique_ptr<ovs::OfConnection> of;
     std::map<uint32_t, Bundle> bundles;
+    std::string target;  // the Controller row it belongs to ("": the management socket)
+    bool was_connected = false;
+    ovs::OfRole last_role = ovs::OfRole::kEqual;
+  };
+  struct Controller {
+    ovs::ControllerConfig config;
+    std::unique_ptr<ovs::OfListener> listener;  // passive targets
+    std::string error;                          // a target that could not be used
   };
 
   OpenFlowHandler(Bridge* bridge, std::unique_ptr<ovs::OfListener> listener)
       : bridge_(bridge), listener_(std::move(listener)) {}
+  void accept_connections();
+  void handle_role_request(Conn& c, const ovs::OfMessage& msg, const ovs::OfRoleRequest& rr);
+  // Refuses a state-changing request from a slave connection (true: refused).
+  bool refuse_slave(Conn& c, const ovs::OfMessage& msg);
   void handle(Conn& c, const ovs::OfMessage& msg);
   void handle_flow_mod(Conn& c, const ovs::OfMessage& msg, const FlowMod& fm);
   void handle_bundle_control(Conn& c, const ovs::OfMessage& msg, const ovs::OfBundleControl& bc);
@@ -58,8 +89,12 @@ class OpenFlowHandler {
   Bridge* bridge_;
   std::unique_ptr<ovs::OfListener> listener_;
   std::vector<Conn> conns_;
+  std::map<std::string, Controller> controllers_;  // by target
   uint16_t config_flags_ = 0;
-  uint16_t miss_send_len_ = 128;
+  bool status_changed_ = false;
+  // Role election (OpenFlow 1.2+): the largest generation id seen.
+  bool have_generation_id_ = false;
+  uint64_t generation_id_ = 0;
 };
 
 }  // namespace ferry

@@ -83,7 +83,11 @@ Status validate_action(const Action& a, uint8_t table) {
     case ActionType::kSetEthDst:
     case ActionType::kStripVlan:
     case ActionType::kMeter:
+    case ActionType::kController:
+    case ActionType::kData:
       return {};
+    case ActionType::kPacketIn:
+      return make_error("packet_in is a translated action, not an OpenFlow one");
   }
   return make_error(strprintf("unknown action type %u", static_cast<unsigned>(a.type)));
 }

@@ -214,6 +214,9 @@ static enum ofperr decode_request(struct fo_conn* c, const struct ofp_header* oh
     case OFPTYPE_SET_CONFIG:
       msg->type = FO_MSG_SET_CONFIG;
       error = ofputil_decode_set_config(oh, &config);
+      if (!error) {
+        fo_conn_apply_set_config(c, &config);
+      }
       msg->config_flags =
           config.frag |
           (config.invalid_ttl_to_controller == 1 ? OFPC_INVALID_TTL_TO_CONTROLLER : 0);
@@ -276,6 +279,15 @@ static enum ofperr decode_request(struct fo_conn* c, const struct ofp_header* oh
     case OFPTYPE_METER_FEATURES_STATS_REQUEST:
       msg->type = FO_MSG_METER_FEATURES_REQUEST;
       return 0;
+    case OFPTYPE_ROLE_REQUEST: {
+      struct ofputil_role_request rr;
+      msg->type = FO_MSG_ROLE_REQUEST;
+      error = ofputil_decode_role_message(oh, &rr);
+      msg->role = rr.role;
+      msg->has_generation_id = rr.have_generation_id;
+      msg->generation_id = rr.generation_id;
+      return error;
+    }
     default:
       *whyp = xstrdup("Ferry does not support this message");
       return ofpmsg_is_stat_request(oh) ? OFPERR_OFPBRC_BAD_STAT : OFPERR_OFPBRC_BAD_TYPE;
@@ -309,6 +321,14 @@ int fo_conn_decode(struct fo_conn* c, const struct ofp_header* oh, struct fo_msg
       c->protocol = ofputil_protocol_set_base(c->protocol, next);
       *textp = xasprintf("flow format now %s", ofputil_protocol_to_string(c->protocol));
       return FO_RECV_HANDLED;
+    }
+    case OFPTYPE_SET_PACKET_IN_FORMAT:
+    case OFPTYPE_SET_ASYNC_CONFIG:
+    case OFPTYPE_GET_ASYNC_REQUEST:
+    case OFPTYPE_SET_CONTROLLER_ID: {
+      char* why = NULL;
+      enum ofperr err = fo_conn_handle_async(c, oh, type, &why);
+      return err ? refuse(c, oh, err, why, textp) : FO_RECV_HANDLED;
     }
     case OFPTYPE_FLOW_MOD_TABLE_ID:
       c->protocol = ofputil_protocol_set_tid(c->protocol, ofputil_decode_nx_flow_mod_table_id(oh));

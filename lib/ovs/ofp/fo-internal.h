@@ -34,6 +34,13 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
 bool fo_convert_generic_set_field(const struct ofpact_set_field*, struct fo_action* out);
 void fo_put_pipeline_action(const struct fo_action*, struct ofpbuf* ofpacts);
 
+/* The controller action with options (fo-controller.c): its userdata
+ * rides in FO_ACT_DATA actions after it. fo_put_controller() returns how
+ * many of 'acts' it consumed. */
+bool fo_convert_controller(const struct ofpact* a, struct fo_action** actsp, size_t* np,
+                           size_t* allocp, char** errp);
+size_t fo_put_controller(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
+
 /* Action conversion (fo-actions.c). Returns 0, or an ofperr (usually
  * OFPERR_OFPBAC_BAD_TYPE) with a message naming the action. '*actsp' is
  * malloc()'d (NULL when empty). */

@@ -89,6 +89,10 @@ static enum ofperr to_ofperr(int error, const struct ofp_header* oh) {
       return OFPERR_OFPMMFC_BAD_FLAGS;
     case FO_ERR_METER_OUT_OF_METERS:
       return OFPERR_OFPMMFC_OUT_OF_METERS;
+    case FO_ERR_IS_SLAVE:
+      return OFPERR_OFPBRC_IS_SECONDARY;
+    case FO_ERR_ROLE_STALE:
+      return OFPERR_OFPRRFC_STALE;
     default:
       return OFPERR_OFPBRC_EPERM;
   }
@@ -172,10 +176,15 @@ void fo_send_get_config_reply(struct fo_conn* c, const void* req, uint16_t flags
   if (!check_type(req, OFPTYPE_GET_CONFIG_REQUEST)) {
     return;
   }
+  /* As OVS: the miss_send_len and invalid_ttl_to_controller are the
+   * connection's own ('miss_send_len' is ignored), the fragment handling
+   * the bridge's. */
+  (void)miss_send_len;
+  struct ofputil_async_cfg ac = fo_conn_async(c);
   struct ofputil_switch_config config = {
       .frag = flags & OFPC_FRAG_MASK,
-      .invalid_ttl_to_controller = (flags & OFPC_INVALID_TTL_TO_CONTROLLER) ? 1 : 0,
-      .miss_send_len = miss_send_len,
+      .invalid_ttl_to_controller = (ac.primary[OAM_PACKET_IN] >> OFPR_INVALID_TTL) & 1,
+      .miss_send_len = c->miss_send_len,
   };
   fo_conn_send(c, ofputil_encode_get_config_reply(req, &config));
 }

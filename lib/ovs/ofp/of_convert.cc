@@ -116,6 +116,10 @@ int to_fo(OfError error) {
       return FO_ERR_METER_BAD_FLAGS;
     case OfError::kMeterOutOfMeters:
       return FO_ERR_METER_OUT_OF_METERS;
+    case OfError::kIsSlave:
+      return FO_ERR_IS_SLAVE;
+    case OfError::kRoleStale:
+      return FO_ERR_ROLE_STALE;
   }
   return FO_ERR_EPERM;
 }

@@ -193,6 +193,9 @@ void FakeSwitch::handle(OfConnection& conn, const OfMessage& msg) {
     case OfType::kMeterFeaturesRequest:
       conn.send_meter_features_reply(msg, 65536, 1u << kMeterBandDrop, kMeterKbps | kMeterPktps, 8);
       break;
+    case OfType::kRoleRequest:
+      conn.send_role_reply(msg, std::get<OfRoleRequest>(msg.body).role, false, 0);
+      break;
   }
 }
 

@@ -153,7 +153,7 @@ TEST_CASE("ovs-ofctl show, dump-ports, dump-aggregate, dump-desc", "[openflow][o
         "     config:     0\n"
         "     state:      LINK_DOWN\n"
         "     speed: 0 Mbps now, 0 Mbps max\n"
-        "OFPT_GET_CONFIG_REPLY (xid=0x4): frags=normal miss_send_len=128\n");
+        "OFPT_GET_CONFIG_REPLY (xid=0x4): frags=normal miss_send_len=0\n");
   CmdResult show13 = b.ofctl({"-O", "OpenFlow13", "show", b.sock});
   REQUIRE(show13.status == 0);
   CHECK_THAT(show13.out, Catch::StartsWith("OFPT_FEATURES_REPLY (OF1.3) (xid=0x2): "
