@@ -26,6 +26,12 @@ void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKe
 Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc, XlateOut* xo) {
   Classification c;
   wc->in_port = UINT32_MAX;  // megaflows always match the input port exactly
+  if (br.fail_open) {
+    static const Action kNormal = Action::output(kOfppNormal);
+    static const Translation kFailOpen = {&kNormal, nullptr, 1, 0, 0, false, false};
+    c.xlate = &kFailOpen;
+    return c;
+  }
   if (br.conversions) c.conv = br.conversions->lookup(key, wc);
   if (!c.conv) {
     c.rule = br.classifier->lookup(key, wc);

@@ -297,6 +297,14 @@ void Datapath::set_bridge_packet_in_on_miss(int slot, bool on) {
   dirty_ = true;
 }
 
+void Datapath::set_bridge_fail_open(int slot, bool on) {
+  BridgeModel& b = *bridges_.at(slot);
+  if (b.fail_open == on) return;
+  b.fail_open = on;
+  b.generation++;
+  dirty_ = true;
+}
+
 void Datapath::set_bridge_options(int slot, const BridgeOptions& options) {
   BridgeModel& b = *bridges_.at(slot);
   b.options = options;
@@ -334,6 +342,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     db.watch_garp = b->options.watch_garp;
     db.forward_bpdu = b->options.forward_bpdu;
     db.packet_in_on_miss = b->packet_in_on_miss;
+    db.fail_open = b->fail_open;
     for (auto& c : b->caches) db.caches.push_back(c.get());
     uint16_t bidx = static_cast<uint16_t>(snap->bridges.size());
     for (const BridgePortSpec& ps : b->ports) {
@@ -374,7 +383,8 @@ void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
   Classification c = classify(br, key, &wc);
   wc.in_port = 0;
   // The answer must depend on the port alone, and need no translation.
-  if (wc != zero_key() || c.conv || (c.rule && c.rule->needs_xlate) || c.untranslated) return;
+  if (wc != zero_key() || c.conv || (c.rule && c.rule->needs_xlate) || c.untranslated || c.xlate)
+    return;
   port.simple = true;
   port.simple_rule = c.rule;
   port.simple_batchable = c.rule && batchable_actions(*c.rule->actions);

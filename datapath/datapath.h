@@ -100,6 +100,8 @@ class Datapath {
   // While set, a table miss goes to the bridge's controllers (a controller
   // speaking OpenFlow < 1.3 is connected, as OVS).
   void set_bridge_packet_in_on_miss(int slot, bool on);
+  // Fail-open (OVS's): every packet is switched with NORMAL, above all flows.
+  void set_bridge_fail_open(int slot, bool on);
   FdbTable& fdb(int slot);
   // Marks the bridge's FDB changed (after fdb/add, fdb/flush ...).
   void fdb_changed(int slot) {
@@ -151,6 +153,7 @@ class Datapath {
     std::vector<BridgePortSpec> ports;
     BridgeOptions options;
     bool packet_in_on_miss = false;
+    bool fail_open = false;
     FdbTable fdb;
     std::vector<std::unique_ptr<MegaflowCache>> caches;  // by PMD index
   };

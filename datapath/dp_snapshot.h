@@ -61,6 +61,7 @@ struct DpBridge {
   bool move_detect = false;  // flow-table misses go to the control thread (move-detect/enable)
   bool watch_garp = false;   // copies of GARP/RARP frames go to the control thread
   bool packet_in_on_miss = false;      // a table miss goes to the controllers (XlateParams)
+  bool fail_open = false;              // every packet: NORMAL (OVS's fail-open flow)
   std::vector<uint16_t> ports;         // member DPDK port ids, by ofport
   std::vector<int32_t> by_ofport;      // ofport -> DPDK port id, -1 when none
   int32_t local_port = -1;             // the LOCAL (internal) port's DPDK id

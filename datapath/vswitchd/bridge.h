@@ -146,6 +146,9 @@ class Bridge {
   uint64_t datapath_id_ = 0;
   std::unique_ptr<OpenFlowHandler> openflow_;
   bool packet_in_on_miss_ = false;
+  bool standalone_ = true;  // fail_mode: standalone (default) or secure
+  bool fail_open_ = false;  // standalone, and the controllers are gone: NORMAL above all
+  void run_fail_open(int64_t now_ms);
   std::string of_error_;
 };
 

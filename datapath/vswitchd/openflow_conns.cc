@@ -7,6 +7,7 @@
 
 #include "datapath/vswitchd/bridge.h"
 #include "datapath/vswitchd/openflow_handler.h"
+#include "lib/util/clock.h"
 #include "lib/util/log.h"
 #include "lib/util/text.h"
 
@@ -72,6 +73,7 @@ void OpenFlowHandler::set_controllers(const std::vector<ovs::ControllerConfig>& 
     it = controllers_.erase(it);
     status_changed_ = true;
   }
+  if (controllers_.empty() && !controllers.empty()) last_connected_ms_ = monotonic_ms();
   for (const ovs::ControllerConfig& cc : controllers) {
     auto [it, added] = controllers_.try_emplace(cc.target);
     Controller& ctl = it->second;
@@ -120,6 +122,18 @@ size_t OpenFlowHandler::send_packet_in(const ovs::OfPacketIn& pi) {
 bool OpenFlowHandler::wants_miss() const {
   return std::any_of(conns_.begin(), conns_.end(),
                      [](const Conn& c) { return c.of->wants_miss(); });
+}
+
+int64_t OpenFlowHandler::failure_duration_ms(int64_t now_ms) const {
+  if (controllers_.empty() || controller_connected()) return 0;
+  return now_ms - last_connected_ms_;
+}
+
+int64_t OpenFlowHandler::fail_open_after_ms() const {
+  int64_t probe = 0;
+  for (const auto& [target, ctl] : controllers_)
+    probe = std::max<int64_t>(probe, ctl.config.inactivity_probe.value_or(kDefaultProbeMs));
+  return std::max<int64_t>(probe, 1000) * 3;
 }
 
 bool OpenFlowHandler::controller_connected() const {

@@ -29,6 +29,7 @@ void OpenFlowHandler::run() {
   accept_connections();
   for (Conn& c : conns_) {
     c.of->run();
+    if (!c.target.empty() && c.of->connected()) last_connected_ms_ = monotonic_ms();
     if (c.of->connected() != c.was_connected || c.of->role() != c.last_role) {
       c.was_connected = c.of->connected();
       c.last_role = c.of->role();

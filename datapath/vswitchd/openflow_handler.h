@@ -43,6 +43,12 @@ class OpenFlowHandler {
   // Some configured controller is connected (fail_mode standalone).
   bool controller_connected() const;
   bool has_controllers() const { return !controllers_.empty(); }
+  // Milliseconds since a controller was last connected (or since the first
+  // was configured); 0 while one is, or when there are none.
+  int64_t failure_duration_ms(int64_t now_ms) const;
+  // OVS's fail-open trigger: every controller had three inactivity probes
+  // to reconnect.
+  int64_t fail_open_after_ms() const;
 
  private:
   struct Bundle {
@@ -92,6 +98,7 @@ class OpenFlowHandler {
   std::map<std::string, Controller> controllers_;  // by target
   uint16_t config_flags_ = 0;
   bool status_changed_ = false;
+  int64_t last_connected_ms_ = 0;  // a controller was connected then (or configured)
   // Role election (OpenFlow 1.2+): the largest generation id seen.
   bool have_generation_id_ = false;
   uint64_t generation_id_ = 0;

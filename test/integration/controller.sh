@@ -44,6 +44,8 @@ ctl=$(ovs-vsctl get bridge br0 controller | tr -d '[]')
 ft_check "Controller is_connected" ft_wait_for 20 connected "$ctl" true
 ft_eq "role" other "$(ft_db_get Controller "$ctl" role)"
 ft_eq "state" ACTIVE "$(ovs-vsctl get Controller "$ctl" status:state | tr -d '"')"
+# The controller may still be in its handshake when the row says connected.
+ft_check "a first ping once the controller is ready" ft_wait_for 10 ft_ping "$(ft_ns vm1)" 10.0.0.2 1
 ft_check "vm1 -> vm2" ft_ping "$(ft_ns vm1)" 10.0.0.2 3
 ft_check "vm2 -> vm1" ft_ping "$(ft_ns vm2)" 10.0.0.1 3
 flows=$(ovs-ofctl dump-flows br0)
@@ -61,6 +63,8 @@ ft_check "start ovs-testcontroller (OpenFlow 1.3)" ft_testcontroller tc13 -O Ope
 ft_check "connected again (backoff)" ft_wait_for 30 connected "$ctl" true
 
 ft_case "ovs-testcontroller speaking OpenFlow 1.3: its table-miss flow sends packet-ins"
+ft_check "its table-miss flow arrives" ft_wait_for 10 bash -c \
+  "ovs-ofctl -O OpenFlow13 dump-flows br0 | grep -q 'priority=0 actions=CONTROLLER:128'"
 ft_check "vm1 -> vm2" ft_ping "$(ft_ns vm1)" 10.0.0.2 3
 ft_check "vm2 -> vm1" ft_ping "$(ft_ns vm2)" 10.0.0.1 3
 flows=$(ovs-ofctl -O OpenFlow13 dump-flows br0)
@@ -74,5 +78,23 @@ ft_eq "no Controller rows" "[]" "$(ovs-vsctl get bridge br0 controller)"
 ft_check "Ferry dropped the connection" ft_wait_for 10 grep -q \
   "removed controller tcp:127.0.0.1:$CTL_PORT" "$OVS_LOGDIR/ferry-vswitchd.log"
 ft_check "flows stay" bash -c "ovs-ofctl dump-flows br0 | grep -q 'actions=CONTROLLER:128'"
+
+ft_case "fail_mode standalone: controllers unreachable for three probes, the bridge fails open"
+DEAD_PORT=$((CTL_PORT + 1))
+ft_check "standalone, a controller nobody answers, 1 s probes" ovs-vsctl set bridge br0 \
+  fail_mode=standalone -- set-controller br0 "tcp:127.0.0.1:$DEAD_PORT"
+ctl=$(ovs-vsctl get bridge br0 controller | tr -d '[]')
+ft_check "probe" ovs-vsctl set controller "$ctl" inactivity_probe=1000 max_backoff=1000
+ft_check "failing open" ft_wait_for 20 grep -q "br0: could not connect to controller for [0-9]* seconds, failing open" \
+  "$OVS_LOGDIR/ferry-vswitchd.log"
+ft_eq "its flows were flushed (the NORMAL flow is hidden)" "" "$(ovs-ofctl dump-flows br0 --no-stats)"
+ft_check "vm1 -> vm2 through NORMAL" ft_ping "$(ft_ns vm1)" 10.0.0.2 2
+ft_contains "the FDB learned vm2" "$(ft_appctl fdb/show br0)" "02:00:00:00:00:02"
+ft_check "set-controller to the one still listening" ovs-vsctl set-controller br0 \
+  "tcp:127.0.0.1:$CTL_PORT"
+ft_check "no longer in fail-open mode" ft_wait_for 20 grep -q "br0: no longer in fail-open mode" \
+  "$OVS_LOGDIR/ferry-vswitchd.log"
+ft_check "vm2 -> vm1 through the controller" ft_ping "$(ft_ns vm2)" 10.0.0.1 2
+ft_contains "its flows" "$(ovs-ofctl dump-flows br0)" "nw_src=10.0.0.2,nw_dst=10.0.0.1"
 
 ft_finish
