@@ -113,6 +113,31 @@ void OpenFlowHandler::set_controllers(const std::vector<ovs::ControllerConfig>& 
   }
 }
 
+void OpenFlowHandler::check_ports() {
+  using Reason = ovs::OfConnection::PortReason;
+  auto same = [](const ovs::OfPortDesc& a, const ovs::OfPortDesc& b) {
+    return a.name == b.name && a.hw_addr == b.hw_addr && a.admin_down == b.admin_down &&
+           a.link_down == b.link_down && a.curr_speed_kbps == b.curr_speed_kbps;
+  };
+  std::map<uint32_t, ovs::OfPortDesc> now;
+  for (ovs::OfPortDesc& d : port_descs()) now[d.port_no] = std::move(d);
+  auto send = [&](Reason r, const ovs::OfPortDesc& d) {
+    for (Conn& c : conns_) c.of->send_port_status(r, d);
+  };
+  for (const auto& [no, d] : ports_seen_) {
+    if (!now.count(no)) send(Reason::kDelete, d);
+  }
+  for (const auto& [no, d] : now) {
+    auto it = ports_seen_.find(no);
+    if (it == ports_seen_.end()) {
+      send(Reason::kAdd, d);
+    } else if (!same(it->second, d)) {
+      send(Reason::kModify, d);
+    }
+  }
+  ports_seen_ = std::move(now);
+}
+
 size_t OpenFlowHandler::send_packet_in(const ovs::OfPacketIn& pi) {
   size_t sent = 0;
   for (Conn& c : conns_) sent += c.of->send_packet_in(pi);

@@ -43,6 +43,10 @@ class OpenFlowHandler {
   // Some configured controller is connected (fail_mode standalone).
   bool controller_connected() const;
   bool has_controllers() const { return !controllers_.empty(); }
+  // Sends OFPT_PORT_STATUS for every port added, deleted or changed since
+  // the last call (the bridge calls it after configuration changes and
+  // link checks).
+  void check_ports();
   // Milliseconds since a controller was last connected (or since the first
   // was configured); 0 while one is, or when there are none.
   int64_t failure_duration_ms(int64_t now_ms) const;
@@ -95,7 +99,8 @@ class OpenFlowHandler {
   Bridge* bridge_;
   std::unique_ptr<ovs::OfListener> listener_;
   std::vector<Conn> conns_;
-  std::map<std::string, Controller> controllers_;  // by target
+  std::map<std::string, Controller> controllers_;   // by target
+  std::map<uint32_t, ovs::OfPortDesc> ports_seen_;  // check_ports()
   uint16_t config_flags_ = 0;
   bool status_changed_ = false;
   int64_t last_connected_ms_ = 0;  // a controller was connected then (or configured)

@@ -306,6 +306,7 @@ void Vswitchd::write_controller_status() {
 
 void Vswitchd::write_status(bool with_stats) {
   for (auto& [bname, b] : bridges_) {
+    if (b->openflow()) b->openflow()->check_ports();  // OFPT_PORT_STATUS to controllers
     db_->set_bridge_status(bname,
                            strprintf("%016llx", static_cast<unsigned long long>(b->datapath_id())));
     for (const auto& [pname, p] : b->ports()) {

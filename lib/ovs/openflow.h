@@ -255,6 +255,9 @@ class OfConnection {
   virtual bool wants_miss() const = 0;
   // Sends pi if the connection wants it (async config, role, controller id).
   virtual bool send_packet_in(const OfPacketIn& pi) = 0;
+  // OFPT_PORT_STATUS, if the connection wants it (async config, role).
+  enum class PortReason { kAdd = 0, kDelete = 1, kModify = 2 };
+  virtual bool send_port_status(PortReason reason, const OfPortDesc& port) = 0;
   virtual void send_role_reply(const OfMessage& req, OfRole role, bool has_generation_id,
                                uint64_t generation_id) = 0;
   // Next decoded request, or nullopt when none is ready.

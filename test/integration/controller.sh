@@ -4,7 +4,9 @@
 # flow_mods) forwards pings between two VMs, speaking OpenFlow 1.0 (table
 # misses go to the controller) and OpenFlow 1.3 (its table-miss flow sends
 # them); the Controller rows show the connection; a controller that goes
-# away is reconnected to.
+# away is reconnected to; a standalone bridge fails open without them;
+# ovs-ofctl monitor sees port status and NXT_PACKET_IN2 packet-ins with the
+# pipeline's registers and userdata.
 source "$(dirname "$0")/lib.sh"
 ft_init controller
 
@@ -96,5 +98,28 @@ ft_check "no longer in fail-open mode" ft_wait_for 20 grep -q "br0: no longer in
   "$OVS_LOGDIR/ferry-vswitchd.log"
 ft_check "vm2 -> vm1 through the controller" ft_ping "$(ft_ns vm2)" 10.0.0.1 2
 ft_contains "its flows" "$(ovs-ofctl dump-flows br0)" "nw_src=10.0.0.2,nw_dst=10.0.0.1"
+
+ft_case "ovs-ofctl monitor: port status and packet-ins with userdata (NXT_PACKET_IN2)"
+ft_check "secure, no controller" ovs-vsctl set bridge br0 fail_mode=secure -- del-controller br0
+ovs-ofctl monitor br0 65534 -P nxt_packet_in2 >"$FT_DIR/monitor.out" 2>&1 &
+FT_PIDS+=($!)
+ft_check "monitor connected" ft_wait_for 10 grep -q "accepted connection" "$OVS_LOGDIR/ferry-vswitchd.log"
+ft_check "flows: reg5 and metadata, then controller(userdata) in table 7" ovs-ofctl -O OpenFlow13 \
+  add-flows br0 - <<'FLOWS'
+table=0,priority=10,icmp,in_port=1 actions=set_field:42->reg5,write_metadata:0x99,goto_table:7
+table=7,priority=10,reg5=42 actions=controller(userdata=01.02.03.04.05,reason=action)
+FLOWS
+ft_vm "$HV" vm3 02:00:00:00:00:03 10.0.0.3/24
+ft_check "add vm3" ovs-vsctl add-port br0 vm3
+ft_check_fails "a ping from vm1 goes to the monitor only" ft_ping "$(ft_ns vm1)" 10.0.0.2 1
+ft_check "port status seen" ft_wait_for 10 grep -q "OFPT_PORT_STATUS" "$FT_DIR/monitor.out"
+ft_check "packet-in seen" ft_wait_for 10 grep -q "NXT_PACKET_IN2" "$FT_DIR/monitor.out"
+mon=$(cat "$FT_DIR/monitor.out")
+ft_contains "vm3 added" "$mon" "OFPT_PORT_STATUS (xid=0x0): ADD: 3(vm3): addr:"
+ft_contains "the packet-in: table 7, the registers and metadata of that point" "$mon" \
+  "NXT_PACKET_IN2 (xid=0x0): table_id=7 cookie=0x0 total_len=98 reg5=0x2a,metadata=0x99,in_port=1 (via action) data_len=98 (unbuffered)"
+ft_contains "its userdata" "$mon" " userdata=01.02.03.04.05"
+ft_contains "the echo request itself" "$mon" \
+  "icmp,vlan_tci=0x0000,dl_src=02:00:00:00:00:01,dl_dst=02:00:00:00:00:02,nw_src=10.0.0.1,nw_dst=10.0.0.2"
 
 ft_finish

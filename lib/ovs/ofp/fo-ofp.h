@@ -226,6 +226,10 @@ struct fo_packet_in {
 /* Sends 'pi' if the connection wants it (connected, its async config,
  * role and controller id, as OVS's connmgr). Returns true if sent. */
 bool fo_conn_send_packet_in(struct fo_conn*, const struct fo_packet_in*);
+/* OFPT_PORT_STATUS (reason: 0 add, 1 delete, 2 modify) if the connection
+ * wants it. */
+struct fo_port_desc;
+bool fo_conn_send_port_status(struct fo_conn*, int reason, const struct fo_port_desc*);
 
 void fo_conn_close(struct fo_conn*);
 const char* fo_conn_name(const struct fo_conn*);

@@ -171,6 +171,22 @@ void fo_send_features_reply(struct fo_conn* c, const void* req, uint64_t datapat
   fo_conn_send(c, b);
 }
 
+bool fo_conn_send_port_status(struct fo_conn* c, int reason, const struct fo_port_desc* d) {
+  /* OVS's ofconn_receives_async_msg() for OAM_PORT_STATUS. */
+  if (!fo_conn_connected(c) || !c->protocol || (!c->primary && !c->miss_send_len)) {
+    return false;
+  }
+  struct ofputil_async_cfg ac = fo_conn_async(c);
+  uint32_t* masks = c->role == OFPCR12_ROLE_SECONDARY ? ac.secondary : ac.primary;
+  if (!(masks[OAM_PORT_STATUS] & (1u << reason))) {
+    return false;
+  }
+  struct ofputil_port_status ps = {.reason = reason};
+  to_phy_port(d, &ps.desc);
+  fo_conn_send(c, ofputil_encode_port_status(&ps, c->protocol));
+  return true;
+}
+
 void fo_send_get_config_reply(struct fo_conn* c, const void* req, uint16_t flags,
                               uint16_t miss_send_len) {
   if (!check_type(req, OFPTYPE_GET_CONFIG_REQUEST)) {

@@ -172,6 +172,11 @@ class Connection final : public OfConnection {
     c.packet_len = pi.packet_len;
     return fo_conn_send_packet_in(conn_, &c);
   }
+  bool send_port_status(PortReason reason, const OfPortDesc& port) override {
+    const std::vector<OfPortDesc> one{port};
+    auto fo = ports_to_fo(one);
+    return fo_conn_send_port_status(conn_, static_cast<int>(reason), fo.data());
+  }
   void send_role_reply(const OfMessage& req, OfRole role, bool has_generation_id,
                        uint64_t generation_id) override {
     if (const void* r = raw(req)) {
