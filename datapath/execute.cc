@@ -327,6 +327,7 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
       case ActionType::kPacketIn: {
         send_packet_in(ctx, m, &a, n - static_cast<size_t>(i));
         if (i == last_out) {
+          ctx.counters->packet_in_consumed.inc();
           rte_pktmbuf_free(m);  // sent as the packet-in's copy
           return;
         }

@@ -73,10 +73,11 @@ struct alignas(64) PmdCounters {
   Counter iterations;
   Counter sleeps;  // idle back-off sleeps
   Counter sleep_us;
-  Counter learn_queue_full;  // learning requests lost (packets still forwarded)
-  Counter upcalls;           // frames handed to the control thread
-  Counter upcalls_limited;   // ... and those held back by the rate limit
-                             // (packets still forwarded)
+  Counter learn_queue_full;    // learning requests lost (packets still forwarded)
+  Counter upcalls;             // frames handed to the control thread
+  Counter upcalls_limited;     // ... and those held back by the rate limit
+                               // (packets still forwarded)
+  Counter packet_in_consumed;  // frames whose last action was a packet-in (not drops)
   Counter drops[static_cast<size_t>(DropReason::kCount)];
   // Per input port (DPDK id): frames and bytes of simple-match bursts, for
   // dpctl/dump-flows.

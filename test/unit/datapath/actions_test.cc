@@ -217,5 +217,4 @@ TEST_CASE("a VLAN tag the device stripped is put back before switching", "[dpdk]
   CHECK(h.counters().total_drops() == 0);
 }
 
-
 }  // namespace ferry::test
