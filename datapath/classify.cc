@@ -9,12 +9,12 @@ namespace {
 void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKey* wc,
                XlateOut* xo) {
   if (xo) {
-    xlate(*br.classifier, key, *c->rule, wc, xo);
+    xlate(*br.classifier, key, *c->rule, wc, xo, br.groups.get());
     c->xlate = xo->publish();
     return;
   }
   XlateOut scratch;  // only the mask is wanted
-  xlate(*br.classifier, key, *c->rule, wc, &scratch);
+  xlate(*br.classifier, key, *c->rule, wc, &scratch, br.groups.get());
   c->untranslated = true;
 }
 

@@ -263,6 +263,13 @@ void Datapath::set_bridge_meters(int slot, std::shared_ptr<const MeterSnapshot> 
   dirty_ = true;
 }
 
+void Datapath::set_bridge_groups(int slot, std::shared_ptr<const GroupSnapshot> groups) {
+  BridgeModel& b = *bridges_.at(slot);
+  b.groups = std::move(groups);
+  b.generation++;
+  dirty_ = true;
+}
+
 void Datapath::set_bridge_conversions(int slot,
                                       std::shared_ptr<const ConversionSnapshot> conversions) {
   BridgeModel& b = *bridges_.at(slot);
@@ -301,6 +308,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     db.fdb = b->fdb.snapshot();
     db.conversions = b->conversions;
     db.meters = b->meters;
+    db.groups = b->groups;
     db.generation = b->generation;
     db.mac_learning = b->options.mac_learning;
     db.flood_unknown = b->options.flood_unknown;

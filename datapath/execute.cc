@@ -311,6 +311,7 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
       case ActionType::kResubmit:
       case ActionType::kMove:
       case ActionType::kOutputField:
+      case ActionType::kGroup:
         // Pipeline actions are translated away (datapath/xlate.h) before
         // execution; a list that still has them was not translated.
         break;

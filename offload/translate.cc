@@ -421,6 +421,7 @@ Result<std::unique_ptr<RteFlowSpec>> translate_megaflow(const FlowKey& key, cons
       case ActionType::kGotoTable:
       case ActionType::kResubmit:
       case ActionType::kMove:
+      case ActionType::kGroup:
         break;  // refused above
     }
   }

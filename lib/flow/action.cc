@@ -88,6 +88,8 @@ std::string Action::to_string() const {
     case ActionType::kOutputField:
       return strprintf("output:%s[%u..%u]", field_name(static_cast<Field>(u8)).c_str(), mac[2],
                        mac[2] + mac[4] - 1);
+    case ActionType::kGroup:
+      return strprintf("group:%u", port);
   }
   return strprintf("unknown_action_%u", static_cast<unsigned>(type));
 }
@@ -109,6 +111,7 @@ bool actions_need_xlate(const ActionList& actions) {
       case ActionType::kResubmit:
       case ActionType::kMove:
       case ActionType::kOutputField:
+      case ActionType::kGroup:
         return true;
       case ActionType::kSetField:
         if (!field_in_packet(static_cast<Field>(a.u8))) return true;

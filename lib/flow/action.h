@@ -34,6 +34,7 @@ enum class ActionType : uint8_t {
               // the packet then continues as it was. Executed by PMDs.
   kOutputField,  // output to the port in bits mac[2]..mac[2]+mac[4]-1 of Field u8;
                  // port = OVS's field id, u16 = max_len
+  kGroup,        // port = group id (lib/flow/group.h)
 };
 
 struct Action {
@@ -109,6 +110,8 @@ struct Action {
     a.mac[4] = static_cast<uint8_t>(n_bits);
     return a;
   }
+
+  static Action group(uint32_t id) { return make(ActionType::kGroup, id, 0); }
 
   bool operator==(const Action& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
   bool operator!=(const Action& o) const { return !(*this == o); }

@@ -77,6 +77,7 @@ static_assert(static_cast<int>(ActionType::kMove) == FO_ACT_MOVE);
 static_assert(static_cast<int>(ActionType::kDecTtl) == FO_ACT_DEC_TTL);
 static_assert(static_cast<int>(ActionType::kClone) == FO_ACT_CLONE);
 static_assert(static_cast<int>(ActionType::kOutputField) == FO_ACT_OUTPUT_FIELD);
+static_assert(static_cast<int>(ActionType::kGroup) == FO_ACT_GROUP);
 static_assert(Action::kPushIfNeeded == FO_ACT_F_PUSH_IF_NEEDED);
 static_assert(Action::kLegacy == FO_ACT_F_LEGACY);
 static_assert(Action::kInstruction == FO_ACT_F_INSTRUCTION);
