@@ -347,6 +347,22 @@ def out_port(rng, ctx):
     return rng.randint(1, N_PORTS)
 
 
+def group(rng, ctx):
+    """group:N, one of the case's groups (or, rarely, one that does not exist:
+    both switches refuse the flow, and the case goes on without it)."""
+    n = getattr(ctx, 'n_groups', 0)
+    if not n:
+        return None
+    g = rng.randint(1, n) if rng.random() < 0.95 else n + 5
+    # Stock ovs-vswitchd 3.1 aborts (ofproto.c "assertion rule->state ==
+    # RULE_INSERTED failed") when a group is deleted that a flow names twice.
+    used = ctx.__dict__.setdefault('groups_used', set())
+    if g in used:
+        return None
+    used.add(g)
+    return 'group:%d' % g
+
+
 def goto(rng, ctx):
     return 'goto_table:%d' % rng.randint(ctx.table + 1, ctx.n_tables - 1) \
         if ctx.table + 1 < ctx.n_tables else None
@@ -402,6 +418,8 @@ ACTIONS = [
       shapes=IPV4_SHAPES, weight=0.5),
     A('set_ipv6_src', lambda r, c: 'set_field:%s->ipv6_src' % ip6_str(pick(r, IP6S, bits=128)),
       shapes=IPV6_SHAPES, weight=0.5),
+    # Only in cases with groups (OpenFlow 1.1+): see GROUP_TYPES below.
+    A('group', group, 'output', weight=3.0, probe='-'),
 ]
 
 ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}
@@ -411,6 +429,21 @@ FIELDS_BY_NAME = {f.name: f for f in MATCH_FIELDS}
 FEATURES = {
     'tables': 'table=1,priority=1,actions=drop',
 }
+
+# ------------------------------------------------------------------- groups
+# A case may carry groups (ids 1..n, OpenFlow 1.1+), added with add-groups
+# before its flows; flows then use group:N. Each bucket's actions are a few
+# of BUCKET_ACTIONS (names of ACTIONS, drawn like a flow's, shape-free) and
+# one final action: an output, a resubmit, or a later group (chaining).
+GROUP_TYPES = [('all', 3), ('select', 4), ('indirect', 2), ('ff', 3)]
+BUCKET_ACTIONS = ['mod_dl_src', 'mod_dl_dst', 'set_eth_src', 'set_eth_dst', 'load_reg0',
+                  'set_reg1', 'move_eth', 'strip_vlan']
+BUCKET_OUTPUTS = ['output', 'in_port', 'flood', 'all', 'local', 'normal']
+WEIGHTS = [0, 1, 1, 1, 2, 5, 10, 50, 100]
+# selection_method=hash,fields(...) (OpenFlow 1.5): fields OVS and Ferry hash.
+HASH_FIELDS = ['eth_src', 'eth_dst', 'eth_type', 'ip_src', 'ip_dst', 'nw_proto', 'tcp_src',
+               'tcp_dst', 'udp_src', 'udp_dst', 'ipv6_src', 'ipv6_dst', 'vlan_tci']
+GROUP_PROBE = 'group_id=1,type=all,bucket=output:1'  # OpenFlow 1.3
 
 
 # ------------------------------------------------------- known differences
