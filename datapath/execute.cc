@@ -186,7 +186,10 @@ void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
 
 void execute_translation(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                          const Translation& t) {
-  if (t.n_actions == 0) {
+  // A walk that stopped (too deep, too many resubmits, ...) drops the
+  // packet, whatever it emitted before: ovs-vswitchd clears the actions of
+  // a translation that failed.
+  if (t.n_actions == 0 || t.stopped) {
     return drop(ctx, m,
                 t.stopped       ? DropReason::kXlateStopped
                 : t.ttl_expired ? DropReason::kTtlExpired

@@ -184,6 +184,7 @@ class Walk {
     if (!g) return log_group(nullptr, -1, false, id);  // as OVS: nothing happens
     int b = -1;
     if (g->type == GroupType::kSelect) {
+      if (g->selection == Selection::kDpHash) out_->recirc_mark = out_->n_actions;
       b = select_bucket(*g, *groups_, flow_, &wc_);
     } else if (g->type == GroupType::kFastFailover) {
       b = first_live_bucket(*g, *groups_);
@@ -286,11 +287,18 @@ void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey
   out->n_actions = 0;
   out->n_rules = 0;
   out->n_groups = 0;
+  out->recirc_mark = -1;
   out->stopped = false;
   out->ttl_expired = false;
   Walk w(cls, groups, pkt, out);
   w.add_rule(&first);
   w.run_rule(first, first.table_id);
+  if (out->stopped && out->recirc_mark >= 0) {
+    // ovs-vswitchd executed the pass before its recirculation; only the
+    // failed pass after it is dropped.
+    out->n_actions = static_cast<uint16_t>(out->recirc_mark);
+    out->stopped = false;
+  }
   const uint64_t* src = w.wc().words();
   uint64_t* dst = wc->words();
   for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];

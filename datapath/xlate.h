@@ -75,6 +75,10 @@ struct XlateOut {
   uint16_t n_groups = 0;
   bool stopped = false;
   bool ttl_expired = false;
+  // Where ovs-vswitchd would have recirculated (a dp_hash select group):
+  // what came before survives a walk that stops after it (OVS drops only
+  // the failed pass's actions). -1: no such point.
+  int recirc_mark = -1;
   std::vector<XlateStep>* log = nullptr;  // ofproto/trace only
 
   Translation result;  // what publish() returns a pointer to

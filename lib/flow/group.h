@@ -27,7 +27,7 @@ enum class GroupModCommand : uint16_t {
   kModify = 1,
   kDelete = 2,
   kInsertBucket = 3,
-  kRemoveBucket = 4,
+  kRemoveBucket = 5,
   kAddOrModify = 0x8000,  // OVS's extension
 };
 

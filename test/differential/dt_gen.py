@@ -215,6 +215,9 @@ class Generator:
             pkt.pop('extra', None)
             if pkt['shape'] == 'ipv6' and pkt.get('nw_proto') in (0, 43, 44, 51, 60):
                 pkt['nw_proto'] = 59  # no next header
+        if 'ip-proto-0-rewrite' in self.avoid and pkt.get('nw_proto') == 0 and \
+                pkt['shape'] in ('ip', 'ipv6'):
+            pkt['nw_proto'] = 2
         if 'normal-learn-self' in self.avoid and pkt.get('dl_dst') == pkt.get('dl_src'):
             pkt['dl_dst'] = pkt['dl_src'] ^ 0x000000000100
         if 'normal-priority-tag' in self.avoid:
@@ -333,7 +336,12 @@ class Generator:
                 elif r < 0.25 and self.n_tables > 1:
                     acts.append('resubmit(,%d)' % rng.randint(1, self.n_tables - 1))
                 elif r < 0.97:
-                    a = by_name.get(rng.choice(V.BUCKET_OUTPUTS))
+                    outs = V.BUCKET_OUTPUTS
+                    if self.avoid & {'normal-learn-self', 'normal-priority-tag', 'inner-tag'}:
+                        # The NORMAL differences ride on what came before it,
+                        # across the flow and the bucket: no NORMAL in buckets.
+                        outs = [o for o in outs if o != 'normal']
+                    a = by_name.get(rng.choice(outs))
                     t = a and a.gen(rng, ctx)
                     if t:
                         acts.append(t)

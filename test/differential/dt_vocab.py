@@ -486,5 +486,9 @@ KNOWN['inner-tag'] = (
     'default, tracks one tag) then takes the frame for untagged: a second strip_vlan does nothing, '
     'mod_vlan_vid pushes a new tag, NORMAL drops it ("partial VLAN tag"); Ferry acts on the inner '
     'tag: pops it, rewrites it, takes it for the VLAN')
+KNOWN['ip-proto-0-rewrite'] = (
+    'IP header rewrites (set_field ip_dst, mod_nw_*, mod_tp_*) of a packet whose IP protocol is 0: '
+    'ovs-vswitchd leaves the header as it is (odp-util.c commit_set_nw_action(): "Check if flow '
+    'really has an L3 header"); Ferry rewrites it')
 RESERVED_BEYOND_8021D = {0x01000ccccccc, 0x01000ccccccd, 0x01000ccdcdcd, 0x01000c000000,
                          0x00e02b000000, 0x00e02b000004, 0x00e02b000006}

@@ -262,6 +262,24 @@ TEST_CASE("xlate: a group loop stops the walk as too deep", "[group]") {
   CHECK(w.out.stopped);
 }
 
+TEST_CASE("xlate: a loop after a dp_hash select keeps what came before it", "[group]") {
+  // ovs-vswitchd recirculates at the select group: the pass before it has
+  // run when the pass after it fails.
+  Walk w;
+  w.group(add(1, GroupType::kSelect, {bucket(0, {Action::group(2)}, 1)}));
+  w.group(add(2, GroupType::kIndirect, {bucket(0, {Action::group(1)})}));
+  w.flow({Action::output(2), Action::group(1)});
+  w.run(tcp_key(0x0a000001, 1000));
+  CHECK_FALSE(w.out.stopped);
+  // The output before the first recirculation, then (empty) clones of the
+  // passes that came back to the group before the failed one.
+  const ActionList acts = w.actions();
+  REQUIRE(!acts.empty());
+  CHECK(acts[0] == Action::output(2));
+  CHECK(std::count_if(acts.begin(), acts.end(),
+                      [](const Action& a) { return a.type == ActionType::kOutput; }) == 1);
+}
+
 TEST_CASE("xlate: fast_failover takes the first live bucket", "[group]") {
   Walk w;
   w.group(add(1, GroupType::kFastFailover,
