@@ -334,7 +334,10 @@ class Generator:
                 if r < 0.15 and gid < n:
                     acts.append('group:%d' % rng.randint(gid + 1, n))
                 elif r < 0.25 and self.n_tables > 1:
-                    acts.append('resubmit(,%d)' % rng.randint(1, self.n_tables - 1))
+                    t = rng.randint(1, self.n_tables - 1)
+                    if 'group-recirc-loop' in self.avoid:
+                        t = self.n_tables - 1  # whose flows name no group
+                    acts.append('resubmit(,%d)' % t)
                 elif r < 0.97:
                     outs = V.BUCKET_OUTPUTS
                     if self.avoid & {'normal-learn-self', 'normal-priority-tag', 'inner-tag'}:

@@ -353,6 +353,8 @@ def group(rng, ctx):
     n = getattr(ctx, 'n_groups', 0)
     if not n:
         return None
+    if 'group-recirc-loop' in ctx.avoid and ctx.table == ctx.n_tables - 1:
+        return None  # buckets resubmit into the last table: no loop through a group
     g = rng.randint(1, n) if rng.random() < 0.95 else n + 5
     # Stock ovs-vswitchd 3.1 aborts (ofproto.c "assertion rule->state ==
     # RULE_INSERTED failed") when a group is deleted that a flow names twice.
@@ -486,6 +488,10 @@ KNOWN['inner-tag'] = (
     'default, tracks one tag) then takes the frame for untagged: a second strip_vlan does nothing, '
     'mod_vlan_vid pushes a new tag, NORMAL drops it ("partial VLAN tag"); Ferry acts on the inner '
     'tag: pops it, rewrites it, takes it for the VLAN')
+KNOWN['group-recirc-loop'] = (
+    'a loop through a select group of the dp_hash method (a bucket resubmits back to a flow '
+    'naming the group): ovs-vswitchd, recirculating at each pass, sends nothing; Ferry stops '
+    'the walk at 64 levels and sends what came before the last pass')
 KNOWN['ip-proto-0-rewrite'] = (
     'IP header rewrites (set_field ip_dst, mod_nw_*, mod_tp_*) of a packet whose IP protocol is 0: '
     'ovs-vswitchd leaves the header as it is (odp-util.c commit_set_nw_action(): "Check if flow '
