@@ -410,7 +410,24 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
     return make_error(std::string("malformed packet: ") + parse_status_name(st), EINVAL);
   }
   ExecContext ctx = control_context(snap, br, in, *pool);
-  execute_actions(ctx, m, key, actions);
+  if (actions_need_xlate(actions) && br->classifier) {
+    // Groups, resubmits ...: translated as a rule of table 0 with these
+    // actions would be; the rules and groups the walk met count the
+    // packet, as in ovs-vswitchd.
+    Rule r;
+    r.actions = std::make_shared<const ActionList>(actions);
+    r.stats = std::make_shared<RuleStats>();
+    auto xo = std::make_unique<XlateOut>();
+    FlowKey wc = zero_key();
+    xlate(*br->classifier, key, r, &wc, xo.get(), br->groups.get());
+    const Translation& t = *xo->publish();
+    for (uint16_t i = 1; i < t.n_rules; i++) t.rules[i]->stats->add(1, len, monotonic_ms());
+    for (uint16_t i = 0; i < t.n_groups; i++)
+      t.groups[i].stats->add_from_pmd(GroupStats::kPmdSlots, t.groups[i].bucket, 1, len);
+    execute_translation(ctx, m, key, t);
+  } else {
+    execute_actions(ctx, m, key, actions);
+  }
   control_tx_->flush_all();
   commit();
   return {};

@@ -46,7 +46,11 @@ ovs::OfError group_error(int code) {
 bool OpenFlowHandler::bad_group(const FlowMod& fm) const {
   if (fm.command == FlowModCommand::kDelete || fm.command == FlowModCommand::kDeleteStrict)
     return false;
-  for (const Action& a : fm.actions) {
+  return bad_group(fm.actions);
+}
+
+bool OpenFlowHandler::bad_group(const ActionList& actions) const {
+  for (const Action& a : actions) {
     if (a.type == ActionType::kGroup && !bridge_->groups().find(a.port)) return true;
   }
   return false;

@@ -455,6 +455,7 @@ void OpenFlowHandler::handle_packet_out(Conn& c, const ovs::OfMessage& msg,
                                         const ovs::OfPacketOut& po) {
   Datapath* dp = bridge_->datapath();
   if (!dp) return c.of->send_error(msg, ovs::OfError::kEperm);
+  if (bad_group(po.actions)) return c.of->send_error(msg, ovs::OfError::kBadOutGroup);
   Status st =
       dp->execute(bridge_->slot(), po.in_port, po.packet.data(), po.packet.size(), po.actions);
   if (!st.ok()) {

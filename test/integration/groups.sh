@@ -139,10 +139,21 @@ ft_check "capture vm2 again" capture ff2b vm2 1
 send "$(frame 5005 1002)"
 ft_eq "back to vm2" "$(ft_frame "$(frame 5005 1002)")" "$(ft_capture_wait ff2b)"
 
+ft_case "packet-out through a group"
+ft_check "capture vm2" capture po2 vm2 1
+ft_check "capture vm3" capture po3 vm3 1
+ft_check "packet-out group:1" ovs-ofctl $OF13 packet-out br0 CONTROLLER "group:1" "$(ft_frame "$(frame 5009)")"
+ft_eq "vm2 gets it" "$(ft_frame "$(frame 5009)")" "$(ft_capture_wait po2)"
+ft_eq "vm3 with the bucket's dl_dst" \
+  "$(ft_frame "eth(dst=$MX,src=$M1),ipv4(src=10.0.0.1,dst=10.0.0.9),udp(sport=1000,dport=5009),payload(len=24)")" \
+  "$(ft_capture_wait po3)"
+err=$(ovs-ofctl $OF13 packet-out br0 CONTROLLER "group:77" "$(ft_frame "$(frame 5009)")" 2>&1)
+ft_contains "to a missing group" "$err" "OFPBAC_BAD_OUT_GROUP"
+
 ft_case "group and bucket counters"
 stats=$(ovs-ofctl $OF13 dump-group-stats br0 group_id=1)
-ft_contains "group 1: one packet, one flow, both buckets" "$stats" \
-  "ref_count=1,packet_count=1,byte_count=66,bucket0:packet_count=1,byte_count=66,bucket1:packet_count=1,byte_count=66"
+ft_contains "group 1: a packet and a packet-out, one flow, both buckets" "$stats" \
+  "ref_count=1,packet_count=2,byte_count=132,bucket0:packet_count=2,byte_count=132,bucket1:packet_count=2,byte_count=132"
 stats=$(ovs-ofctl $OF13 dump-group-stats br0 group_id=3)
 ft_contains "group 3 counted every frame" "$stats" "packet_count=26,"
 stats5=$(ovs-ofctl $OF13 dump-group-stats br0 group_id=5)
