@@ -11,6 +11,7 @@ void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKe
                XlateOut* xo) {
   XlateParams params;
   params.packet_in_on_miss = br.packet_in_on_miss;
+  params.groups = br.groups.get();
   if (xo) {
     xlate(*br.classifier, key, c->rule, wc, xo, params);
     c->xlate = xo->publish();
@@ -28,7 +29,12 @@ Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc, Xla
   wc->in_port = UINT32_MAX;  // megaflows always match the input port exactly
   if (br.fail_open) {
     static const Action kNormal = Action::output(kOfppNormal);
-    static const Translation kFailOpen = {&kNormal, nullptr, 1, 0, 0, false, false};
+    static const Translation kFailOpen = [] {
+      Translation t;
+      t.actions = &kNormal;
+      t.n_actions = 1;
+      return t;
+    }();
     c.xlate = &kFailOpen;
     return c;
   }

@@ -281,6 +281,13 @@ void Datapath::set_bridge_meters(int slot, std::shared_ptr<const MeterSnapshot> 
   dirty_ = true;
 }
 
+void Datapath::set_bridge_groups(int slot, std::shared_ptr<const GroupSnapshot> groups) {
+  BridgeModel& b = *bridges_.at(slot);
+  b.groups = std::move(groups);
+  b.generation++;
+  dirty_ = true;
+}
+
 void Datapath::set_bridge_conversions(int slot,
                                       std::shared_ptr<const ConversionSnapshot> conversions) {
   BridgeModel& b = *bridges_.at(slot);
@@ -335,6 +342,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     db.fdb = b->fdb.snapshot();
     db.conversions = b->conversions;
     db.meters = b->meters;
+    db.groups = b->groups;
     db.generation = b->generation;
     db.mac_learning = b->options.mac_learning;
     db.flood_unknown = b->options.flood_unknown;
@@ -449,18 +457,23 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
   }
   if (!in) key.in_port = in_port;  // CONTROLLER or NONE, as the packet-out said
   ExecContext ctx = control_context(snap, br, in, *pool);
-  if (packet_out_needs_xlate(actions)) {
-    // Through the pipeline (resubmit, output:TABLE, controller, ...): the
-    // walk's rules count the packet, as OVS's packet-out does.
+  if (packet_out_needs_xlate(actions) && br->classifier) {
+    // Through the pipeline (resubmit, output:TABLE, groups, controller,
+    // ...): the rules and groups the walk met count the packet, as in
+    // ovs-vswitchd.
     auto xo = std::make_unique<XlateOut>();
     FlowKey wc = zero_key();
     XlateParams params;
     params.packet_in_on_miss = br->packet_in_on_miss;
     params.in_packet_out = true;
+    params.groups = br->groups.get();
     xlate_actions(*br->classifier, key, actions.data(), actions.size(), &wc, xo.get(), params);
+    const Translation& t = *xo->publish();
     const int64_t now = monotonic_ms();
-    for (unsigned i = 0; i < xo->n_rules; i++) xo->rules[i]->stats->add(1, len, now);
-    execute_translation(ctx, m, key, *xo->publish());
+    for (uint16_t i = 0; i < t.n_rules; i++) t.rules[i]->stats->add(1, len, now);
+    for (uint16_t i = 0; i < t.n_groups; i++)
+      t.groups[i].stats->add_from_pmd(GroupStats::kPmdSlots, t.groups[i].bucket, 1, len);
+    execute_translation(ctx, m, key, t);
   } else {
     execute_actions(ctx, m, key, actions);
   }

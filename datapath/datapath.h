@@ -96,6 +96,8 @@ class Datapath {
   void set_bridge_classifier(int slot, std::shared_ptr<const Classifier> classifier);
   void set_bridge_conversions(int slot, std::shared_ptr<const ConversionSnapshot> conversions);
   void set_bridge_meters(int slot, std::shared_ptr<const MeterSnapshot> meters);
+  // Groups and port liveness: translations depend on them (a new generation).
+  void set_bridge_groups(int slot, std::shared_ptr<const GroupSnapshot> groups);
   void set_bridge_options(int slot, const BridgeOptions& options);
   // While set, a table miss goes to the bridge's controllers (a controller
   // speaking OpenFlow < 1.3 is connected, as OVS).
@@ -149,7 +151,8 @@ class Datapath {
     std::shared_ptr<const Classifier> classifier;
     std::shared_ptr<const ConversionSnapshot> conversions;
     std::shared_ptr<const MeterSnapshot> meters;
-    uint64_t generation = 1;  // bumped with the classifier or the conversions
+    std::shared_ptr<const GroupSnapshot> groups;
+    uint64_t generation = 1;  // bumped with the classifier, the conversions or the groups
     std::vector<BridgePortSpec> ports;
     BridgeOptions options;
     bool packet_in_on_miss = false;

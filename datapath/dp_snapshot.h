@@ -15,6 +15,7 @@
 #include "datapath/meter.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/classifier.h"
+#include "lib/flow/group.h"
 
 namespace ferry {
 
@@ -52,8 +53,9 @@ struct DpBridge {
   std::shared_ptr<const FdbSnapshot> fdb;
   std::shared_ptr<const ConversionSnapshot> conversions;
   std::shared_ptr<const MeterSnapshot> meters;
-  // Changes with the classifier or the conversions: megaflows cached under
-  // another generation are stale.
+  std::shared_ptr<const GroupSnapshot> groups;  // with the ports' liveness
+  // Changes with the classifier, the conversions or the groups: megaflows
+  // cached under another generation are stale.
   uint64_t generation = 0;
   bool mac_learning = true;
   bool flood_unknown = true;  // unknown unicast floods (off on fabric bridges)

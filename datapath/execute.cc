@@ -200,7 +200,10 @@ void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
 
 void execute_translation(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                          const Translation& t) {
-  if (t.n_actions == 0) {
+  // A walk that stopped (too deep, too many resubmits, ...) drops the
+  // packet, whatever it emitted before: ovs-vswitchd clears the actions of
+  // a translation that failed.
+  if (t.n_actions == 0 || t.stopped) {
     return drop(ctx, m,
                 t.stopped       ? DropReason::kXlateStopped
                 : t.ttl_expired ? DropReason::kTtlExpired
@@ -216,33 +219,38 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
 
 void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const Action* actions,
                      size_t n) {
-  // The last output at this level sends the packet itself; a clone's
-  // outputs (the actions it counts) send copies.
-  // A packet-in sends a copy; it ends the run like an output.
+  // The last output at this level sends the packet itself, unless a clone
+  // (a group's bucket) comes after it; a clone's outputs (the actions it
+  // counts) send copies. A packet-in sends a copy but ends the run like an
+  // output.
   int last_out = -1;
+  bool clone_after = false;
   for (size_t i = 0; i < n; i++) {
-    if (actions[i].type == ActionType::kOutput || actions[i].type == ActionType::kPacketIn)
+    if (actions[i].type == ActionType::kOutput || actions[i].type == ActionType::kPacketIn) {
       last_out = static_cast<int>(i);
-    if (actions[i].type == ActionType::kClone) i += actions[i].u16;
-    if (actions[i].type == ActionType::kPacketIn) i += actions[i].n_data();
-  }
-  if (last_out < 0) {
-    // Nothing leaves with the packet itself; clones may still send copies.
-    for (size_t i = 0; i < n; i++) {
-      if (actions[i].type != ActionType::kClone) continue;
-      const size_t inner = std::min<size_t>(actions[i].u16, n - i - 1);
-      if (rte_mbuf* c = copy_packet(ctx, m)) execute_actions(ctx, c, key, actions + i + 1, inner);
-      i += inner;
+      clone_after = false;
+      i += actions[i].n_data();
+      continue;
     }
-    return drop(ctx, m, DropReason::kActionDrop);
+    if (actions[i].type == ActionType::kClone) {
+      clone_after = true;
+      i += actions[i].u16;
+    }
   }
+  // Nothing leaves: a drop. (Clones, even with no output at this level,
+  // run below, on copies of the packet as the actions before them left it.)
+  if (last_out < 0 && !clone_after) return drop(ctx, m, DropReason::kActionDrop);
 
+  // With a clone after the last output, every output sends a copy and the
+  // packet is freed at the end (not a drop).
+  const int end = clone_after ? static_cast<int>(n) - 1 : last_out;
+  const int owner = clone_after ? -1 : last_out;
   FlowKey cur = key;
-  for (int i = 0; i <= last_out; i++) {
+  for (int i = 0; i <= end; i++) {
     const Action& a = actions[i];
     switch (a.type) {
       case ActionType::kOutput: {
-        rte_mbuf* p = i == last_out ? m : copy_packet(ctx, m);
+        rte_mbuf* p = i == owner ? m : copy_packet(ctx, m);
         if (p) output_to(ctx, p, cur, a.port);
         break;
       }
@@ -261,7 +269,7 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
           tci = pkt_vlan_tci(m);
         } else if (a.flags & Action::kPushIfNeeded) {
           if (!pkt_push_vlan(m, kEthTypeVlan, 0)) {
-            if (i == last_out) return drop(ctx, m, DropReason::kNoHeadroom);
+            if (i == owner) return drop(ctx, m, DropReason::kNoHeadroom);
             ctx.counters->drop(DropReason::kNoHeadroom);
             continue;
           }
@@ -288,7 +296,7 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
       case ActionType::kPushVlan: {
         uint16_t tci = pkt_has_vlan(m) ? pkt_vlan_tci(m) : 0;
         if (!pkt_push_vlan(m, a.u16, tci)) {
-          if (i == last_out) return drop(ctx, m, DropReason::kNoHeadroom);
+          if (i == owner) return drop(ctx, m, DropReason::kNoHeadroom);
           ctx.counters->drop(DropReason::kNoHeadroom);
           continue;
         }
@@ -319,14 +327,14 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
         break;
       }
       case ActionType::kClone: {
-        const size_t inner = std::min<size_t>(a.u16, static_cast<size_t>(last_out - i));
+        const size_t inner = std::min<size_t>(a.u16, static_cast<size_t>(end - i));
         if (rte_mbuf* c = copy_packet(ctx, m)) execute_actions(ctx, c, cur, &a + 1, inner);
         i += static_cast<int>(inner);
         break;
       }
       case ActionType::kPacketIn: {
         send_packet_in(ctx, m, &a, n - static_cast<size_t>(i));
-        if (i == last_out) {
+        if (i == owner) {
           ctx.counters->packet_in_consumed.inc();
           rte_pktmbuf_free(m);  // sent as the packet-in's copy
           return;
@@ -340,12 +348,15 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
       case ActionType::kResubmit:
       case ActionType::kMove:
       case ActionType::kOutputField:
+      case ActionType::kGroup:
       case ActionType::kController:
         // Pipeline actions are translated away (datapath/xlate.h) before
         // execution; a list that still has them was not translated.
         break;
     }
   }
+  if (last_out < 0) return drop(ctx, m, DropReason::kActionDrop);  // only copies left
+  if (clone_after) rte_pktmbuf_free(m);                            // every output sent a copy
 }
 
 }  // namespace ferry

@@ -51,6 +51,8 @@ struct StatsRun {
       // Every rule the walk visited counts the packets, as in OVS.
       for (uint16_t i = 0; i < t->n_rules; i++)
         t->rules[i]->stats->add_from_pmd(pmd, packets, bytes, now_ms);
+      for (uint16_t i = 0; i < t->n_groups; i++)
+        t->groups[i].stats->add_from_pmd(pmd, t->groups[i].bucket, packets, bytes);
     } else if (cls->rule) {
       cls->rule->stats->add_from_pmd(pmd, packets, bytes, now_ms);
     }

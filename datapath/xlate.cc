@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "datapath/group_select.h"
 #include "lib/flow/field.h"
 
 namespace ferry {
@@ -13,7 +14,12 @@ namespace {
 class Walk {
  public:
   Walk(const Classifier& cls, const FlowKey& pkt, XlateOut* out, const XlateParams& params)
-      : cls_(cls), flow_(of_key(pkt)), wc_(zero_of_key()), out_(out), params_(params) {}
+      : cls_(cls),
+        groups_(params.groups),
+        flow_(of_key(pkt)),
+        wc_(zero_of_key()),
+        out_(out),
+        params_(params) {}
 
   // Runs a rule found in `table` (already counted in out_->rules).
   void run_rule(const Rule& r, uint8_t table) {
@@ -216,6 +222,53 @@ class Walk {
     return true;
   }
 
+  void log_group(const Group* g, int32_t bucket, bool bucket_step, uint32_t id = 0) {
+    if (!out_->log) return;
+    XlateStep s = step(0, nullptr);
+    s.group = g;
+    s.bucket = bucket;
+    s.bucket_step = bucket_step;
+    s.missing_group = id;
+    out_->log->push_back(s);
+  }
+
+  // A bucket runs as a clone of the packet (OVS restores the flow after
+  // each bucket), one level deeper.
+  void run_bucket(const Group& g, int b, uint8_t table) {
+    const Bucket& bk = g.buckets[static_cast<size_t>(b)];
+    log_group(&g, b, true);
+    if (bk.exec.empty()) return;  // an action set without output, resubmit or group
+    depth_++;
+    clone(bk.exec.data(), bk.exec.size(), table);
+    depth_--;
+  }
+
+  // OVS's xlate_group_action(): all and indirect run every bucket, select
+  // and fast_failover the one they pick; the group's counters take the
+  // packets.
+  void group(uint32_t id, uint8_t table) {
+    if (depth_ >= kMaxResubmitDepth) return stop("resubmit depth exceeded");
+    if (resubmits_ > kMaxResubmits) return stop("too many resubmits");
+    const Group* g = groups_ ? groups_->find(id) : nullptr;
+    if (!g) return log_group(nullptr, -1, false, id);  // as OVS: nothing happens
+    int b = -1;
+    if (g->type == GroupType::kSelect) {
+      if (g->selection == Selection::kDpHash) out_->recirc_mark = out_->n_actions;
+      b = select_bucket(*g, *groups_, flow_, &wc_);
+    } else if (g->type == GroupType::kFastFailover) {
+      b = first_live_bucket(*g, *groups_);
+    }
+    const bool every = g->type == GroupType::kAll || g->type == GroupType::kIndirect;
+    log_group(g, every ? -1 : (b < 0 ? -2 : b), false);
+    if (!every && b < 0) return;  // no live bucket: nothing, not even counted
+    if (out_->n_groups >= kMaxXlateGroups) return stop("too many groups visited");
+    out_->groups[out_->n_groups++] = GroupHit{g->stats.get(), every ? -1 : b};
+    if (!every) return run_bucket(*g, b, table);
+    for (size_t i = 0; i < g->buckets.size() && !out_->stopped; i++) {
+      run_bucket(*g, static_cast<int>(i), table);
+    }
+  }
+
   void output_field(const Action& a) {
     auto f = static_cast<Field>(a.u8);
     const uint64_t bits = low_bits(a.mac[4]);
@@ -299,11 +352,15 @@ class Walk {
         case ActionType::kMeter:
           emit(a);
           break;
+        case ActionType::kGroup:
+          group(a.port, table);
+          break;
       }
     }
   }
 
   const Classifier& cls_;
+  const GroupSnapshot* groups_;
   OfKey flow_;
   OfKey wc_;
   XlateOut* out_;
@@ -314,7 +371,13 @@ class Walk {
 };
 
 // The packet part of the walk's consulted bits, into *wc.
-void merge_wc(const Walk& w, FlowKey* wc) {
+void merge_wc(const Walk& w, FlowKey* wc, XlateOut* out) {
+  if (out->stopped && out->recirc_mark >= 0) {
+    // ovs-vswitchd executed the pass before its recirculation; only the
+    // failed pass after it is dropped.
+    out->n_actions = static_cast<uint16_t>(out->recirc_mark);
+    out->stopped = false;
+  }
   const uint64_t* src = w.wc().words();
   uint64_t* dst = wc->words();
   for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];
@@ -323,6 +386,8 @@ void merge_wc(const Walk& w, FlowKey* wc) {
 void reset(XlateOut* out) {
   out->n_actions = 0;
   out->n_rules = 0;
+  out->n_groups = 0;
+  out->recirc_mark = -1;
   out->stopped = false;
   out->ttl_expired = false;
 }
@@ -339,7 +404,7 @@ void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey
   } else {
     w.table_miss(0);
   }
-  merge_wc(w, wc);
+  merge_wc(w, wc, out);
 }
 
 void xlate_actions(const Classifier& cls, const FlowKey& pkt, const Action* actions, size_t n,
@@ -347,7 +412,7 @@ void xlate_actions(const Classifier& cls, const FlowKey& pkt, const Action* acti
   reset(out);
   Walk w(cls, pkt, out, params);
   w.run_actions(actions, n, 0);
-  merge_wc(w, wc);
+  merge_wc(w, wc, out);
 }
 
 }  // namespace ferry

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lib/flow/classifier.h"
+#include "lib/flow/group.h"
 #include "lib/flow/rule.h"
 
 namespace ferry {
@@ -25,14 +26,24 @@ constexpr unsigned kMaxXlateActions = 64;
 constexpr unsigned kMaxXlateRules = 32;
 constexpr unsigned kMaxResubmitDepth = 64;  // as OVS
 constexpr unsigned kMaxResubmits = 4096;    // as OVS
+constexpr unsigned kMaxXlateGroups = 16;
+
+// A group the walk went through: its counters get the packets (bucket -1:
+// every bucket, as OVS credits all and indirect groups).
+struct GroupHit {
+  GroupStats* stats = nullptr;
+  int32_t bucket = -1;
+};
 
 // A translated action list: what a megaflow caches. Points into storage
 // owned by whoever made it (an XlateOut, or a cache's XlateArena).
 struct Translation {
   const Action* actions = nullptr;
   const Rule* const* rules = nullptr;  // every rule the walk visited (for statistics)
+  const GroupHit* groups = nullptr;    // every group it went through
   uint16_t n_actions = 0;
   uint16_t n_rules = 0;
+  uint16_t n_groups = 0;
   uint8_t size_class = 0;    // XlateArena's
   bool stopped = false;      // the walk stopped early (too deep, too long): counted as a drop
   bool ttl_expired = false;  // a dec_ttl ended an action list (as OVS: the rest of that list
@@ -45,16 +56,29 @@ struct XlateStep {
   uint8_t depth = 0;              // resubmit/goto_table nesting
   const Rule* rule = nullptr;     // nullptr: no match in the table
   const char* stopped = nullptr;  // set on the step where the walk stopped (or a list ended), why
+  // A group action (rule nullptr): the group, and the bucket taken (-1:
+  // every bucket follows as its own step, -2: none was live); or, with
+  // `bucket_step`, the start of bucket `bucket`'s actions.
+  const Group* group = nullptr;
+  int32_t bucket = -1;
+  bool bucket_step = false;
+  uint32_t missing_group = 0;  // a group action naming no group (group nullptr)
 };
 
 // One walk's output.
 struct XlateOut {
   Action actions[kMaxXlateActions];
   const Rule* rules[kMaxXlateRules];
+  GroupHit groups[kMaxXlateGroups];
   uint16_t n_actions = 0;
   uint16_t n_rules = 0;
+  uint16_t n_groups = 0;
   bool stopped = false;
   bool ttl_expired = false;
+  // Where ovs-vswitchd would have recirculated (a dp_hash select group):
+  // what came before survives a walk that stops after it (OVS drops only
+  // the failed pass's actions). -1: no such point.
+  int recirc_mark = -1;
   std::vector<XlateStep>* log = nullptr;  // ofproto/trace only
 
   Translation result;  // what publish() returns a pointer to
@@ -65,6 +89,8 @@ struct XlateOut {
     result.rules = rules;
     result.n_actions = n_actions;
     result.n_rules = n_rules;
+    result.groups = groups;
+    result.n_groups = n_groups;
     result.stopped = stopped;
     result.ttl_expired = ttl_expired;
     return &result;
@@ -81,6 +107,10 @@ struct XlateParams {
   // The walk is a packet-out's actions: a plain output to CONTROLLER has
   // reason packet_out, as OVS.
   bool in_packet_out = false;
+  // The bridge's groups (nullptr: none). A group action runs the buckets
+  // the group picks (lib/flow/group.h, datapath/group_select.h), each on a
+  // copy of the packet.
+  const GroupSnapshot* groups = nullptr;
 };
 
 // Walks from `first` (the table-0 rule the packet matched, already looked
@@ -95,8 +125,10 @@ void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey
 void xlate_actions(const Classifier& cls, const FlowKey& pkt, const Action* actions, size_t n,
                    FlowKey* wc, XlateOut* out, const XlateParams& params);
 inline void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey* wc,
-                  XlateOut* out) {
-  xlate(cls, pkt, &first, wc, out, XlateParams{});
+                  XlateOut* out, const GroupSnapshot* groups = nullptr) {
+  XlateParams params;
+  params.groups = groups;
+  xlate(cls, pkt, &first, wc, out, params);
 }
 
 }  // namespace ferry

@@ -424,6 +424,7 @@ Result<std::unique_ptr<RteFlowSpec>> translate_megaflow(const FlowKey& key, cons
       case ActionType::kController:
       case ActionType::kPacketIn:
       case ActionType::kData:
+      case ActionType::kGroup:
         break;  // refused above
     }
   }

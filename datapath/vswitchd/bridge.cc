@@ -373,6 +373,26 @@ void Bridge::push() {
   }
   if (conversions_.changed()) dp_->set_bridge_conversions(slot_, conversions_.snapshot());
   if (meters_.changed()) dp_->set_bridge_meters(slot_, meters_.snapshot());
+  if (groups_.generation() != published_groups_ || liveness_changed_) {
+    dp_->set_bridge_groups(slot_, groups_.snapshot(live_ports_));
+    published_groups_ = groups_.generation();
+    liveness_changed_ = false;
+  }
+}
+
+void Bridge::refresh_liveness() {
+  std::vector<uint32_t> live;
+  for (const auto& [name, p] : ports_) {
+    if (p.ofport && p.dp && p.dp->link().up) live.push_back(p.ofport);
+  }
+  std::sort(live.begin(), live.end());
+  if (live == live_ports_) return;
+  live_ports_ = std::move(live);
+  // Only translations that watch ports depend on it.
+  if (groups_.any_watch()) {
+    liveness_changed_ = true;
+    publish_flows(false);
+  }
 }
 
 void Bridge::publish_flows(bool sync) {

@@ -17,6 +17,7 @@
 #include "datapath/vhost_port.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/flow_table.h"
+#include "lib/flow/group.h"
 #include "lib/ovs/database.h"
 #include "lib/ovs/ofparse.h"
 #include "lib/util/waiter.h"
@@ -94,6 +95,10 @@ class Bridge {
   FlowTable& flows() { return flows_; }
   ConversionTable& conversions() { return conversions_; }
   MeterTable& meters() { return meters_; }
+  GroupTable& groups() { return groups_; }
+  // Reads the ports' link state; a change reaches the datapath (fast_failover
+  // and watched buckets translate again) with the next publish_flows().
+  void refresh_liveness();
   // Pushes the flow table and the conversions to the datapath when they
   // changed; with sync, also waits until every PMD uses them (OpenFlow
   // barrier, bundle commit, vmac/* replies).
@@ -138,6 +143,10 @@ class Bridge {
   uint64_t published_generation_ = 0;
   ConversionTable conversions_;
   MeterTable meters_;
+  GroupTable groups_;
+  uint64_t published_groups_ = 0;
+  std::vector<uint32_t> live_ports_;  // sorted
+  bool liveness_changed_ = false;
   MoveDetectConfig move_detect_;
   std::map<uint32_t, AnnounceConfig> announce_;
   std::map<std::string, BridgePort> ports_;

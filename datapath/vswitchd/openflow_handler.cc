@@ -138,6 +138,15 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
       handle_meter_stats(c, msg, std::get<ovs::OfMeterRequest>(msg.body).meter_id,
                          msg.type == OfType::kMeterConfigRequest);
       break;
+    case OfType::kGroupMod:
+      if (refuse_slave(c, msg)) break;
+      handle_group_mod(c, msg, std::get<GroupMod>(msg.body));
+      break;
+    case OfType::kGroupStatsRequest:
+    case OfType::kGroupDescRequest:
+      handle_group_request(c, msg, std::get<ovs::OfGroupRequest>(msg.body).group_id,
+                           msg.type == OfType::kGroupDescRequest);
+      break;
     case OfType::kMeterFeaturesRequest:
       c.of->send_meter_features_reply(
           msg, MeterTable::kMaxMeters, 1u << ovs::kMeterBandDrop,
@@ -281,6 +290,10 @@ void OpenFlowHandler::handle_flow_mod(Conn& c, const ovs::OfMessage& msg, const 
     c.of->send_error(msg, ovs::OfError::kMeterInvalid);
     return;
   }
+  if (bad_group(fm)) {
+    c.of->send_error(msg, ovs::OfError::kBadOutGroup);
+    return;
+  }
   Status st = bridge_->flows().apply(fm, monotonic_ms());
   if (!st.ok()) {
     FLOG_INFO(of_log, "%s: flow_mod rejected: %s", bridge_->name().c_str(),
@@ -362,6 +375,10 @@ void OpenFlowHandler::handle_bundle_add(Conn& c, const ovs::OfMessage& msg,
   if (bad_output(ba.flow_mod)) {
     b.failed = true;
     return c.of->send_error(msg, ovs::OfError::kBadOutPort);
+  }
+  if (bad_group(ba.flow_mod)) {
+    b.failed = true;
+    return c.of->send_error(msg, ovs::OfError::kBadOutGroup);
   }
   b.flow_mods.push_back(ba.flow_mod);
 }
@@ -457,6 +474,7 @@ void OpenFlowHandler::handle_packet_out(Conn& c, const ovs::OfMessage& msg,
                                         const ovs::OfPacketOut& po) {
   Datapath* dp = bridge_->datapath();
   if (!dp) return c.of->send_error(msg, ovs::OfError::kEperm);
+  if (bad_group(po.actions)) return c.of->send_error(msg, ovs::OfError::kBadOutGroup);
   Status st =
       dp->execute(bridge_->slot(), po.in_port, po.packet.data(), po.packet.size(), po.actions);
   if (!st.ok()) {

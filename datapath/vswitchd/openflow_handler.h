@@ -92,6 +92,12 @@ class OpenFlowHandler {
   void handle_meter_stats(Conn& c, const ovs::OfMessage& msg, uint32_t meter_id, bool config);
   // An error for a flow_mod whose actions name a meter that does not exist.
   bool bad_meter(const FlowMod& fm) const;
+  // Groups (openflow_groups.cc).
+  void handle_group_mod(Conn& c, const ovs::OfMessage& msg, const GroupMod& gm);
+  void handle_group_request(Conn& c, const ovs::OfMessage& msg, uint32_t group_id, bool desc);
+  // A flow_mod whose actions name a group that does not exist.
+  bool bad_group(const FlowMod& fm) const;
+  bool bad_group(const ActionList& actions) const;
   std::vector<ovs::OfPortDesc> port_descs() const;
   // An output in fm's actions to a port number that can never exist.
   bool bad_output(const FlowMod& fm) const;

@@ -350,6 +350,7 @@ void Vswitchd::write_status(bool with_stats) {
       }
       db_->set_interface_status(s);
     }
+    b->refresh_liveness();  // fast_failover groups follow the links
   }
 }
 

@@ -104,6 +104,8 @@ std::string Action::to_string() const {
     }
     case ActionType::kData:
       return "";
+    case ActionType::kGroup:
+      return strprintf("group:%u", port);
   }
   return strprintf("unknown_action_%u", static_cast<unsigned>(type));
 }
@@ -149,6 +151,7 @@ bool actions_need_xlate(const ActionList& actions) {
       case ActionType::kOutputField:
       case ActionType::kController:
       case ActionType::kPacketIn:
+      case ActionType::kGroup:
         return true;
       case ActionType::kOutput:
         if (a.port == kOfppController) return true;  // the packet-in carries the pipeline's state

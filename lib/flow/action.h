@@ -45,6 +45,7 @@ enum class ActionType : uint8_t {
                 // mask = the metadata field's value; the kData: pipeline metadata
                 // (tags kDataXreg0.., kDataPort), then the userdata (kDataBytes)
   kData,        // payload of the kController/kPacketIn before it; u8 = tag
+  kGroup,       // port = group id (lib/flow/group.h)
 };
 
 // OpenFlow's packet-in reasons, numbered as OVS's enum ofp_packet_in_reason.
@@ -171,6 +172,7 @@ struct Action {
     if (type == ActionType::kPacketIn) return mac[1];
     return 0;
   }
+  static Action group(uint32_t id) { return make(ActionType::kGroup, id, 0); }
 
   bool operator==(const Action& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
   bool operator!=(const Action& o) const { return !(*this == o); }

@@ -16,6 +16,7 @@
 
 #include "lib/flow/action.h"
 #include "lib/flow/flow_mod.h"
+#include "lib/flow/group.h"
 #include "lib/flow/match.h"
 #include "lib/util/result.h"
 
@@ -50,6 +51,15 @@ enum class OfError {
   kMeterOutOfMeters,    // OFPMMFC_OUT_OF_METERS
   kIsSlave,             // OFPBRC_IS_SLAVE
   kRoleStale,           // OFPRRFC_STALE
+  kGroupExists,         // OFPGMFC_GROUP_EXISTS
+  kGroupInvalid,        // OFPGMFC_INVALID_GROUP
+  kGroupOutOfGroups,    // OFPGMFC_OUT_OF_GROUPS
+  kGroupBadType,        // OFPGMFC_BAD_TYPE
+  kGroupUnknown,        // OFPGMFC_UNKNOWN_GROUP
+  kGroupBadCommand,     // OFPGMFC_BAD_COMMAND
+  kGroupUnknownBucket,  // OFPGMFC_UNKNOWN_BUCKET
+  kGroupBucketExists,   // OFPGMFC_BUCKET_EXISTS
+  kBadOutGroup,         // OFPBAC_BAD_OUT_GROUP (a flow's group action names no group)
 };
 
 struct OfPortDesc {
@@ -181,6 +191,9 @@ enum class OfType {
   kMeterConfigRequest,
   kMeterFeaturesRequest,
   kRoleRequest,
+  kGroupMod,
+  kGroupStatsRequest,
+  kGroupDescRequest,  // group features are answered inside the connection
 };
 
 // OpenFlow 1.3 meters. Flags: OFPMF13_KBPS 1, PKTPS 2, BURST 4, STATS 8.
@@ -217,6 +230,18 @@ struct OfMeterStats {
   std::vector<std::pair<uint64_t, uint64_t>> bands;  // packets, bytes dropped per band
 };
 
+struct OfGroupRequest {
+  uint32_t group_id = kGroupAll;
+};
+
+struct OfGroupStats {
+  uint32_t group_id = 0;
+  uint32_t ref_count = 0;  // flows whose actions name the group
+  uint64_t packets = 0, bytes = 0;
+  uint32_t duration_sec = 0, duration_nsec = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> buckets;  // packets, bytes
+};
+
 struct OfMessage;
 struct OfRawMessage;  // the request as received (for error replies); opaque
 
@@ -225,7 +250,8 @@ struct OfMessage {
   uint8_t version = 0;  // OFP10_VERSION = 1 ... OFP15_VERSION = 6
   uint32_t xid = 0;
   std::variant<std::monostate, FlowMod, OfFlowStatsRequest, OfPortStatsRequest, OfBundleControl,
-               OfBundleAdd, OfSetConfig, OfPacketOut, OfMeterMod, OfMeterRequest, OfRoleRequest>
+               OfBundleAdd, OfSetConfig, OfPacketOut, OfMeterMod, OfMeterRequest, OfRoleRequest,
+               GroupMod, OfGroupRequest>
       body;
   std::shared_ptr<const OfRawMessage> raw;
 };
@@ -290,6 +316,10 @@ class OfConnection {
   virtual void send_meter_features_reply(const OfMessage& req, uint32_t max_meters,
                                          uint32_t band_types, uint32_t capabilities,
                                          uint8_t max_bands) = 0;
+  virtual void send_group_stats_reply(const OfMessage& req,
+                                      const std::vector<OfGroupStats>& groups) = 0;
+  // A group's description is a GroupMod (its command unused).
+  virtual void send_group_desc_reply(const OfMessage& req, const std::vector<GroupMod>& groups) = 0;
 };
 
 class OfListener {

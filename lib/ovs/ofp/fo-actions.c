@@ -255,5 +255,6 @@ uint64_t fo_supported_ofpacts(void) {
           (UINT64_C(1) << OFPACT_SET_IP_ECN) | (UINT64_C(1) << OFPACT_SET_IP_TTL) |
           (UINT64_C(1) << OFPACT_SET_L4_SRC_PORT) | (UINT64_C(1) << OFPACT_SET_L4_DST_PORT) |
           (UINT64_C(1) << OFPACT_DEC_TTL) | (UINT64_C(1) << OFPACT_CLONE) |
-          (UINT64_C(1) << OFPACT_OUTPUT_REG) | (UINT64_C(1) << OFPACT_CONTROLLER));
+          (UINT64_C(1) << OFPACT_OUTPUT_REG) | (UINT64_C(1) << OFPACT_CONTROLLER) |
+          (UINT64_C(1) << OFPACT_GROUP));
 }

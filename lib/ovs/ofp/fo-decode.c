@@ -82,8 +82,9 @@ static enum ofperr decode_flow_stats_request(const struct ofp_header* oh, struct
     return error;
   }
   if (fsr.out_group != OFPG_ANY) {
-    *whyp = xasprintf("Ferry has no groups (out_group %" PRIu32 ")", fsr.out_group);
-    return OFPERR_OFPGMFC_UNKNOWN_GROUP;
+    *whyp = xasprintf("Ferry does not filter flows by group (out_group %" PRIu32 ")",
+                      fsr.out_group);
+    return OFPERR_OFPBRC_EPERM;
   }
   error = fo_match_from_ovs(&fsr.match, &out->match, whyp);
   if (error) {
@@ -288,6 +289,16 @@ static enum ofperr decode_request(struct fo_conn* c, const struct ofp_header* oh
       msg->generation_id = rr.generation_id;
       return error;
     }
+    case OFPTYPE_GROUP_MOD:
+      msg->type = FO_MSG_GROUP_MOD;
+      return fo_decode_group_mod(oh, &msg->group_mod, whyp);
+    case OFPTYPE_GROUP_STATS_REQUEST:
+      msg->type = FO_MSG_GROUP_STATS_REQUEST;
+      return ofputil_decode_group_stats_request(oh, &msg->group_id);
+    case OFPTYPE_GROUP_DESC_STATS_REQUEST:
+      msg->type = FO_MSG_GROUP_DESC_REQUEST;
+      msg->group_id = ofputil_decode_group_desc_request(oh);
+      return 0;
     default:
       *whyp = xstrdup("Ferry does not support this message");
       return ofpmsg_is_stat_request(oh) ? OFPERR_OFPBRC_BAD_STAT : OFPERR_OFPBRC_BAD_TYPE;
@@ -346,6 +357,10 @@ int fo_conn_decode(struct fo_conn* c, const struct ofp_header* oh, struct fo_msg
   if (type == OFPTYPE_TABLE_FEATURES_STATS_REQUEST) {
     return answer_table_features(c, oh, textp);
   }
+  if (type == OFPTYPE_GROUP_FEATURES_STATS_REQUEST) {
+    fo_answer_group_features(c, oh);
+    return FO_RECV_HANDLED;
+  }
 
   msg->version = oh->version;
   msg->xid = ntohl(oh->xid);
@@ -382,5 +397,6 @@ void fo_msg_destroy(struct fo_msg* msg) {
   free(msg->fsr.actions);
   free(msg->po_actions);
   free(msg->packet);
+  fo_group_mod_destroy(&msg->group_mod);
   memset(msg, 0, sizeof *msg);
 }

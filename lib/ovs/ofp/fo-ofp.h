@@ -78,6 +78,7 @@ enum fo_action_type {
                       * then the userdata in FO_ACT_DATA actions (16 bytes each) */
   FO_ACT_PACKET_IN,  /* translated only (never crosses the boundary) */
   FO_ACT_DATA,
+  FO_ACT_GROUP, /* port = group id */
 };
 
 #define FO_ACT_F_PUSH_IF_NEEDED 1
@@ -259,6 +260,9 @@ enum fo_msg_type {
   FO_MSG_METER_CONFIG_REQUEST,
   FO_MSG_METER_FEATURES_REQUEST,
   FO_MSG_ROLE_REQUEST,
+  FO_MSG_GROUP_MOD,
+  FO_MSG_GROUP_STATS_REQUEST,
+  FO_MSG_GROUP_DESC_REQUEST,
 };
 
 /* Meters (OpenFlow 1.3+). Ferry supports drop bands only. */
@@ -283,6 +287,43 @@ struct fo_meter_stats {
   uint16_t n_bands;
   uint64_t band_packets[FO_MAX_METER_BANDS];
   uint64_t band_bytes[FO_MAX_METER_BANDS];
+};
+
+/* Groups (OpenFlow 1.1+). Commands and types are OpenFlow's (OFPGC11_*,
+ * OFPGC15_*, OFPGT11_*); ports are in the 16-bit space (0xffff: none). */
+struct fo_bucket {
+  uint32_t bucket_id;
+  uint16_t weight;
+  uint32_t watch_port;
+  uint32_t watch_group;
+  struct fo_action* actions; /* fo_ofp_free() */
+  size_t n_actions;
+};
+#define FO_MAX_HASH_FIELDS 32
+struct fo_hash_field {
+  uint16_t id; /* OVS's enum mf_field_id */
+  uint8_t n_bytes;
+  uint8_t mask[16];
+};
+struct fo_group_mod {
+  uint16_t command;
+  uint8_t type;
+  uint32_t group_id;
+  uint32_t command_bucket_id;
+  char selection_method[16]; /* "", "hash", "dp_hash" */
+  uint64_t selection_method_param;
+  uint16_t n_fields;
+  struct fo_hash_field fields[FO_MAX_HASH_FIELDS];
+  struct fo_bucket* buckets; /* fo_ofp_free() each one's actions, then this */
+  size_t n_buckets;
+};
+struct fo_group_stats {
+  uint32_t group_id;
+  uint32_t ref_count;
+  uint64_t packet_count, byte_count;
+  uint32_t duration_sec, duration_nsec;
+  const uint64_t* bucket_counts; /* packets, bytes for each bucket */
+  size_t n_buckets;
 };
 
 /* Bundle control types: requests (OFPBCT_*_REQUEST) are even, their replies
@@ -321,6 +362,8 @@ struct fo_msg {
   uint32_t role;                 /* ROLE_REQUEST: enum fo_role */
   bool has_generation_id;        /* ROLE_REQUEST */
   uint64_t generation_id;
+  struct fo_group_mod group_mod; /* GROUP_MOD */
+  uint32_t group_id;             /* GROUP_STATS/DESC_REQUEST (0xfffffffc: all) */
 };
 
 /* Controller roles, as OpenFlow 1.2's OFPCR12_ROLE_*. */
@@ -372,6 +415,15 @@ enum fo_error {
   FO_ERR_METER_OUT_OF_METERS,
   FO_ERR_IS_SLAVE,
   FO_ERR_ROLE_STALE,
+  FO_ERR_GROUP_EXISTS,
+  FO_ERR_GROUP_INVALID,
+  FO_ERR_GROUP_OUT_OF_GROUPS,
+  FO_ERR_GROUP_BAD_TYPE,
+  FO_ERR_GROUP_UNKNOWN,
+  FO_ERR_GROUP_BAD_COMMAND,
+  FO_ERR_GROUP_UNKNOWN_BUCKET,
+  FO_ERR_GROUP_BUCKET_EXISTS,
+  FO_ERR_BAD_OUT_GROUP,
 };
 
 struct fo_port_desc {
@@ -441,6 +493,13 @@ void fo_send_meter_features_reply(struct fo_conn*, const void* req, uint32_t max
 void fo_send_role_reply(struct fo_conn*, const void* req, int role, bool has_generation_id,
                         uint64_t generation_id);
 void fo_send_bundle_reply(struct fo_conn*, const void* req, int reply_type /* fo_bundle_type+1 */);
+/* Groups (fo-group.c). A group's description is a fo_group_mod (command
+ * unused). */
+void fo_send_group_stats_reply(struct fo_conn*, const void* req, const struct fo_group_stats*,
+                               size_t n);
+void fo_send_group_desc_reply(struct fo_conn*, const void* req, const struct fo_group_mod*,
+                              size_t n);
+void fo_group_mod_destroy(struct fo_group_mod*);
 
 #ifdef __cplusplus
 }

@@ -28,7 +28,7 @@ static bool is_flow_mod(const struct ofp_header* oh) {
 
 /* The typed encoders below assert on a request of another type: a caller's
  * mistake is logged and the reply dropped instead. */
-static bool check_type(const void* req, enum ofptype want) {
+bool fo_check_reply_type(const void* req, enum ofptype want) {
   enum ofptype type;
   if (!ofptype_decode(&type, req) && type == want) {
     return true;
@@ -93,6 +93,24 @@ static enum ofperr to_ofperr(int error, const struct ofp_header* oh) {
       return OFPERR_OFPBRC_IS_SECONDARY;
     case FO_ERR_ROLE_STALE:
       return OFPERR_OFPRRFC_STALE;
+    case FO_ERR_GROUP_EXISTS:
+      return OFPERR_OFPGMFC_GROUP_EXISTS;
+    case FO_ERR_GROUP_INVALID:
+      return OFPERR_OFPGMFC_INVALID_GROUP;
+    case FO_ERR_GROUP_OUT_OF_GROUPS:
+      return OFPERR_OFPGMFC_OUT_OF_GROUPS;
+    case FO_ERR_GROUP_BAD_TYPE:
+      return OFPERR_OFPGMFC_BAD_TYPE;
+    case FO_ERR_GROUP_UNKNOWN:
+      return OFPERR_OFPGMFC_UNKNOWN_GROUP;
+    case FO_ERR_GROUP_BAD_COMMAND:
+      return OFPERR_OFPGMFC_BAD_COMMAND;
+    case FO_ERR_GROUP_UNKNOWN_BUCKET:
+      return OFPERR_OFPGMFC_UNKNOWN_BUCKET;
+    case FO_ERR_GROUP_BUCKET_EXISTS:
+      return OFPERR_OFPGMFC_BUCKET_EXISTS;
+    case FO_ERR_BAD_OUT_GROUP:
+      return OFPERR_OFPBAC_BAD_OUT_GROUP;
     default:
       return OFPERR_OFPBRC_EPERM;
   }
@@ -148,7 +166,7 @@ static void to_phy_port(const struct fo_port_desc* d, struct ofputil_phy_port* p
 void fo_send_features_reply(struct fo_conn* c, const void* req, uint64_t datapath_id,
                             uint32_t n_buffers, uint8_t n_tables, const struct fo_port_desc* ports,
                             size_t n) {
-  if (!check_type(req, OFPTYPE_FEATURES_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_FEATURES_REQUEST)) {
     return;
   }
   const struct ofp_header* oh = req;
@@ -189,7 +207,7 @@ bool fo_conn_send_port_status(struct fo_conn* c, int reason, const struct fo_por
 
 void fo_send_get_config_reply(struct fo_conn* c, const void* req, uint16_t flags,
                               uint16_t miss_send_len) {
-  if (!check_type(req, OFPTYPE_GET_CONFIG_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_GET_CONFIG_REQUEST)) {
     return;
   }
   /* As OVS: the miss_send_len and invalid_ttl_to_controller are the
@@ -207,7 +225,7 @@ void fo_send_get_config_reply(struct fo_conn* c, const void* req, uint16_t flags
 
 void fo_send_port_desc_reply(struct fo_conn* c, const void* req, const struct fo_port_desc* ports,
                              size_t n) {
-  if (!check_type(req, OFPTYPE_PORT_DESC_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_PORT_DESC_STATS_REQUEST)) {
     return;
   }
   struct ovs_list replies;
@@ -223,7 +241,7 @@ void fo_send_port_desc_reply(struct fo_conn* c, const void* req, const struct fo
 
 void fo_send_desc_reply(struct fo_conn* c, const void* req, const char* mfr, const char* hw,
                         const char* sw, const char* serial, const char* dp_desc) {
-  if (!check_type(req, OFPTYPE_DESC_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_DESC_STATS_REQUEST)) {
     return;
   }
   struct ofpbuf* msg = ofpraw_alloc_stats_reply(req, 0);
@@ -239,7 +257,7 @@ void fo_send_desc_reply(struct fo_conn* c, const void* req, const char* mfr, con
 
 void fo_send_flow_stats_reply(struct fo_conn* c, const void* req, const struct fo_flow_stats* flows,
                               size_t n) {
-  if (!check_type(req, OFPTYPE_FLOW_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_FLOW_STATS_REQUEST)) {
     return;
   }
   struct ovs_list replies;
@@ -278,7 +296,7 @@ void fo_send_flow_stats_reply(struct fo_conn* c, const void* req, const struct f
 
 void fo_send_aggregate_reply(struct fo_conn* c, const void* req, uint64_t packets, uint64_t bytes,
                              uint32_t flows) {
-  if (!check_type(req, OFPTYPE_AGGREGATE_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_AGGREGATE_STATS_REQUEST)) {
     return;
   }
   struct ofputil_aggregate_stats stats = {
@@ -291,7 +309,7 @@ void fo_send_aggregate_reply(struct fo_conn* c, const void* req, uint64_t packet
 
 void fo_send_port_stats_reply(struct fo_conn* c, const void* req, const struct fo_port_stats* ports,
                               size_t n) {
-  if (!check_type(req, OFPTYPE_PORT_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_PORT_STATS_REQUEST)) {
     return;
   }
   struct ovs_list replies;
@@ -381,7 +399,7 @@ void fo_table_features(uint8_t table_id, struct ofputil_table_features* f) {
 
 void fo_send_table_stats_reply(struct fo_conn* c, const void* req,
                                const struct fo_table_stats* tables, size_t n) {
-  if (!check_type(req, OFPTYPE_TABLE_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_TABLE_STATS_REQUEST)) {
     return;
   }
   struct ofpbuf* reply = ofputil_encode_table_stats_reply(req);
@@ -401,7 +419,7 @@ void fo_send_table_stats_reply(struct fo_conn* c, const void* req,
 }
 
 void fo_send_bundle_reply(struct fo_conn* c, const void* req, int reply_type) {
-  if (!check_type(req, OFPTYPE_BUNDLE_CONTROL)) {
+  if (!fo_check_reply_type(req, OFPTYPE_BUNDLE_CONTROL)) {
     return;
   }
   struct ofputil_bundle_ctrl_msg request, reply;
@@ -417,7 +435,7 @@ void fo_send_bundle_reply(struct fo_conn* c, const void* req, int reply_type) {
 
 void fo_send_meter_stats_reply(struct fo_conn* c, const void* req, const struct fo_meter_stats* ms,
                                size_t n) {
-  if (!check_type(req, OFPTYPE_METER_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_METER_STATS_REQUEST)) {
     return;
   }
   struct ovs_list replies;
@@ -445,7 +463,7 @@ void fo_send_meter_stats_reply(struct fo_conn* c, const void* req, const struct 
 
 void fo_send_meter_config_reply(struct fo_conn* c, const void* req, const struct fo_meter_mod* mc,
                                 size_t n) {
-  if (!check_type(req, OFPTYPE_METER_CONFIG_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_METER_CONFIG_STATS_REQUEST)) {
     return;
   }
   struct ovs_list replies;
@@ -471,7 +489,7 @@ void fo_send_meter_config_reply(struct fo_conn* c, const void* req, const struct
 
 void fo_send_meter_features_reply(struct fo_conn* c, const void* req, uint32_t max_meters,
                                   uint32_t band_types, uint32_t capabilities, uint8_t max_bands) {
-  if (!check_type(req, OFPTYPE_METER_FEATURES_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_METER_FEATURES_STATS_REQUEST)) {
     return;
   }
   struct ofputil_meter_features f = {

@@ -81,6 +81,7 @@ static_assert(static_cast<int>(ActionType::kController) == FO_ACT_CONTROLLER);
 static_assert(static_cast<int>(ActionType::kPacketIn) == FO_ACT_PACKET_IN);
 static_assert(static_cast<int>(ActionType::kData) == FO_ACT_DATA);
 static_assert(Action::kPause == FO_ACT_F_PAUSE);
+static_assert(static_cast<int>(ActionType::kGroup) == FO_ACT_GROUP);
 static_assert(Action::kPushIfNeeded == FO_ACT_F_PUSH_IF_NEEDED);
 static_assert(Action::kLegacy == FO_ACT_F_LEGACY);
 static_assert(Action::kInstruction == FO_ACT_F_INSTRUCTION);

@@ -106,6 +106,13 @@ OfMessage message_from_fo(const fo_msg& m) {
     case OfType::kRoleRequest:
       out.body = OfRoleRequest{static_cast<OfRole>(m.role), m.has_generation_id, m.generation_id};
       break;
+    case OfType::kGroupMod:
+      out.body = group_mod_from_fo(m.group_mod);
+      break;
+    case OfType::kGroupStatsRequest:
+    case OfType::kGroupDescRequest:
+      out.body = OfGroupRequest{m.group_id};
+      break;
     default:
       break;
   }
@@ -270,6 +277,13 @@ class Connection final : public OfConnection {
   void send_port_stats_reply(const OfMessage& req, const std::vector<OfPortStats>& ports) override;
   void send_table_stats_reply(const OfMessage& req,
                               const std::vector<OfTableStats>& tables) override;
+  void send_group_stats_reply(const OfMessage& req,
+                              const std::vector<OfGroupStats>& groups) override {
+    if (const void* r = raw(req)) send_group_stats(conn_, r, groups);
+  }
+  void send_group_desc_reply(const OfMessage& req, const std::vector<GroupMod>& groups) override {
+    if (const void* r = raw(req)) send_group_desc(conn_, r, groups);
+  }
   void send_meter_stats_reply(const OfMessage& req,
                               const std::vector<OfMeterStats>& meters) override {
     const void* r = raw(req);
