@@ -67,9 +67,11 @@ Datapath::~Datapath() {
   packet_upcalls_.clear();
   pmds_.clear();
   if (control_tx_) control_tx_->flush_all();
-  snapshot_.publish(nullptr);
-  rcu_.synchronize();
-  rcu_.reclaim();
+  retire_snapshot(snapshot_.exchange(nullptr));
+  while (rcu_.pending()) {  // a retirement may defer another step
+    rcu_.synchronize();
+    rcu_.reclaim();
+  }
   bridges_.clear();
   ports_.clear();
 }
@@ -113,6 +115,7 @@ Status Datapath::set_pmds(const PmdConfig& config) {
     Status st = port->reconfigure(spec, pools_);
     if (!st.ok()) FLOG_ERR(dp_log, "%s: %s", port->name().c_str(), st.error().message.c_str());
   }
+  pull_stats(-1);  // the caches go: what they counted goes to the rules first
   for (auto& [slot, b] : bridges_) rebuild_caches(*b);
   for (unsigned i = 0; i < config.cores.size(); i++) {
     auto ring = UpcallRing::create(kUpcallRingSize);
@@ -404,13 +407,8 @@ void Datapath::commit() {
   }
   if (!dirty_) return;
   dirty_ = false;
-  snapshot_.publish(build_snapshot());
-  if (!retired_caches_.empty()) {
-    // Only now can no PMD pick them up again; free them after this grace period.
-    auto retired = std::move(retired_caches_);
-    retired_caches_.clear();
-    rcu_.defer([retired] {});
-  }
+  retire_snapshot(snapshot_.exchange(build_snapshot()));
+  retire_caches();
 }
 
 void Datapath::commit_and_sync() {
@@ -578,7 +576,7 @@ void Datapath::grow_caches() {
     for (auto& c : b->caches) {
       if (!c->wants_more() || c->capacity() >= pmd_config_.flow_limit) continue;
       size_t next = std::min(c->capacity() * 4, pmd_config_.flow_limit);
-      retired_caches_.emplace_back(c.release());  // freed after the next publish's grace period
+      retired_caches_.push_back({slot, std::shared_ptr<MegaflowCache>(c.release())});
       c = std::make_unique<MegaflowCache>(next);
       dirty_ = true;
     }
@@ -593,6 +591,10 @@ void Datapath::run() {
     next_fdb_run_ms_ = now + 1000;
     for (auto& [slot, b] : bridges_) b->fdb.run(now / 1000);
   }
+  if (now >= next_stats_pull_ms_) {
+    next_stats_pull_ms_ = now + kStatsPullMs;
+    pull_stats(-1);
+  }
   commit();
   rcu_.reclaim();
 }
@@ -601,6 +603,7 @@ void Datapath::wait(Waiter& w) {
   w.fd_wait(notifier_.fd(), POLLIN);
   int64_t now = monotonic_ms();
   w.timer_wait(std::max<int64_t>(0, next_fdb_run_ms_ - now));
+  if (!pmds_.empty()) w.timer_wait(std::max<int64_t>(0, next_stats_pull_ms_ - now));
   if (rcu_.pending()) w.timer_wait(10);
 }
 

@@ -112,6 +112,13 @@ class Datapath {
   }
   // The megaflow caches of a bridge, one per PMD (for dumps).
   std::vector<const MegaflowCache*> megaflow_caches(int slot) const;
+  // Credits rules with what the bridge's megaflows counted since the last
+  // time (datapath/megaflow_stats.h): call before reading RuleStats for a
+  // reply (flow statistics, idle timeouts, flow removal). run() does it for
+  // every bridge every kStatsPullMs.
+  void sync_stats(int slot);
+  void sync_stats();
+  static constexpr int64_t kStatsPullMs = 200;
 
   void commit();
   void commit_and_sync();
@@ -169,6 +176,12 @@ class Datapath {
                               rte_mempool* pool);
   const DpBridge* snapshot_bridge(const DpSnapshot* snap, int slot) const;
   void rebuild_caches(BridgeModel& b);
+  // Frees a snapshot no PMD will load again, after a grace period; when
+  // rules may go with it, first pulls every cache's statistics and waits
+  // one more grace period (datapath_stats.cc).
+  void retire_snapshot(const DpSnapshot* old);
+  void retire_caches();
+  void pull_stats(int slot);  // -1: every bridge
   std::unique_ptr<DpSnapshot> build_snapshot();
   void assign_rxqs(DpSnapshot& snap);
   uint64_t rxq_cycles(uint16_t port_id, uint16_t queue) const;
@@ -194,7 +207,16 @@ class Datapath {
   uint16_t control_tx_index_ = 0;
   std::vector<LearnEvent> learn_events_;
   std::vector<PacketUpcall> packet_upcalls_;
-  std::vector<std::shared_ptr<MegaflowCache>> retired_caches_;
+  // Caches replaced by bigger ones: PMDs may use them until the next
+  // snapshot's grace period (retired), then their statistics are pulled a
+  // last time before they are freed (draining).
+  struct OldCache {
+    int slot;
+    std::shared_ptr<MegaflowCache> cache;
+  };
+  std::vector<OldCache> retired_caches_;
+  std::vector<OldCache> draining_caches_;
+  int64_t next_stats_pull_ms_ = 0;
   // The current placement of rx queues, kept across snapshots; redone when
   // the set of queues changes or on rebalance().
   std::map<std::pair<uint16_t, uint16_t>, size_t> placement_;

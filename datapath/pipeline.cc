@@ -26,7 +26,9 @@ bool is_garp_or_rarp(const FlowKey& k) {
 }
 
 // Adds up the packets that hit the same cache entry back to back, so stats
-// are written once per run rather than once per packet.
+// are written once per run rather than once per packet. A cached answer
+// counts on its entry only: its rules are credited from there later
+// (datapath/megaflow_stats.h), as OVS's revalidators do.
 struct StatsRun {
   unsigned pmd = 0;
   MegaflowCache::Entry* entry = nullptr;
@@ -46,7 +48,21 @@ struct StatsRun {
   }
   void flush(int64_t now_ms) {
     if (!packets) return;
-    if (entry) entry->add_stats(packets, bytes, now_ms);
+    if (entry) {
+      entry->add_stats(packets, bytes, now_ms);
+      // Group counters are not kept per megaflow: the groups count now.
+      if (const Translation* t = cls->xlate) {
+        for (uint16_t i = 0; i < t->n_groups; i++)
+          t->groups[i].stats->add_from_pmd(pmd, t->groups[i].bucket, packets, bytes);
+      }
+    } else {
+      credit_uncached(now_ms);
+    }
+    if (cls->conv) cls->conv->stats->add(packets, bytes);
+    packets = bytes = 0;
+  }
+  // An answer no cache kept: its rules count the packets now.
+  [[gnu::cold]] void credit_uncached(int64_t now_ms) const {
     if (const Translation* t = cls->xlate) {
       // Every rule the walk visited counts the packets, as in OVS.
       for (uint16_t i = 0; i < t->n_rules; i++)
@@ -57,8 +73,6 @@ struct StatsRun {
       cls->rule->stats->add_from_pmd(pmd, packets, bytes, now_ms);
     }
     if (cls->mirror_rule) cls->mirror_rule->stats->add_from_pmd(pmd, packets, bytes, now_ms);
-    if (cls->conv) cls->conv->stats->add(packets, bytes);
-    packets = bytes = 0;
   }
 };
 

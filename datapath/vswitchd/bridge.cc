@@ -417,6 +417,7 @@ void Bridge::run(int64_t now_ms) {
     run_fail_open(now_ms);
   }
   if (flows_.next_expiry() <= now_ms) {
+    sync_rule_stats();  // idle times count from the last packet
     auto expired = flows_.expire(now_ms);
     if (!expired.empty())
       FLOG_DBG(bridge_log, "%s: %zu flows expired", name_.c_str(), expired.size());

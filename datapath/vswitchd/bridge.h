@@ -93,6 +93,12 @@ class Bridge {
   void wait(Waiter& w, int64_t now_ms);
 
   FlowTable& flows() { return flows_; }
+  // Brings the rules' statistics up to date with what the datapath's
+  // megaflows counted: before anything reports them (flow statistics,
+  // flow removal) or decides on them (idle timeouts).
+  void sync_rule_stats() {
+    if (dp_) dp_->sync_stats(slot_);
+  }
   ConversionTable& conversions() { return conversions_; }
   MeterTable& meters() { return meters_; }
   GroupTable& groups() { return groups_; }

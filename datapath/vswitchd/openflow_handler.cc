@@ -385,6 +385,7 @@ void OpenFlowHandler::handle_bundle_add(Conn& c, const ovs::OfMessage& msg,
 
 void OpenFlowHandler::handle_flow_stats(Conn& c, const ovs::OfMessage& msg,
                                         const ovs::OfFlowStatsRequest& req, bool aggregate) {
+  bridge_->sync_rule_stats();
   auto rules =
       bridge_->flows().query(req.match, req.out_port, req.cookie, req.cookie_mask, req.table_id);
   if (aggregate) {
