@@ -40,8 +40,26 @@ class Datapath::FdbLearnSink : public LearnSink {
   Datapath* dp_;
 };
 
+// On the control thread (packet-outs, re-injections) frames for the
+// control thread are queued with those the PMDs handed up.
+class Datapath::ControlUpcaller : public PacketUpcaller {
+ public:
+  explicit ControlUpcaller(Datapath* dp) : dp_(dp) {}
+  bool send(Upcall::Type type, uint16_t slot, uint32_t ofport, rte_mbuf* m) override {
+    if (dp_->packet_upcalls_.size() >= kMaxPendingPacketUpcalls) return false;
+    dp_->packet_upcalls_.push_back(PacketUpcall{type, slot, ofport, MbufPtr(m)});
+    return true;
+  }
+
+ private:
+  Datapath* dp_;
+};
+
 Datapath::Datapath(unsigned n_mbufs)
-    : snapshot_(&rcu_), pools_(n_mbufs), control_learn_(std::make_unique<FdbLearnSink>(this)) {}
+    : snapshot_(&rcu_),
+      pools_(n_mbufs),
+      control_learn_(std::make_unique<FdbLearnSink>(this)),
+      control_upcall_(std::make_unique<ControlUpcaller>(this)) {}
 
 Datapath::~Datapath() {
   for (auto& p : pmds_) p->stop();
@@ -49,9 +67,11 @@ Datapath::~Datapath() {
   packet_upcalls_.clear();
   pmds_.clear();
   if (control_tx_) control_tx_->flush_all();
-  snapshot_.publish(nullptr);
-  rcu_.synchronize();
-  rcu_.reclaim();
+  retire_snapshot(snapshot_.exchange(nullptr));
+  while (rcu_.pending()) {  // a retirement may defer another step
+    rcu_.synchronize();
+    rcu_.reclaim();
+  }
   bridges_.clear();
   ports_.clear();
 }
@@ -95,6 +115,7 @@ Status Datapath::set_pmds(const PmdConfig& config) {
     Status st = port->reconfigure(spec, pools_);
     if (!st.ok()) FLOG_ERR(dp_log, "%s: %s", port->name().c_str(), st.error().message.c_str());
   }
+  pull_stats(-1);  // the caches go: what they counted goes to the rules first
   for (auto& [slot, b] : bridges_) rebuild_caches(*b);
   for (unsigned i = 0; i < config.cores.size(); i++) {
     auto ring = UpcallRing::create(kUpcallRingSize);
@@ -263,10 +284,33 @@ void Datapath::set_bridge_meters(int slot, std::shared_ptr<const MeterSnapshot> 
   dirty_ = true;
 }
 
+void Datapath::set_bridge_groups(int slot, std::shared_ptr<const GroupSnapshot> groups) {
+  BridgeModel& b = *bridges_.at(slot);
+  b.groups = std::move(groups);
+  b.generation++;
+  dirty_ = true;
+}
+
 void Datapath::set_bridge_conversions(int slot,
                                       std::shared_ptr<const ConversionSnapshot> conversions) {
   BridgeModel& b = *bridges_.at(slot);
   b.conversions = std::move(conversions);
+  b.generation++;
+  dirty_ = true;
+}
+
+void Datapath::set_bridge_packet_in_on_miss(int slot, bool on) {
+  BridgeModel& b = *bridges_.at(slot);
+  if (b.packet_in_on_miss == on) return;
+  b.packet_in_on_miss = on;
+  b.generation++;  // cached misses are answered anew
+  dirty_ = true;
+}
+
+void Datapath::set_bridge_fail_open(int slot, bool on) {
+  BridgeModel& b = *bridges_.at(slot);
+  if (b.fail_open == on) return;
+  b.fail_open = on;
   b.generation++;
   dirty_ = true;
 }
@@ -301,12 +345,15 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     db.fdb = b->fdb.snapshot();
     db.conversions = b->conversions;
     db.meters = b->meters;
+    db.groups = b->groups;
     db.generation = b->generation;
     db.mac_learning = b->options.mac_learning;
     db.flood_unknown = b->options.flood_unknown;
     db.move_detect = b->options.move_detect;
     db.watch_garp = b->options.watch_garp;
     db.forward_bpdu = b->options.forward_bpdu;
+    db.packet_in_on_miss = b->packet_in_on_miss;
+    db.fail_open = b->fail_open;
     for (auto& c : b->caches) db.caches.push_back(c.get());
     uint16_t bidx = static_cast<uint16_t>(snap->bridges.size());
     for (const BridgePortSpec& ps : b->ports) {
@@ -347,7 +394,8 @@ void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
   Classification c = classify(br, key, &wc);
   wc.in_port = 0;
   // The answer must depend on the port alone, and need no translation.
-  if (wc != zero_key() || c.conv || (c.rule && c.rule->needs_xlate)) return;
+  if (wc != zero_key() || c.conv || (c.rule && c.rule->needs_xlate) || c.untranslated || c.xlate)
+    return;
   port.simple = true;
   port.simple_rule = c.rule;
   port.simple_batchable = c.rule && batchable_actions(*c.rule->actions);
@@ -359,19 +407,23 @@ void Datapath::commit() {
   }
   if (!dirty_) return;
   dirty_ = false;
-  snapshot_.publish(build_snapshot());
-  if (!retired_caches_.empty()) {
-    // Only now can no PMD pick them up again; free them after this grace period.
-    auto retired = std::move(retired_caches_);
-    retired_caches_.clear();
-    rcu_.defer([retired] {});
-  }
+  retire_snapshot(snapshot_.exchange(build_snapshot()));
+  retire_caches();
 }
 
 void Datapath::commit_and_sync() {
   commit();
   rcu_.synchronize();
 }
+
+namespace {
+bool packet_out_needs_xlate(const ActionList& actions) {
+  return actions_need_xlate(actions) ||
+         std::any_of(actions.begin(), actions.end(), [](const Action& a) {
+           return a.type == ActionType::kOutput && a.port == kOfppTable;
+         });
+}
+}  // namespace
 
 Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t len,
                          const ActionList& actions) {
@@ -401,8 +453,28 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
     rte_pktmbuf_free(m);
     return make_error(std::string("malformed packet: ") + parse_status_name(st), EINVAL);
   }
+  if (!in) key.in_port = in_port;  // CONTROLLER or NONE, as the packet-out said
   ExecContext ctx = control_context(snap, br, in, *pool);
-  execute_actions(ctx, m, key, actions);
+  if (packet_out_needs_xlate(actions) && br->classifier) {
+    // Through the pipeline (resubmit, output:TABLE, groups, controller,
+    // ...): the rules and groups the walk met count the packet, as in
+    // ovs-vswitchd.
+    auto xo = std::make_unique<XlateOut>();
+    FlowKey wc = zero_key();
+    XlateParams params;
+    params.packet_in_on_miss = br->packet_in_on_miss;
+    params.in_packet_out = true;
+    params.groups = br->groups.get();
+    xlate_actions(*br->classifier, key, actions.data(), actions.size(), &wc, xo.get(), params);
+    const Translation& t = *xo->publish();
+    const int64_t now = monotonic_ms();
+    for (uint16_t i = 0; i < t.n_rules; i++) t.rules[i]->stats->add(1, len, now);
+    for (uint16_t i = 0; i < t.n_groups; i++)
+      t.groups[i].stats->add_from_pmd(GroupStats::kPmdSlots, t.groups[i].bucket, 1, len);
+    execute_translation(ctx, m, key, t);
+  } else {
+    execute_actions(ctx, m, key, actions);
+  }
   control_tx_->flush_all();
   commit();
   return {};
@@ -424,6 +496,7 @@ ExecContext Datapath::control_context(const DpSnapshot* snap, const DpBridge* br
   ctx.tx = control_tx_.get();
   ctx.counters = &control_counters_;
   ctx.learn = control_learn_.get();
+  ctx.upcall = control_upcall_.get();
   ctx.pool = pool;
   ctx.now_s = monotonic_ms() / 1000;
   ctx.now_ns = static_cast<uint64_t>(monotonic_us()) * 1000;
@@ -503,7 +576,7 @@ void Datapath::grow_caches() {
     for (auto& c : b->caches) {
       if (!c->wants_more() || c->capacity() >= pmd_config_.flow_limit) continue;
       size_t next = std::min(c->capacity() * 4, pmd_config_.flow_limit);
-      retired_caches_.emplace_back(c.release());  // freed after the next publish's grace period
+      retired_caches_.push_back({slot, std::shared_ptr<MegaflowCache>(c.release())});
       c = std::make_unique<MegaflowCache>(next);
       dirty_ = true;
     }
@@ -518,6 +591,10 @@ void Datapath::run() {
     next_fdb_run_ms_ = now + 1000;
     for (auto& [slot, b] : bridges_) b->fdb.run(now / 1000);
   }
+  if (now >= next_stats_pull_ms_) {
+    next_stats_pull_ms_ = now + kStatsPullMs;
+    pull_stats(-1);
+  }
   commit();
   rcu_.reclaim();
 }
@@ -526,6 +603,7 @@ void Datapath::wait(Waiter& w) {
   w.fd_wait(notifier_.fd(), POLLIN);
   int64_t now = monotonic_ms();
   w.timer_wait(std::max<int64_t>(0, next_fdb_run_ms_ - now));
+  if (!pmds_.empty()) w.timer_wait(std::max<int64_t>(0, next_stats_pull_ms_ - now));
   if (rcu_.pending()) w.timer_wait(10);
 }
 

@@ -96,7 +96,14 @@ class Datapath {
   void set_bridge_classifier(int slot, std::shared_ptr<const Classifier> classifier);
   void set_bridge_conversions(int slot, std::shared_ptr<const ConversionSnapshot> conversions);
   void set_bridge_meters(int slot, std::shared_ptr<const MeterSnapshot> meters);
+  // Groups and port liveness: translations depend on them (a new generation).
+  void set_bridge_groups(int slot, std::shared_ptr<const GroupSnapshot> groups);
   void set_bridge_options(int slot, const BridgeOptions& options);
+  // While set, a table miss goes to the bridge's controllers (a controller
+  // speaking OpenFlow < 1.3 is connected, as OVS).
+  void set_bridge_packet_in_on_miss(int slot, bool on);
+  // Fail-open (OVS's): every packet is switched with NORMAL, above all flows.
+  void set_bridge_fail_open(int slot, bool on);
   FdbTable& fdb(int slot);
   // Marks the bridge's FDB changed (after fdb/add, fdb/flush ...).
   void fdb_changed(int slot) {
@@ -105,6 +112,13 @@ class Datapath {
   }
   // The megaflow caches of a bridge, one per PMD (for dumps).
   std::vector<const MegaflowCache*> megaflow_caches(int slot) const;
+  // Credits rules with what the bridge's megaflows counted since the last
+  // time (datapath/megaflow_stats.h): call before reading RuleStats for a
+  // reply (flow statistics, idle timeouts, flow removal). run() does it for
+  // every bridge every kStatsPullMs.
+  void sync_stats(int slot);
+  void sync_stats();
+  static constexpr int64_t kStatsPullMs = 200;
 
   void commit();
   void commit_and_sync();
@@ -144,13 +158,17 @@ class Datapath {
     std::shared_ptr<const Classifier> classifier;
     std::shared_ptr<const ConversionSnapshot> conversions;
     std::shared_ptr<const MeterSnapshot> meters;
-    uint64_t generation = 1;  // bumped with the classifier or the conversions
+    std::shared_ptr<const GroupSnapshot> groups;
+    uint64_t generation = 1;  // bumped with the classifier, the conversions or the groups
     std::vector<BridgePortSpec> ports;
     BridgeOptions options;
+    bool packet_in_on_miss = false;
+    bool fail_open = false;
     FdbTable fdb;
     std::vector<std::unique_ptr<MegaflowCache>> caches;  // by PMD index
   };
   class FdbLearnSink;
+  class ControlUpcaller;
 
   void drain_upcalls();
   void grow_caches();
@@ -158,6 +176,12 @@ class Datapath {
                               rte_mempool* pool);
   const DpBridge* snapshot_bridge(const DpSnapshot* snap, int slot) const;
   void rebuild_caches(BridgeModel& b);
+  // Frees a snapshot no PMD will load again, after a grace period; when
+  // rules may go with it, first pulls every cache's statistics and waits
+  // one more grace period (datapath_stats.cc).
+  void retire_snapshot(const DpSnapshot* old);
+  void retire_caches();
+  void pull_stats(int slot);  // -1: every bridge
   std::unique_ptr<DpSnapshot> build_snapshot();
   void assign_rxqs(DpSnapshot& snap);
   uint64_t rxq_cycles(uint16_t port_id, uint16_t queue) const;
@@ -179,10 +203,20 @@ class Datapath {
   PmdCounters control_counters_;
   std::unique_ptr<TxBuffers> control_tx_;
   std::unique_ptr<FdbLearnSink> control_learn_;
+  std::unique_ptr<ControlUpcaller> control_upcall_;
   uint16_t control_tx_index_ = 0;
   std::vector<LearnEvent> learn_events_;
   std::vector<PacketUpcall> packet_upcalls_;
-  std::vector<std::shared_ptr<MegaflowCache>> retired_caches_;
+  // Caches replaced by bigger ones: PMDs may use them until the next
+  // snapshot's grace period (retired), then their statistics are pulled a
+  // last time before they are freed (draining).
+  struct OldCache {
+    int slot;
+    std::shared_ptr<MegaflowCache> cache;
+  };
+  std::vector<OldCache> retired_caches_;
+  std::vector<OldCache> draining_caches_;
+  int64_t next_stats_pull_ms_ = 0;
   // The current placement of rx queues, kept across snapshots; redone when
   // the set of queues changes or on rebalance().
   std::map<std::pair<uint16_t, uint16_t>, size_t> placement_;

@@ -15,6 +15,7 @@
 #include "datapath/meter.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/classifier.h"
+#include "lib/flow/group.h"
 
 namespace ferry {
 
@@ -52,15 +53,18 @@ struct DpBridge {
   std::shared_ptr<const FdbSnapshot> fdb;
   std::shared_ptr<const ConversionSnapshot> conversions;
   std::shared_ptr<const MeterSnapshot> meters;
-  // Changes with the classifier or the conversions: megaflows cached under
-  // another generation are stale.
+  std::shared_ptr<const GroupSnapshot> groups;  // with the ports' liveness
+  // Changes with the classifier, the conversions or the groups: megaflows
+  // cached under another generation are stale.
   uint64_t generation = 0;
   bool mac_learning = true;
   bool flood_unknown = true;  // unknown unicast floods (off on fabric bridges)
   bool forward_bpdu = false;
-  bool move_detect = false;     // flow-table misses go to the control thread (move-detect/enable)
-  bool watch_garp = false;      // copies of GARP/RARP frames go to the control thread
-  std::vector<uint16_t> ports;  // member DPDK port ids, by ofport
+  bool move_detect = false;  // flow-table misses go to the control thread (move-detect/enable)
+  bool watch_garp = false;   // copies of GARP/RARP frames go to the control thread
+  bool packet_in_on_miss = false;      // a table miss goes to the controllers (XlateParams)
+  bool fail_open = false;              // every packet: NORMAL (OVS's fail-open flow)
+  std::vector<uint16_t> ports;         // member DPDK port ids, by ofport
   std::vector<int32_t> by_ofport;      // ofport -> DPDK port id, -1 when none
   int32_t local_port = -1;             // the LOCAL (internal) port's DPDK id
   std::vector<MegaflowCache*> caches;  // one per PMD, by PMD index

@@ -7,7 +7,9 @@
 
 #include "datapath/normal.h"
 #include "datapath/packet_fields.h"
+#include "datapath/packet_in.h"
 #include "datapath/packet_ops.h"
+#include "datapath/packet_upcall.h"
 #include "datapath/tx_buffers.h"
 
 namespace ferry {
@@ -53,6 +55,18 @@ void output_to(const ExecContext& ctx, rte_mbuf* m, FlowKey& cur, uint32_t port)
   const DpPort& out = *ctx.snap->ports[id];
   if (&out == ctx.in) return drop(ctx, m, DropReason::kToInPort);  // OpenFlow: only IN_PORT may
   output_packet(ctx, m, out);
+}
+
+// A copy of m as it is, with the pipeline state of pi, to the controllers.
+void send_packet_in(const ExecContext& ctx, const rte_mbuf* m, const Action* pi, size_t avail) {
+  if (ctx.trace) return;  // tracing sends nothing
+  rte_mbuf* rec = ctx.upcall && ctx.pool ? build_packet_in(ctx.pool, m, pi, avail) : nullptr;
+  if (rec && ctx.upcall->send(Upcall::kPacketIn, ctx.bridge->slot,
+                              ctx.in ? ctx.in->ofport : kOfppNone, rec)) {
+    return;
+  }
+  if (rec) rte_pktmbuf_free(rec);
+  ctx.counters->drop(DropReason::kController);
 }
 
 uint16_t key_tci(uint16_t wire_tci) { return htons(static_cast<uint16_t>(wire_tci | kVlanCfi)); }
@@ -164,8 +178,8 @@ void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                         const Classification& c) {
   if (c.batchable) return execute_batch(ctx, &m, 1, *c.rule->actions);
   if (!c.conv) {
+    if (c.xlate) return execute_translation(ctx, m, key, *c.xlate);  // (a miss to controllers)
     if (!c.rule) return drop(ctx, m, DropReason::kNoRule);
-    if (c.xlate) return execute_translation(ctx, m, key, *c.xlate);
     return execute_actions(ctx, m, key, *c.rule->actions);
   }
   if (c.conv->mirror) {
@@ -186,7 +200,10 @@ void execute_classified(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
 
 void execute_translation(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                          const Translation& t) {
-  if (t.n_actions == 0) {
+  // A walk that stopped (too deep, too many resubmits, ...) drops the
+  // packet, whatever it emitted before: ovs-vswitchd clears the actions of
+  // a translation that failed.
+  if (t.n_actions == 0 || t.stopped) {
     return drop(ctx, m,
                 t.stopped       ? DropReason::kXlateStopped
                 : t.ttl_expired ? DropReason::kTtlExpired
@@ -202,30 +219,38 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
 
 void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const Action* actions,
                      size_t n) {
-  // The last output at this level sends the packet itself; a clone's
-  // outputs (the actions it counts) send copies.
+  // The last output at this level sends the packet itself, unless a clone
+  // (a group's bucket) comes after it; a clone's outputs (the actions it
+  // counts) send copies. A packet-in sends a copy but ends the run like an
+  // output.
   int last_out = -1;
+  bool clone_after = false;
   for (size_t i = 0; i < n; i++) {
-    if (actions[i].type == ActionType::kOutput) last_out = static_cast<int>(i);
-    if (actions[i].type == ActionType::kClone) i += actions[i].u16;
-  }
-  if (last_out < 0) {
-    // Nothing leaves with the packet itself; clones may still send copies.
-    for (size_t i = 0; i < n; i++) {
-      if (actions[i].type != ActionType::kClone) continue;
-      const size_t inner = std::min<size_t>(actions[i].u16, n - i - 1);
-      if (rte_mbuf* c = copy_packet(ctx, m)) execute_actions(ctx, c, key, actions + i + 1, inner);
-      i += inner;
+    if (actions[i].type == ActionType::kOutput || actions[i].type == ActionType::kPacketIn) {
+      last_out = static_cast<int>(i);
+      clone_after = false;
+      i += actions[i].n_data();
+      continue;
     }
-    return drop(ctx, m, DropReason::kActionDrop);
+    if (actions[i].type == ActionType::kClone) {
+      clone_after = true;
+      i += actions[i].u16;
+    }
   }
+  // Nothing leaves: a drop. (Clones, even with no output at this level,
+  // run below, on copies of the packet as the actions before them left it.)
+  if (last_out < 0 && !clone_after) return drop(ctx, m, DropReason::kActionDrop);
 
+  // With a clone after the last output, every output sends a copy and the
+  // packet is freed at the end (not a drop).
+  const int end = clone_after ? static_cast<int>(n) - 1 : last_out;
+  const int owner = clone_after ? -1 : last_out;
   FlowKey cur = key;
-  for (int i = 0; i <= last_out; i++) {
+  for (int i = 0; i <= end; i++) {
     const Action& a = actions[i];
     switch (a.type) {
       case ActionType::kOutput: {
-        rte_mbuf* p = i == last_out ? m : copy_packet(ctx, m);
+        rte_mbuf* p = i == owner ? m : copy_packet(ctx, m);
         if (p) output_to(ctx, p, cur, a.port);
         break;
       }
@@ -244,7 +269,7 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
           tci = pkt_vlan_tci(m);
         } else if (a.flags & Action::kPushIfNeeded) {
           if (!pkt_push_vlan(m, kEthTypeVlan, 0)) {
-            if (i == last_out) return drop(ctx, m, DropReason::kNoHeadroom);
+            if (i == owner) return drop(ctx, m, DropReason::kNoHeadroom);
             ctx.counters->drop(DropReason::kNoHeadroom);
             continue;
           }
@@ -271,7 +296,7 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
       case ActionType::kPushVlan: {
         uint16_t tci = pkt_has_vlan(m) ? pkt_vlan_tci(m) : 0;
         if (!pkt_push_vlan(m, a.u16, tci)) {
-          if (i == last_out) return drop(ctx, m, DropReason::kNoHeadroom);
+          if (i == owner) return drop(ctx, m, DropReason::kNoHeadroom);
           ctx.counters->drop(DropReason::kNoHeadroom);
           continue;
         }
@@ -302,17 +327,31 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
         break;
       }
       case ActionType::kClone: {
-        const size_t inner = std::min<size_t>(a.u16, static_cast<size_t>(last_out - i));
+        const size_t inner = std::min<size_t>(a.u16, static_cast<size_t>(end - i));
         if (rte_mbuf* c = copy_packet(ctx, m)) execute_actions(ctx, c, cur, &a + 1, inner);
         i += static_cast<int>(inner);
         break;
       }
+      case ActionType::kPacketIn: {
+        send_packet_in(ctx, m, &a, n - static_cast<size_t>(i));
+        if (i == owner) {
+          ctx.counters->packet_in_consumed.inc();
+          rte_pktmbuf_free(m);  // sent as the packet-in's copy
+          return;
+        }
+        i += static_cast<int>(a.n_data());
+        break;
+      }
+      case ActionType::kData:
+        break;
       default:
-        // translated_only(): translated away (datapath/xlate.h) before
+        // translated_only(): pipeline actions are translated away (datapath/xlate.h) before
         // execution; a list that still has them was not translated.
         break;
     }
   }
+  if (last_out < 0) return drop(ctx, m, DropReason::kActionDrop);  // only copies left
+  if (clone_after) rte_pktmbuf_free(m);                            // every output sent a copy
 }
 
 }  // namespace ferry

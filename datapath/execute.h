@@ -36,6 +36,8 @@ class OutputRecorder {
   virtual void output(const DpPort& out, const rte_mbuf* m) = 0;
 };
 
+class PacketUpcaller;
+
 struct ExecContext {
   const DpSnapshot* snap = nullptr;
   const DpBridge* bridge = nullptr;
@@ -45,8 +47,9 @@ struct ExecContext {
   LearnSink* learn = nullptr;
   rte_mempool* pool = nullptr;  // for copies on multi-output
   int64_t now_s = 0;
-  uint64_t now_ns = 0;              // for meters
-  OutputRecorder* trace = nullptr;  // set only by ofproto/trace
+  uint64_t now_ns = 0;               // for meters
+  OutputRecorder* trace = nullptr;   // set only by ofproto/trace
+  PacketUpcaller* upcall = nullptr;  // where packet-ins go (nullptr: counted drops)
 };
 
 // Executes a classification: the conversion's rewrite (and, for a mirror,

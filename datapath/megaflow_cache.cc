@@ -105,8 +105,8 @@ MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& m
   e.cls = cls;
   e.cls.xlate = xlate;
   e.gen = generation_;
-  e.packets.store(0, std::memory_order_relaxed);
-  e.bytes.store(0, std::memory_order_relaxed);
+  e.base_packets = e.packets.load(std::memory_order_relaxed);
+  e.base_bytes = e.bytes.load(std::memory_order_relaxed);
   e.used_ms.store(now_ms, std::memory_order_relaxed);
   e.seq.store(seq + 2, std::memory_order_release);
   subtables_[s].n_entries++;
@@ -124,6 +124,7 @@ MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& m
 
 void MegaflowCache::remove(uint32_t n) {
   Entry& e = entries_[n];
+  retire_stats(e);
   Subtable& st = subtables_[e.subtable];
   uint32_t h = hash_in(st, e.key, e.subtable);
   size_t i = h & index_mask_;
@@ -165,6 +166,7 @@ bool MegaflowCache::revalidate(Entry* e, const FlowKey& wc, const Classification
     remove(static_cast<uint32_t>(e - entries_.data()));
     return false;
   }
+  retire_stats(*e);  // what the old answer counted goes to its rules
   uint32_t seq = e->seq.load(std::memory_order_relaxed);
   e->seq.store(seq + 1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);
@@ -196,6 +198,21 @@ size_t MegaflowCache::sweep(int64_t now_ms, int64_t max_idle_ms, size_t budget) 
 
 void MegaflowCache::flush() {
   epoch_.fetch_add(1, std::memory_order_acq_rel);
+  // Every answer goes: its counts to its rules first. Entries are marked
+  // dead so nothing reads a stale answer (or its freed translation) later.
+  const size_t used = n_used_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < used; i++) {
+    Entry& e = entries_[i];
+    if (!e.live) continue;
+    retire_stats(e);
+    uint32_t seq = e.seq.load(std::memory_order_relaxed);
+    e.seq.store(seq + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    e.live = false;
+    e.version++;
+    e.cls.xlate = nullptr;
+    e.seq.store(seq + 2, std::memory_order_release);
+  }
   n_used_.store(0, std::memory_order_release);
   n_live_.store(0, std::memory_order_release);
   n_subtables_.store(0, std::memory_order_release);
@@ -219,15 +236,17 @@ bool MegaflowCache::read_entry(size_t i, EntryCopy* out) const {
   out->cls = e.cls;
   out->xlate_actions.clear();
   out->xlate_learns = false;
-  if (const Translation* t = e.cls.xlate) {
+  if (const Translation* t = e.cls.xlate; t && arena_.contains(t, sizeof *t)) {
     out->xlate_learns = t->has_learn;
     // The block may be released and reused meanwhile: the sequence check
-    // below rejects such a copy; the count is bounded so it stays in the arena.
+    // below rejects such a copy; every pointer followed is checked to stay
+    // in the arena.
     const size_t n = t->n_actions <= kMaxXlateActions ? t->n_actions : 0;
-    out->xlate_actions.assign(t->actions, t->actions + n);
+    const Action* a = t->actions;
+    if (arena_.contains(a, n * sizeof(Action))) out->xlate_actions.assign(a, a + n);
   }
-  out->packets = e.packets.load(std::memory_order_relaxed);
-  out->bytes = e.bytes.load(std::memory_order_relaxed);
+  out->packets = e.packets.load(std::memory_order_acquire) - e.base_packets;
+  out->bytes = e.bytes.load(std::memory_order_acquire) - e.base_bytes;
   out->used_ms = e.used_ms.load(std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_acquire);
   return e.seq.load(std::memory_order_relaxed) == s1 &&

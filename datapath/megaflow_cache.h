@@ -5,11 +5,16 @@
 // construction).
 //
 // Only the owning PMD writes. Entries are valid for one classifier
-// generation; the PMD flushes the cache when the bridge's classifier changes,
-// before it looks anything up, so no entry outlives the rules it points to
-// by more than a grace period. The control thread may read entries for
-// dumps: each entry has a sequence lock and the cache an epoch that moves
-// around a flush.
+// generation; the PMD flushes or revalidates them when the bridge's
+// classifier changes, before it uses them again. The control thread may
+// read entries for dumps: each entry has a sequence lock and the cache an
+// epoch that moves around a flush.
+//
+// Statistics (megaflow_stats.cc): a hit counts only on its entry. The rules
+// behind the answer are credited from the entry's counters later, by the
+// control thread (pull_stats) or by the owner when the answer goes (removed,
+// revalidated, flushed); both claim what they credit with a compare-and-swap
+// on the entry's credited counters, so every packet reaches its rules once.
 #pragma once
 
 #include <atomic>
@@ -37,13 +42,24 @@ class MegaflowCache {
     uint64_t gen = 0;      // the bridge generation this answer was computed for
     FlowKey key;           // pre-masked
     Classification cls;    // the cached answer (rule nullptr: table miss)
+    // The slot's counters: written by the owner only, never reset (a
+    // new answer in the slot starts at base_*), so a credited value seen
+    // once can never come back and a stale compare-and-swap always fails.
     std::atomic<uint64_t> packets{0};
     std::atomic<uint64_t> bytes{0};
     std::atomic<int64_t> used_ms{0};
+    // How far packets/bytes have reached the answer's rules; moved forward
+    // only by compare-and-swap (megaflow_stats.cc).
+    mutable std::atomic<uint64_t> credited_packets{0};
+    mutable std::atomic<uint64_t> credited_bytes{0};
+    uint64_t base_packets = 0;  // the counters when this answer was inserted
+    uint64_t base_bytes = 0;
 
+    // Release stores: a reader that sees a count also sees the sequence
+    // number of the answer it was counted for (no cost on x86).
     void add_stats(uint64_t n, uint64_t b, int64_t now_ms) {
-      packets.store(packets.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-      bytes.store(bytes.load(std::memory_order_relaxed) + b, std::memory_order_relaxed);
+      packets.store(packets.load(std::memory_order_relaxed) + n, std::memory_order_release);
+      bytes.store(bytes.load(std::memory_order_relaxed) + b, std::memory_order_release);
       used_ms.store(now_ms, std::memory_order_relaxed);
     }
   };
@@ -55,7 +71,7 @@ class MegaflowCache {
     Classification cls;                 // cls.xlate must not be followed: see xlate_actions
     std::vector<Action> xlate_actions;  // a copy of the translation's actions, if any
     bool xlate_learns = false;          // the translation ran a learn action
-    uint64_t packets, bytes;
+    uint64_t packets, bytes;            // since the answer was inserted
     int64_t used_ms;
     uint64_t gen;  // a stale entry's pointers may be gone: compare before use
   };
@@ -98,6 +114,12 @@ class MegaflowCache {
   // Calls fn(const EntryCopy&) for every entry that could be read consistently.
   template <class F>
   void for_each(F&& fn) const;
+  // Credits the rules of every live answer with what its entry counted
+  // since the last credit (megaflow_stats.cc). Whoever frees rules must
+  // have called this after the owner stopped using them and wait one more
+  // grace period (the owner may be crediting an answer it retires).
+  // Returns the number of entries that had something to credit.
+  size_t pull_stats() const;
 
  private:
   struct Subtable {
@@ -119,6 +141,12 @@ class MegaflowCache {
   int find_or_add_subtable(const FlowKey& mask);
   bool read_entry(size_t i, EntryCopy* out) const;
   void remove(uint32_t entry);
+  // Owner: credits what e counted and nobody credited yet to e's answer,
+  // before that answer changes or goes (megaflow_stats.cc).
+  void retire_stats(Entry& e);
+  // Any thread: credits e's uncredited counts; false when e was being
+  // written (its owner credits them then).
+  bool pull_entry(const Entry& e) const;
 
   std::vector<Entry> entries_;
   std::vector<IndexSlot> index_;

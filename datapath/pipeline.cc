@@ -27,7 +27,9 @@ bool is_garp_or_rarp(const FlowKey& k) {
 }
 
 // Adds up the packets that hit the same cache entry back to back, so stats
-// are written once per run rather than once per packet.
+// are written once per run rather than once per packet. A cached answer
+// counts on its entry only: its rules are credited from there later
+// (datapath/megaflow_stats.h), as OVS's revalidators do.
 struct StatsRun {
   unsigned pmd = 0;
   MegaflowCache::Entry* entry = nullptr;
@@ -47,17 +49,31 @@ struct StatsRun {
   }
   void flush(int64_t now_ms) {
     if (!packets) return;
-    if (entry) entry->add_stats(packets, bytes, now_ms);
+    if (entry) {
+      entry->add_stats(packets, bytes, now_ms);
+      // Group counters are not kept per megaflow: the groups count now.
+      if (const Translation* t = cls->xlate) {
+        for (uint16_t i = 0; i < t->n_groups; i++)
+          t->groups[i].stats->add_from_pmd(pmd, t->groups[i].bucket, packets, bytes);
+      }
+    } else {
+      credit_uncached(now_ms);
+    }
+    if (cls->conv) cls->conv->stats->add(packets, bytes);
+    packets = bytes = 0;
+  }
+  // An answer no cache kept: its rules count the packets now.
+  [[gnu::cold]] void credit_uncached(int64_t now_ms) const {
     if (const Translation* t = cls->xlate) {
       // Every rule the walk visited counts the packets, as in OVS.
       for (uint16_t i = 0; i < t->n_rules; i++)
         t->rules[i]->stats->add_from_pmd(pmd, packets, bytes, now_ms);
+      for (uint16_t i = 0; i < t->n_groups; i++)
+        t->groups[i].stats->add_from_pmd(pmd, t->groups[i].bucket, packets, bytes);
     } else if (cls->rule) {
       cls->rule->stats->add_from_pmd(pmd, packets, bytes, now_ms);
     }
     if (cls->mirror_rule) cls->mirror_rule->stats->add_from_pmd(pmd, packets, bytes, now_ms);
-    if (cls->conv) cls->conv->stats->add(packets, bytes);
-    packets = bytes = 0;
   }
 };
 
@@ -120,6 +136,7 @@ void process_simple(const PipelineContext& pc, const DpSnapshot& snap, const DpP
   ctx.tx = pc.tx;
   ctx.counters = pc.counters;
   ctx.learn = pc.learn;
+  ctx.upcall = pc.upcall;
   ctx.pool = pc.pool;
   ctx.now_s = pc.now_ms / 1000;
   ctx.now_ns = static_cast<uint64_t>(pc.now_ms) * 1000000;
@@ -276,6 +293,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   ctx.tx = pc.tx;
   ctx.counters = pc.counters;
   ctx.learn = pc.learn;
+  ctx.upcall = pc.upcall;
   ctx.pool = pc.pool;
   ctx.now_s = pc.now_ms / 1000;
   ctx.now_ns = static_cast<uint64_t>(pc.now_ms) * 1000000;

@@ -64,7 +64,8 @@ NamedCounters named_counters(const PmdCounters& c) {
       {"learn_full", c.learn_queue_full.get()},
       {"revalidations", c.revalidations.get()},
       {"upcalls", c.upcalls.get()},
-      {"upcalls_limited", c.upcalls_limited.get()}};
+      {"upcalls_limited", c.upcalls_limited.get()},
+      {"packet_in_consumed", c.packet_in_consumed.get()}};
   for (size_t i = 1; i < static_cast<size_t>(DropReason::kCount); i++) {  // 0: kOk, unused
     out.emplace_back(std::string("drop:") + drop_reason_name(static_cast<DropReason>(i)),
                      c.drops[i].get());

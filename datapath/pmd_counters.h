@@ -21,7 +21,7 @@ enum class DropReason : uint8_t {
   kVlanInvalid,        // NORMAL: frame's VLAN not allowed on the input port
   kReservedMulticast,  // NORMAL: 01:80:c2:00:00:0x (forward-bpdu=false)
   kToInPort,           // output to the input port other than through IN_PORT
-  kController,         // output to the controller (no controller connections yet)
+  kController,         // a packet-in lost: no buffer, or the control thread's queue was full
   kNoVlanMembers,      // NORMAL: flood with no other member port
   kMeter,              // a meter's drop band
   kFdbMiss,            // NORMAL: unknown unicast on a bridge that does not flood it
@@ -29,7 +29,7 @@ enum class DropReason : uint8_t {
   kTxQueueFull,        // the port took fewer packets than offered
   kNoMbuf,             // copy for a multi-output failed (mempool empty)
   kNoHeadroom,         // VLAN push without headroom
-  kTtlExpired,         // dec_ttl on a TTL of 0 or 1 and nothing else sent (no controller yet)
+  kTtlExpired,         // dec_ttl on a TTL of 0 or 1 and nothing else sent
   kXlateStopped,       // the pipeline walk stopped with nothing sent (resubmits too deep,
                        // too many actions or rules)
   kCount
@@ -73,10 +73,11 @@ struct alignas(64) PmdCounters {
   Counter iterations;
   Counter sleeps;  // idle back-off sleeps
   Counter sleep_us;
-  Counter learn_queue_full;  // learning requests lost (packets still forwarded)
-  Counter upcalls;           // frames handed to the control thread
-  Counter upcalls_limited;   // ... and those held back by the rate limit
-                             // (packets still forwarded)
+  Counter learn_queue_full;    // learning requests lost (packets still forwarded)
+  Counter upcalls;             // frames handed to the control thread
+  Counter upcalls_limited;     // ... and those held back by the rate limit
+                               // (packets still forwarded)
+  Counter packet_in_consumed;  // frames whose last action was a packet-in (not drops)
   Counter drops[static_cast<size_t>(DropReason::kCount)];
   // Per input port (DPDK id): frames and bytes of simple-match bursts, for
   // dpctl/dump-flows.

@@ -21,6 +21,7 @@ struct Upcall {
     kLearn = 1,  // learn mac on (vlan, ofport)
     kGarp,       // a copy of a GARP/RARP frame, for move detection and announcements
     kMiss,       // a flow-table miss on a bridge with move detection (the frame itself)
+    kPacketIn,   // a packet for the bridge's controllers (datapath/packet_in.h)
     kFlowLearn,  // a translation ran learn actions: pkt holds the FlowKey it was made for
   };
   uint8_t type;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "datapath/group_select.h"
 #include "lib/flow/field.h"
 #include "lib/flow/learn.h"
 
@@ -13,13 +14,35 @@ namespace {
 
 class Walk {
  public:
-  Walk(const Classifier& cls, const FlowKey& pkt, XlateOut* out)
-      : cls_(cls), flow_(of_key(pkt)), wc_(zero_of_key()), out_(out) {}
+  Walk(const Classifier& cls, const FlowKey& pkt, XlateOut* out, const XlateParams& params)
+      : cls_(cls),
+        groups_(params.groups),
+        flow_(of_key(pkt)),
+        wc_(zero_of_key()),
+        out_(out),
+        params_(params) {}
 
   // Runs a rule found in `table` (already counted in out_->rules).
   void run_rule(const Rule& r, uint8_t table) {
     if (out_->log) out_->log->push_back(step(table, &r));
+    const Rule* saved = rule_;
+    rule_ = &r;
     do_actions(r.actions->data(), r.actions->size(), table);
+    rule_ = saved;
+  }
+
+  // A list that belongs to no rule (a packet-out's).
+  void run_actions(const Action* acts, size_t n, uint8_t table) { do_actions(acts, n, table); }
+
+  // Table `table` had no match for the packet: a table miss.
+  void table_miss(uint8_t table) {
+    if (out_->log) out_->log->push_back(step(table, nullptr));
+    if (!params_.packet_in_on_miss) return;
+    Action a = Action::output(kOfppController, 0xffff);
+    a.type = ActionType::kController;
+    a.u8 = static_cast<uint8_t>(PacketInReason::kImplicitMiss);
+    a.port = 0;
+    packet_in(a, nullptr, 0, table);
   }
 
   void add_rule(const Rule* r) {
@@ -35,8 +58,9 @@ class Walk {
   // OpenFlow 1.1+: the action set runs when the pipeline ends (as OVS's
   // ofpacts_execute_action_set): the last strip_vlan, push_vlan and
   // dec_ttl, in that order, then every set_field/move/rewrite in the order
-  // written, then the final action (output beats resubmit; the later of
-  // two of a kind), and nothing at all without a final action.
+  // written, then the final action (group beats output beats resubmit; the
+  // later of two of a kind), and nothing at all without a final action. A
+  // packet-in from it has reason action_set.
   void run_action_set(uint8_t table) {
     const Action* strip = nullptr;
     const Action* push = nullptr;
@@ -58,8 +82,11 @@ class Walk {
           dec = a;
           break;
         case ActionType::kResubmit:
-        case ActionType::kOutput: {
-          const int cls = a->type == ActionType::kResubmit ? 0 : 1;
+        case ActionType::kOutput:
+        case ActionType::kGroup: {
+          const int cls = a->type == ActionType::kResubmit ? 0
+                          : a->type == ActionType::kOutput ? 1
+                                                            : 2;
           if (cls >= final_class) {
             final_action = a;
             final_class = cls;
@@ -93,9 +120,12 @@ class Walk {
     }
     for (unsigned i = 0; i < n_sets; i++) list[n++] = sets[i];
     list[n++] = final_action;
+    const bool saved_in_set = in_action_set_;
+    in_action_set_ = true;
     for (unsigned i = 0; i < n && !out_->stopped; i++) {
       if (!do_actions(list[i], 1, table)) break;
     }
+    in_action_set_ = saved_in_set;
   }
 
  private:
@@ -121,10 +151,12 @@ class Walk {
     out_->actions[out_->n_actions++] = a;
   }
 
-  // Looks `table` up with the current flow; runs the winner's actions.
-  void lookup_and_run(uint8_t table) {
+  // Looks `table` up with the current flow; runs the winner's actions. A
+  // miss after a goto_table is a table miss; after a resubmit it is not.
+  void lookup_and_run(uint8_t table, bool honor_table_miss = false) {
     const Rule* r = cls_.lookup(table, flow_, &wc_);
     if (!r) {
+      if (honor_table_miss) return table_miss(table);
       if (out_->log) out_->log->push_back(step(table, nullptr));
       return;
     }
@@ -258,26 +290,124 @@ class Walk {
 
   // A clone's actions run on a copy: emitted after a kClone that counts
   // them; the flow (not the consulted bits) is as it was afterwards. As
-  // OVS, the clone has its own copy of the stack and the action set, and
-  // runs its action set at its end.
-  void clone(const Action* nested, size_t n, uint8_t table) {
+  // OVS, a clone has its own copy of the stack and the action set, and
+  // runs its action set at its end; a group bucket (`bucket`) shares the
+  // walk's (OVS's xlate_group_bucket restores only the flow).
+  void clone(const Action* nested, size_t n, uint8_t table, bool bucket = false) {
     const size_t at = out_->n_actions;
     emit(Action::clone(0));
     if (out_->stopped) return;
     const OfKey saved = flow_;
-    const Action* saved_set[kMaxActionSet];
-    const unsigned saved_n_set = n_set_, saved_n_stack = n_stack_;
-    std::copy(set_, set_ + n_set_, saved_set);
-    uint64_t saved_stack[kMaxXlateStack];
-    std::copy(stack_, stack_ + n_stack_, saved_stack);
-    do_actions(nested, n, table);
-    run_action_set(table);
+    if (bucket) {
+      do_actions(nested, n, table);
+    } else {
+      const Action* saved_set[kMaxActionSet];
+      const unsigned saved_n_set = n_set_, saved_n_stack = n_stack_;
+      std::copy(set_, set_ + n_set_, saved_set);
+      uint64_t saved_stack[kMaxXlateStack];
+      std::copy(stack_, stack_ + n_stack_, saved_stack);
+      do_actions(nested, n, table);
+      if (!out_->stopped) run_action_set(table);
+      std::copy(saved_set, saved_set + saved_n_set, set_);
+      n_set_ = saved_n_set;
+      std::copy(saved_stack, saved_stack + saved_n_stack, stack_);
+      n_stack_ = saved_n_stack;
+    }
     flow_ = saved;
-    std::copy(saved_set, saved_set + saved_n_set, set_);
-    n_set_ = saved_n_set;
-    std::copy(saved_stack, saved_stack + saved_n_stack, stack_);
-    n_stack_ = saved_n_stack;
     out_->actions[at].u16 = static_cast<uint16_t>(out_->n_actions - at - 1);
+  }
+
+  // A kPacketIn for the controller action `a` (kController, or a kOutput
+  // to CONTROLLER) with its userdata `data`: the packet as it is now plus
+  // the pipeline's metadata now.
+  void packet_in(const Action& a, const Action* data, size_t n_data, uint8_t table) {
+    Action p = a;
+    p.type = ActionType::kPacketIn;
+    p.flags = 0;
+    if (a.type == ActionType::kOutput) {
+      p.u8 = static_cast<uint8_t>(params_.in_packet_out ? PacketInReason::kPacketOut
+                                  : in_action_set_      ? PacketInReason::kActionSet
+                                                        : PacketInReason::kAction);
+      p.port = 0;
+    }
+    auto reason = static_cast<PacketInReason>(p.u8);
+    if (reason == PacketInReason::kAction && rule_ && is_table_miss_rule(*rule_)) {
+      p.u8 = static_cast<uint8_t>(PacketInReason::kExplicitMiss);  // as OVS
+    }
+    const uint16_t ud_len = a.type == ActionType::kController ? a.userdata_len() : 0;
+    std::memset(p.mac, 0, sizeof p.mac);
+    p.mac[0] = table;
+    p.mac[2] = static_cast<uint8_t>(ud_len & 0xff);
+    p.mac[3] = static_cast<uint8_t>(ud_len >> 8);
+    p.value = rule_ ? rule_->cookie : params_.in_packet_out ? UINT64_MAX : 0;
+    p.mask = flow_.metadata;
+    const size_t at = out_->n_actions;
+    emit(p);
+    if (out_->stopped) return;
+    for (unsigned i = 0; i < 8; i++) {
+      const uint64_t x = flow_.regs[2 * i] | uint64_t{flow_.regs[2 * i + 1]} << 32;
+      if (x) emit(Action::data(static_cast<uint8_t>(kDataXreg0 + i), 0, x));
+    }
+    emit(Action::data(kDataPort, flow_.in_port, flow_.pkt_mark));
+    for (size_t i = 0; i < n_data; i++) emit(data[i]);
+    if (out_->stopped) return;
+    out_->actions[at].mac[1] = static_cast<uint8_t>(out_->n_actions - at - 1);
+  }
+
+  static bool is_table_miss_rule(const Rule& r) {
+    if (r.priority != 0) return false;
+    const uint64_t* m = r.match.mask.words();
+    for (size_t i = 0; i < OfKey::kWords; i++) {
+      if (m[i]) return false;
+    }
+    return true;
+  }
+
+  void log_group(const Group* g, int32_t bucket, bool bucket_step, uint32_t id = 0) {
+    if (!out_->log) return;
+    XlateStep s = step(0, nullptr);
+    s.group = g;
+    s.bucket = bucket;
+    s.bucket_step = bucket_step;
+    s.missing_group = id;
+    out_->log->push_back(s);
+  }
+
+  // A bucket runs as a clone of the packet (OVS restores the flow after
+  // each bucket), one level deeper.
+  void run_bucket(const Group& g, int b, uint8_t table) {
+    const Bucket& bk = g.buckets[static_cast<size_t>(b)];
+    log_group(&g, b, true);
+    if (bk.exec.empty()) return;  // an action set without output, resubmit or group
+    depth_++;
+    clone(bk.exec.data(), bk.exec.size(), table, true);
+    depth_--;
+  }
+
+  // OVS's xlate_group_action(): all and indirect run every bucket, select
+  // and fast_failover the one they pick; the group's counters take the
+  // packets.
+  void group(uint32_t id, uint8_t table) {
+    if (depth_ >= kMaxResubmitDepth) return stop("resubmit depth exceeded");
+    if (resubmits_ > kMaxResubmits) return stop("too many resubmits");
+    const Group* g = groups_ ? groups_->find(id) : nullptr;
+    if (!g) return log_group(nullptr, -1, false, id);  // as OVS: nothing happens
+    int b = -1;
+    if (g->type == GroupType::kSelect) {
+      if (g->selection == Selection::kDpHash) out_->recirc_mark = out_->n_actions;
+      b = select_bucket(*g, *groups_, flow_, &wc_);
+    } else if (g->type == GroupType::kFastFailover) {
+      b = first_live_bucket(*g, *groups_);
+    }
+    const bool every = g->type == GroupType::kAll || g->type == GroupType::kIndirect;
+    log_group(g, every ? -1 : (b < 0 ? -2 : b), false);
+    if (!every && b < 0) return;  // no live bucket: nothing, not even counted
+    if (out_->n_groups >= kMaxXlateGroups) return stop("too many groups visited");
+    out_->groups[out_->n_groups++] = GroupHit{g->stats.get(), every ? -1 : b};
+    if (!every) return run_bucket(*g, b, table);
+    for (size_t i = 0; i < g->buckets.size() && !out_->stopped; i++) {
+      run_bucket(*g, static_cast<int>(i), table);
+    }
   }
 
   void output_field(const Action& a) {
@@ -331,9 +461,18 @@ class Walk {
           break;
         case ActionType::kGotoTable:
           depth_++;
-          lookup_and_run(a.u8);
+          lookup_and_run(a.u8, true);
           depth_--;
           return true;  // an instruction: the last thing a rule does
+        case ActionType::kController: {
+          const size_t nd = std::min<size_t>(a.n_data(), n - i - 1);
+          packet_in(a, acts + i + 1, nd, table);
+          i += nd;
+          break;
+        }
+        case ActionType::kPacketIn:
+        case ActionType::kData:
+          break;  // never in a rule / consumed with the action before
         case ActionType::kResubmit:
           resubmit(a, table);
           break;
@@ -359,7 +498,20 @@ class Walk {
           emit(a);
           break;
         case ActionType::kOutput:
-          if (a.port == kOfppTable) break;  // only meaningful in a packet-out
+          if (a.port == kOfppTable) {  // as OVS: the pipeline again, from table 0
+            if (depth_ >= kMaxResubmitDepth) {
+              stop("resubmit depth exceeded");
+              return true;
+            }
+            depth_++;
+            lookup_and_run(0, true);
+            depth_--;
+            break;
+          }
+          if (a.port == kOfppController) {
+            packet_in(a, nullptr, 0, table);
+            break;
+          }
           emit(a);
           break;
         case ActionType::kSetVlanVid:
@@ -371,39 +523,76 @@ class Walk {
         case ActionType::kMeter:
           emit(a);
           break;
+        case ActionType::kGroup:
+          group(a.port, table);
+          break;
       }
     }
     return true;
   }
 
   const Classifier& cls_;
+  const GroupSnapshot* groups_;
   OfKey flow_;
   OfKey wc_;
   XlateOut* out_;
+  const XlateParams& params_;
+  const Rule* rule_ = nullptr;  // the rule whose actions run (cookie, table-miss rule)
   unsigned depth_ = 0;
   unsigned resubmits_ = 0;
   const Action* set_[kMaxActionSet];  // the action set, as written (pointers into rules)
   unsigned n_set_ = 0;
   uint64_t stack_[kMaxXlateStack];  // the NXAST stack
   unsigned n_stack_ = 0;
+  bool in_action_set_ = false;  // running the action set (packet-in reason action_set)
 };
 
-}  // namespace
-
-void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey* wc,
-           XlateOut* out) {
-  out->n_actions = 0;
-  out->n_rules = 0;
-  out->stopped = false;
-  out->ttl_expired = false;
-  out->has_learn = false;
-  Walk w(cls, pkt, out);
-  w.add_rule(&first);
-  w.run_rule(first, first.table_id);
-  if (!out->stopped) w.run_action_set(first.table_id);
+// The packet part of the walk's consulted bits, into *wc.
+void merge_wc(const Walk& w, FlowKey* wc, XlateOut* out) {
+  if (out->stopped && out->recirc_mark >= 0) {
+    // ovs-vswitchd executed the pass before its recirculation; only the
+    // failed pass after it is dropped.
+    out->n_actions = static_cast<uint16_t>(out->recirc_mark);
+    out->stopped = false;
+  }
   const uint64_t* src = w.wc().words();
   uint64_t* dst = wc->words();
   for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];
+}
+
+void reset(XlateOut* out) {
+  out->n_actions = 0;
+  out->n_rules = 0;
+  out->n_groups = 0;
+  out->recirc_mark = -1;
+  out->stopped = false;
+  out->ttl_expired = false;
+  out->has_learn = false;
+}
+
+}  // namespace
+
+void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey* wc, XlateOut* out,
+           const XlateParams& params) {
+  reset(out);
+  Walk w(cls, pkt, out, params);
+  if (first) {
+    w.add_rule(first);
+    w.run_rule(*first, first->table_id);
+    if (!out->stopped) w.run_action_set(first->table_id);
+  } else {
+    w.table_miss(0);
+  }
+  merge_wc(w, wc, out);
+}
+
+void xlate_actions(const Classifier& cls, const FlowKey& pkt, const Action* actions, size_t n,
+                   FlowKey* wc, XlateOut* out, const XlateParams& params) {
+  reset(out);
+  Walk w(cls, pkt, out, params);
+  w.run_actions(actions, n, 0);
+  if (!out->stopped) w.run_action_set(0);
+  merge_wc(w, wc, out);
 }
 
 }  // namespace ferry

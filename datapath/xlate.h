@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lib/flow/classifier.h"
+#include "lib/flow/group.h"
 #include "lib/flow/rule.h"
 
 namespace ferry {
@@ -27,6 +28,7 @@ constexpr unsigned kMaxResubmitDepth = 64;  // as OVS
 constexpr unsigned kMaxResubmits = 4096;    // as OVS
 constexpr unsigned kMaxXlateStack = 128;    // NXAST stack entries (push/pop)
 constexpr unsigned kMaxActionSet = 32;      // actions written by write_actions
+constexpr unsigned kMaxXlateGroups = 16;
 
 // Receives the learn actions a walk executes (the control thread's
 // translation only: PMDs never learn, see lib/flow/learn.h). `flow` is the
@@ -37,13 +39,22 @@ class XlateLearns {
   virtual void learn(const Action* head, const OfKey& flow) = 0;
 };
 
+// A group the walk went through: its counters get the packets (bucket -1:
+// every bucket, as OVS credits all and indirect groups).
+struct GroupHit {
+  GroupStats* stats = nullptr;
+  int32_t bucket = -1;
+};
+
 // A translated action list: what a megaflow caches. Points into storage
 // owned by whoever made it (an XlateOut, or a cache's XlateArena).
 struct Translation {
   const Action* actions = nullptr;
   const Rule* const* rules = nullptr;  // every rule the walk visited (for statistics)
+  const GroupHit* groups = nullptr;    // every group it went through
   uint16_t n_actions = 0;
   uint16_t n_rules = 0;
+  uint16_t n_groups = 0;
   uint8_t size_class = 0;    // XlateArena's
   bool stopped = false;      // the walk stopped early (too deep, too long): counted as a drop
   bool ttl_expired = false;  // a dec_ttl ended an action list (as OVS: the rest of that list
@@ -58,17 +69,30 @@ struct XlateStep {
   const Rule* rule = nullptr;     // nullptr: no match in the table
   const char* stopped = nullptr;  // set on the step where the walk stopped (or a list ended), why
   bool note = false;              // `stopped` is a heading (the action set), printed as is
+  // A group action (rule nullptr): the group, and the bucket taken (-1:
+  // every bucket follows as its own step, -2: none was live); or, with
+  // `bucket_step`, the start of bucket `bucket`'s actions.
+  const Group* group = nullptr;
+  int32_t bucket = -1;
+  bool bucket_step = false;
+  uint32_t missing_group = 0;  // a group action naming no group (group nullptr)
 };
 
 // One walk's output.
 struct XlateOut {
   Action actions[kMaxXlateActions];
   const Rule* rules[kMaxXlateRules];
+  GroupHit groups[kMaxXlateGroups];
   uint16_t n_actions = 0;
   uint16_t n_rules = 0;
+  uint16_t n_groups = 0;
   bool stopped = false;
   bool ttl_expired = false;
   bool has_learn = false;
+  // Where ovs-vswitchd would have recirculated (a dp_hash select group):
+  // what came before survives a walk that stops after it (OVS drops only
+  // the failed pass's actions). -1: no such point.
+  int recirc_mark = -1;
   std::vector<XlateStep>* log = nullptr;  // ofproto/trace only
   XlateLearns* learns = nullptr;          // control thread only
 
@@ -80,6 +104,8 @@ struct XlateOut {
     result.rules = rules;
     result.n_actions = n_actions;
     result.n_rules = n_rules;
+    result.groups = groups;
+    result.n_groups = n_groups;
     result.stopped = stopped;
     result.ttl_expired = ttl_expired;
     result.has_learn = has_learn;
@@ -87,10 +113,38 @@ struct XlateOut {
   }
 };
 
+// What a walk depends on besides the tables (part of the bridge's snapshot:
+// a change is a new generation, so cached answers are made again).
+struct XlateParams {
+  // A table miss (in table 0 or after a goto_table) sends the packet to
+  // the controllers with reason no_match, as OVS does while a controller
+  // speaking OpenFlow < 1.3 is connected; otherwise a miss drops.
+  bool packet_in_on_miss = false;
+  // The walk is a packet-out's actions: a plain output to CONTROLLER has
+  // reason packet_out, as OVS.
+  bool in_packet_out = false;
+  // The bridge's groups (nullptr: none). A group action runs the buckets
+  // the group picks (lib/flow/group.h, datapath/group_select.h), each on a
+  // copy of the packet.
+  const GroupSnapshot* groups = nullptr;
+};
+
 // Walks from `first` (the table-0 rule the packet matched, already looked
-// up with its bits in *wc) through the bridge's tables. ORs the packet bits
-// the later lookups and actions consulted into *wc.
-void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey* wc,
-           XlateOut* out);
+// up with its bits in *wc; nullptr: table 0 missed) through the bridge's
+// tables. ORs the packet bits the later lookups and actions consulted into
+// *wc. A controller action becomes a kPacketIn carrying the pipeline's
+// metadata at that point (a function of the consulted bits, so cacheable).
+void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey* wc, XlateOut* out,
+           const XlateParams& params);
+// Walks an action list that belongs to no rule (a packet-out's), as if in
+// table 0.
+void xlate_actions(const Classifier& cls, const FlowKey& pkt, const Action* actions, size_t n,
+                   FlowKey* wc, XlateOut* out, const XlateParams& params);
+inline void xlate(const Classifier& cls, const FlowKey& pkt, const Rule& first, FlowKey* wc,
+                  XlateOut* out, const GroupSnapshot* groups = nullptr) {
+  XlateParams params;
+  params.groups = groups;
+  xlate(cls, pkt, &first, wc, out, params);
+}
 
 }  // namespace ferry

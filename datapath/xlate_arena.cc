@@ -14,8 +14,8 @@ XlateArena::XlateArena(size_t bytes)
     : mem_(new uint8_t[bytes]), size_(bytes) {}  // not zeroed: pages stay untouched
 
 const Translation* XlateArena::store(const Translation& t) {
-  const size_t need =
-      align8(sizeof(Translation)) + t.n_actions * sizeof(Action) + t.n_rules * sizeof(const Rule*);
+  const size_t need = align8(sizeof(Translation)) + t.n_actions * sizeof(Action) +
+                      t.n_rules * sizeof(const Rule*) + t.n_groups * sizeof(GroupHit);
   unsigned cls = 0;
   while (cls < kClasses && (size_t{1} << (kMinShift + cls)) < need) cls++;
   if (cls == kClasses) return nullptr;
@@ -32,11 +32,14 @@ const Translation* XlateArena::store(const Translation& t) {
   in_use_ += block;
   auto* actions = reinterpret_cast<Action*>(p + align8(sizeof(Translation)));
   auto* rules = reinterpret_cast<const Rule**>(actions + t.n_actions);
+  auto* groups = reinterpret_cast<GroupHit*>(rules + t.n_rules);
   if (t.n_actions) std::memcpy(actions, t.actions, t.n_actions * sizeof(Action));
   if (t.n_rules) std::memcpy(rules, t.rules, t.n_rules * sizeof(const Rule*));
+  if (t.n_groups) std::memcpy(groups, t.groups, t.n_groups * sizeof(GroupHit));
   auto* out = new (p) Translation(t);
   out->actions = actions;
   out->rules = rules;
+  out->groups = groups;
   out->size_class = static_cast<uint8_t>(cls);
   return out;
 }

@@ -27,6 +27,13 @@ class XlateArena {
   void clear();
 
   size_t capacity() const { return size_; }
+  // Whether [p, p + len) lies in the arena's buffer: a thread reading a
+  // translation it may race with (dumps, statistics, under a sequence lock)
+  // checks each pointer it follows, which may be a stale or a free-list one.
+  bool contains(const void* p, size_t len) const {
+    auto a = reinterpret_cast<uintptr_t>(p), b = reinterpret_cast<uintptr_t>(mem_.get());
+    return a >= b && a - b <= size_ && len <= size_ - (a - b);
+  }
   size_t in_use() const { return in_use_; }
 
  private:

@@ -418,7 +418,7 @@ Result<std::unique_ptr<RteFlowSpec>> translate_megaflow(const FlowKey& key, cons
       case ActionType::kClone:
         return untranslatable("clone (the NIC does not mirror)");
       default:
-        break;  // translated_only(): refused above
+        break;  // translated_only() and kPacketIn/kData: refused above
     }
   }
   add_action(*s, RTE_FLOW_ACTION_TYPE_COUNT, s->own(rte_flow_action_count{}));

@@ -28,7 +28,7 @@ packages=(
   openvswitch-source openvswitch-switch openvswitch-common openvswitch-switch-dpdk
   libjemalloc-dev catch2 libnuma-dev libssl-dev libxdp-dev libbpf-dev libpcap-dev
   tcpdump iproute2 iputils-ping ethtool procps python3 python3-matplotlib
-  xz-utils
+  xz-utils openvswitch-testcontroller python3-os-ken
 )
 missing=()
 for p in "${packages[@]}"; do

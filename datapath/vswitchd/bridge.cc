@@ -131,6 +131,8 @@ void Bridge::attach_datapath(Datapath* dp) {
     return;
   }
   dp_->set_bridge_options(slot_, options_);
+  dp_->set_bridge_packet_in_on_miss(slot_, packet_in_on_miss_);
+  dp_->set_bridge_fail_open(slot_, fail_open_);
   published_generation_ = 0;
   publish_flows(false);
 }
@@ -198,6 +200,8 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
   o.flood_unknown = flood.empty() ? o.mac_learning : flood == "true";
   options_ = o;
   apply_options();
+  standalone_ = cfg.fail_mode != "secure";
+  if (openflow_) openflow_->set_controllers(cfg.controllers);
 
   // Ports that left the database.
   for (auto it = ports_.begin(); it != ports_.end();) {
@@ -369,6 +373,26 @@ void Bridge::push() {
   }
   if (conversions_.changed()) dp_->set_bridge_conversions(slot_, conversions_.snapshot());
   if (meters_.changed()) dp_->set_bridge_meters(slot_, meters_.snapshot());
+  if (groups_.generation() != published_groups_ || liveness_changed_) {
+    dp_->set_bridge_groups(slot_, groups_.snapshot(live_ports_));
+    published_groups_ = groups_.generation();
+    liveness_changed_ = false;
+  }
+}
+
+void Bridge::refresh_liveness() {
+  std::vector<uint32_t> live;
+  for (const auto& [name, p] : ports_) {
+    if (p.ofport && p.dp && p.dp->link().up) live.push_back(p.ofport);
+  }
+  std::sort(live.begin(), live.end());
+  if (live == live_ports_) return;
+  live_ports_ = std::move(live);
+  // Only translations that watch ports depend on it.
+  if (groups_.any_watch()) {
+    liveness_changed_ = true;
+    publish_flows(false);
+  }
 }
 
 void Bridge::publish_flows(bool sync) {
@@ -382,8 +406,18 @@ void Bridge::publish_flows(bool sync) {
 }
 
 void Bridge::run(int64_t now_ms) {
-  if (openflow_) openflow_->run();
+  if (openflow_) {
+    openflow_->run();
+    const bool miss = openflow_->wants_miss();
+    if (miss != packet_in_on_miss_ && dp_ && slot_ >= 0) {
+      packet_in_on_miss_ = miss;
+      dp_->set_bridge_packet_in_on_miss(slot_, miss);
+      dp_->commit();
+    }
+    run_fail_open(now_ms);
+  }
   if (flows_.next_expiry() <= now_ms) {
+    sync_rule_stats();  // idle times count from the last packet
     auto expired = flows_.expire(now_ms);
     if (!expired.empty())
       FLOG_DBG(bridge_log, "%s: %zu flows expired", name_.c_str(), expired.size());
@@ -392,8 +426,35 @@ void Bridge::run(int64_t now_ms) {
   publish_flows(false);
 }
 
+// OVS's fail-open: a standalone bridge whose controllers have all been
+// unreachable for three inactivity probes flushes its flows and switches
+// every packet with NORMAL (a hidden flow above every priority) until a
+// controller connects again.
+void Bridge::run_fail_open(int64_t now_ms) {
+  const int64_t down = openflow_->failure_duration_ms(now_ms);
+  const bool want = standalone_ && down > 0 && down >= openflow_->fail_open_after_ms();
+  if (want == fail_open_) return;
+  fail_open_ = want;
+  if (want) {
+    FLOG_WARN(bridge_log, "%s: could not connect to controller for %lld seconds, failing open",
+              name_.c_str(), static_cast<long long>(down / 1000));
+    FlowMod del;
+    del.command = FlowModCommand::kDelete;
+    del.table_id = kAllTables;
+    Status st = flows_.apply(del, now_ms);
+    (void)st;
+  } else {
+    FLOG_WARN(bridge_log, "%s: no longer in fail-open mode", name_.c_str());
+  }
+  if (dp_ && slot_ >= 0) dp_->set_bridge_fail_open(slot_, want);
+  publish_flows(false);
+}
+
 void Bridge::wait(Waiter& w, int64_t now_ms) {
-  if (openflow_) openflow_->wait();
+  if (openflow_) {
+    openflow_->wait();
+    if (standalone_ && !fail_open_ && openflow_->has_controllers()) w.timer_wait(1000);
+  }
   int64_t next = flows_.next_expiry();
   if (next_learn_refresh_ms_ && flows_.has_learns()) next = std::min(next, next_learn_refresh_ms_);
   if (next != INT64_MAX) w.timer_wait(std::max<int64_t>(0, next - now_ms));

@@ -17,6 +17,7 @@
 #include "datapath/vhost_port.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/flow_table.h"
+#include "lib/flow/group.h"
 #include "lib/ovs/database.h"
 #include "lib/ovs/ofparse.h"
 #include "lib/util/waiter.h"
@@ -92,8 +93,18 @@ class Bridge {
   void wait(Waiter& w, int64_t now_ms);
 
   FlowTable& flows() { return flows_; }
+  // Brings the rules' statistics up to date with what the datapath's
+  // megaflows counted: before anything reports them (flow statistics,
+  // flow removal) or decides on them (idle timeouts).
+  void sync_rule_stats() {
+    if (dp_) dp_->sync_stats(slot_);
+  }
   ConversionTable& conversions() { return conversions_; }
   MeterTable& meters() { return meters_; }
+  GroupTable& groups() { return groups_; }
+  // Reads the ports' link state; a change reaches the datapath (fast_failover
+  // and watched buckets translate again) with the next publish_flows().
+  void refresh_liveness();
   // Pushes the flow table and the conversions to the datapath when they
   // changed; with sync, also waits until every PMD uses them (OpenFlow
   // barrier, bundle commit, vmac/* replies).
@@ -125,6 +136,7 @@ class Bridge {
   std::string port_label(uint32_t ofport) const;
   uint64_t datapath_id() const { return datapath_id_; }
   const std::string& openflow_error() const { return of_error_; }
+  OpenFlowHandler* openflow() { return openflow_.get(); }
 
  private:
   void close_port(BridgePort& p);
@@ -144,6 +156,10 @@ class Bridge {
   uint64_t published_generation_ = 0;
   ConversionTable conversions_;
   MeterTable meters_;
+  GroupTable groups_;
+  uint64_t published_groups_ = 0;
+  std::vector<uint32_t> live_ports_;  // sorted
+  bool liveness_changed_ = false;
   MoveDetectConfig move_detect_;
   std::map<uint32_t, AnnounceConfig> announce_;
   std::map<std::string, BridgePort> ports_;
@@ -151,6 +167,10 @@ class Bridge {
   BridgeOptions options_;
   uint64_t datapath_id_ = 0;
   std::unique_ptr<OpenFlowHandler> openflow_;
+  bool packet_in_on_miss_ = false;
+  bool standalone_ = true;  // fail_mode: standalone (default) or secure
+  bool fail_open_ = false;  // standalone, and the controllers are gone: NORMAL above all
+  void run_fail_open(int64_t now_ms);
   std::string of_error_;
   int64_t next_learn_refresh_ms_ = 0;
 };

@@ -64,6 +64,29 @@ std::vector<uint8_t> frame_for_key(const FlowKey& k) {
   return f.build();
 }
 
+// A group action or the start of a bucket, roughly as OVS traces them.
+std::string trace_group_step(const XlateStep& st, const std::string& pad,
+                             const ovs::PortNames& names) {
+  if (!st.group) {
+    return strprintf("%s    >>>> output to nonexistent group %u <<<<\n", pad.c_str(),
+                     st.missing_group);
+  }
+  const Group& g = *st.group;
+  if (st.bucket_step) {
+    const Bucket& b = g.buckets[static_cast<size_t>(st.bucket)];
+    return strprintf("%s    bucket %u\n%s        %s\n", pad.c_str(), b.id, pad.c_str(),
+                     ovs::format_actions(b.exec, names).c_str());
+  }
+  std::string out = strprintf("%s    group:%u (%s)\n", pad.c_str(), g.id, group_type_name(g.type));
+  if (st.bucket >= 0) {
+    out += strprintf("%s     -> using bucket %u\n", pad.c_str(),
+                     g.buckets[static_cast<size_t>(st.bucket)].id);
+  } else if (st.bucket == -2) {
+    out += pad + "     -> no live bucket\n";
+  }
+  return out;
+}
+
 void ofproto_list(Vswitchd& d, const Args&, const ReplyPtr& r) {
   std::string out;
   for (const auto& [name, b] : d.bridges()) out += name + "\n";
@@ -120,6 +143,8 @@ void ofproto_trace(Vswitchd& d, const Args& a, const ReplyPtr& r) {
         out += pad + " " + st.stopped + "\n";
       } else if (st.stopped) {
         out += pad + "    >>>> " + st.stopped + " <<<<\n";
+      } else if (st.group || st.missing_group) {
+        out += trace_group_step(st, pad, names);
       } else if (!st.rule) {
         out += strprintf("%s%2u. No match.\n", pad.c_str(), st.table);
       } else {

@@ -26,12 +26,19 @@ Result<std::unique_ptr<OpenFlowHandler>> OpenFlowHandler::open(Bridge* bridge,
 }
 
 void OpenFlowHandler::run() {
-  while (auto conn = listener_->accept()) {
-    FLOG_DBG(of_log, "%s: connection from %s", bridge_->name().c_str(), conn->name().c_str());
-    conns_.push_back(Conn{std::move(conn), {}});
-  }
+  accept_connections();
   for (Conn& c : conns_) {
     c.of->run();
+    if (!c.target.empty() && c.of->connected()) last_connected_ms_ = monotonic_ms();
+    if (c.of->connected() != c.was_connected || c.of->role() != c.last_role) {
+      c.was_connected = c.of->connected();
+      c.last_role = c.of->role();
+      if (!c.target.empty()) {
+        status_changed_ = true;
+        FLOG_INFO(of_log, "%s: controller %s: %s", bridge_->name().c_str(), c.target.c_str(),
+                  c.was_connected ? "connected" : "disconnected");
+      }
+    }
     for (int i = 0; i < kMaxMessagesPerRun && c.of->alive(); i++) {
       auto msg = c.of->recv();
       if (!msg) break;
@@ -45,6 +52,9 @@ void OpenFlowHandler::run() {
 
 void OpenFlowHandler::wait() {
   listener_->wait();
+  for (auto& [target, ctl] : controllers_) {
+    if (ctl.listener) ctl.listener->wait();
+  }
   for (Conn& c : conns_) c.of->wait();
 }
 
@@ -62,15 +72,19 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
       c.of->send_features_reply(msg, bridge_->datapath_id(), 0, kOfTables, port_descs());
       break;
     case OfType::kGetConfigRequest:
-      c.of->send_get_config_reply(msg, config_flags_, miss_send_len_);
+      // The miss_send_len and invalid-TTL setting are the connection's own.
+      c.of->send_get_config_reply(msg, config_flags_, 0);
       break;
     case OfType::kSetConfig: {
       const auto& sc = std::get<ovs::OfSetConfig>(msg.body);
-      config_flags_ = sc.flags;
-      miss_send_len_ = sc.miss_send_len;
+      if (c.of->role() != ovs::OfRole::kSlave) config_flags_ = sc.flags & 3;  // fragment handling
       break;
     }
+    case OfType::kRoleRequest:
+      handle_role_request(c, msg, std::get<ovs::OfRoleRequest>(msg.body));
+      break;
     case OfType::kFlowMod:
+      if (refuse_slave(c, msg)) break;
       handle_flow_mod(c, msg, std::get<FlowMod>(msg.body));
       break;
     case OfType::kBarrierRequest:
@@ -104,21 +118,34 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
       break;
     }
     case OfType::kBundleControl:
+      if (refuse_slave(c, msg)) break;
       handle_bundle_control(c, msg, std::get<ovs::OfBundleControl>(msg.body));
       break;
     case OfType::kBundleAdd:
+      if (refuse_slave(c, msg)) break;
       handle_bundle_add(c, msg, std::get<ovs::OfBundleAdd>(msg.body));
       break;
     case OfType::kPacketOut:
+      if (refuse_slave(c, msg)) break;
       handle_packet_out(c, msg, std::get<ovs::OfPacketOut>(msg.body));
       break;
     case OfType::kMeterMod:
+      if (refuse_slave(c, msg)) break;
       handle_meter_mod(c, msg, std::get<ovs::OfMeterMod>(msg.body));
       break;
     case OfType::kMeterStatsRequest:
     case OfType::kMeterConfigRequest:
       handle_meter_stats(c, msg, std::get<ovs::OfMeterRequest>(msg.body).meter_id,
                          msg.type == OfType::kMeterConfigRequest);
+      break;
+    case OfType::kGroupMod:
+      if (refuse_slave(c, msg)) break;
+      handle_group_mod(c, msg, std::get<GroupMod>(msg.body));
+      break;
+    case OfType::kGroupStatsRequest:
+    case OfType::kGroupDescRequest:
+      handle_group_request(c, msg, std::get<ovs::OfGroupRequest>(msg.body).group_id,
+                           msg.type == OfType::kGroupDescRequest);
       break;
     case OfType::kMeterFeaturesRequest:
       c.of->send_meter_features_reply(
@@ -263,6 +290,10 @@ void OpenFlowHandler::handle_flow_mod(Conn& c, const ovs::OfMessage& msg, const 
     c.of->send_error(msg, ovs::OfError::kMeterInvalid);
     return;
   }
+  if (bad_group(fm)) {
+    c.of->send_error(msg, ovs::OfError::kBadOutGroup);
+    return;
+  }
   Status st = bridge_->flows().apply(fm, monotonic_ms());
   if (!st.ok()) {
     FLOG_INFO(of_log, "%s: flow_mod rejected: %s", bridge_->name().c_str(),
@@ -345,11 +376,16 @@ void OpenFlowHandler::handle_bundle_add(Conn& c, const ovs::OfMessage& msg,
     b.failed = true;
     return c.of->send_error(msg, ovs::OfError::kBadOutPort);
   }
+  if (bad_group(ba.flow_mod)) {
+    b.failed = true;
+    return c.of->send_error(msg, ovs::OfError::kBadOutGroup);
+  }
   b.flow_mods.push_back(ba.flow_mod);
 }
 
 void OpenFlowHandler::handle_flow_stats(Conn& c, const ovs::OfMessage& msg,
                                         const ovs::OfFlowStatsRequest& req, bool aggregate) {
+  bridge_->sync_rule_stats();
   auto rules =
       bridge_->flows().query(req.match, req.out_port, req.cookie, req.cookie_mask, req.table_id);
   if (aggregate) {
@@ -439,6 +475,7 @@ void OpenFlowHandler::handle_packet_out(Conn& c, const ovs::OfMessage& msg,
                                         const ovs::OfPacketOut& po) {
   Datapath* dp = bridge_->datapath();
   if (!dp) return c.of->send_error(msg, ovs::OfError::kEperm);
+  if (bad_group(po.actions)) return c.of->send_error(msg, ovs::OfError::kBadOutGroup);
   Status st =
       dp->execute(bridge_->slot(), po.in_port, po.packet.data(), po.packet.size(), po.actions);
   if (!st.ok()) {

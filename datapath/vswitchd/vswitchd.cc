@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "datapath/dpdk_env.h"
+#include "datapath/packet_in.h"
+#include "datapath/vswitchd/openflow_handler.h"
 #include "datapath/vswitchd/vhost_config.h"
 #include "lib/ovs/poller.h"
 #include "lib/ovs/process.h"
@@ -101,8 +103,31 @@ void Vswitchd::handle_datapath_events() {
       }
       continue;
     }
+    if (up.type == Upcall::kPacketIn) {
+      send_packet_in(*b, up);
+      continue;
+    }
     mover_.handle(*b, up);
   }
+}
+
+void Vswitchd::send_packet_in(Bridge& b, const PacketUpcall& up) {
+  PacketInView v;
+  if (!b.openflow() || !parse_packet_in(up.pkt.get(), &v)) return;
+  ovs::OfPacketIn pi;
+  pi.reason = v.rec.reason;
+  pi.table_id = v.rec.table_id;
+  pi.controller_id = v.rec.controller_id;
+  pi.in_port = v.rec.in_port;
+  pi.cookie = v.rec.cookie;
+  pi.metadata = v.rec.metadata;
+  std::memcpy(pi.regs, v.rec.regs, sizeof pi.regs);
+  pi.pkt_mark = v.rec.pkt_mark;
+  pi.userdata = v.userdata;
+  pi.userdata_len = v.rec.userdata_len;
+  pi.packet = v.packet;
+  pi.packet_len = v.packet_len;
+  if (b.openflow()->send_packet_in(pi) == 0) packet_ins_unsent_++;
 }
 
 Bridge* Vswitchd::bridge(const std::string& name) {
@@ -276,11 +301,21 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
     }
   }
   write_status(false);
+  write_controller_status();
   db_->set_cur_cfg(cfg.next_cfg);
+}
+
+void Vswitchd::write_controller_status() {
+  for (auto& [bname, b] : bridges_) {
+    if (!b->openflow()) continue;
+    for (const ovs::ControllerStatus& st : b->openflow()->controller_status())
+      db_->set_controller_status(st);
+  }
 }
 
 void Vswitchd::write_status(bool with_stats) {
   for (auto& [bname, b] : bridges_) {
+    if (b->openflow()) b->openflow()->check_ports();  // OFPT_PORT_STATUS to controllers
     db_->set_bridge_status(bname,
                            strprintf("%016llx", static_cast<unsigned long long>(b->datapath_id())));
     for (const auto& [pname, p] : b->ports()) {
@@ -324,6 +359,7 @@ void Vswitchd::write_status(bool with_stats) {
       }
       db_->set_interface_status(s);
     }
+    b->refresh_liveness();  // fast_failover groups follow the links
   }
 }
 
@@ -367,13 +403,19 @@ int Vswitchd::run() {
     if (telemetry_) telemetry_->run();
     if (offload_) offload_->run(now);
     events_.run();
-    for (auto& [name, b] : bridges_) b->run(now);
+    bool controllers_changed = false;
+    for (auto& [name, b] : bridges_) {
+      b->run(now);
+      if (b->openflow() && b->openflow()->take_status_changed()) controllers_changed = true;
+    }
+    if (controllers_changed) write_controller_status();
     unixctl_->run();
     // A kernel link changed: read every port's link state now.
     if (link_notifier_.run()) next_link_check_ms_ = now;
     if (now >= next_stats_ms_) {
       next_stats_ms_ = now + kStatsIntervalMs;
       write_status(true);
+      write_controller_status();
     } else if (now >= next_link_check_ms_) {
       next_link_check_ms_ = now + kLinkCheckMs;
       bool changed = false;

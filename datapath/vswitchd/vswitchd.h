@@ -64,6 +64,8 @@ class Vswitchd {
   void configure_dpdk(const ovs::Config& cfg);
   PmdConfig pmd_config(const ovs::Config& cfg) const;
   void write_status(bool with_stats);
+  void write_controller_status();
+  void send_packet_in(Bridge& b, const PacketUpcall& up);
   void register_commands();
   void handle_datapath_events();
   void configure_offload(const ovs::Config& cfg);  // offload_config.cc
@@ -97,6 +99,7 @@ class Vswitchd {
   EventLog events_;
   MoveDetector mover_{&events_};
   uint32_t next_conversion_id_ = 1;
+  uint64_t packet_ins_unsent_ = 0;  // no connection wanted them
 };
 
 // Command tables, each next to what it controls (commands_*.cc).

@@ -90,6 +90,22 @@ std::string Action::to_string() const {
     case ActionType::kOutputField:
       return strprintf("output:%s[%u..%u]", field_name(static_cast<Field>(u8)).c_str(), mac[2],
                        mac[2] + mac[4] - 1);
+    case ActionType::kController:
+    case ActionType::kPacketIn: {
+      std::string s =
+          strprintf("%s(reason=%s", type == ActionType::kController ? "controller" : "packet_in",
+                    packet_in_reason_name(static_cast<PacketInReason>(u8)));
+      if (u16 != 0xffff) s += strprintf(",max_len=%u", u16);
+      if (port) s += strprintf(",id=%u", port);
+      if (userdata_len()) s += strprintf(",userdata=%u bytes", userdata_len());
+      if (type == ActionType::kPacketIn) s += strprintf(",table=%u", mac[0]);
+      if (flags & kPause) s += ",pause";
+      return s + ")";
+    }
+    case ActionType::kData:
+      return "";
+    case ActionType::kGroup:
+      return strprintf("group:%u", port);
     case ActionType::kConjunction:
       return strprintf("conjunction(%u,%u/%u)", port, mac[0] + 1u, mac[1]);
     case ActionType::kNote:
@@ -114,11 +130,32 @@ std::string Action::to_string() const {
   return strprintf("unknown_action_%u", static_cast<unsigned>(type));
 }
 
+const char* packet_in_reason_name(PacketInReason r) {
+  switch (r) {
+    case PacketInReason::kNoMatch:
+    case PacketInReason::kImplicitMiss:
+      return "no_match";
+    case PacketInReason::kAction:
+      return "action";
+    case PacketInReason::kInvalidTtl:
+      return "invalid_ttl";
+    case PacketInReason::kActionSet:
+      return "action_set";
+    case PacketInReason::kGroup:
+      return "group";
+    case PacketInReason::kPacketOut:
+      return "packet_out";
+    case PacketInReason::kExplicitMiss:
+      return "explicit_miss";
+  }
+  return "unknown";
+}
+
 std::string format_actions(const ActionList& actions) {
   if (actions.empty()) return "drop";
   std::string s;
   for (const Action& a : actions) {
-    if (a.type == ActionType::kNoteData) continue;
+    if (a.type == ActionType::kNoteData || a.type == ActionType::kData) continue;
     if (!s.empty()) s += ',';
     s += a.to_string();
   }
@@ -169,9 +206,33 @@ bool actions_are_conjunctive(const ActionList& actions) {
 bool actions_need_xlate(const ActionList& actions) {
   for (const Action& a : actions) {
     if (translated_only(a.type)) return true;
-    if (a.type == ActionType::kSetField && !field_in_packet(static_cast<Field>(a.u8))) return true;
+    switch (a.type) {
+      case ActionType::kPacketIn:
+        return true;
+      case ActionType::kOutput:
+        if (a.port == kOfppController) return true;  // the packet-in carries the pipeline's state
+        break;
+      case ActionType::kSetField:
+        if (!field_in_packet(static_cast<Field>(a.u8))) return true;
+        break;
+      default:
+        break;
+    }
   }
   return false;
+}
+
+void read_data_bytes(const Action* data, size_t n, uint8_t* out, size_t len) {
+  size_t at = 0;
+  for (size_t i = 0; i < n && at < len; i++) {
+    if (data[i].type != ActionType::kData || data[i].u8 != kDataBytes) continue;
+    uint8_t buf[kActionDataBytes];
+    std::memcpy(buf, &data[i].value, 8);
+    std::memcpy(buf + 8, &data[i].mask, 8);
+    size_t k = std::min(kActionDataBytes, len - at);
+    std::memcpy(out + at, buf, k);
+    at += k;
+  }
 }
 
 bool actions_output_to(const ActionList& actions, uint32_t port) {

@@ -34,6 +34,18 @@ enum class ActionType : uint8_t {
               // the packet then continues as it was. Executed by PMDs.
   kOutputField,  // output to the port in bits mac[2]..mac[2]+mac[4]-1 of Field u8;
                  // port = OVS's field id, u16 = max_len
+  // Controllers (the plain CONTROLLER:N is a kOutput to kOfppController):
+  kController,  // controller(...) with options: u8 = PacketInReason, u16 = max_len, port =
+                // controller id, flags kPause, mac[0..1] = userdata length (host order);
+                // the userdata follows in data_actions_for(length) kData actions
+  kPacketIn,    // translated only, executed by PMDs: a copy of the packet as it is goes to
+                // the control thread for the bridge's controllers. u8 = PacketInReason,
+                // u16 = max_len, port = controller id, mac[0] = table, mac[1] = how many
+                // kData follow, mac[2..3] = userdata length, value = rule cookie,
+                // mask = the metadata field's value; the kData: pipeline metadata
+                // (tags kDataXreg0.., kDataPort), then the userdata (kDataBytes)
+  kData,        // payload of the kController/kPacketIn before it; u8 = tag
+  kGroup,       // port = group id (lib/flow/group.h)
   // Actions that never reach a PMD (a list with any of them is translated,
   // lib/flow/learn.h and datapath/xlate.h):
   kConjunction,   // port = conjunction id, mac[0] = clause (0-based), mac[1] = n_clauses
@@ -47,10 +59,34 @@ enum class ActionType : uint8_t {
   kLearnSpec,     // one field of a learned flow (lib/flow/learn.h)
 };
 
+// OpenFlow's packet-in reasons, numbered as OVS's enum ofp_packet_in_reason.
+enum class PacketInReason : uint8_t {
+  kNoMatch = 0,
+  kAction,
+  kInvalidTtl,
+  kActionSet,
+  kGroup,
+  kPacketOut,
+  kExplicitMiss,  // a controller action in a table-miss flow (OpenFlow 1.3+)
+  kImplicitMiss,  // no flow matched (sent as no_match)
+};
+
+const char* packet_in_reason_name(PacketInReason r);
+
+// kData tags. kDataBytes carries 16 bytes in value and mask (memcpy order).
+constexpr uint8_t kDataBytes = 0;
+constexpr uint8_t kDataXreg0 = 1;  // .. kDataXreg0 + 7: value = xreg (reg2i | reg2i+1 << 32)
+constexpr uint8_t kDataPort = 9;   // port = in_port, value = pkt_mark
+constexpr size_t kActionDataBytes = 16;
+constexpr size_t data_actions_for(size_t bytes) {
+  return (bytes + kActionDataBytes - 1) / kActionDataBytes;
+}
+
 struct Action {
   static constexpr uint8_t kPushIfNeeded = 1;
   static constexpr uint8_t kLegacy = 2;       // kSetField as mod_nw_src etc.
   static constexpr uint8_t kInstruction = 4;  // kSetField(metadata) as write_metadata
+  static constexpr uint8_t kPause = 8;        // kController: pause (continuations)
 
   ActionType type;
   uint8_t flags;
@@ -138,6 +174,34 @@ struct Action {
     return a;
   }
 
+  static Action data_bytes(const uint8_t* bytes, size_t n) {
+    Action a = make(ActionType::kData, 0, 0);
+    a.u8 = kDataBytes;
+    uint8_t buf[kActionDataBytes] = {};
+    std::memcpy(buf, bytes, n < kActionDataBytes ? n : kActionDataBytes);
+    std::memcpy(&a.value, buf, 8);
+    std::memcpy(&a.mask, buf + 8, 8);
+    return a;
+  }
+  static Action data(uint8_t tag, uint32_t port, uint64_t value) {
+    Action a = make(ActionType::kData, port, 0);
+    a.u8 = tag;
+    a.value = value;
+    return a;
+  }
+  // The userdata length of a kController or kPacketIn.
+  uint16_t userdata_len() const {
+    return static_cast<uint16_t>(type == ActionType::kController ? mac[0] | mac[1] << 8
+                                                                 : mac[2] | mac[3] << 8);
+  }
+  // How many kData actions follow this one.
+  size_t n_data() const {
+    if (type == ActionType::kController) return data_actions_for(userdata_len());
+    if (type == ActionType::kPacketIn) return mac[1];
+    return 0;
+  }
+  static Action group(uint32_t id) { return make(ActionType::kGroup, id, 0); }
+
   bool operator==(const Action& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
   bool operator!=(const Action& o) const { return !(*this == o); }
 
@@ -170,7 +234,7 @@ std::string format_actions(const ActionList& actions);
 // another table or touches the pipeline's metadata), not just execution.
 bool actions_need_xlate(const ActionList& actions);
 // How many actions after `a` belong to it (a clone's, a write_actions', a
-// learn's specs, a note's data).
+// learn's specs, a note's data, a controller's or packet-in's kData).
 inline size_t nested_count(const Action& a) {
   switch (a.type) {
     case ActionType::kClone:
@@ -179,7 +243,7 @@ inline size_t nested_count(const Action& a) {
     case ActionType::kNote:
       return a.u16;
     default:
-      return 0;
+      return a.n_data();
   }
 }
 // Actions PMDs never execute: only the pipeline's translation runs them
@@ -190,6 +254,8 @@ inline bool translated_only(ActionType t) {
     case ActionType::kResubmit:
     case ActionType::kMove:
     case ActionType::kOutputField:
+    case ActionType::kController:
+    case ActionType::kGroup:
       return true;
     default:
       return t >= ActionType::kConjunction;
@@ -202,6 +268,9 @@ void append_note(ActionList* out, const uint8_t* bytes, size_t len);
 // True when the rule is (part of) a conjunctive match: its actions are
 // conjunction actions (and notes).
 bool actions_are_conjunctive(const ActionList& actions);
+// Copies the bytes of kDataBytes actions (at most `len`) into out.
+void read_data_bytes(const Action* data, size_t n, uint8_t* out, size_t len);
+
 // True when the list outputs to `port` (for out_port filters in flow_mods
 // and stats requests; kOfppNone means "any").
 bool actions_output_to(const ActionList& actions, uint32_t port);

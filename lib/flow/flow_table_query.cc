@@ -54,6 +54,7 @@ Status validate_action(const Action& a, uint8_t table) {
     }
     case ActionType::kDecTtl:
     case ActionType::kClone:
+    case ActionType::kGroup:  // that the group exists is the bridge's check
     case ActionType::kConjunction:
     case ActionType::kNote:
     case ActionType::kNoteData:
@@ -103,7 +104,11 @@ Status validate_action(const Action& a, uint8_t table) {
     case ActionType::kSetEthDst:
     case ActionType::kStripVlan:
     case ActionType::kMeter:
+    case ActionType::kController:
+    case ActionType::kData:
       return {};
+    case ActionType::kPacketIn:
+      return make_error("packet_in is a translated action, not an OpenFlow one");
   }
   return make_error(strprintf("unknown action type %u", static_cast<unsigned>(a.type)));
 }

@@ -1,7 +1,9 @@
 // A flow-table rule. Rules are immutable once built and shared between the
 // flow table (control thread) and classifier snapshots (read by PMDs); only
-// the statistics change, from PMDs, through atomics. A modify makes a new
-// Rule that shares the old one's id and statistics.
+// the statistics change, through atomics. A modify makes a new Rule that
+// shares the old one's id and statistics. Packets answered by a megaflow
+// are credited later, from the megaflow's counters (datapath/megaflow_stats.cc):
+// read these after Datapath::sync_stats() for exact figures.
 #pragma once
 
 #include <atomic>
@@ -44,6 +46,15 @@ struct RuleStats {
                     std::memory_order_relaxed);
     s.bytes.store(s.bytes.load(std::memory_order_relaxed) + n_bytes, std::memory_order_relaxed);
     touch(now_ms);
+  }
+  // Any thread: packets a megaflow counted, last seen at used_ms (the
+  // megaflow's time, which may be older than this rule's last hit).
+  void credit(uint64_t n_packets, uint64_t n_bytes, int64_t last_ms) {
+    if (n_packets) packets.fetch_add(n_packets, std::memory_order_relaxed);
+    if (n_bytes) bytes.fetch_add(n_bytes, std::memory_order_relaxed);
+    int64_t u = used_ms.load(std::memory_order_relaxed);
+    while (u < last_ms && !used_ms.compare_exchange_weak(u, last_ms, std::memory_order_relaxed)) {
+    }
   }
   uint64_t total_packets() const {
     uint64_t n = packets.load(std::memory_order_relaxed);

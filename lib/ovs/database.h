@@ -39,6 +39,16 @@ struct PortConfig {
   std::vector<InterfaceConfig> interfaces;
 };
 
+// One Controller row: where the bridge connects for OpenFlow (tcp:, unix:
+// active; ptcp:, punix: passive).
+struct ControllerConfig {
+  std::string target;
+  std::string connection_mode;              // "in-band", "out-of-band" or ""
+  std::optional<int64_t> inactivity_probe;  // ms; 0 disables
+  std::optional<int64_t> max_backoff;       // ms
+  StringMap other_config;
+};
+
 struct BridgeConfig {
   std::string name;
   std::string datapath_type;
@@ -47,6 +57,7 @@ struct BridgeConfig {
   StringMap external_ids;
   std::vector<std::string> protocols;  // the "protocols" column
   std::vector<PortConfig> ports;
+  std::vector<ControllerConfig> controllers;  // sorted by target
 };
 
 struct Config {
@@ -71,6 +82,15 @@ struct InterfaceStatus {
   std::optional<std::string> error;
   std::optional<std::map<std::string, int64_t>> statistics;
   std::optional<StringMap> status;  // driver_name, ...
+};
+
+// Status of one Controller row (found by bridge and target).
+struct ControllerStatus {
+  std::string bridge;
+  std::string target;
+  bool is_connected = false;
+  std::string role;  // "other", "master", "slave"
+  StringMap status;  // state, sec_since_connect, sec_since_disconnect, last_error
 };
 
 struct SystemStatus {
@@ -109,6 +129,7 @@ class Ovsdb {
   virtual void set_cur_cfg(int64_t cur_cfg) = 0;
   virtual void set_system_status(const SystemStatus& status) = 0;
   virtual void set_bridge_status(const std::string& bridge, const std::string& datapath_id) = 0;
+  virtual void set_controller_status(const ControllerStatus& status) = 0;
   // True while changes are pending or a transaction is in flight.
   virtual bool txn_busy() const = 0;
 };

@@ -16,6 +16,7 @@
 
 #include "lib/flow/action.h"
 #include "lib/flow/flow_mod.h"
+#include "lib/flow/group.h"
 #include "lib/flow/match.h"
 #include "lib/util/result.h"
 
@@ -48,6 +49,17 @@ enum class OfError {
   kMeterBadRate,        // OFPMMFC_BAD_RATE
   kMeterBadFlags,       // OFPMMFC_BAD_FLAGS
   kMeterOutOfMeters,    // OFPMMFC_OUT_OF_METERS
+  kIsSlave,             // OFPBRC_IS_SLAVE
+  kRoleStale,           // OFPRRFC_STALE
+  kGroupExists,         // OFPGMFC_GROUP_EXISTS
+  kGroupInvalid,        // OFPGMFC_INVALID_GROUP
+  kGroupOutOfGroups,    // OFPGMFC_OUT_OF_GROUPS
+  kGroupBadType,        // OFPGMFC_BAD_TYPE
+  kGroupUnknown,        // OFPGMFC_UNKNOWN_GROUP
+  kGroupBadCommand,     // OFPGMFC_BAD_COMMAND
+  kGroupUnknownBucket,  // OFPGMFC_UNKNOWN_BUCKET
+  kGroupBucketExists,   // OFPGMFC_BUCKET_EXISTS
+  kBadOutGroup,         // OFPBAC_BAD_OUT_GROUP (a flow's group action names no group)
 };
 
 struct OfPortDesc {
@@ -124,6 +136,41 @@ struct OfPacketOut {
   std::vector<uint8_t> packet;
 };
 
+// Controller roles (OpenFlow 1.2+ role request).
+enum class OfRole : uint8_t { kNoChange = 0, kEqual, kMaster, kSlave };
+
+struct OfRoleRequest {
+  OfRole role = OfRole::kNoChange;
+  bool has_generation_id = false;
+  uint64_t generation_id = 0;
+};
+
+// A packet for the controllers (reason: PacketInReason's numbering).
+struct OfPacketIn {
+  uint8_t reason = 0;
+  uint8_t table_id = 0;
+  uint16_t controller_id = 0;
+  uint32_t in_port = 0;
+  uint64_t cookie = 0;
+  uint64_t metadata = 0;
+  uint32_t regs[16] = {};
+  uint32_t pkt_mark = 0;
+  const uint8_t* userdata = nullptr;
+  size_t userdata_len = 0;
+  const uint8_t* packet = nullptr;
+  size_t packet_len = 0;
+};
+
+// What a controller connection reports for Controller.status.
+struct OfConnStatus {
+  bool connected = false;
+  OfRole role = OfRole::kEqual;
+  std::string state;  // "ACTIVE", "BACKOFF", "CONNECTING", "IDLE", ...
+  std::string last_error;
+  int64_t sec_since_connect = -1;
+  int64_t sec_since_disconnect = -1;
+};
+
 enum class OfType {
   kFeaturesRequest,
   kGetConfigRequest,
@@ -143,6 +190,10 @@ enum class OfType {
   kMeterStatsRequest,
   kMeterConfigRequest,
   kMeterFeaturesRequest,
+  kRoleRequest,
+  kGroupMod,
+  kGroupStatsRequest,
+  kGroupDescRequest,  // group features are answered inside the connection
 };
 
 // OpenFlow 1.3 meters. Flags: OFPMF13_KBPS 1, PKTPS 2, BURST 4, STATS 8.
@@ -179,6 +230,18 @@ struct OfMeterStats {
   std::vector<std::pair<uint64_t, uint64_t>> bands;  // packets, bytes dropped per band
 };
 
+struct OfGroupRequest {
+  uint32_t group_id = kGroupAll;
+};
+
+struct OfGroupStats {
+  uint32_t group_id = 0;
+  uint32_t ref_count = 0;  // flows whose actions name the group
+  uint64_t packets = 0, bytes = 0;
+  uint32_t duration_sec = 0, duration_nsec = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> buckets;  // packets, bytes
+};
+
 struct OfMessage;
 struct OfRawMessage;  // the request as received (for error replies); opaque
 
@@ -187,18 +250,42 @@ struct OfMessage {
   uint8_t version = 0;  // OFP10_VERSION = 1 ... OFP15_VERSION = 6
   uint32_t xid = 0;
   std::variant<std::monostate, FlowMod, OfFlowStatsRequest, OfPortStatsRequest, OfBundleControl,
-               OfBundleAdd, OfSetConfig, OfPacketOut, OfMeterMod, OfMeterRequest>
+               OfBundleAdd, OfSetConfig, OfPacketOut, OfMeterMod, OfMeterRequest, OfRoleRequest,
+               GroupMod, OfGroupRequest>
       body;
   std::shared_ptr<const OfRawMessage> raw;
 };
 
 class OfConnection {
  public:
+  // A controller connection to an active target ("tcp:IP:PORT", "unix:PATH"):
+  // connects in the background, reconnects with backoff up to max_backoff_s,
+  // probes an idle peer every probe_s seconds (0: never).
+  static Result<std::unique_ptr<OfConnection>> open_controller(const std::string& target,
+                                                               int probe_s, int max_backoff_s);
   virtual ~OfConnection() = default;
   virtual std::string name() const = 0;
   virtual void run() = 0;
   virtual void wait() = 0;  // registers with the OVS poll loop
   virtual bool alive() const = 0;
+  // Connected now (a controller connection may be reconnecting).
+  virtual bool connected() const = 0;
+  virtual OfConnStatus status() const = 0;
+  virtual OfRole role() const = 0;
+  virtual void set_role(OfRole role) = 0;
+  virtual uint16_t controller_id() const = 0;
+  // Accepted connections start as service connections (no asynchronous
+  // messages until they set a miss_send_len); controllers are primary.
+  virtual void set_primary(bool primary) = 0;
+  // A table miss should send this connection a packet-in (OpenFlow < 1.3).
+  virtual bool wants_miss() const = 0;
+  // Sends pi if the connection wants it (async config, role, controller id).
+  virtual bool send_packet_in(const OfPacketIn& pi) = 0;
+  // OFPT_PORT_STATUS, if the connection wants it (async config, role).
+  enum class PortReason { kAdd = 0, kDelete = 1, kModify = 2 };
+  virtual bool send_port_status(PortReason reason, const OfPortDesc& port) = 0;
+  virtual void send_role_reply(const OfMessage& req, OfRole role, bool has_generation_id,
+                               uint64_t generation_id) = 0;
   // Next decoded request, or nullopt when none is ready.
   virtual std::optional<OfMessage> recv() = 0;
 
@@ -229,6 +316,10 @@ class OfConnection {
   virtual void send_meter_features_reply(const OfMessage& req, uint32_t max_meters,
                                          uint32_t band_types, uint32_t capabilities,
                                          uint8_t max_bands) = 0;
+  virtual void send_group_stats_reply(const OfMessage& req,
+                                      const std::vector<OfGroupStats>& groups) = 0;
+  // A group's description is a GroupMod (its command unused).
+  virtual void send_group_desc_reply(const OfMessage& req, const std::vector<GroupMod>& groups) = 0;
 };
 
 class OfListener {

@@ -82,8 +82,13 @@ class RcuPtr {
 
   // Replaces the value; the old one is deleted after a grace period.
   void publish(std::unique_ptr<const T> next) {
-    const T* old = ptr_.exchange(next.release(), std::memory_order_acq_rel);
+    const T* old = exchange(std::move(next));
     if (old) rcu_->defer([old] { delete old; });
+  }
+  // Replaces the value and hands back the old one, which readers may still
+  // use: the caller retires it (defer) in its own way.
+  [[nodiscard]] const T* exchange(std::unique_ptr<const T> next) {
+    return ptr_.exchange(next.release(), std::memory_order_acq_rel);
   }
 
  private:

@@ -57,6 +57,9 @@ def report(case, problems, diffs, label, traces=None):
     if case.get('ports'):
         lines.append('  ports: ' + ' '.join('%s(%s)' % (p, ','.join(
             '%s=%s' % (k, v) for k, v in sorted(c.items()))) for p, c in sorted(case['ports'].items())))
+    if case.get('groups'):
+        lines.append('  groups:')
+        lines += ['    ' + g for g in case['groups']]
     lines.append('  flows:')
     lines += ['    ' + f for f in case['flows']] or ['    (none)']
     for p in problems:
@@ -75,7 +78,8 @@ def report(case, problems, diffs, label, traces=None):
 
 
 def plain_case(case):
-    keys = ('case', 'seed', 'protocol', 'normal', 'ports', 'flows', 'packets', 'note', 'status')
+    keys = ('case', 'seed', 'protocol', 'normal', 'ports', 'groups', 'flows', 'packets', 'note',
+            'status')
     return {k: case[k] for k in keys if k in case}
 
 
@@ -99,11 +103,23 @@ def probe_vocabulary(env, log):
         log('difftest: vocabulary: Open vSwitch refuses %s (%s): left out' % (name, flow))
         return False
 
+    def probe_groups():
+        ok = {}
+        for side in SIDES:
+            ok[side] = env.ofctl(side, 'add-group', 'br0', V.GROUP_PROBE, check=False,
+                                 protocol='OpenFlow13').returncode == 0
+            env.ofctl(side, 'del-groups', 'br0', check=False, protocol='OpenFlow13')
+        if not ok['ovs']:
+            log('difftest: vocabulary: Open vSwitch refuses groups (%s): left out' % V.GROUP_PROBE)
+        return ok['ovs'] and ok['ferry']
+
     feats = {n: probe('feature ' + n, fl) for n, fl in V.FEATURES.items()}
     n_tables = V.N_TABLES if feats['tables'] else 1
     ctx.n_tables = n_tables if n_tables > 1 else 2
     fields = [f for f in V.MATCH_FIELDS if probe(f.name, f.probe(rng))]
-    actions = [a for a in V.ACTIONS if probe(a.name, a.probe(rng, ctx))]
+    has_groups = probe_groups()
+    actions = [a for a in V.ACTIONS
+               if (has_groups if a.name == 'group' else probe(a.name, a.probe(rng, ctx)))]
     for side in SIDES:
         env.ofctl(side, 'del-flows', 'br0')
     off = [f.name for f in V.MATCH_FIELDS if f not in fields] + \
@@ -133,6 +149,8 @@ def parse_args(argv):
     ap.add_argument('--avoid', default='known',
                     help='known differences (dt_vocab.KNOWN) the generator steers clear of:\n'
                          '"known" (default: all of them), "none", or a comma-separated list')
+    ap.add_argument('--groups', type=float, default=0.25, metavar='P',
+                    help='share of OpenFlow 1.1+ cases that get groups (default 0.25)')
     ap.add_argument('--max-flows', type=int, default=10)
     ap.add_argument('--max-packets', type=int, default=24)
     ap.add_argument('--ports', type=int, default=V.N_PORTS, help=argparse.SUPPRESS)
@@ -214,7 +232,7 @@ def main(argv):
         wires = dt_wire.Wires(env, args.ports)
         fields, actions, n_tables, conjunction = probe_vocabulary(env, log)
         gen = dt_gen.Generator(fields, actions, n_tables, args.max_flows, args.max_packets,
-                               args.avoid, conjunction=conjunction)
+                               args.avoid, p_groups=args.groups, conjunction=conjunction)
         log('difftest: avoiding known differences (open issues): %s' % (' '.join(args.avoid) or '-'))
         tester = dt_tester.Tester(env, wires, args)
         return run_all(args, tester, gen, t_start)

@@ -45,8 +45,9 @@ NOT_AFTER = {
 
 class ActionContext:
     def __init__(self, table, n_tables, shape, in_port, protocol=None, has_vlan=False,
-                 no_vlan=False, avoid=()):
+                 no_vlan=False, avoid=(), n_groups=0):
         self.table, self.n_tables, self.shape, self.in_port = table, n_tables, shape, in_port
+        self.n_groups = n_groups  # the case's groups: 1..n_groups
         self.protocol, self.avoid = protocol, avoid
         self.has_vlan, self.no_vlan = has_vlan, no_vlan  # the match says a tag is / is not there
         self.vlan_pushed = False  # an earlier action of the list may have pushed a tag
@@ -66,8 +67,10 @@ class Generator:
     """Draws cases from the enabled part of the vocabulary."""
 
     def __init__(self, fields, actions, n_tables=1, max_flows=10, max_packets=24, avoid=(),
-                 p_ports=0.4, conjunction=False):
+                 p_ports=0.4, p_groups=0.0, conjunction=False):
         self.fields, self.actions = fields, actions
+        self.p_groups = p_groups  # share of OpenFlow 1.1+ cases with groups
+        self.n_groups = 0  # the current case's
         self.n_tables, self.max_flows, self.max_packets = n_tables, max_flows, max_packets
         self.avoid = set(avoid)  # names of dt_vocab.KNOWN differences not to trigger
         V.EXCLUDED_MACS.clear()
@@ -105,7 +108,7 @@ class Generator:
             elif f.name == 'vlan_tci' and (m is None or m & 0x1000):
                 has_vlan, no_vlan = bool(v & 0x1000), not v & 0x1000
         ctx = ActionContext(table, self.n_tables, shape, in_port, self.protocol, has_vlan, no_vlan,
-                            self.avoid)
+                            self.avoid, self.n_groups)
         actions = self.action_list(rng, ctx)
         text = ['table=%d' % table, 'priority=%d' % prio]
         if shape and shape != 'eth':
@@ -118,7 +121,8 @@ class Generator:
         if rng.random() < 0.08:
             return []  # drop
         usable = [a for a in self.actions if ctx.shape in a.shapes and a.kind != 'goto'
-                  and (ctx.has_vlan or not a.needs_vlan)]
+                  and (ctx.has_vlan or not a.needs_vlan)
+                  and (a.name != 'group' or getattr(ctx, 'n_groups', 0))]
         gotos = [a for a in self.actions if a.kind == 'goto' and ctx.table + 1 < ctx.n_tables]
         # (filtered by `barred` below, once the list is drawn)
         n = wchoice(rng, [(1, 4), (2, 4), (3, 3), (4, 2), (6, 1)])
@@ -218,6 +222,9 @@ class Generator:
             pkt.pop('extra', None)
             if pkt['shape'] == 'ipv6' and pkt.get('nw_proto') in (0, 43, 44, 51, 60):
                 pkt['nw_proto'] = 59  # no next header
+        if 'ip-proto-0-rewrite' in self.avoid and pkt.get('nw_proto') == 0 and \
+                pkt['shape'] in ('ip', 'ipv6'):
+            pkt['nw_proto'] = 2
         if 'normal-learn-self' in self.avoid and pkt.get('dl_dst') == pkt.get('dl_src'):
             pkt['dl_dst'] = pkt['dl_src'] ^ 0x000000000100
         if 'normal-priority-tag' in self.avoid:
@@ -253,6 +260,15 @@ class Generator:
     def case(self, case_no, seed):
         rng = random.Random(seed)
         self.protocol = rng.choice(PROTOCOLS)
+        # Groups draw from a PRNG of their own: a case without groups is the
+        # same as before groups existed.
+        grng = random.Random(seed * 7919 + 104729)
+        groups = []
+        self.n_groups = 0
+        if (self.protocol != 'OpenFlow10' and any(a.name == 'group' for a in self.actions)
+                and grng.random() < self.p_groups):
+            groups = self.groups(grng)
+            self.n_groups = len(groups)
         n_flows = rng.randint(1, self.max_flows)
         flows = []
         prios = {}
@@ -268,7 +284,8 @@ class Generator:
         # Often a catch-all rule below the others (tables usually end in one).
         for table in sorted({f['table'] for f in flows}):
             if rng.random() < 0.5 and 0 not in prios.get(table, set()):
-                ctx = ActionContext(table, self.n_tables, None, None, self.protocol, avoid=self.avoid)
+                ctx = ActionContext(table, self.n_tables, None, None, self.protocol, avoid=self.avoid,
+                                    n_groups=self.n_groups)
                 actions = self.action_list(rng, ctx)
                 flows.append({'table': table, 'shape': None, 'match': [], 'actions': actions,
                               'text': 'table=%d,priority=0,actions=%s' % (
@@ -299,6 +316,9 @@ class Generator:
                 'flows': texts, 'packets': packets}
         if rng.random() < (self.p_ports if case['normal'] else self.p_ports / 2):
             case['ports'] = self.port_config(rng)
+        if groups:
+            case['groups'] = groups
+            case['normal'] = case['normal'] or any('normal' in g for g in groups)
         return case
 
     def conjunction_group(self, rng, flows, prios):
@@ -330,7 +350,8 @@ class Generator:
                 dim.append(fl)
             flows.extend(dim)
             dims.append(dim)
-        ctx = ActionContext(table, self.n_tables, None, None, self.protocol, avoid=self.avoid)
+        ctx = ActionContext(table, self.n_tables, None, None, self.protocol, avoid=self.avoid,
+                            n_groups=self.n_groups)
         actions = self.action_list(rng, ctx)
         flows.append({'table': table, 'shape': None, 'match': [], 'actions': actions,
                       'text': 'table=%d,priority=%d,conj_id=%d,actions=%s' % (
@@ -346,6 +367,58 @@ class Generator:
                     f.apply(pkt, v, m, rng)
             pkts.append(self.tame(pkt))
         return pkts
+
+    def groups(self, rng):
+        """1-3 groups (add-groups lines); a bucket may chain to a later group."""
+        n = rng.randint(1, 3)
+        by_name = {a.name: a for a in self.actions}
+        out = []
+        for gid in range(1, n + 1):
+            gtype = wchoice(rng, V.GROUP_TYPES)
+            n_buckets = 1 if gtype == 'indirect' else rng.randint(1 if gtype != 'select' else 2, 4)
+            text = 'group_id=%d,type=%s' % (gid, gtype)
+            if gtype == 'select' and self.protocol == 'OpenFlow15' and rng.random() < 0.5:
+                fields = rng.sample(V.HASH_FIELDS, rng.randint(1, 3))
+                text += ',selection_method=hash,fields(%s)' % ','.join(fields)
+            for b in range(n_buckets):
+                ctx = ActionContext(0, self.n_tables, None, None, self.protocol, avoid=self.avoid,
+                                    n_groups=0)
+                acts = []
+                for _ in range(rng.choice([0, 0, 1, 1, 2])):
+                    a = by_name.get(rng.choice(V.BUCKET_ACTIONS))
+                    t = a and a.gen(rng, ctx)
+                    if t:
+                        acts.append(t)
+                r = rng.random()
+                if r < 0.15 and gid < n:
+                    acts.append('group:%d' % rng.randint(gid + 1, n))
+                elif r < 0.25 and self.n_tables > 1:
+                    t = rng.randint(1, self.n_tables - 1)
+                    if 'group-recirc-loop' in self.avoid:
+                        t = self.n_tables - 1  # whose flows name no group
+                    acts.append('resubmit(,%d)' % t)
+                elif r < 0.97:
+                    outs = V.BUCKET_OUTPUTS
+                    if self.avoid & {'normal-learn-self', 'normal-priority-tag', 'inner-tag'}:
+                        # The NORMAL differences ride on what came before it,
+                        # across the flow and the bucket: no NORMAL in buckets.
+                        outs = [o for o in outs if o != 'normal']
+                    a = by_name.get(rng.choice(outs))
+                    t = a and a.gen(rng, ctx)
+                    if t:
+                        acts.append(t)
+                bucket = []
+                if gtype == 'select':
+                    bucket.append('weight:%d' % rng.choice(V.WEIGHTS))
+                if gtype == 'ff':
+                    port = rng.choice([1, 2, 3, 4, V.MISSING_PORT])
+                    bucket.append('watch_port:%d' % port)
+                if self.protocol == 'OpenFlow15':
+                    bucket.insert(0, 'bucket_id:%d' % (b * 3 + rng.randint(0, 2)))
+                text += ',bucket=' + ','.join(bucket + (['actions=' + ','.join(acts)] if bucket
+                                                        else acts or ['drop']))
+            out.append(text)
+        return out
 
     def port_config(self, rng):
         """A VLAN configuration of the bridge's ports (what NORMAL obeys):

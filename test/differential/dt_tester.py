@@ -23,6 +23,7 @@ class Tester:
         self.sent = 0           # packets sent (to each switch)
         self.answered = 0       # ... of which at least one switch put out a copy
         self.frames = 0         # output frames compared (both switches)
+        self.had_groups = True  # groups may be installed (a first case clears them)
 
     # ---- ports
     def configure_ports(self, case):
@@ -47,12 +48,57 @@ class Tester:
                 self.env.vsctl(side, *args[1:])
         self.ports = want
 
+    # ---- groups
+    def install_groups(self, case):
+        """Replaces both switches' groups with the case's (before its flows:
+        deleting a group deletes the flows that use it). Returns problems;
+        groups both refuse are dropped from the case."""
+        problems = []
+        proto = case.get('protocol')
+        proto = proto if proto and proto != 'OpenFlow10' else 'OpenFlow13'
+        groups = list(case.get('groups', []))
+        if not groups and not self.had_groups:
+            return problems
+        self.had_groups = bool(groups)
+        refused = {side: {} for side in SIDES}
+        for side in SIDES:
+            self.env.ofctl(side, 'del-groups', 'br0', protocol=proto)
+            if not groups:
+                continue
+            p = dt_env.run(['ovs-ofctl', '--timeout=20', '-O', proto, 'add-groups', 'br0', '-'],
+                           env=self.env.env(side), check=False,
+                           input=''.join(g + '\n' for g in groups))
+            if p.returncode == 0:
+                continue
+            self.env.ofctl(side, 'del-groups', 'br0', protocol=proto)
+            for g in groups:
+                p = self.env.ofctl(side, 'add-group', 'br0', g, check=False, protocol=proto)
+                if p.returncode != 0:
+                    refused[side][g] = p.stderr.strip().splitlines()[-1] if p.stderr else '?'
+        for g in groups:
+            if g in refused['ferry'] and g not in refused['ovs']:
+                problems.append('Ferry refuses a group that Open vSwitch accepts: %s\n'
+                                '      ferry: %s' % (g, refused['ferry'][g]))
+            elif g in refused['ovs'] and g not in refused['ferry']:
+                problems.append('Ferry accepts a group that Open vSwitch refuses: %s\n'
+                                '      ovs: %s' % (g, refused['ovs'][g]))
+        both = [g for g in groups if g in refused['ferry'] and g in refused['ovs']]
+        if both:
+            case['groups'] = [g for g in groups if g not in both]
+        return problems
+
+    def dump_groups(self, side, proto):
+        proto = proto if proto and proto != 'OpenFlow10' else 'OpenFlow13'
+        out = self.env.ofctl(side, 'dump-groups', 'br0', protocol=proto).stdout
+        return sorted(l.strip() for l in out.splitlines()
+                      if l.strip() and not l.startswith(('OFPST_GROUP', 'NXST')))
+
     # ---- flows
     def install(self, case):
         """Installs case's flows on both switches. Returns the list of
         problems (flows one side refused) and drops flows both refuse or OVS
         refuses (the generator's mistakes) from the case."""
-        problems = []
+        problems = self.install_groups(case)
         proto = case.get('protocol')
         flows = list(case['flows'])
         for attempt in range(2):
@@ -98,13 +144,21 @@ class Tester:
 
     def compare_dumps(self, case):
         proto = case.get('protocol')
+        problems = []
+        if case.get('groups'):
+            g = {side: self.dump_groups(side, proto) for side in SIDES}
+            if g['ferry'] != g['ovs']:
+                problems.append('dump-groups differs:\n' + ''.join(
+                    '      ferry: %s\n' % x for x in g['ferry'] if x not in g['ovs']) + ''.join(
+                    '      ovs:   %s\n' % x for x in g['ovs'] if x not in g['ferry']))
         d = {side: self.dump_flows(side, proto) for side in SIDES}
         if d['ferry'] == d['ovs']:
-            return []
+            return problems
         only_f = [x for x in d['ferry'] if x not in d['ovs']]
         only_o = [x for x in d['ovs'] if x not in d['ferry']]
-        return ['dump-flows differs:\n' + ''.join('      ferry only: %s\n' % x for x in only_f) +
-                ''.join('      ovs only:   %s\n' % x for x in only_o)]
+        return problems + ['dump-flows differs:\n' + ''.join(
+            '      ferry only: %s\n' % x for x in only_f) + ''.join(
+            '      ovs only:   %s\n' % x for x in only_o)]
 
     def rule_counts(self, side, proto):
         """n_packets of every rule, by 'table=T,MATCH actions=ACTIONS'."""

@@ -347,6 +347,24 @@ def out_port(rng, ctx):
     return rng.randint(1, N_PORTS)
 
 
+def group(rng, ctx):
+    """group:N, one of the case's groups (or, rarely, one that does not exist:
+    both switches refuse the flow, and the case goes on without it)."""
+    n = getattr(ctx, 'n_groups', 0)
+    if not n:
+        return None
+    if 'group-recirc-loop' in ctx.avoid and ctx.table == ctx.n_tables - 1:
+        return None  # buckets resubmit into the last table: no loop through a group
+    g = rng.randint(1, n) if rng.random() < 0.95 else n + 5
+    # Stock ovs-vswitchd 3.1 aborts (ofproto.c "assertion rule->state ==
+    # RULE_INSERTED failed") when a group is deleted that a flow names twice.
+    used = ctx.__dict__.setdefault('groups_used', set())
+    if g in used:
+        return None
+    used.add(g)
+    return 'group:%d' % g
+
+
 def goto(rng, ctx):
     return 'goto_table:%d' % rng.randint(ctx.table + 1, ctx.n_tables - 1) \
         if ctx.table + 1 < ctx.n_tables else None
@@ -460,6 +478,8 @@ ACTIONS = [
     # the upcall: cases that learn space their packets as NORMAL cases do.
     A('learn', learn, weight=0.6,
       probe='priority=1,actions=learn(table=1,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[])'),
+    # Only in cases with groups (OpenFlow 1.1+): see GROUP_TYPES below.
+    A('group', group, 'output', weight=3.0, probe='-'),
 ]
 
 # The order OpenFlow 1.1+ wants an action list's instructions in (apply
@@ -480,6 +500,21 @@ FEATURES = {
     # conj_id flow (dt_gen.Generator.conjunction).
     'conjunction': 'priority=5,ip,actions=conjunction(1,1/2)',
 }
+
+# ------------------------------------------------------------------- groups
+# A case may carry groups (ids 1..n, OpenFlow 1.1+), added with add-groups
+# before its flows; flows then use group:N. Each bucket's actions are a few
+# of BUCKET_ACTIONS (names of ACTIONS, drawn like a flow's, shape-free) and
+# one final action: an output, a resubmit, or a later group (chaining).
+GROUP_TYPES = [('all', 3), ('select', 4), ('indirect', 2), ('ff', 3)]
+BUCKET_ACTIONS = ['mod_dl_src', 'mod_dl_dst', 'set_eth_src', 'set_eth_dst', 'load_reg0',
+                  'set_reg1', 'move_eth', 'strip_vlan']
+BUCKET_OUTPUTS = ['output', 'in_port', 'flood', 'all', 'local', 'normal']
+WEIGHTS = [0, 1, 1, 1, 2, 5, 10, 50, 100]
+# selection_method=hash,fields(...) (OpenFlow 1.5): fields OVS and Ferry hash.
+HASH_FIELDS = ['eth_src', 'eth_dst', 'eth_type', 'ip_src', 'ip_dst', 'nw_proto', 'tcp_src',
+               'tcp_dst', 'udp_src', 'udp_dst', 'ipv6_src', 'ipv6_dst', 'vlan_tci']
+GROUP_PROBE = 'group_id=1,type=all,bucket=output:1'  # OpenFlow 1.3
 
 
 # ------------------------------------------------------- known differences
@@ -522,5 +557,13 @@ KNOWN['inner-tag'] = (
     'default, tracks one tag) then takes the frame for untagged: a second strip_vlan does nothing, '
     'mod_vlan_vid pushes a new tag, NORMAL drops it ("partial VLAN tag"); Ferry acts on the inner '
     'tag: pops it, rewrites it, takes it for the VLAN')
+KNOWN['group-recirc-loop'] = (
+    'a loop through a select group of the dp_hash method (a bucket resubmits back to a flow '
+    'naming the group): ovs-vswitchd, recirculating at each pass, sends nothing; Ferry stops '
+    'the walk at 64 levels and sends what came before the last pass')
+KNOWN['ip-proto-0-rewrite'] = (
+    'IP header rewrites (set_field ip_dst, mod_nw_*, mod_tp_*) of a packet whose IP protocol is 0: '
+    'ovs-vswitchd leaves the header as it is (odp-util.c commit_set_nw_action(): "Check if flow '
+    'really has an L3 header"); Ferry rewrites it')
 RESERVED_BEYOND_8021D = {0x01000ccccccc, 0x01000ccccccd, 0x01000ccdcdcd, 0x01000c000000,
                          0x00e02b000000, 0x00e02b000004, 0x00e02b000006}

@@ -217,6 +217,8 @@ void DpFuzzHarness::run() {
     tx_->flush_all();
     refresh_fdbs();
   }
+  // Rule statistics from the megaflows, as the control thread pulls them.
+  for (auto& c : caches_) c->pull_stats();
 }
 
 std::vector<TxFrame> DpFuzzHarness::drain() {

@@ -59,6 +59,7 @@ class DpFuzzHarness {
   // False when the pool or the ring is exhausted.
   bool receive(size_t port, const std::vector<uint8_t>& frame,
                std::optional<uint16_t> stripped_tci);
+  // Processes every queued frame, then pulls rule statistics from the caches.
   void run();
   std::vector<TxFrame> drain();
 

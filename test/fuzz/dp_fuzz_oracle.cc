@@ -89,6 +89,7 @@ CounterValues read_counters(const PmdCounters& c) {
   v.simple = c.simple_hits.get();
   v.lookups = c.emc_hits.get() + c.megaflow_hits.get() + c.megaflow_misses.get();
   v.install_fail = c.megaflow_install_fail.get();
+  v.packet_in_consumed = c.packet_in_consumed.get();
   for (size_t i = 0; i < kDropReasons; i++) v.drops[i] = c.drops[i].get();
   return v;
 }

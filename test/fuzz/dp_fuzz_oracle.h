@@ -45,6 +45,7 @@ bool takes_simple_path(const DpPort& in);
 // The counters that a run changes, read at one moment.
 struct CounterValues {
   uint64_t rx = 0, tx = 0, simple = 0, lookups = 0, install_fail = 0;
+  uint64_t packet_in_consumed = 0;  // frames that ended as a packet-in
   uint64_t drops[kDropReasons] = {};
   uint64_t total_drops() const;
 };

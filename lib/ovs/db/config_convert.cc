@@ -133,6 +133,23 @@ BridgeConfig convert_bridge(const fo_db_bridge& c, std::set<std::string>* port_n
     b.protocols.push_back(p);
   }
   std::sort(b.protocols.begin(), b.protocols.end());
+  for (size_t i = 0; i < c.n_controllers; i++) {
+    const fo_db_controller& r = c.controllers[i];
+    ControllerConfig cc;
+    cc.target = r.target;
+    cc.connection_mode = r.connection_mode;
+    if (r.n_inactivity_probe) cc.inactivity_probe = r.inactivity_probe[0];
+    if (r.n_max_backoff) cc.max_backoff = r.max_backoff[0];
+    cc.other_config = to_map(r.other_config);
+    if (cc.target.empty()) {
+      FLOG_WARN(log_, "%s: controller with an empty target, ignored", row.c_str());
+      continue;
+    }
+    b.controllers.push_back(std::move(cc));
+  }
+  std::sort(
+      b.controllers.begin(), b.controllers.end(),
+      [](const ControllerConfig& x, const ControllerConfig& y) { return x.target < y.target; });
   // Ports in name order, so which port keeps a duplicated interface does not
   // depend on the IDL's order.
   std::vector<const fo_db_port*> ports;

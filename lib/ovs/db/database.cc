@@ -43,6 +43,9 @@ class OvsdbImpl : public Ovsdb {
   void set_bridge_status(const std::string& bridge, const std::string& datapath_id) override {
     pending_.set_bridge_datapath_id(bridge, datapath_id);
   }
+  void set_controller_status(const ControllerStatus& status) override {
+    pending_.set_controller(status);
+  }
   bool txn_busy() const override { return !pending_.empty() || fo_db_txn_is_open(db_); }
 
  private:

@@ -60,6 +60,16 @@ static void port_view(const struct ovsrec_port* row, struct fo_db_port* dst) {
   }
 }
 
+static void controller_view(const struct ovsrec_controller* row, struct fo_db_controller* dst) {
+  dst->target = nonnull(row->target);
+  dst->connection_mode = nonnull(row->connection_mode);
+  dst->inactivity_probe = row->inactivity_probe;
+  dst->n_inactivity_probe = row->n_inactivity_probe;
+  dst->max_backoff = row->max_backoff;
+  dst->n_max_backoff = row->n_max_backoff;
+  smap_view(&row->other_config, &dst->other_config);
+}
+
 static void bridge_view(const struct ovsrec_bridge* row, struct fo_db_bridge* dst) {
   size_t i;
 
@@ -74,6 +84,11 @@ static void bridge_view(const struct ovsrec_bridge* row, struct fo_db_bridge* ds
   dst->ports = xcalloc(row->n_ports + 1, sizeof *dst->ports);
   for (i = 0; i < row->n_ports; i++) {
     port_view(row->ports[i], &dst->ports[i]);
+  }
+  dst->n_controllers = row->n_controller;
+  dst->controllers = xcalloc(row->n_controller + 1, sizeof *dst->controllers);
+  for (i = 0; i < row->n_controller; i++) {
+    controller_view(row->controller[i], &dst->controllers[i]);
   }
 }
 
@@ -121,6 +136,10 @@ void fo_db_config_free(struct fo_db_config* cfg) {
       smap_view_free(&port->other_config);
     }
     free(br->ports);
+    for (i = 0; i < br->n_controllers; i++) {
+      smap_view_free(&br->controllers[i].other_config);
+    }
+    free(br->controllers);
     smap_view_free(&br->other_config);
     smap_view_free(&br->external_ids);
   }

@@ -149,6 +149,34 @@ bool fo_db_txn_set_bridge_dpid(struct fo_db* db, const char* bridge, const char*
   return true;
 }
 
+bool fo_db_txn_set_controller(struct fo_db* db, const struct fo_controller_status* st) {
+  const struct ovsrec_bridge* br;
+
+  if (!db->txn || db->txn_committed) {
+    return false;
+  }
+  br = shash_find_data(&db->bridges, st->bridge);
+  if (!br) {
+    return false;
+  }
+  for (size_t i = 0; i < br->n_controller; i++) {
+    const struct ovsrec_controller* row = br->controller[i];
+    if (!row->target || strcmp(row->target, st->target)) {
+      continue;
+    }
+    struct smap status = SMAP_INITIALIZER(&status);
+    for (size_t k = 0; k < st->status.n; k++) {
+      smap_replace(&status, st->status.keys[k], st->status.values[k]);
+    }
+    ovsrec_controller_set_is_connected(row, st->is_connected);
+    ovsrec_controller_set_role(row, nullable(st->role));
+    ovsrec_controller_set_status(row, &status);
+    smap_destroy(&status);
+    return true;
+  }
+  return false;
+}
+
 enum fo_txn_status fo_db_txn_commit(struct fo_db* db) {
   enum ovsdb_idl_txn_status status;
   enum fo_txn_status result;

@@ -21,6 +21,13 @@ static const struct ovsdb_idl_column* const read_columns[] = {
     &ovsrec_bridge_col_other_config,
     &ovsrec_bridge_col_external_ids,
     &ovsrec_bridge_col_protocols,
+    &ovsrec_bridge_col_controller,
+
+    &ovsrec_controller_col_target,
+    &ovsrec_controller_col_connection_mode,
+    &ovsrec_controller_col_inactivity_probe,
+    &ovsrec_controller_col_max_backoff,
+    &ovsrec_controller_col_other_config,
 
     &ovsrec_port_col_name,
     &ovsrec_port_col_interfaces,
@@ -51,6 +58,10 @@ static const struct ovsdb_idl_column* const write_columns[] = {
 
     &ovsrec_bridge_col_datapath_id,
 
+    &ovsrec_controller_col_is_connected,
+    &ovsrec_controller_col_role,
+    &ovsrec_controller_col_status,
+
     &ovsrec_interface_col_ofport,
     &ovsrec_interface_col_admin_state,
     &ovsrec_interface_col_link_state,
@@ -79,6 +90,7 @@ static struct ovsdb_idl_column* const checked_enums[] = {
     &ovsrec_port_col_vlan_mode,
     &ovsrec_bridge_col_fail_mode,
     &ovsrec_bridge_col_protocols,
+    &ovsrec_controller_col_connection_mode,
 };
 
 static void relax_checked_columns(void) {

@@ -54,6 +54,17 @@ struct fo_db_port {
   size_t n_ifaces;
 };
 
+/* One Controller row (Bridge.controller). */
+struct fo_db_controller {
+  const char* target;
+  const char* connection_mode;     /* "" when unset */
+  const int64_t* inactivity_probe; /* milliseconds */
+  size_t n_inactivity_probe;
+  const int64_t* max_backoff; /* milliseconds */
+  size_t n_max_backoff;
+  struct fo_smap other_config;
+};
+
 struct fo_db_bridge {
   const char* name;
   const char* datapath_type;
@@ -64,6 +75,8 @@ struct fo_db_bridge {
   size_t n_protocols;
   struct fo_db_port* ports;
   size_t n_ports;
+  struct fo_db_controller* controllers;
+  size_t n_controllers;
 };
 
 struct fo_db_config {
@@ -109,6 +122,15 @@ struct fo_system_status {
   size_t n_iface_types;
 };
 
+/* Status of one Controller row, found by bridge and target. */
+struct fo_controller_status {
+  const char* bridge;
+  const char* target;
+  bool is_connected;
+  const char* role; /* "other", "master", "slave" */
+  struct fo_smap status;
+};
+
 enum fo_txn_status {
   FO_TXN_NONE,       /* no transaction was open */
   FO_TXN_INCOMPLETE, /* in flight: call fo_db_txn_commit() again later */
@@ -149,6 +171,7 @@ bool fo_db_txn_set_iface(struct fo_db*, const struct fo_iface_status*);
 bool fo_db_txn_set_cur_cfg(struct fo_db*, int64_t cur_cfg);
 bool fo_db_txn_set_system(struct fo_db*, const struct fo_system_status*);
 bool fo_db_txn_set_bridge_dpid(struct fo_db*, const char* bridge, const char* datapath_id);
+bool fo_db_txn_set_controller(struct fo_db*, const struct fo_controller_status*);
 /* Commits the open transaction without blocking. Once the result is not
  * FO_TXN_INCOMPLETE the transaction is closed. */
 enum fo_txn_status fo_db_txn_commit(struct fo_db*);

@@ -94,6 +94,7 @@ void StatusSet::absorb_older(StatusSet older) {
   if (!cur_cfg_) cur_cfg_ = older.cur_cfg_;
   if (!system_) system_ = std::move(older.system_);
   for (auto& [bridge, dpid] : older.dpids_) dpids_.emplace(bridge, std::move(dpid));
+  for (auto& [key, st] : older.controllers_) controllers_.emplace(key, std::move(st));
 }
 
 void StatusSet::apply(fo_db* db, std::vector<std::string>* missing) const {
@@ -151,6 +152,23 @@ void StatusSet::apply(fo_db* db, std::vector<std::string>* missing) const {
   }
   for (const auto& [bridge, dpid] : dpids_) {
     if (!fo_db_txn_set_bridge_dpid(db, bridge.c_str(), dpid.c_str())) missing->push_back(bridge);
+  }
+  for (const auto& [key, st] : controllers_) {
+    std::vector<const char*> keys, values;
+    for (const auto& [k, v] : st.status) {
+      keys.push_back(k.c_str());
+      values.push_back(v.c_str());
+    }
+    fo_controller_status c{};
+    c.bridge = st.bridge.c_str();
+    c.target = st.target.c_str();
+    c.is_connected = st.is_connected;
+    c.role = st.role.c_str();
+    c.status.n = keys.size();
+    c.status.keys = keys.data();
+    c.status.values = values.data();
+    // A row removed meanwhile is no error: the next configuration drops it.
+    fo_db_txn_set_controller(db, &c);
   }
 }
 

@@ -31,10 +31,13 @@ class StatusSet {
   void set_bridge_datapath_id(const std::string& bridge, const std::string& dpid) {
     dpids_[bridge] = dpid;
   }
+  void set_controller(const ControllerStatus& s) { controllers_[{s.bridge, s.target}] = s; }
   // Puts 'older' (a transaction to retry) under this set: what this set
   // already has wins.
   void absorb_older(StatusSet older);
-  bool empty() const { return ifaces_.empty() && !cur_cfg_ && !system_ && dpids_.empty(); }
+  bool empty() const {
+    return ifaces_.empty() && !cur_cfg_ && !system_ && dpids_.empty() && controllers_.empty();
+  }
 
   const std::map<std::string, InterfaceStatus>& interfaces() const { return ifaces_; }
   const std::optional<int64_t>& cur_cfg() const { return cur_cfg_; }
@@ -50,6 +53,7 @@ class StatusSet {
   std::optional<int64_t> cur_cfg_;
   std::optional<SystemStatus> system_;
   std::map<std::string, std::string> dpids_;
+  std::map<std::pair<std::string, std::string>, ControllerStatus> controllers_;
 };
 
 }  // namespace ferry::ovs

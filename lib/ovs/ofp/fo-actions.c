@@ -83,19 +83,11 @@ bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
         fa->u16 = o->port == OFPP_CONTROLLER ? o->max_len : 0;
         break;
       }
-      case OFPACT_CONTROLLER: {
-        /* Only the plain form, as OpenFlow's output to CONTROLLER. */
-        const struct ofpact_controller* c = ofpact_get_CONTROLLER(a);
-        if (c->reason != OFPR_ACTION || c->controller_id || c->pause || c->userdata_len ||
-            c->meter_id != NX_CTLR_NO_METER) {
-          *errp = fo_refusal(a, " with options");
+      case OFPACT_CONTROLLER:
+        if (!fo_convert_controller(a, actsp, np, &alloc, errp)) {
           goto refused;
         }
-        fa = fo_append_action(actsp, np, &alloc, FO_ACT_OUTPUT);
-        fa->port = ofp_to_u16(OFPP_CONTROLLER);
-        fa->u16 = c->max_len;
         break;
-      }
       case OFPACT_SET_ETH_SRC:
       case OFPACT_SET_ETH_DST:
         fa = fo_append_action(actsp, np, &alloc,
@@ -184,6 +176,12 @@ void fo_put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts)
         i += inner;
         break;
       }
+      case FO_ACT_CONTROLLER:
+        i += fo_put_controller(acts + i, n - i, ofpacts) - 1;
+        break;
+      case FO_ACT_DATA:
+      case FO_ACT_PACKET_IN:
+        break; /* consumed by the action before / never in a rule */
       case FO_ACT_OUTPUT: {
         struct ofpact_output* o = ofpact_put_OUTPUT(ofpacts);
         o->port = u16_to_ofp(a->port);
@@ -265,7 +263,8 @@ uint64_t fo_supported_ofpacts(void) {
           (UINT64_C(1) << OFPACT_SET_IP_ECN) | (UINT64_C(1) << OFPACT_SET_IP_TTL) |
           (UINT64_C(1) << OFPACT_SET_L4_SRC_PORT) | (UINT64_C(1) << OFPACT_SET_L4_DST_PORT) |
           (UINT64_C(1) << OFPACT_DEC_TTL) | (UINT64_C(1) << OFPACT_CLONE) |
-          (UINT64_C(1) << OFPACT_OUTPUT_REG) | (UINT64_C(1) << OFPACT_CONJUNCTION) |
+          (UINT64_C(1) << OFPACT_OUTPUT_REG) | (UINT64_C(1) << OFPACT_CONTROLLER) |
+          (UINT64_C(1) << OFPACT_GROUP) | (UINT64_C(1) << OFPACT_CONJUNCTION) |
           (UINT64_C(1) << OFPACT_NOTE) | (UINT64_C(1) << OFPACT_STACK_PUSH) |
           (UINT64_C(1) << OFPACT_STACK_POP) | (UINT64_C(1) << OFPACT_WRITE_ACTIONS) |
           (UINT64_C(1) << OFPACT_CLEAR_ACTIONS) | (UINT64_C(1) << OFPACT_LEARN));

@@ -3,14 +3,17 @@
 #include "lib/ovs/ofp/fo-conn.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "openvswitch/list.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/poll-loop.h"
+#include "openvswitch/rconn.h"
 #include "openvswitch/vconn.h"
 #include "socket-util.h"
+#include "timeval.h"
 #include "util.h"
 
 /* A connection whose peer stops reading is dropped past this much queued
@@ -53,14 +56,94 @@ struct fo_conn* fo_listener_accept(struct fo_listener* l) {
   c->vconn = vconn;
   c->name = xstrdup(vconn_get_name(vconn));
   ovs_list_init(&c->txq);
+  fo_conn_reset_async(c);
   return c;
 }
+
+struct fo_conn* fo_conn_open_controller(const char* target, int probe_s, int max_backoff_s,
+                                        char** errp) {
+  *errp = NULL;
+  int error = vconn_verify_name(target);
+  if (error) {
+    *errp = xasprintf("%s: not an active OpenFlow connection method (%s)", target,
+                      ovs_strerror(error));
+    return NULL;
+  }
+  struct fo_conn* c = xzalloc(sizeof *c);
+  c->rconn = rconn_create(probe_s, max_backoff_s, DSCP_DEFAULT, OFPUTIL_SUPPORTED_VERSIONS);
+  rconn_connect(c->rconn, target, target);
+  c->counter = rconn_packet_counter_create();
+  c->name = xstrdup(target);
+  c->primary = true;
+  ovs_list_init(&c->txq);
+  fo_conn_reset_async(c);
+  return c;
+}
+
+void fo_conn_set_primary(struct fo_conn* c, bool primary) {
+  c->primary = primary;
+  fo_conn_reset_async(c);
+}
+
+void fo_conn_reset_async(struct fo_conn* c) {
+  c->protocol = 0;
+  c->miss_send_len = c->primary ? OFP_DEFAULT_MISS_SEND_LEN : 0;
+  c->packet_in_format = OFPUTIL_PACKET_IN_STD;
+  c->controller_id = 0;
+  c->role = OFPCR12_ROLE_EQUAL;
+  c->async_set = false;
+}
+
+int fo_conn_version(const struct fo_conn* c) {
+  if (c->rconn) {
+    return rconn_is_connected(c->rconn) ? rconn_get_version(c->rconn) : -1;
+  }
+  return vconn_get_version(c->vconn);
+}
+
+struct ofputil_async_cfg fo_conn_async(const struct fo_conn* c) {
+  if (c->async_set) {
+    return c->async;
+  }
+  int version = fo_conn_version(c);
+  return ofputil_async_cfg_default(version > 0 ? version : OFP10_VERSION);
+}
+
+bool fo_conn_connected(const struct fo_conn* c) {
+  if (c->dead_reason) {
+    return false;
+  }
+  return c->rconn ? rconn_is_connected(c->rconn) : true;
+}
+
+void fo_conn_get_status(const struct fo_conn* c, struct fo_conn_status* st) {
+  memset(st, 0, sizeof *st);
+  st->connected = fo_conn_connected(c);
+  st->role = c->role;
+  if (!c->rconn) {
+    st->state = "ACTIVE";
+    return;
+  }
+  long long int now = time_msec();
+  st->state = rconn_get_state(c->rconn);
+  st->last_error = rconn_get_last_error(c->rconn);
+  long long int last = rconn_get_last_connection(c->rconn);
+  st->sec_since_connect = last != LLONG_MIN ? (now - last) / 1000 : -1;
+  last = rconn_get_last_disconnect(c->rconn);
+  st->sec_since_disconnect = last != LLONG_MIN ? (now - last) / 1000 : -1;
+}
+
+const char* fo_conn_error_string(int error) { return ovs_retval_to_string(error); }
 
 void fo_listener_wait(struct fo_listener* l) { pvconn_wait(l->pvconn); }
 
 void fo_conn_close(struct fo_conn* c) {
   if (c) {
     ofpbuf_list_delete(&c->txq);
+    if (c->rconn) {
+      rconn_destroy(c->rconn);
+      rconn_packet_counter_destroy(c->counter);
+    }
     vconn_close(c->vconn);
     free(c->name);
     free(c->dead_reason);
@@ -84,6 +167,19 @@ static void conn_fail(struct fo_conn* c, char* reason) {
 }
 
 static void conn_flush(struct fo_conn* c) {
+  if (c->rconn) {
+    /* rconn queues itself; a message sent while disconnected is dropped,
+     * as OVS does. */
+    while (!ovs_list_is_empty(&c->txq)) {
+      struct ofpbuf* b = ofpbuf_from_list(ovs_list_pop_front(&c->txq));
+      c->txq_bytes -= b->size;
+      rconn_send(c->rconn, b, c->counter);
+    }
+    if (rconn_packet_counter_n_bytes(c->counter) > FO_MAX_TXQ_BYTES) {
+      rconn_reconnect(c->rconn);
+    }
+    return;
+  }
   while (!c->dead_reason && !ovs_list_is_empty(&c->txq)) {
     struct ofpbuf* b = ofpbuf_from_list(ovs_list_pop_front(&c->txq));
     size_t size = b->size;
@@ -122,6 +218,16 @@ void fo_conn_send_list(struct fo_conn* c, struct ovs_list* replies) {
 }
 
 void fo_conn_run(struct fo_conn* c) {
+  if (c->rconn) {
+    rconn_run(c->rconn);
+    unsigned int seqno = rconn_get_connection_seqno(c->rconn);
+    if (seqno != c->rconn_seqno) {
+      /* A new connection (or the loss of one): it starts afresh. */
+      c->rconn_seqno = seqno;
+      fo_conn_reset_async(c);
+    }
+    return;
+  }
   if (!c->dead_reason) {
     vconn_run(c->vconn);
     conn_flush(c);
@@ -134,6 +240,11 @@ void fo_conn_wait(struct fo_conn* c, bool more) {
   }
   if (more) {
     poll_immediate_wake();
+  }
+  if (c->rconn) {
+    rconn_run_wait(c->rconn);
+    rconn_recv_wait(c->rconn);
+    return;
   }
   vconn_run_wait(c->vconn);
   vconn_recv_wait(c->vconn);
@@ -156,6 +267,18 @@ int fo_conn_recv(struct fo_conn* c, struct fo_msg* msg, char** textp) {
     return FO_RECV_CLOSED;
   }
 
+  if (c->rconn) {
+    b = rconn_recv(c->rconn);
+    if (!b) {
+      return FO_RECV_NONE;
+    }
+    if (!c->protocol) {
+      c->protocol = ofputil_protocol_from_ofp_version(rconn_get_version(c->rconn));
+    }
+    int result = fo_conn_decode(c, b->data, msg, textp);
+    ofpbuf_delete(b);
+    return result;
+  }
   int error = vconn_recv(c->vconn, &b);
   if (error == EAGAIN) {
     return FO_RECV_NONE;

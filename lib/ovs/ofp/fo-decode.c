@@ -82,8 +82,9 @@ static enum ofperr decode_flow_stats_request(const struct ofp_header* oh, struct
     return error;
   }
   if (fsr.out_group != OFPG_ANY) {
-    *whyp = xasprintf("Ferry has no groups (out_group %" PRIu32 ")", fsr.out_group);
-    return OFPERR_OFPGMFC_UNKNOWN_GROUP;
+    *whyp = xasprintf("Ferry does not filter flows by group (out_group %" PRIu32 ")",
+                      fsr.out_group);
+    return OFPERR_OFPBRC_EPERM;
   }
   error = fo_match_from_ovs(&fsr.match, &out->match, whyp);
   if (error) {
@@ -214,6 +215,9 @@ static enum ofperr decode_request(struct fo_conn* c, const struct ofp_header* oh
     case OFPTYPE_SET_CONFIG:
       msg->type = FO_MSG_SET_CONFIG;
       error = ofputil_decode_set_config(oh, &config);
+      if (!error) {
+        fo_conn_apply_set_config(c, &config);
+      }
       msg->config_flags =
           config.frag |
           (config.invalid_ttl_to_controller == 1 ? OFPC_INVALID_TTL_TO_CONTROLLER : 0);
@@ -276,6 +280,25 @@ static enum ofperr decode_request(struct fo_conn* c, const struct ofp_header* oh
     case OFPTYPE_METER_FEATURES_STATS_REQUEST:
       msg->type = FO_MSG_METER_FEATURES_REQUEST;
       return 0;
+    case OFPTYPE_ROLE_REQUEST: {
+      struct ofputil_role_request rr;
+      msg->type = FO_MSG_ROLE_REQUEST;
+      error = ofputil_decode_role_message(oh, &rr);
+      msg->role = rr.role;
+      msg->has_generation_id = rr.have_generation_id;
+      msg->generation_id = rr.generation_id;
+      return error;
+    }
+    case OFPTYPE_GROUP_MOD:
+      msg->type = FO_MSG_GROUP_MOD;
+      return fo_decode_group_mod(oh, &msg->group_mod, whyp);
+    case OFPTYPE_GROUP_STATS_REQUEST:
+      msg->type = FO_MSG_GROUP_STATS_REQUEST;
+      return ofputil_decode_group_stats_request(oh, &msg->group_id);
+    case OFPTYPE_GROUP_DESC_STATS_REQUEST:
+      msg->type = FO_MSG_GROUP_DESC_REQUEST;
+      msg->group_id = ofputil_decode_group_desc_request(oh);
+      return 0;
     default:
       *whyp = xstrdup("Ferry does not support this message");
       return ofpmsg_is_stat_request(oh) ? OFPERR_OFPBRC_BAD_STAT : OFPERR_OFPBRC_BAD_TYPE;
@@ -310,6 +333,14 @@ int fo_conn_decode(struct fo_conn* c, const struct ofp_header* oh, struct fo_msg
       *textp = xasprintf("flow format now %s", ofputil_protocol_to_string(c->protocol));
       return FO_RECV_HANDLED;
     }
+    case OFPTYPE_SET_PACKET_IN_FORMAT:
+    case OFPTYPE_SET_ASYNC_CONFIG:
+    case OFPTYPE_GET_ASYNC_REQUEST:
+    case OFPTYPE_SET_CONTROLLER_ID: {
+      char* why = NULL;
+      enum ofperr err = fo_conn_handle_async(c, oh, type, &why);
+      return err ? refuse(c, oh, err, why, textp) : FO_RECV_HANDLED;
+    }
     case OFPTYPE_FLOW_MOD_TABLE_ID:
       c->protocol = ofputil_protocol_set_tid(c->protocol, ofputil_decode_nx_flow_mod_table_id(oh));
       *textp = xasprintf("flow format now %s", ofputil_protocol_to_string(c->protocol));
@@ -325,6 +356,10 @@ int fo_conn_decode(struct fo_conn* c, const struct ofp_header* oh, struct fo_msg
 
   if (type == OFPTYPE_TABLE_FEATURES_STATS_REQUEST) {
     return answer_table_features(c, oh, textp);
+  }
+  if (type == OFPTYPE_GROUP_FEATURES_STATS_REQUEST) {
+    fo_answer_group_features(c, oh);
+    return FO_RECV_HANDLED;
   }
 
   msg->version = oh->version;
@@ -362,5 +397,6 @@ void fo_msg_destroy(struct fo_msg* msg) {
   free(msg->fsr.actions);
   free(msg->po_actions);
   free(msg->packet);
+  fo_group_mod_destroy(&msg->group_mod);
   memset(msg, 0, sizeof *msg);
 }

@@ -8,6 +8,7 @@
 #include "openvswitch/match.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-port.h"
 #include "openvswitch/ofp-table.h"
 #include "openvswitch/ofpbuf.h"
@@ -52,6 +53,13 @@ void fo_convert_nested(const struct ofpact* a, const struct ofpact_nest* nest, u
 bool fo_convert_generic_set_field(const struct ofpact_set_field*, struct fo_action* out);
 void fo_put_pipeline_action(const struct fo_action*, struct ofpbuf* ofpacts);
 
+/* The controller action with options (fo-controller.c): its userdata
+ * rides in FO_ACT_DATA actions after it. fo_put_controller() returns how
+ * many of 'acts' it consumed. */
+bool fo_convert_controller(const struct ofpact* a, struct fo_action** actsp, size_t* np,
+                           size_t* allocp, char** errp);
+size_t fo_put_controller(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
+
 /* Action conversion (fo-actions.c). Returns 0, or an ofperr (usually
  * OFPERR_OFPBAC_BAD_TYPE) with a message naming the action. '*actsp' is
  * malloc()'d (NULL when empty). */
@@ -74,6 +82,14 @@ uint16_t fo_flags_from_ovs(enum ofputil_flow_mod_flags);
 enum ofputil_flow_mod_flags fo_flags_to_ovs(uint16_t);
 
 void fo_port_map_init(struct ofputil_port_map*, const struct fo_port_name*, size_t n);
+
+/* True when 'req' is of type 'want'; else logs and returns false (the
+ * typed encoders assert on a request of another type) (fo-reply.c). */
+bool fo_check_reply_type(const void* req, enum ofptype want);
+
+/* Groups (fo-group.c). */
+enum ofperr fo_decode_group_mod(const struct ofp_header*, struct fo_group_mod*, char** whyp);
+void fo_answer_group_features(struct fo_conn*, const struct ofp_header*);
 
 /* Queues 'msg' on 'conn' (takes ownership) (fo-conn.c). */
 void fo_conn_send(struct fo_conn*, struct ofpbuf* msg);

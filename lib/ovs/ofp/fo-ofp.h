@@ -74,6 +74,11 @@ enum fo_action_type {
   FO_ACT_DEC_TTL,
   FO_ACT_CLONE,
   FO_ACT_OUTPUT_FIELD,
+  FO_ACT_CONTROLLER, /* u8 reason, u16 max_len, port id, mac[0..1] userdata length,
+                      * then the userdata in FO_ACT_DATA actions (16 bytes each) */
+  FO_ACT_PACKET_IN,  /* translated only (never crosses the boundary) */
+  FO_ACT_DATA,
+  FO_ACT_GROUP, /* port = group id */
   FO_ACT_CONJUNCTION,
   FO_ACT_NOTE,
   FO_ACT_NOTE_DATA,
@@ -88,6 +93,7 @@ enum fo_action_type {
 #define FO_ACT_F_PUSH_IF_NEEDED 1
 #define FO_ACT_F_LEGACY 2      /* SET_FIELD spelled mod_nw_src etc. */
 #define FO_ACT_F_INSTRUCTION 4 /* SET_FIELD(metadata) as write_metadata */
+#define FO_ACT_F_PAUSE 8       /* CONTROLLER: pause */
 
 /* Fields of SET_FIELD and MOVE (ferry::Field). */
 enum fo_field {
@@ -181,6 +187,60 @@ void fo_listener_close(struct fo_listener*);
 struct fo_conn* fo_listener_accept(struct fo_listener*);
 void fo_listener_wait(struct fo_listener*);
 
+/* A controller connection (Bridge.controller, an active target such as
+ * "tcp:127.0.0.1:6653"): connects in the background and reconnects with
+ * backoff, probing an idle peer every probe_s seconds (0: never). NULL with
+ * '*errp' for a target that is not an active connection method. */
+struct fo_conn* fo_conn_open_controller(const char* target, int probe_s, int max_backoff_s,
+                                        char** errp);
+/* A primary connection gets asynchronous messages without asking (OVS's
+ * OFCONN_PRIMARY); accepted connections start as service connections. */
+void fo_conn_set_primary(struct fo_conn*, bool primary);
+bool fo_conn_connected(const struct fo_conn*);
+
+struct fo_conn_status {
+  bool connected;
+  int role;                       /* enum fo_role */
+  const char* state;              /* rconn's: "ACTIVE", "BACKOFF", "CONNECTING", ... */
+  int last_error;                 /* 0, an errno value or EOF */
+  long long sec_since_connect;    /* -1: never */
+  long long sec_since_disconnect; /* -1: never */
+};
+void fo_conn_get_status(const struct fo_conn*, struct fo_conn_status*);
+const char* fo_conn_error_string(int error);
+
+/* Role (enum fo_role), controller id, and whether a table miss should
+ * send this connection a packet-in (OpenFlow < 1.3 with controller id 0). */
+int fo_conn_role(const struct fo_conn*);
+void fo_conn_set_role(struct fo_conn*, int role);
+uint16_t fo_conn_controller_id(const struct fo_conn*);
+bool fo_conn_wants_miss(const struct fo_conn*);
+
+/* A packet for the controllers. reason is OVS's enum ofp_packet_in_reason;
+ * the metadata (in_port, metadata, regs, pkt_mark) is the pipeline's at the
+ * controller action. */
+struct fo_packet_in {
+  uint8_t reason;
+  uint8_t table_id;
+  uint16_t controller_id;
+  uint32_t in_port;
+  uint64_t cookie;
+  uint64_t metadata;
+  uint32_t regs[16];
+  uint32_t pkt_mark;
+  const uint8_t* userdata;
+  size_t userdata_len;
+  const uint8_t* packet;
+  size_t packet_len;
+};
+/* Sends 'pi' if the connection wants it (connected, its async config,
+ * role and controller id, as OVS's connmgr). Returns true if sent. */
+bool fo_conn_send_packet_in(struct fo_conn*, const struct fo_packet_in*);
+/* OFPT_PORT_STATUS (reason: 0 add, 1 delete, 2 modify) if the connection
+ * wants it. */
+struct fo_port_desc;
+bool fo_conn_send_port_status(struct fo_conn*, int reason, const struct fo_port_desc*);
+
 void fo_conn_close(struct fo_conn*);
 const char* fo_conn_name(const struct fo_conn*);
 void fo_conn_run(struct fo_conn*);
@@ -208,6 +268,10 @@ enum fo_msg_type {
   FO_MSG_METER_STATS_REQUEST,
   FO_MSG_METER_CONFIG_REQUEST,
   FO_MSG_METER_FEATURES_REQUEST,
+  FO_MSG_ROLE_REQUEST,
+  FO_MSG_GROUP_MOD,
+  FO_MSG_GROUP_STATS_REQUEST,
+  FO_MSG_GROUP_DESC_REQUEST,
 };
 
 /* Meters (OpenFlow 1.3+). Ferry supports drop bands only. */
@@ -232,6 +296,43 @@ struct fo_meter_stats {
   uint16_t n_bands;
   uint64_t band_packets[FO_MAX_METER_BANDS];
   uint64_t band_bytes[FO_MAX_METER_BANDS];
+};
+
+/* Groups (OpenFlow 1.1+). Commands and types are OpenFlow's (OFPGC11_*,
+ * OFPGC15_*, OFPGT11_*); ports are in the 16-bit space (0xffff: none). */
+struct fo_bucket {
+  uint32_t bucket_id;
+  uint16_t weight;
+  uint32_t watch_port;
+  uint32_t watch_group;
+  struct fo_action* actions; /* fo_ofp_free() */
+  size_t n_actions;
+};
+#define FO_MAX_HASH_FIELDS 32
+struct fo_hash_field {
+  uint16_t id; /* OVS's enum mf_field_id */
+  uint8_t n_bytes;
+  uint8_t mask[16];
+};
+struct fo_group_mod {
+  uint16_t command;
+  uint8_t type;
+  uint32_t group_id;
+  uint32_t command_bucket_id;
+  char selection_method[16]; /* "", "hash", "dp_hash" */
+  uint64_t selection_method_param;
+  uint16_t n_fields;
+  struct fo_hash_field fields[FO_MAX_HASH_FIELDS];
+  struct fo_bucket* buckets; /* fo_ofp_free() each one's actions, then this */
+  size_t n_buckets;
+};
+struct fo_group_stats {
+  uint32_t group_id;
+  uint32_t ref_count;
+  uint64_t packet_count, byte_count;
+  uint32_t duration_sec, duration_nsec;
+  const uint64_t* bucket_counts; /* packets, bytes for each bucket */
+  size_t n_buckets;
 };
 
 /* Bundle control types: requests (OFPBCT_*_REQUEST) are even, their replies
@@ -267,7 +368,15 @@ struct fo_msg {
   size_t packet_len;
   struct fo_meter_mod meter_mod; /* METER_MOD */
   uint32_t meter_id;             /* METER_STATS/CONFIG_REQUEST (0xffffffff: all) */
+  uint32_t role;                 /* ROLE_REQUEST: enum fo_role */
+  bool has_generation_id;        /* ROLE_REQUEST */
+  uint64_t generation_id;
+  struct fo_group_mod group_mod; /* GROUP_MOD */
+  uint32_t group_id;             /* GROUP_STATS/DESC_REQUEST (0xfffffffc: all) */
 };
+
+/* Controller roles, as OpenFlow 1.2's OFPCR12_ROLE_*. */
+enum fo_role { FO_ROLE_NOCHANGE, FO_ROLE_EQUAL, FO_ROLE_MASTER, FO_ROLE_SLAVE };
 
 void fo_msg_destroy(struct fo_msg*);
 
@@ -313,6 +422,17 @@ enum fo_error {
   FO_ERR_METER_BAD_RATE,
   FO_ERR_METER_BAD_FLAGS,
   FO_ERR_METER_OUT_OF_METERS,
+  FO_ERR_IS_SLAVE,
+  FO_ERR_ROLE_STALE,
+  FO_ERR_GROUP_EXISTS,
+  FO_ERR_GROUP_INVALID,
+  FO_ERR_GROUP_OUT_OF_GROUPS,
+  FO_ERR_GROUP_BAD_TYPE,
+  FO_ERR_GROUP_UNKNOWN,
+  FO_ERR_GROUP_BAD_COMMAND,
+  FO_ERR_GROUP_UNKNOWN_BUCKET,
+  FO_ERR_GROUP_BUCKET_EXISTS,
+  FO_ERR_BAD_OUT_GROUP,
 };
 
 struct fo_port_desc {
@@ -379,7 +499,16 @@ void fo_send_meter_config_reply(struct fo_conn*, const void* req, const struct f
                                 size_t n);
 void fo_send_meter_features_reply(struct fo_conn*, const void* req, uint32_t max_meters,
                                   uint32_t band_types, uint32_t capabilities, uint8_t max_bands);
+void fo_send_role_reply(struct fo_conn*, const void* req, int role, bool has_generation_id,
+                        uint64_t generation_id);
 void fo_send_bundle_reply(struct fo_conn*, const void* req, int reply_type /* fo_bundle_type+1 */);
+/* Groups (fo-group.c). A group's description is a fo_group_mod (command
+ * unused). */
+void fo_send_group_stats_reply(struct fo_conn*, const void* req, const struct fo_group_stats*,
+                               size_t n);
+void fo_send_group_desc_reply(struct fo_conn*, const void* req, const struct fo_group_mod*,
+                              size_t n);
+void fo_group_mod_destroy(struct fo_group_mod*);
 
 #ifdef __cplusplus
 }

@@ -242,6 +242,10 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
       fa->u16 = o->max_len;
       return true;
     }
+    case OFPACT_GROUP:
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_GROUP);
+      fa->port = ofpact_get_GROUP(a)->group_id;
+      return true;
     case OFPACT_CLONE:
       fo_convert_nested(a, ofpact_get_CLONE(a), FO_ACT_CLONE, actsp, np, allocp, errp);
       return true;
@@ -352,6 +356,9 @@ void fo_put_pipeline_action(const struct fo_action* a, struct ofpbuf* ofpacts) {
       ofpact_finish_DEC_TTL(ofpacts, &ids);
       break;
     }
+    case FO_ACT_GROUP:
+      ofpact_put_GROUP(ofpacts)->group_id = a->port;
+      break;
     default:
       break; /* cannot happen: Ferry builds only the types above */
   }

@@ -28,7 +28,7 @@ static bool is_flow_mod(const struct ofp_header* oh) {
 
 /* The typed encoders below assert on a request of another type: a caller's
  * mistake is logged and the reply dropped instead. */
-static bool check_type(const void* req, enum ofptype want) {
+bool fo_check_reply_type(const void* req, enum ofptype want) {
   enum ofptype type;
   if (!ofptype_decode(&type, req) && type == want) {
     return true;
@@ -89,6 +89,28 @@ static enum ofperr to_ofperr(int error, const struct ofp_header* oh) {
       return OFPERR_OFPMMFC_BAD_FLAGS;
     case FO_ERR_METER_OUT_OF_METERS:
       return OFPERR_OFPMMFC_OUT_OF_METERS;
+    case FO_ERR_IS_SLAVE:
+      return OFPERR_OFPBRC_IS_SECONDARY;
+    case FO_ERR_ROLE_STALE:
+      return OFPERR_OFPRRFC_STALE;
+    case FO_ERR_GROUP_EXISTS:
+      return OFPERR_OFPGMFC_GROUP_EXISTS;
+    case FO_ERR_GROUP_INVALID:
+      return OFPERR_OFPGMFC_INVALID_GROUP;
+    case FO_ERR_GROUP_OUT_OF_GROUPS:
+      return OFPERR_OFPGMFC_OUT_OF_GROUPS;
+    case FO_ERR_GROUP_BAD_TYPE:
+      return OFPERR_OFPGMFC_BAD_TYPE;
+    case FO_ERR_GROUP_UNKNOWN:
+      return OFPERR_OFPGMFC_UNKNOWN_GROUP;
+    case FO_ERR_GROUP_BAD_COMMAND:
+      return OFPERR_OFPGMFC_BAD_COMMAND;
+    case FO_ERR_GROUP_UNKNOWN_BUCKET:
+      return OFPERR_OFPGMFC_UNKNOWN_BUCKET;
+    case FO_ERR_GROUP_BUCKET_EXISTS:
+      return OFPERR_OFPGMFC_BUCKET_EXISTS;
+    case FO_ERR_BAD_OUT_GROUP:
+      return OFPERR_OFPBAC_BAD_OUT_GROUP;
     default:
       return OFPERR_OFPBRC_EPERM;
   }
@@ -144,7 +166,7 @@ static void to_phy_port(const struct fo_port_desc* d, struct ofputil_phy_port* p
 void fo_send_features_reply(struct fo_conn* c, const void* req, uint64_t datapath_id,
                             uint32_t n_buffers, uint8_t n_tables, const struct fo_port_desc* ports,
                             size_t n) {
-  if (!check_type(req, OFPTYPE_FEATURES_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_FEATURES_REQUEST)) {
     return;
   }
   const struct ofp_header* oh = req;
@@ -167,22 +189,43 @@ void fo_send_features_reply(struct fo_conn* c, const void* req, uint64_t datapat
   fo_conn_send(c, b);
 }
 
+bool fo_conn_send_port_status(struct fo_conn* c, int reason, const struct fo_port_desc* d) {
+  /* OVS's ofconn_receives_async_msg() for OAM_PORT_STATUS. */
+  if (!fo_conn_connected(c) || !c->protocol || (!c->primary && !c->miss_send_len)) {
+    return false;
+  }
+  struct ofputil_async_cfg ac = fo_conn_async(c);
+  uint32_t* masks = c->role == OFPCR12_ROLE_SECONDARY ? ac.secondary : ac.primary;
+  if (!(masks[OAM_PORT_STATUS] & (1u << reason))) {
+    return false;
+  }
+  struct ofputil_port_status ps = {.reason = reason};
+  to_phy_port(d, &ps.desc);
+  fo_conn_send(c, ofputil_encode_port_status(&ps, c->protocol));
+  return true;
+}
+
 void fo_send_get_config_reply(struct fo_conn* c, const void* req, uint16_t flags,
                               uint16_t miss_send_len) {
-  if (!check_type(req, OFPTYPE_GET_CONFIG_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_GET_CONFIG_REQUEST)) {
     return;
   }
+  /* As OVS: the miss_send_len and invalid_ttl_to_controller are the
+   * connection's own ('miss_send_len' is ignored), the fragment handling
+   * the bridge's. */
+  (void)miss_send_len;
+  struct ofputil_async_cfg ac = fo_conn_async(c);
   struct ofputil_switch_config config = {
       .frag = flags & OFPC_FRAG_MASK,
-      .invalid_ttl_to_controller = (flags & OFPC_INVALID_TTL_TO_CONTROLLER) ? 1 : 0,
-      .miss_send_len = miss_send_len,
+      .invalid_ttl_to_controller = (ac.primary[OAM_PACKET_IN] >> OFPR_INVALID_TTL) & 1,
+      .miss_send_len = c->miss_send_len,
   };
   fo_conn_send(c, ofputil_encode_get_config_reply(req, &config));
 }
 
 void fo_send_port_desc_reply(struct fo_conn* c, const void* req, const struct fo_port_desc* ports,
                              size_t n) {
-  if (!check_type(req, OFPTYPE_PORT_DESC_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_PORT_DESC_STATS_REQUEST)) {
     return;
   }
   struct ovs_list replies;
@@ -198,7 +241,7 @@ void fo_send_port_desc_reply(struct fo_conn* c, const void* req, const struct fo
 
 void fo_send_desc_reply(struct fo_conn* c, const void* req, const char* mfr, const char* hw,
                         const char* sw, const char* serial, const char* dp_desc) {
-  if (!check_type(req, OFPTYPE_DESC_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_DESC_STATS_REQUEST)) {
     return;
   }
   struct ofpbuf* msg = ofpraw_alloc_stats_reply(req, 0);
@@ -214,7 +257,7 @@ void fo_send_desc_reply(struct fo_conn* c, const void* req, const char* mfr, con
 
 void fo_send_flow_stats_reply(struct fo_conn* c, const void* req, const struct fo_flow_stats* flows,
                               size_t n) {
-  if (!check_type(req, OFPTYPE_FLOW_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_FLOW_STATS_REQUEST)) {
     return;
   }
   struct ovs_list replies;
@@ -253,7 +296,7 @@ void fo_send_flow_stats_reply(struct fo_conn* c, const void* req, const struct f
 
 void fo_send_aggregate_reply(struct fo_conn* c, const void* req, uint64_t packets, uint64_t bytes,
                              uint32_t flows) {
-  if (!check_type(req, OFPTYPE_AGGREGATE_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_AGGREGATE_STATS_REQUEST)) {
     return;
   }
   struct ofputil_aggregate_stats stats = {
@@ -266,7 +309,7 @@ void fo_send_aggregate_reply(struct fo_conn* c, const void* req, uint64_t packet
 
 void fo_send_port_stats_reply(struct fo_conn* c, const void* req, const struct fo_port_stats* ports,
                               size_t n) {
-  if (!check_type(req, OFPTYPE_PORT_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_PORT_STATS_REQUEST)) {
     return;
   }
   struct ovs_list replies;
@@ -356,7 +399,7 @@ void fo_table_features(uint8_t table_id, struct ofputil_table_features* f) {
 
 void fo_send_table_stats_reply(struct fo_conn* c, const void* req,
                                const struct fo_table_stats* tables, size_t n) {
-  if (!check_type(req, OFPTYPE_TABLE_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_TABLE_STATS_REQUEST)) {
     return;
   }
   struct ofpbuf* reply = ofputil_encode_table_stats_reply(req);
@@ -376,7 +419,7 @@ void fo_send_table_stats_reply(struct fo_conn* c, const void* req,
 }
 
 void fo_send_bundle_reply(struct fo_conn* c, const void* req, int reply_type) {
-  if (!check_type(req, OFPTYPE_BUNDLE_CONTROL)) {
+  if (!fo_check_reply_type(req, OFPTYPE_BUNDLE_CONTROL)) {
     return;
   }
   struct ofputil_bundle_ctrl_msg request, reply;
@@ -392,7 +435,7 @@ void fo_send_bundle_reply(struct fo_conn* c, const void* req, int reply_type) {
 
 void fo_send_meter_stats_reply(struct fo_conn* c, const void* req, const struct fo_meter_stats* ms,
                                size_t n) {
-  if (!check_type(req, OFPTYPE_METER_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_METER_STATS_REQUEST)) {
     return;
   }
   struct ovs_list replies;
@@ -420,7 +463,7 @@ void fo_send_meter_stats_reply(struct fo_conn* c, const void* req, const struct 
 
 void fo_send_meter_config_reply(struct fo_conn* c, const void* req, const struct fo_meter_mod* mc,
                                 size_t n) {
-  if (!check_type(req, OFPTYPE_METER_CONFIG_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_METER_CONFIG_STATS_REQUEST)) {
     return;
   }
   struct ovs_list replies;
@@ -446,7 +489,7 @@ void fo_send_meter_config_reply(struct fo_conn* c, const void* req, const struct
 
 void fo_send_meter_features_reply(struct fo_conn* c, const void* req, uint32_t max_meters,
                                   uint32_t band_types, uint32_t capabilities, uint8_t max_bands) {
-  if (!check_type(req, OFPTYPE_METER_FEATURES_STATS_REQUEST)) {
+  if (!fo_check_reply_type(req, OFPTYPE_METER_FEATURES_STATS_REQUEST)) {
     return;
   }
   struct ofputil_meter_features f = {

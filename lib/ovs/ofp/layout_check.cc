@@ -77,6 +77,11 @@ static_assert(static_cast<int>(ActionType::kMove) == FO_ACT_MOVE);
 static_assert(static_cast<int>(ActionType::kDecTtl) == FO_ACT_DEC_TTL);
 static_assert(static_cast<int>(ActionType::kClone) == FO_ACT_CLONE);
 static_assert(static_cast<int>(ActionType::kOutputField) == FO_ACT_OUTPUT_FIELD);
+static_assert(static_cast<int>(ActionType::kController) == FO_ACT_CONTROLLER);
+static_assert(static_cast<int>(ActionType::kPacketIn) == FO_ACT_PACKET_IN);
+static_assert(static_cast<int>(ActionType::kData) == FO_ACT_DATA);
+static_assert(Action::kPause == FO_ACT_F_PAUSE);
+static_assert(static_cast<int>(ActionType::kGroup) == FO_ACT_GROUP);
 static_assert(static_cast<int>(ActionType::kConjunction) == FO_ACT_CONJUNCTION);
 static_assert(static_cast<int>(ActionType::kNote) == FO_ACT_NOTE);
 static_assert(static_cast<int>(ActionType::kNoteData) == FO_ACT_NOTE_DATA);
@@ -127,6 +132,8 @@ static_assert(static_cast<int>(OfType::kMeterMod) == FO_MSG_METER_MOD);
 static_assert(static_cast<int>(OfType::kMeterStatsRequest) == FO_MSG_METER_STATS_REQUEST);
 static_assert(static_cast<int>(OfType::kMeterConfigRequest) == FO_MSG_METER_CONFIG_REQUEST);
 static_assert(static_cast<int>(OfType::kMeterFeaturesRequest) == FO_MSG_METER_FEATURES_REQUEST);
+static_assert(static_cast<int>(OfType::kRoleRequest) == FO_MSG_ROLE_REQUEST);
+static_assert(static_cast<int>(OfRole::kSlave) == FO_ROLE_SLAVE);
 
 }  // namespace
 }  // namespace ferry::ovs

@@ -116,6 +116,28 @@ int to_fo(OfError error) {
       return FO_ERR_METER_BAD_FLAGS;
     case OfError::kMeterOutOfMeters:
       return FO_ERR_METER_OUT_OF_METERS;
+    case OfError::kIsSlave:
+      return FO_ERR_IS_SLAVE;
+    case OfError::kRoleStale:
+      return FO_ERR_ROLE_STALE;
+    case OfError::kGroupExists:
+      return FO_ERR_GROUP_EXISTS;
+    case OfError::kGroupInvalid:
+      return FO_ERR_GROUP_INVALID;
+    case OfError::kGroupOutOfGroups:
+      return FO_ERR_GROUP_OUT_OF_GROUPS;
+    case OfError::kGroupBadType:
+      return FO_ERR_GROUP_BAD_TYPE;
+    case OfError::kGroupUnknown:
+      return FO_ERR_GROUP_UNKNOWN;
+    case OfError::kGroupBadCommand:
+      return FO_ERR_GROUP_BAD_COMMAND;
+    case OfError::kGroupUnknownBucket:
+      return FO_ERR_GROUP_UNKNOWN_BUCKET;
+    case OfError::kGroupBucketExists:
+      return FO_ERR_GROUP_BUCKET_EXISTS;
+    case OfError::kBadOutGroup:
+      return FO_ERR_BAD_OUT_GROUP;
   }
   return FO_ERR_EPERM;
 }

@@ -27,6 +27,11 @@ OfFlowStatsRequest stats_request_from_fo(const fo_flow_mod& fsr);
 
 int to_fo(OfError error);  // enum fo_error
 
+// Groups (of_groups.cc).
+GroupMod group_mod_from_fo(const fo_group_mod& gm);
+void send_group_stats(fo_conn* conn, const void* req, const std::vector<OfGroupStats>& groups);
+void send_group_desc(fo_conn* conn, const void* req, const std::vector<GroupMod>& groups);
+
 // Takes ownership of a malloc()'d C string (nullptr gives "").
 std::string take_string(char* s);
 

@@ -103,6 +103,16 @@ OfMessage message_from_fo(const fo_msg& m) {
     case OfType::kMeterConfigRequest:
       out.body = OfMeterRequest{m.meter_id};
       break;
+    case OfType::kRoleRequest:
+      out.body = OfRoleRequest{static_cast<OfRole>(m.role), m.has_generation_id, m.generation_id};
+      break;
+    case OfType::kGroupMod:
+      out.body = group_mod_from_fo(m.group_mod);
+      break;
+    case OfType::kGroupStatsRequest:
+    case OfType::kGroupDescRequest:
+      out.body = OfGroupRequest{m.group_id};
+      break;
     default:
       break;
   }
@@ -135,6 +145,51 @@ class Connection final : public OfConnection {
   void run() override { fo_conn_run(conn_); }
   void wait() override { fo_conn_wait(conn_, more_); }
   bool alive() const override { return fo_conn_alive(conn_); }
+  bool connected() const override { return fo_conn_connected(conn_); }
+  OfConnStatus status() const override {
+    fo_conn_status st;
+    fo_conn_get_status(conn_, &st);
+    OfConnStatus out;
+    out.connected = st.connected;
+    out.role = static_cast<OfRole>(st.role);
+    out.state = st.state ? st.state : "";
+    if (st.last_error) out.last_error = fo_conn_error_string(st.last_error);
+    out.sec_since_connect = st.sec_since_connect;
+    out.sec_since_disconnect = st.sec_since_disconnect;
+    return out;
+  }
+  OfRole role() const override { return static_cast<OfRole>(fo_conn_role(conn_)); }
+  void set_role(OfRole role) override { fo_conn_set_role(conn_, static_cast<int>(role)); }
+  uint16_t controller_id() const override { return fo_conn_controller_id(conn_); }
+  void set_primary(bool primary) override { fo_conn_set_primary(conn_, primary); }
+  bool wants_miss() const override { return fo_conn_wants_miss(conn_); }
+  bool send_packet_in(const OfPacketIn& pi) override {
+    fo_packet_in c{};
+    c.reason = pi.reason;
+    c.table_id = pi.table_id;
+    c.controller_id = pi.controller_id;
+    c.in_port = pi.in_port;
+    c.cookie = pi.cookie;
+    c.metadata = pi.metadata;
+    std::memcpy(c.regs, pi.regs, sizeof c.regs);
+    c.pkt_mark = pi.pkt_mark;
+    c.userdata = pi.userdata;
+    c.userdata_len = pi.userdata_len;
+    c.packet = pi.packet;
+    c.packet_len = pi.packet_len;
+    return fo_conn_send_packet_in(conn_, &c);
+  }
+  bool send_port_status(PortReason reason, const OfPortDesc& port) override {
+    const std::vector<OfPortDesc> one{port};
+    auto fo = ports_to_fo(one);
+    return fo_conn_send_port_status(conn_, static_cast<int>(reason), fo.data());
+  }
+  void send_role_reply(const OfMessage& req, OfRole role, bool has_generation_id,
+                       uint64_t generation_id) override {
+    if (const void* r = raw(req)) {
+      fo_send_role_reply(conn_, r, static_cast<int>(role), has_generation_id, generation_id);
+    }
+  }
 
   std::optional<OfMessage> recv() override {
     more_ = false;
@@ -222,6 +277,13 @@ class Connection final : public OfConnection {
   void send_port_stats_reply(const OfMessage& req, const std::vector<OfPortStats>& ports) override;
   void send_table_stats_reply(const OfMessage& req,
                               const std::vector<OfTableStats>& tables) override;
+  void send_group_stats_reply(const OfMessage& req,
+                              const std::vector<OfGroupStats>& groups) override {
+    if (const void* r = raw(req)) send_group_stats(conn_, r, groups);
+  }
+  void send_group_desc_reply(const OfMessage& req, const std::vector<GroupMod>& groups) override {
+    if (const void* r = raw(req)) send_group_desc(conn_, r, groups);
+  }
   void send_meter_stats_reply(const OfMessage& req,
                               const std::vector<OfMeterStats>& meters) override {
     const void* r = raw(req);
@@ -360,6 +422,17 @@ class Listener final : public OfListener {
 };
 
 }  // namespace
+
+Result<std::unique_ptr<OfConnection>> OfConnection::open_controller(const std::string& target,
+                                                                    int probe_s,
+                                                                    int max_backoff_s) {
+  char* error_c = nullptr;
+  fo_conn* conn = fo_conn_open_controller(target.c_str(), probe_s, max_backoff_s, &error_c);
+  std::string message = take_string(error_c);
+  if (!conn) return make_error(message, EINVAL);
+  FLOG_INFO(log_of, "%s: connecting to the controller", target.c_str());
+  return std::unique_ptr<OfConnection>(std::make_unique<Connection>(conn));
+}
 
 Result<std::unique_ptr<OfListener>> OfListener::open(const std::string& name) {
   fo_listener* listener = nullptr;

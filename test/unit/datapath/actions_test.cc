@@ -217,14 +217,4 @@ TEST_CASE("a VLAN tag the device stripped is put back before switching", "[dpdk]
   CHECK(h.counters().total_drops() == 0);
 }
 
-TEST_CASE("output to the controller is a counted drop", "[dpdk][actions]") {
-  DpHarness h(2);
-  if (!h.ok()) FAIL(h.error());
-  h.add_flow(in_port(1), 100, {Action::output(kOfppController)});
-  h.send(1, tcp(kB, kA));
-  h.quiesce();
-  require_silent(h, {1, 2});
-  CHECK(h.drops("output_to_controller") == 1);
-}
-
 }  // namespace ferry::test

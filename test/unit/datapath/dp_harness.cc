@@ -254,6 +254,7 @@ void DpHarness::quiesce() {
   // The PMD reports a quiescent state only after the iteration that took
   // the frames has run them and flushed its tx buffers.
   dp_->commit_and_sync();
+  dp_->sync_stats();  // rule statistics up to date, as before a flow stats reply
 }
 
 void DpHarness::learn() {

@@ -70,7 +70,8 @@ class DpHarness {
   // Every frame that left the port and was not read yet.
   std::vector<Frame> take(uint32_t ofport);
   // Returns once every frame sent so far was processed and its outputs
-  // transmitted: rx rings empty, then one RCU grace period.
+  // transmitted: rx rings empty, then one RCU grace period; then the
+  // rules' statistics are pulled from the megaflows (Datapath::sync_stats).
   void quiesce();
   // quiesce(), then dp().run() and commit_and_sync(): learning applied and
   // visible to the PMD.

@@ -9,32 +9,14 @@
 #include <catch2/catch.hpp>
 
 #include "datapath/megaflow_cache.h"
+#include "test/unit/datapath/megaflow_helpers.h"
 
 namespace ferry {
 namespace {
 
-std::shared_ptr<Rule> make_rule(uint64_t id) {
-  auto r = std::make_shared<Rule>();
-  r->id = id;
-  r->actions = std::make_shared<const ActionList>(ActionList{Action::output(2)});
-  r->stats = std::make_shared<RuleStats>();
-  return r;
-}
-
-FlowKey port_key(uint32_t port, uint32_t dst_ip) {
-  FlowKey k = zero_key();
-  k.in_port = port;
-  k.dl_type = htons(kEthTypeIpv4);
-  k.nw_dst = htonl(dst_ip);
-  return k;
-}
-
-FlowKey mask_port_dst() {
-  FlowKey m = zero_key();
-  m.in_port = UINT32_MAX;
-  m.nw_dst = 0xffffffff;
-  return m;
-}
+using test::make_rule;
+using test::mask_port_dst;
+using test::port_key;
 
 TEST_CASE("idle megaflows age out; the rest stay findable", "[megaflow][aging]") {
   MegaflowCache c(64);

@@ -146,6 +146,7 @@ void EswDatapath::tick() {
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   mgr_->run(monotonic_ms());
   mgr_->sync(monotonic_ms());
+  dp_->sync_stats();  // rule statistics from the megaflows, as the daemon's loop pulls them
 }
 
 }  // namespace ferry::test

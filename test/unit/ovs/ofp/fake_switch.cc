@@ -193,6 +193,40 @@ void FakeSwitch::handle(OfConnection& conn, const OfMessage& msg) {
     case OfType::kMeterFeaturesRequest:
       conn.send_meter_features_reply(msg, 65536, 1u << kMeterBandDrop, kMeterKbps | kMeterPktps, 8);
       break;
+    case OfType::kRoleRequest:
+      conn.send_role_reply(msg, std::get<OfRoleRequest>(msg.body).role, false, 0);
+      break;
+    case OfType::kGroupMod:
+      if (std::get<GroupMod>(msg.body).group_id == kRejectGroup) {
+        conn.send_error(msg, OfError::kGroupExists);
+      }
+      break;
+    case OfType::kGroupStatsRequest: {
+      OfGroupStats s;
+      s.group_id = 7;
+      s.ref_count = 1;
+      s.packets = 30;
+      s.bytes = 1920;
+      s.duration_sec = 2;
+      s.buckets = {{10, 640}, {20, 1280}};
+      conn.send_group_stats_reply(msg, {s});
+      break;
+    }
+    case OfType::kGroupDescRequest: {
+      GroupMod g;
+      g.group_id = 7;
+      g.type = GroupType::kSelect;
+      Bucket b1, b2;
+      b1.id = 0;
+      b1.weight = 10;
+      b1.actions = {Action::output(1)};
+      b2.id = 1;
+      b2.weight = 20;
+      b2.actions = {Action::set_eth_dst({2, 0, 0, 0, 0, 9}), Action::output(2)};
+      g.buckets = {b1, b2};
+      conn.send_group_desc_reply(msg, {g});
+      break;
+    }
   }
 }
 

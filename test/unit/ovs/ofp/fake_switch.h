@@ -18,6 +18,7 @@ class FakeSwitch {
   // flow_mods with this priority are answered with OFPFMFC_OVERLAP; a
   // bundle holding one fails its commit with OFPBFC_MSG_FAILED.
   static constexpr uint16_t kRejectPriority = 666;
+  static constexpr uint32_t kRejectGroup = 666;  // a group_mod for it is refused
   // A flow stats request matching this in_port gets kManyFlows flows
   // (several multipart replies).
   static constexpr uint32_t kManyFlowsPort = 99;
