@@ -378,4 +378,32 @@ TEST_CASE("xlate: select without dp_hash uses OVS's default symmetric L4 hash", 
   CHECK(w.wc.tp_src == 0xffff);
 }
 
+TEST_CASE("xlate: groups and the action set", "[group][xlate]") {
+  SECTION("in the action set a group beats an output") {
+    Walk w;
+    w.group(add(1, GroupType::kIndirect, {bucket(0, {Action::output(2)})}));
+    w.flow({Action::write_actions(2), Action::group(1), Action::output(5)});
+    w.run(tcp_key(0x0a000001, 1000));
+    CHECK(w.actions() == ActionList{Action::clone(1), Action::output(2)});
+    CHECK(w.out.n_groups == 1);
+  }
+  SECTION("a bucket shares the walk's action set: it runs once, at the end") {
+    Walk w;
+    w.group(
+        add(1, GroupType::kAll, {bucket(0, {Action::output(2)}), bucket(1, {Action::output(3)})}));
+    w.flow({Action::write_actions(1), Action::output(5), Action::group(1)});
+    w.run(tcp_key(0x0a000001, 1000));
+    CHECK(w.actions() == ActionList{Action::clone(1), Action::output(2), Action::clone(1),
+                                    Action::output(3), Action::output(5)});
+  }
+  SECTION("an output to the controller from the action set has reason action_set") {
+    Walk w;
+    w.flow({Action::write_actions(1), Action::output(kOfppController, 0xffff)});
+    w.run(tcp_key(0x0a000001, 1000));
+    REQUIRE(w.out.n_actions >= 1);
+    CHECK(w.out.actions[0].type == ActionType::kPacketIn);
+    CHECK(w.out.actions[0].u8 == static_cast<uint8_t>(PacketInReason::kActionSet));
+  }
+}
+
 }  // namespace ferry

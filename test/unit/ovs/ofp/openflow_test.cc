@@ -199,8 +199,9 @@ TEST_CASE("unsupported requests get OpenFlow errors", "[openflow][ofctl]") {
   CHECK(back.status != 0);  // OVS's check: goto_table only goes forward
   CHECK_THAT(back.err, Catch::Contains("OFPBIC_BAD_TABLE_ID"));
 
-  CmdResult group = b.ofctl(
-      {"-O", "OpenFlow13", "add-group", b.sock, "group_id=1,type=all,bucket=learn(table=1)"});
+  CmdResult group =
+      b.ofctl({"-O", "OpenFlow13", "add-group", b.sock,
+               "group_id=1,type=all,bucket=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0..1])"});
   CHECK(group.status != 0);  // a bucket's actions are checked as a flow's
   CHECK_THAT(group.err, Catch::Contains("OFPBAC_BAD_TYPE"));
   CmdResult meter = b.ofctl({"-O", "OpenFlow13", "add-meter", b.sock,
