@@ -86,7 +86,7 @@ class Walk {
         case ActionType::kGroup: {
           const int cls = a->type == ActionType::kResubmit ? 0
                           : a->type == ActionType::kOutput ? 1
-                                                            : 2;
+                                                           : 2;
           if (cls >= final_class) {
             final_action = a;
             final_class = cls;
