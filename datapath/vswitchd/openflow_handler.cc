@@ -476,6 +476,9 @@ void OpenFlowHandler::handle_packet_out(Conn& c, const ovs::OfMessage& msg,
   Datapath* dp = bridge_->datapath();
   if (!dp) return c.of->send_error(msg, ovs::OfError::kEperm);
   if (bad_group(po.actions)) return c.of->send_error(msg, ovs::OfError::kBadOutGroup);
+  // As OVS: a packet-out sees every flow_mod that came before it (the
+  // control thread executes it on the snapshot it publishes now).
+  bridge_->publish_flows(false);
   Status st =
       dp->execute(bridge_->slot(), po.in_port, po.packet.data(), po.packet.size(), po.actions);
   if (!st.ok()) {
