@@ -87,6 +87,7 @@ void OpenFlowHandler::set_controllers(const std::vector<ovs::ControllerConfig>& 
                    conns_.end());
     }
     status_changed_ = true;
+    ctl.listener.reset();  // a changed passive target listens anew on the same address
     if (is_passive(cc.target)) {
       auto l = ovs::OfListener::open(cc.target);
       if (!l) {
