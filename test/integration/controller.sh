@@ -21,21 +21,9 @@ ft_testcontroller() {
   FT_PIDFILES+=("$FT_DIR/$name.pid")
 }
 ft_stop_pidfile() { kill "$(cat "$1")" 2>/dev/null; ft_wait_for 10 bash -c "! kill -0 $(cat "$1") 2>/dev/null"; }
-connected() { [ "$(ft_db_get Controller "$1" is_connected)" = "$2" ]; }
 
 ft_case "ferry-vswitchd with two VMs, fail_mode secure (no flows of its own)"
-ft_netns hv
-HV=$(ft_ns hv)
-CTL_PORT=$((20000 + RANDOM % 20000))
-ft_check "ovsdb-server" ft_start_ovsdb
-ft_check "ferry-vswitchd" ft_start_ferry "$HV"
-ft_vm "$HV" vm1 02:00:00:00:00:01 10.0.0.1/24
-ft_vm "$HV" vm2 02:00:00:00:00:02 10.0.0.2/24
-ft_check "add-br" ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev fail_mode=secure
-ft_check "add vm1" ovs-vsctl add-port br0 vm1 -- set Interface vm1 type=dpdk \
-  options:dpdk-devargs=net_af_packet0,iface=vm1
-ft_check "add vm2" ovs-vsctl add-port br0 vm2 -- set Interface vm2 type=dpdk \
-  options:dpdk-devargs=net_af_packet1,iface=vm2
+ft_controller_bridge
 ft_eq "no flows" "" "$(ovs-ofctl dump-flows br0 --no-stats)"
 ft_check_fails "no controller: vm1 cannot reach vm2" ft_ping "$(ft_ns vm1)" 10.0.0.2 1
 
@@ -43,7 +31,7 @@ ft_case "ovs-testcontroller speaking OpenFlow 1.0: table misses are packet-ins"
 ft_check "start ovs-testcontroller -O OpenFlow10" ft_testcontroller tc10 -O OpenFlow10
 ft_check "set-controller" ovs-vsctl set-controller br0 "tcp:127.0.0.1:$CTL_PORT"
 ctl=$(ovs-vsctl get bridge br0 controller | tr -d '[]')
-ft_check "Controller is_connected" ft_wait_for 20 connected "$ctl" true
+ft_check "Controller is_connected" ft_wait_for 20 ft_controller_is "$ctl" true
 ft_eq "role" other "$(ft_db_get Controller "$ctl" role)"
 ft_eq "state" ACTIVE "$(ovs-vsctl get Controller "$ctl" status:state | tr -d '"')"
 # The controller may still be in its handshake when the row says connected.
@@ -59,10 +47,10 @@ ft_not_contains "no table-miss flow (OpenFlow 1.0)" "$flows" "priority=0"
 
 ft_case "the controller goes away: the row says so, and Ferry reconnects to a new one"
 ft_check "stop ovs-testcontroller" ft_stop_pidfile "$FT_DIR/tc10.pid"
-ft_check "Controller not connected" ft_wait_for 20 connected "$ctl" false
+ft_check "Controller not connected" ft_wait_for 20 ft_controller_is "$ctl" false
 ft_check "del-flows" ovs-ofctl del-flows br0
 ft_check "start ovs-testcontroller (OpenFlow 1.3)" ft_testcontroller tc13 -O OpenFlow13
-ft_check "connected again (backoff)" ft_wait_for 30 connected "$ctl" true
+ft_check "connected again (backoff)" ft_wait_for 30 ft_controller_is "$ctl" true
 
 ft_case "ovs-testcontroller speaking OpenFlow 1.3: its table-miss flow sends packet-ins"
 ft_check "its table-miss flow arrives" ft_wait_for 10 bash -c \

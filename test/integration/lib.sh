@@ -306,6 +306,27 @@ ft_three_vms() {
   done
 }
 
+# ft_controller_bridge: a hypervisor namespace (HV) with ovsdb-server,
+# ferry-vswitchd, VMs vm1 (10.0.0.1) and vm2 (10.0.0.2) on af_packet ports 1
+# and 2 of br0 (fail_mode secure: no flows of its own), and CTL_PORT, a free
+# TCP port for a controller. For the controller tests.
+ft_controller_bridge() {
+  ft_netns hv
+  HV=$(ft_ns hv)
+  CTL_PORT=$((20000 + RANDOM % 20000))
+  ft_check "ovsdb-server" ft_start_ovsdb
+  ft_check "ferry-vswitchd" ft_start_ferry "$HV"
+  ft_vm "$HV" vm1 02:00:00:00:00:01 10.0.0.1/24
+  ft_vm "$HV" vm2 02:00:00:00:00:02 10.0.0.2/24
+  ft_check "add-br" ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev fail_mode=secure
+  ft_check "add vm1" ovs-vsctl add-port br0 vm1 -- set Interface vm1 type=dpdk \
+    options:dpdk-devargs=net_af_packet0,iface=vm1
+  ft_check "add vm2" ovs-vsctl add-port br0 vm2 -- set Interface vm2 type=dpdk \
+    options:dpdk-devargs=net_af_packet1,iface=vm2
+}
+# ft_controller_is ROW true|false: the Controller row's is_connected.
+ft_controller_is() { [ "$(ft_db_get Controller "$1" is_connected)" = "$2" ]; }
+
 # The value of a column, unquoted.
 ft_db_get() { ovs-vsctl --no-wait get "$@" | tr -d '"'; }
 

@@ -8,22 +8,10 @@ ft_init osken
 
 APP=$(cd "$(dirname "$0")" && pwd)/osken_switch.py
 export OSKEN_SWITCH_LOG=$FT_DIR/app.log
-connected() { [ "$(ft_db_get Controller "$1" is_connected)" = "$2" ]; }
 app_says() { grep -q "$1" "$OSKEN_SWITCH_LOG" 2>/dev/null; }
 
 ft_case "ferry-vswitchd with two VMs and the os-ken application as its controller"
-ft_netns hv
-HV=$(ft_ns hv)
-CTL_PORT=$((20000 + RANDOM % 20000))
-ft_check "ovsdb-server" ft_start_ovsdb
-ft_check "ferry-vswitchd" ft_start_ferry "$HV"
-ft_vm "$HV" vm1 02:00:00:00:00:01 10.0.0.1/24
-ft_vm "$HV" vm2 02:00:00:00:00:02 10.0.0.2/24
-ft_check "add-br" ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev fail_mode=secure
-ft_check "add vm1" ovs-vsctl add-port br0 vm1 -- set Interface vm1 type=dpdk \
-  options:dpdk-devargs=net_af_packet0,iface=vm1
-ft_check "add vm2" ovs-vsctl add-port br0 vm2 -- set Interface vm2 type=dpdk \
-  options:dpdk-devargs=net_af_packet1,iface=vm2
+ft_controller_bridge
 ip netns exec "$HV" /usr/bin/osken-manager --ofp-listen-host 127.0.0.1 \
   --ofp-tcp-listen-port "$CTL_PORT" "$APP" >"$FT_DIR/osken.out" 2>&1 &
 FT_PIDS+=($!)
@@ -31,7 +19,7 @@ ft_check "osken-manager listening" ft_wait_for 30 bash -c \
   "ip netns exec $HV ss -ltn | grep -q 127.0.0.1:$CTL_PORT"
 ft_check "set-controller" ovs-vsctl set-controller br0 "tcp:127.0.0.1:$CTL_PORT"
 ctl=$(ovs-vsctl get bridge br0 controller | tr -d '[]')
-ft_check "Controller is_connected" ft_wait_for 30 connected "$ctl" true
+ft_check "Controller is_connected" ft_wait_for 30 ft_controller_is "$ctl" true
 ft_check "the application programmed the tables" ft_wait_for 30 app_says "^ready"
 ft_contains "it saw both ports" "$(cat "$OSKEN_SWITCH_LOG")" "ports 1,2"
 
