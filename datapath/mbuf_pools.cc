@@ -20,9 +20,11 @@ MbufPools::~MbufPools() {
 
 Result<rte_mempool*> MbufPools::get_sized(int socket, unsigned n, unsigned max_frame) {
   if (socket < 0) socket = 0;
-  // Room for the frame plus a VLAN tag or two, in cache lines.
+  // The same buffers as every other port's (2 KB of data room), or more
+  // for a longer frame (plus a VLAN tag or two, in cache lines): a port
+  // with a pool of its own gets more mbufs, never smaller ones.
   unsigned room = RTE_PKTMBUF_HEADROOM + ((max_frame + 8 + 63) / 64) * 64;
-  room = std::max(room, static_cast<unsigned>(RTE_PKTMBUF_HEADROOM + 256));
+  room = std::max(room, static_cast<unsigned>(RTE_MBUF_DEFAULT_BUF_SIZE));
   auto key = std::make_tuple(socket, n, room);
   if (auto it = sized_.find(key); it != sized_.end()) return it->second;
   static std::atomic<unsigned> serial{0};

@@ -24,8 +24,9 @@ class MbufPools {
 
   // The pool for a socket (SOCKET_ID_ANY = -1 uses socket 0's).
   Result<rte_mempool*> get(int socket);
-  // A pool of its own of n mbufs holding frames up to max_frame bytes
-  // (reused for the same sizes); lives as long as this object.
+  // A pool of its own of n mbufs with the default data room (2 KB), or
+  // more when max_frame needs it (reused for the same sizes); lives as
+  // long as this object.
   Result<rte_mempool*> get_sized(int socket, unsigned n, unsigned max_frame);
   unsigned n_mbufs() const { return n_mbufs_; }
 
