@@ -4,14 +4,31 @@
 
 namespace ferry::pcapgen {
 
+namespace {
+
+// mac + n as 48-bit numbers (options.cc checks that the first octet stays).
+Mac mac_plus(const Mac& mac, uint64_t n) {
+  uint64_t v = 0;
+  for (uint8_t b : mac) v = v << 8 | b;
+  v += n;
+  Mac out;
+  for (int k = 5; k >= 0; k--, v >>= 8) out[static_cast<size_t>(k)] = static_cast<uint8_t>(v);
+  return out;
+}
+
+}  // namespace
+
 FiveTuple flow_tuple(const PcapgenOptions& o, uint64_t i) {
   FiveTuple t;
+  t.src_mac = mac_plus(o.src_mac, i * o.mac_step);
+  t.dst_mac = mac_plus(o.dst_mac, i * o.mac_step);
   if (o.vary == Vary::kIp) {
     // Unsigned arithmetic: addresses wrap modulo 2^32 (options.cc checks
     // that the varying one does not).
-    t.src_ip = o.src_ip + static_cast<uint32_t>(i * o.src_step);
-    t.dst_ip = o.dst_ip + static_cast<uint32_t>(i * o.dst_step);
-    t.sport = o.sport;
+    uint64_t a = o.period ? i % o.period : i;
+    t.src_ip = o.src_ip + static_cast<uint32_t>(a * o.src_step);
+    t.dst_ip = o.dst_ip + static_cast<uint32_t>(a * o.dst_step);
+    t.sport = static_cast<uint16_t>(o.sport + (o.period ? i / o.period : 0));
     t.dport = o.dport;
     return t;
   }
@@ -25,7 +42,7 @@ FiveTuple flow_tuple(const PcapgenOptions& o, uint64_t i) {
 
 std::vector<uint8_t> build_frame(const PcapgenOptions& o, const FiveTuple& t) {
   FrameBuilder b;
-  b.eth(o.dst_mac, o.src_mac).ipv4(be32(t.src_ip), be32(t.dst_ip));
+  b.eth(t.dst_mac, t.src_mac).ipv4(be32(t.src_ip), be32(t.dst_ip));
   if (o.proto == Proto::kTcp) {
     b.tcp(t.sport, t.dport, kTcpSyn);
   } else {

@@ -9,16 +9,18 @@
 namespace ferry::pcapgen {
 
 struct FiveTuple {
+  Mac src_mac{};
+  Mac dst_mac{};
   uint32_t src_ip = 0;  // host order
   uint32_t dst_ip = 0;
   uint16_t sport = 0;
   uint16_t dport = 0;
 };
 
-// The 5-tuple of flow i (0 <= i < o.flows); the protocol is o.proto.
+// The MACs and 5-tuple of flow i (0 <= i < o.flows); the protocol is o.proto.
 FiveTuple flow_tuple(const PcapgenOptions& o, uint64_t i);
 
-// The frame of one flow: Ethernet (o's MACs), IPv4 (TTL 64), UDP or TCP
+// The frame of one flow: Ethernet (t's MACs), IPv4 (TTL 64), UDP or TCP
 // with valid checksums, zero-padded to 60 bytes.
 std::vector<uint8_t> build_frame(const PcapgenOptions& o, const FiveTuple& t);
 

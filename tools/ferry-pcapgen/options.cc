@@ -87,6 +87,18 @@ Status apply(PcapgenOptions* o, std::string_view name, const std::string& v) {
   if (name == "dst-ip") return set_ip(&o->dst_ip);
   if (name == "src-step") return set_u32(&o->src_step, 0, UINT32_MAX);
   if (name == "dst-step") return set_u32(&o->dst_step, 0, UINT32_MAX);
+  if (name == "period") {
+    auto n = number(name, v, 1, kMaxFlows);
+    if (!n) return n.error();
+    o->period = *n;
+    return {};
+  }
+  if (name == "mac-step") {
+    auto n = number(name, v, 0, UINT32_MAX);
+    if (!n) return n.error();
+    o->mac_step = *n;
+    return {};
+  }
   if (name == "sport") return set_port(&o->sport);
   if (name == "dport") return set_port(&o->dport);
   if (name == "proto") {
@@ -115,6 +127,26 @@ Status apply(PcapgenOptions* o, std::string_view name, const std::string& v) {
 // Every flow must differ from every other in the field that varies.
 Status check_distinct(const PcapgenOptions& o) {
   uint64_t last = o.flows - 1;
+  // The MACs step within their last five octets: the first (unicast,
+  // locally administered) stays.
+  for (const Mac* m : {&o.src_mac, &o.dst_mac}) {
+    uint64_t low = 0;
+    for (size_t k = 1; k < 6; k++) low = low << 8 | (*m)[k];
+    if (o.mac_step && (last > (1ull << 40) / o.mac_step || low + last * o.mac_step >= 1ull << 40))
+      return make_error(strprintf("--mac-step %llu: %llu flows would change a MAC's first octet",
+                                  static_cast<unsigned long long>(o.mac_step),
+                                  static_cast<unsigned long long>(o.flows)));
+  }
+  if (o.period && o.vary != Vary::kIp) return make_error("--period needs --vary ip");
+  if (o.period && o.period < o.flows) {
+    // Flows i and i + period share their addresses: the source port differs.
+    if (o.sport + last / o.period > 65535)
+      return make_error(strprintf("--period %llu: %llu flows need source ports up to %llu",
+                                  static_cast<unsigned long long>(o.period),
+                                  static_cast<unsigned long long>(o.flows),
+                                  static_cast<unsigned long long>(o.sport + last / o.period)));
+    last = o.period - 1;
+  }
   if (o.vary == Vary::kIp) {
     auto fits = [&](uint32_t step) { return step > 0 && last * step <= UINT32_MAX; };
     if (!fits(o.src_step) && !fits(o.dst_step)) {
@@ -193,6 +225,9 @@ std::string usage() {
          "  --dst-ip A         first destination address (default 10.128.0.1)\n"
          "  --src-step K       source address step per flow (default 1)\n"
          "  --dst-step K       destination address step per flow (default 1)\n"
+         "  --period M         (--vary ip) flow i has the addresses of flow i mod M and\n"
+         "                     source port sport + i / M\n"
+         "  --mac-step K       flow i's MACs are src-mac + i*K and dst-mac + i*K (default 0)\n"
          "  --sport P          (first) source port (default 1024)\n"
          "  --dport P          (first) destination port (default 9)\n"
          "  -q, --quiet        no summary line\n";

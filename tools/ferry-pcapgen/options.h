@@ -12,7 +12,8 @@ namespace ferry::pcapgen {
 
 enum class Proto : uint8_t { kUdp, kTcp };
 // kIp: flow i has source address src_ip + i * src_step and destination
-// address dst_ip + i * dst_step (ports fixed). kPort: addresses fixed,
+// address dst_ip + i * dst_step (ports fixed); with a period M, flow i has
+// the addresses of flow i mod M and source port sport + i / M. kPort: addresses fixed,
 // the source port runs from sport to 65535, then the destination port
 // steps by one and the source port starts over.
 enum class Vary : uint8_t { kIp, kPort };
@@ -28,6 +29,8 @@ struct PcapgenOptions {
   uint32_t dst_ip = 0;
   uint32_t src_step = 1;
   uint32_t dst_step = 1;
+  uint64_t period = 0;    // kIp: 0 = none
+  uint64_t mac_step = 0;  // flow i: src_mac + i * mac_step, dst_mac + i * mac_step
   uint16_t sport = 1024;
   uint16_t dport = 9;
   bool quiet = false;

@@ -8,8 +8,11 @@
 #   2. --vary port --proto tcp, 70000 flows: all 5-tuples distinct, the
 #      source port wraps from 65535 to 1024 and the destination port steps
 #      (flow 64512 is 1024 -> 10), valid TCP checksums.
-#   3. the rules-N layout of scripts/bench (--src-ip 172.16.0.1 --dst-ip
-#      10.0.0.1 --dst-step 64): flow 999 is 172.16.3.232 -> 10.0.249.193.
+#   3. the address layout of scripts/bench's rules-N (--src-ip 172.16.0.1
+#      --dst-ip 10.0.0.1 --dst-step 64): flow 999 is 172.16.3.232 ->
+#      10.0.249.193; with --period 1000, flow 2499 is flow 499's addresses
+#      from source port 1026; --mac-step 1: flow 299's MACs end in :01:3b
+#      and :01:2c.
 #   4. bad options: exit status 1, a message, no file (nor FILE.tmp) left.
 #   5. 1,000,000 flows: 76,000,024 bytes, 1,000,000 distinct, in under 10 s.
 #
@@ -66,12 +69,14 @@ while off < len(data):
     if first is None:
         first = frame.hex()
     if n == show:
-        print("flow", n, "%d.%d.%d.%d" % tuple(src), sport, "%d.%d.%d.%d" % tuple(dst), dport)
+        print("flow", n, "%d.%d.%d.%d" % tuple(src), sport, "%d.%d.%d.%d" % tuple(dst), dport,
+              frame[6:12].hex(":"), frame[0:6].hex(":"))
     n += 1
 if n != want:
     sys.exit("%d records, wanted %d" % (n, want))
 print(n, len(tuples), first)
 EOF
+MACS="02:00:00:00:00:10 02:00:00:00:00:01"  # source, destination
 check() { /usr/bin/python3 "$dir/check.py" "$@" || fail "check of $1 failed"; }
 
 # 1
@@ -91,18 +96,32 @@ echo "selftest: 1 ok (exact bytes, checksums)"
 "$PCAPGEN" --flows 70000 --vary port --proto tcp --out "$dir/b.pcap" --quiet
 out=$(check "$dir/b.pcap" 70000 64512)
 [ "$(tail -1 <<<"$out" | cut -d' ' -f1-2)" = "70000 70000" ] || fail "vary port: $(tail -1 <<<"$out")"
-grep -qx "flow 64512 10.0.0.1 1024 10.128.0.1 10" <<<"$out" || fail "vary port: $(head -1 <<<"$out")"
+grep -qx "flow 64512 10.0.0.1 1024 10.128.0.1 10 $MACS" <<<"$out" || fail "vary port: $(head -1 <<<"$out")"
 echo "selftest: 2 ok (ports wrap, TCP checksums)"
 
 # 3
 "$PCAPGEN" --flows 1000 --src-ip 172.16.0.1 --dst-ip 10.0.0.1 --dst-step 64 --out "$dir/c.pcap" --quiet
 out=$(check "$dir/c.pcap" 1000 999)
-grep -qx "flow 999 172.16.3.232 1024 10.0.249.193 9" <<<"$out" || fail "layout: $(head -1 <<<"$out")"
-echo "selftest: 3 ok (address steps)"
+grep -qx "flow 999 172.16.3.232 1024 10.0.249.193 9 $MACS" <<<"$out" || fail "layout: $(head -1 <<<"$out")"
+# The rules-N layout of scripts/bench/rules.sh: addresses repeat every 1000
+# flows, the source port tells the rounds apart.
+"$PCAPGEN" --flows 2500 --src-ip 172.16.0.1 --dst-ip 10.0.0.1 --dst-step 64 --period 1000 \
+  --out "$dir/c2.pcap" --quiet
+out=$(check "$dir/c2.pcap" 2500 2499)
+[ "$(tail -1 <<<"$out" | cut -d' ' -f1-2)" = "2500 2500" ] || fail "period: $(tail -1 <<<"$out")"
+grep -qx "flow 2499 172.16.1.244 1026 10.0.124.193 9 $MACS" <<<"$out" || fail "period: $(head -1 <<<"$out")"
+# normal-N: the MACs step with the flow.
+"$PCAPGEN" --flows 300 --mac-step 1 --out "$dir/c3.pcap" --quiet
+out=$(check "$dir/c3.pcap" 300 299)
+grep -qx "flow 299 10.0.1.44 1024 10.128.1.44 9 02:00:00:00:01:3b 02:00:00:00:01:2c" <<<"$out" ||
+  fail "mac-step: $(head -1 <<<"$out")"
+echo "selftest: 3 ok (address steps, period, MAC steps)"
 
 # 4
 for bad in "--flows 0" "--flows 10 --src-step 0 --dst-step 0" "--flows 70000 --vary port --dport 65535" \
-  "--flows 5 --proto sctp" "--flows 5 --dst-mac 02:00" "--flows 5 --bogus 1"; do
+  "--flows 5 --proto sctp" "--flows 5 --dst-mac 02:00" "--flows 5 --bogus 1" \
+  "--flows 70000 --period 1000 --sport 65500" "--flows 5 --period 2 --vary port" \
+  "--flows 5 --mac-step 1 --src-mac 02:ff:ff:ff:ff:fe"; do
   # shellcheck disable=SC2086
   if "$PCAPGEN" $bad --out "$dir/bad.pcap" 2>"$dir/err"; then fail "accepted: $bad"; fi
   [ -s "$dir/err" ] || fail "no message for: $bad"
