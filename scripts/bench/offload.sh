@@ -3,7 +3,12 @@
 # (net_ferry_esw), in one run:
 #   1. a VF guest sends an elephant (20 kpps) and many mice (10 pps each)
 #      under the threshold policy: the share of packets the hardware path
-#      took, and the PMD's packets (those offloaded never reach it);
+#      took, the PMD's packets (those offloaded never reach it), and the
+#      cost of an offloaded packet, measured: the PMD's busy cycles (its
+#      TSC cycle counters) per frame before the elephant is offloaded and
+#      while it is, and the CPU time of the emulated NIC's thread, which
+#      stands for the hardware (a real NIC's eSwitch does that work with no
+#      host CPU);
 #   2. K new flows at once under first-packet: rules per second from the
 #      route switcher through the offload thread, and the decision-to-active
 #      latency (p50/p99);
@@ -49,5 +54,17 @@ rs=$(sed -n 's/^insertion.rules_per_second: //p' "$out/bench.txt")
 awk -v rs="$rs" -v fp="$fp" 'BEGIN {
   printf "route_switcher / flow_perf insertion rate: %.3f\n", rs / (fp * 1000) }'
 sed -n 's/^elephant_mice.hw_share: /share of packets on the hardware path: /p' "$out/bench.txt"
+v() { sed -n "s/^$1: //p" "$out/bench.txt"; }
+if [ -n "$(v offload_cost.pmd_busy_cycles_per_offloaded_frame)" ]; then
+  echo "PMD busy cycles per frame it received: before the offload" \
+    "$(v offload_cost.before.pmd_busy_cycles_per_pmd_frame), during" \
+    "$(v offload_cost.during.pmd_busy_cycles_per_pmd_frame)"
+  echo "PMD busy cycles per offloaded frame (upper bound: beyond its software frames at the before rate):" \
+    "$(v offload_cost.pmd_busy_cycles_per_offloaded_frame)"
+  echo "the hardware (emulated NIC thread, all of its CPU incl. polling) per offloaded frame:" \
+    "$(v offload_cost.nic_thread_cpu_ns_per_offloaded_frame) ns"
+else
+  echo "offload cost: $(v offload_cost)"
+fi
 p99=$(sed -n 's/^insertion.decision_to_active_p99_ms: //p' "$out/bench.txt")
 awk -v p="$p99" 'BEGIN { printf "decision to active p99: %s ms (target < 10 ms: %s)\n", p, (p < 10 ? "met" : "missed") }'

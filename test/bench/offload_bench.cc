@@ -2,11 +2,16 @@
 // prints them next to dpdk-test-flow-perf's):
 //   elephant + mice  a VF-attached VM receives one heavy flow and many
 //                    light ones from the wire under the threshold policy: the share of packets the
-//                    hardware path took, and how many the PMD saw;
+//                    hardware path took, how many the PMD saw, and what an offloaded
+//                    packet costs: the PMD's busy cycles (its own TSC counters) per frame
+//                    before the elephant is offloaded and while it is, and the CPU time
+//                    of the emulated NIC's thread (the "hardware": on a real NIC its
+//                    eSwitch does that work, no host CPU);
 //   insertion        first-packet with K new flows at once: rules per
 //                    second through the offload thread, and the decision to
 //                    active latency (p50/p99), also for the single elephant.
 // Output: "key: value" lines.
+#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +19,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <fstream>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <string>
 #include <thread>
@@ -93,6 +101,76 @@ uint64_t pmd_rx(EswDatapath& t) {
   return n;
 }
 
+uint64_t pmd_busy_cycles(EswDatapath& t) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < t.dp().n_pmds(); i++) n += t.dp().pmd(i).counters().cycles_busy.get();
+  return n;
+}
+
+// The thread id of this process's thread whose name starts with prefix
+// (the emulated NIC's is "esw-..."), or 0.
+pid_t thread_named(const std::string& prefix) {
+  DIR* d = opendir("/proc/self/task");
+  if (!d) return 0;
+  pid_t found = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/comm");
+    std::string name;
+    if (std::getline(f, name) && name.rfind(prefix, 0) == 0) {
+      found = static_cast<pid_t>(std::atoi(e->d_name));
+      break;
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+// CPU time (ns) a thread of this process has used: its per-thread CPU
+// clock, as pthread_getcpuclockid gives it, from its thread id.
+uint64_t thread_cpu_ns(pid_t tid) {
+  if (tid <= 0) return 0;
+  clockid_t clock = static_cast<clockid_t>((~static_cast<unsigned>(tid) << 3) | 6);
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// The counters at one moment of the elephant-and-mice run.
+struct Snapshot {
+  std::chrono::steady_clock::time_point at;
+  uint64_t sent = 0, hw = 0, pmd_rx = 0, pmd_busy = 0, nic_ns = 0;
+};
+
+Snapshot snapshot(EswDatapath& t, uint64_t sent, pid_t nic) {
+  return {std::chrono::steady_clock::now(),
+          sent,
+          t.xstat(ferry::esw::kXstatSwitchedPackets),
+          pmd_rx(t),
+          pmd_busy_cycles(t),
+          thread_cpu_ns(nic)};
+}
+
+double per(double a, double b) { return b > 0 ? a / b : 0; }
+
+// One phase (between two snapshots): what the PMD and the NIC's thread
+// spent on it. Returns the PMD's busy cycles per frame it received.
+double print_phase(const char* name, const Snapshot& a, const Snapshot& b) {
+  double secs = std::chrono::duration<double>(b.at - a.at).count();
+  auto d = [](uint64_t x, uint64_t y) { return static_cast<double>(y - x); };
+  double rx = d(a.pmd_rx, b.pmd_rx), busy = d(a.pmd_busy, b.pmd_busy), hw = d(a.hw, b.hw);
+  std::printf("offload_cost.%s.seconds: %.3f\n", name, secs);
+  std::printf("offload_cost.%s.frames_sent: %.0f\n", name, d(a.sent, b.sent));
+  std::printf("offload_cost.%s.hw_switched: %.0f\n", name, hw);
+  std::printf("offload_cost.%s.pmd_rx: %.0f\n", name, rx);
+  std::printf("offload_cost.%s.pmd_busy_cycles: %.0f\n", name, busy);
+  std::printf("offload_cost.%s.pmd_busy_cycles_per_pmd_frame: %.1f\n", name, per(busy, rx));
+  std::printf("offload_cost.%s.nic_thread_cpu_ms: %.3f\n", name, d(a.nic_ns, b.nic_ns) / 1e6);
+  std::printf("offload_cost.%s.nic_thread_cpu_ns_per_frame_sent: %.1f\n", name,
+              per(d(a.nic_ns, b.nic_ns), d(a.sent, b.sent)));
+  return per(busy, rx);
+}
+
 int elephant_and_mice(unsigned mice, int seconds, int elephant_pps, int mouse_pps) {
   EswDatapath t("net_ferry_esw_be");
   if (!t.ok()) {
@@ -119,6 +197,16 @@ int elephant_and_mice(unsigned mice, int seconds, int elephant_pps, int mouse_pp
   }
   uint64_t rx0 = pmd_rx(t);
   uint64_t sent = 0;
+  pid_t nic = thread_named("esw-");
+  // Phases: "before" until the elephant's rule is in the NIC, "during"
+  // from then until the traffic stops.
+  Snapshot s0 = snapshot(t, 0, nic), s1{}, s2{};
+  bool offloaded = false;
+  auto elephant_in_hw = [&] {
+    for (auto& [id, f] : t.offload().flows())
+      if (std::memcmp(f.key.dl_dst, vm, 6) == 0) return f.state == OffloadFlow::State::kHw;
+    return false;
+  };
   auto start = std::chrono::steady_clock::now();
   auto next = start;
   int64_t next_tick = 0;
@@ -133,10 +221,15 @@ int elephant_and_mice(unsigned mice, int seconds, int elephant_pps, int mouse_pp
     if (now >= next_tick) {
       t.offload().run(now);
       next_tick = now + 5;
+      if (!offloaded && elephant_in_hw()) {
+        offloaded = true;
+        s1 = snapshot(t, sent, nic);
+      }
     }
     next += std::chrono::milliseconds(1);
     std::this_thread::sleep_until(next);
   }
+  s2 = snapshot(t, sent, nic);
   for (int i = 0; i < 200; i++) {
     drain(t, "vf0");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -162,9 +255,33 @@ int elephant_and_mice(unsigned mice, int seconds, int elephant_pps, int mouse_pp
   std::printf("elephant_mice.pmd_rx_plus_hw: %llu\n", static_cast<unsigned long long>(pmd + hw));
   std::printf("elephant.sw_packets: %llu\n", static_cast<unsigned long long>(el_sw));
   std::printf("elephant.hw_packets: %llu\n", static_cast<unsigned long long>(el_hw));
-  std::printf(
-      "elephant.pmd_packets_per_offloaded_packet: 0 (pmd_rx + hw_switched = frames sent: %s)\n",
-      pmd + hw == sent ? "yes" : "no");
+  std::printf("elephant_mice.pmd_rx_plus_hw_equals_sent: %s\n", pmd + hw == sent ? "yes" : "no");
+  if (!offloaded) {
+    std::printf("offload_cost: the elephant was never offloaded: nothing to compare\n");
+  } else {
+    double hz = static_cast<double>(rte_get_tsc_hz());
+    std::printf("offload_cost.tsc_hz: %.0f\n", hz);
+    std::printf("offload_cost.nic_thread: %s\n",
+                nic ? "the emulated NIC's switching thread (the hardware's work: a real NIC's "
+                      "eSwitch does it without a host CPU)"
+                    : "not found (no CPU figures for it)");
+    double before = print_phase("before", s0, s1);
+    print_phase("during", s1, s2);
+    // The PMD's busy cycles during the offloaded phase beyond what its own
+    // (software) frames cost at the rate measured before: what the
+    // offloaded frames added to the PMD, per offloaded frame.
+    double rx = static_cast<double>(s2.pmd_rx - s1.pmd_rx);
+    double busy = static_cast<double>(s2.pmd_busy - s1.pmd_busy);
+    double hw_frames = static_cast<double>(s2.hw - s1.hw);
+    std::printf("offload_cost.pmd_busy_cycles_per_offloaded_frame: %.2f\n",
+                per(busy - rx * before, hw_frames));
+    std::printf(
+        "offload_cost.pmd_busy_cycles_per_frame_sent: before %.1f, during %.1f\n",
+        per(static_cast<double>(s1.pmd_busy - s0.pmd_busy), static_cast<double>(s1.sent - s0.sent)),
+        per(busy, static_cast<double>(s2.sent - s1.sent)));
+    std::printf("offload_cost.nic_thread_cpu_ns_per_offloaded_frame: %.1f\n",
+                per(static_cast<double>(s2.nic_ns - s1.nic_ns), hw_frames));
+  }
   std::printf("mice.in_hw: %llu of %u\n", static_cast<unsigned long long>(mice_hw), mice);
   std::printf("elephant.decision_to_active_ms: %.3f\n", pct(t.offload().latencies_ns(), 0.5));
   return 0;
