@@ -12,9 +12,14 @@
 #   TESTPMD             dpdk-testpmd (default: the one in PATH)
 #   BENCH_CONTROL_CPU   CPU of the control threads (default 0)
 #   BENCH_PMD_CPU       CPU of the one forwarding thread (default 1)
+#   FERRY_REPLAY        the traffic source's PMD, loaded with -d into every system
+#                       (default $FERRY_BUILD/test/bench/libferry_replay.so)
 #   BENCH_KEEP=1        keep the run directory (logs, databases, pcaps)
-#   BENCH_SRC_DEVARGS   the receiving port
-#                       (default net_pcap0,rx_pcap=<the case's pcap>,infinite_rx=1)
+#   BENCH_SOURCE        replay (default): net_ferry_replay0,pcap=<the case's pcap>
+#                       (test/bench/replay_pmd.cc); pcap: DPDK's own
+#                       net_pcap0,rx_pcap=<the case's pcap>,infinite_rx=1, which
+#                       holds every frame in an mbuf (at most ~250k flows for OVS)
+#   BENCH_SRC_DEVARGS   the receiving port (overrides BENCH_SOURCE: a NIC)
 #   BENCH_SINK_DEVARGS  the transmitting port (default net_null0,no-rx=1)
 #                       (PCI addresses for real NICs: see Documentation/benchmarking.md)
 
@@ -26,6 +31,8 @@ BENCH_PCAPGEN=${FERRY_PCAPGEN:-$BENCH_BUILD/tools/ferry-pcapgen/ferry-pcapgen}
 BENCH_FERRY=${FERRY_VSWITCHD:-$BENCH_BUILD/datapath/vswitchd/ferry-vswitchd}
 BENCH_OVS=${OVS_DPDK_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 BENCH_TESTPMD=${TESTPMD:-$(command -v dpdk-testpmd || echo dpdk-testpmd)}
+BENCH_REPLAY=${FERRY_REPLAY:-$BENCH_BUILD/test/bench/libferry_replay.so}
+BENCH_SOURCE=${BENCH_SOURCE:-replay}
 BENCH_CTL_CPU=${BENCH_CONTROL_CPU:-0}
 BENCH_PMD_CPU=${BENCH_PMD_CPU:-1}
 BENCH_PYTHON=/usr/bin/python3  # the distribution's, with python3-matplotlib
@@ -38,6 +45,7 @@ BENCH_NETNS=()
 BENCH_PIDFILES=()
 BENCH_DPDK_PREFIXES=()
 BENCH_FDS=()
+BENCH_PLUGIN_DIR=""
 BENCH_CLEANUP_HOOKS=()  # functions the cleanup calls first (orderly stops)
 
 bench_log() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
@@ -76,6 +84,11 @@ bench_init() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   BENCH_TAG=fb$$
+  # This shell and every helper it starts (ovs-ofctl, ovs-appctl,
+  # ferry-pcapgen, the readers of the counters) stay on the control CPU,
+  # off the forwarding core; the daemons put their forwarding threads on
+  # BENCH_PMD_CPU themselves.
+  taskset -pc "$BENCH_CTL_CPU" $$ >/dev/null || bench_die "cannot pin the script to CPU $BENCH_CTL_CPU"
   bench_log "run directory $BENCH_DIR"
 }
 
@@ -172,6 +185,7 @@ bench_cleanup() {
   for pf in "${BENCH_PIDFILES[@]}"; do bench_stop_pidfile "$pf" 5; done
   for fd in "${BENCH_FDS[@]}"; do eval "exec $fd>&-" 2>/dev/null; done
   bench_remove_dpdk_dirs
+  [ -n "$BENCH_PLUGIN_DIR" ] && rm -rf "$BENCH_PLUGIN_DIR"
   for ns in "${BENCH_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
   if [ -n "$BENCH_DIR" ] && [ -d "$BENCH_DIR" ]; then
     if [ "${BENCH_KEEP:-0}" = 1 ]; then
@@ -211,13 +225,25 @@ bench_check_window() {
 bench_is_pci() { [[ $1 =~ ^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7] ]]; }
 
 # The devargs of the receiving port: the case's pcap unless overridden.
-bench_src_devargs() { echo "${BENCH_SRC_DEVARGS:-net_pcap0,rx_pcap=$1,infinite_rx=1}"; }
+bench_src_devargs() {
+  if [ -n "$BENCH_SRC_DEVARGS" ]; then
+    echo "$BENCH_SRC_DEVARGS"
+  elif [ "$BENCH_SOURCE" = pcap ]; then
+    echo "net_pcap0,rx_pcap=$1,infinite_rx=1"
+  else
+    echo "net_ferry_replay0,pcap=$1"
+  fi
+}
+
+bench_uses_replay() { [ -z "$BENCH_SRC_DEVARGS" ] && [ "$BENCH_SOURCE" != pcap ]; }
 
 # EAL arguments shared by the three systems: hugepages without files, a
-# private prefix, and no PCI scan unless a port is a PCI device.
+# private prefix, no PCI scan unless a port is a PCI device, and the
+# replay source's PMD.
 bench_eal_args() {
   local a="--in-memory --file-prefix=$1"
   bench_is_pci "${BENCH_SRC_DEVARGS:-x}" || bench_is_pci "$BENCH_SINK_DEVARGS" || a="$a --no-pci"
+  bench_uses_replay && a="$a -d $BENCH_REPLAY"
   echo "$a"
 }
 
@@ -246,6 +272,10 @@ bench_check_tools() {
       bench_die "$t not found (build it, or set FERRY_BUILD / FERRY_PCAPGEN / FERRY_VSWITCHD)"
   done
   [ -x "$BENCH_OVS" ] || bench_die "$BENCH_OVS not found (package openvswitch-switch-dpdk)"
+  case "$BENCH_SOURCE" in replay | pcap) ;; *) bench_die "BENCH_SOURCE is replay or pcap" ;; esac
+  if bench_uses_replay && [ ! -f "$BENCH_REPLAY" ]; then
+    bench_die "$BENCH_REPLAY not found (build it, or set FERRY_REPLAY; BENCH_SOURCE=pcap uses net_pcap)"
+  fi
   command -v "$BENCH_TESTPMD" >/dev/null || bench_die "dpdk-testpmd not found (package dpdk)"
   for t in ovsdb-server ovsdb-tool ovs-vsctl ovs-ofctl ovs-appctl taskset; do
     command -v "$t" >/dev/null || bench_die "$t not found"
@@ -260,6 +290,14 @@ bench_snapshot_tools() {
   cp "$BENCH_FERRY" "$BENCH_DIR/bin/ferry-vswitchd" &&
     cp "$BENCH_PCAPGEN" "$BENCH_DIR/bin/ferry-pcapgen" ||
     bench_die "cannot copy Ferry's binaries into $BENCH_DIR/bin"
+  # DPDK loads a plugin (-d) only from a path no part of which is world
+  # writable, which rules out /tmp: the replay PMD's copy goes to /run.
+  if bench_uses_replay; then
+    BENCH_PLUGIN_DIR=/run/ferry-bench-$BENCH_TAG
+    mkdir -m 0755 -p "$BENCH_PLUGIN_DIR" && cp "$BENCH_REPLAY" "$BENCH_PLUGIN_DIR/" ||
+      bench_die "cannot copy $BENCH_REPLAY into $BENCH_PLUGIN_DIR"
+    BENCH_REPLAY=$BENCH_PLUGIN_DIR/$(basename "$BENCH_REPLAY")
+  fi
   bench_log "ferry-vswitchd: $BENCH_FERRY ($(date -r "$BENCH_FERRY" '+%F %T'))"
   BENCH_FERRY=$BENCH_DIR/bin/ferry-vswitchd
   BENCH_PCAPGEN=$BENCH_DIR/bin/ferry-pcapgen

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PVP (physical -> VM -> physical): the standard OVS-DPDK benchmark of a
-# hypervisor switch. Frames from the "physical" source port (net_pcap,
-# infinite_rx) cross the switch into a VM over vhost-user, the VM sends
+# hypervisor switch. Frames from the "physical" source port (net_ferry_replay,
+# as compare.sh) cross the switch into a VM over vhost-user, the VM sends
 # them back with macswap (dpdk-testpmd on DPDK's virtio guest driver), and
 # the switch forwards them to the "physical" sink (net_null). Ferry and
 # OVS-DPDK 3.1 one after another in one run: same ports, same guest, same

@@ -5,10 +5,22 @@
 # Cases are KIND-N with N a number of flows (suffix k = 1000, m = 1000000):
 #   simple-N  one rule, in_port=src,actions=mod_dl_dst:...,output:sink;
 #             flow i is 10.0.0.1+i -> 10.128.0.1+i, udp 1024 -> 9
-#             (ferry-pcapgen's defaults)
-#   rules-N   1000 rules over several masks (see rules_many); flow i is
-#             172.16.0.1+i -> 10.0.0.1+64*i, udp 1024 -> 9, so each flow
-#             has its own /26 and four flows share a /24
+#             (ferry-pcapgen's defaults). Ferry answers a port whose rules
+#             depend on in_port alone without parsing or looking up (its
+#             simple-match path); OVS-DPDK does its full lookup
+#   ip-N      the same with "ip" in the match (in_port=src,ip,...): both
+#             switches parse and look up; the like-for-like single rule
+#   normal-N  one rule, actions=NORMAL; flow i is the simple-N flow from
+#             MAC 02:00:01:00:00:00+i to MAC 02:00:02:00:00:00+i, the N
+#             destination MACs installed on port sink with fdb/add before
+#             the traffic starts (see case_fdb)
+#   rules-N   1000 rules over five masks, each hit by N/1000 flows (see
+#             rules_many); flow i has the addresses of flow k = i mod 1000,
+#             172.16.0.1+k -> 10.0.0.1+64*k, udp from port 1024 + i/1000
+#             to 9
+#   l3-N      100k rules, 50k nw_dst=/32 and 50k nw_dst=/24 (see rules_l3);
+#             flow i goes to the address of rule i mod 100000, from
+#             172.16.0.1+i (mod 100000), udp 1024 + i/100000 -> 9
 #   pipeline-N  the rules-N traffic through a 10-table pipeline of about
 #             1000 rules with registers carrying state between tables
 #             (see rules_pipeline): what SDN controllers install
@@ -36,38 +48,76 @@ case_flows() {
 
 case_kind() { echo "${1%%-*}"; }
 
+CASE_KINDS="simple ip normal rules l3 pipeline"
+
 case_valid() {
   local kind n
   kind=$(case_kind "$1")
   n=${1#*-}
-  [ "$kind" = simple ] || [ "$kind" = rules ] || [ "$kind" = pipeline ] || return 1
+  [[ " $CASE_KINDS " == *" $kind "* ]] || return 1
   [[ $n =~ ^[1-9][0-9]*[kKmM]?$ ]] || return 1
   [ "$(case_flows "$1")" -le 16777216 ]
 }
 
+# The MACs of normal-N's flow i: 02:00:01:00:00:00+i -> 02:00:02:00:00:00+i.
+NORMAL_SRC_MAC=02:00:01:00:00:00
+NORMAL_DST_MAC=02:00:02:00:00:00
+
 # case_pcapgen_args NAME -> ferry-pcapgen options for the case's layout.
 case_pcapgen_args() {
   case "$(case_kind "$1")" in
-    simple) echo "" ;;
-    rules | pipeline) echo "--src-ip 172.16.0.1 --dst-ip 10.0.0.1 --dst-step 64" ;;
+    simple | ip) echo "" ;;
+    normal) echo "--mac-step 1 --src-mac $NORMAL_SRC_MAC --dst-mac $NORMAL_DST_MAC" ;;
+    rules | pipeline) echo "--src-ip 172.16.0.1 --dst-ip 10.0.0.1 --dst-step 64 --period 1000" ;;
+    l3) echo "--src-ip 172.16.0.1 --dst-ip 10.0.0.1 --dst-step 128 --period 100000" ;;
   esac
 }
 
 # case_rules NAME FILE: writes the case's rules; prints their number.
 case_rules() {
   case "$(case_kind "$1")" in
-    simple)
-      echo "in_port=src,actions=$RULE_ACTIONS" >"$2"
-      echo 1
-      ;;
-    rules)
-      rules_many "$2"
-      grep -vc '^#' "$2"
-      ;;
-    pipeline)
-      rules_pipeline "$2"
-      grep -vc '^#' "$2"
-      ;;
+    simple) echo "in_port=src,actions=$RULE_ACTIONS" >"$2" ;;
+    ip) echo "in_port=src,ip,actions=$RULE_ACTIONS" >"$2" ;;
+    normal) echo "actions=NORMAL" >"$2" ;;
+    rules) rules_many "$2" ;;
+    l3) rules_l3 "$2" ;;
+    pipeline) rules_pipeline "$2" ;;
+  esac
+  grep -vc '^#' "$2"
+}
+
+# case_fdb NAME FILE: writes the MAC table entries the case needs before
+# its traffic ("PORT VLAN MAC" per line, for fdb/add); prints their number.
+case_fdb() {
+  : >"$2"
+  [ "$(case_kind "$1")" = normal ] || { echo 0; return 0; }
+  awk -v n="$(case_flows "$1")" -v base="$NORMAL_DST_MAC" '
+    function hex(s,   i, v) {
+      v = 0
+      for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", tolower(substr(s, i, 1))) - 1
+      return v
+    }
+    BEGIN {
+      split(base, b, ":"); v = 0
+      for (k = 2; k <= 6; k++) v = v * 256 + hex(b[k])
+      for (i = 0; i < n; i++) {
+        x = v + i; out = b[1]
+        for (k = 4; k >= 0; k--) out = out sprintf(":%02x", int(x / 256 ^ k) % 256)
+        print "sink 0 " out
+      }
+    }' >"$2"
+  wc -l <"$2"
+}
+
+# case_label NAME -> what the case measures, for the table.
+case_label() {
+  case "$(case_kind "$1")" in
+    simple) echo "port-only rule: Ferry's simple-match path (no parse, no lookup)" ;;
+    ip) echo "in_port+ip rule: both parse and look up" ;;
+    normal) echo "NORMAL, MACs pre-installed" ;;
+    rules) echo "1000 rules, 5 masks" ;;
+    l3) echo "100k /32 and /24 routes" ;;
+    pipeline) echo "10 tables, registers" ;;
   esac
 }
 
@@ -125,35 +175,45 @@ rules_pipeline() {
     }' >"$1"
 }
 
-# rules_many FILE: 1000 priority-ordered rules over several masks for the
-# rules-N layout (flow i: 172.16.0.1+i -> 10.0.0.1+64*i, udp 1024 -> 9).
-# Flows 0..899 each hit their own rule, in four families by i mod 4;
-# later flows fall to the /16 rules; unreached tcp rules add subtables
-# every lookup must search.
-#   prio 650  tcp,nw_src=/32,tp_src=80      83 rules, never hit (udp traffic)
-#   prio 600  udp,nw_dst=/32,tp_dst=9      225 rules, flows 4k
-#   prio 500  ip,nw_src=/32                225 rules, flows 4k+1
-#   prio 400  ip,nw_dst=/26                225 rules, flows 4k+2
-#   prio 300  ip,nw_dst=/24                225 rules, flows 4k+3 (4k..4k+2 matched above)
-#   prio 200  ip,nw_src=/16                 16 rules, 172.16/16 .. 172.31/16
-#   prio 1    in_port=src                    1 rule, everything else
+# rules_many FILE: 1000 priority-ordered rules over five masks for the
+# rules-N layout (flow i: with k = i mod 1000, 172.16.0.1+k -> 10.0.0.1+64*k,
+# udp 1024+i/1000 -> 9), one rule per k, each hit by every flow of its k:
+#   prio 650  udp,nw_src=/32,tp_dst=9      200 rules, k = 5j
+#   prio 600  udp,nw_dst=/32,tp_dst=9      200 rules, k = 5j+1
+#   prio 500  ip,nw_src=/32                200 rules, k = 5j+2
+#   prio 400  ip,nw_dst=/26                200 rules, k = 5j+3
+#   prio 300  ip,nw_dst=/24                200 rules, k = 5j+4 (the /24 of
+#             10.0.0.1+64*k also holds three other k, matched above)
 rules_many() {
   awk -v act="$RULE_ACTIONS" "$AWK_IP"'
     BEGIN {
       src = 172 * 16777216 + 16 * 65536 + 1   # 172.16.0.1
       dst = 10 * 16777216 + 1                 # 10.0.0.1
       print "# rules-N: 1000 rules (scripts/bench/rules.sh)"
-      for (k = 0; k < 83; k++)
-        printf "priority=650,tcp,nw_src=%s,tp_src=80,actions=%s\n", ip(src + 4 * k), act
-      for (k = 0; k < 225; k++) {
-        printf "priority=600,udp,nw_dst=%s,tp_dst=9,actions=%s\n", ip(dst + 64 * (4 * k)), act
-        printf "priority=500,ip,nw_src=%s,actions=%s\n", ip(src + 4 * k + 1), act
-        printf "priority=400,ip,nw_dst=%s/26,actions=%s\n", ip(dst - 1 + 64 * (4 * k + 2)), act
-        printf "priority=300,ip,nw_dst=%s/24,actions=%s\n", ip(dst - 1 + 64 * (4 * k + 3) - 192), act
+      for (j = 0; j < 200; j++) {
+        k = 5 * j
+        printf "priority=650,udp,nw_src=%s,tp_dst=9,actions=%s\n", ip(src + k), act
+        printf "priority=600,udp,nw_dst=%s,tp_dst=9,actions=%s\n", ip(dst + 64 * (k + 1)), act
+        printf "priority=500,ip,nw_src=%s,actions=%s\n", ip(src + k + 2), act
+        printf "priority=400,ip,nw_dst=%s/26,actions=%s\n", ip(dst - 1 + 64 * (k + 3)), act
+        printf "priority=300,ip,nw_dst=%s/24,actions=%s\n", ip(int((dst + 64 * (k + 4)) / 256) * 256), act
       }
-      for (k = 0; k < 16; k++)
-        printf "priority=200,ip,nw_src=172.%d.0.0/16,actions=%s\n", 16 + k, act
-      printf "priority=1,in_port=src,actions=%s\n", act
+    }' >"$1"
+}
+
+# rules_l3 FILE: a routing table of 100000 rules for the l3-N layout (flow
+# i goes to 10.0.0.1+128*q, q = i mod 100000): for r < 50000, the /32
+# 10.0.0.1+256*r (priority 200, hit by q = 2r) and its /24 (priority 100,
+# hit by q = 2r+1, 10.0.0.129+256*r).
+rules_l3() {
+  awk -v act="$RULE_ACTIONS" "$AWK_IP"'
+    BEGIN {
+      net = 10 * 16777216                     # 10.0.0.0
+      print "# l3-N: 100000 routes (scripts/bench/rules.sh)"
+      for (r = 0; r < 50000; r++) {
+        printf "priority=200,ip,nw_dst=%s,actions=%s\n", ip(net + 256 * r + 1), act
+        printf "priority=100,ip,nw_dst=%s/24,actions=%s\n", ip(net + 256 * r), act
+      }
     }' >"$1"
 }
 

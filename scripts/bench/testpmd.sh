@@ -33,13 +33,12 @@ tp_start() {
   local pcap=$2 nflows=$3 mbufs mbuf_size
   mkdir -p "$TP_DIR"
   bench_dpdk_prefix "testpmd$BENCH_SERIAL"
-  # net_pcap's infinite_rx keeps every frame of the pcap in an mbuf of the
-  # pool: the pool needs room for them besides the rings. Above 300k frames
-  # the default 2176-byte buffers would not fit in 2 GB of hugepages:
-  # smaller ones (each frame is 60 bytes) keep the same packet path.
-  mbufs=$((nflows + 32768))
+  # The same 2 KB buffers as the switches' pools. net_pcap's infinite_rx
+  # (BENCH_SOURCE=pcap) keeps every frame of the pcap in an mbuf of the
+  # pool: the pool then needs room for them besides the rings.
+  mbufs=32768
+  bench_uses_replay || mbufs=$((nflows + 32768))
   mbuf_size=2176
-  [ "$nflows" -gt 300000 ] && mbuf_size=512
   bench_ns_new "n$BENCH_SERIAL" || { BENCH_FAIL="cannot create a network namespace"; return 1; }
   mkfifo "$TP_DIR/cmd" || { BENCH_FAIL="mkfifo failed"; return 1; }
   exec {TP_FD}<>"$TP_DIR/cmd"

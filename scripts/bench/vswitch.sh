@@ -3,10 +3,14 @@
 # bridge br0 with the two benchmark ports, and the readings of one
 # measurement window. Sourced after lib.sh.
 #
-#   vs_start SYSTEM DIR PCAP    SYSTEM is ferry or ovs; PCAP feeds port src
-#                               (unless BENCH_SRC_DEVARGS names another device)
+#   vs_start SYSTEM DIR PCAP    SYSTEM is ferry, ovs or ovs-tuned (OVS-DPDK
+#                               with emc-insert-inv-prob=0, smc-enable=true);
+#                               PCAP feeds port src (unless BENCH_SRC_DEVARGS
+#                               names another device)
 #   vs_add_vhost_port NAME SOCK OFPORT   a vhost-user port to a guest (PVP)
 #   vs_add_flows FILE           ovs-ofctl --bundle add-flows; sets VS_ADD_SECS
+#   vs_add_fdb FILE             ovs-appctl fdb/add br0 PORT VLAN MAC per line,
+#                               then checks the MAC table holds them
 #   vs_del_flows MATCH          ovs-ofctl del-flows; sets VS_DEL_SECS
 #   vs_wait_forwarding          until port sink transmits
 #   vs_measure WARMUP SECS OUT  writes key=value readings to OUT
@@ -20,9 +24,20 @@ VS_SYS=""
 VS_DIR=""
 VS_BRIDGE=br0
 
-vs_label() { case "$1" in ferry) echo Ferry ;; ovs) echo "OVS-DPDK" ;; *) echo "$1" ;; esac; }
+vs_label() {
+  case "$1" in
+    ferry) echo Ferry ;;
+    ovs) echo "OVS-DPDK" ;;
+    ovs-tuned) echo "OVS-DPDK (tuned)" ;;
+    *) echo "$1" ;;
+  esac
+}
 
-vs_binary() { case "$1" in ferry) echo "$BENCH_FERRY" ;; ovs) echo "$BENCH_OVS" ;; esac; }
+vs_binary() { case "$1" in ferry) echo "$BENCH_FERRY" ;; ovs | ovs-tuned) echo "$BENCH_OVS" ;; esac; }
+
+# What an operator sets for many flows: no EMC insertion (every packet
+# would miss it anyway), the signature match cache on.
+VS_OVS_TUNING="other_config:emc-insert-inv-prob=0 other_config:smc-enable=true"
 
 # Every OVS tool finds the daemon, the database and br0.mgmt from these.
 vs_env() {
@@ -82,6 +97,11 @@ vs_start() {
     "other_config:pmd-cpu-mask=$mask" \
     "other_config:dpdk-extra=$(bench_eal_args "$prefix")" ||
     { BENCH_FAIL="ovs-vsctl set other_config failed"; return 1; }
+  if [ "$VS_SYS" = ovs-tuned ]; then
+    # shellcheck disable=SC2086  # two settings
+    ovs-vsctl --no-wait set Open_vSwitch . $VS_OVS_TUNING ||
+      { BENCH_FAIL="ovs-vsctl set (tuning) failed"; return 1; }
+  fi
 
   bench_ns_new "n$BENCH_SERIAL" || { BENCH_FAIL="cannot create a network namespace"; return 1; }
   bench_track_pidfile "$VS_DIR/vswitchd.pid"
@@ -177,6 +197,25 @@ vs_add_flows() {
       printf "%.3f", t }' "$VS_DIR/add-flows.times")
 }
 
+# vs_add_fdb FILE: "PORT VLAN MAC" per line, each added with the real
+# ovs-appctl fdb/add as a static entry (the MAC table is first made large
+# enough for them and as many learned ones); then the table must show them
+# all as static, or the run fails.
+vs_add_fdb() {
+  local n port vlan mac have
+  n=$(wc -l <"$1")
+  [ "$n" -gt 0 ] || return 0
+  vs_vsctl set Bridge "$VS_BRIDGE" "other_config:mac-table-size=$((2 * n + 8192))" ||
+    { vs_fail "ovs-vsctl set Bridge other_config:mac-table-size failed"; return 1; }
+  while read -r port vlan mac; do
+    vs_appctl fdb/add "$VS_BRIDGE" "$port" "$vlan" "$mac" >>"$VS_DIR/fdb-add.out" 2>&1 ||
+      { vs_fail "fdb/add $port $vlan $mac failed: $(tail -c 300 "$VS_DIR/fdb-add.out")"; return 1; }
+  done <"$1"
+  have=$(vs_appctl fdb/show "$VS_BRIDGE" | grep -c ' static$')
+  [ "$have" = "$n" ] && return 0
+  vs_fail "fdb/show lists $have static entries after $n fdb/add"
+}
+
 vs_del_flows() {
   local t0 t1
   t0=$(bench_now)
@@ -190,12 +229,14 @@ vs_del_flows() {
 
 vs_n_flows() { ovs-ofctl dump-aggregate "$VS_BRIDGE" | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p'; }
 
-# The sink port's transmitted packets, live from the daemon (OpenFlow port
+# A port's transmitted packets, live from the daemon (OpenFlow port
 # statistics; the Interface statistics column is only refreshed every 5 s).
-vs_sink_tx() {
-  ovs-ofctl dump-ports "$VS_BRIDGE" sink 2>/dev/null |
+vs_port_tx() {
+  ovs-ofctl dump-ports "$VS_BRIDGE" "$1" 2>/dev/null |
     sed -n 's/^ *tx pkts=\([0-9]*\),.*/\1/p' | head -1
 }
+
+vs_sink_tx() { vs_port_tx sink; }
 
 vs_forwarding() {
   local a b
@@ -232,21 +273,60 @@ vs_parse_pmd_stats() {
   '
 }
 
-# vs_measure WARMUP SECONDS OUT: after WARMUP seconds of traffic, a window
-# of SECONDS: the PMD counters are cleared at its start and read at its
-# end; the sink's tx counter is read at both ends.
+# Upper bound (s) of vs_settle; 0: no settling.
+VS_SETTLE_MAX=${VS_SETTLE_MAX:-0}
+
+# vs_settle MAX: until the switch is in its steady state, i.e. its caches
+# hold the traffic: 1 s samples of the PMD's counters until at most 1 in
+# 1000 packets received was an upcall, for at most MAX seconds. (OVS-DPDK
+# starts with a megaflow limit of 10000 and raises it by 1000 per
+# revalidator round: 100k megaflows take it about a minute, during which
+# most packets take the slow path.) Sets VS_SETTLED (seconds, "N+" when
+# MAX ran out) and VS_SETTLE_UPCALLS (in the last sample).
+vs_settle() {
+  local t=0 rx up
+  VS_SETTLED=0
+  VS_SETTLE_UPCALLS=""
+  while [ "$t" -lt "$1" ]; do
+    vs_appctl dpif-netdev/pmd-stats-clear >/dev/null || return 1
+    bench_sleep 1
+    t=$((t + 1))
+    vs_appctl dpif-netdev/pmd-stats-show >"$VS_DIR/settle.txt" 2>&1 || return 1
+    rx=$(vs_parse_pmd_stats <"$VS_DIR/settle.txt" | sed -n 's/^pmd_rx=//p')
+    up=$(vs_parse_pmd_stats <"$VS_DIR/settle.txt" |
+      awk -F= '$1 == "upcalls" || $1 == "failed_upcalls" { n += $2 } END { print n + 0 }')
+    VS_SETTLE_UPCALLS=$up
+    if [ -n "$rx" ] && [ "$rx" -gt 0 ] && [ $((up * 1000)) -le "$rx" ]; then
+      VS_SETTLED=$t
+      return 0
+    fi
+  done
+  VS_SETTLED="$t+"
+}
+
+# vs_measure WARMUP SECONDS OUT: after WARMUP seconds of traffic (and
+# vs_settle VS_SETTLE_MAX), a window of SECONDS: the PMD counters are
+# cleared at its start and read at its end; the sink's tx counter is read
+# at both ends.
 vs_measure() {
-  local warmup=$1 secs=$2 out=$3 t0 t1 tx0 tx1 pid
+  local warmup=$1 secs=$2 out=$3 t0 t1 tx0 tx1 lt0 lt1 pid
   bench_sleep "$warmup"
   vs_alive || { vs_fail "crashed during the warm-up"; return 1; }
+  VS_SETTLED=0
+  VS_SETTLE_UPCALLS=""
+  if [ "$VS_SETTLE_MAX" -gt 0 ]; then
+    vs_settle "$VS_SETTLE_MAX" || { vs_fail "pmd-stats-show failed while settling"; return 1; }
+  fi
   pid=$(cat "$VS_DIR/vswitchd.pid")
   vs_appctl dpif-netdev/pmd-stats-clear >/dev/null || { vs_fail "pmd-stats-clear failed"; return 1; }
   tx0=$(vs_sink_tx)
+  lt0=$(vs_port_tx LOCAL)
   t0=$(bench_now)
   bench_thread_ticks "$pid" >"$VS_DIR/ticks0"
   bench_sleep "$secs"
   bench_thread_ticks "$pid" >"$VS_DIR/ticks1"
   tx1=$(vs_sink_tx)
+  lt1=$(vs_port_tx LOCAL)
   t1=$(bench_now)
   vs_appctl dpif-netdev/pmd-stats-show >"$VS_DIR/pmd-stats.txt" 2>&1 ||
     { vs_fail "pmd-stats-show failed"; return 1; }
@@ -257,8 +337,14 @@ vs_measure() {
       'BEGIN { printf "secs=%.3f\ntx=%d\nmpps=%.3f\n", b - a, y - x, (y - x) / (b - a) / 1e6 }'
     vs_parse_pmd_stats <"$VS_DIR/pmd-stats.txt"
     echo "pmd_cpu=$(bench_busiest_share "$VS_DIR/ticks0" "$VS_DIR/ticks1" "$secs")"
-    echo "megaflows=$(vs_appctl dpctl/dump-flows 2>/dev/null | grep -c 'actions:')"
+    echo "settle_secs=$VS_SETTLED"
+    echo "settle_upcalls=$VS_SETTLE_UPCALLS"
+    # Packets the bridge's own port was sent in the window.
+    [ -n "$lt0" ] && [ -n "$lt1" ] && echo "local_tx=$((lt1 - lt0))"
   } >"$out"
+  # After the window (a dump of a million megaflows takes a while).
+  echo "megaflows=$(ovs-appctl --timeout=300 -t "$VS_DIR/vswitchd.ctl" dpctl/dump-flows 2>/dev/null |
+    grep -c 'actions:')" >>"$out"
 }
 
 vs_stop() {
