@@ -46,6 +46,12 @@ Result<Mac> mac(std::string_view name, const std::string& v) {
 
 // Applies one "--name value" to *o.
 Status apply(PcapgenOptions* o, std::string_view name, const std::string& v) {
+  auto set_u64 = [&](uint64_t* dst, uint64_t min, uint64_t max) -> Status {
+    auto n = number(name, v, min, max);
+    if (!n) return n.error();
+    *dst = *n;
+    return {};
+  };
   auto set_u32 = [&](uint32_t* dst, uint64_t min, uint64_t max) -> Status {
     auto n = number(name, v, min, max);
     if (!n) return n.error();
@@ -70,12 +76,7 @@ Status apply(PcapgenOptions* o, std::string_view name, const std::string& v) {
     *dst = *m;
     return {};
   };
-  if (name == "flows") {
-    auto n = number(name, v, 1, kMaxFlows);
-    if (!n) return n.error();
-    o->flows = *n;
-    return {};
-  }
+  if (name == "flows") return set_u64(&o->flows, 1, kMaxFlows);
   if (name == "out") {
     if (v.empty()) return make_error("--out: empty file name");
     o->out = v;
@@ -87,18 +88,8 @@ Status apply(PcapgenOptions* o, std::string_view name, const std::string& v) {
   if (name == "dst-ip") return set_ip(&o->dst_ip);
   if (name == "src-step") return set_u32(&o->src_step, 0, UINT32_MAX);
   if (name == "dst-step") return set_u32(&o->dst_step, 0, UINT32_MAX);
-  if (name == "period") {
-    auto n = number(name, v, 1, kMaxFlows);
-    if (!n) return n.error();
-    o->period = *n;
-    return {};
-  }
-  if (name == "mac-step") {
-    auto n = number(name, v, 0, UINT32_MAX);
-    if (!n) return n.error();
-    o->mac_step = *n;
-    return {};
-  }
+  if (name == "period") return set_u64(&o->period, 1, kMaxFlows);
+  if (name == "mac-step") return set_u64(&o->mac_step, 0, UINT32_MAX);
   if (name == "sport") return set_port(&o->sport);
   if (name == "dport") return set_port(&o->dport);
   if (name == "proto") {
