@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "datapath/group_select.h"
-#include "lib/flow/field.h"
+#include "datapath/xlate_fields.h"
 #include "lib/flow/learn.h"
 
 namespace ferry {
@@ -146,6 +146,7 @@ class Walk {
     out_->stopped = true;
   }
 
+  static void emit_to(void* w, const Action& a) { static_cast<Walk*>(w)->emit(a); }
   void emit(const Action& a) {
     if (out_->n_actions >= kMaxXlateActions) return stop("too many actions");
     out_->actions[out_->n_actions++] = a;
@@ -232,6 +233,8 @@ class Walk {
   }
 
   void move(const Action& a) {
+    if (move_is_wide(a))
+      return xlate_wide_move(&flow_, &wc_, a, [this](const Action& s) { emit(s); });
     auto src = static_cast<Field>(a.mac[0]), dst = static_cast<Field>(a.mac[1]);
     const unsigned src_ofs = a.mac[2], dst_ofs = a.mac[3], n = a.mac[4];
     const uint64_t bits = low_bits(n);
@@ -352,15 +355,6 @@ class Walk {
     for (size_t i = 0; i < n_data; i++) emit(data[i]);
     if (out_->stopped) return;
     out_->actions[at].mac[1] = static_cast<uint8_t>(out_->n_actions - at - 1);
-  }
-
-  static bool is_table_miss_rule(const Rule& r) {
-    if (r.priority != 0) return false;
-    const uint64_t* m = r.match.mask.words();
-    for (size_t i = 0; i < OfKey::kWords; i++) {
-      if (m[i]) return false;
-    }
-    return true;
   }
 
   void log_group(const Group* g, int32_t bucket, bool bucket_step, uint32_t id = 0) {
@@ -525,6 +519,9 @@ class Walk {
           break;
         case ActionType::kGroup:
           group(a.port, table);
+          break;
+        default:  // output_trunc, MPLS (datapath/xlate_fields.h)
+          xlate_extra_action(a, &flow_, &wc_, emit_to, this);
           break;
       }
     }
