@@ -259,7 +259,7 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
       case ActionType::kOutputTrunc: {  // the copy sent is cut, the packet goes on whole
         rte_mbuf* p = i == owner ? m : copy_packet(ctx, m);
         if (p) {
-          pkt::truncate_frame(p, static_cast<uint32_t>(a.value));
+          pkt::truncate_frame(p, static_cast<uint32_t>(a.value), static_cast<int64_t>(a.mask));
           output_to(ctx, p, cur, a.port);
         }
         break;

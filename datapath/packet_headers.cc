@@ -93,8 +93,11 @@ Headers locate(rte_mbuf* m) {
   return h;
 }
 
-void truncate_frame(rte_mbuf* m, uint32_t max_len) {
-  if (rte_pktmbuf_pkt_len(m) <= max_len) return;
+void truncate_frame(rte_mbuf* m, uint32_t max_len, int64_t grown) {
+  max_len = std::max<uint32_t>(max_len, 14);
+  const int64_t before = int64_t{rte_pktmbuf_pkt_len(m)} - grown;
+  if (before <= int64_t{max_len}) return;
+  max_len = static_cast<uint32_t>(int64_t{rte_pktmbuf_pkt_len(m)} - (before - max_len));
   uint32_t keep = max_len;
   rte_mbuf* seg = m;
   while (seg->next && keep > seg->data_len) {

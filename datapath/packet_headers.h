@@ -66,8 +66,10 @@ struct Headers {
 
 Headers locate(rte_mbuf* m);
 
-// Cuts the frame to max_len bytes (OVS's output_trunc); no-op if shorter.
-void truncate_frame(rte_mbuf* m, uint32_t max_len);
+// Cuts the frame as OVS's output_trunc: to max_len bytes (at least an
+// Ethernet header) as it was before `grown` bytes of headers were added
+// (negative: removed) since; no-op if it was not longer.
+void truncate_frame(rte_mbuf* m, uint32_t max_len, int64_t grown = 0);
 
 // IPv6 rewrites (packet_fields_ipv6.cc), `which`: 0/1 the source address's
 // high/low 64 bits, 2/3 the destination's, 4 the flow label; the TCP, UDP

@@ -150,6 +150,7 @@ class Walk {
   void emit(const Action& a) {
     if (out_->n_actions >= kMaxXlateActions) return stop("too many actions");
     out_->actions[out_->n_actions++] = a;
+    if (commits_headers(a.type)) committed_tci_ = flow_.vlan_tci;
   }
 
   // Looks `table` up with the current flow; runs the winner's actions. A
@@ -521,7 +522,7 @@ class Walk {
           group(a.port, table);
           break;
         default:  // output_trunc, MPLS (datapath/xlate_fields.h)
-          xlate_extra_action(a, &flow_, &wc_, emit_to, this);
+          xlate_extra_action(a, &flow_, &wc_, committed_tci_, emit_to, this);
           break;
       }
     }
@@ -541,7 +542,8 @@ class Walk {
   unsigned n_set_ = 0;
   uint64_t stack_[kMaxXlateStack];  // the NXAST stack
   unsigned n_stack_ = 0;
-  bool in_action_set_ = false;  // running the action set (packet-in reason action_set)
+  bool in_action_set_ = false;               // running the action set (packet-in reason action_set)
+  uint16_t committed_tci_ = flow_.vlan_tci;  // the TCI the last output sent (output_trunc)
 };
 
 // The packet part of the walk's consulted bits, into *wc.

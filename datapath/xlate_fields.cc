@@ -44,13 +44,23 @@ bool is_table_miss_rule(const Rule& r) {
   return true;
 }
 
-void xlate_extra_action(const Action& a, OfKey* flow, OfKey* wc, XlateEmitFn emit, void* ctx) {
+void xlate_extra_action(const Action& a, OfKey* flow, OfKey* wc, uint16_t committed_tci,
+                        XlateEmitFn emit, void* ctx) {
   switch (a.type) {
     case ActionType::kOutputTrunc:
       // As OVS's xlate_output_trunc_action(): only to a port other than
       // the input port; the reserved ports (IN_PORT included) do nothing.
+      // OVS cuts the packet as its last output left it, then applies the
+      // header changes made since (a VLAN tag pushed or popped): the copy
+      // sent is max_len plus that tag. mask carries the size change.
       if (a.port == flow->in_port || (a.port >= kOfppMax && a.port != kOfppLocal)) return;
-      emit(ctx, a);
+      {
+        Action t = a;
+        const int now = (flow->vlan_tci & htons(kVlanCfi)) ? 4 : 0;
+        const int then = (committed_tci & htons(kVlanCfi)) ? 4 : 0;
+        t.mask = static_cast<uint64_t>(static_cast<int64_t>(now - then));
+        emit(ctx, t);
+      }
       return;
     case ActionType::kMultipath: {
       // As OVS's multipath_execute(): the hashed fields join the megaflow.

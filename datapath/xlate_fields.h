@@ -43,7 +43,16 @@ using XlateEmitFn = void (*)(void* ctx, const Action& a);
 // An action the walk does not translate itself (output_trunc, MPLS): may
 // change the walk's flow, mark consulted bits in *wc, and emit datapath
 // actions through emit(ctx, ...).
-void xlate_extra_action(const Action& a, OfKey* flow, OfKey* wc, XlateEmitFn emit, void* ctx);
+// `committed_tci` is the flow's TCI at the last output (OVS commits its
+// pending header changes there and at an output_trunc's output, after the
+// truncation point).
+void xlate_extra_action(const Action& a, OfKey* flow, OfKey* wc, uint16_t committed_tci,
+                        XlateEmitFn emit, void* ctx);
+
+// Where OVS commits the header changes made so far (an output of some kind).
+inline bool commits_headers(ActionType t) {
+  return t == ActionType::kOutput || t == ActionType::kOutputTrunc || t == ActionType::kPacketIn;
+}
 
 // A rule that matches everything at priority 0 (OpenFlow's table-miss flow).
 bool is_table_miss_rule(const Rule& r);

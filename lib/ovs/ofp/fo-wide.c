@@ -63,7 +63,8 @@ void fo_convert_wide_set_field(const struct ofpact_set_field* sf, struct fo_acti
     fa->u8 = (uint8_t)(half ? lo : hi);
     fa->u16 = (uint16_t)sf->field->id;
     fa->pad = sf->ofpact.raw;
-    fa->flags = half ? FO_ACT_F_WIDE_LO : 0;
+    /* Only a low half that follows its own high half pairs with it. */
+    fa->flags = half && hi_mask ? FO_ACT_F_WIDE_LO : 0;
     fa->mask = be64_at(mask + 8 * half);
     fa->value = be64_at(value + 8 * half) & fa->mask;
   }

@@ -260,6 +260,16 @@ TEST_CASE("128-bit fields, flow labels and output_trunc round-trip in OVS's synt
         "reg3=0x1/0xffff,reg12=0xfc000000,reg13=0,reg14=0,reg15=0x2 actions=output:1");
   CHECK(xm->match.key.regs[12] == 0xfc000000);
   CHECK(xm->match.mask.regs[14] == UINT32_MAX);
+  // OpenFlow 1.0 sends a 128-bit load as two 64-bit ones (low half first):
+  // each prints as it came, never merged with its neighbour.
+  auto two = parse_flow_mod(
+      "ipv6,actions=load:0x1->NXM_NX_IPV6_SRC[0..63],load:0x2->NXM_NX_IPV6_SRC[64..127],"
+      "load:0x3->NXM_NX_IPV6_SRC[0..63],load:0x4->NXM_NX_IPV6_SRC[64..127]",
+      FlowModCommand::kAdd);
+  REQUIRE(two.ok());
+  CHECK(format_flow(*two) ==
+        "ipv6 actions=load:0x1->NXM_NX_IPV6_SRC[0..63],load:0x2->NXM_NX_IPV6_SRC[64..127],"
+        "load:0x3->NXM_NX_IPV6_SRC[0..63],load:0x4->NXM_NX_IPV6_SRC[64..127]");
   // A 128-bit set_field is two set_fields on the field's halves.
   auto fm = parse_flow_mod("ipv6,actions=set_field:fc00::2->ipv6_dst", FlowModCommand::kAdd);
   REQUIRE(fm.ok());
