@@ -55,6 +55,8 @@ void xlate_extra_action(const Action& a, OfKey* flow, OfKey* wc, uint16_t commit
       // sent is max_len plus that tag. mask carries the size change.
       if (a.port == flow->in_port || (a.port >= kOfppMax && a.port != kOfppLocal)) return;
       {
+        // The size change depends on whether the packet came tagged.
+        field_mark(wc, Field::kVlanTci, kVlanCfi);
         Action t = a;
         const int now = (flow->vlan_tci & htons(kVlanCfi)) ? 4 : 0;
         const int then = (committed_tci & htons(kVlanCfi)) ? 4 : 0;

@@ -99,7 +99,7 @@ enum mf_field_id fo_mff_from_field(int f) {
       [FO_F_IP_TTL] = MFF_IP_TTL,     [FO_F_TP_SRC] = MFF_TCP_SRC,
       [FO_F_TP_DST] = MFF_TCP_DST,    [FO_F_ARP_SHA] = MFF_ARP_SHA,
       [FO_F_ARP_THA] = MFF_ARP_THA,   [FO_F_METADATA] = MFF_METADATA,
-      [FO_F_PKT_MARK] = MFF_PKT_MARK,
+      [FO_F_PKT_MARK] = MFF_PKT_MARK, [FO_F_IPV6_LABEL] = MFF_IPV6_LABEL,
   };
   return f > 0 && f < (int)ARRAY_SIZE(map) ? map[f] : MFF_METADATA;
 }

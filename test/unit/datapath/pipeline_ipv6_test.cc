@@ -175,6 +175,13 @@ TEST_CASE("output_trunc cuts the packet as the last output left it (OVS's cutlen
   REQUIRE(out.size() == 1);
   const Frame plain = udp(false);
   CHECK(out[0] == Frame(plain.begin(), plain.begin() + 60));
+  // The same rule for an untagged packet: another megaflow (the cut
+  // depends on the tag), nothing popped, 64 bytes.
+  h.send(3, udp(false));
+  out = h.recv(2, 1);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0] == Frame(plain.begin(), plain.begin() + 64));
+  h.recv(1, 1);
   // At most down to the Ethernet header (max_len 10 is 14).
   auto out1 = h.recv(1, 1);
   REQUIRE(out1.size() == 1);
