@@ -7,6 +7,7 @@
 
 #include "datapath/normal.h"
 #include "datapath/packet_fields.h"
+#include "datapath/packet_headers.h"
 #include "datapath/packet_in.h"
 #include "datapath/packet_ops.h"
 #include "datapath/packet_upcall.h"
@@ -226,7 +227,8 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
   int last_out = -1;
   bool clone_after = false;
   for (size_t i = 0; i < n; i++) {
-    if (actions[i].type == ActionType::kOutput || actions[i].type == ActionType::kPacketIn) {
+    if (actions[i].type == ActionType::kOutput || actions[i].type == ActionType::kPacketIn ||
+        actions[i].type == ActionType::kOutputTrunc) {
       last_out = static_cast<int>(i);
       clone_after = false;
       i += actions[i].n_data();
@@ -252,6 +254,14 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
       case ActionType::kOutput: {
         rte_mbuf* p = i == owner ? m : copy_packet(ctx, m);
         if (p) output_to(ctx, p, cur, a.port);
+        break;
+      }
+      case ActionType::kOutputTrunc: {  // the copy sent is cut, the packet goes on whole
+        rte_mbuf* p = i == owner ? m : copy_packet(ctx, m);
+        if (p) {
+          pkt::truncate_frame(p, static_cast<uint32_t>(a.value), static_cast<int64_t>(a.mask));
+          output_to(ctx, p, cur, a.port);
+        }
         break;
       }
       case ActionType::kSetEthSrc:

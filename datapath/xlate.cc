@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "datapath/group_select.h"
-#include "lib/flow/field.h"
+#include "datapath/xlate_fields.h"
 #include "lib/flow/learn.h"
 
 namespace ferry {
@@ -146,9 +146,11 @@ class Walk {
     out_->stopped = true;
   }
 
+  static void emit_to(void* w, const Action& a) { static_cast<Walk*>(w)->emit(a); }
   void emit(const Action& a) {
     if (out_->n_actions >= kMaxXlateActions) return stop("too many actions");
     out_->actions[out_->n_actions++] = a;
+    if (commits_headers(a.type)) committed_tci_ = flow_.vlan_tci;
   }
 
   // Looks `table` up with the current flow; runs the winner's actions. A
@@ -232,6 +234,8 @@ class Walk {
   }
 
   void move(const Action& a) {
+    if (move_is_wide(a))
+      return xlate_wide_move(&flow_, &wc_, a, [this](const Action& s) { emit(s); });
     auto src = static_cast<Field>(a.mac[0]), dst = static_cast<Field>(a.mac[1]);
     const unsigned src_ofs = a.mac[2], dst_ofs = a.mac[3], n = a.mac[4];
     const uint64_t bits = low_bits(n);
@@ -352,15 +356,6 @@ class Walk {
     for (size_t i = 0; i < n_data; i++) emit(data[i]);
     if (out_->stopped) return;
     out_->actions[at].mac[1] = static_cast<uint8_t>(out_->n_actions - at - 1);
-  }
-
-  static bool is_table_miss_rule(const Rule& r) {
-    if (r.priority != 0) return false;
-    const uint64_t* m = r.match.mask.words();
-    for (size_t i = 0; i < OfKey::kWords; i++) {
-      if (m[i]) return false;
-    }
-    return true;
   }
 
   void log_group(const Group* g, int32_t bucket, bool bucket_step, uint32_t id = 0) {
@@ -526,6 +521,9 @@ class Walk {
         case ActionType::kGroup:
           group(a.port, table);
           break;
+        default:  // output_trunc, MPLS (datapath/xlate_fields.h)
+          xlate_extra_action(a, &flow_, &wc_, committed_tci_, emit_to, this);
+          break;
       }
     }
     return true;
@@ -544,7 +542,8 @@ class Walk {
   unsigned n_set_ = 0;
   uint64_t stack_[kMaxXlateStack];  // the NXAST stack
   unsigned n_stack_ = 0;
-  bool in_action_set_ = false;  // running the action set (packet-in reason action_set)
+  bool in_action_set_ = false;               // running the action set (packet-in reason action_set)
+  uint16_t committed_tci_ = flow_.vlan_tci;  // the TCI the last output sent (output_trunc)
 };
 
 // The packet part of the walk's consulted bits, into *wc.

@@ -35,8 +35,8 @@ constexpr Feature kFeatures[] = {
     {"masked_set_action", "Masked set action", true, 0},
     {"tnl_push_pop", "Tunnel push pop", true, 0},
     {"ufid", "Ufid", true, 0},
-    {"trunc", "Truncate action", true, 0},
-    {"clone", "Clone action", true, 0},
+    {"trunc", "Truncate action", true, 1},  // output(port,max_len)
+    {"clone", "Clone action", true, 1},
     {"sample_nesting", "Sample nesting", false, 0},
     {"ct_eventmask", "Conntrack eventmask", true, 0},
     {"ct_clear", "Conntrack clear", true, 0},
@@ -164,6 +164,14 @@ void register_dp_features_commands(Vswitchd& d) {
        }},
       {"dpctl/ipf-set-max-nfrags", "[dp] maxfrags", 1, 2,
        [](const Args&, const ReplyPtr& r) { no_ipf(r, "setting maximum fragments failed"); }},
+      // OVS deletes its datapath flows after pushing their statistics to
+      // the rules. Ferry credits every megaflow's packets to its rules now
+      // (what OpenFlow sees); the megaflows themselves stay.
+      {"revalidator/purge", "", 0, 0,
+       [&d](const Args&, const ReplyPtr& r) {
+         if (Datapath* dp = d.datapath()) dp->sync_stats();
+         r->ok("");
+       }},
   });
 }
 

@@ -126,6 +126,13 @@ std::string Action::to_string() const {
       return strprintf("learn_spec(%s[%u..%u]->%s[%u..%u])",
                        field_name(static_cast<Field>(mac[0])).c_str(), mac[2], mac[2] + mac[4] - 1,
                        field_name(static_cast<Field>(mac[1])).c_str(), mac[3], mac[3] + mac[4] - 1);
+    case ActionType::kOutputTrunc:
+      return strprintf("output(port=%u,max_len=%llu)", port,
+                       static_cast<unsigned long long>(value));
+    case ActionType::kMultipath:
+      return strprintf("multipath(%u,%u,%u,%llu,%u,%s[%u..%u])", mac[0], u16, mac[1],
+                       static_cast<unsigned long long>(value) + 1, port,
+                       field_name(static_cast<Field>(u8)).c_str(), mac[2], mac[2] + mac[4] - 1);
   }
   return strprintf("unknown_action_%u", static_cast<unsigned>(type));
 }
@@ -208,6 +215,7 @@ bool actions_need_xlate(const ActionList& actions) {
     if (translated_only(a.type)) return true;
     switch (a.type) {
       case ActionType::kPacketIn:
+      case ActionType::kOutputTrunc:
         return true;
       case ActionType::kOutput:
         if (a.port == kOfppController) return true;  // the packet-in carries the pipeline's state

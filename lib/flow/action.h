@@ -57,6 +57,13 @@ enum class ActionType : uint8_t {
   kClearActions,  // empties the action set
   kLearn,         // u16 = how many kLearnSpec follow; the rest: lib/flow/learn.h
   kLearnSpec,     // one field of a learned flow (lib/flow/learn.h)
+  // Executed by PMDs, but always translated first (the walk decides):
+  kOutputTrunc,  // output(port=P,max_len=N): port, value = max_len; the copy sent is cut
+                 // to max_len bytes (OVS's output_trunc)
+  // Translated only:
+  kMultipath,  // multipath(fields,basis,algorithm,max_link+1,arg,dst): mac[0] = nx_hash_fields,
+               // mac[1] = nx_mp_algorithm, u16 = basis, value = max_link, port = arg; the link
+               // goes to bits mac[2]..mac[2]+mac[4]-1 of Field u8 (mask = OVS's field id)
 };
 
 // OpenFlow's packet-in reasons, numbered as OVS's enum ofp_packet_in_reason.
@@ -87,6 +94,8 @@ struct Action {
   static constexpr uint8_t kLegacy = 2;       // kSetField as mod_nw_src etc.
   static constexpr uint8_t kInstruction = 4;  // kSetField(metadata) as write_metadata
   static constexpr uint8_t kPause = 8;        // kController: pause (continuations)
+  static constexpr uint8_t kWideLo = 16;      // kSetField: the low half of a 128-bit
+                                              // set_field (its high half comes first)
 
   ActionType type;
   uint8_t flags;
@@ -201,6 +210,11 @@ struct Action {
     return 0;
   }
   static Action group(uint32_t id) { return make(ActionType::kGroup, id, 0); }
+  static Action output_trunc(uint32_t p, uint32_t max_len) {
+    Action a = make(ActionType::kOutputTrunc, p, 0);
+    a.value = max_len;
+    return a;
+  }
 
   bool operator==(const Action& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
   bool operator!=(const Action& o) const { return !(*this == o); }
@@ -257,6 +271,8 @@ inline bool translated_only(ActionType t) {
     case ActionType::kController:
     case ActionType::kGroup:
       return true;
+    case ActionType::kOutputTrunc:
+      return false;
     default:
       return t >= ActionType::kConjunction;
   }

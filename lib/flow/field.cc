@@ -29,6 +29,21 @@ void merge(T* dst, uint64_t value, uint64_t mask) {
                         (static_cast<T>(value) & static_cast<T>(mask)));
 }
 
+uint64_t get_be64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+  return v;
+}
+
+void set_be64(uint8_t* p, uint64_t value, uint64_t mask) {
+  for (int i = 7; i >= 0; i--) {
+    const auto vb = static_cast<uint8_t>(value), mb = static_cast<uint8_t>(mask);
+    p[i] = static_cast<uint8_t>((p[i] & ~mb) | (vb & mb));
+    value >>= 8;
+    mask >>= 8;
+  }
+}
+
 void merge_be16(uint16_t* dst, uint64_t value, uint64_t mask) {
   uint16_t h = ntohs(*dst);
   merge(&h, value, mask);
@@ -68,14 +83,21 @@ unsigned field_bits(Field f) {
     case Field::kIpEcn:
       return 2;
     case Field::kMetadata:
+    case Field::kIpv6SrcHi:
+    case Field::kIpv6SrcLo:
+    case Field::kIpv6DstHi:
+    case Field::kIpv6DstLo:
       return 64;
+    case Field::kIpv6Label:
+      return 20;
     default:
       break;
   }
+  if (field_is_wide(f)) return 128;
   auto n = static_cast<unsigned>(f);
   if (n >= static_cast<unsigned>(Field::kReg0) && n < static_cast<unsigned>(Field::kXreg0))
     return 32;
-  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kCount))
+  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kIpv6SrcHi))
     return 64;
   return 0;
 }
@@ -96,10 +118,45 @@ bool field_in_packet(Field f) {
     case Field::kTpDst:
     case Field::kArpSha:
     case Field::kArpTha:
+    case Field::kIpv6SrcHi:
+    case Field::kIpv6SrcLo:
+    case Field::kIpv6DstHi:
+    case Field::kIpv6DstLo:
+    case Field::kIpv6Label:
+    case Field::kIpv6Src:
+    case Field::kIpv6Dst:
       return true;
     default:
       return false;
   }
+}
+
+Field wide_half(Field f, bool high) {
+  switch (f) {
+    case Field::kIpv6Src:
+      return high ? Field::kIpv6SrcHi : Field::kIpv6SrcLo;
+    case Field::kIpv6Dst:
+      return high ? Field::kIpv6DstHi : Field::kIpv6DstLo;
+    default:
+      break;
+  }
+  if (!field_is_wide(f)) return Field::kNone;
+  const unsigned x = static_cast<unsigned>(f) - static_cast<unsigned>(Field::kXxreg0);
+  return xreg_field(2 * x + (high ? 0 : 1));
+}
+
+uint64_t field_get_bits(const OfKey& k, Field f, unsigned ofs, unsigned n) {
+  if (!field_is_wide(f)) return (field_get(k, f) >> ofs) & low_bits(n);
+  const uint64_t lo = field_get(k, wide_half(f, false)), hi = field_get(k, wide_half(f, true));
+  uint64_t v;
+  if (ofs >= 64) {
+    v = hi >> (ofs - 64);
+  } else if (ofs == 0) {
+    v = lo;
+  } else {
+    v = lo >> ofs | hi << (64 - ofs);
+  }
+  return v & low_bits(n);
 }
 
 bool field_writable(Field f) {
@@ -110,8 +167,10 @@ std::string field_name(Field f) {
   auto n = static_cast<unsigned>(f);
   if (n >= static_cast<unsigned>(Field::kReg0) && n < static_cast<unsigned>(Field::kXreg0))
     return strprintf("reg%u", n - static_cast<unsigned>(Field::kReg0));
-  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kCount))
+  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kIpv6SrcHi))
     return strprintf("xreg%u", n - static_cast<unsigned>(Field::kXreg0));
+  if (f >= Field::kXxreg0 && f < Field::kCount)
+    return strprintf("xxreg%u", n - static_cast<unsigned>(Field::kXxreg0));
   switch (f) {
     case Field::kInPort:
       return "in_port";
@@ -147,6 +206,20 @@ std::string field_name(Field f) {
       return "metadata";
     case Field::kPktMark:
       return "pkt_mark";
+    case Field::kIpv6SrcHi:
+      return "ipv6_src[64..127]";
+    case Field::kIpv6SrcLo:
+      return "ipv6_src[0..63]";
+    case Field::kIpv6DstHi:
+      return "ipv6_dst[64..127]";
+    case Field::kIpv6DstLo:
+      return "ipv6_dst[0..63]";
+    case Field::kIpv6Label:
+      return "ipv6_label";
+    case Field::kIpv6Src:
+      return "ipv6_src";
+    case Field::kIpv6Dst:
+      return "ipv6_dst";
     default:
       return strprintf("field%u", n);
   }
@@ -156,7 +229,7 @@ uint64_t field_get(const OfKey& k, Field f) {
   auto n = static_cast<unsigned>(f);
   if (n >= static_cast<unsigned>(Field::kReg0) && n < static_cast<unsigned>(Field::kXreg0))
     return k.regs[n - static_cast<unsigned>(Field::kReg0)];
-  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kCount)) {
+  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kIpv6SrcHi)) {
     unsigned x = n - static_cast<unsigned>(Field::kXreg0);
     return static_cast<uint64_t>(k.regs[2 * x]) << 32 | k.regs[2 * x + 1];
   }
@@ -195,6 +268,14 @@ uint64_t field_get(const OfKey& k, Field f) {
       return k.metadata;
     case Field::kPktMark:
       return k.pkt_mark;
+    case Field::kIpv6SrcHi:
+      return get_be64(k.ipv6_src);
+    case Field::kIpv6SrcLo:
+      return get_be64(k.ipv6_src + 8);
+    case Field::kIpv6DstHi:
+      return get_be64(k.ipv6_dst);
+    case Field::kIpv6DstLo:
+      return get_be64(k.ipv6_dst + 8);
     default:
       return 0;
   }
@@ -205,7 +286,7 @@ void field_set(OfKey* k, Field f, uint64_t value, uint64_t mask) {
   auto n = static_cast<unsigned>(f);
   if (n >= static_cast<unsigned>(Field::kReg0) && n < static_cast<unsigned>(Field::kXreg0))
     return merge(&k->regs[n - static_cast<unsigned>(Field::kReg0)], value, mask);
-  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kCount)) {
+  if (n >= static_cast<unsigned>(Field::kXreg0) && n < static_cast<unsigned>(Field::kIpv6SrcHi)) {
     unsigned x = n - static_cast<unsigned>(Field::kXreg0);
     merge(&k->regs[2 * x], value >> 32, mask >> 32);
     merge(&k->regs[2 * x + 1], value, mask);
@@ -246,6 +327,14 @@ void field_set(OfKey* k, Field f, uint64_t value, uint64_t mask) {
       return merge(&k->metadata, value, mask);
     case Field::kPktMark:
       return merge(&k->pkt_mark, value, mask);
+    case Field::kIpv6SrcHi:
+      return set_be64(k->ipv6_src, value, mask);
+    case Field::kIpv6SrcLo:
+      return set_be64(k->ipv6_src + 8, value, mask);
+    case Field::kIpv6DstHi:
+      return set_be64(k->ipv6_dst, value, mask);
+    case Field::kIpv6DstLo:
+      return set_be64(k->ipv6_dst + 8, value, mask);
     default:
       return;
   }

@@ -62,6 +62,14 @@ Status validate_action(const Action& a, uint8_t table) {
     case ActionType::kClearActions:
     case ActionType::kLearnSpec:
       return {};
+    case ActionType::kMultipath: {
+      auto f = static_cast<Field>(a.u8);
+      if (!field_writable(f) || a.mac[4] == 0 || a.mac[4] > 32 ||
+          a.mac[2] + a.mac[4] > field_bits(f))
+        return make_error(strprintf("multipath into %s: unsupported field or bits out of range",
+                                    field_name(f).c_str()));
+      return {};
+    }
     case ActionType::kStackPush:
     case ActionType::kStackPop: {
       auto f = static_cast<Field>(a.u8);
@@ -83,6 +91,7 @@ Status validate_action(const Action& a, uint8_t table) {
             strprintf("output:%s: unsupported field or bits out of range", field_name(f).c_str()));
       return {};
     }
+    case ActionType::kOutputTrunc:
     case ActionType::kOutput:
       if (!valid_output_port(a.port))
         return make_error(

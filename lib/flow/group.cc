@@ -124,6 +124,8 @@ SetClass classify(const Action& a) {
     case ActionType::kClearActions:
     case ActionType::kLearn:
     case ActionType::kLearnSpec:
+    case ActionType::kOutputTrunc:  // as OVS: not in an action set
+    case ActionType::kMultipath:
       return kInvalid;
   }
   return kInvalid;

@@ -22,6 +22,9 @@ uint32_t symmetric_l4_hash(const OfKey& flow, OfKey* wc);
 // selection_method=hash,fields(...).
 uint32_t fields_hash(const OfKey& flow, const GroupProps& props, OfKey* wc);
 uint32_t hash_int(uint32_t x, uint32_t basis);
+// The link OVS's multipath action picks (lib/flow/action.h kMultipath).
+uint32_t multipath_link(const OfKey& flow, int fields, uint16_t basis, int algorithm,
+                        uint16_t max_link, uint32_t arg, OfKey* wc);
 // A field a group's hash may use.
 bool hash_field_supported(uint16_t ovs_id);
 // The field with OVS's name ("ip_src"), whole; nullopt when unknown.

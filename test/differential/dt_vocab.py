@@ -296,6 +296,9 @@ MATCH_FIELDS = [
     F('reg1', None, ANY, lambda r: r.choice([0, 1, 7]), weight=0.5),
     F('metadata', None, ANY, lambda r: r.choice([0, 1, 0xabc]), lambda r: r.choice([None, 0xf]),
       hexmask(1), weight=0.5),
+    # xxreg0 (what set_xxreg and move_ipv6 write): IPv6 addresses of the pool, masked halves.
+    F('xxreg0', None, ANY, lambda r: r.choice([0, 1] + IP6S[:3]),
+      lambda r: r.choice([None, (1 << 64) - 1, ((1 << 64) - 1) << 64]), hexmask(1), weight=0.4),
 ]
 
 # The Ethernet type of a flow of shape 'eth' (other shapes imply theirs).
@@ -467,6 +470,38 @@ ACTIONS = [
       shapes=IPV4_SHAPES, weight=0.5),
     A('set_ipv6_src', lambda r, c: 'set_field:%s->ipv6_src' % ip6_str(pick(r, IP6S, bits=128)),
       shapes=IPV6_SHAPES, weight=0.5),
+    A('set_ipv6_dst', lambda r, c: 'set_field:%s->ipv6_dst' % ip6_str(pick(r, IP6S, bits=128)),
+      shapes=IPV6_SHAPES, weight=0.5),
+    A('set_ipv6_masked', lambda r, c: 'set_field:%s/%s->%s' % (
+        ip6_str(pick(r, IP6S, bits=128)), ip6_str(r.choice([0xffff, (1 << 64) - 1, 1 << 127,
+                                                            r.getrandbits(128)])),
+        r.choice(['ipv6_src', 'ipv6_dst'])), shapes=IPV6_SHAPES, weight=0.3),
+    A('set_ipv6_label', lambda r, c: 'set_field:0x%x->ipv6_label' % r.choice(
+        [0, 1, 0x12345, 0xfffff]), shapes=IPV6_SHAPES, weight=0.4),
+    A('load_ipv6_label', lambda r, c: 'load:0x%x->NXM_NX_IPV6_LABEL[%s]' % (
+        r.getrandbits(4), r.choice(['0..3', '16..19'])), shapes=IPV6_SHAPES, weight=0.2),
+    # 128-bit moves: the address into an xxreg and back, the two addresses swapped.
+    A('move_ipv6', lambda r, c: r.choice([
+        'move:NXM_NX_IPV6_SRC[]->NXM_NX_XXREG0[],move:NXM_NX_XXREG0[]->NXM_NX_IPV6_DST[]',
+        'move:NXM_NX_IPV6_SRC[]->NXM_NX_XXREG1[],move:NXM_NX_IPV6_DST[]->NXM_NX_IPV6_SRC[],'
+        'move:NXM_NX_XXREG1[]->NXM_NX_IPV6_DST[]',
+        'move:NXM_NX_IPV6_DST[32..95]->NXM_NX_IPV6_SRC[0..63]',
+        'move:NXM_NX_IPV6_SRC[120..127]->NXM_OF_ETH_DST[0..7]',
+        'move:NXM_NX_REG0[]->NXM_NX_IPV6_DST[48..79]']), shapes=IPV6_SHAPES, weight=0.4),
+    A('set_xxreg', lambda r, c: 'set_field:0x%x->xxreg%d' % (r.getrandbits(r.choice([8, 128])),
+                                                              r.randint(0, 3)), weight=0.3),
+    A('mod_tp_icmp6', lambda r, c: 'set_field:%d->icmpv6_%s' % (
+        r.choice([1, 128, 129, 135]), r.choice(['type', 'code'])), shapes=('icmp6',), weight=0.3),
+    # multipath: a link number into reg0 (later tables match reg0).
+    A('multipath', lambda r, c: 'multipath(%s,%d,%s,%d,%d,NXM_NX_REG0[%s])' % (
+        r.choice(['eth_src', 'symmetric_l4', 'symmetric_l3l4', 'symmetric_l3l4+udp', 'nw_src',
+                  'nw_dst', 'symmetric_l3']), r.choice([0, 50, 1024]),
+        r.choice(['modulo_n', 'hash_threshold', 'hrw', 'iter_hash']), r.choice([1, 2, 3, 16]),
+        r.choice([0, 4]), r.choice(['', '0..1', '4..7'])), weight=0.6),
+    # output(port=P,max_len=N): a cut copy (to the input port: nothing).
+    A('output_trunc', lambda r, c: 'output(port=%d,max_len=%d)' % (
+        out_port(r, c), r.choice([14, 60, 64, 100, 1500, 65535])), 'output', weight=0.8,
+      probe='priority=1,actions=output(port=1,max_len=100)'),
     A('note', lambda r, c: 'note:%02x.%02x' % (r.getrandbits(8), r.getrandbits(8)), weight=0.3),
     A('stack', lambda r, c: r.choice(STACK_OPS), weight=0.8),
     # Instructions (OpenFlow 1.1+), placed in OpenFlow's order by the generator.

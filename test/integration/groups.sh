@@ -192,7 +192,7 @@ ft_contains "goes first" "$(ovs-ofctl $OF15 dump-groups br0 4)" \
   "fields=ip_src,bucket=bucket_id:9,"
 err=$(ovs-ofctl $OF13 add-group br0 "group_id=9,type=all,bucket=watch_port:vm2,output:vm2" 2>&1)
 ft_contains "watch_port in an all group" "$err" "OFPGMFC_WATCH_UNSUPPORTED"
-err=$(ovs-ofctl $OF13 add-group br0 "group_id=10,type=all,bucket=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0..1])" 2>&1)
+err=$(ovs-ofctl $OF13 add-group br0 "group_id=10,type=all,bucket=bundle(eth_src,0,hrw,ofport,members:1,2)" 2>&1)
 ft_contains "a bucket action Ferry lacks" "$err" "OFPBAC_BAD_TYPE"
 
 ft_case "deleting a group deletes the flows that use it"

@@ -82,7 +82,7 @@ printf '%s\n' "priority=40,in_port=vm1,tcp,actions=drop" "priority=41,in_port=vm
 ft_check "--bundle add-flows" ovs-ofctl --bundle add-flows br0 "$FT_DIR/good.txt"
 flows=$(ovs-ofctl dump-flows br0 --no-stats)
 for p in 40 41 42; do ft_contains "priority $p" "$flows" "priority=$p,"; done
-printf '%s\n' "priority=50,in_port=vm1,tcp,actions=drop" "priority=51,ip,actions=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0..1])" \
+printf '%s\n' "priority=50,in_port=vm1,tcp,actions=drop" "priority=51,ip,actions=bundle(eth_src,0,hrw,ofport,members:1,2)" \
   "priority=52,in_port=vm2,arp,actions=NORMAL" >"$FT_DIR/bad.txt"
 ft_check_fails "a bundle with an unsupported action fails" ovs-ofctl --bundle add-flows br0 "$FT_DIR/bad.txt"
 flows=$(ovs-ofctl dump-flows br0 --no-stats)
@@ -100,7 +100,7 @@ out=$(ovs-ofctl -O OpenFlow13 add-flow br0 "table=3,priority=1,actions=goto_tabl
 ft_contains "goto_table backwards" "$out" "OFPBIC_BAD_TABLE_ID"
 out=$(ovs-ofctl add-flow br0 "check_overlap,priority=40,in_port=vm1,tcp,tp_dst=22,actions=drop" 2>&1)
 ft_contains "overlap" "$out" "OFPFMFC_OVERLAP"
-out=$(ovs-ofctl add-flow br0 "priority=1,actions=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0..1])" 2>&1)
+out=$(ovs-ofctl add-flow br0 "priority=1,actions=bundle(eth_src,0,hrw,ofport,members:1,2)" 2>&1)
 ft_contains "unsupported action" "$out" "OFPBAC_BAD_TYPE"
 ft_check "still alive" ft_ferry_alive
 

@@ -5,6 +5,8 @@
 
 #include "flow.h"
 #include "hash.h"
+#include "multipath.h"
+#include "openvswitch/ofp-actions.h"
 #include "openvswitch/meta-flow.h"
 #include "packets.h"
 
@@ -156,6 +158,30 @@ uint32_t fo_hash_fields(const struct fo_of_key* k, const struct fo_hash_field* f
   }
   wc_to_fo(&wc, out);
   return basis;
+}
+
+uint32_t fo_multipath(const struct fo_of_key* k, int fields, uint16_t basis, int algorithm,
+                      uint16_t max_link, uint32_t arg, struct fo_of_key* out) {
+  struct flow f;
+  struct flow_wildcards wc;
+  struct ofpact_multipath mp;
+  to_flow(k, &f);
+  flow_wildcards_init_catchall(&wc);
+  memset(&mp, 0, sizeof mp);
+  mp.fields = fields;
+  mp.basis = basis;
+  mp.algorithm = algorithm;
+  mp.max_link = max_link;
+  mp.arg = arg;
+  /* The link lands in reg0 of the copy; Ferry writes the real destination. */
+  mp.dst.field = mf_from_id(MFF_REG0);
+  mp.dst.ofs = 0;
+  mp.dst.n_bits = 32;
+  f.regs[0] = 0;
+  multipath_execute(&mp, &f, &wc);
+  wc.masks.regs[0] = 0;
+  wc_to_fo(&wc, out);
+  return f.regs[0];
 }
 
 uint32_t fo_hash_int(uint32_t x, uint32_t basis) { return hash_int(x, basis); }

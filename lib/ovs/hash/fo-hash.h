@@ -26,6 +26,10 @@ uint32_t fo_hash_symmetric_l4(const struct fo_of_key* flow, struct fo_of_key* wc
  * skipped. */
 uint32_t fo_hash_fields(const struct fo_of_key* flow, const struct fo_hash_field* fields, size_t n,
                         uint64_t param, struct fo_of_key* wc);
+/* The link multipath(fields, basis, algorithm, max_link + 1 links, arg)
+ * picks for the flow (lib/multipath.c's multipath_execute()). */
+uint32_t fo_multipath(const struct fo_of_key* flow, int fields, uint16_t basis, int algorithm,
+                      uint16_t max_link, uint32_t arg, struct fo_of_key* wc);
 /* hash_int(x, basis). */
 uint32_t fo_hash_int(uint32_t x, uint32_t basis);
 /* True when OVS knows the field and Ferry's flow holds it (for group_mods). */

@@ -37,6 +37,11 @@ uint32_t fields_hash(const OfKey& flow, const GroupProps& props, OfKey* wc) {
 
 uint32_t hash_int(uint32_t x, uint32_t basis) { return fo_hash_int(x, basis); }
 
+uint32_t multipath_link(const OfKey& flow, int fields, uint16_t basis, int algorithm,
+                        uint16_t max_link, uint32_t arg, OfKey* wc) {
+  return fo_multipath(fo(flow), fields, basis, algorithm, max_link, arg, fo(wc));
+}
+
 bool hash_field_supported(uint16_t ovs_id) { return fo_hash_field_supported(ovs_id) != 0; }
 
 std::optional<GroupHashField> hash_field_by_name(const std::string& name) {

@@ -120,6 +120,10 @@ bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
         fa->port = ofpact_get_METER(a)->meter_id;
         break;
       case OFPACT_SET_FIELD:
+        if (fo_field_is_wide(ofpact_get_SET_FIELD(a)->field)) {
+          fo_convert_wide_set_field(ofpact_get_SET_FIELD(a), actsp, np, &alloc);
+          break;
+        }
         fa = fo_append_action(actsp, np, &alloc, 0);
         if (!convert_set_field(ofpact_get_SET_FIELD(a), fa) &&
             !fo_convert_generic_set_field(ofpact_get_SET_FIELD(a), fa)) {
@@ -219,7 +223,10 @@ void fo_put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts)
         break;
       }
       default: {
-        size_t used = fo_put_nx_action(a, n - i, ofpacts);
+        size_t used = fo_put_wide_set_field(a, n - i, ofpacts);
+        if (!used) {
+          used = fo_put_nx_action(a, n - i, ofpacts);
+        }
         if (used) {
           i += used - 1;
         } else {
@@ -267,5 +274,6 @@ uint64_t fo_supported_ofpacts(void) {
           (UINT64_C(1) << OFPACT_GROUP) | (UINT64_C(1) << OFPACT_CONJUNCTION) |
           (UINT64_C(1) << OFPACT_NOTE) | (UINT64_C(1) << OFPACT_STACK_PUSH) |
           (UINT64_C(1) << OFPACT_STACK_POP) | (UINT64_C(1) << OFPACT_WRITE_ACTIONS) |
-          (UINT64_C(1) << OFPACT_CLEAR_ACTIONS) | (UINT64_C(1) << OFPACT_LEARN));
+          (UINT64_C(1) << OFPACT_CLEAR_ACTIONS) | (UINT64_C(1) << OFPACT_LEARN) |
+          (UINT64_C(1) << OFPACT_OUTPUT_TRUNC) | (UINT64_C(1) << OFPACT_MULTIPATH));
 }

@@ -52,6 +52,14 @@ void fo_convert_nested(const struct ofpact* a, const struct ofpact_nest* nest, u
                        struct fo_action** actsp, size_t* np, size_t* allocp, char** errp);
 bool fo_convert_generic_set_field(const struct ofpact_set_field*, struct fo_action* out);
 void fo_put_pipeline_action(const struct fo_action*, struct ofpbuf* ofpacts);
+/* 128-bit set_fields (IPv6 addresses, xxregs) as two SET_FIELDs on the
+ * field's halves (fo-wide.c). */
+bool fo_field_is_wide(const struct mf_field*);
+void fo_convert_wide_set_field(const struct ofpact_set_field*, struct fo_action** actsp, size_t* np,
+                               size_t* allocp);
+/* Puts a SET_FIELD on a 128-bit field's half (with the low half after it
+ * when it is its pair); returns how many actions it used, 0 for none. */
+size_t fo_put_wide_set_field(const struct fo_action*, size_t n, struct ofpbuf* ofpacts);
 
 /* The controller action with options (fo-controller.c): its userdata
  * rides in FO_ACT_DATA actions after it. fo_put_controller() returns how

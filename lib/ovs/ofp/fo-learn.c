@@ -25,7 +25,7 @@ static uint8_t reg_load_raw(const struct mf_field* mf) {
 
 static bool usable(const struct mf_field* mf) {
   int f = fo_field_from_mff(mf->id);
-  return f != FO_F_NONE && mf->n_bytes <= 8 && mf->id != MFF_IP_DSCP;
+  return f != FO_F_NONE && mf->n_bytes <= 8 && mf->id != MFF_IP_DSCP && f != FO_F_IPV6_LABEL;
 }
 
 bool fo_convert_learn(const struct ofpact_learn* learn, struct fo_action** actsp, size_t* np,

@@ -15,7 +15,7 @@ static bool convert_stack(const struct ofpact* a, struct fo_action** actsp, size
   const struct mf_field* mf = st->subfield.field;
   int f = fo_field_from_mff(mf->id);
   bool pop = a->type == OFPACT_STACK_POP;
-  if (f == FO_F_NONE || mf->n_bytes > 8 || mf->id == MFF_IP_DSCP ||
+  if (f == FO_F_NONE || mf->n_bytes > 8 || mf->id == MFF_IP_DSCP || f == FO_F_IPV6_LABEL ||
       (pop && (f == FO_F_ETH_TYPE || f == FO_F_IP_PROTO))) {
     *errp = fo_refusal(a, " on this field");
     return true;

@@ -88,12 +88,15 @@ enum fo_action_type {
   FO_ACT_CLEAR_ACTIONS,
   FO_ACT_LEARN,
   FO_ACT_LEARN_SPEC,
+  FO_ACT_OUTPUT_TRUNC, /* port, value = max_len */
+  FO_ACT_MULTIPATH,    /* see ferry::ActionType::kMultipath */
 };
 
 #define FO_ACT_F_PUSH_IF_NEEDED 1
 #define FO_ACT_F_LEGACY 2      /* SET_FIELD spelled mod_nw_src etc. */
 #define FO_ACT_F_INSTRUCTION 4 /* SET_FIELD(metadata) as write_metadata */
 #define FO_ACT_F_PAUSE 8       /* CONTROLLER: pause */
+#define FO_ACT_F_WIDE_LO 16    /* SET_FIELD: the low half of the 128-bit set_field before it */
 
 /* Fields of SET_FIELD and MOVE (ferry::Field). */
 enum fo_field {
@@ -117,7 +120,15 @@ enum fo_field {
   FO_F_PKT_MARK,
   FO_F_REG0,
   FO_F_XREG0 = FO_F_REG0 + 16,
-  FO_F_COUNT = FO_F_XREG0 + 8,
+  FO_F_IPV6_SRC_HI = FO_F_XREG0 + 8,
+  FO_F_IPV6_SRC_LO,
+  FO_F_IPV6_DST_HI,
+  FO_F_IPV6_DST_LO,
+  FO_F_IPV6_LABEL,
+  FO_F_IPV6_SRC, /* 128-bit fields: moves only */
+  FO_F_IPV6_DST,
+  FO_F_XXREG0,
+  FO_F_COUNT = FO_F_XXREG0 + 4,
 };
 
 struct fo_action {

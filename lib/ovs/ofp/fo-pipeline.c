@@ -19,7 +19,20 @@ int fo_field_from_mff(enum mf_field_id id) {
   if (id >= MFF_XREG0 && id < MFF_XREG0 + 8) {
     return FO_F_XREG0 + (id - MFF_XREG0);
   }
+  if (id >= MFF_XXREG0 && id < MFF_XXREG0 + 4) {
+    return FO_F_XXREG0 + (id - MFF_XXREG0);
+  }
   switch ((int)id) {
+    case MFF_IPV6_SRC:
+      return FO_F_IPV6_SRC;
+    case MFF_IPV6_DST:
+      return FO_F_IPV6_DST;
+    case MFF_IPV6_LABEL:
+      return FO_F_IPV6_LABEL;
+    case MFF_ICMPV6_TYPE:
+      return FO_F_TP_SRC;
+    case MFF_ICMPV6_CODE:
+      return FO_F_TP_DST;
     case MFF_IN_PORT:
       return FO_F_IN_PORT;
     case MFF_ETH_SRC:
@@ -86,7 +99,7 @@ enum mf_field_id fo_mff_from_field(int f) {
       [FO_F_IP_TTL] = MFF_IP_TTL,     [FO_F_TP_SRC] = MFF_TCP_SRC,
       [FO_F_TP_DST] = MFF_TCP_DST,    [FO_F_ARP_SHA] = MFF_ARP_SHA,
       [FO_F_ARP_THA] = MFF_ARP_THA,   [FO_F_METADATA] = MFF_METADATA,
-      [FO_F_PKT_MARK] = MFF_PKT_MARK,
+      [FO_F_PKT_MARK] = MFF_PKT_MARK, [FO_F_IPV6_LABEL] = MFF_IPV6_LABEL,
   };
   return f > 0 && f < (int)ARRAY_SIZE(map) ? map[f] : MFF_METADATA;
 }
@@ -179,8 +192,10 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
     case OFPACT_REG_MOVE: {
       const struct ofpact_reg_move* m = ofpact_get_REG_MOVE(a);
       int src = fo_field_from_mff(m->src.field->id), dst = fo_field_from_mff(m->dst.field->id);
-      if (src == FO_F_NONE || dst == FO_F_NONE || m->src.field->n_bytes > 8 ||
-          m->dst.field->n_bytes > 8 || dst == FO_F_ETH_TYPE || dst == FO_F_IP_PROTO ||
+      if (src == FO_F_NONE || dst == FO_F_NONE || src == FO_F_IPV6_LABEL ||
+          (m->src.field->n_bytes > 8 && !fo_field_is_wide(m->src.field)) ||
+          (m->dst.field->n_bytes > 8 && !fo_field_is_wide(m->dst.field)) ||
+          dst == FO_F_ETH_TYPE || dst == FO_F_IP_PROTO ||
           m->src.field->id == MFF_IP_DSCP || m->dst.field->id == MFF_IP_DSCP) {
         *errp = fo_refusal(a, " on this field");
         return true;
@@ -246,6 +261,33 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
       fa = fo_append_action(actsp, np, allocp, FO_ACT_GROUP);
       fa->port = ofpact_get_GROUP(a)->group_id;
       return true;
+    case OFPACT_MULTIPATH: {
+      const struct ofpact_multipath* mp = ofpact_get_MULTIPATH(a);
+      int f = fo_field_from_mff(mp->dst.field->id);
+      if (f == FO_F_NONE || f == FO_F_IPV6_LABEL || f == FO_F_ETH_TYPE || f == FO_F_IP_PROTO ||
+          mp->dst.field->id == MFF_IP_DSCP) {
+        *errp = fo_refusal(a, " into this field");
+        return true;
+      }
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_MULTIPATH);
+      fa->mac[0] = (uint8_t)mp->fields;
+      fa->mac[1] = (uint8_t)mp->algorithm;
+      fa->u16 = mp->basis;
+      fa->value = mp->max_link;
+      fa->port = mp->arg;
+      fa->u8 = (uint8_t)f;
+      fa->mac[2] = (uint8_t)mp->dst.ofs;
+      fa->mac[4] = (uint8_t)mp->dst.n_bits;
+      fa->mask = mp->dst.field->id;
+      return true;
+    }
+    case OFPACT_OUTPUT_TRUNC: {
+      const struct ofpact_output_trunc* o = ofpact_get_OUTPUT_TRUNC(a);
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_OUTPUT_TRUNC);
+      fa->port = ofp_to_u16(o->port);
+      fa->value = o->max_len;
+      return true;
+    }
     case OFPACT_CLONE:
       fo_convert_nested(a, ofpact_get_CLONE(a), FO_ACT_CLONE, actsp, np, allocp, errp);
       return true;
@@ -359,6 +401,24 @@ void fo_put_pipeline_action(const struct fo_action* a, struct ofpbuf* ofpacts) {
     case FO_ACT_GROUP:
       ofpact_put_GROUP(ofpacts)->group_id = a->port;
       break;
+    case FO_ACT_MULTIPATH: {
+      struct ofpact_multipath* mp = ofpact_put_MULTIPATH(ofpacts);
+      mp->fields = a->mac[0];
+      mp->algorithm = a->mac[1];
+      mp->basis = a->u16;
+      mp->max_link = (uint16_t)a->value;
+      mp->arg = a->port;
+      mp->dst.field = mf_from_id((enum mf_field_id)a->mask);
+      mp->dst.ofs = a->mac[2];
+      mp->dst.n_bits = a->mac[4];
+      break;
+    }
+    case FO_ACT_OUTPUT_TRUNC: {
+      struct ofpact_output_trunc* o = ofpact_put_OUTPUT_TRUNC(ofpacts);
+      o->port = u16_to_ofp(a->port);
+      o->max_len = (uint32_t)a->value;
+      break;
+    }
     default:
       break; /* cannot happen: Ferry builds only the types above */
   }

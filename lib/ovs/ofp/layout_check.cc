@@ -91,6 +91,8 @@ static_assert(static_cast<int>(ActionType::kWriteActions) == FO_ACT_WRITE_ACTION
 static_assert(static_cast<int>(ActionType::kClearActions) == FO_ACT_CLEAR_ACTIONS);
 static_assert(static_cast<int>(ActionType::kLearn) == FO_ACT_LEARN);
 static_assert(static_cast<int>(ActionType::kLearnSpec) == FO_ACT_LEARN_SPEC);
+static_assert(static_cast<int>(ActionType::kOutputTrunc) == FO_ACT_OUTPUT_TRUNC);
+static_assert(static_cast<int>(ActionType::kMultipath) == FO_ACT_MULTIPATH);
 static_assert(Action::kPushIfNeeded == FO_ACT_F_PUSH_IF_NEEDED);
 static_assert(Action::kLegacy == FO_ACT_F_LEGACY);
 static_assert(Action::kInstruction == FO_ACT_F_INSTRUCTION);
@@ -100,7 +102,12 @@ static_assert(static_cast<int>(Field::kMetadata) == FO_F_METADATA);
 static_assert(static_cast<int>(Field::kPktMark) == FO_F_PKT_MARK);
 static_assert(static_cast<int>(Field::kReg0) == FO_F_REG0);
 static_assert(static_cast<int>(Field::kXreg0) == FO_F_XREG0);
+static_assert(static_cast<int>(Field::kIpv6SrcHi) == FO_F_IPV6_SRC_HI);
+static_assert(static_cast<int>(Field::kIpv6Label) == FO_F_IPV6_LABEL);
+static_assert(static_cast<int>(Field::kIpv6Src) == FO_F_IPV6_SRC);
+static_assert(static_cast<int>(Field::kXxreg0) == FO_F_XXREG0);
 static_assert(static_cast<int>(Field::kCount) == FO_F_COUNT);
+static_assert(Action::kWideLo == FO_ACT_F_WIDE_LO);
 
 static_assert(static_cast<int>(FlowModCommand::kAdd) == FO_ADD);
 static_assert(static_cast<int>(FlowModCommand::kModify) == FO_MODIFY);

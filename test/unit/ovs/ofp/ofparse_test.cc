@@ -167,8 +167,10 @@ TEST_CASE("unsupported fields and actions are refused with clear text", "[ofpars
        "Ferry does not support action learn on this field"},
       {"ipv6,actions=push:NXM_NX_IPV6_SRC[]", "Ferry does not support action push on this field"},
       {"ip,actions=ct(commit)", "Ferry does not support action ct (ct(commit))"},
-      {"ipv6,actions=set_field:::1->ipv6_src",
-       "Ferry does not support action set_field (set_field:::1->ipv6_src)"},
+      {"icmp6,icmp_type=135,actions=set_field:::1->nd_target",
+       "Ferry does not support action set_field (set_field:::1->nd_target)"},
+      {"ipv6,actions=move:NXM_NX_IPV6_LABEL[]->NXM_NX_REG0[0..19]",
+       "Ferry does not support action move on this field"},
       {"ip,actions=clone(ct(commit))", "Ferry does not support action ct"},
       {"in_port=1,actions=bogus", "unknown action bogus"},
   };
@@ -226,6 +228,73 @@ TEST_CASE("pipeline fields and actions round-trip in OVS's syntax", "[ofparse]")
   CHECK(fm->actions[0].value == 0x30);
   CHECK(fm->actions[0].mask == 0x30);
   CHECK(fm->actions[1] == Action::goto_table(7));
+}
+
+TEST_CASE("128-bit fields, flow labels and output_trunc round-trip in OVS's syntax", "[ofparse]") {
+  const char* flows[] = {
+      "ipv6 actions=set_field:fc00::2->ipv6_dst,set_field:2001:db8::1->ipv6_src,output:2",
+      "ipv6 actions=set_field:::1/::ffff->ipv6_src,set_field:0x12345->ipv6_label,output:1",
+      "ipv6 actions=load:0x1->NXM_NX_IPV6_DST[0..63],output:1",
+      "ipv6 "
+      "actions=move:NXM_NX_IPV6_SRC[]->NXM_NX_XXREG0[],move:NXM_NX_XXREG0[]->NXM_NX_IPV6_DST[]",
+      "actions=set_field:0x1->xxreg1,move:NXM_NX_XXREG1[32..95]->NXM_NX_XXREG2[0..63]",
+      "icmp6 actions=set_field:129->icmpv6_type,set_field:1->icmpv6_code,output:2",
+      "actions=output(port=2,max_len=100),output:4,output(port=4,max_len=65535)",
+      "actions=multipath(symmetric_l4,50,modulo_n,2,0,NXM_NX_REG0[0..1]),resubmit(,1)",
+      "ip actions=multipath(eth_src,0,hrw,12,0,NXM_NX_REG1[16..31]),"
+      "multipath(symmetric_l3l4+udp,1024,iter_hash,5,4,NXM_NX_XXREG1[0..15])",
+  };
+  for (const char* text : flows) {
+    INFO(text);
+    auto fm = parse_flow_mod(text, FlowModCommand::kAdd);
+    REQUIRE(fm.ok());
+    CHECK(format_flow(*fm) == text);
+  }
+  // An xxreg match is a match on its four registers, printed so (as OVS).
+  auto xm = parse_flow_mod(
+      "xxreg0=0x1/0xffff,xxreg3=0xfc000000000000000000000000000002,"
+      "actions=output:1",
+      FlowModCommand::kAdd);
+  REQUIRE(xm.ok());
+  CHECK(format_flow(*xm) ==
+        "reg3=0x1/0xffff,reg12=0xfc000000,reg13=0,reg14=0,reg15=0x2 actions=output:1");
+  CHECK(xm->match.key.regs[12] == 0xfc000000);
+  CHECK(xm->match.mask.regs[14] == UINT32_MAX);
+  // OpenFlow 1.0 sends a 128-bit load as two 64-bit ones (low half first):
+  // each prints as it came, never merged with its neighbour.
+  auto two = parse_flow_mod(
+      "ipv6,actions=load:0x1->NXM_NX_IPV6_SRC[0..63],load:0x2->NXM_NX_IPV6_SRC[64..127],"
+      "load:0x3->NXM_NX_IPV6_SRC[0..63],load:0x4->NXM_NX_IPV6_SRC[64..127]",
+      FlowModCommand::kAdd);
+  REQUIRE(two.ok());
+  CHECK(format_flow(*two) ==
+        "ipv6 actions=load:0x1->NXM_NX_IPV6_SRC[0..63],load:0x2->NXM_NX_IPV6_SRC[64..127],"
+        "load:0x3->NXM_NX_IPV6_SRC[0..63],load:0x4->NXM_NX_IPV6_SRC[64..127]");
+  // A 128-bit set_field is two set_fields on the field's halves.
+  auto fm = parse_flow_mod("ipv6,actions=set_field:fc00::2->ipv6_dst", FlowModCommand::kAdd);
+  REQUIRE(fm.ok());
+  REQUIRE(fm->actions.size() == 2);
+  CHECK(fm->actions[0].u8 == static_cast<uint8_t>(Field::kIpv6DstHi));
+  CHECK(fm->actions[0].value == 0xfc00000000000000ULL);
+  CHECK(fm->actions[0].mask == UINT64_MAX);
+  CHECK(fm->actions[1].u8 == static_cast<uint8_t>(Field::kIpv6DstLo));
+  CHECK(fm->actions[1].value == 2);
+  CHECK((fm->actions[1].flags & Action::kWideLo) != 0);
+  auto xx = parse_flow_mod("actions=set_field:0x10000000000000002->xxreg3", FlowModCommand::kAdd);
+  REQUIRE(xx.ok());
+  REQUIRE(xx->actions.size() == 2);
+  CHECK(xx->actions[0].u8 == static_cast<uint8_t>(xreg_field(6)));
+  CHECK(xx->actions[0].value == 1);
+  CHECK(xx->actions[1].u8 == static_cast<uint8_t>(xreg_field(7)));
+  CHECK(xx->actions[1].value == 2);
+  auto tr = parse_flow_mod("actions=output(port=3,max_len=100)", FlowModCommand::kAdd);
+  REQUIRE(tr.ok());
+  REQUIRE(tr->actions.size() == 1);
+  CHECK(tr->actions[0] == Action::output_trunc(3, 100));
+  // The flow label cannot be read (Ferry's key has none).
+  CHECK(!parse_flow_mod("ipv6,actions=move:NXM_NX_IPV6_LABEL[]->NXM_NX_REG0[0..19]",
+                        FlowModCommand::kAdd)
+             .ok());
 }
 
 TEST_CASE("port names are used for parsing and printing", "[ofparse]") {

@@ -149,9 +149,8 @@ TEST_CASE("a large flow dump is split into multipart replies", "[openflow][ofctl
 TEST_CASE("a bundle with a refused flow_mod is discarded", "[openflow][ofctl]") {
   Bench b;
   std::string file = b.dir.path() + "/flows.txt";
-  std::ofstream(file)
-      << "priority=5,in_port=1,actions=output:2\n"
-      << "priority=6,ip,actions=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0..1])\n";
+  std::ofstream(file) << "priority=5,in_port=1,actions=output:2\n"
+                      << "priority=6,ip,actions=bundle(eth_src,0,hrw,ofport,members:1,2)\n";
   CmdResult r = b.ofctl({"--bundle", "add-flows", b.sock, file});
   CHECK(r.status != 0);
   CHECK_THAT(r.err, Catch::Contains("Error OFPBAC_BAD_TYPE for: OFPT_FLOW_MOD (OF1.4)"));

@@ -187,8 +187,7 @@ TEST_CASE("ovs-ofctl show, dump-ports, dump-aggregate, dump-desc", "[openflow][o
 
 TEST_CASE("unsupported requests get OpenFlow errors", "[openflow][ofctl]") {
   Bench b;
-  CmdResult act =
-      b.ofctl({"add-flow", b.sock, "actions=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0..1])"});
+  CmdResult act = b.ofctl({"add-flow", b.sock, "actions=bundle(eth_src,0,hrw,ofport,members:1,2)"});
   CHECK(act.status != 0);
   CHECK_THAT(act.err, Catch::Contains("OFPT_ERROR") && Catch::Contains("OFPBAC_BAD_TYPE"));
   CmdResult field = b.ofctl({"add-flow", b.sock, "tun_id=1,actions=output:2"});
@@ -201,7 +200,7 @@ TEST_CASE("unsupported requests get OpenFlow errors", "[openflow][ofctl]") {
 
   CmdResult group =
       b.ofctl({"-O", "OpenFlow13", "add-group", b.sock,
-               "group_id=1,type=all,bucket=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0..1])"});
+               "group_id=1,type=all,bucket=bundle(eth_src,0,hrw,ofport,members:1,2)"});
   CHECK(group.status != 0);  // a bucket's actions are checked as a flow's
   CHECK_THAT(group.err, Catch::Contains("OFPBAC_BAD_TYPE"));
   CmdResult meter = b.ofctl({"-O", "OpenFlow13", "add-meter", b.sock,
