@@ -42,6 +42,18 @@ struct fo_flow_key {
   uint16_t pad1;
   uint8_t arp_tha[6];
   uint16_t pad2;
+  uint32_t recirc_id; /* host order */
+  uint8_t ct_state;
+  uint8_t ct_nw_proto;
+  uint16_t ct_zone;   /* host order */
+  uint32_t ct_mark;   /* host order */
+  uint16_t ct_tp_src; /* network order */
+  uint16_t ct_tp_dst;
+  uint32_t ct_nw_src; /* network order */
+  uint32_t ct_nw_dst;
+  uint64_t ct_label[2]; /* as ovs_u128 */
+  uint8_t ct_ipv6_src[16];
+  uint8_t ct_ipv6_dst[16];
 };
 
 /* ferry::OfKey: the packet's key plus the pipeline's metadata. */

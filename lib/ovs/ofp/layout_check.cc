@@ -38,6 +38,18 @@ SAME_FIELD(FlowKey, fo_flow_key, arp_sha);
 SAME_FIELD(FlowKey, fo_flow_key, pad1);
 SAME_FIELD(FlowKey, fo_flow_key, arp_tha);
 SAME_FIELD(FlowKey, fo_flow_key, pad2);
+SAME_FIELD(FlowKey, fo_flow_key, recirc_id);
+SAME_FIELD(FlowKey, fo_flow_key, ct_state);
+SAME_FIELD(FlowKey, fo_flow_key, ct_nw_proto);
+SAME_FIELD(FlowKey, fo_flow_key, ct_zone);
+SAME_FIELD(FlowKey, fo_flow_key, ct_mark);
+SAME_FIELD(FlowKey, fo_flow_key, ct_tp_src);
+SAME_FIELD(FlowKey, fo_flow_key, ct_tp_dst);
+SAME_FIELD(FlowKey, fo_flow_key, ct_nw_src);
+SAME_FIELD(FlowKey, fo_flow_key, ct_nw_dst);
+SAME_FIELD(FlowKey, fo_flow_key, ct_label);
+SAME_FIELD(FlowKey, fo_flow_key, ct_ipv6_src);
+SAME_FIELD(FlowKey, fo_flow_key, ct_ipv6_dst);
 
 static_assert(sizeof(OfKey) == sizeof(fo_of_key));
 #pragma GCC diagnostic push
