@@ -20,6 +20,10 @@
 namespace ferry {
 
 class MegaflowCache;
+class RecircTable;
+namespace ct {
+class Conntrack;
+}
 class Port;
 
 constexpr unsigned kMaxDpPorts = 64;  // >= RTE_MAX_ETHPORTS
@@ -68,6 +72,7 @@ struct DpBridge {
   std::vector<int32_t> by_ofport;      // ofport -> DPDK port id, -1 when none
   int32_t local_port = -1;             // the LOCAL (internal) port's DPDK id
   std::vector<MegaflowCache*> caches;  // one per PMD, by PMD index
+  std::shared_ptr<RecircTable> recirc;  // the bridge's recirculation ids (datapath/recirc.h)
 
   int32_t port_of(uint32_t ofport) const {
     if (ofport == 0xfffe) return local_port;
@@ -92,6 +97,7 @@ struct DpSnapshot {
   std::vector<std::vector<RxqRef>> pmd_rxqs;  // by PMD index
   uint32_t emc_insert_inv_prob = 100;         // 0: no exact-match cache
   int64_t max_idle_ms = 10000;                // megaflows unused this long are removed
+  ct::Conntrack* conntrack = nullptr;         // the datapath's tracker (ct actions)
 };
 
 }  // namespace ferry

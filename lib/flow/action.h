@@ -57,6 +57,14 @@ enum class ActionType : uint8_t {
   kClearActions,  // empties the action set
   kLearn,         // u16 = how many kLearnSpec follow; the rest: lib/flow/learn.h
   kLearnSpec,     // one field of a learned flow (lib/flow/learn.h)
+  // Connection tracking (lib/flow/ct_action.h). In a rule, kCt may read its
+  // zone from a field and name a table; the translation resolves both (the
+  // zone becomes immediate, the table a kRecirc after it) and PMDs execute
+  // kCt, kCtClear and kRecirc.
+  kCt,       // mac[1] = how many kData follow; the rest: lib/flow/ct_action.h
+  kCtClear,  // the packet's ct fields to zero
+  kRecirc,   // translated only: port = recirculation id (datapath/recirc.h); the packet
+             // (a copy, unless this is its last use) is looked up again
 };
 
 // OpenFlow's packet-in reasons, numbered as OVS's enum ofp_packet_in_reason.
@@ -77,6 +85,10 @@ const char* packet_in_reason_name(PacketInReason r);
 constexpr uint8_t kDataBytes = 0;
 constexpr uint8_t kDataXreg0 = 1;  // .. kDataXreg0 + 7: value = xreg (reg2i | reg2i+1 << 32)
 constexpr uint8_t kDataPort = 9;   // port = in_port, value = pkt_mark
+constexpr uint8_t kDataCtLabel = 10;      // kCt: value = ct_label lo, mask = hi
+constexpr uint8_t kDataCtLabelMask = 11;  // kCt: the label's mask, likewise
+constexpr uint8_t kDataNatMin = 12;       // kCt: 16 address bytes (kDataBytes order)
+constexpr uint8_t kDataNatMax = 13;
 constexpr size_t kActionDataBytes = 16;
 constexpr size_t data_actions_for(size_t bytes) {
   return (bytes + kActionDataBytes - 1) / kActionDataBytes;
@@ -197,7 +209,7 @@ struct Action {
   // How many kData actions follow this one.
   size_t n_data() const {
     if (type == ActionType::kController) return data_actions_for(userdata_len());
-    if (type == ActionType::kPacketIn) return mac[1];
+    if (type == ActionType::kPacketIn || type == ActionType::kCt) return mac[1];
     return 0;
   }
   static Action group(uint32_t id) { return make(ActionType::kGroup, id, 0); }
@@ -257,6 +269,10 @@ inline bool translated_only(ActionType t) {
     case ActionType::kController:
     case ActionType::kGroup:
       return true;
+    case ActionType::kCt:  // executed by PMDs once translated
+    case ActionType::kCtClear:
+    case ActionType::kRecirc:
+      return false;
     default:
       return t >= ActionType::kConjunction;
   }

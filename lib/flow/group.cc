@@ -124,6 +124,9 @@ SetClass classify(const Action& a) {
     case ActionType::kClearActions:
     case ActionType::kLearn:
     case ActionType::kLearnSpec:
+    case ActionType::kCt:
+    case ActionType::kCtClear:
+    case ActionType::kRecirc:
       return kInvalid;
   }
   return kInvalid;

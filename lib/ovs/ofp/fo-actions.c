@@ -4,7 +4,8 @@
  * goto_table, resubmit, write_metadata, set_field/load/move on the fields of
  * fo_field, mod_nw_src/dst/tos/ecn/ttl, mod_tp_src/dst, dec_ttl, clone and
  * output to a field (those in fo-pipeline.c), conjunction, note, push/pop,
- * write_actions/clear_actions (fo-nxactions.c), learn (fo-learn.c); every other action (and
+ * write_actions/clear_actions (fo-nxactions.c), learn (fo-learn.c), ct and
+ * ct_clear (fo-ct.c); every other action (and
  * instruction) is refused with OFPBAC_BAD_TYPE. */
 #include <string.h>
 
@@ -129,7 +130,8 @@ bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
         break;
       default:
         if (!fo_convert_pipeline_action(a, actsp, np, &alloc, errp) &&
-            !fo_convert_nx_action(a, actsp, np, &alloc, errp)) {
+            !fo_convert_nx_action(a, actsp, np, &alloc, errp) && !*errp &&
+            !fo_convert_ct(a, actsp, np, &alloc, errp)) {
           *errp = fo_refusal(a, "");
         }
         if (*errp) {
@@ -219,7 +221,8 @@ void fo_put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts)
         break;
       }
       default: {
-        size_t used = fo_put_nx_action(a, n - i, ofpacts);
+        size_t used = fo_put_ct(a, n - i, ofpacts);
+        if (!used) used = fo_put_nx_action(a, n - i, ofpacts);
         if (used) {
           i += used - 1;
         } else {
@@ -267,5 +270,6 @@ uint64_t fo_supported_ofpacts(void) {
           (UINT64_C(1) << OFPACT_GROUP) | (UINT64_C(1) << OFPACT_CONJUNCTION) |
           (UINT64_C(1) << OFPACT_NOTE) | (UINT64_C(1) << OFPACT_STACK_PUSH) |
           (UINT64_C(1) << OFPACT_STACK_POP) | (UINT64_C(1) << OFPACT_WRITE_ACTIONS) |
-          (UINT64_C(1) << OFPACT_CLEAR_ACTIONS) | (UINT64_C(1) << OFPACT_LEARN));
+          (UINT64_C(1) << OFPACT_CLEAR_ACTIONS) | (UINT64_C(1) << OFPACT_LEARN) |
+          (UINT64_C(1) << OFPACT_CT) | (UINT64_C(1) << OFPACT_CT_CLEAR));
 }
