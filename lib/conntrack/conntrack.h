@@ -161,6 +161,15 @@ struct ConnInfo {
   Tuple parent{};
 };
 
+// A flush filter (OVS 3.1's ofp_ct_match, dpctl/flush-conntrack's
+// ct-orig-tuple [ct-reply-tuple]): zero fields are wildcards; for ICMP the
+// id, type and code are always compared.
+struct CtMatch {
+  uint8_t l3 = 0;     // 0 (any), 4 or 6
+  uint8_t proto = 0;  // 0: any
+  Tuple orig{}, reply{};
+};
+
 // Limits (dpctl/ct-set-limits, ct-get-limits).
 struct ZoneLimit {
   uint16_t zone = 0;
@@ -223,6 +232,10 @@ class Conntrack {
   // the one connection whose original tuple it is (ENOENT otherwise, with
   // OVS's message). Returns how many connections went.
   Result<size_t> flush(const uint16_t* zone, const Tuple* orig);
+  // As OVS's ct_dpif_flush(): a full original 5-tuple and an empty reply
+  // tuple flush that one connection (zone *zone or 0, as above); any other
+  // non-zero match flushes every matching connection (of the zone).
+  Result<size_t> flush(const uint16_t* zone, const CtMatch& match);
 
   size_t nconns() const;
   uint32_t max_conns() const;
@@ -246,6 +259,8 @@ class Conntrack {
   TimeoutPolicy zone_timeout_policy(uint16_t zone) const;  // effective values
 
   Counters counters() const;
+  // Bytes the table holds (connection pool, buckets, per-thread state).
+  size_t memory_bytes() const;
 
   // Migration: serialized connections (state, NAT, mark, label, TCP
   // windows, time left); import_conns() adds them (skipping tuples already
