@@ -203,6 +203,15 @@ Conn* ConntrackImpl::not_found(unsigned tid, Pkt& x, const CtAction& a, uint64_t
   Tm tm = new_conn_state(c, x.key, v);
   set_expiration(c, x.zone, static_cast<int>(tm), now);
   c->alg = a.alg;
+  // Counted before it is visible: a sweep may remove it at once.
+  c->zone_counted = x.zone;
+  n_conns_.fetch_add(1, std::memory_order_relaxed);
+  zone_count_[x.zone].fetch_add(1, std::memory_order_relaxed);
+  auto undo = [&] {
+    n_conns_.fetch_sub(1, std::memory_order_relaxed);
+    zone_count_[x.zone].fetch_sub(1, std::memory_order_relaxed);
+    table_.release(tid, c);
+  };
   bool nat = a.nat && a.nat_spec.kind != NatSpec::kNone;
   if (nat) {
     c->nat = a.nat_spec.kind == NatSpec::kSrc ? kNatSrc : kNatDst;
@@ -221,7 +230,7 @@ Conn* ConntrackImpl::not_found(unsigned tid, Pkt& x, const CtAction& a, uint64_t
       return Claim::kTaken;
     });
     if (!ok) {
-      table_.release(tid, c);
+      undo();
       if (exists) {
         *raced = true;
       } else {
@@ -233,14 +242,11 @@ Conn* ConntrackImpl::not_found(unsigned tid, Pkt& x, const CtAction& a, uint64_t
     c->node[1].key = x.key.reversed();
     c->node[1].hash = table_.hash(c->node[1].key);
     if (!table_.insert(c, now)) {
-      table_.release(tid, c);
+      undo();
       *raced = true;
       return nullptr;
     }
   }
-  n_conns_.fetch_add(1, std::memory_order_relaxed);
-  zone_count_[x.zone].fetch_add(1, std::memory_order_relaxed);
-  c->zone_counted = x.zone;
   count(tid, kCtrCreated);
   if (nat) m.state |= nat_packet(x.l3, x.p, *c, false);
   return c;

@@ -193,13 +193,13 @@ Result<size_t> Conntrack::import_conns(const uint8_t* data, size_t len, uint64_t
     c->peer[0] = r.peer[0];
     c->peer[1] = r.peer[1];
     c->expiration.store(now_ms + r.left_ms, std::memory_order_relaxed);
+    c->zone_counted = r.key.zone;
     if (!d.table_.insert(c, now_ms)) {  // already tracked here
       d.table_.release(tid, c);
       continue;
     }
     d.n_conns_.fetch_add(1, std::memory_order_relaxed);
     d.zone_count_[r.key.zone].fetch_add(1, std::memory_order_relaxed);
-    c->zone_counted = r.key.zone;
     added++;
   }
   d.imported_.fetch_add(added, std::memory_order_relaxed);

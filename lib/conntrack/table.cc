@@ -103,7 +103,7 @@ bool ConnTable::insert(Conn* c, uint64_t now) {
   bool ok = !find_locked(c->node[0].key, c->node[0].hash, now) &&
             !find_locked(c->node[1].key, c->node[1].hash, now);
   if (ok) {
-    c->used.store(1, std::memory_order_relaxed);
+    c->used.store(1, std::memory_order_release);
     for (uint32_t d = 0; d < 2; d++) {
       std::atomic<uint32_t>& head = heads_[c->node[d].hash & mask_];
       c->node[d].next.store(head.load(std::memory_order_relaxed), std::memory_order_relaxed);
