@@ -100,7 +100,8 @@ class ConntrackImpl {
 
  private:
   struct Pkt;
-  void process(unsigned tid, PacketRef& pkt, const CtAction& a, uint64_t now);
+  bool key_packet(unsigned tid, PacketRef& pkt, const CtAction& a, Pkt* x);
+  void track(unsigned tid, Pkt& x, const CtAction& a, uint64_t now);
   bool update_state(unsigned tid, Pkt& x, Conn* c, uint64_t now);
   void handle_nat(Pkt& x, Conn* c, bool reply);
   Conn* check_orig_tuple(Pkt& x, const CtAction& a, uint64_t now);

@@ -1,4 +1,5 @@
 // The packet path: OVS's conntrack_execute()/process_one() per packet.
+#include <algorithm>
 #include <cstring>
 
 #include "lib/conntrack/conntrack_impl.h"
@@ -19,24 +20,39 @@ struct ConntrackImpl::Pkt {
   L4View l4() const { return L4View{l3 + p.l4_ofs, p.l3_size - p.l4_ofs}; }
 };
 
+// Three phases over the batch: key every packet and prefetch its bucket,
+// prefetch the first node of each chain, then track each packet.
 void ConntrackImpl::execute(unsigned tid, PacketRef* pkts, size_t n, const CtAction& a,
                             uint64_t now) {
   table_.online(tid);
-  for (size_t i = 0; i < n; i++) process(tid, pkts[i], a, now);
+  constexpr size_t kBatch = 32;
+  Pkt xs[kBatch];
+  for (size_t base = 0; base < n; base += kBatch) {
+    size_t m = std::min(kBatch, n - base);
+    for (size_t i = 0; i < m; i++) {
+      if (key_packet(tid, pkts[base + i], a, &xs[i])) table_.prefetch_bucket(xs[i].hash);
+    }
+    for (size_t i = 0; i < m; i++)
+      if (xs[i].keyed) table_.prefetch_chain(xs[i].hash);
+    for (size_t i = 0; i < m; i++)
+      if (xs[i].keyed) track(tid, xs[i], a, now);
+  }
 }
 
-void ConntrackImpl::process(unsigned tid, PacketRef& pkt, const CtAction& a, uint64_t now) {
+bool ConntrackImpl::key_packet(unsigned tid, PacketRef& pkt, const CtAction& a, Pkt* xp) {
+  Pkt& x = *xp;
   CtMeta& m = *pkt.meta;
+  x.keyed = false;
   bool v6 = pkt.dl_type == 0x86dd;
   if (!v6 && pkt.dl_type != 0x0800) {
     count(tid, kCtrUntracked);
-    return;
+    return false;
   }
-  Pkt x;
   x.l3 = pkt.l3;
   x.m = &m;
   x.zone = a.zone;
   x.zone_in = m.zone;
+  x.reply = false;
   if (m.state && m.zone != a.zone) m.state = 0;  // a new zone starts afresh
 
   KeyError e = extract_key(pkt.l3, pkt.l3_len, v6, a.zone, &x.p);
@@ -44,12 +60,16 @@ void ConntrackImpl::process(unsigned tid, PacketRef& pkt, const CtAction& a, uin
     count(tid, static_cast<Ctr>(static_cast<int>(e) - 1));
     m.state = kInv;
     write_md(x, nullptr);
-    return;
+    return false;
   }
   x.keyed = true;
   x.key = x.p.key;
   x.hash = table_.hash(x.key);
+  return true;
+}
 
+void ConntrackImpl::track(unsigned tid, Pkt& x, const CtAction& a, uint64_t now) {
+  CtMeta& m = *x.m;
   Conn* c;
   if (m.state & (kSnat | kDnat)) {
     // Already NAT-ed by an earlier ct(): find the connection by the

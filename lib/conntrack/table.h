@@ -38,6 +38,17 @@ class ConnTable {
   // direction; *reply tells which. No lock.
   Conn* lookup(const Key& k, uint32_t hash, uint64_t now, bool* reply) const;
 
+  // Batch prefetches: the bucket, then the first node of its chain.
+  void prefetch_bucket(uint32_t hash) const { __builtin_prefetch(&heads_[hash & mask_]); }
+  void prefetch_chain(uint32_t hash) const {
+    uint32_t ref = heads_[hash & mask_].load(std::memory_order_relaxed);
+    if (ref == kNil) return;
+    const char* p = reinterpret_cast<const char*>(at(ref >> 1));
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
+    __builtin_prefetch(p + 128);
+  }
+
   // A free connection for thread tid (fields reset), or nullptr when the
   // pool is at its cap. release() gives back one never inserted. The
   // control side allocates as tid control_tid().
