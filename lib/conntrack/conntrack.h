@@ -68,8 +68,10 @@ struct CtAction {
 };
 
 // The ct fields a packet carries (OVS's flow ct_*), in and out of execute().
-// In: state/zone/mark/label from an earlier ct() (kTrk set) let execute()
-// skip a second lookup in the same zone, as OVS does. Out: every field.
+// In: the state and zone of an earlier ct() (a new zone resets the state;
+// +snat/+dnat makes the lookup use the translated tuple; orig_* find the
+// connection of a packet NAT-ed earlier), as OVS's pkt->md. Out: every
+// field. ct_clear is the caller's: zero the whole struct.
 struct CtMeta {
   uint8_t state = 0;
   uint16_t zone = 0;
@@ -210,6 +212,10 @@ class Conntrack {
   Conntrack& operator=(const Conntrack&) = delete;
 
   // ---- packet path (PMD threads; tid < max_threads, one thread per tid)
+  // Each packet's meta is read (state and zone of an earlier ct(), for the
+  // zone reset and NAT-ed lookups as OVS) and rewritten. Commit creates
+  // connections; NAT rewrites the bytes in place and adds +snat/+dnat
+  // (the caller re-parses such packets).
   void execute(unsigned tid, PacketRef* pkts, size_t n, const CtAction& a, uint64_t now_ms);
   // The caller holds no reference from execute(): once per PMD loop.
   void quiesce(unsigned tid);
@@ -223,14 +229,17 @@ class Conntrack {
   size_t sweep(uint64_t now_ms);
 
   // ---- control side, any thread
+  // Calls fn for every live connection (of the zone). fn runs under the
+  // control lock: it must not call back into this Conntrack.
   void dump(const uint16_t* zone, const std::function<void(const ConnInfo&)>& fn,
             uint64_t now_ms) const;
   // Exactly OVS's dpctl/dump-conntrack line (ct_dpif_format_entry);
   // stats = dump-conntrack -s (timeout=...).
   static std::string format(const ConnInfo&, bool verbose, bool stats = false);
   // flush(zone, nullptr): every connection (of the zone). With a tuple:
-  // the one connection whose original tuple it is (ENOENT otherwise, with
-  // OVS's message). Returns how many connections went.
+  // the one connection it keys (zone *zone or 0; a connection's reply
+  // tuple only without NAT; ENOENT otherwise, with OVS's message), live at
+  // the latest sweep's time. Returns how many connections went.
   Result<size_t> flush(const uint16_t* zone, const Tuple* orig);
   // As OVS's ct_dpif_flush(): a full original 5-tuple and an empty reply
   // tuple flush that one connection (zone *zone or 0, as above); any other
