@@ -68,8 +68,10 @@ struct CtAction {
 };
 
 // The ct fields a packet carries (OVS's flow ct_*), in and out of execute().
-// In: state/zone/mark/label from an earlier ct() (kTrk set) let execute()
-// skip a second lookup in the same zone, as OVS does. Out: every field.
+// In: the state and zone of an earlier ct() (a new zone resets the state;
+// +snat/+dnat makes the lookup use the translated tuple; orig_* find the
+// connection of a packet NAT-ed earlier), as OVS's pkt->md. Out: every
+// field. ct_clear is the caller's: zero the whole struct.
 struct CtMeta {
   uint8_t state = 0;
   uint16_t zone = 0;
@@ -161,6 +163,15 @@ struct ConnInfo {
   Tuple parent{};
 };
 
+// A flush filter (OVS 3.1's ofp_ct_match, dpctl/flush-conntrack's
+// ct-orig-tuple [ct-reply-tuple]): zero fields are wildcards; for ICMP the
+// id, type and code are always compared.
+struct CtMatch {
+  uint8_t l3 = 0;     // 0 (any), 4 or 6
+  uint8_t proto = 0;  // 0: any
+  Tuple orig{}, reply{};
+};
+
 // Limits (dpctl/ct-set-limits, ct-get-limits).
 struct ZoneLimit {
   uint16_t zone = 0;
@@ -201,6 +212,10 @@ class Conntrack {
   Conntrack& operator=(const Conntrack&) = delete;
 
   // ---- packet path (PMD threads; tid < max_threads, one thread per tid)
+  // Each packet's meta is read (state and zone of an earlier ct(), for the
+  // zone reset and NAT-ed lookups as OVS) and rewritten. Commit creates
+  // connections; NAT rewrites the bytes in place and adds +snat/+dnat
+  // (the caller re-parses such packets).
   void execute(unsigned tid, PacketRef* pkts, size_t n, const CtAction& a, uint64_t now_ms);
   // The caller holds no reference from execute(): once per PMD loop.
   void quiesce(unsigned tid);
@@ -214,15 +229,22 @@ class Conntrack {
   size_t sweep(uint64_t now_ms);
 
   // ---- control side, any thread
+  // Calls fn for every live connection (of the zone). fn runs under the
+  // control lock: it must not call back into this Conntrack.
   void dump(const uint16_t* zone, const std::function<void(const ConnInfo&)>& fn,
             uint64_t now_ms) const;
   // Exactly OVS's dpctl/dump-conntrack line (ct_dpif_format_entry);
   // stats = dump-conntrack -s (timeout=...).
   static std::string format(const ConnInfo&, bool verbose, bool stats = false);
   // flush(zone, nullptr): every connection (of the zone). With a tuple:
-  // the one connection whose original tuple it is (ENOENT otherwise, with
-  // OVS's message). Returns how many connections went.
+  // the one connection it keys (zone *zone or 0; a connection's reply
+  // tuple only without NAT; ENOENT otherwise, with OVS's message), live at
+  // the latest sweep's time. Returns how many connections went.
   Result<size_t> flush(const uint16_t* zone, const Tuple* orig);
+  // As OVS's ct_dpif_flush(): a full original 5-tuple and an empty reply
+  // tuple flush that one connection (zone *zone or 0, as above); any other
+  // non-zero match flushes every matching connection (of the zone).
+  Result<size_t> flush(const uint16_t* zone, const CtMatch& match);
 
   size_t nconns() const;
   uint32_t max_conns() const;
@@ -246,6 +268,8 @@ class Conntrack {
   TimeoutPolicy zone_timeout_policy(uint16_t zone) const;  // effective values
 
   Counters counters() const;
+  // Bytes the table holds (connection pool, buckets, per-thread state).
+  size_t memory_bytes() const;
 
   // Migration: serialized connections (state, NAT, mark, label, TCP
   // windows, time left); import_conns() adds them (skipping tuples already
