@@ -24,7 +24,7 @@ FLOWS
 ft_check "add-flows" ovs-ofctl add-flows br0 "$FT_DIR/fw.txt"
 ft_contains "ovs-ofctl shows the ct actions as OVS prints them" \
   "$(ovs-ofctl dump-flows br0 --no-stats)" \
-  "priority=100,ip,in_port=2 actions=ct(table=1,zone=9)"
+  "priority=100,ct_state=-trk,ip,in_port=2 actions=ct(table=1,zone=9)"
 ft_contains "and the ct_state match" "$(ovs-ofctl dump-flows br0 table=1 --no-stats)" \
   "priority=100,ct_state=+est+trk,ip,in_port=2 actions=output:1"
 ft_check "vm1 pings vm2 (replies come back as established)" ft_ping "$(ft_ns vm1)" 10.0.0.2 3
