@@ -246,6 +246,10 @@ class Conntrack {
   // non-zero match flushes every matching connection (of the zone).
   Result<size_t> flush(const uint16_t* zone, const CtMatch& match);
 
+  // dpctl/ct-stats-show's text (verbose: -m, per TCP state), exactly as
+  // OVS prints it.
+  std::string stats_show(const uint16_t* zone, bool verbose, uint64_t now_ms) const;
+
   size_t nconns() const;
   uint32_t max_conns() const;
   void set_max_conns(uint32_t n);

@@ -51,7 +51,7 @@ void set_addr(uint8_t* l3, bool v6, bool src, const uint8_t* addr, uint8_t proto
               uint32_t l4_len) {
   uint8_t* field = v6 ? l3 + (src ? 8 : 24) : l3 + (src ? 12 : 16);
   size_t n = v6 ? 16 : 4;
-  if (proto == kProtoTcp && l4_len >= 20) {
+  if (proto == kProtoTcp && l4_len >= 18) {  // the checksum is there
     csum_replace(l4 + 16, field, addr, n);
   } else if (proto == kProtoUdp && l4_len >= 8) {
     if (load16(l4 + 6)) {

@@ -104,7 +104,9 @@ bool ConnTable::insert(Conn* c, uint64_t now) {
             !find_locked(c->node[1].key, c->node[1].hash, now);
   if (ok) {
     c->used.store(1, std::memory_order_release);
-    for (uint32_t d = 0; d < 2; d++) {
+    // The reply node first: with identical keys (src == dst) the original
+    // one heads the chain and matches first, as in OVS.
+    for (uint32_t d : {1u, 0u}) {
       std::atomic<uint32_t>& head = heads_[c->node[d].hash & mask_];
       c->node[d].next.store(head.load(std::memory_order_relaxed), std::memory_order_relaxed);
       head.store(c->idx * 2 + d, std::memory_order_release);

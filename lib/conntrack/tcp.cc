@@ -58,6 +58,56 @@ uint8_t get_wscale(const uint8_t* tcp) {
 
 int tm_of(Tm t) { return static_cast<int>(t); }
 
+// The first packet from this end: its window scale, sequence space and
+// window. Returns the sequence number past the packet.
+uint32_t first_from_end(TcpPeer* src, TcpPeer* dst, const uint8_t* tcp, uint16_t f, uint32_t seq,
+                        uint32_t p_len, uint16_t* win, uint8_t* sws, uint8_t* dws,
+                        bool* check_ackskew) {
+  uint32_t end = seq + p_len;
+  if (f & kSyn) {
+    end++;
+    if (dst->wscale & kWscaleFlag) {
+      src->wscale = get_wscale(tcp);
+      if (src->wscale & kWscaleFlag) {
+        *sws = src->wscale & kWscaleMask;
+        *win = static_cast<uint16_t>((*win + (1u << *sws) - 1) >> *sws);
+        *dws = dst->wscale & kWscaleMask;
+      } else {
+        dst->max_win = static_cast<uint16_t>(dst->max_win << (dst->wscale & kWscaleMask));
+        dst->wscale = 0;
+      }
+    }
+  }
+  if (f & kFin) end++;
+  src->seqlo = seq;
+  src->state = st(TcpState::kSynSent);
+  uint32_t w = std::max<uint32_t>(1, static_cast<uint32_t>(dst->max_win) << *dws);
+  if (src->seqhi == 1 || seq_geq(end + w, src->seqhi)) {
+    src->seqhi = end + w;
+    *check_ackskew = false;  // picking up a connection: laxer ack skew
+  }
+  if (*win > src->max_win) src->max_win = *win;
+  return end;
+}
+
+// Both accepting branches: the largest window, the sequence sent, what the
+// other end may send.
+void slide(TcpPeer* src, TcpPeer* dst, uint16_t win, uint32_t swin, uint32_t end, uint32_t ack) {
+  if (src->max_win < win) src->max_win = win;
+  if (seq_gt(end, src->seqlo)) src->seqlo = end;
+  if (seq_geq(ack + swin, dst->seqhi)) dst->seqhi = ack + std::max<uint32_t>(swin, 1);
+}
+
+// The timeout class for the two ends' states.
+int timeout_class(uint8_t ss, uint8_t ds) {
+  if (ss >= st(TcpState::kFinWait2) && ds >= st(TcpState::kFinWait2)) return tm_of(Tm::kTcpClosed);
+  if (ss >= st(TcpState::kClosing) && ds >= st(TcpState::kClosing)) return tm_of(Tm::kTcpFinWait);
+  if (ss < st(TcpState::kEstablished) || ds < st(TcpState::kEstablished))
+    return tm_of(Tm::kTcpOpening);
+  if (ss >= st(TcpState::kClosing) || ds >= st(TcpState::kClosing)) return tm_of(Tm::kTcpClosing);
+  return tm_of(Tm::kTcpEstablished);
+}
+
 }  // namespace
 
 bool tcp_valid_new(const uint8_t* tcp) {
@@ -129,31 +179,7 @@ UpdateResult tcp_update(Conn* c, const L4View& v, bool reply, bool seq_check) {
   uint32_t end;
   bool check_ackskew = true;
   if (src->state < st(TcpState::kSynSent)) {
-    // The first packet from this end.
-    end = seq + p_len;
-    if (f & kSyn) {
-      end++;
-      if (dst->wscale & kWscaleFlag) {
-        src->wscale = get_wscale(tcp);
-        if (src->wscale & kWscaleFlag) {
-          sws = src->wscale & kWscaleMask;
-          win = static_cast<uint16_t>((win + (1u << sws) - 1) >> sws);
-          dws = dst->wscale & kWscaleMask;
-        } else {
-          dst->max_win = static_cast<uint16_t>(dst->max_win << (dst->wscale & kWscaleMask));
-          dst->wscale = 0;
-        }
-      }
-    }
-    if (f & kFin) end++;
-    src->seqlo = seq;
-    src->state = st(TcpState::kSynSent);
-    uint32_t w = std::max<uint32_t>(1, static_cast<uint32_t>(dst->max_win) << dws);
-    if (src->seqhi == 1 || seq_geq(end + w, src->seqhi)) {
-      src->seqhi = end + w;
-      check_ackskew = false;  // picking up a connection: laxer ack skew
-    }
-    if (win > src->max_win) src->max_win = win;
+    end = first_from_end(src, dst, tcp, f, seq, p_len, &win, &sws, &dws, &check_ackskew);
   } else {
     end = seq + p_len;
     if (f & kSyn) end++;
@@ -179,9 +205,7 @@ UpdateResult tcp_update(Conn* c, const L4View& v, bool reply, bool seq_check) {
   if (!in_window && !seq_check) r.seq_bypass = true;
   uint32_t swin = static_cast<uint32_t>(win) << sws;
   if (in_window || !seq_check) {
-    if (src->max_win < win) src->max_win = win;
-    if (seq_gt(end, src->seqlo)) src->seqlo = end;
-    if (seq_geq(ack + swin, dst->seqhi)) dst->seqhi = ack + std::max<uint32_t>(swin, 1);
+    slide(src, dst, win, swin, end, ack);
     if ((f & kSyn) && src->state < st(TcpState::kSynSent)) src->state = st(TcpState::kSynSent);
     if ((f & kFin) && src->state < st(TcpState::kClosing)) src->state = st(TcpState::kClosing);
     if (f & kAck) {
@@ -193,18 +217,7 @@ UpdateResult tcp_update(Conn* c, const L4View& v, bool reply, bool seq_check) {
     }
     if (f & kRst) src->state = dst->state = st(TcpState::kTimeWait);
 
-    uint8_t ss = src->state, ds = dst->state;
-    if (ss >= st(TcpState::kFinWait2) && ds >= st(TcpState::kFinWait2)) {
-      r.tm = tm_of(Tm::kTcpClosed);
-    } else if (ss >= st(TcpState::kClosing) && ds >= st(TcpState::kClosing)) {
-      r.tm = tm_of(Tm::kTcpFinWait);
-    } else if (ss < st(TcpState::kEstablished) || ds < st(TcpState::kEstablished)) {
-      r.tm = tm_of(Tm::kTcpOpening);
-    } else if (ss >= st(TcpState::kClosing) || ds >= st(TcpState::kClosing)) {
-      r.tm = tm_of(Tm::kTcpClosing);
-    } else {
-      r.tm = tm_of(Tm::kTcpEstablished);
-    }
+    r.tm = timeout_class(src->state, dst->state);
     return r;
   }
   if ((dst->state < st(TcpState::kSynSent) || dst->state >= st(TcpState::kFinWait2) ||
@@ -212,9 +225,7 @@ UpdateResult tcp_update(Conn* c, const L4View& v, bool reply, bool seq_check) {
       seq_geq(src->seqhi + kMaxAckWindow, end) && seq_geq(seq, src->seqlo - kMaxAckWindow)) {
     // Shotgunned SYNs, a stream picked up after a flush, packets right
     // after a close: accepted without refreshing the timeout.
-    if (src->max_win < win) src->max_win = win;
-    if (seq_gt(end, src->seqlo)) src->seqlo = end;
-    if (seq_geq(ack + swin, dst->seqhi)) dst->seqhi = ack + std::max<uint32_t>(swin, 1);
+    slide(src, dst, win, swin, end, ack);
     if ((f & kFin) && src->state < st(TcpState::kClosing)) src->state = st(TcpState::kClosing);
     if (f & kRst) src->state = dst->state = st(TcpState::kTimeWait);
     return r;

@@ -50,10 +50,14 @@ size_t rss_bytes() {
   return n == 2 ? resident * 4096 : 0;
 }
 
-// N UDP packets (L3 only), each its own connection: 10.x.y.z:p -> 10.255.0.1:53.
-std::vector<uint8_t> make_packets(size_t n, bool reply) {
+// UDP packets (L3 only) of connections order[0], order[1] ... stored one
+// after the other (as a receive ring delivers them), connection i being
+// 10.x.y.z:p -> 10.255.0.1:53.
+std::vector<uint8_t> make_packets(const std::vector<uint32_t>& order, bool reply) {
+  size_t n = order.size();
   std::vector<uint8_t> buf(n * kSlot);
-  for (size_t i = 0; i < n; i++) {
+  for (size_t slot = 0; slot < n; slot++) {
+    size_t i = order[slot];
     uint32_t a = ip4(10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
                      static_cast<uint8_t>(i));
     uint32_t b = ip4(10, 255, 0, 1);
@@ -66,7 +70,7 @@ std::vector<uint8_t> make_packets(size_t n, bool reply) {
       fb.ipv4(a, b).udp(sp, 53).payload_size(18);
     }
     std::vector<uint8_t> f = fb.build();
-    std::memcpy(&buf[i * kSlot], f.data() + 14, f.size() - 14);  // 46 bytes of IP
+    std::memcpy(&buf[slot * kSlot], f.data() + 14, f.size() - 14);  // 46 bytes of IP
   }
   return buf;
 }
@@ -80,16 +84,16 @@ struct Stat {
   }
 };
 
-// Runs every packet in order (or in the given order) through ct().
-void run_all(Conntrack& ct, uint8_t* pkts, const std::vector<uint32_t>& order, const CtAction& a,
-             uint64_t now, std::vector<CtMeta>* metas) {
+// Runs every stored packet through ct(), in batches.
+void run_all(Conntrack& ct, std::vector<uint8_t>& buf, const CtAction& a, uint64_t now,
+             std::vector<CtMeta>* metas) {
   PacketRef refs[kBatch];
-  for (size_t i = 0; i < order.size(); i += kBatch) {
-    size_t n = std::min(kBatch, order.size() - i);
+  size_t total = buf.size() / kSlot;
+  for (size_t i = 0; i < total; i += kBatch) {
+    size_t n = std::min(kBatch, total - i);
     for (size_t j = 0; j < n; j++) {
-      uint32_t k = order[i + j];
       (*metas)[j] = CtMeta{};
-      refs[j] = PacketRef{pkts + size_t{k} * kSlot, 46, 0x0800, &(*metas)[j]};
+      refs[j] = PacketRef{&buf[(i + j) * kSlot], 46, 0x0800, &(*metas)[j]};
     }
     ct.execute(0, refs, n, a, now);
     ct.quiesce(0);
@@ -118,11 +122,14 @@ int main(int argc, char** argv) {
     conns = std::min<size_t>(conns, 20000);
     runs = std::min(runs, 2);
   }
-  std::vector<uint8_t> orig = make_packets(conns, false);
-  std::vector<uint8_t> reply = make_packets(conns, true);
   std::vector<uint32_t> seq(conns), shuffled(conns);
   for (uint32_t i = 0; i < conns; i++) seq[i] = shuffled[i] = i;
   std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(42));
+  // Connections in a random order, packets in memory order.
+  std::vector<uint8_t> orig = make_packets(seq, false);
+  std::vector<uint8_t> reply = make_packets(seq, true);
+  std::vector<uint8_t> orig_mixed = make_packets(shuffled, false);
+  std::vector<uint8_t> reply_mixed = make_packets(shuffled, true);
   std::vector<CtMeta> metas(kBatch);
 
   CtAction commit;
@@ -137,7 +144,7 @@ int main(int argc, char** argv) {
     auto ct = std::make_unique<Conntrack>(cfg);
 
     auto t0 = Clock::now();
-    run_all(*ct, orig.data(), seq, commit, 1000, &metas);
+    run_all(*ct, orig, commit, 1000, &metas);
     double s = seconds_since(t0);
     if (ct->nconns() != conns) {
       std::fprintf(stderr, "ct-bench: %zu connections, wanted %zu\n", ct->nconns(), conns);
@@ -147,16 +154,16 @@ int main(int argc, char** argv) {
     bytes_rss.v.push_back(static_cast<double>(rss_bytes() - rss0) / static_cast<double>(conns));
     bytes_table.v.push_back(static_cast<double>(ct->memory_bytes()) / static_cast<double>(conns));
 
-    run_all(*ct, reply.data(), seq, track, 1000, &metas);  // establish them
+    run_all(*ct, reply, track, 1000, &metas);  // establish them
     t0 = Clock::now();
-    run_all(*ct, orig.data(), shuffled, track, 2000, &metas);
+    run_all(*ct, orig_mixed, track, 2000, &metas);
     lookup_est.v.push_back(seconds_since(t0) * 1e9 / static_cast<double>(conns));
     if (metas[0].state != (kTrk | kEst)) {
       std::fprintf(stderr, "ct-bench: established lookup gave state 0x%x\n", metas[0].state);
       return 1;
     }
     t0 = Clock::now();
-    run_all(*ct, reply.data(), shuffled, commit, 2000, &metas);
+    run_all(*ct, reply_mixed, commit, 2000, &metas);
     lookup_commit.v.push_back(seconds_since(t0) * 1e9 / static_cast<double>(conns));
 
     t0 = Clock::now();
@@ -168,7 +175,7 @@ int main(int argc, char** argv) {
     CtAction other = track;
     other.zone = 7;
     t0 = Clock::now();
-    run_all(*ct, orig.data(), shuffled, other, 2000, &metas);
+    run_all(*ct, orig_mixed, other, 2000, &metas);
     lookup_miss.v.push_back(seconds_since(t0) * 1e9 / static_cast<double>(conns));
   }
   std::printf("ct-bench: %zu connections (UDP/IPv4), batches of %zu, one thread, CPU time\n", conns,

@@ -128,3 +128,43 @@ TEST_CASE("concurrency: two PMD threads and a sweeper", "[conntrack][concurrency
       nullptr, [&](const ConnInfo&) { dumped++; }, latest.load());
   CHECK(dumped == 2 * kOwn + kShared);
 }
+
+TEST_CASE("concurrency: two threads SNAT into one port range", "[conntrack][concurrency]") {
+  Conntrack::Config cfg;
+  cfg.max_conns = 100000;
+  cfg.max_threads = 4;
+  Conntrack ct(cfg);
+  CtAction a = commit();
+  a.nat = true;
+  a.nat_spec.kind = NatSpec::kSrc;
+  a.nat_spec.min = a.nat_spec.max = addr4(192, 168, 0, 10);
+  a.nat_spec.port_min = 10000;
+  a.nat_spec.port_max = 19999;
+  constexpr int kPer = 3000;
+  std::vector<uint16_t> ports[2];
+  std::atomic<int> bad{0};
+  auto pmd = [&](int t) {
+    unsigned tid = static_cast<unsigned>(t);
+    for (int i = 0; i < kPer; i += 32) {
+      std::vector<Pkt> ps;
+      for (int j = i; j < std::min(kPer, i + 32); j++) ps.push_back(own(t, j, false));
+      bad += batch(ct, tid, ps, a, 1000, "+new+trk+snat");
+      for (Pkt& p : ps) ports[t].push_back(static_cast<uint16_t>(p.bytes[34] << 8 | p.bytes[35]));
+      ct.quiesce(tid);
+    }
+    ct.offline(tid);
+  };
+  std::thread t0(pmd, 0), t1(pmd, 1);
+  t0.join();
+  t1.join();
+  CHECK(bad.load() == 0);
+  std::vector<uint16_t> all = ports[0];
+  all.insert(all.end(), ports[1].begin(), ports[1].end());
+  std::sort(all.begin(), all.end());
+  CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());  // no port twice
+  CHECK(all.size() == 2 * kPer);
+  CHECK(all.front() >= 10000);
+  CHECK(all.back() <= 19999);
+  CHECK(ct.nconns() == 2 * kPer);
+  CHECK(ct.counters().get("nat_exhausted") == 0);
+}

@@ -139,3 +139,29 @@ TEST_CASE("format: a TCP close tracked here prints as OVS printed it", "[conntra
                  "reply=(src=10.1.1.2,dst=10.1.1.1,sport=8080,dport=40000),zone=1,timeout=30,"
                  "protoinfo=(state=TIME_WAIT)"});
 }
+
+TEST_CASE("stats_show: as dpctl/ct-stats-show printed the golden run", "[conntrack][format]") {
+  // The golden run's connections: ping (zone 1), ping -6, TCP closed
+  // (zone 1), UDP one way (zone 1), UDP to 5353 (zone 0).
+  Conntrack ct(small_config());
+  Pkt p4 = pkt(v4(ip4(10, 1, 1, 1), ip4(10, 1, 1, 2)).icmp_echo(570, 1));
+  run(ct, p4, commit(1));
+  Pkt p6 = pkt(v6("fd00::1", "fd00::2").icmp_echo(580, 1));
+  run(ct, p6, commit());
+  Pkt t = pkt(v4(ip4(10, 1, 1, 1), ip4(10, 1, 1, 2)).tcp(40000, 8080, kTcpSyn, 1, 0));
+  run(ct, t, commit(1));
+  Pkt tr = pkt(v4(ip4(10, 1, 1, 2), ip4(10, 1, 1, 1)).tcp(8080, 40000, kTcpRst | kTcpAck, 0, 2));
+  run(ct, tr, commit(1));
+  Pkt u1 = pkt(v4(ip4(10, 1, 1, 1), ip4(10, 1, 1, 2)).udp(5001, 5354));
+  run(ct, u1, commit(1));
+  Pkt u2 = pkt(v4(ip4(10, 1, 1, 1), ip4(10, 1, 1, 2)).udp(5000, 5353));
+  run(ct, u2, commit());
+  CHECK(ct.stats_show(nullptr, false, 1000) ==
+        "Connections Stats:\n    Total: 5\n  TCP: 1\n  UDP: 2\n  ICMP: 1\n");
+  CHECK(ct.stats_show(nullptr, true, 1000) ==
+        "Connections Stats:\n    Total: 5\n  TCP: 1\n    Conn per TCP states:\n"
+        "\t  [TIME_WAIT]=1\n  UDP: 2\n  ICMP: 1\n");
+  uint16_t z = 1;
+  CHECK(ct.stats_show(&z, false, 1000) ==
+        "Connections Stats:\n    Total: 3\n  TCP: 1\n  UDP: 1\n  ICMP: 1\n");
+}

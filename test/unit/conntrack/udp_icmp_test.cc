@@ -185,3 +185,11 @@ TEST_CASE("malformed packets are invalid, counted by reason", "[conntrack]") {
   CHECK(run(ct, arp, commit()) == "0");
   CHECK(ct.counters().get("untracked_dl_type") == 1);
 }
+
+TEST_CASE("a packet to itself: the first one is in the original direction", "[conntrack]") {
+  Conntrack ct(small_config());
+  Pkt p = pkt(v4(kA, kA).udp(7, 7));
+  CHECK(run(ct, p, commit()) == "+new+trk");
+  Pkt p2 = pkt(v4(kA, kA).udp(7, 7));
+  CHECK(run(ct, p2, commit()) == "+new+trk");
+}
