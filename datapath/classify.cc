@@ -58,7 +58,7 @@ void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKe
 
 Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc, XlateOut* xo) {
   Classification c;
-  wc->in_port = UINT32_MAX;  // megaflows always match the input port exactly
+  wc->in_port = UINT32_MAX;    // megaflows always match the input port exactly
   wc->recirc_id = UINT32_MAX;  // ... and the recirculation point
   if (__builtin_expect(key.recirc_id != 0, 0)) return resume(br, key, wc, xo);
   if (br.fail_open) {

@@ -25,7 +25,7 @@ ct::CtAction to_ct_action(const CtSpec& s) {
   a.nat = s.flags & CtSpec::kNat;
   const uint8_t f = s.nat_flags;
   ct::NatSpec& n = a.nat_spec;
-  n.kind = f & CtSpec::kNatSrc ? ct::NatSpec::kSrc
+  n.kind = f & CtSpec::kNatSrc   ? ct::NatSpec::kSrc
            : f & CtSpec::kNatDst ? ct::NatSpec::kDst
                                  : ct::NatSpec::kNone;
   n.ipv6 = f & CtSpec::kNatIpv6;
@@ -40,7 +40,9 @@ ct::CtAction to_ct_action(const CtSpec& s) {
   n.persistent = f & CtSpec::kNatPersistent;
   n.random = f & CtSpec::kNatRandom;
   n.hash = f & CtSpec::kNatHash;
-  a.alg = s.alg == 21 ? ct::CtAction::kFtp : s.alg == 69 ? ct::CtAction::kTftp : ct::CtAction::kNoAlg;
+  a.alg = s.alg == 21   ? ct::CtAction::kFtp
+          : s.alg == 69 ? ct::CtAction::kTftp
+                        : ct::CtAction::kNoAlg;
   return a;
 }
 
@@ -96,8 +98,7 @@ uint32_t l3_offset(const uint8_t* d, uint32_t len) {
 
 }  // namespace
 
-void execute_ct(const ExecContext& ctx, rte_mbuf* m, FlowKey* cur, const Action* ct,
-                size_t avail) {
+void execute_ct(const ExecContext& ctx, rte_mbuf* m, FlowKey* cur, const Action* ct, size_t avail) {
   if (!ctx.conntrack) {
     ctx.counters->drop(DropReason::kCtUnavailable);
     return;

@@ -66,12 +66,12 @@ struct DpBridge {
   bool forward_bpdu = false;
   bool move_detect = false;  // flow-table misses go to the control thread (move-detect/enable)
   bool watch_garp = false;   // copies of GARP/RARP frames go to the control thread
-  bool packet_in_on_miss = false;      // a table miss goes to the controllers (XlateParams)
-  bool fail_open = false;              // every packet: NORMAL (OVS's fail-open flow)
-  std::vector<uint16_t> ports;         // member DPDK port ids, by ofport
-  std::vector<int32_t> by_ofport;      // ofport -> DPDK port id, -1 when none
-  int32_t local_port = -1;             // the LOCAL (internal) port's DPDK id
-  std::vector<MegaflowCache*> caches;  // one per PMD, by PMD index
+  bool packet_in_on_miss = false;       // a table miss goes to the controllers (XlateParams)
+  bool fail_open = false;               // every packet: NORMAL (OVS's fail-open flow)
+  std::vector<uint16_t> ports;          // member DPDK port ids, by ofport
+  std::vector<int32_t> by_ofport;       // ofport -> DPDK port id, -1 when none
+  int32_t local_port = -1;              // the LOCAL (internal) port's DPDK id
+  std::vector<MegaflowCache*> caches;   // one per PMD, by PMD index
   std::shared_ptr<RecircTable> recirc;  // the bridge's recirculation ids (datapath/recirc.h)
 
   int32_t port_of(uint32_t ofport) const {

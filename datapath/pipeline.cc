@@ -168,7 +168,6 @@ void request_learn(const PipelineContext& pc, const DpBridge& br, const FlowKey&
   }
 }
 
-
 // Phases 2 and 3 for m packets with their keys: look them up (megaflow
 // cache, then the classifier on a miss, installing a megaflow) and execute
 // each. Recirculations go to *recirc.
@@ -291,15 +290,14 @@ void lookup_and_execute(const PipelineContext& pc, const DpSnapshot& snap, const
       continue;
     }
     run.add(entries[i], cls[i], rte_pktmbuf_pkt_len(ok[i]), pc.now_ms);
-    if (__builtin_expect(br.move_detect, 0) && !cls[i]->rule && !cls[i]->conv && pc.upcall &&
-        pc.upcall->send(Upcall::kMiss, br.slot, in.ofport, ok[i])) {
+    if (__builtin_expect(br.move_detect, 0) && !cls[i]->rule && !cls[i]->conv && !depth &&
+        pc.upcall && pc.upcall->send(Upcall::kMiss, br.slot, in.ofport, ok[i])) {
       continue;  // the control thread decides: a moved VM, or a drop
     }
     execute_classified(ctx, ok[i], keys[i], *cls[i]);
   }
   run.flush(pc.now_ms);
 }
-
 
 // A burst's recirculated packets, looked up again with their recirculation
 // id and ct fields (after NAT, the frame's own fields too), up to

@@ -56,7 +56,7 @@ class RecircTable {
 
   uint32_t capacity_;
   uint32_t index_mask_;
-  std::unique_ptr<FrozenState[]> states_;             // id - 1 -> state
+  std::unique_ptr<FrozenState[]> states_;           // id - 1 -> state
   std::unique_ptr<std::atomic<uint32_t>[]> index_;  // open addressing: ids, 0 = empty
   std::atomic<uint32_t> n_{0};
   std::atomic_flag lock_ = ATOMIC_FLAG_INIT;

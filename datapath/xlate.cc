@@ -611,8 +611,8 @@ void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey
   merge_wc(w, wc, out);
 }
 
-void xlate_resume(const Classifier& cls, const FlowKey& pkt, const FrozenState& state,
-                  FlowKey* wc, XlateOut* out, const XlateParams& params) {
+void xlate_resume(const Classifier& cls, const FlowKey& pkt, const FrozenState& state, FlowKey* wc,
+                  XlateOut* out, const XlateParams& params) {
   reset(out);
   Walk w(cls, pkt, out, params);
   w.resume(state);

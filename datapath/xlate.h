@@ -142,8 +142,8 @@ void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey
            const XlateParams& params);
 // Walks a recirculated packet (pkt.recirc_id != 0) from the state its id
 // froze: that table, with that metadata.
-void xlate_resume(const Classifier& cls, const FlowKey& pkt, const FrozenState& state,
-                  FlowKey* wc, XlateOut* out, const XlateParams& params);
+void xlate_resume(const Classifier& cls, const FlowKey& pkt, const FrozenState& state, FlowKey* wc,
+                  XlateOut* out, const XlateParams& params);
 // Walks an action list that belongs to no rule (a packet-out's), as if in
 // table 0.
 void xlate_actions(const Classifier& cls, const FlowKey& pkt, const Action* actions, size_t n,

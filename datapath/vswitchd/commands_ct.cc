@@ -118,16 +118,20 @@ void flush_conntrack(Vswitchd& d, const Args& args, const ReplyPtr& r) {
     if (!zone) return r->error("failed to parse zone");
     i++;
   }
-  std::optional<ct::Tuple> tuple;
-  if (i < args.size()) {
+  ct::CtMatch match;
+  bool any = false;
+  for (int k = 0; k < 2 && i < args.size(); k++, i++) {
+    if (args[i].empty()) continue;
     auto t = parse_tuple(args[i]);
     if (!t) return r->error(t.error().message);
-    tuple = *t;
-    i++;
+    (k ? match.reply : match.orig) = *t;
+    if (t->proto) match.proto = t->proto;
+    match.l3 = t->ipv6 ? 6 : 4;
+    any = true;
   }
   if (i < args.size()) return r->error("invalid arguments");
   const uint16_t z = zone ? *zone : 0;
-  auto n = ct->flush(zone ? &z : nullptr, tuple ? &*tuple : nullptr);
+  auto n = any ? ct->flush(zone ? &z : nullptr, match) : ct->flush(zone ? &z : nullptr, nullptr);
   if (!n) return r->error("failed to flush conntrack (" + n.error().message + ")");
   r->ok("");
 }
@@ -146,53 +150,8 @@ void ct_stats_show(Vswitchd& d, const Args& args, const ReplyPtr& r) {
       return r->error("dpctl/ct-stats-show: invalid argument " + args[i]);
     }
   }
-  unsigned total = 0, tcp = 0, udp = 0, sctp = 0, icmp = 0, other = 0;
-  unsigned per_state[16] = {};
   const uint16_t z = zone ? *zone : 0;
-  ct->dump(
-      zone ? &z : nullptr,
-      [&](const ct::ConnInfo& c) {
-        total++;
-        switch (c.orig.proto) {
-          case 6: {
-            tcp++;
-            auto s = std::max(c.tcp_state_orig, c.tcp_state_reply);
-            per_state[static_cast<unsigned>(s) & 15]++;
-            break;
-          }
-          case 17:
-            udp++;
-            break;
-          case 132:
-            sctp++;
-            break;
-          case 1:
-          case 58:
-            icmp++;
-            break;
-          default:
-            other++;
-            break;
-        }
-      },
-      static_cast<uint64_t>(monotonic_ms()));
-  std::string out = strprintf("Connections Stats:\n    Total: %u\n", total);
-  if (tcp) {
-    out += strprintf("  TCP: %u\n", tcp);
-    if (verbose) {
-      out += "    Conn per TCP states:\n";
-      for (unsigned s = 0; s < 16; s++) {
-        if (!per_state[s]) continue;
-        out += strprintf("      %s: %u\n", ct::tcp_state_name(static_cast<ct::TcpState>(s)),
-                         per_state[s]);
-      }
-    }
-  }
-  if (udp) out += strprintf("  UDP: %u\n", udp);
-  if (sctp) out += strprintf("  SCTP: %u\n", sctp);
-  if (icmp) out += strprintf("  ICMP: %u\n", icmp);
-  if (other) out += strprintf("  Other: %u\n", other);
-  r->ok(out);
+  r->ok(ct->stats_show(zone ? &z : nullptr, verbose, static_cast<uint64_t>(monotonic_ms())));
 }
 
 void ct_set_maxconns(Vswitchd& d, const Args& args, const ReplyPtr& r) {
@@ -310,7 +269,8 @@ void register_ct_commands(Vswitchd& d) {
   };
   d.commands().add_table({
       {"dpctl/dump-conntrack", "[-m] [-s] [dp] [zone=N]", 0, 4, bind(dump_conntrack)},
-      {"dpctl/flush-conntrack", "[dp] [zone=N] [ct-orig-tuple]", 0, 3, bind(flush_conntrack)},
+      {"dpctl/flush-conntrack", "[dp] [zone=N] [ct-orig-tuple [ct-reply-tuple]]", 0, 4,
+       bind(flush_conntrack)},
       {"dpctl/ct-stats-show", "[dp] [zone=N] [verbose]", 0, 3, bind(ct_stats_show)},
       {"dpctl/ct-set-maxconns", "[dp] maxconns", 1, 2, bind(ct_set_maxconns)},
       {"dpctl/ct-get-maxconns", "[dp]", 0, 1, bind(ct_get_maxconns)},

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "lib/flow/field.h"
 #include "lib/flow/ct_action.h"
+#include "lib/flow/field.h"
 #include "lib/util/text.h"
 
 namespace ferry {

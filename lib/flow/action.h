@@ -83,8 +83,8 @@ const char* packet_in_reason_name(PacketInReason r);
 
 // kData tags. kDataBytes carries 16 bytes in value and mask (memcpy order).
 constexpr uint8_t kDataBytes = 0;
-constexpr uint8_t kDataXreg0 = 1;  // .. kDataXreg0 + 7: value = xreg (reg2i | reg2i+1 << 32)
-constexpr uint8_t kDataPort = 9;   // port = in_port, value = pkt_mark
+constexpr uint8_t kDataXreg0 = 1;         // .. kDataXreg0 + 7: value = xreg (reg2i | reg2i+1 << 32)
+constexpr uint8_t kDataPort = 9;          // port = in_port, value = pkt_mark
 constexpr uint8_t kDataCtLabel = 10;      // kCt: value = ct_label lo, mask = hi
 constexpr uint8_t kDataCtLabelMask = 11;  // kCt: the label's mask, likewise
 constexpr uint8_t kDataNatMin = 12;       // kCt: 16 address bytes (kDataBytes order)

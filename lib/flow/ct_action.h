@@ -19,15 +19,15 @@ constexpr uint8_t kCtNoRecirc = 0xff;  // ct() without table=
 struct CtSpec {
   static constexpr uint8_t kCommit = 1;
   static constexpr uint8_t kForce = 2;
-  static constexpr uint8_t kNat = 4;       // nat(...) present (maybe without a range)
-  static constexpr uint8_t kSetMark = 8;   // exec(set_field:...->ct_mark)
+  static constexpr uint8_t kNat = 4;        // nat(...) present (maybe without a range)
+  static constexpr uint8_t kSetMark = 8;    // exec(set_field:...->ct_mark)
   static constexpr uint8_t kSetLabel = 16;  // exec(set_field:...->ct_label)
 
   // NAT flags (nat_flags).
   static constexpr uint8_t kNatSrc = 1;
   static constexpr uint8_t kNatDst = 2;
   static constexpr uint8_t kNatPersistent = 4;
-  static constexpr uint8_t kNatHash = 8;    // OVS's "hash" (proto_hash)
+  static constexpr uint8_t kNatHash = 8;     // OVS's "hash" (proto_hash)
   static constexpr uint8_t kNatRandom = 16;  // OVS's "random" (proto_random)
   static constexpr uint8_t kNatAddrRange = 32;
   static constexpr uint8_t kNatPortRange = 64;

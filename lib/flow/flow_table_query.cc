@@ -75,7 +75,8 @@ Status validate_action(const Action& a, uint8_t table) {
     case ActionType::kCt:
       if (a.u8 != 0xff && a.u8 >= kInternalTable)
         return make_error(strprintf("ct(table=%u): no such table", a.u8), kErrBadTableId);
-      if (a.mac[0] && (a.mac[4] == 0 || a.mac[2] + a.mac[4] > field_bits(static_cast<Field>(a.mac[0]))))
+      if (a.mac[0] &&
+          (a.mac[4] == 0 || a.mac[2] + a.mac[4] > field_bits(static_cast<Field>(a.mac[0]))))
         return make_error("ct(zone=...): bits out of range of the field");
       return {};
     case ActionType::kCtClear:

@@ -109,7 +109,7 @@ struct FlowKey {
   uint8_t ct_nw_proto;
   uint16_t ct_zone;  // host order
   // word 12
-  uint32_t ct_mark;   // host order
+  uint32_t ct_mark;    // host order
   uint16_t ct_tp_src;  // network order: the connection's original direction
   uint16_t ct_tp_dst;
   // word 13

@@ -125,10 +125,11 @@ std::string format_odp_ct(const FlowKey& key, const FlowKey& mask) {
                      static_cast<unsigned long long>(key.ct_label[0] & mask.ct_label[0]));
   }
   if (mask.ct_nw_src || mask.ct_nw_dst || mask.ct_tp_src || mask.ct_tp_dst || mask.ct_nw_proto) {
-    out += strprintf("ct_tuple4(src=%s,dst=%s,proto=%u,tp_src=%u,tp_dst=%u),",
-                     ip4(key.ct_nw_src & mask.ct_nw_src).c_str(),
-                     ip4(key.ct_nw_dst & mask.ct_nw_dst).c_str(), key.ct_nw_proto & mask.ct_nw_proto,
-                     ntohs(key.ct_tp_src & mask.ct_tp_src), ntohs(key.ct_tp_dst & mask.ct_tp_dst));
+    out +=
+        strprintf("ct_tuple4(src=%s,dst=%s,proto=%u,tp_src=%u,tp_dst=%u),",
+                  ip4(key.ct_nw_src & mask.ct_nw_src).c_str(),
+                  ip4(key.ct_nw_dst & mask.ct_nw_dst).c_str(), key.ct_nw_proto & mask.ct_nw_proto,
+                  ntohs(key.ct_tp_src & mask.ct_tp_src), ntohs(key.ct_tp_dst & mask.ct_tp_dst));
   }
   return out;
 }

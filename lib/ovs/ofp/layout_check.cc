@@ -112,7 +112,8 @@ static_assert(CtSpec::kCommit == FO_CT_F_COMMIT && CtSpec::kForce == FO_CT_F_FOR
               CtSpec::kSetLabel == FO_CT_F_SET_LABEL);
 static_assert(CtSpec::kNatSrc == FO_NAT_F_SRC && CtSpec::kNatDst == FO_NAT_F_DST &&
               CtSpec::kNatPersistent == FO_NAT_F_PERSISTENT && CtSpec::kNatHash == FO_NAT_F_HASH &&
-              CtSpec::kNatRandom == FO_NAT_F_RANDOM && CtSpec::kNatAddrRange == FO_NAT_F_ADDR_RANGE &&
+              CtSpec::kNatRandom == FO_NAT_F_RANDOM &&
+              CtSpec::kNatAddrRange == FO_NAT_F_ADDR_RANGE &&
               CtSpec::kNatPortRange == FO_NAT_F_PORT_RANGE && CtSpec::kNatIpv6 == FO_NAT_F_IPV6);
 static_assert(kDataCtLabel == FO_DATA_CT_LABEL && kDataCtLabelMask == FO_DATA_CT_LABEL_MASK &&
               kDataNatMin == FO_DATA_NAT_MIN && kDataNatMax == FO_DATA_NAT_MAX);
