@@ -397,6 +397,7 @@ void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
   FlowKey wc = zero_key();
   Classification c = classify(br, key, &wc);
   wc.in_port = 0;
+  wc.recirc_id = 0;  // every megaflow matches it; a port's frames are never recirculated
   // The answer must depend on the port alone, and need no translation.
   if (wc != zero_key() || c.conv || (c.rule && c.rule->needs_xlate) || c.untranslated || c.xlate)
     return;

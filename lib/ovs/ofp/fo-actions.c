@@ -69,8 +69,8 @@ static bool convert_set_field(const struct ofpact_set_field* sf, struct fo_actio
 
 /* Appends the conversion of a list (a clone's nested list recursively, its
  * actions after a CLONE action that counts them). */
-bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
-                         struct fo_action** actsp, size_t* np, size_t* allocp, char** errp) {
+bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len, struct fo_action** actsp,
+                     size_t* np, size_t* allocp, char** errp) {
   const struct ofpact* a;
 #define alloc (*allocp)
   OFPACT_FOR_EACH(a, ofpacts, ofpacts_len) {
@@ -91,8 +91,9 @@ bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
         break;
       case OFPACT_SET_ETH_SRC:
       case OFPACT_SET_ETH_DST:
-        fa = fo_append_action(actsp, np, &alloc,
-                    a->type == OFPACT_SET_ETH_SRC ? FO_ACT_SET_ETH_SRC : FO_ACT_SET_ETH_DST);
+        fa = fo_append_action(
+            actsp, np, &alloc,
+            a->type == OFPACT_SET_ETH_SRC ? FO_ACT_SET_ETH_SRC : FO_ACT_SET_ETH_DST);
         memcpy(fa->mac, ALIGNED_CAST(const struct ofpact_mac*, a)->mac.ea, 6);
         break;
       case OFPACT_SET_VLAN_VID: {
@@ -131,7 +132,7 @@ bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
       default:
         if (!fo_convert_pipeline_action(a, actsp, np, &alloc, errp) &&
             !fo_convert_nx_action(a, actsp, np, &alloc, errp) && !*errp &&
-            !fo_convert_ct(a, actsp, np, &alloc, errp)) {
+            !fo_convert_ct(a, actsp, np, &alloc, errp) && !*errp) {
           *errp = fo_refusal(a, "");
         }
         if (*errp) {

@@ -54,8 +54,8 @@ static bool convert_exec(const struct ofpact_conntrack* oc, struct fo_action* he
   return true;
 }
 
-static void convert_nat(const struct ofpact_nat* nat, struct fo_action* head,
-                        uint8_t min[16], uint8_t max[16]) {
+static void convert_nat(const struct ofpact_nat* nat, struct fo_action* head, uint8_t min[16],
+                        uint8_t max[16]) {
   uint8_t f = 0;
   f |= nat->flags & NX_NAT_F_SRC ? FO_NAT_F_SRC : 0;
   f |= nat->flags & NX_NAT_F_DST ? FO_NAT_F_DST : 0;
