@@ -65,8 +65,8 @@ struct fo_conn* fo_conn_open_controller(const char* target, int probe_s, int max
   *errp = NULL;
   int error = vconn_verify_name(target);
   if (error) {
-    *errp =
-        xasprintf("%s: not an active OpenFlow connection method (%s)", target, ovs_strerror(error));
+    *errp = xasprintf("%s: not an active OpenFlow connection method (%s)", target,
+                      ovs_strerror(error));
     return NULL;
   }
   struct fo_conn* c = xzalloc(sizeof *c);

@@ -95,8 +95,8 @@ void fo_conn_apply_set_config(struct fo_conn* c, const struct ofputil_switch_con
   c->miss_send_len = config->miss_send_len;
 }
 
-enum ofperr fo_conn_handle_async(struct fo_conn* c, const struct ofp_header* oh, enum ofptype type,
-                                 char** whyp) {
+enum ofperr fo_conn_handle_async(struct fo_conn* c, const struct ofp_header* oh,
+                                 enum ofptype type, char** whyp) {
   *whyp = NULL;
   switch (type) {
     case OFPTYPE_SET_PACKET_IN_FORMAT: {

@@ -9,8 +9,8 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-bundle.h"
 #include "openvswitch/ofp-errors.h"
-#include "openvswitch/ofp-group.h"
 #include "openvswitch/ofp-meter.h"
+#include "openvswitch/ofp-group.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-switch.h"
@@ -82,8 +82,8 @@ static enum ofperr decode_flow_stats_request(const struct ofp_header* oh, struct
     return error;
   }
   if (fsr.out_group != OFPG_ANY) {
-    *whyp =
-        xasprintf("Ferry does not filter flows by group (out_group %" PRIu32 ")", fsr.out_group);
+    *whyp = xasprintf("Ferry does not filter flows by group (out_group %" PRIu32 ")",
+                      fsr.out_group);
     return OFPERR_OFPBRC_EPERM;
   }
   error = fo_match_from_ovs(&fsr.match, &out->match, whyp);

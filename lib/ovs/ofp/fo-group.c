@@ -17,7 +17,8 @@ static enum ofperr convert_bucket(const struct ofputil_bucket* b, struct fo_buck
   out->weight = b->weight;
   out->watch_port = ofp_to_u16(b->watch_port);
   out->watch_group = b->watch_group;
-  return fo_actions_from_ofpacts(b->ofpacts, b->ofpacts_len, &out->actions, &out->n_actions, whyp);
+  return fo_actions_from_ofpacts(b->ofpacts, b->ofpacts_len, &out->actions, &out->n_actions,
+                                 whyp);
 }
 
 enum ofperr fo_decode_group_mod(const struct ofp_header* oh, struct fo_group_mod* out,
@@ -38,9 +39,10 @@ enum ofperr fo_decode_group_mod(const struct ofp_header* oh, struct fo_group_mod
 
   const uint8_t* values = gm.props.fields.values;
   size_t i;
-  BITMAP_FOR_EACH_1(i, MFF_N_IDS, gm.props.fields.used.bm) {
+  BITMAP_FOR_EACH_1 (i, MFF_N_IDS, gm.props.fields.used.bm) {
     const struct mf_field* mf = mf_from_id(i);
-    if (out->n_fields >= FO_MAX_HASH_FIELDS || !fo_hash_field_supported(i) || mf->n_bytes > 16) {
+    if (out->n_fields >= FO_MAX_HASH_FIELDS || !fo_hash_field_supported(i) ||
+        mf->n_bytes > 16) {
       *whyp = xasprintf("Ferry cannot hash on field %s in a select group", mf->name);
       error = OFPERR_OFPBAC_BAD_SET_TYPE;
       goto out;
@@ -55,7 +57,7 @@ enum ofperr fo_decode_group_mod(const struct ofp_header* oh, struct fo_group_mod
   size_t n = ovs_list_size(&gm.buckets);
   out->buckets = n ? xcalloc(n, sizeof *out->buckets) : NULL;
   const struct ofputil_bucket* b;
-  LIST_FOR_EACH(b, list_node, &gm.buckets) {
+  LIST_FOR_EACH (b, list_node, &gm.buckets) {
     error = convert_bucket(b, &out->buckets[out->n_buckets++], whyp);
     if (error) {
       break;
@@ -91,8 +93,8 @@ void fo_answer_group_features(struct fo_conn* c, const struct ofp_header* oh) {
   fo_conn_send(c, ofputil_encode_group_features_reply(&f, oh));
 }
 
-void fo_send_group_stats_reply(struct fo_conn* c, const void* req, const struct fo_group_stats* gs,
-                               size_t n) {
+void fo_send_group_stats_reply(struct fo_conn* c, const void* req,
+                               const struct fo_group_stats* gs, size_t n) {
   if (!fo_check_reply_type(req, OFPTYPE_GROUP_STATS_REQUEST)) {
     return;
   }
@@ -133,7 +135,8 @@ void fo_send_group_desc_reply(struct fo_conn* c, const void* req, const struct f
     d.type = gd[i].type;
     d.group_id = gd[i].group_id;
     ovs_list_init(&d.buckets);
-    ovs_strlcpy(d.props.selection_method, gd[i].selection_method, sizeof d.props.selection_method);
+    ovs_strlcpy(d.props.selection_method, gd[i].selection_method,
+                sizeof d.props.selection_method);
     d.props.selection_method_param = gd[i].selection_method_param;
     for (uint16_t f = 0; f < gd[i].n_fields; f++) {
       union mf_value mask;

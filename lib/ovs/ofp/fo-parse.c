@@ -35,10 +35,9 @@ char* fo_parse_flow(const char* text, const struct fo_port_name* ports, size_t n
   if (!is_all_zeros(&md_mask, sizeof md_mask)) {
     struct ds s = DS_EMPTY_INITIALIZER;
     match_format(&m, NULL, &s, OFP_DEFAULT_PRIORITY);
-    char* msg = xasprintf(
-        "%s: packets enter the pipeline with metadata, registers and pkt_mark "
-        "zero; trace them without these fields",
-        ds_cstr(&s));
+    char* msg = xasprintf("%s: packets enter the pipeline with metadata, registers and pkt_mark "
+                          "zero; trace them without these fields",
+                          ds_cstr(&s));
     ds_destroy(&s);
     return msg;
   }

@@ -78,14 +78,14 @@ enum mf_field_id fo_mff_from_field(int f) {
     return MFF_XREG0 + (f - FO_F_XREG0);
   }
   static const enum mf_field_id map[] = {
-      [FO_F_IN_PORT] = MFF_IN_PORT,         [FO_F_ETH_SRC] = MFF_ETH_SRC,
-      [FO_F_ETH_DST] = MFF_ETH_DST,         [FO_F_ETH_TYPE] = MFF_ETH_TYPE,
-      [FO_F_VLAN_TCI] = MFF_VLAN_TCI,       [FO_F_IP_SRC] = MFF_IPV4_SRC,
-      [FO_F_IP_DST] = MFF_IPV4_DST,         [FO_F_IP_PROTO] = MFF_IP_PROTO,
+      [FO_F_IN_PORT] = MFF_IN_PORT,   [FO_F_ETH_SRC] = MFF_ETH_SRC,
+      [FO_F_ETH_DST] = MFF_ETH_DST,   [FO_F_ETH_TYPE] = MFF_ETH_TYPE,
+      [FO_F_VLAN_TCI] = MFF_VLAN_TCI, [FO_F_IP_SRC] = MFF_IPV4_SRC,
+      [FO_F_IP_DST] = MFF_IPV4_DST,   [FO_F_IP_PROTO] = MFF_IP_PROTO,
       [FO_F_IP_DSCP] = MFF_IP_DSCP_SHIFTED, [FO_F_IP_ECN] = MFF_IP_ECN,
-      [FO_F_IP_TTL] = MFF_IP_TTL,           [FO_F_TP_SRC] = MFF_TCP_SRC,
-      [FO_F_TP_DST] = MFF_TCP_DST,          [FO_F_ARP_SHA] = MFF_ARP_SHA,
-      [FO_F_ARP_THA] = MFF_ARP_THA,         [FO_F_METADATA] = MFF_METADATA,
+      [FO_F_IP_TTL] = MFF_IP_TTL,     [FO_F_TP_SRC] = MFF_TCP_SRC,
+      [FO_F_TP_DST] = MFF_TCP_DST,    [FO_F_ARP_SHA] = MFF_ARP_SHA,
+      [FO_F_ARP_THA] = MFF_ARP_THA,   [FO_F_METADATA] = MFF_METADATA,
       [FO_F_PKT_MARK] = MFF_PKT_MARK,
   };
   return f > 0 && f < (int)ARRAY_SIZE(map) ? map[f] : MFF_METADATA;
@@ -147,7 +147,7 @@ static void put_legacy(struct fo_action* fa, int field, enum mf_field_id id, uin
  * write_metadata). Returns false when 'a' is not one of them, or (with
  * '*errp' set) when it is but uses something Ferry lacks. */
 bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp, size_t* np,
-                                size_t* allocp, char** errp) {
+                                    size_t* allocp, char** errp) {
   struct fo_action* fa;
 
   switch (a->type) {

@@ -4,9 +4,9 @@
 
 #include "bitmap.h"
 #include "byte-order.h"
+#include "openvswitch/flow.h"
 #include "lib/ovs/ofp/fo-conn.h"
 #include "openflow/openflow.h"
-#include "openvswitch/flow.h"
 #include "openvswitch/meta-flow.h"
 #include "openvswitch/netdev.h"
 #include "openvswitch/ofp-bundle.h"
@@ -358,18 +358,19 @@ void fo_table_features(uint8_t table_id, struct ofputil_table_features* f) {
   f->miss_config = OFPUTIL_TABLE_MISS_DEFAULT;
   f->metadata_match = OVS_BE64_MAX;
   f->metadata_write = OVS_BE64_MAX;
-  f->nonmiss.instructions = ((1u << OVSINST_OFPIT11_APPLY_ACTIONS) | (1u << OVSINST_OFPIT13_METER) |
-                             (1u << OVSINST_OFPIT11_WRITE_METADATA) |
-                             (table_id < 253 ? (1u << OVSINST_OFPIT11_GOTO_TABLE) : 0));
+  f->nonmiss.instructions =
+      ((1u << OVSINST_OFPIT11_APPLY_ACTIONS) | (1u << OVSINST_OFPIT13_METER) |
+       (1u << OVSINST_OFPIT11_WRITE_METADATA) |
+       (table_id < 253 ? (1u << OVSINST_OFPIT11_GOTO_TABLE) : 0));
   if (table_id < 253) {
     bitmap_set_multiple(f->nonmiss.next, table_id + 1, 254 - (table_id + 1), true);
   }
   f->nonmiss.apply.ofpacts = fo_supported_ofpacts();
   static const enum mf_field_id settable[] = {
-      MFF_ETH_SRC, MFF_ETH_DST,  MFF_VLAN_VID, MFF_VLAN_PCP, MFF_IPV4_SRC, MFF_IPV4_DST,
-      MFF_IP_DSCP, MFF_IP_ECN,   MFF_IP_TTL,   MFF_TCP_SRC,  MFF_TCP_DST,  MFF_UDP_SRC,
-      MFF_UDP_DST, MFF_SCTP_SRC, MFF_SCTP_DST, MFF_METADATA, MFF_PKT_MARK, MFF_IN_PORT,
-      MFF_ARP_SPA, MFF_ARP_TPA,  MFF_ARP_SHA,  MFF_ARP_THA,
+      MFF_ETH_SRC,  MFF_ETH_DST,    MFF_VLAN_VID, MFF_VLAN_PCP,  MFF_IPV4_SRC, MFF_IPV4_DST,
+      MFF_IP_DSCP,  MFF_IP_ECN,     MFF_IP_TTL,   MFF_TCP_SRC,   MFF_TCP_DST,  MFF_UDP_SRC,
+      MFF_UDP_DST,  MFF_SCTP_SRC,   MFF_SCTP_DST, MFF_METADATA,  MFF_PKT_MARK, MFF_IN_PORT,
+      MFF_ARP_SPA,  MFF_ARP_TPA,    MFF_ARP_SHA,  MFF_ARP_THA,
   };
   for (size_t i = 0; i < ARRAY_SIZE(settable); i++) {
     bitmap_set1(f->nonmiss.apply.set_fields.bm, settable[i]);
