@@ -7,11 +7,17 @@ namespace ferry {
 namespace {
 
 // c->rule nullptr: a table-0 miss that goes to the controllers.
-void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKey* wc,
-               XlateOut* xo) {
+XlateParams params_of(const DpBridge& br) {
   XlateParams params;
   params.packet_in_on_miss = br.packet_in_on_miss;
   params.groups = br.groups.get();
+  params.recirc = br.recirc.get();
+  return params;
+}
+
+void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKey* wc,
+               XlateOut* xo) {
+  const XlateParams params = params_of(br);
   if (xo) {
     xlate(*br.classifier, key, c->rule, wc, xo, params);
     c->xlate = xo->publish();
@@ -22,11 +28,39 @@ void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKe
   c->untranslated = true;
 }
 
+// A recirculated packet: the walk resumes where its id says.
+[[gnu::cold]] Classification resume(const DpBridge& br, const FlowKey& key, FlowKey* wc,
+                                    XlateOut* xo) {
+  static const Translation kUnknownId = [] {
+    Translation t;
+    t.stopped = true;
+    return t;
+  }();
+  Classification c;
+  const FrozenState* st = br.recirc ? br.recirc->find(key.recirc_id) : nullptr;
+  if (!st) {
+    c.xlate = &kUnknownId;
+    return c;
+  }
+  const XlateParams params = params_of(br);
+  if (xo) {
+    xlate_resume(*br.classifier, key, *st, wc, xo, params);
+    c.xlate = xo->publish();
+    return c;
+  }
+  XlateOut scratch;
+  xlate_resume(*br.classifier, key, *st, wc, &scratch, params);
+  c.untranslated = true;
+  return c;
+}
+
 }  // namespace
 
 Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc, XlateOut* xo) {
   Classification c;
-  wc->in_port = UINT32_MAX;  // megaflows always match the input port exactly
+  wc->in_port = UINT32_MAX;    // megaflows always match the input port exactly
+  wc->recirc_id = UINT32_MAX;  // ... and the recirculation point
+  if (__builtin_expect(key.recirc_id != 0, 0)) return resume(br, key, wc, xo);
   if (br.fail_open) {
     static const Action kNormal = Action::output(kOfppNormal);
     static const Translation kFailOpen = [] {

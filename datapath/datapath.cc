@@ -59,7 +59,9 @@ Datapath::Datapath(unsigned n_mbufs)
     : snapshot_(&rcu_),
       pools_(n_mbufs),
       control_learn_(std::make_unique<FdbLearnSink>(this)),
-      control_upcall_(std::make_unique<ControlUpcaller>(this)) {}
+      control_upcall_(std::make_unique<ControlUpcaller>(this)),
+      conntrack_(std::make_unique<ct::Conntrack>(ct::Conntrack::Config{
+          .max_conns = 3000000, .max_threads = kCtThreads, .expected_conns = 65536})) {}
 
 Datapath::~Datapath() {
   for (auto& p : pmds_) p->stop();
@@ -336,6 +338,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
   auto snap = std::make_unique<DpSnapshot>();
   snap->version = ++version_;
   snap->emc_insert_inv_prob = pmd_config_.emc_insert_inv_prob;
+  snap->conntrack = conntrack_.get();
   snap->max_idle_ms = pmd_config_.max_idle_ms;
   for (auto& [slot, b] : bridges_) {
     DpBridge db;
@@ -355,6 +358,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     db.packet_in_on_miss = b->packet_in_on_miss;
     db.fail_open = b->fail_open;
     for (auto& c : b->caches) db.caches.push_back(c.get());
+    db.recirc = b->recirc;
     uint16_t bidx = static_cast<uint16_t>(snap->bridges.size());
     for (const BridgePortSpec& ps : b->ports) {
       auto pit = ports_.find(ps.port_id);
@@ -393,6 +397,7 @@ void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
   FlowKey wc = zero_key();
   Classification c = classify(br, key, &wc);
   wc.in_port = 0;
+  wc.recirc_id = 0;  // every megaflow matches it; a port's frames are never recirculated
   // The answer must depend on the port alone, and need no translation.
   if (wc != zero_key() || c.conv || (c.rule && c.rule->needs_xlate) || c.untranslated || c.xlate)
     return;
@@ -427,8 +432,11 @@ ExecContext Datapath::control_context(const DpSnapshot* snap, const DpBridge* br
   ctx.learn = control_learn_.get();
   ctx.upcall = control_upcall_.get();
   ctx.pool = pool;
-  ctx.now_s = monotonic_ms() / 1000;
+  ctx.now_ms = monotonic_ms();
+  ctx.now_s = ctx.now_ms / 1000;
   ctx.now_ns = static_cast<uint64_t>(monotonic_us()) * 1000;
+  ctx.conntrack = conntrack_.get();
+  ctx.ct_tid = kControlCtTid;  // no recirculation queue: a packet-out's ct(table=) drops
   return ctx;
 }
 
@@ -494,6 +502,11 @@ void Datapath::run() {
     next_stats_pull_ms_ = now + kStatsPullMs;
     pull_stats(-1);
   }
+  conntrack_->offline(kControlCtTid);  // the control thread holds nothing between runs
+  if (now >= next_ct_sweep_ms_) {
+    next_ct_sweep_ms_ = now + kCtSweepMs;
+    conntrack_->sweep(static_cast<uint64_t>(now));
+  }
   commit();
   rcu_.reclaim();
 }
@@ -502,6 +515,7 @@ void Datapath::wait(Waiter& w) {
   w.fd_wait(notifier_.fd(), POLLIN);
   int64_t now = monotonic_ms();
   w.timer_wait(std::max<int64_t>(0, next_fdb_run_ms_ - now));
+  if (conntrack_->nconns()) w.timer_wait(std::max<int64_t>(0, next_ct_sweep_ms_ - now));
   if (!pmds_.empty()) w.timer_wait(std::max<int64_t>(0, next_stats_pull_ms_ - now));
   if (rcu_.pending()) w.timer_wait(10);
 }

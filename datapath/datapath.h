@@ -18,8 +18,10 @@
 #include "datapath/packet_upcall.h"
 #include "datapath/pmd.h"
 #include "datapath/port.h"
+#include "datapath/recirc.h"
 #include "datapath/rxq_scheduler.h"
 #include "datapath/upcall.h"
+#include "lib/conntrack/conntrack.h"
 #include "lib/flow/classifier.h"
 #include "lib/util/rcu.h"
 #include "lib/util/waiter.h"
@@ -119,6 +121,7 @@ class Datapath {
   void sync_stats(int slot);
   void sync_stats();
   static constexpr int64_t kStatsPullMs = 200;
+  static constexpr int64_t kCtSweepMs = 500;  // connection expiry (lib/conntrack/)
 
   void commit();
   void commit_and_sync();
@@ -146,6 +149,10 @@ class Datapath {
 
   // Control loop: learning requests, FDB aging, RCU reclamation.
   void run();
+  // The datapath's connection tracker (dpctl/*conntrack*, ct-* commands).
+  ct::Conntrack& conntrack() { return *conntrack_; }
+  static constexpr unsigned kControlCtTid = 64;
+  static constexpr unsigned kCtThreads = kControlCtTid + 1;
   // What run() collected for the daemon: MACs learned or moved, and frames
   // PMDs handed up (GARP/RARP copies, misses on move-detecting bridges).
   std::vector<LearnEvent> take_learn_events() { return std::move(learn_events_); }
@@ -166,6 +173,7 @@ class Datapath {
     bool fail_open = false;
     FdbTable fdb;
     std::vector<std::unique_ptr<MegaflowCache>> caches;  // by PMD index
+    std::shared_ptr<RecircTable> recirc = std::make_shared<RecircTable>();
   };
   class FdbLearnSink;
   class ControlUpcaller;
@@ -215,6 +223,10 @@ class Datapath {
     std::shared_ptr<MegaflowCache> cache;
   };
   std::vector<OldCache> retired_caches_;
+  // Connection tracking (lib/conntrack/): PMDs are tracker threads 0..n-1,
+  // the control thread (packet-outs) kControlCtTid.
+  std::unique_ptr<ct::Conntrack> conntrack_;
+  int64_t next_ct_sweep_ms_ = 0;
   std::vector<OldCache> draining_caches_;
   int64_t next_stats_pull_ms_ = 0;
   // The current placement of rx queues, kept across snapshots; redone when

@@ -20,6 +20,10 @@
 namespace ferry {
 
 class MegaflowCache;
+class RecircTable;
+namespace ct {
+class Conntrack;
+}
 class Port;
 
 constexpr unsigned kMaxDpPorts = 64;  // >= RTE_MAX_ETHPORTS
@@ -62,12 +66,13 @@ struct DpBridge {
   bool forward_bpdu = false;
   bool move_detect = false;  // flow-table misses go to the control thread (move-detect/enable)
   bool watch_garp = false;   // copies of GARP/RARP frames go to the control thread
-  bool packet_in_on_miss = false;      // a table miss goes to the controllers (XlateParams)
-  bool fail_open = false;              // every packet: NORMAL (OVS's fail-open flow)
-  std::vector<uint16_t> ports;         // member DPDK port ids, by ofport
-  std::vector<int32_t> by_ofport;      // ofport -> DPDK port id, -1 when none
-  int32_t local_port = -1;             // the LOCAL (internal) port's DPDK id
-  std::vector<MegaflowCache*> caches;  // one per PMD, by PMD index
+  bool packet_in_on_miss = false;       // a table miss goes to the controllers (XlateParams)
+  bool fail_open = false;               // every packet: NORMAL (OVS's fail-open flow)
+  std::vector<uint16_t> ports;          // member DPDK port ids, by ofport
+  std::vector<int32_t> by_ofport;       // ofport -> DPDK port id, -1 when none
+  int32_t local_port = -1;              // the LOCAL (internal) port's DPDK id
+  std::vector<MegaflowCache*> caches;   // one per PMD, by PMD index
+  std::shared_ptr<RecircTable> recirc;  // the bridge's recirculation ids (datapath/recirc.h)
 
   int32_t port_of(uint32_t ofport) const {
     if (ofport == 0xfffe) return local_port;
@@ -92,6 +97,7 @@ struct DpSnapshot {
   std::vector<std::vector<RxqRef>> pmd_rxqs;  // by PMD index
   uint32_t emc_insert_inv_prob = 100;         // 0: no exact-match cache
   int64_t max_idle_ms = 10000;                // megaflows unused this long are removed
+  ct::Conntrack* conntrack = nullptr;         // the datapath's tracker (ct actions)
 };
 
 }  // namespace ferry

@@ -28,11 +28,17 @@ class ExactMatchCache {
     // CRC32C over the words, two interleaved chains.
     const uint64_t* w = k.words();
     uint64_t a = 0x9747b28c, b = 0x85ebca6b;
-    for (size_t i = 0; i + 1 < FlowKey::kWords; i += 2) {
+    static_assert(FlowKey::kBaseWords % 2 == 0 && FlowKey::kWords % 2 == 0);
+    for (size_t i = 0; i < FlowKey::kBaseWords; i += 2) {
       a = _mm_crc32_u64(a, w[i]);
       b = _mm_crc32_u64(b, w[i + 1]);
     }
-    a = _mm_crc32_u64(a, w[FlowKey::kWords - 1]);
+    if (__builtin_expect(k.has_ct_words(), 0)) {  // a recirculated or tracked packet
+      for (size_t i = FlowKey::kBaseWords; i < FlowKey::kWords; i += 2) {
+        a = _mm_crc32_u64(a, w[i]);
+        b = _mm_crc32_u64(b, w[i + 1]);
+      }
+    }
     return static_cast<uint32_t>(a ^ (b << 7) ^ (b >> 25));
   }
 
@@ -41,7 +47,7 @@ class ExactMatchCache {
   Value* lookup(const FlowKey& k, uint32_t h, uint32_t* tag) {
     Set& s = sets_[h & (kSets - 1)];
     for (Way& w : s.ways) {
-      if (w.value && w.hash == h && w.key == k) {
+      if (w.value && w.hash == h && same_key(w.key, k)) {
         *tag = w.tag;
         return w.value;
       }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <rte_mbuf.h>
 
+#include "datapath/ct_exec.h"
 #include "datapath/normal.h"
 #include "datapath/packet_fields.h"
 #include "datapath/packet_headers.h"
@@ -227,10 +228,15 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
   int last_out = -1;
   bool clone_after = false;
   for (size_t i = 0; i < n; i++) {
-    if (actions[i].type == ActionType::kOutput || actions[i].type == ActionType::kPacketIn ||
-        actions[i].type == ActionType::kOutputTrunc) {
+    const ActionType t = actions[i].type;
+    if (t == ActionType::kOutput || t == ActionType::kPacketIn || t == ActionType::kOutputTrunc ||
+        t == ActionType::kRecirc) {
       last_out = static_cast<int>(i);
       clone_after = false;
+      i += actions[i].n_data();
+      continue;
+    }
+    if (t == ActionType::kCt) {
       i += actions[i].n_data();
       continue;
     }
@@ -350,6 +356,22 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
           return;
         }
         i += static_cast<int>(a.n_data());
+        break;
+      }
+      case ActionType::kCt:
+        execute_ct(ctx, m, &cur, &a, n - static_cast<size_t>(i));
+        i += static_cast<int>(a.n_data());
+        break;
+      case ActionType::kCtClear:
+        std::memset(cur.words() + FlowKey::kCtWord + 1, 0,
+                    (FlowKey::kWords - FlowKey::kCtWord - 1) * sizeof(uint64_t));
+        cur.ct_state = 0;
+        cur.ct_nw_proto = 0;
+        cur.ct_zone = 0;
+        break;
+      case ActionType::kRecirc: {
+        rte_mbuf* p = i == owner ? m : copy_packet(ctx, m);
+        if (p) queue_recirc(ctx, p, cur, a.port);
         break;
       }
       case ActionType::kData:

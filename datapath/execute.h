@@ -37,6 +37,10 @@ class OutputRecorder {
 };
 
 class PacketUpcaller;
+struct RecircQueue;
+namespace ct {
+class Conntrack;
+}
 
 struct ExecContext {
   const DpSnapshot* snap = nullptr;
@@ -50,6 +54,12 @@ struct ExecContext {
   uint64_t now_ns = 0;               // for meters
   OutputRecorder* trace = nullptr;   // set only by ofproto/trace
   PacketUpcaller* upcall = nullptr;  // where packet-ins go (nullptr: counted drops)
+  // Connection tracking and recirculation (datapath/ct_exec.h).
+  ct::Conntrack* conntrack = nullptr;  // nullptr: a ct action drops (counted)
+  unsigned ct_tid = 0;                 // this thread's id with the tracker
+  RecircQueue* recirc = nullptr;       // nullptr: a recirculation drops (counted)
+  unsigned recirc_depth = 0;           // how many times this burst's packets recirculated
+  int64_t now_ms = 0;
 };
 
 // Executes a classification: the conversion's rewrite (and, for a mirror,

@@ -5,6 +5,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "datapath/ct_exec.h"
 #include "datapath/megaflow_cache.h"
 #include "lib/packet/parser.h"
 #include "lib/packet/parser_inline.h"
@@ -93,6 +94,24 @@ inline bool restore_vlan(rte_mbuf** p, PmdCounters& counters) {
   return false;
 }
 
+ExecContext exec_context(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in) {
+  ExecContext ctx;
+  ctx.snap = &snap;
+  ctx.bridge = &snap.bridges[in.bridge];
+  ctx.in = &in;
+  ctx.tx = pc.tx;
+  ctx.counters = pc.counters;
+  ctx.learn = pc.learn;
+  ctx.upcall = pc.upcall;
+  ctx.pool = pc.pool;
+  ctx.now_s = pc.now_ms / 1000;
+  ctx.now_ns = static_cast<uint64_t>(pc.now_ms) * 1000000;
+  ctx.now_ms = pc.now_ms;
+  ctx.conntrack = snap.conntrack;
+  ctx.ct_tid = pc.pmd_index;
+  return ctx;
+}
+
 // Simple match: the port's answer applies to the whole burst. Frames are
 // checked for a complete Ethernet header (and 802.1Q tag), which is all the
 // actions of such a rule read or write.
@@ -129,18 +148,7 @@ void process_simple(const PipelineContext& pc, const DpSnapshot& snap, const DpP
     return;
   }
   r->stats->add_from_pmd(pc.pmd_index, m, bytes, pc.now_ms);
-  ExecContext ctx;
-  ctx.snap = &snap;
-  ctx.bridge = &snap.bridges[in.bridge];
-  ctx.in = &in;
-  ctx.tx = pc.tx;
-  ctx.counters = pc.counters;
-  ctx.learn = pc.learn;
-  ctx.upcall = pc.upcall;
-  ctx.pool = pc.pool;
-  ctx.now_s = pc.now_ms / 1000;
-  ctx.now_ns = static_cast<uint64_t>(pc.now_ms) * 1000000;
-  execute_batch(ctx, ok, m, *r->actions);
+  execute_batch(exec_context(pc, snap, in), ok, m, *r->actions);
 }
 
 // A translation that ran learn actions: PMDs never change the flow table,
@@ -160,39 +168,14 @@ void request_learn(const PipelineContext& pc, const DpBridge& br, const FlowKey&
   }
 }
 
-}  // namespace
-
-void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in,
-                   rte_mbuf** pkts, uint16_t n) {
+// Phases 2 and 3 for m packets with their keys: look them up (megaflow
+// cache, then the classifier on a miss, installing a megaflow) and execute
+// each. Recirculations go to *recirc.
+void lookup_and_execute(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in,
+                        FlowKey* keys, rte_mbuf** ok, unsigned m, RecircQueue* recirc,
+                        unsigned depth) {
   const DpBridge& br = snap.bridges[in.bridge];
   PmdCounters& counters = *pc.counters;
-  counters.rx_packets.add(n);
-  if (in.simple && (in.simple_batchable || !in.simple_rule))
-    return process_simple(pc, snap, in, pkts, n);
-
-  // Phase 1: keys for the batch.
-  FlowKey keys[kMaxBatch];
-  rte_mbuf* ok[kMaxBatch];
-  unsigned m = 0;
-  for (uint16_t i = 0; i < n; i++) {
-    rte_mbuf* p = pkts[i];
-    if (!restore_vlan(&p, counters)) continue;
-    ParseStatus st = parse_frame_inline(rte_pktmbuf_mtod(p, const uint8_t*),
-                                        rte_pktmbuf_data_len(p), in.ofport, &keys[m], nullptr);
-    if (st != ParseStatus::kOk) {
-      counters.drop(static_cast<DropReason>(st));
-      rte_pktmbuf_free(p);
-      continue;
-    }
-    if (__builtin_expect(br.watch_garp, 0) && is_garp_or_rarp(keys[m]) && pc.upcall) {
-      // The control thread sees a copy (move detection, announcements);
-      // the frame itself is switched as usual.
-      rte_mbuf* copy = rte_pktmbuf_copy(p, pc.pool, 0, UINT32_MAX);
-      if (copy && !pc.upcall->send(Upcall::kGarp, br.slot, in.ofport, copy)) rte_pktmbuf_free(copy);
-    }
-    ok[m++] = p;
-  }
-  if (m == 0) return;
 
   // Phase 2: look the batch up.
   MegaflowCache* cache = pc.pmd_index < br.caches.size() ? br.caches[pc.pmd_index] : nullptr;
@@ -286,17 +269,9 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   }
 
   // Phase 3: execute per packet.
-  ExecContext ctx;
-  ctx.snap = &snap;
-  ctx.bridge = &br;
-  ctx.in = &in;
-  ctx.tx = pc.tx;
-  ctx.counters = pc.counters;
-  ctx.learn = pc.learn;
-  ctx.upcall = pc.upcall;
-  ctx.pool = pc.pool;
-  ctx.now_s = pc.now_ms / 1000;
-  ctx.now_ns = static_cast<uint64_t>(pc.now_ms) * 1000000;
+  ExecContext ctx = exec_context(pc, snap, in);
+  ctx.recirc = recirc;
+  ctx.recirc_depth = depth;
   StatsRun run;
   run.pmd = pc.pmd_index;
   for (unsigned i = 0; i < m; i++) {
@@ -315,13 +290,82 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
       continue;
     }
     run.add(entries[i], cls[i], rte_pktmbuf_pkt_len(ok[i]), pc.now_ms);
-    if (__builtin_expect(br.move_detect, 0) && !cls[i]->rule && !cls[i]->conv && pc.upcall &&
-        pc.upcall->send(Upcall::kMiss, br.slot, in.ofport, ok[i])) {
+    if (__builtin_expect(br.move_detect, 0) && !cls[i]->rule && !cls[i]->conv && !depth &&
+        pc.upcall && pc.upcall->send(Upcall::kMiss, br.slot, in.ofport, ok[i])) {
       continue;  // the control thread decides: a moved VM, or a drop
     }
     execute_classified(ctx, ok[i], keys[i], *cls[i]);
   }
   run.flush(pc.now_ms);
+}
+
+// A burst's recirculated packets, looked up again with their recirculation
+// id and ct fields (after NAT, the frame's own fields too), up to
+// kMaxRecircDepth times.
+[[gnu::noinline]] void process_recirc(const PipelineContext& pc, const DpSnapshot& snap,
+                                      const DpPort& in, RecircQueue* q) {
+  RecircQueue next[2];
+  for (unsigned depth = 1; q->n; depth++) {
+    RecircQueue* out = &next[depth & 1];
+    out->n = 0;
+    for (unsigned at = 0; at < q->n; at += kMaxBatch) {
+      FlowKey keys[kMaxBatch];
+      rte_mbuf* ok[kMaxBatch];
+      unsigned m = 0;
+      for (unsigned i = at; i < q->n && i < at + kMaxBatch; i++) {
+        rte_mbuf* p = q->pkts[i];
+        ParseStatus st = parse_frame_inline(rte_pktmbuf_mtod(p, const uint8_t*),
+                                            rte_pktmbuf_data_len(p), in.ofport, &keys[m], nullptr);
+        if (st != ParseStatus::kOk) {
+          pc.counters->drop(static_cast<DropReason>(st));
+          rte_pktmbuf_free(p);
+          continue;
+        }
+        std::memcpy(keys[m].words() + FlowKey::kCtWord, q->ct_words[i], sizeof q->ct_words[i]);
+        ok[m++] = p;
+      }
+      if (m) lookup_and_execute(pc, snap, in, keys, ok, m, out, depth);
+    }
+    q = out;
+  }
+}
+
+}  // namespace
+
+void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPort& in,
+                   rte_mbuf** pkts, uint16_t n) {
+  const DpBridge& br = snap.bridges[in.bridge];
+  PmdCounters& counters = *pc.counters;
+  counters.rx_packets.add(n);
+  if (in.simple && (in.simple_batchable || !in.simple_rule))
+    return process_simple(pc, snap, in, pkts, n);
+
+  // Phase 1: keys for the batch.
+  FlowKey keys[kMaxBatch];
+  rte_mbuf* ok[kMaxBatch];
+  unsigned m = 0;
+  for (uint16_t i = 0; i < n; i++) {
+    rte_mbuf* p = pkts[i];
+    if (!restore_vlan(&p, counters)) continue;
+    ParseStatus st = parse_frame_inline(rte_pktmbuf_mtod(p, const uint8_t*),
+                                        rte_pktmbuf_data_len(p), in.ofport, &keys[m], nullptr);
+    if (st != ParseStatus::kOk) {
+      counters.drop(static_cast<DropReason>(st));
+      rte_pktmbuf_free(p);
+      continue;
+    }
+    if (__builtin_expect(br.watch_garp, 0) && is_garp_or_rarp(keys[m]) && pc.upcall) {
+      // The control thread sees a copy (move detection, announcements);
+      // the frame itself is switched as usual.
+      rte_mbuf* copy = rte_pktmbuf_copy(p, pc.pool, 0, UINT32_MAX);
+      if (copy && !pc.upcall->send(Upcall::kGarp, br.slot, in.ofport, copy)) rte_pktmbuf_free(copy);
+    }
+    ok[m++] = p;
+  }
+  if (m == 0) return;
+  RecircQueue recirc;
+  lookup_and_execute(pc, snap, in, keys, ok, m, &recirc, 0);
+  if (__builtin_expect(recirc.n != 0, 0)) process_recirc(pc, snap, in, &recirc);
 }
 
 }  // namespace ferry

@@ -13,6 +13,7 @@
 #include "datapath/megaflow_cache.h"
 #include "datapath/pipeline.h"
 #include "datapath/tx_buffers.h"
+#include "lib/conntrack/conntrack.h"
 #include "lib/util/clock.h"
 #include "lib/util/log.h"
 
@@ -174,6 +175,8 @@ void Pmd::main() {
     uint64_t t0 = rte_rdtsc();
     const DpSnapshot* snap = snapshot_->load();
     bool got = snap && poll_once(*snap, clock_.now_ms());
+    ct::Conntrack* ct = snap ? snap->conntrack : nullptr;  // lives as long as the datapath
+    if (ct) ct->quiesce(index_);
     rcu_->quiescent(slot);
     uint64_t dt = rte_rdtsc() - t0;
     counters_.iterations.inc();
@@ -187,6 +190,7 @@ void Pmd::main() {
     int64_t cap = sleep_max_us_.load(std::memory_order_relaxed);
     if (cap <= 0 || ++idle_iters < kIdleItersBeforeSleep) continue;
     sleep_us = sleep_us ? std::min(sleep_us * 2, cap) : std::min<int64_t>(1, cap);
+    if (ct) ct->offline(index_);
     rcu_->offline(slot);
     timespec ts{static_cast<time_t>(sleep_us / 1000000),
                 static_cast<long>((sleep_us % 1000000) * 1000)};

@@ -35,6 +35,12 @@ const char* drop_reason_name(DropReason r) {
       return "no_headroom";
     case DropReason::kTtlExpired:
       return "ttl_expired";
+    case DropReason::kRecircDepth:
+      return "recirc_depth";
+    case DropReason::kRecircQueueFull:
+      return "recirc_queue_full";
+    case DropReason::kCtUnavailable:
+      return "ct_unavailable";
     case DropReason::kXlateStopped:
       return "pipeline_stopped";
     default:

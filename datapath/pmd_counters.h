@@ -32,6 +32,9 @@ enum class DropReason : uint8_t {
   kTtlExpired,         // dec_ttl on a TTL of 0 or 1 and nothing else sent
   kXlateStopped,       // the pipeline walk stopped with nothing sent (resubmits too deep,
                        // too many actions or rules)
+  kRecircDepth,        // recirculated more than kMaxRecircDepth times (as OVS: 6)
+  kRecircQueueFull,    // more recirculations in one burst than the PMD's queue holds
+  kCtUnavailable,      // a ct action on a datapath without a tracker
   kCount
 };
 

@@ -6,6 +6,8 @@
 
 #include "datapath/group_select.h"
 #include "datapath/xlate_fields.h"
+#include "datapath/xlate_ct.h"
+#include "lib/flow/field.h"
 #include "lib/flow/learn.h"
 
 namespace ferry {
@@ -29,6 +31,12 @@ class Walk {
     rule_ = &r;
     do_actions(r.actions->data(), r.actions->size(), table);
     rule_ = saved;
+  }
+
+  // A recirculated packet: from the table and metadata its id froze.
+  void resume(const FrozenState& st) {
+    st.restore(&flow_);
+    lookup_and_run(st.table, true);
   }
 
   // A list that belongs to no rule (a packet-out's).
@@ -405,6 +413,13 @@ class Walk {
     }
   }
 
+  void ct(const Action* a, size_t n_data) {
+    CtEmit e;
+    xlate_ct(a, n_data, &flow_, &wc_, params_.recirc, &e);
+    if (e.error) return stop(e.error);
+    for (unsigned k = 0; k < e.n; k++) emit(e.acts[k]);
+  }
+
   void output_field(const Action& a) {
     auto f = static_cast<Field>(a.u8);
     const uint64_t bits = low_bits(a.mac[4]);
@@ -465,8 +480,19 @@ class Walk {
           i += nd;
           break;
         }
+        case ActionType::kCt: {
+          const size_t nd = std::min<size_t>(a.n_data(), n - i - 1);
+          ct(acts + i, nd);
+          i += nd;
+          break;
+        }
+        case ActionType::kCtClear:
+          clear_ct_fields(&flow_);
+          emit(a);
+          break;
         case ActionType::kPacketIn:
         case ActionType::kData:
+        case ActionType::kRecirc:
           break;  // never in a rule / consumed with the action before
         case ActionType::kResubmit:
           resubmit(a, table);
@@ -582,6 +608,15 @@ void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey
   } else {
     w.table_miss(0);
   }
+  merge_wc(w, wc, out);
+}
+
+void xlate_resume(const Classifier& cls, const FlowKey& pkt, const FrozenState& state, FlowKey* wc,
+                  XlateOut* out, const XlateParams& params) {
+  reset(out);
+  Walk w(cls, pkt, out, params);
+  w.resume(state);
+  if (!out->stopped) w.run_action_set(state.table);
   merge_wc(w, wc, out);
 }
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "datapath/recirc.h"
 #include "lib/flow/classifier.h"
 #include "lib/flow/group.h"
 #include "lib/flow/rule.h"
@@ -127,6 +128,9 @@ struct XlateParams {
   // the group picks (lib/flow/group.h, datapath/group_select.h), each on a
   // copy of the packet.
   const GroupSnapshot* groups = nullptr;
+  // Where ct(table=T) finds recirculation ids (the bridge's; nullptr: such
+  // a walk stops).
+  RecircTable* recirc = nullptr;
 };
 
 // Walks from `first` (the table-0 rule the packet matched, already looked
@@ -136,6 +140,10 @@ struct XlateParams {
 // metadata at that point (a function of the consulted bits, so cacheable).
 void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey* wc, XlateOut* out,
            const XlateParams& params);
+// Walks a recirculated packet (pkt.recirc_id != 0) from the state its id
+// froze: that table, with that metadata.
+void xlate_resume(const Classifier& cls, const FlowKey& pkt, const FrozenState& state, FlowKey* wc,
+                  XlateOut* out, const XlateParams& params);
 // Walks an action list that belongs to no rule (a packet-out's), as if in
 // table 0.
 void xlate_actions(const Classifier& cls, const FlowKey& pkt, const Action* actions, size_t n,

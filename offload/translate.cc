@@ -28,6 +28,13 @@ Status check_mask(const FlowKey& key, const FlowKey& mask) {
   bool ip6 = (mask.dl_type == 0xffff) && type == kEthTypeIpv6;
   if (any(mask.arp_sha, 6) || any(mask.arp_tha, 6))
     return untranslatable("ARP hardware addresses are matched");
+  if (key.recirc_id & mask.recirc_id) return untranslatable("a recirculated packet");
+  {
+    FlowKey ct = mask;
+    ct.recirc_id = 0;  // every megaflow matches recirculation 0: what a NIC sees
+    if (any(ct.words() + FlowKey::kCtWord, (FlowKey::kWords - FlowKey::kCtWord) * 8))
+      return untranslatable("connection tracking state is matched");
+  }
   if ((mask.nw_src || mask.nw_dst || mask.nw_proto || mask.nw_tos || mask.nw_ttl) && !ip4 && !ip6)
     return untranslatable(mask.dl_type == 0xffff && type == kEthTypeArp
                               ? "ARP fields are matched"

@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh [--seconds N] [TARGET...]  each target for N seconds (default 300)
 #   scripts/fuzz.sh --smoke [TARGET...]        a fixed number of runs each, fixed seed (CI)
 #
-# Targets: fuzz-parser, fuzz-datapath (default: all). Prints one line per target
+# Targets: fuzz-parser, fuzz-datapath, fuzz-conntrack (default: all). Prints one line per target
 #   fuzz <target>: <runs> runs, <cov> coverage, <n> crashes
 # and exits non-zero when a target crashed, printing the crash file's path.
 #
@@ -20,7 +20,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${FERRY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ferry}
 build=${FERRY_FUZZ_BUILD:-$top/build-fuzz}
-all_targets=(fuzz-parser fuzz-datapath)
+all_targets=(fuzz-parser fuzz-datapath fuzz-conntrack)
 
 die() { printf 'fuzz: error: %s\n' "$*" >&2; exit 2; }
 
@@ -42,8 +42,8 @@ done
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
 # Per target: runs for --smoke, the longest input.
-declare -A smoke_runs=([fuzz-parser]=100000 [fuzz-datapath]=20000)
-declare -A max_len=([fuzz-parser]=2048 [fuzz-datapath]=4096)
+declare -A smoke_runs=([fuzz-parser]=100000 [fuzz-datapath]=20000 [fuzz-conntrack]=50000)
+declare -A max_len=([fuzz-parser]=2048 [fuzz-datapath]=4096 [fuzz-conntrack]=4096)
 for t in "${targets[@]}"; do
   [ -n "${smoke_runs[$t]:-}" ] || die "no target '$t' (targets: ${all_targets[*]})"
 done

@@ -217,13 +217,34 @@ bool passes(const FlowKey& key, const Match& filter) {
 // datapath ports ("3,1"; names with --names), "drop" for none; actions
 // the datapath resolves per packet (NORMAL, rewrites ...) as OpenFlow
 // prints them.
+// OVS's syntax for the OpenFlow actions among them, recirc(0x...) for the
+// datapath's recirculations (which OpenFlow has no action for).
+std::string with_recirc(const ActionList& actions, const ovs::PortNames& names) {
+  std::string out;
+  ActionList part;
+  auto flush = [&] {
+    if (part.empty()) return;
+    out += (out.empty() ? "" : ",") + ovs::format_actions(part, names);
+    part.clear();
+  };
+  for (const Action& a : actions) {
+    if (a.type != ActionType::kRecirc) {
+      part.push_back(a);
+      continue;
+    }
+    flush();
+    out += (out.empty() ? "" : ",") + a.to_string();
+  }
+  flush();
+  return out;
+}
+
 std::string dp_actions(const ActionList& actions, const ovs::PortNames& names,
                        const std::function<std::string(uint32_t)>& port) {
   if (actions.empty()) return "drop";
   std::string out;
   for (const Action& act : actions) {
-    if (act.type != ActionType::kOutput || act.port >= kOfppMax)
-      return ovs::format_actions(actions, names);
+    if (act.type != ActionType::kOutput || act.port >= kOfppMax) return with_recirc(actions, names);
     out += (out.empty() ? "" : ",") + port(act.port);
   }
   return out;
@@ -300,8 +321,8 @@ void dump_flows(Vswitchd& d, const Args& a, const ReplyPtr& r) {
             e.used_ms ? strprintf("%.3fs", static_cast<double>(now - e.used_ms) / 1000.0) : "never";
         const Classification& c = e.cls;
         // A translated walk (several tables) shows its flat list.
-        std::string actions = !c.rule   ? "drop"
-                              : c.xlate ? dp_actions(e.xlate_actions, of_names, port)
+        std::string actions = c.xlate   ? dp_actions(e.xlate_actions, of_names, port)
+                              : !c.rule ? "drop"
                                         : dp_actions(*c.rule->actions, of_names, port);
         if (c.conv) {
           // The conversion runs first; a mirror also sends the frame unconverted.

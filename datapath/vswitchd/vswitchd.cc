@@ -73,6 +73,7 @@ void Vswitchd::register_commands() {
   register_memory_commands(*this);
   register_offload_commands(*this);
   register_dp_features_commands(*this);
+  register_ct_commands(*this);
 }
 
 Bridge* Vswitchd::bridge_of_conversion(uint32_t id) {

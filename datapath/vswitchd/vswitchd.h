@@ -112,6 +112,7 @@ void register_migration_commands(Vswitchd& d);
 void register_memory_commands(Vswitchd& d);
 void register_offload_commands(Vswitchd& d);
 void register_dp_features_commands(Vswitchd& d);
+void register_ct_commands(Vswitchd& d);
 // For dpctl/dump-flows (commands_offload.cc): "offloaded:yes|no|partial, "
 // for a software megaflow, and the block of flows in the NIC.
 std::string offload_megaflow_fields(Vswitchd& d, int slot, const FlowKey& key, const FlowKey& mask);

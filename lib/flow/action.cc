@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lib/flow/ct_action.h"
 #include "lib/flow/field.h"
 #include "lib/util/text.h"
 
@@ -122,6 +123,12 @@ std::string Action::to_string() const {
       return "clear_actions";
     case ActionType::kLearn:
       return strprintf("learn(table=%u,%u specs)", u8, u16);
+    case ActionType::kCt:
+      return format_ct(decode_ct(this, 0));
+    case ActionType::kCtClear:
+      return "ct_clear";
+    case ActionType::kRecirc:
+      return strprintf("recirc(0x%x)", port);
     case ActionType::kLearnSpec:
       return strprintf("learn_spec(%s[%u..%u]->%s[%u..%u])",
                        field_name(static_cast<Field>(mac[0])).c_str(), mac[2], mac[2] + mac[4] - 1,
@@ -216,6 +223,9 @@ bool actions_need_xlate(const ActionList& actions) {
     switch (a.type) {
       case ActionType::kPacketIn:
       case ActionType::kOutputTrunc:
+      case ActionType::kCt:  // the zone, the recirculation: always translated
+      case ActionType::kCtClear:
+      case ActionType::kRecirc:
         return true;
       case ActionType::kOutput:
         if (a.port == kOfppController) return true;  // the packet-in carries the pipeline's state

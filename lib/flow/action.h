@@ -64,6 +64,14 @@ enum class ActionType : uint8_t {
   kMultipath,  // multipath(fields,basis,algorithm,max_link+1,arg,dst): mac[0] = nx_hash_fields,
                // mac[1] = nx_mp_algorithm, u16 = basis, value = max_link, port = arg; the link
                // goes to bits mac[2]..mac[2]+mac[4]-1 of Field u8 (mask = OVS's field id)
+  // Connection tracking (lib/flow/ct_action.h). In a rule, kCt may read its
+  // zone from a field and name a table; the translation resolves both (the
+  // zone becomes immediate, the table a kRecirc after it) and PMDs execute
+  // kCt, kCtClear and kRecirc.
+  kCt,       // mac[1] = how many kData follow; the rest: lib/flow/ct_action.h
+  kCtClear,  // the packet's ct fields to zero
+  kRecirc,   // translated only: port = recirculation id (datapath/recirc.h); the packet
+             // (a copy, unless this is its last use) is looked up again
 };
 
 // OpenFlow's packet-in reasons, numbered as OVS's enum ofp_packet_in_reason.
@@ -82,8 +90,12 @@ const char* packet_in_reason_name(PacketInReason r);
 
 // kData tags. kDataBytes carries 16 bytes in value and mask (memcpy order).
 constexpr uint8_t kDataBytes = 0;
-constexpr uint8_t kDataXreg0 = 1;  // .. kDataXreg0 + 7: value = xreg (reg2i | reg2i+1 << 32)
-constexpr uint8_t kDataPort = 9;   // port = in_port, value = pkt_mark
+constexpr uint8_t kDataXreg0 = 1;         // .. kDataXreg0 + 7: value = xreg (reg2i | reg2i+1 << 32)
+constexpr uint8_t kDataPort = 9;          // port = in_port, value = pkt_mark
+constexpr uint8_t kDataCtLabel = 10;      // kCt: value = ct_label lo, mask = hi
+constexpr uint8_t kDataCtLabelMask = 11;  // kCt: the label's mask, likewise
+constexpr uint8_t kDataNatMin = 12;       // kCt: 16 address bytes (kDataBytes order)
+constexpr uint8_t kDataNatMax = 13;
 constexpr size_t kActionDataBytes = 16;
 constexpr size_t data_actions_for(size_t bytes) {
   return (bytes + kActionDataBytes - 1) / kActionDataBytes;
@@ -206,7 +218,7 @@ struct Action {
   // How many kData actions follow this one.
   size_t n_data() const {
     if (type == ActionType::kController) return data_actions_for(userdata_len());
-    if (type == ActionType::kPacketIn) return mac[1];
+    if (type == ActionType::kPacketIn || type == ActionType::kCt) return mac[1];
     return 0;
   }
   static Action group(uint32_t id) { return make(ActionType::kGroup, id, 0); }
@@ -272,6 +284,9 @@ inline bool translated_only(ActionType t) {
     case ActionType::kGroup:
       return true;
     case ActionType::kOutputTrunc:
+    case ActionType::kCt:  // executed by PMDs once translated
+    case ActionType::kCtClear:
+    case ActionType::kRecirc:
       return false;
     default:
       return t >= ActionType::kConjunction;

@@ -80,6 +80,17 @@ Status validate_action(const Action& a, uint8_t table) {
                                     field_name(f).c_str()));
       return {};
     }
+    case ActionType::kCt:
+      if (a.u8 != 0xff && a.u8 >= kInternalTable)
+        return make_error(strprintf("ct(table=%u): no such table", a.u8), kErrBadTableId);
+      if (a.mac[0] &&
+          (a.mac[4] == 0 || a.mac[2] + a.mac[4] > field_bits(static_cast<Field>(a.mac[0]))))
+        return make_error("ct(zone=...): bits out of range of the field");
+      return {};
+    case ActionType::kCtClear:
+      return {};
+    case ActionType::kRecirc:
+      return make_error("recirc is a datapath action, not an OpenFlow one");
     case ActionType::kLearn:
       if (a.u8 >= kInternalTable)
         return make_error(strprintf("learn into table %u: no such table", a.u8), kErrBadTableId);

@@ -126,6 +126,9 @@ SetClass classify(const Action& a) {
     case ActionType::kLearnSpec:
     case ActionType::kOutputTrunc:  // as OVS: not in an action set
     case ActionType::kMultipath:
+    case ActionType::kCt:
+    case ActionType::kCtClear:
+    case ActionType::kRecirc:
       return kInvalid;
   }
   return kInvalid;

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -97,8 +98,32 @@ struct FlowKey {
   uint16_t pad1;
   uint8_t arp_tha[6];
   uint16_t pad2;
+  // Word 11: where the packet is in its walk (recirculation) and what
+  // connection tracking said about it (OVS's recirc_id and ct_* fields,
+  // datapath/recirc.h, lib/conntrack/). A packet from a port has all of
+  // words 11-19 zero: the ct fields are non-zero only when ct_state is, and
+  // a recirculated packet has a non-zero recirc_id, so word 11 alone tells
+  // whether words 12-19 need hashing or comparing (kBaseWords).
+  uint32_t recirc_id;  // host order
+  uint8_t ct_state;    // OVS's CS_* bits (lib/conntrack/conntrack.h)
+  uint8_t ct_nw_proto;
+  uint16_t ct_zone;  // host order
+  // word 12
+  uint32_t ct_mark;    // host order
+  uint16_t ct_tp_src;  // network order: the connection's original direction
+  uint16_t ct_tp_dst;
+  // word 13
+  uint32_t ct_nw_src;  // network order
+  uint32_t ct_nw_dst;
+  // words 14-15: as OVS's ovs_u128 (lo word first, host order)
+  uint64_t ct_label[2];
+  // words 16-19
+  uint8_t ct_ipv6_src[16];
+  uint8_t ct_ipv6_dst[16];
 
-  static constexpr size_t kWords = 11;
+  static constexpr size_t kWords = 20;
+  static constexpr size_t kBaseWords = 12;  // words 0-11; 12-19 are zero when word 11 is
+  static constexpr size_t kCtWord = 11;
 
   const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
   uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
@@ -110,12 +135,23 @@ struct FlowKey {
   bool has_vlan() const { return ntohs(vlan_tci) & kVlanCfi; }
   uint8_t vlan_pcp() const { return static_cast<uint8_t>(ntohs(vlan_tci) >> kVlanPcpShift); }
   uint16_t ethertype() const { return ntohs(dl_type); }
+  // Whether words 12-19 may be non-zero (see word 11).
+  bool has_ct_words() const { return words()[kCtWord] != 0; }
 
   // OVS-style text, e.g. "in_port=1,dl_src=..,dl_dst=..,dl_type=0x0800,...".
   std::string to_string() const;
 };
 
 static_assert(sizeof(FlowKey) == FlowKey::kWords * 8, "FlowKey must be whole words");
+static_assert(offsetof(FlowKey, recirc_id) == FlowKey::kCtWord * 8, "word 11 is recirc/ct");
+
+// Equality that reads words 12-19 only when word 11 says they may be set.
+inline bool same_key(const FlowKey& a, const FlowKey& b) {
+  if (std::memcmp(&a, &b, FlowKey::kBaseWords * 8) != 0) return false;
+  return !a.has_ct_words() ||
+         std::memcmp(a.words() + FlowKey::kBaseWords, b.words() + FlowKey::kBaseWords,
+                     (FlowKey::kWords - FlowKey::kBaseWords) * 8) == 0;
+}
 
 inline FlowKey zero_key() {
   FlowKey k;

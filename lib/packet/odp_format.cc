@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "lib/util/text.h"
+
 namespace ferry {
 
 namespace {
@@ -95,11 +97,53 @@ void add_u(Fields& f, const char* name, T key, T mask, bool host_order, bool as_
         as_hex ? hex(m) : std::to_string(m));
 }
 
+// ct_state(+est+trk),ct_zone(0x9),ct_mark(0x1/0x1),... as ovs-vswitchd's
+// datapath flows: only what the mask has; a trailing comma.
+std::string format_odp_ct(const FlowKey& key, const FlowKey& mask) {
+  std::string out;
+  // An exact key of an untracked packet: nothing to say.
+  if (!key.has_ct_words() && mask.ct_state == 0xff) return out;
+  if (mask.ct_state) {
+    static const char* const kNames[] = {"new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"};
+    out += "ct_state(";
+    for (unsigned b = 0; b < 8; b++) {
+      if (!(mask.ct_state & (1u << b))) continue;
+      out += (key.ct_state & (1u << b)) ? "+" : "-";
+      out += kNames[b];
+    }
+    out += "),";
+  }
+  auto masked = [&out](const char* name, uint64_t k, uint64_t m, uint64_t all) {
+    if (!m) return;
+    out += m == all ? strprintf("%s(0x%llx),", name, static_cast<unsigned long long>(k & m))
+                    : strprintf("%s(0x%llx/0x%llx),", name, static_cast<unsigned long long>(k & m),
+                                static_cast<unsigned long long>(m));
+  };
+  masked("ct_zone", key.ct_zone, mask.ct_zone, 0xffff);
+  masked("ct_mark", key.ct_mark, mask.ct_mark, 0xffffffff);
+  if (mask.ct_label[0] || mask.ct_label[1]) {
+    out += strprintf("ct_label(0x%llx%016llx),",
+                     static_cast<unsigned long long>(key.ct_label[1] & mask.ct_label[1]),
+                     static_cast<unsigned long long>(key.ct_label[0] & mask.ct_label[0]));
+  }
+  if (mask.ct_nw_src || mask.ct_nw_dst || mask.ct_tp_src || mask.ct_tp_dst || mask.ct_nw_proto) {
+    out +=
+        strprintf("ct_tuple4(src=%s,dst=%s,proto=%u,tp_src=%u,tp_dst=%u),",
+                  ip4(key.ct_nw_src & mask.ct_nw_src).c_str(),
+                  ip4(key.ct_nw_dst & mask.ct_nw_dst).c_str(), key.ct_nw_proto & mask.ct_nw_proto,
+                  ntohs(key.ct_tp_src & mask.ct_tp_src), ntohs(key.ct_tp_dst & mask.ct_tp_dst));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string format_odp_match(const FlowKey& key, const FlowKey& mask,
                              const std::function<std::string(uint32_t)>& port, bool verbose) {
-  std::string out = "recirc_id(0),in_port(" + port(key.in_port) + "),packet_type(ns=0,id=0),";
+  std::string out = key.recirc_id ? strprintf("recirc_id(0x%x)", key.recirc_id) : "recirc_id(0)";
+  out += ",in_port(" + port(key.in_port) + "),";
+  out += format_odp_ct(key, mask);
+  out += "packet_type(ns=0,id=0),";
   Fields eth(verbose);
   eth.add("src", all_zero(mask.dl_src, 6), all_ones(mask.dl_src, 6),
           masked_mac(key.dl_src, mask.dl_src), format_mac(mask.dl_src));

@@ -4,7 +4,8 @@
  * goto_table, resubmit, write_metadata, set_field/load/move on the fields of
  * fo_field, mod_nw_src/dst/tos/ecn/ttl, mod_tp_src/dst, dec_ttl, clone and
  * output to a field (those in fo-pipeline.c), conjunction, note, push/pop,
- * write_actions/clear_actions (fo-nxactions.c), learn (fo-learn.c); every other action (and
+ * write_actions/clear_actions (fo-nxactions.c), learn (fo-learn.c), ct and
+ * ct_clear (fo-ct.c); every other action (and
  * instruction) is refused with OFPBAC_BAD_TYPE. */
 #include <string.h>
 
@@ -68,8 +69,8 @@ static bool convert_set_field(const struct ofpact_set_field* sf, struct fo_actio
 
 /* Appends the conversion of a list (a clone's nested list recursively, its
  * actions after a CLONE action that counts them). */
-bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
-                         struct fo_action** actsp, size_t* np, size_t* allocp, char** errp) {
+bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len, struct fo_action** actsp,
+                     size_t* np, size_t* allocp, char** errp) {
   const struct ofpact* a;
 #define alloc (*allocp)
   OFPACT_FOR_EACH(a, ofpacts, ofpacts_len) {
@@ -90,8 +91,9 @@ bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
         break;
       case OFPACT_SET_ETH_SRC:
       case OFPACT_SET_ETH_DST:
-        fa = fo_append_action(actsp, np, &alloc,
-                    a->type == OFPACT_SET_ETH_SRC ? FO_ACT_SET_ETH_SRC : FO_ACT_SET_ETH_DST);
+        fa = fo_append_action(
+            actsp, np, &alloc,
+            a->type == OFPACT_SET_ETH_SRC ? FO_ACT_SET_ETH_SRC : FO_ACT_SET_ETH_DST);
         memcpy(fa->mac, ALIGNED_CAST(const struct ofpact_mac*, a)->mac.ea, 6);
         break;
       case OFPACT_SET_VLAN_VID: {
@@ -133,7 +135,8 @@ bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len,
         break;
       default:
         if (!fo_convert_pipeline_action(a, actsp, np, &alloc, errp) &&
-            !fo_convert_nx_action(a, actsp, np, &alloc, errp)) {
+            !fo_convert_nx_action(a, actsp, np, &alloc, errp) && !*errp &&
+            !fo_convert_ct(a, actsp, np, &alloc, errp) && !*errp) {
           *errp = fo_refusal(a, "");
         }
         if (*errp) {
@@ -223,7 +226,10 @@ void fo_put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts)
         break;
       }
       default: {
-        size_t used = fo_put_wide_set_field(a, n - i, ofpacts);
+        size_t used = fo_put_ct(a, n - i, ofpacts);
+        if (!used) {
+          used = fo_put_wide_set_field(a, n - i, ofpacts);
+        }
         if (!used) {
           used = fo_put_nx_action(a, n - i, ofpacts);
         }
@@ -275,5 +281,6 @@ uint64_t fo_supported_ofpacts(void) {
           (UINT64_C(1) << OFPACT_NOTE) | (UINT64_C(1) << OFPACT_STACK_PUSH) |
           (UINT64_C(1) << OFPACT_STACK_POP) | (UINT64_C(1) << OFPACT_WRITE_ACTIONS) |
           (UINT64_C(1) << OFPACT_CLEAR_ACTIONS) | (UINT64_C(1) << OFPACT_LEARN) |
-          (UINT64_C(1) << OFPACT_OUTPUT_TRUNC) | (UINT64_C(1) << OFPACT_MULTIPATH));
+          (UINT64_C(1) << OFPACT_OUTPUT_TRUNC) | (UINT64_C(1) << OFPACT_MULTIPATH) |
+          (UINT64_C(1) << OFPACT_CT) | (UINT64_C(1) << OFPACT_CT_CLEAR));
 }

@@ -43,6 +43,12 @@ bool fo_convert_nx_action(const struct ofpact* a, struct fo_action** actsp, size
 size_t fo_put_nx_action(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
 bool fo_convert_learn(const struct ofpact_learn*, struct fo_action** actsp, size_t* np,
                       size_t* allocp, char** errp);
+/* ct() and ct_clear (fo-ct.c): false when `a` is neither (errp unset) or
+ * refused (errp set). fo_put_ct() returns how many Ferry actions it used
+ * (0: not a ct action). */
+bool fo_convert_ct(const struct ofpact* a, struct fo_action** actsp, size_t* np, size_t* allocp,
+                   char** errp);
+size_t fo_put_ct(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
 size_t fo_put_learn(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
 /* fo-actions.c: appends the ofpacts of a Ferry list (nested lists too). */
 void fo_put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);

@@ -1,5 +1,6 @@
 /* struct match <-> Ferry's key and mask, for exactly the fields FlowKey has.
  * Anything else a match uses is refused with OFPBMC_BAD_FIELD. */
+#include <stddef.h>
 #include <string.h>
 
 #include "flow.h"
@@ -88,6 +89,20 @@ enum ofperr fo_match_from_ovs(const struct match* m, struct fo_match* out, char*
     TAKE(arp_tha, arp_tha);
   }
 
+  /* Recirculation and connection tracking (lib/conntrack/). */
+  TAKE(recirc_id, recirc_id);
+  TAKE(ct_state, ct_state);
+  TAKE(ct_nw_proto, ct_nw_proto);
+  TAKE(ct_zone, ct_zone);
+  TAKE(ct_mark, ct_mark);
+  TAKE(ct_tp_src, ct_tp_src);
+  TAKE(ct_tp_dst, ct_tp_dst);
+  TAKE(ct_nw_src, ct_nw_src);
+  TAKE(ct_nw_dst, ct_nw_dst);
+  TAKE(ct_label, ct_label);
+  TAKE(ct_ipv6_src, ct_ipv6_src);
+  TAKE(ct_ipv6_dst, ct_ipv6_dst);
+
   /* The pipeline's metadata. */
   BUILD_ASSERT(sizeof out->key.regs == sizeof f->regs);
   memcpy(out->key.regs, f->regs, sizeof f->regs);
@@ -153,6 +168,18 @@ void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
   PUT(ipv6_dst, ipv6_dst);
   PUT(arp_sha, arp_sha);
   PUT(arp_tha, arp_tha);
+  PUT(recirc_id, recirc_id);
+  PUT(ct_state, ct_state);
+  PUT(ct_nw_proto, ct_nw_proto);
+  PUT(ct_zone, ct_zone);
+  PUT(ct_mark, ct_mark);
+  PUT(ct_tp_src, ct_tp_src);
+  PUT(ct_tp_dst, ct_tp_dst);
+  PUT(ct_nw_src, ct_nw_src);
+  PUT(ct_nw_dst, ct_nw_dst);
+  PUT(ct_label, ct_label);
+  PUT(ct_ipv6_src, ct_ipv6_src);
+  PUT(ct_ipv6_dst, ct_ipv6_dst);
   for (int i = 0; i < FLOW_N_REGS; i++) {
     match_set_reg_masked(m, i, in->key.regs[i], in->mask.regs[i]);
   }
@@ -166,6 +193,8 @@ void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
   /* Every packet field but in_port implies Ethernet, as OVS's own parsers do. */
   struct fo_flow_key data_mask = in->mask.pkt;
   data_mask.in_port = 0;
+  /* ... and not the recirculation and conntrack metadata (the rest). */
+  memset(&data_mask.recirc_id, 0, sizeof data_mask - offsetof(struct fo_flow_key, recirc_id));
   if (!is_all_zeros(&data_mask, sizeof data_mask)) {
     match_set_default_packet_type(m);
   }

@@ -42,6 +42,18 @@ struct fo_flow_key {
   uint16_t pad1;
   uint8_t arp_tha[6];
   uint16_t pad2;
+  uint32_t recirc_id; /* host order */
+  uint8_t ct_state;
+  uint8_t ct_nw_proto;
+  uint16_t ct_zone;   /* host order */
+  uint32_t ct_mark;   /* host order */
+  uint16_t ct_tp_src; /* network order */
+  uint16_t ct_tp_dst;
+  uint32_t ct_nw_src; /* network order */
+  uint32_t ct_nw_dst;
+  uint64_t ct_label[2]; /* as ovs_u128 */
+  uint8_t ct_ipv6_src[16];
+  uint8_t ct_ipv6_dst[16];
 };
 
 /* ferry::OfKey: the packet's key plus the pipeline's metadata. */
@@ -90,7 +102,37 @@ enum fo_action_type {
   FO_ACT_LEARN_SPEC,
   FO_ACT_OUTPUT_TRUNC, /* port, value = max_len */
   FO_ACT_MULTIPATH,    /* see ferry::ActionType::kMultipath */
+  FO_ACT_CT,       /* ct(): lib/flow/ct_action.h (fo-ct.c writes it) */
+  FO_ACT_CT_CLEAR,
+  FO_ACT_RECIRC,   /* translated only (never crosses the boundary) */
 };
+
+/* FO_ACT_CT's layout (ferry::CtSpec, lib/flow/ct_action.h): flags =
+ * FO_CT_F_*, u16 = zone, u8 = recirc table (0xff: none), mac[0] = zone
+ * field (FO_F_*, FO_F_NONE: immediate), mac[1] = how many FO_ACT_DATA
+ * follow, mac[2] = zone field offset, mac[3] = helper (0, 21, 69), mac[4] =
+ * zone field bits, mac[5] = FO_NAT_F_*, port = ct_mark value, value =
+ * ct_mark mask | port_min << 32 | port_max << 48; then FO_ACT_DATA tagged
+ * FO_DATA_CT_LABEL (value lo, mask hi) and FO_DATA_CT_LABEL_MASK when
+ * FO_CT_F_SET_LABEL, FO_DATA_NAT_MIN and FO_DATA_NAT_MAX (16 address bytes
+ * in value, mask) with FO_NAT_F_ADDR_RANGE. */
+#define FO_CT_F_COMMIT 1
+#define FO_CT_F_FORCE 2
+#define FO_CT_F_NAT 4
+#define FO_CT_F_SET_MARK 8
+#define FO_CT_F_SET_LABEL 16
+#define FO_NAT_F_SRC 1
+#define FO_NAT_F_DST 2
+#define FO_NAT_F_PERSISTENT 4
+#define FO_NAT_F_HASH 8
+#define FO_NAT_F_RANDOM 16
+#define FO_NAT_F_ADDR_RANGE 32
+#define FO_NAT_F_PORT_RANGE 64
+#define FO_NAT_F_IPV6 128
+#define FO_DATA_CT_LABEL 10
+#define FO_DATA_CT_LABEL_MASK 11
+#define FO_DATA_NAT_MIN 12
+#define FO_DATA_NAT_MAX 13
 
 #define FO_ACT_F_PUSH_IF_NEEDED 1
 #define FO_ACT_F_LEGACY 2      /* SET_FIELD spelled mod_nw_src etc. */

@@ -171,7 +171,7 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
     case OFPACT_RESUBMIT: {
       const struct ofpact_resubmit* r = ofpact_get_RESUBMIT(a);
       if (r->with_ct_orig) {
-        *errp = fo_refusal(a, " with ct (no connection tracking)");
+        *errp = fo_refusal(a, " with ct (a lookup on the original direction's tuple)");
         return true;
       }
       fa = fo_append_action(actsp, np, allocp, FO_ACT_RESUBMIT);

@@ -3,6 +3,7 @@
 #include <cstddef>
 
 #include "lib/flow/action.h"
+#include "lib/flow/ct_action.h"
 #include "lib/flow/field.h"
 #include "lib/flow/flow_mod.h"
 #include "lib/ovs/ofp/fo-ofp.h"
@@ -38,6 +39,18 @@ SAME_FIELD(FlowKey, fo_flow_key, arp_sha);
 SAME_FIELD(FlowKey, fo_flow_key, pad1);
 SAME_FIELD(FlowKey, fo_flow_key, arp_tha);
 SAME_FIELD(FlowKey, fo_flow_key, pad2);
+SAME_FIELD(FlowKey, fo_flow_key, recirc_id);
+SAME_FIELD(FlowKey, fo_flow_key, ct_state);
+SAME_FIELD(FlowKey, fo_flow_key, ct_nw_proto);
+SAME_FIELD(FlowKey, fo_flow_key, ct_zone);
+SAME_FIELD(FlowKey, fo_flow_key, ct_mark);
+SAME_FIELD(FlowKey, fo_flow_key, ct_tp_src);
+SAME_FIELD(FlowKey, fo_flow_key, ct_tp_dst);
+SAME_FIELD(FlowKey, fo_flow_key, ct_nw_src);
+SAME_FIELD(FlowKey, fo_flow_key, ct_nw_dst);
+SAME_FIELD(FlowKey, fo_flow_key, ct_label);
+SAME_FIELD(FlowKey, fo_flow_key, ct_ipv6_src);
+SAME_FIELD(FlowKey, fo_flow_key, ct_ipv6_dst);
 
 static_assert(sizeof(OfKey) == sizeof(fo_of_key));
 #pragma GCC diagnostic push
@@ -93,6 +106,19 @@ static_assert(static_cast<int>(ActionType::kLearn) == FO_ACT_LEARN);
 static_assert(static_cast<int>(ActionType::kLearnSpec) == FO_ACT_LEARN_SPEC);
 static_assert(static_cast<int>(ActionType::kOutputTrunc) == FO_ACT_OUTPUT_TRUNC);
 static_assert(static_cast<int>(ActionType::kMultipath) == FO_ACT_MULTIPATH);
+static_assert(static_cast<int>(ActionType::kCt) == FO_ACT_CT);
+static_assert(static_cast<int>(ActionType::kCtClear) == FO_ACT_CT_CLEAR);
+static_assert(static_cast<int>(ActionType::kRecirc) == FO_ACT_RECIRC);
+static_assert(CtSpec::kCommit == FO_CT_F_COMMIT && CtSpec::kForce == FO_CT_F_FORCE &&
+              CtSpec::kNat == FO_CT_F_NAT && CtSpec::kSetMark == FO_CT_F_SET_MARK &&
+              CtSpec::kSetLabel == FO_CT_F_SET_LABEL);
+static_assert(CtSpec::kNatSrc == FO_NAT_F_SRC && CtSpec::kNatDst == FO_NAT_F_DST &&
+              CtSpec::kNatPersistent == FO_NAT_F_PERSISTENT && CtSpec::kNatHash == FO_NAT_F_HASH &&
+              CtSpec::kNatRandom == FO_NAT_F_RANDOM &&
+              CtSpec::kNatAddrRange == FO_NAT_F_ADDR_RANGE &&
+              CtSpec::kNatPortRange == FO_NAT_F_PORT_RANGE && CtSpec::kNatIpv6 == FO_NAT_F_IPV6);
+static_assert(kDataCtLabel == FO_DATA_CT_LABEL && kDataCtLabelMask == FO_DATA_CT_LABEL_MASK &&
+              kDataNatMin == FO_DATA_NAT_MIN && kDataNatMax == FO_DATA_NAT_MAX);
 static_assert(Action::kPushIfNeeded == FO_ACT_F_PUSH_IF_NEEDED);
 static_assert(Action::kLegacy == FO_ACT_F_LEGACY);
 static_assert(Action::kInstruction == FO_ACT_F_INSTRUCTION);

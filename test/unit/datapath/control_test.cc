@@ -73,6 +73,7 @@ TEST_CASE("the first packet of a flow misses, the next ones hit the megaflow", "
   k.dl_type = be16(kEthTypeIpv4);
   FlowKey m = zero_key();
   m.in_port = UINT32_MAX;
+  m.recirc_id = UINT32_MAX;  // every megaflow matches its recirculation point
   m.dl_type = 0xffff;
   CHECK(entries[0].key == k);
   CHECK(entries[0].mask == m);

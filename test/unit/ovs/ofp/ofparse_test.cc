@@ -166,12 +166,12 @@ TEST_CASE("unsupported fields and actions are refused with clear text", "[ofpars
       {"ipv6,actions=learn(table=1,eth_type=0x86dd,NXM_NX_IPV6_SRC[]=NXM_NX_IPV6_DST[])",
        "Ferry does not support action learn on this field"},
       {"ipv6,actions=push:NXM_NX_IPV6_SRC[]", "Ferry does not support action push on this field"},
-      {"ip,actions=ct(commit)", "Ferry does not support action ct (ct(commit))"},
+      {"ip,actions=ct(commit,exec(move:NXM_NX_REG0[]->NXM_NX_CT_MARK[]))",
+       "Ferry does not support action move inside ct(exec(...))"},
       {"icmp6,icmp_type=135,actions=set_field:::1->nd_target",
        "Ferry does not support action set_field (set_field:::1->nd_target)"},
       {"ipv6,actions=move:NXM_NX_IPV6_LABEL[]->NXM_NX_REG0[0..19]",
        "Ferry does not support action move on this field"},
-      {"ip,actions=clone(ct(commit))", "Ferry does not support action ct"},
       {"in_port=1,actions=bogus", "unknown action bogus"},
   };
   for (const Refusal& r : refusals) {

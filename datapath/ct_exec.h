@@ -1,0 +1,39 @@
+// The PMD side of connection tracking: a translated kCt runs the packet
+// through the datapath's tracker (lib/conntrack/) and leaves the answer in
+// the packet's ct fields (FlowKey words 11-19); kRecirc queues the packet,
+// with those fields and its recirculation id, for another lookup after the
+// burst (datapath/pipeline.cc).
+#pragma once
+
+#include <cstdint>
+
+#include "lib/flow/action.h"
+#include "lib/packet/flow_key.h"
+
+struct rte_mbuf;
+
+namespace ferry {
+
+struct ExecContext;
+
+constexpr unsigned kMaxRecircDepth = 6;  // as OVS's MAX_RECIRC_DEPTH
+
+// Packets to look up again, with the ct words (11-19) of their next key.
+struct RecircQueue {
+  static constexpr unsigned kMax = 64;
+  static constexpr unsigned kCtWords = FlowKey::kWords - FlowKey::kCtWord;
+  rte_mbuf* pkts[kMax];
+  uint64_t ct_words[kMax][kCtWords];
+  unsigned n = 0;
+};
+
+// Runs the kCt at `ct` (with its data among the `avail` actions from it) on
+// m; the tracker's answer goes into cur's ct fields. NAT rewrites the frame.
+void execute_ct(const ExecContext& ctx, rte_mbuf* m, FlowKey* cur, const Action* ct, size_t avail);
+
+// Queues m (consumed) to be looked up again with recirculation id `id`
+// and cur's ct fields; a full queue or too deep a recirculation drops it
+// (counted).
+void queue_recirc(const ExecContext& ctx, rte_mbuf* m, const FlowKey& cur, uint32_t id);
+
+}  // namespace ferry

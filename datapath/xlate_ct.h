@@ -1,0 +1,36 @@
+// The translation of ct() and ct_clear (lib/flow/ct_action.h) in a walk
+// (datapath/xlate.cc): what PMDs execute, with everything a walk knows
+// resolved. A ct() with table=T forks as OVS's: the packet's copy
+// recirculates (kRecirc to the frozen state at this point) and the walk
+// goes on with the packet untracked, its ct fields cleared, since they only
+// exist in the recirculated pipeline.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+#include "datapath/recirc.h"
+#include "lib/flow/action.h"
+#include "lib/flow/of_key.h"
+
+namespace ferry {
+
+struct CtEmit {
+  Action acts[8];  // kCt, its data (at most 4), kRecirc
+  unsigned n = 0;
+  const char* error = nullptr;  // the walk stops with this
+};
+
+// `ct` is a rule's kCt followed by at least `n_data` actions (its kData).
+void xlate_ct(const Action* ct, size_t n_data, OfKey* flow, OfKey* wc, RecircTable* recirc,
+              CtEmit* out);
+
+// ct_clear, and what follows a ct(): the walk's ct fields to zero.
+inline void clear_ct_fields(OfKey* flow) {
+  const uint32_t recirc_id = flow->recirc_id;
+  std::memset(flow->words() + FlowKey::kCtWord, 0,
+              (FlowKey::kWords - FlowKey::kCtWord) * sizeof(uint64_t));
+  flow->recirc_id = recirc_id;
+}
+
+}  // namespace ferry

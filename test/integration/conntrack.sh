@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Connection tracking through the OpenFlow pipeline, as OVS spells it:
+# a stateful firewall (vm1 may open connections to vm2, vm2 may only
+# answer), ct(table=...) recirculation, zones, SNAT with the reverse
+# direction un-NATed, zone limits, flush, and the dpctl/*conntrack*
+# commands an OVS operator uses. Real pings and exact bytes on the wire.
+source "$(dirname "$0")/lib.sh"
+ft_init conntrack
+
+M1=02:00:00:00:00:01
+M2=02:00:00:00:00:02
+M3=02:00:00:00:00:03
+ft_three_vms
+
+ft_case "a stateful firewall: vm1 -> vm2 new and established, vm2 -> vm1 established only"
+cat >"$FT_DIR/fw.txt" <<FLOWS
+table=0,priority=1,actions=drop
+table=0,priority=10,arp,actions=NORMAL
+table=0,priority=100,in_port=vm1,ip,actions=ct(commit,zone=9),output:vm2
+table=0,priority=100,in_port=vm2,ip,ct_state=-trk,actions=ct(table=1,zone=9)
+table=1,priority=100,in_port=vm2,ip,ct_state=+trk+est,actions=output:vm1
+table=1,priority=1,actions=drop
+FLOWS
+ft_check "add-flows" ovs-ofctl add-flows br0 "$FT_DIR/fw.txt"
+ft_contains "ovs-ofctl shows the ct actions as OVS prints them" \
+  "$(ovs-ofctl dump-flows br0 --no-stats)" \
+  "priority=100,ct_state=-trk,ip,in_port=2 actions=ct(table=1,zone=9)"
+ft_contains "and the ct_state match" "$(ovs-ofctl dump-flows br0 table=1 --no-stats)" \
+  "priority=100,ct_state=+est+trk,ip,in_port=2 actions=output:1"
+ft_check "vm1 pings vm2 (replies come back as established)" ft_ping "$(ft_ns vm1)" 10.0.0.2 3
+ft_check_fails "vm2 cannot ping vm1 (new from vm2 is dropped)" ft_ping "$(ft_ns vm2)" 10.0.0.1 2
+ct=$(ft_appctl dpctl/dump-conntrack)
+ft_contains "dump-conntrack shows the ICMP connection" "$ct" \
+  "icmp,orig=(src=10.0.0.1,dst=10.0.0.2,id="
+ft_contains "... in zone 9" "$ct" ",zone=9"
+ft_eq "one connection" 1 "$(ft_appctl dpctl/ct-get-nconns)"
+ft_eq "ct-stats-show" "$(printf 'Connections Stats:\n    Total: 1\n  ICMP: 1')" \
+  "$(ft_appctl dpctl/ct-stats-show)"
+ft_contains "the recirculated megaflow matches ct_state" "$(ft_appctl dpctl/dump-flows)" \
+  "ct_state("
+ft_contains "the first pass recirculates" "$(ft_appctl dpctl/dump-flows)" "recirc(0x"
+
+ft_case "UDP: the reply is established (exact bytes), a new flow from vm2 is not"
+out="eth(dst=$M2,src=$M1),ipv4(src=10.0.0.1,dst=10.0.0.2),udp(sport=4000,dport=5000),payload(len=40)"
+back="eth(dst=$M1,src=$M2),ipv4(src=10.0.0.2,dst=10.0.0.1),udp(sport=5000,dport=4000),payload(len=24)"
+other="eth(dst=$M1,src=$M2),ipv4(src=10.0.0.2,dst=10.0.0.1),udp(sport=5001,dport=4000),payload(len=24)"
+ft_check "capture on vm2" ft_capture_start "$(ft_ns vm2)" eth0 out --count 1 --timeout-ms 5000 \
+  --filter-dst $M2 --filter-ethertype 0x0800
+ft_check "vm1 sends" ft_send "$(ft_ns vm1)" eth0 "$out"
+ft_eq "vm2 gets it unchanged" "$(ft_frame "$out")" "$(ft_capture_wait out)"
+ft_check "capture on vm1" ft_capture_start "$(ft_ns vm1)" eth0 back --count 1 --timeout-ms 5000 \
+  --filter-dst $M1 --filter-ethertype 0x0800
+ft_check "vm2 answers" ft_send "$(ft_ns vm2)" eth0 "$back"
+ft_eq "vm1 gets the answer" "$(ft_frame "$back")" "$(ft_capture_wait back)"
+ft_check "capture on vm1" ft_capture_start "$(ft_ns vm1)" eth0 other --count 1 --timeout-ms 1000 \
+  --filter-dst $M1 --filter-ethertype 0x0800
+ft_check "vm2 opens its own flow" ft_send "$(ft_ns vm2)" eth0 "$other"
+ft_eq "vm1 gets nothing" "" "$(ft_capture_wait other)"
+ft_contains "the UDP connection" "$(ft_appctl dpctl/dump-conntrack zone=9)" \
+  "udp,orig=(src=10.0.0.1,dst=10.0.0.2,sport=4000,dport=5000),reply=(src=10.0.0.2,dst=10.0.0.1,sport=5000,dport=4000),zone=9"
+ft_eq "two connections" 2 "$(ft_appctl dpctl/ct-get-nconns)"
+
+ft_case "flush-conntrack: a flushed connection's reply is new again"
+ft_check "flush the UDP connection by its tuple" ft_appctl dpctl/flush-conntrack zone=9 \
+  "ct_nw_src=10.0.0.1,ct_nw_dst=10.0.0.2,ct_nw_proto=17,ct_tp_src=4000,ct_tp_dst=5000"
+ft_eq "one connection left" 1 "$(ft_appctl dpctl/ct-get-nconns)"
+ft_check "capture on vm1" ft_capture_start "$(ft_ns vm1)" eth0 back2 --count 1 --timeout-ms 1000 \
+  --filter-dst $M1 --filter-ethertype 0x0800
+ft_check "vm2 answers again" ft_send "$(ft_ns vm2)" eth0 "$back"
+ft_eq "dropped: no connection" "" "$(ft_capture_wait back2)"
+ft_check "flush zone 9" ft_appctl dpctl/flush-conntrack zone=9
+ft_eq "none left" 0 "$(ft_appctl dpctl/ct-get-nconns)"
+
+ft_case "SNAT with a port range: vm3 sees the translated source, the answer is un-NATed"
+ft_check "del-flows" ovs-ofctl del-flows br0
+cat >"$FT_DIR/nat.txt" <<FLOWS
+table=0,priority=100,in_port=vm1,udp,actions=ct(commit,zone=5,nat(src=10.0.0.100:2000-2000)),output:vm3
+table=0,priority=100,in_port=vm3,udp,actions=ct(zone=5,nat,table=2)
+table=2,priority=100,ct_state=+trk+est,udp,actions=output:vm1
+FLOWS
+ft_check "add-flows" ovs-ofctl add-flows br0 "$FT_DIR/nat.txt"
+ft_contains "nat() as OVS prints it" "$(ovs-ofctl dump-flows br0 --no-stats)" \
+  "actions=ct(commit,zone=5,nat(src=10.0.0.100:2000)),output:3"
+sent="eth(dst=$M3,src=$M1),ipv4(src=10.0.0.1,dst=10.0.0.3),udp(sport=4000,dport=5000),payload(len=33)"
+seen="eth(dst=$M3,src=$M1),ipv4(src=10.0.0.100,dst=10.0.0.3),udp(sport=2000,dport=5000),payload(len=33)"
+answer="eth(dst=$M1,src=$M3),ipv4(src=10.0.0.3,dst=10.0.0.100),udp(sport=5000,dport=2000),payload(len=21)"
+unnat="eth(dst=$M1,src=$M3),ipv4(src=10.0.0.3,dst=10.0.0.1),udp(sport=5000,dport=4000),payload(len=21)"
+ft_check "capture on vm3" ft_capture_start "$(ft_ns vm3)" eth0 snat --count 1 --timeout-ms 5000 \
+  --filter-dst $M3 --filter-ethertype 0x0800
+ft_check "vm1 sends" ft_send "$(ft_ns vm1)" eth0 "$sent"
+ft_eq "vm3 sees 10.0.0.100:2000 (checksums recomputed)" "$(ft_frame "$seen")" "$(ft_capture_wait snat)"
+ft_check "capture on vm1" ft_capture_start "$(ft_ns vm1)" eth0 unnat --count 1 --timeout-ms 5000 \
+  --filter-dst $M1 --filter-ethertype 0x0800
+ft_check "vm3 answers 10.0.0.100:2000" ft_send "$(ft_ns vm3)" eth0 "$answer"
+ft_eq "vm1 gets it for 10.0.0.1:4000" "$(ft_frame "$unnat")" "$(ft_capture_wait unnat)"
+ft_contains "dump-conntrack shows the translation" "$(ft_appctl dpctl/dump-conntrack zone=5)" \
+  "udp,orig=(src=10.0.0.1,dst=10.0.0.3,sport=4000,dport=5000),reply=(src=10.0.0.3,dst=10.0.0.100,sport=5000,dport=2000),zone=5"
+
+ft_case "zone limits: the second connection of a zone limited to one is not committed"
+ft_check "flush" ft_appctl dpctl/flush-conntrack
+ft_check "ct-set-limits" ft_appctl dpctl/ct-set-limits zone=5,limit=1
+ft_eq "ct-get-limits" "$(printf 'default limit=0\nzone=5,limit=1,count=0')" \
+  "$(ft_appctl dpctl/ct-get-limits zone=5)"
+ft_check "vm1 sends" ft_send "$(ft_ns vm1)" eth0 "$sent"
+second="eth(dst=$M3,src=$M1),ipv4(src=10.0.0.1,dst=10.0.0.3),udp(sport=4001,dport=5000),payload(len=33)"
+ft_check "vm1 sends another flow" ft_send "$(ft_ns vm1)" eth0 "$second"
+ft_wait_for 5 test "$(ft_appctl dpctl/ct-get-nconns)" = 1
+ft_eq "count 1 of 1" "$(printf 'default limit=0\nzone=5,limit=1,count=1')" \
+  "$(ft_appctl dpctl/ct-get-limits zone=5)"
+ft_check "ct-del-limits" ft_appctl dpctl/ct-del-limits zone=5
+
+ft_case "operator commands: maxconns, and bad input gets an error"
+ft_eq "set maxconns" "setting maxconns successful" "$(ft_appctl dpctl/ct-set-maxconns 1000)"
+ft_eq "get maxconns" 1000 "$(ft_appctl dpctl/ct-get-maxconns)"
+ft_check_fails "a malformed maxconns" ft_appctl dpctl/ct-set-maxconns lots
+ft_check_fails "a malformed tuple" ft_appctl dpctl/flush-conntrack "ct_nw_src=10.0.0.300"
+ft_check "the daemon is alive" ft_ferry_alive
+
+ft_finish
