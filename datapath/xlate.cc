@@ -5,8 +5,9 @@
 #include <algorithm>
 
 #include "datapath/group_select.h"
-#include "datapath/xlate_fields.h"
+#include "datapath/xlate_action_set.h"
 #include "datapath/xlate_ct.h"
+#include "datapath/xlate_fields.h"
 #include "lib/flow/field.h"
 #include "lib/flow/learn.h"
 
@@ -63,71 +64,20 @@ class Walk {
 
   const OfKey& wc() const { return wc_; }
 
-  // OpenFlow 1.1+: the action set runs when the pipeline ends (as OVS's
-  // ofpacts_execute_action_set): the last strip_vlan, push_vlan and
-  // dec_ttl, in that order, then every set_field/move/rewrite in the order
-  // written, then the final action (group beats output beats resubmit; the
-  // later of two of a kind), and nothing at all without a final action. A
-  // packet-in from it has reason action_set.
+  // OpenFlow 1.1+: the action set runs when the pipeline ends, in OVS's
+  // order (datapath/xlate_action_set.h). A packet-in from it has reason
+  // action_set.
   void run_action_set(uint8_t table) {
-    const Action* strip = nullptr;
-    const Action* push = nullptr;
-    const Action* dec = nullptr;
-    const Action* final_action = nullptr;
-    int final_class = -1;
-    const Action* sets[kMaxActionSet];
-    unsigned n_sets = 0;
-    for (unsigned i = 0; i < n_set_; i++) {
-      const Action* a = set_[i];
-      switch (a->type) {
-        case ActionType::kStripVlan:
-          strip = a;
-          break;
-        case ActionType::kPushVlan:
-          push = a;
-          break;
-        case ActionType::kDecTtl:
-          dec = a;
-          break;
-        case ActionType::kResubmit:
-        case ActionType::kOutput:
-        case ActionType::kGroup: {
-          const int cls = a->type == ActionType::kResubmit ? 0
-                          : a->type == ActionType::kOutput ? 1
-                                                           : 2;
-          if (cls >= final_class) {
-            final_action = a;
-            final_class = cls;
-          }
-          break;
-        }
-        case ActionType::kSetField:
-        case ActionType::kMove:
-        case ActionType::kSetEthSrc:
-        case ActionType::kSetEthDst:
-        case ActionType::kSetVlanVid:
-        case ActionType::kSetVlanPcp:
-          sets[n_sets++] = a;
-          break;
-        default:  // not allowed in an action set: ignored, as OVS
-          break;
-      }
-    }
+    const Action* list[kMaxActionSet + 4];
+    const unsigned n = order_action_set(set_, n_set_, list);
     n_set_ = 0;
-    if (!final_action) return;
+    if (n == 0) return;
     if (out_->log) {
       XlateStep st = step(0, nullptr);
       st.stopped = "--. Executing action set:";
       st.note = true;
       out_->log->push_back(st);
     }
-    const Action* list[kMaxActionSet + 4];
-    unsigned n = 0;
-    for (const Action* a : {strip, push, dec}) {
-      if (a) list[n++] = a;
-    }
-    for (unsigned i = 0; i < n_sets; i++) list[n++] = sets[i];
-    list[n++] = final_action;
     const bool saved_in_set = in_action_set_;
     in_action_set_ = true;
     for (unsigned i = 0; i < n && !out_->stopped; i++) {
