@@ -42,7 +42,8 @@ inline bool MegaflowCache::equal_in(const Subtable& st, const FlowKey& key, cons
 
 MegaflowCache::Entry* MegaflowCache::lookup(const FlowKey& key, unsigned* visited) {
   size_t n_st = n_subtables_.load(std::memory_order_relaxed);
-  for (size_t s = 0; s < n_st; s++) {
+  for (size_t r = 0; r < n_st; r++) {
+    const size_t s = order_[r];
     Subtable& st = subtables_[s];
     if (st.n_entries == 0) continue;
     uint32_t h = hash_in(st, key, static_cast<uint32_t>(s));
@@ -53,7 +54,7 @@ MegaflowCache::Entry* MegaflowCache::lookup(const FlowKey& key, unsigned* visite
       Entry& e = entries_[slot.entry - 1];
       if (e.subtable == s && e.live && equal_in(st, key, e.key)) {
         st.hits++;
-        if (visited) *visited += static_cast<unsigned>(s + 1);
+        if (visited) *visited += static_cast<unsigned>(r + 1);
         return &e;
       }
     }
@@ -76,8 +77,22 @@ int MegaflowCache::find_or_add_subtable(const FlowKey& mask) {
   for (unsigned w = 0; w < FlowKey::kWords; w++) {
     if (m[w]) st.words[st.n_words++] = static_cast<uint16_t>(w);
   }
+  order_[n] = static_cast<uint16_t>(n);
   n_subtables_.store(n + 1, std::memory_order_release);
   return static_cast<int>(n);
+}
+
+void MegaflowCache::rank_subtables() {
+  const size_t n = n_subtables_.load(std::memory_order_relaxed);
+  // Insertion sort (at most 256, nearly sorted from the last time).
+  for (size_t i = 1; i < n; i++) {
+    const uint16_t s = order_[i];
+    size_t j = i;
+    for (; j > 0 && subtables_[order_[j - 1]].hits < subtables_[s].hits; j--)
+      order_[j] = order_[j - 1];
+    order_[j] = s;
+  }
+  for (size_t i = 0; i < n; i++) subtables_[i].hits = 0;
 }
 
 MegaflowCache::Entry* MegaflowCache::insert(const FlowKey& key, const FlowKey& mask,
@@ -179,6 +194,10 @@ bool MegaflowCache::revalidate(Entry* e, const FlowKey& wc, const Classification
 }
 
 size_t MegaflowCache::sweep(int64_t now_ms, int64_t max_idle_ms, size_t budget) {
+  if (now_ms - ranked_ms_ >= 1000) {
+    ranked_ms_ = now_ms;
+    rank_subtables();
+  }
   size_t used = n_used_.load(std::memory_order_relaxed);
   if (used == 0) return 0;
   size_t removed = 0;

@@ -91,8 +91,8 @@ class MegaflowCache {
                 int64_t now_ms = 0);
   void flush();
   // Removes up to `budget` entries' worth of idle megaflows (unused for
-  // max_idle_ms), continuing where the last call stopped. Returns how many
-  // it removed.
+  // max_idle_ms), continuing where the last call stopped, and once a
+  // second re-ranks the subtables by hits. Returns how many it removed.
   size_t sweep(int64_t now_ms, int64_t max_idle_ms, size_t budget);
   // A hit on an entry of an older generation: keeps it with the new answer
   // when the new lookup consulted the same bits (wc), else removes it.
@@ -139,6 +139,9 @@ class MegaflowCache {
   [[gnu::always_inline]] static inline bool equal_in(const Subtable& st, const FlowKey& key,
                                                      const FlowKey& masked);
   int find_or_add_subtable(const FlowKey& mask);
+  // Owner: puts the subtables with the most hits since the last ranking
+  // first (as OVS's dpcls), so a lookup meets the busy masks early.
+  void rank_subtables();
   bool read_entry(size_t i, EntryCopy* out) const;
   void remove(uint32_t entry);
   // Owner: credits what e counted and nobody credited yet to e's answer,
@@ -152,6 +155,8 @@ class MegaflowCache {
   std::vector<IndexSlot> index_;
   size_t index_mask_;
   std::unique_ptr<Subtable[]> subtables_;
+  uint16_t order_[kMaxSubtables] = {};  // lookup order (subtable indexes), owner only
+  int64_t ranked_ms_ = 0;
   std::atomic<size_t> n_subtables_{0};
   std::atomic<size_t> n_used_{0};  // entries ever handed out (live or on the free list)
   std::atomic<size_t> n_live_{0};
@@ -167,7 +172,8 @@ class MegaflowCache {
 
 template <class F>
 void MegaflowCache::for_each(F&& fn) const {
-  size_t n = size();
+  // Live entries may sit anywhere below n_used_ (removals leave holes).
+  const size_t n = n_used_.load(std::memory_order_acquire);
   for (size_t i = 0; i < n; i++) {
     EntryCopy c;
     if (read_entry(i, &c)) fn(c);

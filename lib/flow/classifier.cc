@@ -1,172 +1,96 @@
 #include "lib/flow/classifier.h"
 
 #include <algorithm>
+#include <cstring>
 #include <unordered_map>
+
+#include "lib/flow/classifier_subtable.h"
 
 namespace ferry {
 
 namespace {
 
-constexpr uint32_t kEmpty = UINT32_MAX;
-
-inline uint64_t mix(uint64_t h, uint64_t w) {
-  h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-  return h ^ (h >> 32);
-}
-
-inline uint32_t finish(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return static_cast<uint32_t>(h);
-}
-
 struct MaskHash {
   size_t operator()(const OfKey& m) const {
     uint64_t h = 0;
-    for (size_t i = 0; i < OfKey::kWords; i++) h = mix(h, m.words()[i]);
-    return finish(h);
+    for (size_t i = 0; i < OfKey::kWords; i++) h = cls::mix(h, m.words()[i]);
+    return cls::finish(h);
   }
 };
 
 }  // namespace
 
-struct Classifier::Subtable {
-  struct Slot {
-    uint32_t hash;
-    uint32_t entry;  // kEmpty when free
-  };
-  struct Entry {
-    const Rule* rule;  // the winner among rules with this masked key
-    uint64_t id;
-    uint32_t priority;
-    uint32_t next = kEmpty;  // the next rule with this masked key (in `shadow`), for conjunctions
-    bool soft = false;       // a conjunctive rule (conjunction actions only)
-  };
+bool Classifier::Subtable::skip_by_trie(const OfKey& key, const Tries& t, cls::TrieCtx* ctx,
+                                        OfKey* wc) const {
+  int best = -1;
+  unsigned best_bits = 0;
+  for (uint32_t i = 0; i < n_tries; i++) {
+    const unsigned f = tries[i].field, plen = tries[i].plen;
+    if (!(ctx->done & 1u << f)) {
+      ctx->plens[f] = 0;
+      ctx->maskbits[f] = t.lookup(key, f, &ctx->plens[f]);
+      ctx->done |= 1u << f;
+    }
+    if ((ctx->plens[f] >> (plen - 1)) & 1) continue;  // some rule of this length may match
+    // No rule of length plen agrees with the packet's first plen bits, and
+    // the walk decided that within its first maskbits bits: either is
+    // enough to prove it for every packet agreeing on them.
+    const unsigned bits = std::min(ctx->maskbits[f], plen);
+    if (cls::trie_covered(*wc, f, bits)) return true;  // nothing new to report
+    if (best < 0 || bits < best_bits) {
+      best = static_cast<int>(f);
+      best_bits = bits;
+    }
+  }
+  if (best < 0) return false;
+  cls::trie_set(wc, static_cast<unsigned>(best), best_bits);
+  return true;
+}
 
-  OfKey mask;
-  uint32_t max_priority = 0;
-  uint32_t n_words = 0;                 // words of the mask that are not zero
-  uint8_t idx[OfKey::kWords] = {};      // their positions in the key
-  uint64_t mwords[OfKey::kWords] = {};  // their mask values
-  uint32_t slot_mask = 0;
-  std::vector<Slot> slots;
-  std::vector<uint64_t> keys;  // n_words masked words per entry
-  std::vector<Entry> entries;
-  std::vector<Entry> shadow;  // rules beaten by an entry with the same masked key
-  bool has_soft = false;
-
-  static Entry make_entry(const Rule* r) {
-    Entry e{r, r->id, r->priority};
-    e.soft = actions_are_conjunctive(*r->actions);
+const Classifier::Subtable::Entry* Classifier::Subtable::find_wc(const OfKey& key, const Tries& t,
+                                                                 cls::TrieCtx* ctx,
+                                                                 OfKey* wc) const {
+  const uint64_t* kw = key.words();
+  uint64_t masked[cls::kMaxParts];
+  uint64_t h = 0;
+  uint32_t i = 0;
+  for (uint32_t s = 0; s + 1 < n_stages; s++) {
+    if (s == l3_stage && n_tries && skip_by_trie(key, t, ctx, wc)) {
+      fold(wc, i);
+      return nullptr;
+    }
+    for (; i < stage_end[s]; i++) {
+      masked[i] = kw[idx[i]] & mwords[i];
+      h = cls::mix(h, masked[i]);
+    }
+    if (!stage_index[s].contains(cls::finish(h))) {
+      fold(wc, i);
+      return nullptr;
+    }
+  }
+  if (n_stages - 1 == l3_stage && n_tries && skip_by_trie(key, t, ctx, wc)) {
+    fold(wc, i);
+    return nullptr;
+  }
+  for (; i < n_words; i++) {
+    masked[i] = kw[idx[i]] & mwords[i];
+    h = cls::mix(h, masked[i]);
+  }
+  const Entry* e = find_hashed(cls::finish(h), masked);
+  if (e || !ports_mask) {
+    fold(wc, n_words);
     return e;
   }
-  static bool beats(const Entry& a, const Entry& b) {
-    return a.priority > b.priority || (a.priority == b.priority && a.id < b.id);
-  }
-
-  // Masks the key words this subtable looks at into out[] and hashes them.
-  uint32_t masked_hash(const uint64_t* kw, uint64_t* out) const {
-    uint64_t h = 0;
-    for (uint32_t i = 0; i < n_words; i++) {
-      out[i] = kw[idx[i]] & mwords[i];
-      h = mix(h, out[i]);
-    }
-    return finish(h);
-  }
-
-  bool equal(uint32_t entry, const uint64_t* masked) const {
-    const uint64_t* k = keys.data() + static_cast<size_t>(entry) * n_words;
-    uint64_t diff = 0;
-    for (uint32_t i = 0; i < n_words; i++) diff |= k[i] ^ masked[i];
-    return diff == 0;
-  }
-
-  const Entry* find(const uint64_t* kw) const {
-    uint64_t masked[OfKey::kWords];
-    const uint32_t h = masked_hash(kw, masked);
-    for (uint32_t s = h & slot_mask;; s = (s + 1) & slot_mask) {
-      const Slot& slot = slots[s];
-      if (slot.entry == kEmpty) return nullptr;
-      if (slot.hash == h && equal(slot.entry, masked)) return &entries[slot.entry];
-    }
-  }
-
-  void build(const OfKey& m, const std::vector<const Rule*>& rules) {
-    mask = m;
-    const uint64_t* mw = mask.words();
-    for (uint32_t i = 0; i < OfKey::kWords; i++) {
-      if (mw[i]) {
-        idx[n_words] = static_cast<uint8_t>(i);
-        mwords[n_words] = mw[i];
-        n_words++;
-      }
-    }
-    size_t cap = 4;
-    while (cap < rules.size() * 2) cap <<= 1;
-    slots.assign(cap, Slot{0, kEmpty});
-    slot_mask = static_cast<uint32_t>(cap - 1);
-    entries.reserve(rules.size());
-    keys.reserve(rules.size() * n_words);
-    std::vector<std::pair<uint32_t, const Rule*>> beaten;
-    for (const Rule* r : rules) insert(r, &beaten);
-    if (!beaten.empty()) chain(beaten);
-  }
-
-  // Keeps, per entry, the rules with the same masked key in priority order
-  // (a conjunctive match that fails falls back to the next one, as OVS).
-  void chain(std::vector<std::pair<uint32_t, const Rule*>>& beaten) {
-    std::stable_sort(beaten.begin(), beaten.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (size_t i = 0; i < beaten.size();) {
-      const uint32_t e = beaten[i].first;
-      std::vector<Entry> all{entries[e]};
-      for (; i < beaten.size() && beaten[i].first == e; i++)
-        all.push_back(make_entry(beaten[i].second));
-      std::sort(all.begin(), all.end(), beats);
-      uint32_t next = kEmpty;
-      for (size_t k = all.size(); k-- > 1;) {
-        all[k].next = next;
-        shadow.push_back(all[k]);
-        next = static_cast<uint32_t>(shadow.size() - 1);
-      }
-      all[0].next = next;
-      entries[e] = all[0];
-    }
-  }
-
-  const Entry* next_of(const Entry* e) const {
-    return e->next == kEmpty ? nullptr : &shadow[e->next];
-  }
-
-  void insert(const Rule* r, std::vector<std::pair<uint32_t, const Rule*>>* beaten) {
-    uint64_t masked[OfKey::kWords];
-    const uint32_t h = masked_hash(r->match.key.words(), masked);
-    max_priority = std::max<uint32_t>(max_priority, r->priority);
-    uint32_t s = h & slot_mask;
-    for (;; s = (s + 1) & slot_mask) {
-      Slot& slot = slots[s];
-      if (slot.entry == kEmpty) break;
-      if (slot.hash == h && equal(slot.entry, masked)) {
-        beaten->emplace_back(slot.entry, r);  // sorted out by chain()
-        has_soft = has_soft || actions_are_conjunctive(*r->actions);
-        return;
-      }
-    }
-    slots[s] = Slot{h, static_cast<uint32_t>(entries.size())};
-    entries.push_back(make_entry(r));
-    has_soft = has_soft || entries.back().soft;
-    keys.insert(keys.end(), masked, masked + n_words);
-  }
-};
-
-struct Classifier::Table {
-  std::vector<std::unique_ptr<Subtable>> subtables;  // by max priority, descending
-  size_t n_rules = 0;
-  bool has_soft = false;  // some rule is conjunctive: lookups take the slower path
-};
+  // A miss in the last stage, which holds the ports: of the port bits,
+  // only the leading ones the ports trie needed to rule every rule out.
+  const uint32_t before = cls::ports_of(*wc);
+  uint32_t plens = 0;
+  const unsigned mbits = ports_trie.lookup(cls::ports_of(key) & ports_mask, &plens);
+  fold(wc, n_words);
+  const uint32_t need = mbits ? ports_mask & (UINT32_MAX << (32 - mbits)) : 0;
+  cls::set_ports(wc, before | need);
+  return nullptr;
+}
 
 Classifier::Classifier(const std::vector<RulePtr>& rules, uint64_t generation)
     : rules_(rules), generation_(generation) {
@@ -201,6 +125,7 @@ Classifier::Classifier(const std::vector<RulePtr>& rules, uint64_t generation)
       st->build(*g->masks[i], g->rules[i]);
       table->n_rules += g->rules[i].size();
       table->has_soft = table->has_soft || st->has_soft;
+      table->tries.add(*st, g->rules[i]);
       table->subtables.push_back(std::move(st));
     }
     std::stable_sort(table->subtables.begin(), table->subtables.end(),
@@ -232,33 +157,39 @@ const Rule* Classifier::lookup(const FlowKey& key, FlowKey* wc) const {
   if (!wc) return lookup(0, k, nullptr);
   OfKey w = zero_of_key();
   const Rule* r = lookup(0, k, &w);
-  const uint64_t* src = w.words();
-  uint64_t* dst = wc->words();
+  // Word-wise through copies: the keys' fields are not uint64_t objects,
+  // and the optimizer may assume such accesses do not alias them.
+  uint64_t src[FlowKey::kWords], dst[FlowKey::kWords];
+  std::memcpy(src, &w, sizeof src);
+  std::memcpy(dst, wc, sizeof dst);
   for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];
+  std::memcpy(wc, dst, sizeof dst);
   return r;
 }
 
 const Rule* Classifier::lookup(uint8_t table, const OfKey& key, OfKey* wc) const {
   if (table >= kTables || !tables_[table]) return nullptr;
-  if (__builtin_expect(tables_[table]->has_soft, 0))
-    return lookup_conjunctive(table, key, wc, true);
-  const uint64_t* kw = key.words();
+  const Table& t = *tables_[table];
+  if (__builtin_expect(t.has_soft, 0)) return lookup_conjunctive(table, key, wc, true);
   const Subtable::Entry* best = nullptr;
-  for (const auto& stp : tables_[table]->subtables) {
+  if (!wc) {
+    const uint64_t* kw = key.words();
+    for (const auto& stp : t.subtables) {
+      const Subtable& st = *stp;
+      if (best && st.max_priority < best->priority) break;
+      if (!st.can_beat(best)) continue;
+      const Subtable::Entry* e = st.find(kw);
+      if (e && (!best || Subtable::beats(*e, *best))) best = e;
+    }
+    return best ? best->rule : nullptr;
+  }
+  cls::TrieCtx ctx;
+  for (const auto& stp : t.subtables) {
     const Subtable& st = *stp;
-    // Subtables are in descending max priority: once the best match beats
-    // everything a subtable could hold, no later one can do better. Equal
-    // priority still has to look (a lower id would win the tie).
     if (best && st.max_priority < best->priority) break;
-    if (wc) {
-      uint64_t* w = wc->words();
-      for (uint32_t i = 0; i < st.n_words; i++) w[st.idx[i]] |= st.mwords[i];
-    }
-    const Subtable::Entry* e = st.find(kw);
-    if (e && (!best || e->priority > best->priority ||
-              (e->priority == best->priority && e->id < best->id))) {
-      best = e;
-    }
+    if (!st.can_beat(best)) continue;  // a tie this subtable would lose
+    const Subtable::Entry* e = st.find_wc(key, t.tries, &ctx, wc);
+    if (e && (!best || Subtable::beats(*e, *best))) best = e;
   }
   return best ? best->rule : nullptr;
 }
@@ -274,22 +205,20 @@ const Rule* Classifier::lookup_conjunctive(uint8_t table, const OfKey& key, OfKe
   using Entry = Subtable::Entry;
   constexpr unsigned kMaxSoft = 64;  // soft matches kept (as OVS's stub; more are ignored)
   constexpr unsigned kMaxIds = 64;   // conjunction ids tracked per priority
-  const uint64_t* kw = key.words();
   struct Soft {
     const Entry* e;
     const Subtable* st;
   };
+  const Table& t = *tables_[table];
   const Entry* hard = nullptr;
   Soft soft[kMaxSoft];
   unsigned n_soft = 0;
-  for (const auto& stp : tables_[table]->subtables) {
+  cls::TrieCtx ctx;
+  for (const auto& stp : t.subtables) {
     const Subtable& st = *stp;
     if (hard && st.max_priority < hard->priority) break;
-    if (wc) {
-      uint64_t* w = wc->words();
-      for (uint32_t i = 0; i < st.n_words; i++) w[st.idx[i]] |= st.mwords[i];
-    }
-    const Entry* e = st.find(kw);
+    if (!st.can_beat(hard)) continue;
+    const Entry* e = wc ? st.find_wc(key, t.tries, &ctx, wc) : st.find(key.words());
     if (!e) continue;
     if (!e->soft) {
       if (!hard || Subtable::beats(*e, *hard)) hard = e;

@@ -4,9 +4,15 @@
 // highest priority, stopping as soon as no later subtable can beat the best
 // match found. Built by the control thread, read concurrently by PMDs.
 //
-// lookup() also reports which key bits it consulted (the union of the masks
-// of the subtables it visited): any packet that agrees with this one on those
-// bits gets the same answer, which is exactly the mask of a megaflow.
+// lookup() also reports which key bits decided its answer: any packet that
+// agrees with this one on those bits gets the same answer, which is exactly
+// the mask of a megaflow. It reports as few bits as OVS's classifier does
+// (lib/flow/classifier_subtable.h): a subtable that matched adds its whole
+// mask; one that did not adds only the stages (metadata, L2, L3, L4) it had
+// to hash before its stage index ruled it out, or the leading address bits
+// with which the table's prefix tries (nw_src, nw_dst, ipv6_src, ipv6_dst)
+// ruled it out, or, when its last stage missed on the transport ports, only
+// the leading port bits its ports trie needed.
 //
 // Each subtable hashes and compares only the 64-bit words its mask touches,
 // in an open-addressing table sized at build time (load <= 1/2). Rules with
@@ -69,6 +75,7 @@ class Classifier {
 
  private:
   struct Subtable;
+  struct Tries;
   struct Table;
   const Rule* lookup_conjunctive(uint8_t table, const OfKey& key, OfKey* wc, bool allow_conj) const;
   std::array<std::unique_ptr<Table>, kTables> tables_;

@@ -93,8 +93,8 @@ void add_u(Fields& f, const char* name, T key, T mask, bool host_order, bool as_
     m = ntohs(static_cast<uint16_t>(mask));
   }
   T all = static_cast<T>(~T(0));
-  f.add(name, mask == 0, mask == all, as_hex ? hex(k & m) : std::to_string(k & m),
-        as_hex ? hex(m) : std::to_string(m));
+  // A partial mask in hex, as OVS's format_u8u/format_be16 ("dst=256/0xff00").
+  f.add(name, mask == 0, mask == all, as_hex ? hex(k & m) : std::to_string(k & m), hex(m));
 }
 
 // ct_state(+est+trk),ct_zone(0x9),ct_mark(0x1/0x1),... as ovs-vswitchd's

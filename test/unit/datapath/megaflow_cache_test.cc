@@ -241,3 +241,45 @@ TEST_CASE("for_each copies every entry with its mask and statistics", "[megaflow
 }
 
 }  // namespace ferry
+
+namespace ferry {
+
+TEST_CASE("for_each finds live entries behind removed ones", "[megaflow]") {
+  auto r = rule(1, {Action::output(1)});
+  MegaflowCache c(8);
+  for (uint8_t i = 0; i < 4; i++)
+    REQUIRE(c.insert(key(1 + i, 0x0800, 5, 6), mask_in_port(), answer(r.get()), 0));
+  // The first two go idle and are swept: two live entries remain, in slots 2 and 3.
+  c.lookup(key(3, 0x0800, 5, 6), nullptr)->used_ms.store(10000);
+  c.lookup(key(4, 0x0800, 5, 6), nullptr)->used_ms.store(10000);
+  CHECK(c.sweep(10000, 5000, 8) == 2);
+  REQUIRE(c.size() == 2);
+  std::vector<uint32_t> ports;
+  c.for_each([&](const MegaflowCache::EntryCopy& ec) { ports.push_back(ec.key.in_port); });
+  CHECK(ports == std::vector<uint32_t>{3, 4});
+}
+
+TEST_CASE("subtables are looked up busiest first, re-ranked once a second", "[megaflow]") {
+  auto r = rule(1, {Action::output(1)});
+  MegaflowCache c(16);
+  REQUIRE(c.insert(key(1, 0x0800, 5, 6), mask_in_port(), answer(r.get())));
+  REQUIRE(c.insert(key(2, 0x0806, 5, 6), mask_in_port_type(), answer(r.get())));
+  const FlowKey busy = key(2, 0x0806, 9, 9);
+  unsigned visited = 0;
+  REQUIRE(c.lookup(busy, &visited));
+  CHECK(visited == 2);  // in insertion order: the second mask is second
+  for (int i = 0; i < 10; i++) c.lookup(busy, nullptr);
+  c.sweep(500, 1000000, 1);  // less than a second since the start: no ranking
+  visited = 0;
+  c.lookup(busy, &visited);
+  CHECK(visited == 2);
+  c.sweep(1000, 1000000, 1);
+  visited = 0;
+  REQUIRE(c.lookup(busy, &visited));
+  CHECK(visited == 1);
+  visited = 0;
+  REQUIRE(c.lookup(key(1, 0x0800, 7, 7), &visited));  // the other one still found
+  CHECK(visited == 2);
+}
+
+}  // namespace ferry

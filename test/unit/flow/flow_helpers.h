@@ -1,6 +1,8 @@
 // Helpers shared by the flow tests.
 #pragma once
 
+#include <arpa/inet.h>
+
 #include <memory>
 #include <vector>
 
@@ -36,6 +38,12 @@ inline FlowMod add(const Match& match, uint16_t priority, ActionList actions = {
   FlowMod fm = flow_mod(FlowModCommand::kAdd, match, priority, std::move(actions));
   fm.cookie = cookie;
   return fm;
+}
+
+// An IPv4 address in network order.
+inline uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  return htonl(static_cast<uint32_t>(a) << 24 | static_cast<uint32_t>(b) << 16 |
+               static_cast<uint32_t>(c) << 8 | d);
 }
 
 inline Match in_port(uint32_t port) { return Match().set_in_port(port); }
