@@ -128,7 +128,7 @@ void execute_ct(const ExecContext& ctx, rte_mbuf* m, FlowKey* cur, const Action*
   key_from_meta(meta, cur);
 }
 
-void queue_recirc(const ExecContext& ctx, rte_mbuf* m, const FlowKey& cur, uint32_t id) {
+void queue_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& in, const FlowKey& meta) {
   RecircQueue* q = ctx.recirc;
   if (!q || ctx.recirc_depth >= kMaxRecircDepth) {
     rte_pktmbuf_free(m);
@@ -138,10 +138,20 @@ void queue_recirc(const ExecContext& ctx, rte_mbuf* m, const FlowKey& cur, uint3
     rte_pktmbuf_free(m);
     return ctx.counters->drop(DropReason::kRecircQueueFull);
   }
+  std::memcpy(q->meta[q->n], meta.words() + FlowKey::kCtWord, sizeof q->meta[0]);
+  q->tun_flags[q->n] = meta.tun_flags;
+  q->in[q->n] = &in;
+  q->pkts[q->n++] = m;
+}
+
+void queue_recirc(const ExecContext& ctx, rte_mbuf* m, const FlowKey& cur, uint32_t id) {
+  if (!ctx.in) {
+    rte_pktmbuf_free(m);
+    return ctx.counters->drop(DropReason::kRecircDepth);
+  }
   FlowKey k = cur;
   k.recirc_id = id;
-  std::memcpy(q->ct_words[q->n], k.words() + FlowKey::kCtWord, sizeof q->ct_words[0]);
-  q->pkts[q->n++] = m;
+  queue_packet(ctx, m, *ctx.in, k);
 }
 
 }  // namespace ferry

@@ -15,15 +15,20 @@ struct rte_mbuf;
 namespace ferry {
 
 struct ExecContext;
+struct DpPort;
 
 constexpr unsigned kMaxRecircDepth = 6;  // as OVS's MAX_RECIRC_DEPTH
 
-// Packets to look up again, with the ct words (11-19) of their next key.
+// Packets to look up again: each with the port it enters from (the port
+// it came in on, or for tunnels the tunnel port or the underlay's internal
+// port) and the metadata of its next key (words 11-23 and tun_flags).
 struct RecircQueue {
   static constexpr unsigned kMax = 64;
-  static constexpr unsigned kCtWords = FlowKey::kWords - FlowKey::kCtWord;
+  static constexpr unsigned kMetaWords = FlowKey::kWords - FlowKey::kCtWord;
   rte_mbuf* pkts[kMax];
-  uint64_t ct_words[kMax][kCtWords];
+  const DpPort* in[kMax];
+  uint16_t tun_flags[kMax];
+  uint64_t meta[kMax][kMetaWords];
   unsigned n = 0;
 };
 
@@ -35,5 +40,8 @@ void execute_ct(const ExecContext& ctx, rte_mbuf* m, FlowKey* cur, const Action*
 // and cur's ct fields; a full queue or too deep a recirculation drops it
 // (counted).
 void queue_recirc(const ExecContext& ctx, rte_mbuf* m, const FlowKey& cur, uint32_t id);
+// Queues m (consumed) to enter the pipeline again from `in`, its key's
+// metadata from meta (words 11-23, tun_flags).
+void queue_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& in, const FlowKey& meta);
 
 }  // namespace ferry

@@ -362,12 +362,16 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     uint16_t bidx = static_cast<uint16_t>(snap->bridges.size());
     for (const BridgePortSpec& ps : b->ports) {
       auto pit = ports_.find(ps.port_id);
-      if (pit == ports_.end() || snap->ports[ps.port_id] || ps.port_id == reconfiguring_) continue;
+      auto tit = tunnel_ports_.find(ps.port_id);
+      if ((pit == ports_.end() && tit == tunnel_ports_.end()) || ps.port_id >= kMaxSnapPorts ||
+          snap->ports[ps.port_id] || ps.port_id == reconfiguring_)
+        continue;
       auto dp = std::make_unique<DpPort>();
       dp->port_id = ps.port_id;
       dp->ofport = ps.ofport;
       dp->bridge = bidx;
-      dp->port = pit->second.get();
+      dp->port = pit != ports_.end() ? pit->second.get() : nullptr;
+      if (tit != tunnel_ports_.end()) dp->tunnel = tit->second;
       dp->vlan = ps.vlan;
       dp->name = ps.name;
       dp->rxq_affinity = ps.rxq_affinity;
@@ -384,9 +388,69 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     }
     snap->bridges.push_back(std::move(db));
   }
+  snap->tunnels = build_tunnels(*snap);
+  if (!snap->tunnels->ports.empty()) {
+    for (const LocalAddress& a : tnl_.local_addresses()) {
+      for (auto& dp : snap->port_storage) {
+        if (dp->name == a.dev && dp->port) dp->tnl_terminate = true;
+      }
+    }
+  }
   for (auto& dp : snap->port_storage) compute_simple(*snap, *dp);
   assign_rxqs(*snap);
   return snap;
+}
+
+std::shared_ptr<const TunnelSnapshot> Datapath::build_tunnels(const DpSnapshot& snap) const {
+  auto t = std::make_shared<TunnelSnapshot>();
+  t->egress_min = tnl_.egress_min;
+  t->egress_max = tnl_.egress_max;
+  for (const TnlRoute& r : tnl_.routes()) {
+    TnlRoute s = r;
+    for (const auto& dp : snap.port_storage) {
+      if (dp->name == r.dev && dp->port && !dp->tunnel) {
+        s.via = dp.get();
+        s.bridge = dp->bridge;
+        s.mac = dp->port->mac();
+      }
+    }
+    t->routes.push_back(s);
+  }
+  t->neighbours = tnl_.neighbours();
+  for (const LocalAddress& a : tnl_.local_addresses()) t->local_ips.push_back(a.addr);
+  for (const auto& dp : snap.port_storage) {
+    if (!dp->tunnel) continue;
+    t->ports.push_back(dp.get());
+    const uint16_t u = dp->tunnel->cfg.dst_port;
+    if (std::find(t->udp_ports.begin(), t->udp_ports.end(), u) == t->udp_ports.end())
+      t->udp_ports.push_back(u);
+  }
+  return t;
+}
+
+Result<uint16_t> Datapath::open_tunnel_port(const std::string& name, const TunnelConfig& cfg) {
+  for (uint16_t id = kMaxDpPorts; id < kMaxSnapPorts; id++) {
+    if (tunnel_ports_.count(id)) continue;
+    auto p = std::make_shared<TunnelPort>();
+    p->cfg = cfg;
+    p->name = name;
+    tunnel_ports_[id] = std::move(p);
+    dirty_ = true;
+    return id;
+  }
+  return make_error(strprintf("too many tunnel ports (Ferry's limit is %u)", kMaxTunnelPorts),
+                    ENOSPC);
+}
+
+void Datapath::close_tunnel_port(uint16_t id) {
+  for (auto& [slot, b] : bridges_) {
+    for (const BridgePortSpec& s : b->ports) {
+      if (s.port_id == id) b->fdb.flush_port(s.ofport);
+    }
+    std::erase_if(b->ports, [&](const BridgePortSpec& ps) { return ps.port_id == id; });
+  }
+  tunnel_ports_.erase(id);
+  dirty_ = true;
 }
 
 void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
@@ -404,6 +468,10 @@ void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
   port.simple = true;
   port.simple_rule = c.rule;
   port.simple_batchable = c.rule && batchable_actions(*c.rule->actions);
+  if (port.simple_batchable) {  // a tunnel or an internal port of the underlay needs the key
+    const int32_t id = br.port_of(c.rule->actions->back().port);
+    if (id >= 0 && snap.ports[id] && snap.ports[id]->special()) port.simple_batchable = false;
+  }
 }
 
 void Datapath::commit() {

@@ -20,6 +20,7 @@
 #include "datapath/port.h"
 #include "datapath/recirc.h"
 #include "datapath/rxq_scheduler.h"
+#include "datapath/tunnel_table.h"
 #include "datapath/upcall.h"
 #include "lib/conntrack/conntrack.h"
 #include "lib/flow/classifier.h"
@@ -86,6 +87,14 @@ class Datapath {
   // device stays (a connected guest stays connected).
   Status reconfigure_port(uint16_t port_id, const PortSpec& spec);
   Port* port(uint16_t port_id);
+  // Tunnel ports (datapath/tunnel.h): no device, an id from kMaxDpPorts up
+  // to place in a bridge like a DPDK port's.
+  Result<uint16_t> open_tunnel_port(const std::string& name, const TunnelConfig& cfg);
+  void close_tunnel_port(uint16_t id);
+  // Routes and neighbours of the underlay (ovs/route, tnl/neigh); call
+  // tunnels_changed() after changing them.
+  TunnelTable& tunnels() { return tnl_; }
+  void tunnels_changed() { dirty_ = true; }
   std::vector<Port*> ports() const;
   uint64_t tx_dropped(uint16_t port_id) const;  // all threads
   // A port's counters under the names of OVSDB's Interface.statistics.
@@ -200,6 +209,9 @@ class Datapath {
   Notifier notifier_;
   MbufPools pools_;
   std::map<uint16_t, std::unique_ptr<Port>> ports_;
+  std::map<uint16_t, std::shared_ptr<const TunnelPort>> tunnel_ports_;
+  TunnelTable tnl_;
+  std::shared_ptr<const TunnelSnapshot> build_tunnels(const DpSnapshot& snap) const;
   std::vector<std::unique_ptr<Pmd>> pmds_;
   PmdConfig pmd_config_;
   std::map<int, std::unique_ptr<BridgeModel>> bridges_;

@@ -25,8 +25,13 @@ namespace ct {
 class Conntrack;
 }
 class Port;
+struct TunnelPort;
+struct TunnelSnapshot;
 
 constexpr unsigned kMaxDpPorts = 64;  // >= RTE_MAX_ETHPORTS
+// Tunnel ports have no DPDK device: their ids follow the devices'.
+constexpr unsigned kMaxTunnelPorts = 64;
+constexpr unsigned kMaxSnapPorts = kMaxDpPorts + kMaxTunnelPorts;
 constexpr unsigned kMaxBridges = 64;
 
 struct DpPort {
@@ -48,6 +53,12 @@ struct DpPort {
   bool simple = false;
   const Rule* simple_rule = nullptr;  // nullptr: every frame is a table miss
   bool simple_batchable = false;      // the actions need no flow key
+  // A tunnel port (no device): an output encapsulates (datapath/tunnel_io.h).
+  std::shared_ptr<const TunnelPort> tunnel;
+  // An internal port while tunnels exist: an output of a tunnel packet for a
+  // local address decapsulates it; copies of ARP frames teach tnl/neigh.
+  bool tnl_terminate = false;
+  bool special() const { return tunnel || tnl_terminate; }
 };
 
 struct DpBridge {
@@ -92,12 +103,14 @@ struct RxqRef {
 struct DpSnapshot {
   uint64_t version = 0;
   std::vector<DpBridge> bridges;
-  std::array<const DpPort*, kMaxDpPorts> ports{};  // by DPDK port id; nullptr = not in a bridge
+  // By DPDK port id (tunnel ports: kMaxDpPorts and up); nullptr = not in a bridge.
+  std::array<const DpPort*, kMaxSnapPorts> ports{};
   std::vector<std::unique_ptr<DpPort>> port_storage;
-  std::vector<std::vector<RxqRef>> pmd_rxqs;  // by PMD index
-  uint32_t emc_insert_inv_prob = 100;         // 0: no exact-match cache
-  int64_t max_idle_ms = 10000;                // megaflows unused this long are removed
-  ct::Conntrack* conntrack = nullptr;         // the datapath's tracker (ct actions)
+  std::vector<std::vector<RxqRef>> pmd_rxqs;      // by PMD index
+  uint32_t emc_insert_inv_prob = 100;             // 0: no exact-match cache
+  int64_t max_idle_ms = 10000;                    // megaflows unused this long are removed
+  ct::Conntrack* conntrack = nullptr;             // the datapath's tracker (ct actions)
+  std::shared_ptr<const TunnelSnapshot> tunnels;  // routes, neighbours, tunnel ports
 };
 
 }  // namespace ferry

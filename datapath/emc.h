@@ -33,7 +33,7 @@ class ExactMatchCache {
       a = _mm_crc32_u64(a, w[i]);
       b = _mm_crc32_u64(b, w[i + 1]);
     }
-    if (__builtin_expect(k.has_ct_words(), 0)) {  // a recirculated or tracked packet
+    if (__builtin_expect(k.has_ext_words(), 0)) {  // recirculated, tracked or decapsulated
       for (size_t i = FlowKey::kBaseWords; i < FlowKey::kWords; i += 2) {
         a = _mm_crc32_u64(a, w[i]);
         b = _mm_crc32_u64(b, w[i + 1]);

@@ -12,6 +12,7 @@
 #include "datapath/packet_in.h"
 #include "datapath/packet_ops.h"
 #include "datapath/packet_upcall.h"
+#include "datapath/tunnel_io.h"
 #include "datapath/tx_buffers.h"
 
 namespace ferry {
@@ -23,8 +24,8 @@ void drop(const ExecContext& ctx, rte_mbuf* m, DropReason r) {
   ctx.counters->drop(r);
 }
 
-void flood_all(const ExecContext& ctx, rte_mbuf* m) {
-  const DpPort* targets[kMaxDpPorts];
+void flood_all(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
+  const DpPort* targets[kMaxSnapPorts];
   unsigned n = 0;
   for (uint16_t id : ctx.bridge->ports) {
     const DpPort* p = ctx.snap->ports[id];
@@ -32,21 +33,21 @@ void flood_all(const ExecContext& ctx, rte_mbuf* m) {
   }
   if (n == 0) return drop(ctx, m, DropReason::kNoVlanMembers);
   for (unsigned i = 0; i + 1 < n; i++) {
-    if (rte_mbuf* c = copy_packet(ctx, m)) output_packet(ctx, c, *targets[i]);
+    if (rte_mbuf* c = copy_packet(ctx, m)) output_packet(ctx, c, *targets[i], key);
   }
-  output_packet(ctx, m, *targets[n - 1]);
+  output_packet(ctx, m, *targets[n - 1], key);
 }
 
 void output_to(const ExecContext& ctx, rte_mbuf* m, FlowKey& cur, uint32_t port) {
   switch (port) {
     case kOfppInPort:
       if (!ctx.in) return drop(ctx, m, DropReason::kBadOutPort);
-      return output_packet(ctx, m, *ctx.in);
+      return output_packet(ctx, m, *ctx.in, cur);
     case kOfppNormal:
       return execute_normal(ctx, m, cur);
     case kOfppFlood:
     case kOfppAll:
-      return flood_all(ctx, m);
+      return flood_all(ctx, m, cur);
     case kOfppController:
       return drop(ctx, m, DropReason::kController);
     default:
@@ -56,7 +57,7 @@ void output_to(const ExecContext& ctx, rte_mbuf* m, FlowKey& cur, uint32_t port)
   if (id < 0 || !ctx.snap->ports[id]) return drop(ctx, m, DropReason::kBadOutPort);
   const DpPort& out = *ctx.snap->ports[id];
   if (&out == ctx.in) return drop(ctx, m, DropReason::kToInPort);  // OpenFlow: only IN_PORT may
-  output_packet(ctx, m, out);
+  output_packet(ctx, m, out, cur);
 }
 
 // A copy of m as it is, with the pipeline state of pi, to the controllers.
@@ -84,6 +85,7 @@ void execute_batch(const ExecContext& ctx, rte_mbuf** pkts, uint16_t n, const Ac
   } else {
     int32_t id = ctx.bridge->port_of(out_action.port);
     out = id >= 0 ? ctx.snap->ports[id] : nullptr;
+    if (out && out->special()) out = nullptr;  // never batchable (Datapath::compute_simple)
     if (out && out == ctx.in) {
       rte_pktmbuf_free_bulk(pkts, n);
       return ctx.counters->drop(DropReason::kToInPort, n);
@@ -154,7 +156,7 @@ void execute_batch(const ExecContext& ctx, rte_mbuf** pkts, uint16_t n, const Ac
   }
   if (__builtin_expect(ctx.trace != nullptr, 0)) {
     for (uint16_t i = 0; i < n; i++) {
-      if (pkts[i]) output_packet(ctx, pkts[i], *out);
+      if (pkts[i]) output_traced(ctx, pkts[i], *out);
     }
     return;
   }
@@ -169,6 +171,23 @@ rte_mbuf* copy_packet(const ExecContext& ctx, const rte_mbuf* m) {
   rte_mbuf* c = rte_pktmbuf_copy(m, ctx.pool, 0, UINT32_MAX);
   if (!c) ctx.counters->drop(DropReason::kNoMbuf);
   return c;
+}
+
+void output_special(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, const FlowKey& key) {
+  if (out.tunnel) {
+    if (ctx.trace) return output_traced(ctx, m, out);  // a trace shows the inner frame
+    return tunnel_output(ctx, m, out, key);
+  }
+  if (!ctx.trace && tunnel_terminate(ctx, m, key)) return;
+  if (key.dl_type == be16(kEthTypeArp) && !ctx.trace && ctx.upcall) {
+    // The underlay's neighbours are learned from the ARP frames its
+    // internal port gets (as OVS snoops them on the way to it).
+    rte_mbuf* c = rte_pktmbuf_copy(m, ctx.pool, 0, UINT32_MAX);
+    if (c && !ctx.upcall->send(Upcall::kTnlSnoop, ctx.bridge->slot, out.ofport, c))
+      rte_pktmbuf_free(c);
+  }
+  if (__builtin_expect(ctx.trace != nullptr, 0)) return output_traced(ctx, m, out);
+  ctx.tx->push(out, m);
 }
 
 void output_traced(const ExecContext& ctx, rte_mbuf* m, const DpPort& out) {
@@ -327,7 +346,7 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
       }
       case ActionType::kSetField: {
         const auto f = static_cast<Field>(a.u8);
-        if (pkt_set_field(m, f, a.value, a.mask)) {
+        if (field_is_tunnel(f) || pkt_set_field(m, f, a.value, a.mask)) {
           OfKey k = of_key(cur);
           field_set(&k, f, a.value, a.mask);
           cur = k.packet();
@@ -363,11 +382,7 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
         i += static_cast<int>(a.n_data());
         break;
       case ActionType::kCtClear:
-        std::memset(cur.words() + FlowKey::kCtWord + 1, 0,
-                    (FlowKey::kWords - FlowKey::kCtWord - 1) * sizeof(uint64_t));
-        cur.ct_state = 0;
-        cur.ct_nw_proto = 0;
-        cur.ct_zone = 0;
+        clear_ct_fields(&cur);
         break;
       case ActionType::kRecirc: {
         rte_mbuf* p = i == owner ? m : copy_packet(ctx, m);

@@ -82,10 +82,14 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
 void execute_translation(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key,
                          const Translation& t);
 
-// Sends m (consumed) out of a bridge port, as it is.
+// Sends m (consumed) out of a bridge port, as it is. key is the packet's
+// current key: a tunnel port encapsulates with it, an internal port
+// decapsulates a tunnel packet for a local endpoint (datapath/tunnel_io.h).
 void output_traced(const ExecContext& ctx, rte_mbuf* m, const DpPort& out);
+void output_special(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, const FlowKey& key);
 [[gnu::always_inline]] inline void output_packet(const ExecContext& ctx, rte_mbuf* m,
-                                                 const DpPort& out) {
+                                                 const DpPort& out, const FlowKey& key) {
+  if (__builtin_expect(out.special(), 0)) return output_special(ctx, m, out, key);
   if (__builtin_expect(ctx.trace != nullptr, 0)) return output_traced(ctx, m, out);
   ctx.tx->push(out, m);
 }

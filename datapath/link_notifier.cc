@@ -17,7 +17,7 @@ LinkNotifier::LinkNotifier() {
   sockaddr_nl sa;
   std::memset(&sa, 0, sizeof sa);
   sa.nl_family = AF_NETLINK;
-  sa.nl_groups = RTMGRP_LINK;
+  sa.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR;  // addresses: tunnels' underlay
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
     ::close(fd_);
     fd_ = -1;
@@ -45,7 +45,9 @@ bool LinkNotifier::run() {
     while (off + sizeof(nlmsghdr) <= len) {
       const auto* h = reinterpret_cast<const nlmsghdr*>(buf + off);
       if (h->nlmsg_len < sizeof(nlmsghdr) || off + h->nlmsg_len > len) break;
-      if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) changed = true;
+      if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK ||
+          h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR)
+        changed = true;
       off += (h->nlmsg_len + NLMSG_ALIGNTO - 1) & ~static_cast<size_t>(NLMSG_ALIGNTO - 1);
     }
   }

@@ -19,7 +19,7 @@ bool is_reserved_multicast(const uint8_t* m) {
 // Sends m out of `out` as a frame of VLAN vlan: tagged or untagged as the
 // port's configuration says, keeping the priority the frame arrived with.
 void output_in_vlan(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, uint16_t vlan,
-                    uint16_t pcp_bits) {
+                    uint16_t pcp_bits, const FlowKey& key) {
   bool want_tag = out.vlan.output_tagged(vlan);
   bool has_tag = pkt_has_vlan(m);
   if (want_tag) {
@@ -34,7 +34,7 @@ void output_in_vlan(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, uint
   } else if (has_tag) {
     pkt_pop_vlan(m);
   }
-  output_packet(ctx, m, out);
+  output_packet(ctx, m, out, key);
 }
 
 }  // namespace
@@ -85,7 +85,7 @@ void execute_normal(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
         ctx.counters->drop(DropReason::kToInPort);
         return;
       }
-      if (out && out->vlan.includes(vlan)) return output_in_vlan(ctx, m, *out, vlan, pcp_bits);
+      if (out && out->vlan.includes(vlan)) return output_in_vlan(ctx, m, *out, vlan, pcp_bits, key);
       // A stale entry for a port that left the VLAN: flood as if unknown.
     }
     if (!br.flood_unknown) {
@@ -96,7 +96,7 @@ void execute_normal(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
   }
 
   // Flood within the VLAN.
-  const DpPort* targets[kMaxDpPorts];
+  const DpPort* targets[kMaxSnapPorts];
   unsigned n = 0;
   for (uint16_t id : br.ports) {
     const DpPort* p = ctx.snap->ports[id];
@@ -108,9 +108,9 @@ void execute_normal(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
     return;
   }
   for (unsigned i = 0; i + 1 < n; i++) {
-    if (rte_mbuf* c = copy_packet(ctx, m)) output_in_vlan(ctx, c, *targets[i], vlan, pcp_bits);
+    if (rte_mbuf* c = copy_packet(ctx, m)) output_in_vlan(ctx, c, *targets[i], vlan, pcp_bits, key);
   }
-  output_in_vlan(ctx, m, *targets[n - 1], vlan, pcp_bits);
+  output_in_vlan(ctx, m, *targets[n - 1], vlan, pcp_bits, key);
 }
 
 }  // namespace ferry

@@ -299,20 +299,22 @@ void lookup_and_execute(const PipelineContext& pc, const DpSnapshot& snap, const
   run.flush(pc.now_ms);
 }
 
-// A burst's recirculated packets, looked up again with their recirculation
-// id and ct fields (after NAT, the frame's own fields too), up to
-// kMaxRecircDepth times.
+// A burst's recirculated packets (after ct(table=T), tunnel encapsulation
+// or decapsulation), looked up again with their metadata (after NAT or a
+// tunnel, the frame's own fields too), up to kMaxRecircDepth times. Runs of
+// packets entering from the same port are looked up together.
 [[gnu::noinline]] void process_recirc(const PipelineContext& pc, const DpSnapshot& snap,
-                                      const DpPort& in, RecircQueue* q) {
+                                      RecircQueue* q) {
   RecircQueue next[2];
   for (unsigned depth = 1; q->n; depth++) {
     RecircQueue* out = &next[depth & 1];
     out->n = 0;
-    for (unsigned at = 0; at < q->n; at += kMaxBatch) {
+    for (unsigned at = 0; at < q->n;) {
+      const DpPort& in = *q->in[at];
       FlowKey keys[kMaxBatch];
       rte_mbuf* ok[kMaxBatch];
-      unsigned m = 0;
-      for (unsigned i = at; i < q->n && i < at + kMaxBatch; i++) {
+      unsigned m = 0, i = at;
+      for (; i < q->n && i < at + kMaxBatch && q->in[i] == &in; i++) {
         rte_mbuf* p = q->pkts[i];
         ParseStatus st = parse_frame_inline(rte_pktmbuf_mtod(p, const uint8_t*),
                                             rte_pktmbuf_data_len(p), in.ofport, &keys[m], nullptr);
@@ -321,9 +323,11 @@ void lookup_and_execute(const PipelineContext& pc, const DpSnapshot& snap, const
           rte_pktmbuf_free(p);
           continue;
         }
-        std::memcpy(keys[m].words() + FlowKey::kCtWord, q->ct_words[i], sizeof q->ct_words[i]);
+        std::memcpy(keys[m].words() + FlowKey::kCtWord, q->meta[i], sizeof q->meta[i]);
+        keys[m].tun_flags = q->tun_flags[i];
         ok[m++] = p;
       }
+      at = i;
       if (m) lookup_and_execute(pc, snap, in, keys, ok, m, out, depth);
     }
     q = out;
@@ -365,7 +369,7 @@ void process_batch(const PipelineContext& pc, const DpSnapshot& snap, const DpPo
   if (m == 0) return;
   RecircQueue recirc;
   lookup_and_execute(pc, snap, in, keys, ok, m, &recirc, 0);
-  if (__builtin_expect(recirc.n != 0, 0)) process_recirc(pc, snap, in, &recirc);
+  if (__builtin_expect(recirc.n != 0, 0)) process_recirc(pc, snap, &recirc);
 }
 
 }  // namespace ferry

@@ -41,6 +41,20 @@ const char* drop_reason_name(DropReason r) {
       return "recirc_queue_full";
     case DropReason::kCtUnavailable:
       return "ct_unavailable";
+    case DropReason::kTunnelNoRoute:
+      return "tunnel_no_route";
+    case DropReason::kTunnelNeighMiss:
+      return "tunnel_neigh_miss";
+    case DropReason::kTunnelTruncated:
+      return "tunnel_truncated";
+    case DropReason::kTunnelBadChecksum:
+      return "tunnel_bad_checksum";
+    case DropReason::kTunnelBadHeader:
+      return "tunnel_bad_header";
+    case DropReason::kTunnelCriticalOption:
+      return "tunnel_critical_option";
+    case DropReason::kTunnelNoPort:
+      return "tunnel_no_port";
     case DropReason::kXlateStopped:
       return "pipeline_stopped";
     default:

@@ -35,6 +35,14 @@ enum class DropReason : uint8_t {
   kRecircDepth,        // recirculated more than kMaxRecircDepth times (as OVS: 6)
   kRecircQueueFull,    // more recirculations in one burst than the PMD's queue holds
   kCtUnavailable,      // a ct action on a datapath without a tracker
+  // Tunnels (datapath/tunnel_io.h):
+  kTunnelNoRoute,         // no ovs/route to the remote endpoint
+  kTunnelNeighMiss,       // the next hop's MAC is not known yet (an ARP request goes out)
+  kTunnelTruncated,       // a tunnel packet shorter than its outer headers
+  kTunnelBadChecksum,     // outer IPv4 header or UDP checksum wrong
+  kTunnelBadHeader,       // VXLAN without its I flag, Geneve of another version or payload
+  kTunnelCriticalOption,  // a Geneve option with the critical bit Ferry does not map
+  kTunnelNoPort,          // for a local endpoint, but no tunnel port takes its remote/VNI
   kCount
 };
 

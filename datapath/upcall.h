@@ -23,6 +23,9 @@ struct Upcall {
     kMiss,       // a flow-table miss on a bridge with move detection (the frame itself)
     kPacketIn,   // a packet for the bridge's controllers (datapath/packet_in.h)
     kFlowLearn,  // a translation ran learn actions: pkt holds the FlowKey it was made for
+    kTnlMiss,    // a tunnel's next hop has no neighbour entry: ofport = its IPv4 address
+                 // (host order); pkt = the packet that was lost
+    kTnlSnoop,   // a copy of an ARP frame sent to an internal port (tnl/neigh learning)
   };
   uint8_t type;
   uint8_t pad;

@@ -182,13 +182,13 @@ class Walk {
     const auto f = static_cast<Field>(p.result_field);
     const uint64_t bit = uint64_t{1} << p.result_ofs;
     field_set(&flow_, f, success ? bit : 0, bit);
-    if (field_in_packet(f)) emit(Action::set_field(p.result_field, success ? bit : 0, bit));
+    if (field_in_datapath(f)) emit(Action::set_field(p.result_field, success ? bit : 0, bit));
   }
 
   void set_field(const Action& a) {
     auto f = static_cast<Field>(a.u8);
     field_set(&flow_, f, a.value, a.mask);
-    if (field_in_packet(f)) emit(a);
+    if (field_in_datapath(f)) emit(a);
   }
 
   void move(const Action& a) {
@@ -200,7 +200,7 @@ class Walk {
     const uint64_t v = (field_get(flow_, src) >> src_ofs) & bits;
     field_mark(&wc_, src, bits << src_ofs);
     field_set(&flow_, dst, v << dst_ofs, bits << dst_ofs);
-    if (field_in_packet(dst)) {
+    if (field_in_datapath(dst)) {
       Action s = Action::set_field(a.mac[1], v << dst_ofs, bits << dst_ofs);
       emit(s);
     }

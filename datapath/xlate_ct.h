@@ -25,12 +25,4 @@ struct CtEmit {
 void xlate_ct(const Action* ct, size_t n_data, OfKey* flow, OfKey* wc, RecircTable* recirc,
               CtEmit* out);
 
-// ct_clear, and what follows a ct(): the walk's ct fields to zero.
-inline void clear_ct_fields(OfKey* flow) {
-  const uint32_t recirc_id = flow->recirc_id;
-  std::memset(flow->words() + FlowKey::kCtWord, 0,
-              (FlowKey::kWords - FlowKey::kCtWord) * sizeof(uint64_t));
-  flow->recirc_id = recirc_id;
-}
-
 }  // namespace ferry

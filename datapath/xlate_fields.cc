@@ -70,7 +70,7 @@ void xlate_extra_action(const Action& a, OfKey* flow, OfKey* wc, uint16_t commit
                                                 static_cast<uint16_t>(a.value), a.port, wc);
       field_set_bits(flow, static_cast<Field>(a.u8), a.mac[2], a.mac[4], link,
                      [&](Field f, uint64_t v, uint64_t m) {
-                       if (field_in_packet(f))
+                       if (field_in_datapath(f))
                          emit(ctx, Action::set_field(static_cast<uint8_t>(f), v, m));
                      });
       return;

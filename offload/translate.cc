@@ -32,8 +32,11 @@ Status check_mask(const FlowKey& key, const FlowKey& mask) {
   {
     FlowKey ct = mask;
     ct.recirc_id = 0;  // every megaflow matches recirculation 0: what a NIC sees
-    if (any(ct.words() + FlowKey::kCtWord, (FlowKey::kWords - FlowKey::kCtWord) * 8))
+    if (any(ct.words() + FlowKey::kCtWord, (FlowKey::kCtEndWord - FlowKey::kCtWord) * 8))
       return untranslatable("connection tracking state is matched");
+    if (mask.tun_flags ||
+        any(ct.words() + FlowKey::kTunWord, (FlowKey::kWords - FlowKey::kTunWord) * 8))
+      return untranslatable("tunnel metadata is matched");
   }
   if ((mask.nw_src || mask.nw_dst || mask.nw_proto || mask.nw_tos || mask.nw_ttl) && !ip4 && !ip6)
     return untranslatable(mask.dl_type == 0xffff && type == kEthTypeArp

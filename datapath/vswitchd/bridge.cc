@@ -138,6 +138,12 @@ void Bridge::attach_datapath(Datapath* dp) {
 }
 
 void Bridge::close_port(BridgePort& p) {
+  if (p.tunnel >= 0 && dp_) {
+    dp_->close_tunnel_port(static_cast<uint16_t>(p.tunnel));
+    FLOG_INFO(bridge_log, "%s: removed interface %s from port %u", name_.c_str(), p.name.c_str(),
+              p.ofport);
+  }
+  p.tunnel = -1;
   if (p.dp && dp_) {
     uint16_t id = p.dp->id();
     p.dp = nullptr;
@@ -249,6 +255,11 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
     p.rxq_affinity = parse_rxq_affinity(opt(iface.other_config, "pmd-rxq-affinity"), iface.name);
     bool is_local = iface.type == "internal" && iface.name == name_;
     p.type = iface.type;
+    if (is_tunnel_type(iface.type)) {
+      configure_tunnel(p, iface);
+      continue;
+    }
+    if (p.tunnel >= 0) close_port(p);
     auto spec = port_spec_for(name_, iface, vhost_sock_dir_);
     if (!spec) {
       if (p.error != spec.error().message) {
@@ -354,13 +365,50 @@ void Bridge::update_datapath_id(const ovs::BridgeConfig& cfg) {
   }
 }
 
+void Bridge::configure_tunnel(BridgePort& p, const ovs::InterfaceConfig& iface) {
+  auto cfg = parse_tunnel_options(iface.type, iface.options);
+  if (!cfg) {
+    if (p.error != cfg.error().message)
+      FLOG_WARN(bridge_log, "%s: %s: %s", name_.c_str(), iface.name.c_str(),
+                cfg.error().message.c_str());
+    close_port(p);
+    p.error = cfg.error().message;
+    p.ofport = 0;
+    return;
+  }
+  if (p.dp) close_port(p);
+  if (p.tunnel >= 0 && p.tunnel_cfg == *cfg) return;
+  if (p.tunnel >= 0) dp_->close_tunnel_port(static_cast<uint16_t>(p.tunnel));
+  p.tunnel = -1;
+  if (!dp_) {
+    p.error = "DPDK is not initialized (set Open_vSwitch other_config:dpdk-init=true)";
+    return;
+  }
+  auto id = dp_->open_tunnel_port(iface.name, *cfg);
+  if (!id) {
+    p.error = id.error().message;
+    p.ofport = 0;
+    FLOG_WARN(bridge_log, "%s: %s: %s", name_.c_str(), iface.name.c_str(), p.error.c_str());
+    return;
+  }
+  p.tunnel = *id;
+  p.tunnel_cfg = *cfg;
+  p.error.clear();
+  if (p.ofport == 0) {
+    p.ofport = allocate_ofport(iface, false);
+    FLOG_INFO(bridge_log, "%s: added interface %s on port %u", name_.c_str(), p.name.c_str(),
+              p.ofport);
+  }
+}
+
 void Bridge::push_ports() {
   if (!dp_) return;
   std::vector<BridgePortSpec> specs;
   for (auto& [name, p] : ports_) {
-    if (!p.dp || !p.ofport) continue;
-    specs.push_back(BridgePortSpec{p.dp->id(), p.ofport, p.name, p.vlan, p.rxq_affinity,
-                                   p.role == PortRole::kUplink});
+    if ((!p.dp && p.tunnel < 0) || !p.ofport) continue;
+    const uint16_t id = p.dp ? p.dp->id() : static_cast<uint16_t>(p.tunnel);
+    specs.push_back(
+        BridgePortSpec{id, p.ofport, p.name, p.vlan, p.rxq_affinity, p.role == PortRole::kUplink});
   }
   dp_->set_bridge_ports(slot_, std::move(specs));
 }
@@ -383,7 +431,7 @@ void Bridge::push() {
 void Bridge::refresh_liveness() {
   std::vector<uint32_t> live;
   for (const auto& [name, p] : ports_) {
-    if (p.ofport && p.dp && p.dp->link().up) live.push_back(p.ofport);
+    if (p.ofport && ((p.dp && p.dp->link().up) || p.tunnel >= 0)) live.push_back(p.ofport);
   }
   std::sort(live.begin(), live.end());
   if (live == live_ports_) return;

@@ -14,6 +14,7 @@
 #include "datapath/conversion.h"
 #include "datapath/datapath.h"
 #include "datapath/meter.h"
+#include "datapath/tunnel.h"
 #include "datapath/vhost_port.h"
 #include "datapath/vlan_config.h"
 #include "lib/flow/flow_table.h"
@@ -53,6 +54,8 @@ struct BridgePort {
   std::string type;     // Interface.type
   uint32_t ofport = 0;  // 0: none assigned (the interface failed)
   Port* dp = nullptr;   // the open DPDK port (owned by the Datapath)
+  int tunnel = -1;      // a tunnel port's id in the Datapath (datapath/tunnel.h)
+  TunnelConfig tunnel_cfg;
   PortSpec spec;
   VlanConfig vlan;
   std::vector<std::pair<uint16_t, int>> rxq_affinity;  // other_config:pmd-rxq-affinity
@@ -141,6 +144,7 @@ class Bridge {
  private:
   void close_port(BridgePort& p);
   void open_port(BridgePort& p);
+  void configure_tunnel(BridgePort& p, const ovs::InterfaceConfig& iface);
   uint32_t allocate_ofport(const ovs::InterfaceConfig& iface, bool is_local);
   void push_ports();
   void update_datapath_id(const ovs::BridgeConfig& cfg);

@@ -73,6 +73,7 @@ void Vswitchd::register_commands() {
   register_memory_commands(*this);
   register_offload_commands(*this);
   register_dp_features_commands(*this);
+  register_tnl_commands(*this);
   register_ct_commands(*this);
 }
 
@@ -106,6 +107,10 @@ void Vswitchd::handle_datapath_events() {
     }
     if (up.type == Upcall::kPacketIn) {
       send_packet_in(*b, up);
+      continue;
+    }
+    if (up.type == Upcall::kTnlSnoop || up.type == Upcall::kTnlMiss) {
+      tunnel_upcall(*this, *b, up);
       continue;
     }
     mover_.handle(*b, up);
@@ -354,6 +359,9 @@ void Vswitchd::write_status(bool with_stats) {
             stats["ovs_tx_retries"] = static_cast<int64_t>(p.dp->tx_retries());
           s.statistics = std::move(stats);
         }
+      } else if (p.tunnel >= 0) {
+        s.admin_state = "up";
+        s.link_state = "up";
       } else {
         s.admin_state = "down";
         s.link_state = "down";
@@ -419,6 +427,7 @@ int Vswitchd::run() {
       write_controller_status();
     } else if (now >= next_link_check_ms_) {
       next_link_check_ms_ = now + kLinkCheckMs;
+      refresh_tunnel_addresses(*this);
       bool changed = false;
       bool follow = ++link_checks_ % kVhostFollowEvery == 0;
       for (auto& [bname, b] : bridges_) {

@@ -58,6 +58,8 @@ class Vswitchd {
   std::map<std::string, uint64_t>& pmd_stats_baseline() { return pmd_baseline_; }
   // dpif/set-dp-features: features turned down at run time (name -> value).
   std::map<std::string, uint64_t>& dp_features_runtime() { return dp_features_runtime_; }
+  // Tunnels (commands_tnl.cc): when an ARP request last went to a next hop.
+  std::map<uint32_t, int64_t>& tunnel_arp_sent() { return tunnel_arp_sent_; }
 
  private:
   void reconfigure(const ovs::Config& cfg);
@@ -98,6 +100,7 @@ class Vswitchd {
   std::map<std::string, uint64_t> dp_features_runtime_;
   EventLog events_;
   MoveDetector mover_{&events_};
+  std::map<uint32_t, int64_t> tunnel_arp_sent_;
   uint32_t next_conversion_id_ = 1;
   uint64_t packet_ins_unsent_ = 0;  // no connection wanted them
 };
@@ -113,6 +116,11 @@ void register_memory_commands(Vswitchd& d);
 void register_offload_commands(Vswitchd& d);
 void register_dp_features_commands(Vswitchd& d);
 void register_ct_commands(Vswitchd& d);
+void register_tnl_commands(Vswitchd& d);
+// Tunnels' control side (commands_tnl.cc): the internal ports' addresses
+// (routes, decapsulation) and the PMDs' kTnlSnoop/kTnlMiss upcalls.
+void refresh_tunnel_addresses(Vswitchd& d);
+void tunnel_upcall(Vswitchd& d, Bridge& b, const PacketUpcall& up);
 // For dpctl/dump-flows (commands_offload.cc): "offloaded:yes|no|partial, "
 // for a software megaflow, and the block of flows in the NIC.
 std::string offload_megaflow_fields(Vswitchd& d, int slot, const FlowKey& key, const FlowKey& mask);

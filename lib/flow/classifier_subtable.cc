@@ -19,9 +19,11 @@ std::array<OfKey, kStages> make_stage_masks() {
   std::memset(meta.regs, 0xff, sizeof meta.regs);
   meta.pkt_mark = UINT32_MAX;
   meta.conj_id = UINT32_MAX;
-  // Recirculation and conntrack (FlowKey words 11-19), as OVS's metadata segment.
+  // Recirculation, conntrack and the tunnel (FlowKey words 11-23), as OVS's
+  // metadata segment.
   std::memset(meta.words() + FlowKey::kCtWord, 0xff,
               (FlowKey::kWords - FlowKey::kCtWord) * sizeof(uint64_t));
+  meta.tun_flags = 0xffff;
   OfKey& l2 = s[1];
   l2.vlan_tci = 0xffff;
   l2.dl_type = 0xffff;

@@ -87,7 +87,18 @@ unsigned field_bits(Field f) {
     case Field::kIpv6SrcLo:
     case Field::kIpv6DstHi:
     case Field::kIpv6DstLo:
+    case Field::kTunId:
       return 64;
+    case Field::kTunSrc:
+    case Field::kTunDst:
+      return 32;
+    case Field::kTunFlags:
+    case Field::kTunGbpId:
+      return 16;
+    case Field::kTunTos:
+    case Field::kTunTtl:
+    case Field::kTunGbpFlags:
+      return 8;
     case Field::kIpv6Label:
       return 20;
     default:
@@ -216,6 +227,22 @@ std::string field_name(Field f) {
       return "ipv6_dst[0..63]";
     case Field::kIpv6Label:
       return "ipv6_label";
+    case Field::kTunId:
+      return "tun_id";
+    case Field::kTunSrc:
+      return "tun_src";
+    case Field::kTunDst:
+      return "tun_dst";
+    case Field::kTunTos:
+      return "tun_tos";
+    case Field::kTunTtl:
+      return "tun_ttl";
+    case Field::kTunFlags:
+      return "tun_flags";
+    case Field::kTunGbpId:
+      return "tun_gbp_id";
+    case Field::kTunGbpFlags:
+      return "tun_gbp_flags";
     case Field::kIpv6Src:
       return "ipv6_src";
     case Field::kIpv6Dst:
@@ -276,6 +303,22 @@ uint64_t field_get(const OfKey& k, Field f) {
       return get_be64(k.ipv6_dst);
     case Field::kIpv6DstLo:
       return get_be64(k.ipv6_dst + 8);
+    case Field::kTunId:
+      return get_be64(reinterpret_cast<const uint8_t*>(&k.tun_id));
+    case Field::kTunSrc:
+      return ntohl(k.tun_src);
+    case Field::kTunDst:
+      return ntohl(k.tun_dst);
+    case Field::kTunTos:
+      return k.tun_tos;
+    case Field::kTunTtl:
+      return k.tun_ttl;
+    case Field::kTunFlags:
+      return k.tun_flags & FlowKey::kTunFOam;
+    case Field::kTunGbpId:
+      return ntohs(k.tun_gbp_id);
+    case Field::kTunGbpFlags:
+      return k.tun_gbp_flags;
     default:
       return 0;
   }
@@ -335,6 +378,22 @@ void field_set(OfKey* k, Field f, uint64_t value, uint64_t mask) {
       return set_be64(k->ipv6_dst, value, mask);
     case Field::kIpv6DstLo:
       return set_be64(k->ipv6_dst + 8, value, mask);
+    case Field::kTunId:
+      return set_be64(reinterpret_cast<uint8_t*>(&k->tun_id), value, mask);
+    case Field::kTunSrc:
+      return merge_be32(&k->tun_src, value, mask);
+    case Field::kTunDst:
+      return merge_be32(&k->tun_dst, value, mask);
+    case Field::kTunTos:
+      return merge(&k->tun_tos, value, mask);
+    case Field::kTunTtl:
+      return merge(&k->tun_ttl, value, mask);
+    case Field::kTunFlags:
+      return merge(&k->tun_flags, value, mask & FlowKey::kTunFOam);
+    case Field::kTunGbpId:
+      return merge_be16(&k->tun_gbp_id, value, mask);
+    case Field::kTunGbpFlags:
+      return merge(&k->tun_gbp_flags, value, mask);
     default:
       return;
   }

@@ -41,6 +41,16 @@ enum class Field : uint8_t {
   kIpv6DstHi,
   kIpv6DstLo,
   kIpv6Label,  // write-only: the key has no flow label (reads give 0)
+  // The tunnel (FlowKey words 20-23): metadata the datapath keeps with the
+  // packet and an output to a tunnel port encapsulates with.
+  kTunId,
+  kTunSrc,
+  kTunDst,
+  kTunTos,
+  kTunTtl,
+  kTunFlags,  // OVS's public flags (oam)
+  kTunGbpId,
+  kTunGbpFlags,
   // 128-bit fields (moves only):
   kIpv6Src,
   kIpv6Dst,
@@ -68,6 +78,10 @@ unsigned field_bits(Field f);
 // for the pipeline's metadata (registers, metadata, pkt_mark) and in_port.
 bool field_in_packet(Field f);
 bool field_writable(Field f);
+inline bool field_is_tunnel(Field f) { return f >= Field::kTunId && f <= Field::kTunGbpFlags; }
+// Whether a write must reach the datapath (the frame, or the tunnel
+// metadata an output to a tunnel port reads): a translation emits it.
+inline bool field_in_datapath(Field f) { return field_in_packet(f) || field_is_tunnel(f); }
 // OVS's name ("reg3", "eth_dst", "nw_ttl", ...), for logs and tests.
 std::string field_name(Field f);
 

@@ -15,16 +15,16 @@
 namespace ferry {
 
 struct OfKey : FlowKey {
-  // word 20
+  // word 24
   uint64_t metadata;  // host order (OpenFlow metadata)
-  // words 21-28: reg0..reg15, host order; xregN = reg(2N) << 32 | reg(2N+1),
+  // words 25-32: reg0..reg15, host order; xregN = reg(2N) << 32 | reg(2N+1),
   // xxregN = reg(4N) (most significant) .. reg(4N+3), as OVS.
   uint32_t regs[16];
-  // word 29
+  // word 33
   uint32_t pkt_mark;  // host order
   uint32_t conj_id;   // host order: set only while the classifier looks a conjunction up
 
-  static constexpr size_t kWords = 30;
+  static constexpr size_t kWords = FlowKey::kWords + 10;
   static constexpr size_t kPacketWords = FlowKey::kWords;
 
   const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }

@@ -28,7 +28,8 @@ std::string format_mac(const uint8_t* m) {
 FlowKey exact_mask() {
   FlowKey m;
   std::memset(&m, 0xff, sizeof m);
-  m.pad0 = m.pad1 = m.pad2 = 0;
+  m.pad1 = m.pad2 = m.pad3 = 0;
+  m.pad4 = 0;
   return m;
 }
 

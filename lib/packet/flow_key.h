@@ -89,7 +89,10 @@ struct FlowKey {
   uint16_t tp_src;
   uint16_t tp_dst;
   uint16_t tcp_flags;
-  uint16_t pad0;
+  // Host order: OVS's FLOW_TNL_F_* bits (kTunF* below) of a packet that
+  // came out of a tunnel, with kTunPresent set; 0 for any other packet, so
+  // a non-zero tun_flags says words 20-23 need hashing (see word 11).
+  uint16_t tun_flags;
   // words 5-8
   uint8_t ipv6_src[16];
   uint8_t ipv6_dst[16];
@@ -120,10 +123,33 @@ struct FlowKey {
   // words 16-19
   uint8_t ct_ipv6_src[16];
   uint8_t ct_ipv6_dst[16];
+  // Words 20-23: the tunnel a packet came out of (OVS's struct flow_tnl),
+  // or where set_tunnel/set_field sends it; zero unless tun_flags is set
+  // or an action wrote them (datapath/tunnel.h).
+  uint64_t tun_id;   // network order
+  uint32_t tun_src;  // network order
+  uint32_t tun_dst;
+  uint8_t tun_tos;
+  uint8_t tun_ttl;
+  uint16_t tun_gbp_id;  // network order
+  uint8_t tun_gbp_flags;
+  uint8_t pad3;
+  uint16_t tun_tp_dst;  // network order: the outer UDP destination port
+  uint64_t pad4;
 
-  static constexpr size_t kWords = 20;
-  static constexpr size_t kBaseWords = 12;  // words 0-11; 12-19 are zero when word 11 is
+  static constexpr size_t kWords = 24;
+  static constexpr size_t kBaseWords = 12;  // words 0-11; 12-23 are zero when word 11 and
+                                            // tun_flags are
   static constexpr size_t kCtWord = 11;
+  static constexpr size_t kCtEndWord = 20;  // words 11-19: recirculation and conntrack
+  static constexpr size_t kTunWord = 20;    // words 20-23: the tunnel
+
+  static constexpr uint16_t kTunFOam = 1 << 0;  // OVS's FLOW_TNL_F_OAM (the public flag)
+  static constexpr uint16_t kTunFDontFragment = 1 << 1;
+  static constexpr uint16_t kTunFCsum = 1 << 2;
+  static constexpr uint16_t kTunFKey = 1 << 3;
+  static constexpr uint16_t kTunFOvsMask = (1 << 4) - 1;  // what OVS's flags hold
+  static constexpr uint16_t kTunPresent = 0x8000;         // Ferry's: the packet was decapsulated
 
   const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
   uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
@@ -135,8 +161,9 @@ struct FlowKey {
   bool has_vlan() const { return ntohs(vlan_tci) & kVlanCfi; }
   uint8_t vlan_pcp() const { return static_cast<uint8_t>(ntohs(vlan_tci) >> kVlanPcpShift); }
   uint16_t ethertype() const { return ntohs(dl_type); }
-  // Whether words 12-19 may be non-zero (see word 11).
-  bool has_ct_words() const { return words()[kCtWord] != 0; }
+  // Whether words 12-23 may be non-zero (see word 11 and tun_flags).
+  bool has_ext_words() const { return (words()[kCtWord] | tun_flags) != 0; }
+  bool from_tunnel() const { return tun_flags & kTunPresent; }
 
   // OVS-style text, e.g. "in_port=1,dl_src=..,dl_dst=..,dl_type=0x0800,...".
   std::string to_string() const;
@@ -144,13 +171,23 @@ struct FlowKey {
 
 static_assert(sizeof(FlowKey) == FlowKey::kWords * 8, "FlowKey must be whole words");
 static_assert(offsetof(FlowKey, recirc_id) == FlowKey::kCtWord * 8, "word 11 is recirc/ct");
+static_assert(offsetof(FlowKey, tun_id) == FlowKey::kTunWord * 8, "word 20 is the tunnel");
 
-// Equality that reads words 12-19 only when word 11 says they may be set.
+// Equality that reads words 12-23 only when word 11 or tun_flags says they
+// may be set.
 inline bool same_key(const FlowKey& a, const FlowKey& b) {
   if (std::memcmp(&a, &b, FlowKey::kBaseWords * 8) != 0) return false;
-  return !a.has_ct_words() ||
+  return !a.has_ext_words() ||
          std::memcmp(a.words() + FlowKey::kBaseWords, b.words() + FlowKey::kBaseWords,
                      (FlowKey::kWords - FlowKey::kBaseWords) * 8) == 0;
+}
+
+// ct_clear: the ct fields (words 11-19 but recirc_id) to zero.
+inline void clear_ct_fields(FlowKey* k) {
+  const uint32_t recirc_id = k->recirc_id;
+  std::memset(k->words() + FlowKey::kCtWord, 0,
+              (FlowKey::kCtEndWord - FlowKey::kCtWord) * sizeof(uint64_t));
+  k->recirc_id = recirc_id;
 }
 
 inline FlowKey zero_key() {

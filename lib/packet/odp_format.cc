@@ -102,7 +102,7 @@ void add_u(Fields& f, const char* name, T key, T mask, bool host_order, bool as_
 std::string format_odp_ct(const FlowKey& key, const FlowKey& mask) {
   std::string out;
   // An exact key of an untracked packet: nothing to say.
-  if (!key.has_ct_words() && mask.ct_state == 0xff) return out;
+  if (key.words()[FlowKey::kCtWord] == 0 && mask.ct_state == 0xff) return out;
   if (mask.ct_state) {
     static const char* const kNames[] = {"new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"};
     out += "ct_state(";

@@ -37,7 +37,7 @@ bool has_l3_fields(uint16_t type) {
 // Checks a kOk result of parsing len bytes.
 void check_ok_key(const FlowKey& k, const HeaderOffsets& off, uint32_t len) {
   FUZZ_CHECK(k.in_port == kInPort, "in_port %u", k.in_port);
-  FUZZ_CHECK(k.pad0 == 0 && k.pad1 == 0 && k.pad2 == 0, "padding not zero: %s",
+  FUZZ_CHECK(k.tun_flags == 0 && k.pad1 == 0 && k.pad2 == 0, "padding not zero: %s",
              k.to_string().c_str());
   if (!has_l3_fields(k.ethertype())) {
     FlowKey l2 = zero_key();

@@ -103,6 +103,19 @@ enum ofperr fo_match_from_ovs(const struct match* m, struct fo_match* out, char*
   TAKE(ct_ipv6_src, ct_ipv6_src);
   TAKE(ct_ipv6_dst, ct_ipv6_dst);
 
+  /* The tunnel (IPv4 underlay; Geneve options are not in Ferry's key). */
+  TAKE(tun_id, tunnel.tun_id);
+  TAKE(tun_src, tunnel.ip_src);
+  TAKE(tun_dst, tunnel.ip_dst);
+  TAKE(tun_tos, tunnel.ip_tos);
+  TAKE(tun_ttl, tunnel.ip_ttl);
+  TAKE(tun_gbp_id, tunnel.gbp_id);
+  TAKE(tun_gbp_flags, tunnel.gbp_flags);
+  TAKE(tun_tp_dst, tunnel.tp_dst);
+  key->tun_flags = f->tunnel.flags & FLOW_TNL_F_MASK;
+  mask->tun_flags = wc->masks.tunnel.flags & FLOW_TNL_F_MASK;
+  left.masks.tunnel.flags = 0;
+
   /* The pipeline's metadata. */
   BUILD_ASSERT(sizeof out->key.regs == sizeof f->regs);
   memcpy(out->key.regs, f->regs, sizeof f->regs);
@@ -180,6 +193,16 @@ void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
   PUT(ct_label, ct_label);
   PUT(ct_ipv6_src, ct_ipv6_src);
   PUT(ct_ipv6_dst, ct_ipv6_dst);
+  PUT(tun_id, tunnel.tun_id);
+  PUT(tun_src, tunnel.ip_src);
+  PUT(tun_dst, tunnel.ip_dst);
+  PUT(tun_tos, tunnel.ip_tos);
+  PUT(tun_ttl, tunnel.ip_ttl);
+  PUT(tun_gbp_id, tunnel.gbp_id);
+  PUT(tun_gbp_flags, tunnel.gbp_flags);
+  PUT(tun_tp_dst, tunnel.tp_dst);
+  f->tunnel.flags = in->key.pkt.tun_flags & FLOW_TNL_F_MASK;
+  wc->masks.tunnel.flags = in->mask.pkt.tun_flags & FLOW_TNL_F_MASK;
   for (int i = 0; i < FLOW_N_REGS; i++) {
     match_set_reg_masked(m, i, in->key.regs[i], in->mask.regs[i]);
   }
@@ -193,6 +216,7 @@ void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
   /* Every packet field but in_port implies Ethernet, as OVS's own parsers do. */
   struct fo_flow_key data_mask = in->mask.pkt;
   data_mask.in_port = 0;
+  data_mask.tun_flags = 0;
   /* ... and not the recirculation and conntrack metadata (the rest). */
   memset(&data_mask.recirc_id, 0, sizeof data_mask - offsetof(struct fo_flow_key, recirc_id));
   if (!is_all_zeros(&data_mask, sizeof data_mask)) {

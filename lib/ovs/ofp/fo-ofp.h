@@ -35,7 +35,7 @@ struct fo_flow_key {
   uint16_t tp_src; /* network order */
   uint16_t tp_dst;
   uint16_t tcp_flags;
-  uint16_t pad0;
+  uint16_t tun_flags; /* host order: FLOW_TNL_F_*, 0x8000 = from a tunnel */
   uint8_t ipv6_src[16];
   uint8_t ipv6_dst[16];
   uint8_t arp_sha[6];
@@ -54,6 +54,16 @@ struct fo_flow_key {
   uint64_t ct_label[2]; /* as ovs_u128 */
   uint8_t ct_ipv6_src[16];
   uint8_t ct_ipv6_dst[16];
+  uint64_t tun_id;  /* network order */
+  uint32_t tun_src; /* network order */
+  uint32_t tun_dst;
+  uint8_t tun_tos;
+  uint8_t tun_ttl;
+  uint16_t tun_gbp_id; /* network order */
+  uint8_t tun_gbp_flags;
+  uint8_t pad3;
+  uint16_t tun_tp_dst; /* network order */
+  uint64_t pad4;
 };
 
 /* ferry::OfKey: the packet's key plus the pipeline's metadata. */
@@ -167,6 +177,14 @@ enum fo_field {
   FO_F_IPV6_DST_HI,
   FO_F_IPV6_DST_LO,
   FO_F_IPV6_LABEL,
+  FO_F_TUN_ID,
+  FO_F_TUN_SRC,
+  FO_F_TUN_DST,
+  FO_F_TUN_TOS,
+  FO_F_TUN_TTL,
+  FO_F_TUN_FLAGS,
+  FO_F_TUN_GBP_ID,
+  FO_F_TUN_GBP_FLAGS,
   FO_F_IPV6_SRC, /* 128-bit fields: moves only */
   FO_F_IPV6_DST,
   FO_F_XXREG0,

@@ -76,6 +76,22 @@ int fo_field_from_mff(enum mf_field_id id) {
       return FO_F_METADATA;
     case MFF_PKT_MARK:
       return FO_F_PKT_MARK;
+    case MFF_TUN_ID:
+      return FO_F_TUN_ID;
+    case MFF_TUN_SRC:
+      return FO_F_TUN_SRC;
+    case MFF_TUN_DST:
+      return FO_F_TUN_DST;
+    case MFF_TUN_TOS:
+      return FO_F_TUN_TOS;
+    case MFF_TUN_TTL:
+      return FO_F_TUN_TTL;
+    case MFF_TUN_FLAGS:
+      return FO_F_TUN_FLAGS;
+    case MFF_TUN_GBP_ID:
+      return FO_F_TUN_GBP_ID;
+    case MFF_TUN_GBP_FLAGS:
+      return FO_F_TUN_GBP_FLAGS;
     default:
       return FO_F_NONE;
   }
@@ -100,6 +116,10 @@ enum mf_field_id fo_mff_from_field(int f) {
       [FO_F_TP_DST] = MFF_TCP_DST,    [FO_F_ARP_SHA] = MFF_ARP_SHA,
       [FO_F_ARP_THA] = MFF_ARP_THA,   [FO_F_METADATA] = MFF_METADATA,
       [FO_F_PKT_MARK] = MFF_PKT_MARK, [FO_F_IPV6_LABEL] = MFF_IPV6_LABEL,
+      [FO_F_TUN_ID] = MFF_TUN_ID,     [FO_F_TUN_SRC] = MFF_TUN_SRC,
+      [FO_F_TUN_DST] = MFF_TUN_DST,   [FO_F_TUN_TOS] = MFF_TUN_TOS,
+      [FO_F_TUN_TTL] = MFF_TUN_TTL,   [FO_F_TUN_FLAGS] = MFF_TUN_FLAGS,
+      [FO_F_TUN_GBP_ID] = MFF_TUN_GBP_ID, [FO_F_TUN_GBP_FLAGS] = MFF_TUN_GBP_FLAGS,
   };
   return f > 0 && f < (int)ARRAY_SIZE(map) ? map[f] : MFF_METADATA;
 }
@@ -226,6 +246,13 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
       fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
       put_legacy(fa, FO_F_IP_ECN, MFF_IP_ECN, ofpact_get_SET_IP_ECN(a)->ecn, 2);
       return true;
+    case OFPACT_SET_TUNNEL: {
+      const struct ofpact_tunnel* t = ofpact_get_SET_TUNNEL(a);
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
+      put_legacy(fa, FO_F_TUN_ID, MFF_TUN_ID, t->tun_id, 64);
+      fa->pad = t->ofpact.raw; /* set_tunnel or set_tunnel64 */
+      return true;
+    }
     case OFPACT_SET_IP_TTL:
       fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
       put_legacy(fa, FO_F_IP_TTL, MFF_IP_TTL, ofpact_get_SET_IP_TTL(a)->ttl, 8);
@@ -354,6 +381,12 @@ void fo_put_pipeline_action(const struct fo_action* a, struct ofpbuf* ofpacts) {
           case MFF_TCP_DST:
             ofpact_put_SET_L4_DST_PORT(ofpacts)->port = (uint16_t)a->value;
             break;
+          case MFF_TUN_ID: {
+            struct ofpact_tunnel* t = ofpact_put_SET_TUNNEL(ofpacts);
+            t->tun_id = a->value;
+            t->ofpact.raw = a->pad;
+            break;
+          }
           default:
             break;
         }

@@ -1,0 +1,251 @@
+#include "datapath/tunnel_io.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "datapath/ct_exec.h"
+#include "datapath/execute.h"
+#include "datapath/packet_upcall.h"
+#include "datapath/tunnel.h"
+
+namespace ferry {
+
+namespace {
+
+constexpr uint32_t kOuterLen = 14 + 20 + 8 + 8;  // Ethernet, IPv4, UDP, VXLAN/Geneve
+constexpr uint16_t kEthTypeTeb = 0x6558;         // Geneve: an Ethernet frame follows
+
+void drop(const ExecContext& ctx, rte_mbuf* m, DropReason r) {
+  rte_pktmbuf_free(m);
+  ctx.counters->drop(r);
+}
+
+inline void put16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+inline uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+
+// The UDP checksum over the pseudo-header and the datagram at l4 (as DPDK's
+// experimental rte_ipv4_udptcp_cksum_mbuf): the value to store, or with
+// the stored one in place, 0 when it is right. Only csum=true tunnels
+// compute one.
+uint16_t udp_checksum(const rte_mbuf* m, const uint8_t* iph, uint32_t l4, bool verify) {
+  const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(iph);
+  const uint32_t ihl = (iph[0] & 0x0f) * 4u;
+  uint16_t raw = 0;
+  if (rte_raw_cksum_mbuf(m, l4, get16(iph + 2) - ihl, &raw) != 0) return 1;
+  uint32_t sum = raw + rte_ipv4_phdr_cksum(ip, 0);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  const auto c = static_cast<uint16_t>(~sum);
+  if (verify) return c;
+  return c == 0 ? 0xffff : c;
+}
+
+// The outer UDP source port: a hash of the inner flow over the egress range
+// (as OVS's netdev_tnl_get_src_port), so ECMP in the underlay spreads flows.
+uint16_t source_port(const TunnelSnapshot& t, const FlowKey& k) {
+  uint64_t h = (uint64_t{k.nw_src} << 32 | k.nw_dst) * 0x9e3779b97f4a7c15ULL;
+  h ^= (uint64_t{k.tp_src} << 16 | k.tp_dst | uint64_t{k.nw_proto} << 32) * 0xc2b2ae3d27d4eb4fULL;
+  uint64_t mac;
+  std::memcpy(&mac, k.dl_src, 6);
+  h ^= (mac & 0xffffffffffffULL) * 0x165667b19e3779f9ULL;
+  h ^= h >> 29;
+  const uint32_t span = static_cast<uint32_t>(t.egress_max - t.egress_min) + 1;
+  return static_cast<uint16_t>(t.egress_min + ((h & 0xffffffff) * span >> 32));
+}
+
+}  // namespace
+
+void tunnel_output(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, const FlowKey& key) {
+  const TunnelSnapshot* ts = ctx.snap->tunnels.get();
+  const TunnelConfig& cfg = out.tunnel->cfg;
+  const uint32_t dst = cfg.remote_flow ? key.tun_dst : cfg.remote_ip;
+  const TnlRoute* r = ts && dst ? ts->route(dst) : nullptr;
+  if (!r || !r->via) return drop(ctx, m, DropReason::kTunnelNoRoute);
+  const uint32_t hop = r->gw ? r->gw : dst;
+  const TnlNeigh* n = ts->neighbour(hop);
+  if (!n) {
+    // As OVS: the packet is lost and the control thread asks the underlay
+    // (an ARP request from the route's device), at most once a second.
+    ctx.counters->drop(DropReason::kTunnelNeighMiss);
+    if (!ctx.trace && ctx.upcall &&
+        ctx.upcall->send(Upcall::kTnlMiss, ctx.bridge->slot, ntohl(hop), m))
+      return;
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const uint32_t src = cfg.local_flow ? key.tun_src : (cfg.local_ip ? cfg.local_ip : r->src);
+  const bool ip = key.dl_type == be16(kEthTypeIpv4) || key.dl_type == be16(kEthTypeIpv6);
+  const uint8_t tos = cfg.tos_inherit && ip ? static_cast<uint8_t>(key.nw_tos & 0xfc) : cfg.tos;
+  const uint8_t ttl = cfg.ttl_inherit && ip ? key.nw_ttl : cfg.ttl;
+  uint64_t vni = cfg.key;
+  if (cfg.out_key_flow) vni = be64toh(key.tun_id);
+  const uint32_t inner_len = rte_pktmbuf_pkt_len(m);
+
+  auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kOuterLen));
+  if (!h) return drop(ctx, m, DropReason::kNoHeadroom);
+  std::memcpy(h, n->mac.data(), 6);
+  std::memcpy(h + 6, r->mac.data(), 6);
+  put16(h + 12, kEthTypeIpv4);
+  uint8_t* iph = h + 14;
+  iph[0] = 0x45;
+  iph[1] = tos;
+  put16(iph + 2, static_cast<uint16_t>(20 + 16 + inner_len));
+  put16(iph + 4, 0);
+  put16(iph + 6, cfg.df ? 0x4000 : 0);
+  iph[8] = ttl;
+  iph[9] = kIpProtoUdp;
+  put16(iph + 10, 0);
+  std::memcpy(iph + 12, &src, 4);
+  std::memcpy(iph + 16, &dst, 4);
+  put16(iph + 10, rte_be_to_cpu_16(static_cast<uint16_t>(
+                      rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(iph)))));
+  uint8_t* udp = iph + 20;
+  put16(udp, source_port(*ts, key));
+  put16(udp + 2, cfg.dst_port);
+  put16(udp + 4, static_cast<uint16_t>(16 + inner_len));
+  put16(udp + 6, 0);
+  uint8_t* th = udp + 8;
+  if (cfg.type == TunnelType::kVxlan) {
+    th[0] = 0x08;  // I: the VNI is valid
+    th[1] = th[2] = th[3] = 0;
+  } else {
+    th[0] = 0;  // version 0, no options
+    th[1] = 0;
+    put16(th + 2, kEthTypeTeb);
+  }
+  th[4] = static_cast<uint8_t>(vni >> 16);
+  th[5] = static_cast<uint8_t>(vni >> 8);
+  th[6] = static_cast<uint8_t>(vni);
+  th[7] = 0;
+  if (cfg.csum) {
+    put16(udp + 6, rte_be_to_cpu_16(udp_checksum(m, iph, 34, false)));
+  }
+  // The outer frame enters the underlay bridge from its internal port.
+  FlowKey meta = zero_key();
+  queue_packet(ctx, m, *r->via, meta);
+}
+
+bool tunnel_terminate(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
+  const TunnelSnapshot* ts = ctx.snap->tunnels.get();
+  if (!ts || key.dl_type != be16(kEthTypeIpv4) || key.nw_proto != kIpProtoUdp || key.nw_frag ||
+      !ts->is_local(key.nw_dst) || !ts->is_tunnel_udp_port(key.tp_dst))
+    return false;
+  const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint32_t len = rte_pktmbuf_data_len(m);
+  // The frame as it leaves (NORMAL may have popped or pushed a tag since
+  // the key was taken).
+  const uint32_t l3 =
+      len >= 18 && (get16(f + 12) == kEthTypeVlan || get16(f + 12) == kEthTypeQinQ) ? 18 : 14;
+  if (len < l3 + 20 || get16(f + l3 - 2) != kEthTypeIpv4) {
+    drop(ctx, m, DropReason::kTunnelTruncated);
+    return true;
+  }
+  const uint8_t* iph = f + l3;
+  const uint32_t ihl = (iph[0] & 0x0f) * 4u;
+  const uint32_t l4 = l3 + ihl;
+  if (ihl < 20 || len < l4 + 16 || get16(iph + 2) < ihl + 16) {
+    drop(ctx, m, DropReason::kTunnelTruncated);
+    return true;
+  }
+  if (rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(iph)) != 0) {
+    drop(ctx, m, DropReason::kTunnelBadChecksum);
+    return true;
+  }
+  const uint8_t* udp = f + l4;
+  const bool has_csum = get16(udp + 6) != 0;
+  if (has_csum) {
+    if (udp_checksum(m, iph, l4, true) != 0) {
+      drop(ctx, m, DropReason::kTunnelBadChecksum);
+      return true;
+    }
+  }
+  const uint16_t dport = get16(udp + 2);
+  const uint8_t* th = udp + 8;
+  uint32_t outer = l4 + 16;
+  uint16_t flags = FlowKey::kTunPresent | FlowKey::kTunFKey;
+  TunnelType type = TunnelType::kVxlan;
+  // Which type listens on this port (a VXLAN and a Geneve port never share one).
+  const DpPort* any = nullptr;
+  for (const DpPort* p : ts->ports) {
+    if (p->tunnel->cfg.dst_port == dport) {
+      any = p;
+      break;
+    }
+  }
+  if (!any) return false;
+  type = any->tunnel->cfg.type;
+  if (type == TunnelType::kVxlan) {
+    if (!(th[0] & 0x08)) {
+      drop(ctx, m, DropReason::kTunnelBadHeader);
+      return true;
+    }
+  } else {
+    const uint32_t opt_len = (th[0] & 0x3f) * 4u;
+    if ((th[0] >> 6) != 0 || get16(th + 2) != kEthTypeTeb) {
+      drop(ctx, m, DropReason::kTunnelBadHeader);
+      return true;
+    }
+    if (len < outer + opt_len + 14) {
+      drop(ctx, m, DropReason::kTunnelTruncated);
+      return true;
+    }
+    // Options: Ferry maps none (no TLV map yet), so a critical one cannot
+    // be understood and the packet is dropped, as OVS drops it.
+    for (uint32_t at = 0; at + 4 <= opt_len;) {
+      const uint8_t* o = th + 8 + at;
+      if (o[2] & 0x80) {
+        drop(ctx, m, DropReason::kTunnelCriticalOption);
+        return true;
+      }
+      at += 4 + (o[3] & 0x1f) * 4u;
+    }
+    if (th[1] & 0x80) flags |= FlowKey::kTunFOam;
+    outer += opt_len;
+  }
+  if (len < outer + 14) {
+    drop(ctx, m, DropReason::kTunnelTruncated);
+    return true;
+  }
+  const uint32_t vni = static_cast<uint32_t>(th[4] << 16 | th[5] << 8 | th[6]);
+  uint32_t ip_src, ip_dst;
+  std::memcpy(&ip_src, iph + 12, 4);
+  std::memcpy(&ip_dst, iph + 16, 4);
+  // The port: exact remote first, then remote_ip=flow (as OVS's tnl_find).
+  const DpPort* port = nullptr;
+  for (int pass = 0; pass < 2 && !port; pass++) {
+    for (const DpPort* p : ts->ports) {
+      const TunnelConfig& c = p->tunnel->cfg;
+      if (c.type != type || c.dst_port != dport) continue;
+      if (pass == 0 ? (c.remote_flow || c.remote_ip != ip_src) : !c.remote_flow) continue;
+      if (c.local_ip && !c.local_flow && c.local_ip != ip_dst) continue;
+      if (!c.in_key_flow && c.key != vni) continue;
+      port = p;
+      break;
+    }
+  }
+  if (!port) {
+    drop(ctx, m, DropReason::kTunnelNoPort);
+    return true;
+  }
+  FlowKey meta = zero_key();
+  meta.tun_id = htobe64(vni);
+  meta.tun_src = ip_src;
+  meta.tun_dst = ip_dst;
+  meta.tun_tos = iph[1];
+  meta.tun_ttl = iph[8];
+  meta.tun_tp_dst = htons(dport);
+  if (get16(iph + 6) & 0x4000) flags |= FlowKey::kTunFDontFragment;
+  if (has_csum) flags |= FlowKey::kTunFCsum;
+  meta.tun_flags = flags;
+  rte_pktmbuf_adj(m, static_cast<uint16_t>(outer));
+  queue_packet(ctx, m, *port, meta);
+  return true;
+}
+
+}  // namespace ferry
