@@ -10,6 +10,7 @@
 #include "datapath/execute.h"
 #include "datapath/packet_upcall.h"
 #include "datapath/tunnel.h"
+#include "lib/packet/tunnel_header.h"
 
 namespace ferry {
 
@@ -30,10 +31,9 @@ inline void put16(uint8_t* p, uint16_t v) {
 inline uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
 // The UDP checksum over the pseudo-header and the datagram at l4 (as DPDK's
-// experimental rte_ipv4_udptcp_cksum_mbuf): the value to store, or with
-// the stored one in place, 0 when it is right. Only csum=true tunnels
-// compute one.
-uint16_t udp_checksum(const rte_mbuf* m, const uint8_t* iph, uint32_t l4, bool verify) {
+// experimental rte_ipv4_udptcp_cksum_mbuf), to store: only csum=true
+// tunnels compute one.
+uint16_t udp_checksum(const rte_mbuf* m, const uint8_t* iph, uint32_t l4) {
   const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(iph);
   const uint32_t ihl = (iph[0] & 0x0f) * 4u;
   uint16_t raw = 0;
@@ -42,7 +42,6 @@ uint16_t udp_checksum(const rte_mbuf* m, const uint8_t* iph, uint32_t l4, bool v
   sum = (sum & 0xffff) + (sum >> 16);
   sum = (sum & 0xffff) + (sum >> 16);
   const auto c = static_cast<uint16_t>(~sum);
-  if (verify) return c;
   return c == 0 ? 0xffff : c;
 }
 
@@ -57,6 +56,22 @@ uint16_t source_port(const TunnelSnapshot& t, const FlowKey& k) {
   h ^= h >> 29;
   const uint32_t span = static_cast<uint32_t>(t.egress_max - t.egress_min) + 1;
   return static_cast<uint16_t>(t.egress_min + ((h & 0xffffffff) * span >> 32));
+}
+
+// The tunnel port a packet came in on: exact remote_ip before
+// remote_ip=flow, then local_ip and the VNI (as OVS's tnl_find).
+const DpPort* find_port(const TunnelSnapshot& ts, TunnelType type, const TunnelHeader& h) {
+  for (int pass = 0; pass < 2; pass++) {
+    for (const DpPort* p : ts.ports) {
+      const TunnelConfig& c = p->tunnel->cfg;
+      if (c.type != type || c.dst_port != h.udp_dst) continue;
+      if (pass == 0 ? (c.remote_flow || c.remote_ip != h.src) : !c.remote_flow) continue;
+      if (c.local_ip && !c.local_flow && c.local_ip != h.dst) continue;
+      if (!c.in_key_flow && c.key != h.vni) continue;
+      return p;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -124,7 +139,7 @@ void tunnel_output(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, const
   th[6] = static_cast<uint8_t>(vni);
   th[7] = 0;
   if (cfg.csum) {
-    put16(udp + 6, rte_be_to_cpu_16(udp_checksum(m, iph, 34, false)));
+    put16(udp + 6, rte_be_to_cpu_16(udp_checksum(m, iph, 34)));
   }
   // The outer frame enters the underlay bridge from its internal port.
   FlowKey meta = zero_key();
@@ -136,114 +151,51 @@ bool tunnel_terminate(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
   if (!ts || key.dl_type != be16(kEthTypeIpv4) || key.nw_proto != kIpProtoUdp || key.nw_frag ||
       !ts->is_local(key.nw_dst) || !ts->is_tunnel_udp_port(key.tp_dst))
     return false;
-  const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
-  const uint32_t len = rte_pktmbuf_data_len(m);
-  // The frame as it leaves (NORMAL may have popped or pushed a tag since
-  // the key was taken).
-  const uint32_t l3 =
-      len >= 18 && (get16(f + 12) == kEthTypeVlan || get16(f + 12) == kEthTypeQinQ) ? 18 : 14;
-  if (len < l3 + 20 || get16(f + l3 - 2) != kEthTypeIpv4) {
-    drop(ctx, m, DropReason::kTunnelTruncated);
-    return true;
-  }
-  const uint8_t* iph = f + l3;
-  const uint32_t ihl = (iph[0] & 0x0f) * 4u;
-  const uint32_t l4 = l3 + ihl;
-  if (ihl < 20 || len < l4 + 16 || get16(iph + 2) < ihl + 16) {
-    drop(ctx, m, DropReason::kTunnelTruncated);
-    return true;
-  }
-  if (rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(iph)) != 0) {
-    drop(ctx, m, DropReason::kTunnelBadChecksum);
-    return true;
-  }
-  const uint8_t* udp = f + l4;
-  const bool has_csum = get16(udp + 6) != 0;
-  if (has_csum) {
-    if (udp_checksum(m, iph, l4, true) != 0) {
-      drop(ctx, m, DropReason::kTunnelBadChecksum);
-      return true;
-    }
-  }
-  const uint16_t dport = get16(udp + 2);
-  const uint8_t* th = udp + 8;
-  uint32_t outer = l4 + 16;
-  uint16_t flags = FlowKey::kTunPresent | FlowKey::kTunFKey;
-  TunnelType type = TunnelType::kVxlan;
   // Which type listens on this port (a VXLAN and a Geneve port never share one).
-  const DpPort* any = nullptr;
+  const uint16_t dport = ntohs(key.tp_dst);
+  TunnelType type = TunnelType::kVxlan;
   for (const DpPort* p : ts->ports) {
     if (p->tunnel->cfg.dst_port == dport) {
-      any = p;
+      type = p->tunnel->cfg.type;
       break;
     }
   }
-  if (!any) return false;
-  type = any->tunnel->cfg.type;
-  if (type == TunnelType::kVxlan) {
-    if (!(th[0] & 0x08)) {
-      drop(ctx, m, DropReason::kTunnelBadHeader);
-      return true;
-    }
-  } else {
-    const uint32_t opt_len = (th[0] & 0x3f) * 4u;
-    if ((th[0] >> 6) != 0 || get16(th + 2) != kEthTypeTeb) {
-      drop(ctx, m, DropReason::kTunnelBadHeader);
-      return true;
-    }
-    if (len < outer + opt_len + 14) {
+  TunnelHeader h;
+  // The frame as it leaves (NORMAL may have popped or pushed a tag since
+  // the key was taken), checked whole.
+  switch (parse_tunnel_header(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
+                              type == TunnelType::kGeneve, &h)) {
+    case TunnelParse::kOk:
+      break;
+    case TunnelParse::kTruncated:
       drop(ctx, m, DropReason::kTunnelTruncated);
       return true;
-    }
-    // Options: Ferry maps none (no TLV map yet), so a critical one cannot
-    // be understood and the packet is dropped, as OVS drops it.
-    for (uint32_t at = 0; at + 4 <= opt_len;) {
-      const uint8_t* o = th + 8 + at;
-      if (o[2] & 0x80) {
-        drop(ctx, m, DropReason::kTunnelCriticalOption);
-        return true;
-      }
-      at += 4 + (o[3] & 0x1f) * 4u;
-    }
-    if (th[1] & 0x80) flags |= FlowKey::kTunFOam;
-    outer += opt_len;
+    case TunnelParse::kBadChecksum:
+      drop(ctx, m, DropReason::kTunnelBadChecksum);
+      return true;
+    case TunnelParse::kBadHeader:
+      drop(ctx, m, DropReason::kTunnelBadHeader);
+      return true;
+    case TunnelParse::kCriticalOption:
+      drop(ctx, m, DropReason::kTunnelCriticalOption);
+      return true;
   }
-  if (len < outer + 14) {
-    drop(ctx, m, DropReason::kTunnelTruncated);
-    return true;
-  }
-  const uint32_t vni = static_cast<uint32_t>(th[4] << 16 | th[5] << 8 | th[6]);
-  uint32_t ip_src, ip_dst;
-  std::memcpy(&ip_src, iph + 12, 4);
-  std::memcpy(&ip_dst, iph + 16, 4);
-  // The port: exact remote first, then remote_ip=flow (as OVS's tnl_find).
-  const DpPort* port = nullptr;
-  for (int pass = 0; pass < 2 && !port; pass++) {
-    for (const DpPort* p : ts->ports) {
-      const TunnelConfig& c = p->tunnel->cfg;
-      if (c.type != type || c.dst_port != dport) continue;
-      if (pass == 0 ? (c.remote_flow || c.remote_ip != ip_src) : !c.remote_flow) continue;
-      if (c.local_ip && !c.local_flow && c.local_ip != ip_dst) continue;
-      if (!c.in_key_flow && c.key != vni) continue;
-      port = p;
-      break;
-    }
-  }
+  const DpPort* port = find_port(*ts, type, h);
   if (!port) {
     drop(ctx, m, DropReason::kTunnelNoPort);
     return true;
   }
   FlowKey meta = zero_key();
-  meta.tun_id = htobe64(vni);
-  meta.tun_src = ip_src;
-  meta.tun_dst = ip_dst;
-  meta.tun_tos = iph[1];
-  meta.tun_ttl = iph[8];
-  meta.tun_tp_dst = htons(dport);
-  if (get16(iph + 6) & 0x4000) flags |= FlowKey::kTunFDontFragment;
-  if (has_csum) flags |= FlowKey::kTunFCsum;
-  meta.tun_flags = flags;
-  rte_pktmbuf_adj(m, static_cast<uint16_t>(outer));
+  meta.tun_id = htobe64(h.vni);
+  meta.tun_src = h.src;
+  meta.tun_dst = h.dst;
+  meta.tun_tos = h.tos;
+  meta.tun_ttl = h.ttl;
+  meta.tun_tp_dst = htons(h.udp_dst);
+  meta.tun_flags = static_cast<uint16_t>(
+      FlowKey::kTunPresent | FlowKey::kTunFKey | (h.df ? FlowKey::kTunFDontFragment : 0) |
+      (h.udp_csum ? FlowKey::kTunFCsum : 0) | (h.oam ? FlowKey::kTunFOam : 0));
+  rte_pktmbuf_adj(m, static_cast<uint16_t>(h.outer_len));
   queue_packet(ctx, m, *port, meta);
   return true;
 }

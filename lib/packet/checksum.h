@@ -1,5 +1,7 @@
 // Internet checksums (RFC 1071) for building and verifying frames in tests
-// and tools. Not used on the forwarding path.
+// and tools, and for checking a tunnel packet's outer headers before it is
+// decapsulated (lib/packet/tunnel_header.h); not used on any other
+// forwarding path.
 #pragma once
 
 #include <cstddef>

@@ -13,7 +13,10 @@
 //   - padding: when the whole input is IPv4/IPv6/ARP and parses kOk, every
 //     prefix that still holds the whole datagram parses to the same key;
 //   - round trip: a kOk key rebuilt with FrameBuilder reparses to the same
-//     key (for the fields the builder controls).
+//     key (for the fields the builder controls);
+//   - tunnels: parse_tunnel_header() (VXLAN and Geneve) on the same bytes
+//     reads nothing past them, and a kOk leaves an inner Ethernet header
+//     inside the frame; the same bytes as a parse_frame() key say UDP.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "lib/packet/parser.h"
+#include "lib/packet/tunnel_header.h"
 #include "test/fuzz/frame_rebuild.h"
 #include "test/fuzz/fuzz_check.h"
 
@@ -83,6 +87,22 @@ void check_round_trip(const FlowKey& k) {
              want.to_string().c_str());
 }
 
+void check_tunnel(const uint8_t* f, uint32_t len, const FlowKey* key) {
+  for (bool geneve : {false, true}) {
+    TunnelHeader h;
+    TunnelParse st = parse_tunnel_header(f, len, geneve, &h);
+    FUZZ_CHECK(st <= TunnelParse::kCriticalOption, "tunnel status %d", static_cast<int>(st));
+    if (st != TunnelParse::kOk) continue;
+    FUZZ_CHECK(h.outer_len >= 14 + 20 + 16 && h.outer_len + 14 <= len,
+               "outer headers of %u bytes in a frame of %u", h.outer_len, len);
+    if (key) {
+      FUZZ_CHECK(key->dl_type == be16(kEthTypeIpv4) && key->nw_proto == kIpProtoUdp &&
+                     ntohs(key->tp_dst) == h.udp_dst,
+                 "a tunnel header in a frame that parses as %s", key->to_string().c_str());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ferry::fuzz
 
@@ -108,6 +128,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_round_trip(full);
   }
   const uint32_t end = full_st == ParseStatus::kOk ? datagram_end(full, full_off, data) : 0;
+  check_tunnel(buf.get(), n, full_st == ParseStatus::kOk ? &full : nullptr);
 
   // Every prefix, placed at the end of the allocation.
   for (uint32_t len = 0; len <= n; len++) {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "lib/packet/builder.h"
+#include "lib/packet/tunnel_header.h"
 
 using namespace ferry;
 
@@ -110,4 +111,65 @@ TEST_CASE("tunnel neighbours: static, learned, aged", "[tunnel]") {
   CHECK(t.expire(1200));
   CHECK(t.neighbours().size() == 1);
   CHECK(t.neighbours()[0].ip == ip("172.31.1.2"));
+}
+
+namespace {
+
+// A VXLAN (or Geneve) packet from 172.31.1.2 to .1 around a 60-byte frame.
+std::vector<uint8_t> encapsulated(bool geneve, std::vector<uint8_t> tunnel_header,
+                                  bool udp_csum = false) {
+  std::vector<uint8_t> inner = FrameBuilder()
+                                   .eth(Mac{2, 0, 0, 0, 0, 2}, Mac{2, 0, 0, 0, 0, 1})
+                                   .ipv4(ip("10.1.1.1"), ip("10.1.1.2"))
+                                   .udp(1, 2)
+                                   .build();
+  std::vector<uint8_t> payload = tunnel_header;
+  payload.insert(payload.end(), inner.begin(), inner.end());
+  std::vector<uint8_t> f = FrameBuilder()
+                               .eth(Mac{2, 0, 0, 0, 9, 1}, Mac{2, 0, 0, 0, 9, 2})
+                               .ipv4(ip("172.31.1.2"), ip("172.31.1.1"))
+                               .dont_fragment()
+                               .udp(40000, geneve ? 6081 : 4789)
+                               .payload(payload)
+                               .build();
+  if (!udp_csum) f[40] = f[41] = 0;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("tunnel headers: VXLAN and Geneve read, bad ones named", "[tunnel]") {
+  TunnelHeader h;
+  auto v = encapsulated(false, {0x08, 0, 0, 0, 0, 0, 100, 0});
+  REQUIRE(parse_tunnel_header(v.data(), v.size(), false, &h) == TunnelParse::kOk);
+  CHECK(h.outer_len == 50);
+  CHECK(h.vni == 100);
+  CHECK(h.src == ip("172.31.1.2"));
+  CHECK(h.dst == ip("172.31.1.1"));
+  CHECK(h.df);
+  CHECK(!h.udp_csum);
+  CHECK(h.udp_dst == 4789);
+  auto c = encapsulated(false, {0x08, 0, 0, 0, 0, 0, 100, 0}, true);
+  REQUIRE(parse_tunnel_header(c.data(), c.size(), false, &h) == TunnelParse::kOk);
+  CHECK(h.udp_csum);
+  c[60] ^= 1;  // a byte of the inner frame: the UDP checksum no longer holds
+  CHECK(parse_tunnel_header(c.data(), c.size(), false, &h) == TunnelParse::kBadChecksum);
+  auto noi = encapsulated(false, {0, 0, 0, 0, 0, 0, 100, 0});
+  CHECK(parse_tunnel_header(noi.data(), noi.size(), false, &h) == TunnelParse::kBadHeader);
+  CHECK(parse_tunnel_header(v.data(), 60, false, &h) == TunnelParse::kTruncated);
+  auto bad_ip = v;
+  bad_ip[24] ^= 0xff;
+  CHECK(parse_tunnel_header(bad_ip.data(), bad_ip.size(), false, &h) == TunnelParse::kBadChecksum);
+  // Geneve with one non-critical option of 4 bytes, then one critical.
+  auto g =
+      encapsulated(true, {0x02, 0x80, 0x65, 0x58, 0, 0, 7, 0, 0x01, 0x02, 0x03, 0x01, 1, 2, 3, 4});
+  REQUIRE(parse_tunnel_header(g.data(), g.size(), true, &h) == TunnelParse::kOk);
+  CHECK(h.outer_len == 58);
+  CHECK(h.vni == 7);
+  CHECK(h.oam);
+  auto crit =
+      encapsulated(true, {0x02, 0, 0x65, 0x58, 0, 0, 7, 0, 0x01, 0x02, 0x83, 0x01, 1, 2, 3, 4});
+  CHECK(parse_tunnel_header(crit.data(), crit.size(), true, &h) == TunnelParse::kCriticalOption);
+  auto v1 = encapsulated(true, {0x40, 0, 0x65, 0x58, 0, 0, 7, 0});
+  CHECK(parse_tunnel_header(v1.data(), v1.size(), true, &h) == TunnelParse::kBadHeader);
 }
