@@ -12,7 +12,18 @@ XlateParams params_of(const DpBridge& br) {
   params.packet_in_on_miss = br.packet_in_on_miss;
   params.groups = br.groups.get();
   params.recirc = br.recirc.get();
+  params.tunnels = br.tunnel_xlate.get();
   return params;
+}
+
+// A single-table rule that outputs to a tunnel port is translated too: its
+// encapsulation goes into the megaflow (datapath/tunnel_xlate.h).
+bool outputs_to_tunnel(const DpBridge& br, const ActionList& actions) {
+  if (!br.tunnel_xlate) return false;
+  for (const Action& a : actions) {
+    if (a.type == ActionType::kOutput && br.tunnel_xlate->is_tunnel(a.port)) return true;
+  }
+  return false;
 }
 
 void translate(const DpBridge& br, const FlowKey& key, Classification* c, FlowKey* wc,
@@ -79,11 +90,12 @@ Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc, Xla
       if (br.packet_in_on_miss) translate(br, key, &c, wc, xo);
       return c;
     }
-    if (c.rule->needs_xlate) {
+    if (c.rule->needs_xlate || outputs_to_tunnel(br, *c.rule->actions)) {
       translate(br, key, &c, wc, xo);
       return c;
     }
-    c.batchable = batchable_actions(*c.rule->actions);
+    c.batchable =
+        batchable_actions(*c.rule->actions) && !br.is_special(c.rule->actions->back().port);
     return c;
   }
   // The conversion fixed dl_dst for every packet of this megaflow, so the

@@ -8,6 +8,7 @@
 
 #include "datapath/megaflow_cache.h"
 #include "datapath/pipeline.h"
+#include "datapath/tunnel_xlate.h"
 #include "datapath/tx_buffers.h"
 #include "lib/util/clock.h"
 #include "lib/util/log.h"
@@ -389,6 +390,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     snap->bridges.push_back(std::move(db));
   }
   snap->tunnels = build_tunnels(*snap);
+  couple_tunnel_generations(*snap);
   if (!snap->tunnels->ports.empty()) {
     for (const LocalAddress& a : tnl_.local_addresses()) {
       for (auto& dp : snap->port_storage) {
@@ -396,9 +398,36 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
       }
     }
   }
+  for (auto& dp : snap->port_storage) {
+    if (dp->special()) snap->bridges[dp->bridge].special_ofports.push_back(dp->ofport);
+  }
   for (auto& dp : snap->port_storage) compute_simple(*snap, *dp);
   assign_rxqs(*snap);
   return snap;
+}
+
+// A bridge with tunnel ports caches encapsulations that depend on the
+// other bridges (the underlay's walk), the routes and the neighbours: its
+// megaflows are of the generation of all of them. tnl_epoch_ moves whenever
+// any of those changed since the last snapshot.
+void Datapath::couple_tunnel_generations(DpSnapshot& snap) {
+  uint64_t sig = tnl_changes_ * 0x9e3779b97f4a7c15ULL;
+  for (const DpBridge& b : snap.bridges) {
+    sig = (sig ^ b.slot) * 0x100000001b3ULL;
+    sig = (sig ^ b.generation) * 0x100000001b3ULL;
+  }
+  if (sig != tnl_sig_) {
+    tnl_sig_ = sig;
+    tnl_epoch_++;
+  }
+  for (uint16_t i = 0; i < snap.bridges.size(); i++) {
+    DpBridge& b = snap.bridges[i];
+    bool has_tunnel = false;
+    for (uint16_t id : b.ports) has_tunnel |= id >= kMaxDpPorts;
+    if (!has_tunnel) continue;
+    b.generation += tnl_epoch_ << 32;
+    b.tunnel_xlate = make_tunnel_xlate(&snap, i);
+  }
 }
 
 std::shared_ptr<const TunnelSnapshot> Datapath::build_tunnels(const DpSnapshot& snap) const {
@@ -467,11 +496,8 @@ void Datapath::compute_simple(const DpSnapshot& snap, DpPort& port) {
     return;
   port.simple = true;
   port.simple_rule = c.rule;
-  port.simple_batchable = c.rule && batchable_actions(*c.rule->actions);
-  if (port.simple_batchable) {  // a tunnel or an internal port of the underlay needs the key
-    const int32_t id = br.port_of(c.rule->actions->back().port);
-    if (id >= 0 && snap.ports[id] && snap.ports[id]->special()) port.simple_batchable = false;
-  }
+  port.simple_batchable =
+      c.rule && batchable_actions(*c.rule->actions) && !br.is_special(c.rule->actions->back().port);
 }
 
 void Datapath::commit() {

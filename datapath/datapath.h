@@ -94,7 +94,10 @@ class Datapath {
   // Routes and neighbours of the underlay (ovs/route, tnl/neigh); call
   // tunnels_changed() after changing them.
   TunnelTable& tunnels() { return tnl_; }
-  void tunnels_changed() { dirty_ = true; }
+  void tunnels_changed() {
+    tnl_changes_++;
+    dirty_ = true;
+  }
   std::vector<Port*> ports() const;
   uint64_t tx_dropped(uint16_t port_id) const;  // all threads
   // A port's counters under the names of OVSDB's Interface.statistics.
@@ -212,6 +215,8 @@ class Datapath {
   std::map<uint16_t, std::shared_ptr<const TunnelPort>> tunnel_ports_;
   TunnelTable tnl_;
   std::shared_ptr<const TunnelSnapshot> build_tunnels(const DpSnapshot& snap) const;
+  void couple_tunnel_generations(DpSnapshot& snap);
+  uint64_t tnl_changes_ = 0, tnl_sig_ = 0, tnl_epoch_ = 0;
   std::vector<std::unique_ptr<Pmd>> pmds_;
   PmdConfig pmd_config_;
   std::map<int, std::unique_ptr<BridgeModel>> bridges_;

@@ -27,6 +27,7 @@ class Conntrack;
 class Port;
 struct TunnelPort;
 struct TunnelSnapshot;
+class TunnelXlate;
 
 constexpr unsigned kMaxDpPorts = 64;  // >= RTE_MAX_ETHPORTS
 // Tunnel ports have no DPDK device: their ids follow the devices'.
@@ -77,14 +78,26 @@ struct DpBridge {
   bool forward_bpdu = false;
   bool move_detect = false;  // flow-table misses go to the control thread (move-detect/enable)
   bool watch_garp = false;   // copies of GARP/RARP frames go to the control thread
-  bool packet_in_on_miss = false;       // a table miss goes to the controllers (XlateParams)
-  bool fail_open = false;               // every packet: NORMAL (OVS's fail-open flow)
-  std::vector<uint16_t> ports;          // member DPDK port ids, by ofport
-  std::vector<int32_t> by_ofport;       // ofport -> DPDK port id, -1 when none
-  int32_t local_port = -1;              // the LOCAL (internal) port's DPDK id
+  bool packet_in_on_miss = false;  // a table miss goes to the controllers (XlateParams)
+  bool fail_open = false;          // every packet: NORMAL (OVS's fail-open flow)
+  std::vector<uint16_t> ports;     // member DPDK port ids, by ofport
+  std::vector<int32_t> by_ofport;  // ofport -> DPDK port id, -1 when none
+  int32_t local_port = -1;         // the LOCAL (internal) port's DPDK id
+  // Ports whose output needs the packet's key (DpPort::special(): tunnel
+  // ports, an underlay's internal ports): a rule outputting there is never
+  // executed as a batch.
+  std::vector<uint32_t> special_ofports;
   std::vector<MegaflowCache*> caches;   // one per PMD, by PMD index
   std::shared_ptr<RecircTable> recirc;  // the bridge's recirculation ids (datapath/recirc.h)
+  // Set when the bridge has tunnel ports: their encapsulation, translated.
+  std::shared_ptr<const TunnelXlate> tunnel_xlate;
 
+  bool is_special(uint32_t ofport) const {
+    for (uint32_t p : special_ofports) {
+      if (p == ofport) return true;
+    }
+    return false;
+  }
   int32_t port_of(uint32_t ofport) const {
     if (ofport == 0xfffe) return local_port;
     return ofport < by_ofport.size() ? by_ofport[ofport] : -1;

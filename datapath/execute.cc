@@ -389,6 +389,8 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
         if (p) queue_recirc(ctx, p, cur, a.port);
         break;
       }
+      case ActionType::kTnlPush:  // the rest of the list is the underlay's, on the outer packet
+        return execute_tnl_push(ctx, m, cur, &a, n - static_cast<size_t>(i));
       case ActionType::kData:
         break;
       default:

@@ -1,7 +1,12 @@
 #include "datapath/tunnel.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 
+#include <algorithm>
+#include <cstring>
+
+#include "lib/flow/action.h"
 #include "lib/packet/builder.h"
 #include "lib/util/text.h"
 
@@ -111,6 +116,84 @@ Result<TunnelConfig> parse_tunnel_options(const std::string& type,
   if (!exts.empty())
     return make_error(type + " tunnel: exts (VXLAN GBP) is not supported", ENOTSUP);
   return c;
+}
+
+void write_outer_header(const OuterHeader& h, uint8_t* p) {
+  auto put16 = [](uint8_t* q, uint16_t v) {
+    q[0] = static_cast<uint8_t>(v >> 8);
+    q[1] = static_cast<uint8_t>(v);
+  };
+  std::memcpy(p, h.dst.data(), 6);
+  std::memcpy(p + 6, h.src.data(), 6);
+  put16(p + 12, kEthTypeIpv4);
+  uint8_t* ip = p + 14;
+  std::memset(ip, 0, 20 + 8 + 8);
+  ip[0] = 0x45;
+  ip[1] = h.tos;
+  put16(ip + 6, h.df ? 0x4000 : 0);
+  ip[8] = h.ttl;
+  ip[9] = kIpProtoUdp;
+  std::memcpy(ip + 12, &h.ip_src, 4);
+  std::memcpy(ip + 16, &h.ip_dst, 4);
+  uint8_t* udp = ip + 20;
+  put16(udp + 2, h.dst_port);
+  uint8_t* th = udp + 8;
+  if (h.type == TunnelType::kVxlan) {
+    th[0] = 0x08;  // I: the VNI is valid
+  } else {
+    put16(th + 2, 0x6558);  // Geneve, version 0, no options: an Ethernet frame follows
+  }
+  th[4] = static_cast<uint8_t>(h.vni >> 16);
+  th[5] = static_cast<uint8_t>(h.vni >> 8);
+  th[6] = static_cast<uint8_t>(h.vni);
+}
+
+OuterHeader outer_header(const TunnelConfig& cfg, const TnlRoute& r, const TnlNeigh& n,
+                         uint32_t dst, const FlowKey& key) {
+  OuterHeader h;
+  h.dst = n.mac;
+  h.src = r.mac;
+  h.ip_src = cfg.local_flow ? key.tun_src : (cfg.local_ip ? cfg.local_ip : r.src);
+  h.ip_dst = dst;
+  const bool ip = key.dl_type == be16(kEthTypeIpv4) || key.dl_type == be16(kEthTypeIpv6);
+  h.tos = cfg.tos_inherit && ip ? static_cast<uint8_t>(key.nw_tos & 0xfc) : cfg.tos;
+  h.ttl = cfg.ttl_inherit && ip ? key.nw_ttl : cfg.ttl;
+  h.df = cfg.df;
+  h.dst_port = cfg.dst_port;
+  h.type = cfg.type;
+  h.vni = static_cast<uint32_t>(cfg.out_key_flow ? be64toh(key.tun_id) : cfg.key);
+  return h;
+}
+
+std::string format_tnl_push(const Action* a, size_t avail) {
+  uint8_t h[4 * kActionDataBytes] = {};
+  const size_t nd = std::min<size_t>(a->n_data(), avail - 1);
+  if (nd * kActionDataBytes < kOuterHeaderLen) return "tnl_push(?)";
+  read_data_bytes(a + 1, nd, h, kOuterHeaderLen);
+  auto ip = [](const uint8_t* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    char buf[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &v, buf, sizeof buf);
+    return std::string(buf);
+  };
+  auto g16 = [](const uint8_t* p) { return static_cast<unsigned>(p[0] << 8 | p[1]); };
+  const uint8_t* iph = h + 14;
+  const uint8_t* udp = iph + 20;
+  const uint8_t* th = udp + 8;
+  const bool geneve = g16(udp + 2) != kVxlanPort && g16(th + 2) == 0x6558;
+  const unsigned vni = static_cast<unsigned>(th[4] << 16 | th[5] << 8 | th[6]);
+  std::string tun =
+      geneve ? strprintf("geneve(vni=0x%x)", vni)
+             : strprintf("vxlan(flags=0x%x,vni=0x%x)", static_cast<unsigned>(th[0]) << 24, vni);
+  return strprintf(
+      "tnl_push(tnl_port(%u),header(size=%u,type=%u,eth(dst=%s,src=%s,dl_type=0x0800),"
+      "ipv4(src=%s,dst=%s,proto=17,tos=%#x,ttl=%u,frag=0x%x),udp(src=0,dst=%u,csum=0x0),%s),"
+      "out_port(%llu))",
+      static_cast<unsigned>(a->mac[2] | a->mac[3] << 8), static_cast<unsigned>(kOuterHeaderLen),
+      geneve ? 5u : 4u, format_mac(h).c_str(), format_mac(h + 6).c_str(), ip(iph + 12).c_str(),
+      ip(iph + 16).c_str(), iph[1], iph[8], g16(iph + 6), g16(udp + 2), tun.c_str(),
+      static_cast<unsigned long long>(a->value));
 }
 
 const TnlRoute* TunnelSnapshot::route(uint32_t dst) const {

@@ -89,6 +89,34 @@ struct TunnelSnapshot {
   bool is_tunnel_udp_port(uint16_t port_be) const;
 };
 
+// The outer headers of an encapsulation (Ethernet, IPv4, UDP, VXLAN or
+// Geneve without options): what a route, a neighbour and a port's options
+// decide. The IPv4 total length and checksum, the UDP length and source
+// port are left zero: they depend on the packet (tunnel_io.h fills them).
+struct OuterHeader {
+  Mac dst{}, src{};
+  uint32_t ip_src = 0, ip_dst = 0;  // network order
+  uint8_t tos = 0, ttl = 64;
+  bool df = true;
+  uint16_t dst_port = kVxlanPort;
+  TunnelType type = TunnelType::kVxlan;
+  uint32_t vni = 0;
+};
+constexpr uint32_t kOuterHeaderLen = 14 + 20 + 8 + 8;
+void write_outer_header(const OuterHeader& h, uint8_t* out);  // kOuterHeaderLen bytes
+
+// The header for a packet (key) leaving through a port with these options
+// to dst over route r to neighbour n (OVS's tnl_port_send rules: options
+// first, inherit and flow where they say so).
+OuterHeader outer_header(const TunnelConfig& cfg, const TnlRoute& r, const TnlNeigh& n,
+                         uint32_t dst, const FlowKey& key);
+
+// OVS's text of a translated kTnlPush and its kData (avail actions from
+// a): "tnl_push(tnl_port(3),header(size=50,type=4,eth(...),ipv4(...),
+// udp(...),vxlan(flags=0x8000000,vni=0x64)),out_port(65534))".
+struct Action;
+std::string format_tnl_push(const Action* a, size_t avail);
+
 // A tunnel port as the snapshot holds it.
 struct TunnelPort {
   TunnelConfig cfg;

@@ -1,7 +1,9 @@
 #include "datapath/tunnel_io.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 
+#include <algorithm>
 #include <cstring>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -10,14 +12,12 @@
 #include "datapath/execute.h"
 #include "datapath/packet_upcall.h"
 #include "datapath/tunnel.h"
+#include "lib/packet/parser_inline.h"
 #include "lib/packet/tunnel_header.h"
 
 namespace ferry {
 
 namespace {
-
-constexpr uint32_t kOuterLen = 14 + 20 + 8 + 8;  // Ethernet, IPv4, UDP, VXLAN/Geneve
-constexpr uint16_t kEthTypeTeb = 0x6558;         // Geneve: an Ethernet frame follows
 
 void drop(const ExecContext& ctx, rte_mbuf* m, DropReason r) {
   rte_pktmbuf_free(m);
@@ -76,6 +76,29 @@ const DpPort* find_port(const TunnelSnapshot& ts, TunnelType type, const TunnelH
 
 }  // namespace
 
+namespace {
+
+// Pushes the header (kOuterHeaderLen bytes at hdr) in front of m's frame
+// and fills in what depends on the packet. False: no headroom.
+bool push_outer(const TunnelSnapshot& ts, rte_mbuf* m, const uint8_t* hdr, bool csum,
+                const FlowKey& inner) {
+  const uint32_t inner_len = rte_pktmbuf_pkt_len(m);
+  auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kOuterHeaderLen));
+  if (!h) return false;
+  std::memcpy(h, hdr, kOuterHeaderLen);
+  uint8_t* iph = h + 14;
+  put16(iph + 2, static_cast<uint16_t>(20 + 16 + inner_len));
+  put16(iph + 10, rte_be_to_cpu_16(static_cast<uint16_t>(
+                      rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(iph)))));
+  uint8_t* udp = iph + 20;
+  put16(udp, source_port(ts, inner));
+  put16(udp + 4, static_cast<uint16_t>(16 + inner_len));
+  if (csum) put16(udp + 6, rte_be_to_cpu_16(udp_checksum(m, iph, 34)));
+  return true;
+}
+
+}  // namespace
+
 void tunnel_output(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, const FlowKey& key) {
   const TunnelSnapshot* ts = ctx.snap->tunnels.get();
   const TunnelConfig& cfg = out.tunnel->cfg;
@@ -94,56 +117,39 @@ void tunnel_output(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, const
     rte_pktmbuf_free(m);
     return;
   }
-  const uint32_t src = cfg.local_flow ? key.tun_src : (cfg.local_ip ? cfg.local_ip : r->src);
-  const bool ip = key.dl_type == be16(kEthTypeIpv4) || key.dl_type == be16(kEthTypeIpv6);
-  const uint8_t tos = cfg.tos_inherit && ip ? static_cast<uint8_t>(key.nw_tos & 0xfc) : cfg.tos;
-  const uint8_t ttl = cfg.ttl_inherit && ip ? key.nw_ttl : cfg.ttl;
-  uint64_t vni = cfg.key;
-  if (cfg.out_key_flow) vni = be64toh(key.tun_id);
-  const uint32_t inner_len = rte_pktmbuf_pkt_len(m);
-
-  auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kOuterLen));
-  if (!h) return drop(ctx, m, DropReason::kNoHeadroom);
-  std::memcpy(h, n->mac.data(), 6);
-  std::memcpy(h + 6, r->mac.data(), 6);
-  put16(h + 12, kEthTypeIpv4);
-  uint8_t* iph = h + 14;
-  iph[0] = 0x45;
-  iph[1] = tos;
-  put16(iph + 2, static_cast<uint16_t>(20 + 16 + inner_len));
-  put16(iph + 4, 0);
-  put16(iph + 6, cfg.df ? 0x4000 : 0);
-  iph[8] = ttl;
-  iph[9] = kIpProtoUdp;
-  put16(iph + 10, 0);
-  std::memcpy(iph + 12, &src, 4);
-  std::memcpy(iph + 16, &dst, 4);
-  put16(iph + 10, rte_be_to_cpu_16(static_cast<uint16_t>(
-                      rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(iph)))));
-  uint8_t* udp = iph + 20;
-  put16(udp, source_port(*ts, key));
-  put16(udp + 2, cfg.dst_port);
-  put16(udp + 4, static_cast<uint16_t>(16 + inner_len));
-  put16(udp + 6, 0);
-  uint8_t* th = udp + 8;
-  if (cfg.type == TunnelType::kVxlan) {
-    th[0] = 0x08;  // I: the VNI is valid
-    th[1] = th[2] = th[3] = 0;
-  } else {
-    th[0] = 0;  // version 0, no options
-    th[1] = 0;
-    put16(th + 2, kEthTypeTeb);
-  }
-  th[4] = static_cast<uint8_t>(vni >> 16);
-  th[5] = static_cast<uint8_t>(vni >> 8);
-  th[6] = static_cast<uint8_t>(vni);
-  th[7] = 0;
-  if (cfg.csum) {
-    put16(udp + 6, rte_be_to_cpu_16(udp_checksum(m, iph, 34)));
-  }
+  uint8_t hdr[kOuterHeaderLen];
+  write_outer_header(outer_header(cfg, *r, *n, dst, key), hdr);
+  if (!push_outer(*ts, m, hdr, cfg.csum, key)) return drop(ctx, m, DropReason::kNoHeadroom);
   // The outer frame enters the underlay bridge from its internal port.
-  FlowKey meta = zero_key();
-  queue_packet(ctx, m, *r->via, meta);
+  queue_packet(ctx, m, *r->via, zero_key());
+}
+
+void execute_tnl_push(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const Action* a,
+                      size_t avail) {
+  const size_t nd = std::min<size_t>(a->n_data(), avail - 1);
+  const DpSnapshot& snap = *ctx.snap;
+  const uint8_t idx = a->mac[0];
+  const DpBridge* ub =
+      idx < snap.bridges.size() && snap.bridges[idx].slot == a->port ? &snap.bridges[idx] : nullptr;
+  const int32_t via =
+      ub ? ub->port_of(a->value == 0 ? kOfppLocal : static_cast<uint32_t>(a->value)) : -1;
+  if (via < 0 || !snap.ports[via] || !snap.tunnels || nd * kActionDataBytes < kOuterHeaderLen)
+    return drop(ctx, m, DropReason::kTunnelNoRoute);
+  uint8_t hdr[4 * kActionDataBytes];
+  read_data_bytes(a + 1, nd, hdr, kOuterHeaderLen);
+  if (!push_outer(*snap.tunnels, m, hdr, a->flags & 1, key))
+    return drop(ctx, m, DropReason::kNoHeadroom);
+  // The rest of the list is the underlay bridge's, for the outer packet
+  // from its internal port.
+  const DpPort& in = *snap.ports[via];
+  FlowKey outer;
+  if (parse_frame_inline(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), in.ofport,
+                         &outer, nullptr) != ParseStatus::kOk)
+    return drop(ctx, m, DropReason::kTunnelTruncated);
+  ExecContext under = ctx;
+  under.bridge = ub;
+  under.in = &in;
+  execute_actions(under, m, outer, a + 1 + nd, avail - 1 - nd);
 }
 
 bool tunnel_terminate(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {

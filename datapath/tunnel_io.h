@@ -8,6 +8,8 @@
 // Both go through the burst's recirculation queue (datapath/ct_exec.h).
 #pragma once
 
+#include <cstddef>
+
 #include "lib/packet/flow_key.h"
 
 struct rte_mbuf;
@@ -26,5 +28,13 @@ void tunnel_output(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, const
 // (m consumed: queued, or dropped and counted). False: not for a tunnel,
 // m untouched.
 bool tunnel_terminate(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key);
+
+// Executes a translated kTnlPush (datapath/tunnel_xlate.h) at `a` with the
+// `avail` actions from it: pushes the header its kData carry, then runs the
+// rest of the list, the underlay bridge's actions, on the outer packet as
+// if it came from that bridge's internal port. Consumes m.
+struct Action;
+void execute_tnl_push(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const Action* a,
+                      size_t avail);
 
 }  // namespace ferry

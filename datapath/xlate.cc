@@ -370,6 +370,25 @@ class Walk {
     for (unsigned k = 0; k < e.n; k++) emit(e.acts[k]);
   }
 
+  // An output to a tunnel port: the encapsulation and the underlay's
+  // actions in a clone (the walk goes on with the inner packet), or, when it
+  // cannot be resolved now, the output itself (the PMD handles it).
+  void tunnel_output(const Action& a) {
+    const size_t at = out_->n_actions;
+    emit(Action::clone(0));
+    if (out_->stopped) return;
+    unsigned n = 0;
+    if (!params_.tunnels->encap(a.port, flow_, &wc_, out_->actions + out_->n_actions,
+                                kMaxXlateActions - out_->n_actions, &n)) {
+      out_->n_actions = static_cast<uint16_t>(at);
+      return emit(a);
+    }
+    out_->n_actions = static_cast<uint16_t>(out_->n_actions + n);
+    out_->actions[at].u16 = static_cast<uint16_t>(n);
+    out_->tnl_clone = static_cast<int>(at);
+    committed_tci_ = flow_.vlan_tci;
+  }
+
   void output_field(const Action& a) {
     auto f = static_cast<Field>(a.u8);
     const uint64_t bits = low_bits(a.mac[4]);
@@ -483,6 +502,10 @@ class Walk {
             packet_in(a, nullptr, 0, table);
             break;
           }
+          if (params_.tunnels && params_.tunnels->is_tunnel(a.port)) {
+            tunnel_output(a);
+            break;
+          }
           emit(a);
           break;
         case ActionType::kSetVlanVid:
@@ -533,6 +556,13 @@ void merge_wc(const Walk& w, FlowKey* wc, XlateOut* out) {
   const uint64_t* src = w.wc().words();
   uint64_t* dst = wc->words();
   for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];
+  // The last encapsulation, with nothing after it, needs no copy.
+  const int at = out->tnl_clone;
+  if (at >= 0 && out->actions[at].type == ActionType::kClone &&
+      at + 1 + out->actions[at].u16 == out->n_actions) {
+    std::copy(out->actions + at + 1, out->actions + out->n_actions, out->actions + at);
+    out->n_actions--;
+  }
 }
 
 void reset(XlateOut* out) {
@@ -540,6 +570,7 @@ void reset(XlateOut* out) {
   out->n_rules = 0;
   out->n_groups = 0;
   out->recirc_mark = -1;
+  out->tnl_clone = -1;
   out->stopped = false;
   out->ttl_expired = false;
   out->has_learn = false;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "datapath/recirc.h"
+#include "datapath/tunnel_xlate.h"
 #include "lib/flow/classifier.h"
 #include "lib/flow/group.h"
 #include "lib/flow/rule.h"
@@ -94,6 +95,9 @@ struct XlateOut {
   // what came before survives a walk that stops after it (OVS drops only
   // the failed pass's actions). -1: no such point.
   int recirc_mark = -1;
+  // The kClone around the walk's last encapsulation: unwrapped when nothing
+  // follows it (the packet itself is encapsulated, not a copy). -1: none.
+  int tnl_clone = -1;
   std::vector<XlateStep>* log = nullptr;  // ofproto/trace only
   XlateLearns* learns = nullptr;          // control thread only
 
@@ -131,6 +135,9 @@ struct XlateParams {
   // Where ct(table=T) finds recirculation ids (the bridge's; nullptr: such
   // a walk stops).
   RecircTable* recirc = nullptr;
+  // The bridge's tunnel ports: an output to one is an encapsulation
+  // (datapath/tunnel_xlate.h; nullptr: the bridge has none).
+  const TunnelXlate* tunnels = nullptr;
 };
 
 // Walks from `first` (the table-0 rule the packet matched, already looked

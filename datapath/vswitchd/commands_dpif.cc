@@ -217,34 +217,13 @@ bool passes(const FlowKey& key, const Match& filter) {
 // datapath ports ("3,1"; names with --names), "drop" for none; actions
 // the datapath resolves per packet (NORMAL, rewrites ...) as OpenFlow
 // prints them.
-// OVS's syntax for the OpenFlow actions among them, recirc(0x...) for the
-// datapath's recirculations (which OpenFlow has no action for).
-std::string with_recirc(const ActionList& actions, const ovs::PortNames& names) {
-  std::string out;
-  ActionList part;
-  auto flush = [&] {
-    if (part.empty()) return;
-    out += (out.empty() ? "" : ",") + ovs::format_actions(part, names);
-    part.clear();
-  };
-  for (const Action& a : actions) {
-    if (a.type != ActionType::kRecirc) {
-      part.push_back(a);
-      continue;
-    }
-    flush();
-    out += (out.empty() ? "" : ",") + a.to_string();
-  }
-  flush();
-  return out;
-}
-
 std::string dp_actions(const ActionList& actions, const ovs::PortNames& names,
                        const std::function<std::string(uint32_t)>& port) {
   if (actions.empty()) return "drop";
   std::string out;
   for (const Action& act : actions) {
-    if (act.type != ActionType::kOutput || act.port >= kOfppMax) return with_recirc(actions, names);
+    if (act.type != ActionType::kOutput || act.port >= kOfppMax)
+      return format_datapath_actions(actions, names);
     out += (out.empty() ? "" : ",") + port(act.port);
   }
   return out;
@@ -390,6 +369,31 @@ void register_dpif_commands(Vswitchd& d) {
        bind(dump_flows)},
       {"dpctl/show", "[dp]", 0, 1, bind(dpctl_show)},
   });
+}
+
+std::string format_datapath_actions(const ActionList& actions, const ovs::PortNames& names) {
+  std::string out;
+  ActionList part;
+  auto flush = [&] {
+    if (part.empty()) return;
+    out += (out.empty() ? "" : ",") + ovs::format_actions(part, names);
+    part.clear();
+  };
+  for (size_t i = 0; i < actions.size(); i++) {
+    const Action& a = actions[i];
+    if (a.type == ActionType::kRecirc) {
+      flush();
+      out += (out.empty() ? "" : ",") + a.to_string();
+    } else if (a.type == ActionType::kTnlPush) {
+      flush();
+      out += (out.empty() ? "" : ",") + format_tnl_push(&a, actions.size() - i);
+      i += a.n_data();
+    } else {
+      part.push_back(a);
+    }
+  }
+  flush();
+  return out;
 }
 
 }  // namespace ferry

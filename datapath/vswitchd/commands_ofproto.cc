@@ -154,7 +154,7 @@ void ofproto_trace(Vswitchd& d, const Args& a, const ReplyPtr& r) {
         out += pad + "    " + ovs::format_actions(*st.rule->actions, names) + "\n";
       }
     }
-    out += "\nTranslated actions: " + ovs::format_actions(tr->datapath_actions, names) + "\n";
+    out += "\nTranslated actions: " + format_datapath_actions(tr->datapath_actions, names) + "\n";
     if (tr->stopped) out += "Translation stopped early (see the last step)\n";
   } else {
     // As OVS prints it: " 0. <match>, priority P".

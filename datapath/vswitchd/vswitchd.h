@@ -121,6 +121,10 @@ void register_tnl_commands(Vswitchd& d);
 // (routes, decapsulation) and the PMDs' kTnlSnoop/kTnlMiss upcalls.
 void refresh_tunnel_addresses(Vswitchd& d);
 void tunnel_upcall(Vswitchd& d, Bridge& b, const PacketUpcall& up);
+// OVS's syntax for the OpenFlow actions among a translation's, recirc(0x..)
+// and tnl_push(...) for the datapath's own (which OpenFlow has no action
+// for) (commands_dpif.cc).
+std::string format_datapath_actions(const ActionList& actions, const ovs::PortNames& names);
 // For dpctl/dump-flows (commands_offload.cc): "offloaded:yes|no|partial, "
 // for a software megaflow, and the block of flows in the NIC.
 std::string offload_megaflow_fields(Vswitchd& d, int slot, const FlowKey& key, const FlowKey& mask);

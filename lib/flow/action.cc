@@ -129,6 +129,8 @@ std::string Action::to_string() const {
       return "ct_clear";
     case ActionType::kRecirc:
       return strprintf("recirc(0x%x)", port);
+    case ActionType::kTnlPush:
+      return strprintf("tnl_push(header(size=%u)%s)", u16, flags & 1 ? ",csum" : "");
     case ActionType::kLearnSpec:
       return strprintf("learn_spec(%s[%u..%u]->%s[%u..%u])",
                        field_name(static_cast<Field>(mac[0])).c_str(), mac[2], mac[2] + mac[4] - 1,
@@ -226,6 +228,7 @@ bool actions_need_xlate(const ActionList& actions) {
       case ActionType::kCt:  // the zone, the recirculation: always translated
       case ActionType::kCtClear:
       case ActionType::kRecirc:
+      case ActionType::kTnlPush:
         return true;
       case ActionType::kOutput:
         if (a.port == kOfppController) return true;  // the packet-in carries the pipeline's state

@@ -72,6 +72,12 @@ enum class ActionType : uint8_t {
   kCtClear,  // the packet's ct fields to zero
   kRecirc,   // translated only: port = recirculation id (datapath/recirc.h); the packet
              // (a copy, unless this is its last use) is looked up again
+  // Tunnels (datapath/tunnel_xlate.h), translated only: push the outer
+  // header its kData carry (mac[1] of them, u16 bytes; flags 1: a UDP
+  // checksum), then run the rest of the list in the underlay bridge (port =
+  // its slot, mac[0] = its index in the snapshot) as if from its internal
+  // port (value = that port's ofport); mac[2..3]: the tunnel port's ofport.
+  kTnlPush,
 };
 
 // OpenFlow's packet-in reasons, numbered as OVS's enum ofp_packet_in_reason.
@@ -218,7 +224,8 @@ struct Action {
   // How many kData actions follow this one.
   size_t n_data() const {
     if (type == ActionType::kController) return data_actions_for(userdata_len());
-    if (type == ActionType::kPacketIn || type == ActionType::kCt) return mac[1];
+    if (type == ActionType::kPacketIn || type == ActionType::kCt || type == ActionType::kTnlPush)
+      return mac[1];
     return 0;
   }
   static Action group(uint32_t id) { return make(ActionType::kGroup, id, 0); }
@@ -287,6 +294,7 @@ inline bool translated_only(ActionType t) {
     case ActionType::kCt:  // executed by PMDs once translated
     case ActionType::kCtClear:
     case ActionType::kRecirc:
+    case ActionType::kTnlPush:
       return false;
     default:
       return t >= ActionType::kConjunction;

@@ -90,7 +90,9 @@ Status validate_action(const Action& a, uint8_t table) {
     case ActionType::kCtClear:
       return {};
     case ActionType::kRecirc:
-      return make_error("recirc is a datapath action, not an OpenFlow one");
+    case ActionType::kTnlPush:
+      return make_error(std::string(a.type == ActionType::kRecirc ? "recirc" : "tnl_push") +
+                        " is a datapath action, not an OpenFlow one");
     case ActionType::kLearn:
       if (a.u8 >= kInternalTable)
         return make_error(strprintf("learn into table %u: no such table", a.u8), kErrBadTableId);

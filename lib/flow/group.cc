@@ -129,6 +129,7 @@ SetClass classify(const Action& a) {
     case ActionType::kCt:
     case ActionType::kCtClear:
     case ActionType::kRecirc:
+    case ActionType::kTnlPush:
       return kInvalid;
   }
   return kInvalid;

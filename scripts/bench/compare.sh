@@ -17,7 +17,9 @@
 #                    path), ip-N (one in_port+ip rule), normal-N (NORMAL, N
 #                    MACs pre-installed), rules-N (1000 rules, 5 masks),
 #                    l3-N (100k /32 and /24 routes), pipeline-N (10 tables,
-#                    about 1000 rules, registers); N flows (k = 1000,
+#                    about 1000 rules, registers), vxlan-encap-N and
+#                    vxlan-decap-N (to and from a VXLAN port whose underlay
+#                    is the bridge's internal port); N flows (k = 1000,
 #                    m = 1000000); see scripts/bench/rules.sh
 #   --seconds S      measurement window (default 10)
 #   --warmup S       traffic before the window (default 3; at least 1 s per
@@ -48,7 +50,7 @@ source "$here/rules.sh"
 source "$here/vswitch.sh"
 source "$here/testpmd.sh"
 
-cases="simple-1,simple-1k,ip-1,ip-1k,ip-100k,ip-1m,normal-1k,rules-1k,rules-100k,l3-100k,l3-1m,pipeline-1k"
+cases="simple-1,simple-1k,ip-1,ip-1k,ip-100k,ip-1m,normal-1k,rules-1k,rules-100k,l3-100k,l3-1m,pipeline-1k,vxlan-encap-1k,vxlan-decap-1k"
 systems="ferry,ovs,ovs-tuned,testpmd"
 seconds=""
 warmup=""
@@ -165,7 +167,7 @@ run_vswitchd() {  # run_vswitchd SYSTEM CASE PCAP RULESFILE READINGS
   # The MAC table first: until the rules arrive (fail_mode=secure) nothing
   # is forwarded, so nothing is flooded for want of an entry.
   if vs_start "$sys" "$BENCH_DIR/$c/$sys.$round" "$pcap" && vs_add_fdb "$BENCH_DIR/$c/fdb.txt" &&
-    vs_add_flows "$rules" &&
+    { ! case_is_tunnel "$c" || vs_add_tunnel; } && vs_add_flows "$rules" &&
     traffic start "$c" "$(case_flows "$c")" && vs_wait_forwarding &&
     vs_measure "$case_warmup" "$seconds" "$m"; then
     echo "rules_hit=$(ovs-ofctl dump-flows "$VS_BRIDGE" | grep -c 'n_packets=[1-9]')" >>"$m"

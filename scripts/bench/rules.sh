@@ -38,7 +38,7 @@ AWK_IP='
 
 # case_flows NAME -> the number of flows ("1k" -> 1000).
 case_flows() {
-  local n=${1#*-}
+  local n=${1##*-}
   case "$n" in
     *[kK]) echo $((${n%[kK]} * 1000)) ;;
     *[mM]) echo $((${n%[mM]} * 1000000)) ;;
@@ -46,14 +46,14 @@ case_flows() {
   esac
 }
 
-case_kind() { echo "${1%%-*}"; }
+case_kind() { echo "${1%-*}"; }
 
-CASE_KINDS="simple ip normal rules l3 pipeline"
+CASE_KINDS="simple ip normal rules l3 pipeline vxlan-encap vxlan-decap"
 
 case_valid() {
   local kind n
   kind=$(case_kind "$1")
-  n=${1#*-}
+  n=${1##*-}
   [[ " $CASE_KINDS " == *" $kind "* ]] || return 1
   [[ $n =~ ^[1-9][0-9]*[kKmM]?$ ]] || return 1
   [ "$(case_flows "$1")" -le 16777216 ]
@@ -70,6 +70,12 @@ case_pcapgen_args() {
     normal) echo "--mac-step 1 --src-mac $NORMAL_SRC_MAC --dst-mac $NORMAL_DST_MAC" ;;
     rules | pipeline) echo "--src-ip 172.16.0.1 --dst-ip 10.0.0.1 --dst-step 64 --period 1000" ;;
     l3) echo "--src-ip 172.16.0.1 --dst-ip 10.0.0.1 --dst-step 128 --period 100000" ;;
+    vxlan-encap) echo "" ;;
+    vxlan-decap)
+      echo "--vxlan $BENCH_TNL_VNI --outer-dst-mac $BENCH_TNL_LOCAL_MAC" \
+        "--outer-src-mac $BENCH_TNL_REMOTE_MAC --outer-dst-ip $BENCH_TNL_LOCAL_IP" \
+        "--outer-src-ip $BENCH_TNL_REMOTE_IP"
+      ;;
   esac
 }
 
@@ -82,6 +88,13 @@ case_rules() {
     rules) rules_many "$2" ;;
     l3) rules_l3 "$2" ;;
     pipeline) rules_pipeline "$2" ;;
+    # The bridge is its own underlay (its internal port holds the tunnel's
+    # address): the outer packet comes back from LOCAL, the VXLAN packets go
+    # to LOCAL to be decapsulated, in both switches.
+    vxlan-encap) printf '%s\n' "in_port=src,ip,actions=output:vx0" \
+      "in_port=LOCAL,actions=output:sink" >"$2" ;;
+    vxlan-decap) printf '%s\n' "in_port=src,ip,actions=LOCAL" \
+      "in_port=vx0,ip,actions=output:sink" >"$2" ;;
   esac
   grep -vc '^#' "$2"
 }
@@ -118,8 +131,19 @@ case_label() {
     rules) echo "1000 rules, 5 masks" ;;
     l3) echo "100k /32 and /24 routes" ;;
     pipeline) echo "10 tables, registers" ;;
+    vxlan-encap) echo "ip rule to a VXLAN port, the outer packet out of the bridge's underlay" ;;
+    vxlan-decap) echo "VXLAN packets decapsulated, the inner ones output by an ip rule" ;;
   esac
 }
+
+# The tunnel cases' underlay: the bridge's internal port is the local
+# endpoint, the remote one is a static neighbour.
+BENCH_TNL_VNI=100
+BENCH_TNL_LOCAL_IP=172.31.1.1
+BENCH_TNL_REMOTE_IP=172.31.1.2
+BENCH_TNL_LOCAL_MAC=02:00:00:00:aa:01
+BENCH_TNL_REMOTE_MAC=02:00:00:00:aa:02
+case_is_tunnel() { [[ $(case_kind "$1") == vxlan-* ]]; }
 
 # rules_pipeline FILE: a 10-table pipeline of about 1000 rules over the
 # rules-N layout, in the shape controllers build (port security, ACLs, an

@@ -216,6 +216,29 @@ vs_add_fdb() {
   vs_fail "fdb/show lists $have static entries after $n fdb/add"
 }
 
+# vs_add_tunnel: the tunnel cases' set-up (scripts/bench/rules.sh): the
+# internal port gets the local endpoint's MAC and address, a VXLAN port vx0
+# (ofport 3) points at the remote endpoint, a static neighbour for it; then
+# the switch's route table must know the underlay.
+vs_add_tunnel() {
+  vs_vsctl set Bridge "$VS_BRIDGE" "other_config:hwaddr=\"$BENCH_TNL_LOCAL_MAC\"" \
+    -- set Interface "$VS_BRIDGE" "mac=\"$BENCH_TNL_LOCAL_MAC\"" \
+    -- add-port "$VS_BRIDGE" vx0 -- set Interface vx0 type=vxlan ofport_request=3 \
+    "options:remote_ip=$BENCH_TNL_REMOTE_IP" "options:key=$BENCH_TNL_VNI" \
+    >>"$VS_DIR/tunnel.out" 2>&1 || { vs_fail "adding vx0 failed: $(tail -c 300 "$VS_DIR/tunnel.out")"; return 1; }
+  bench_wait_for 20 vs_internal_mac_is "$BENCH_TNL_LOCAL_MAC" ||
+    { vs_fail "the internal port did not take $BENCH_TNL_LOCAL_MAC"; return 1; }
+  bench_in_ns ip addr add "$BENCH_TNL_LOCAL_IP/24" dev "$VS_BRIDGE" &&
+    bench_in_ns ip link set "$VS_BRIDGE" up ||
+    { vs_fail "cannot address the internal port $VS_BRIDGE"; return 1; }
+  bench_wait_for 20 vs_route_known ||
+    { vs_fail "ovs/route/show never listed $BENCH_TNL_LOCAL_IP"; return 1; }
+  vs_appctl tnl/neigh/set "$VS_BRIDGE" "$BENCH_TNL_REMOTE_IP" "$BENCH_TNL_REMOTE_MAC" \
+    >>"$VS_DIR/tunnel.out" 2>&1 || { vs_fail "tnl/neigh/set failed"; return 1; }
+}
+vs_internal_mac_is() { bench_in_ns ip link show "$VS_BRIDGE" 2>/dev/null | grep -q "ether $1"; }
+vs_route_known() { vs_appctl ovs/route/show 2>/dev/null | grep -q "SRC $BENCH_TNL_LOCAL_IP"; }
+
 vs_del_flows() {
   local t0 t1
   t0=$(bench_now)

@@ -88,6 +88,27 @@ def s(d):
     return t
 sys.exit(0 if s(b[14:34]) == 0xffff else 1)"
 
+ft_case "explicit flows: the encapsulation is translated into one megaflow"
+ft_check "flows" ovs-ofctl add-flows br-int - <<FLOWS
+priority=10,in_port=vm1,actions=output:vx0
+priority=10,in_port=vx0,actions=output:vm1
+FLOWS
+ft_check "capture on the remote's underlay" ft_capture_start "$RM" eth0 enc2 --count 1 \
+  --timeout-ms 5000 --filter-dst $MU --filter-ethertype 0x0800
+ft_check "vm1 sends" ft_send "$(ft_ns vm1)" eth0 "$inner"
+hex2=$(ft_capture_wait enc2)
+ft_eq "the same outer headers (but the UDP source port and the IPv4 checksum)" \
+  "${hex:0:40} ${hex:44:28} ${hex:76:8}" "${hex2:0:40} ${hex2:44:28} ${hex2:76:8}"
+ft_eq "the same VXLAN header and inner frame" "${hex:84}" "${hex2:84}"
+push="tnl_push(tnl_port(2),header(size=50,type=4,eth(dst=$MU,src=$(sed 's/../&:/g;s/:$//' <<<"$hvmac"),dl_type=0x0800),ipv4(src=172.31.1.1,dst=172.31.1.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0x64)),out_port(65534)),NORMAL"
+ft_contains "one megaflow: tnl_push as OVS prints it, then br-phy's actions" \
+  "$(ft_appctl dpctl/dump-flows br-int)" "$push"
+ft_contains "ofproto/trace shows the same" "$(ft_appctl ofproto/trace br-int in_port=vm1,ip)" \
+  "Translated actions: $push"
+ft_check "vm1 pings the remote through the flows" ft_ping "$(ft_ns vm1)" 10.1.1.2 3
+ft_check "back to NORMAL" ovs-ofctl --strict del-flows br-int "priority=10,in_port=vm1"
+ft_check "both ways" ovs-ofctl --strict del-flows br-int "priority=10,in_port=vx0"
+
 ft_case "malformed tunnel packets are dropped and counted by name"
 drops() { ft_appctl dpif-netdev/pmd-stats-show | sed -n "s/^ *$1: \([0-9]*\)/\1/p" | awk '{s+=$1} END {print s+0}'; }
 hvm=$(ip -n "$HV" link show br-phy | awk '/link\/ether/ {print $2}')

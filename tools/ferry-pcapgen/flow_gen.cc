@@ -1,5 +1,7 @@
 #include "tools/ferry-pcapgen/flow_gen.h"
 
+#include <algorithm>
+
 #include "lib/packet/builder.h"
 
 namespace ferry::pcapgen {
@@ -48,7 +50,27 @@ std::vector<uint8_t> build_frame(const PcapgenOptions& o, const FiveTuple& t) {
   } else {
     b.udp(t.sport, t.dport);
   }
-  return b.pad_to(60).build();
+  std::vector<uint8_t> inner = b.pad_to(60).build();
+  if (o.vxlan_vni < 0) return inner;
+  const auto vni = static_cast<uint32_t>(o.vxlan_vni);
+  std::vector<uint8_t> payload(8 + inner.size(), 0);
+  payload[0] = 0x08;  // I: the VNI is valid
+  payload[4] = static_cast<uint8_t>(vni >> 16);
+  payload[5] = static_cast<uint8_t>(vni >> 8);
+  payload[6] = static_cast<uint8_t>(vni);
+  std::copy(inner.begin(), inner.end(), payload.begin() + 8);
+  // The outer source port, as a tunnel endpoint picks it: from the inner flow.
+  const auto sport = static_cast<uint16_t>(
+      49152 + (t.src_ip * 2654435761u ^ t.dst_ip ^ (uint32_t{t.sport} << 16 | t.dport)) % 16384);
+  std::vector<uint8_t> f = FrameBuilder()
+                               .eth(o.outer_dst_mac, o.outer_src_mac)
+                               .ipv4(be32(o.outer_src_ip), be32(o.outer_dst_ip))
+                               .dont_fragment()
+                               .udp(sport, 4789)
+                               .payload(payload)
+                               .build();
+  f[40] = f[41] = 0;  // no outer UDP checksum, as VXLAN endpoints send over IPv4
+  return f;
 }
 
 }  // namespace ferry::pcapgen

@@ -49,8 +49,10 @@ int run(int argc, char* argv[]) {
   auto start = std::chrono::steady_clock::now();
   ferry::pcapgen::PcapWriter w;
   ferry::Status st = w.open(o.out);
+  size_t frame_len = 0;
   for (uint64_t i = 0; st && i < o.flows; i++) {
     std::vector<uint8_t> frame = ferry::pcapgen::build_frame(o, ferry::pcapgen::flow_tuple(o, i));
+    frame_len = frame.size();
     st = w.write(frame, i);
   }
   if (st) st = w.finish();
@@ -58,8 +60,8 @@ int run(int argc, char* argv[]) {
   if (!o.quiet) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf(
-        "ferry-pcapgen: %llu frames of 60 bytes to %s in %.2f s (%s > %s; first %s, last %s)\n",
-        static_cast<unsigned long long>(w.records()), o.out.c_str(), secs,
+        "ferry-pcapgen: %llu frames of %zu bytes to %s in %.2f s (%s > %s; first %s, last %s)\n",
+        static_cast<unsigned long long>(w.records()), frame_len, o.out.c_str(), secs,
         ferry::format_mac(o.src_mac).c_str(), ferry::format_mac(o.dst_mac).c_str(),
         describe(o, ferry::pcapgen::flow_tuple(o, 0)).c_str(),
         describe(o, ferry::pcapgen::flow_tuple(o, o.flows - 1)).c_str());

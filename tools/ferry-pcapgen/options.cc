@@ -91,6 +91,16 @@ Status apply(PcapgenOptions* o, std::string_view name, const std::string& v) {
   if (name == "period") return set_u64(&o->period, 1, kMaxFlows);
   if (name == "mac-step") return set_u64(&o->mac_step, 0, UINT32_MAX);
   if (name == "sport") return set_port(&o->sport);
+  if (name == "vxlan") {
+    uint64_t vni = 0;
+    Status st = set_u64(&vni, 0, 0xffffff);
+    o->vxlan_vni = static_cast<int64_t>(vni);
+    return st;
+  }
+  if (name == "outer-dst-mac") return set_mac(&o->outer_dst_mac);
+  if (name == "outer-src-mac") return set_mac(&o->outer_src_mac);
+  if (name == "outer-src-ip") return set_ip(&o->outer_src_ip);
+  if (name == "outer-dst-ip") return set_ip(&o->outer_dst_ip);
   if (name == "dport") return set_port(&o->dport);
   if (name == "proto") {
     if (v == "udp") {
@@ -221,6 +231,10 @@ std::string usage() {
          "  --mac-step K       flow i's MACs are src-mac + i*K and dst-mac + i*K (default 0)\n"
          "  --sport P          (first) source port (default 1024)\n"
          "  --dport P          (first) destination port (default 9)\n"
+         "  --vxlan VNI        each frame inside VXLAN (Ethernet/IPv4/UDP 4789, 110 bytes)\n"
+         "  --outer-dst-mac M, --outer-src-mac M, --outer-dst-ip A, --outer-src-ip A\n"
+         "                     its outer headers (default 02:..:01 <- 02:..:02,\n"
+         "                     172.31.1.2 -> 172.31.1.1); the outer source port varies\n"
          "  -q, --quiet        no summary line\n";
 }
 

@@ -33,6 +33,13 @@ struct PcapgenOptions {
   uint64_t mac_step = 0;  // flow i: src_mac + i * mac_step, dst_mac + i * mac_step
   uint16_t sport = 1024;
   uint16_t dport = 9;
+  // --vxlan VNI: each frame inside Ethernet/IPv4/UDP/VXLAN from outer_src_ip
+  // to outer_dst_ip (port 4789), the outer source port varying per flow.
+  int64_t vxlan_vni = -1;
+  Mac outer_dst_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+  Mac outer_src_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+  uint32_t outer_src_ip = 0xac1f0102;  // 172.31.1.2, host order
+  uint32_t outer_dst_ip = 0xac1f0101;  // 172.31.1.1
   bool quiet = false;
   bool help = false;
 };

@@ -114,7 +114,8 @@ enum fo_action_type {
   FO_ACT_MULTIPATH,    /* see ferry::ActionType::kMultipath */
   FO_ACT_CT,           /* ct(): lib/flow/ct_action.h (fo-ct.c writes it) */
   FO_ACT_CT_CLEAR,
-  FO_ACT_RECIRC, /* translated only (never crosses the boundary) */
+  FO_ACT_RECIRC,   /* translated only (never crosses the boundary) */
+  FO_ACT_TNL_PUSH, /* translated only (never crosses the boundary) */
 };
 
 /* FO_ACT_CT's layout (ferry::CtSpec, lib/flow/ct_action.h): flags =

@@ -117,6 +117,7 @@ static_assert(static_cast<int>(ActionType::kMultipath) == FO_ACT_MULTIPATH);
 static_assert(static_cast<int>(ActionType::kCt) == FO_ACT_CT);
 static_assert(static_cast<int>(ActionType::kCtClear) == FO_ACT_CT_CLEAR);
 static_assert(static_cast<int>(ActionType::kRecirc) == FO_ACT_RECIRC);
+static_assert(static_cast<int>(ActionType::kTnlPush) == FO_ACT_TNL_PUSH);
 static_assert(CtSpec::kCommit == FO_CT_F_COMMIT && CtSpec::kForce == FO_CT_F_FORCE &&
               CtSpec::kNat == FO_CT_F_NAT && CtSpec::kSetMark == FO_CT_F_SET_MARK &&
               CtSpec::kSetLabel == FO_CT_F_SET_LABEL);

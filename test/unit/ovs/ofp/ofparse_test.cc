@@ -159,7 +159,7 @@ TEST_CASE("unsupported fields and actions are refused with clear text", "[ofpars
     const char* says;
   };
   const Refusal refusals[] = {
-      {"tun_id=5,actions=drop", "Ferry cannot match on tun_id=0x5"},
+      {"mpls,mpls_label=5,actions=drop", "Ferry cannot match on mpls_label=5"},
       {"ipv6,ipv6_label=5,actions=drop", "Ferry cannot match on ipv6_label=0x00005"},
       {"actions=learn(table=0,fin_idle_timeout=5,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[])",
        "Ferry does not support action learn with fin_idle_timeout or fin_hard_timeout"},
@@ -208,10 +208,16 @@ TEST_CASE("pipeline fields and actions round-trip in OVS's syntax", "[ofparse]")
       "load:0x5->NXM_NX_REG3[])",
       "ip actions=learn(table=3,limit=10,result_dst=NXM_NX_REG4[0],eth_type=0x800,"
       "NXM_OF_IP_SRC[])",
+      // Tunnels.
+      "tun_id=0x64,tun_src=172.31.1.2,in_port=3 actions=set_tunnel:0x65,output:4",
+      "tun_dst=10.0.0.1,tun_flags=+oam actions=set_tunnel64:0x5,output:1",
+      "tun_id=0x5/0xff actions=set_field:172.31.1.9->tun_dst,set_field:0x7->tun_id,output:2",
+      "ip actions=move:NXM_NX_REG0[]->NXM_NX_TUN_ID[0..31],output:2",
   };
   for (const char* text : flows) {
     INFO(text);
     auto fm = parse_flow_mod(text, FlowModCommand::kAdd);
+    INFO((fm.ok() ? std::string() : fm.error().message));
     REQUIRE(fm.ok());
     CHECK(format_flow(*fm) == text);
   }
