@@ -75,8 +75,10 @@ Result<Conversion> parse_conversion_state(const Bridge& b, const std::string& ke
     } else if ((k == "from" || k == "to") && parse_mac(v)) {
       (k == "from" ? c.from : c.to) = *parse_mac(v);
       have[k == "from" ? 1 : 2] = true;
-    } else if (k == "ports" && !v.empty()) {
+    } else if (k == "ports") {
+      // Empty when every port of the conversion has left the bridge.
       for (const std::string& name : split(v, ",")) {
+        if (name.empty()) continue;
         auto p = port_named(b, name);
         if (!p) return p.error();
         c.in_ports.push_back(*p);
