@@ -10,7 +10,8 @@
 # named ovs-vswitchd, its files are OVS's, ovs-appctl without -t reaches it,
 # two VMs ping through it), status, restart (ovs-ctl saves the OpenFlow
 # tables with ovs-save, holds the new daemon in flow-restore-wait, restores
-# the tables, and stops the old one with `ovs-appctl exit`), a crash under
+# the tables, and stops the old one with `ovs-appctl exit`; a staged vMAC
+# conversion comes back by itself), a crash under
 # the monitor (restarted by it), stop; then the same under the systemd
 # unit's options (--no-monitor) and --ovs-user.
 source "$(dirname "$0")/lib.sh"
@@ -86,6 +87,11 @@ ovs-vswitchd is running with pid $PID" "$OUT"
 ft_case "ovs-ctl restart: flows saved and restored, old daemon exits gracefully"
 ft_check "add-flow" ovs-ofctl add-flow br0 "cookie=0x77,priority=300,icmp,nw_dst=10.0.0.99,actions=drop"
 FLOWS_BEFORE=$(ovs-ofctl --no-stats dump-flows br0 | sort)
+# Ferry's own state comes back too (test/integration/restart_state.sh).
+ft_eq "a staged conversion" 1 "$(ovs-appctl vmac/add-tx br0 $M1 0a:00:00:00:00:99 in_port=vm1)"
+ft_wait_for 10 sh -c "ovs-vsctl --no-wait get Bridge br0 external_ids | grep -q ferry-vmac-1=" ||
+  ft_fail "conversion not in the database"
+VMAC_BEFORE=$(ovs-appctl vmac/show)
 : >"$FT_DIR/ovs-ctl.out"
 ft_check "ovs-ctl restart" ovs_ctl --no-ovsdb-server --system-id=random restart
 OUT=$(cat "$FT_DIR/ovs-ctl.out")
@@ -99,6 +105,8 @@ PID=$(vs_pid)
 ft_eq "flow-restore-wait removed" "" \
   "$(ovs-vsctl --no-wait get Open_vSwitch . other_config:flow-restore-wait 2>/dev/null)"
 ft_eq "flows after restart" "$FLOWS_BEFORE" "$(ovs-ofctl --no-stats dump-flows br0 | sort)"
+ft_wait_for 10 sh -c "ovs-appctl vmac/show | grep -q staged" || ft_fail "conversion not restored"
+ft_eq "vmac/show after restart" "$VMAC_BEFORE" "$(ovs-appctl vmac/show)"
 ft_wait_for 20 ping_both || ft_fail "VMs cannot ping after restart"
 
 ft_case "a crash under the monitor: restarted, forwarding again"
