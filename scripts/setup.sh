@@ -75,15 +75,13 @@ sdk_dir=$cache/dpdk-sdk-$dpdk_full
 sdk_headers=(ethdev_driver.h ethdev_vdev.h bus_vdev_driver.h rte_flow_driver.h dev_driver.h bus_driver.h)
 if [ ! -f "$sdk_dir/.done" ]; then
   say "fetching DPDK $dpdk_full driver-SDK headers from Debian's source package"
+  # (through the host's own apt sources; scripts/apt-src-sources.sh)
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial"
-  cat >"$tmp/src.list" <<EOF
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-updates main
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bookworm-security main
-EOF
-  aopts=(-o "Dir::Etc::SourceList=$tmp/src.list" -o Dir::Etc::SourceParts=/dev/null
+  # deb-src twins of the host's own apt sources: its mirror, its proxy.
+  "$top/scripts/apt-src-sources.sh" "$tmp/src" || die "no apt source to derive deb-src entries from"
+  aopts=(-o "Dir::Etc::SourceList=$tmp/src/src.list" -o "Dir::Etc::SourceParts=$tmp/src/parts"
          -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache")
   apt-get "${aopts[@]}" update -q >/dev/null 2>&1 || die "apt-get update (deb-src) failed"
   (cd "$tmp" && apt-get "${aopts[@]}" source --download-only "dpdk=$dpdk_full" >/dev/null 2>&1) ||

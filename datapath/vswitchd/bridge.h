@@ -103,6 +103,7 @@ class Bridge {
     if (dp_) dp_->sync_stats(slot_);
   }
   ConversionTable& conversions() { return conversions_; }
+  const ConversionTable& conversions() const { return conversions_; }
   MeterTable& meters() { return meters_; }
   GroupTable& groups() { return groups_; }
   // Reads the ports' link state; a change reaches the datapath (fast_failover

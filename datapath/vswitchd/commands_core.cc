@@ -15,9 +15,8 @@ void register_core_commands(Vswitchd& d) {
   d.commands().add_table({
       {"version", "", 0, 0,
        [&d](const Args&, const ReplyPtr& r) {
-         std::string v = "ferry-vswitchd (Ferry) 0.1.0\n";
-         if (d.datapath()) v += DpdkEnv::version() + "\n";
-         r->ok(v);
+         r->ok(vswitchd_version_text(d.options().program,
+                                     d.datapath() ? DpdkEnv::version() : std::string()));
        }},
       {"exit", "[--cleanup]", 0, 1,
        [&d](const Args& a, const ReplyPtr& r) {

@@ -77,6 +77,7 @@ void fdb_add(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   if (const FdbEntry* e = fdb.find(*vlan, *mac)) old_port = b->port_label(e->ofport);
   std::string note = fdb.add_static(*vlan, *mac, p->ofport, old_port);
   d.datapath()->commit_and_sync();  // the reply means "in effect"
+  d.state_changed();
   r->ok(note);
 }
 
@@ -90,6 +91,7 @@ void fdb_del(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   if (!d.datapath()->fdb(b->slot()).del_static(*vlan, *mac))
     return r->error("could not find static mac entry\n");
   d.datapath()->commit_and_sync();
+  d.state_changed();
   r->ok("");
 }
 

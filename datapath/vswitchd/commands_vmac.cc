@@ -97,6 +97,7 @@ void commit_ops(Vswitchd& d, const ConversionOps& ops, const ReplyPtr& r) {
   }
   for (uint32_t id : ops.del)
     d.events().emit("conversion", {{"id", std::to_string(id)}, {"state", "removed"}});
+  d.state_changed();
   r->ok("");
 }
 
@@ -156,6 +157,7 @@ void add_conversion(Vswitchd& d, ConversionDir dir, bool force_mirror, const Arg
   b->push();
   if (d.datapath()) d.datapath()->commit_and_sync();
   emit_state(d, *b, c.id, c.state == ConversionState::kActive ? "active" : "staged");
+  d.state_changed();
   r->ok(std::to_string(c.id) + "\n");
 }
 

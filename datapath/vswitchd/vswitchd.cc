@@ -7,6 +7,7 @@
 
 #include "datapath/dpdk_env.h"
 #include "datapath/packet_in.h"
+#include "datapath/vswitchd/controller_policy.h"
 #include "datapath/vswitchd/openflow_handler.h"
 #include "datapath/vswitchd/vhost_config.h"
 #include "lib/ovs/poller.h"
@@ -267,6 +268,7 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
     if (wanted.count(it->first)) {
       ++it;
     } else {
+      forget_state(it->first);
       it = bridges_.erase(it);
     }
   }
@@ -275,18 +277,32 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
   if (!sock_warning.empty() && sock_warning != vhost_sock_warning_)
     FLOG_ERR(vswitchd_log, "%s", sock_warning.c_str());
   vhost_sock_warning_ = sock_warning;
+  flow_restore_wait_ = next_flow_restore_wait(flow_restore_wait_, cfg.other_config);
+  const ControllerPolicy policy{rundir_, options_.self_confinement, flow_restore_wait_};
   for (const ovs::BridgeConfig& bc : cfg.bridges) {
     if (!wanted.count(bc.name)) continue;
     auto& b = bridges_[bc.name];
     if (!b) b = std::make_unique<Bridge>(bc.name, rundir_, dp_.get(), bc.fail_mode);
     b->set_vhost_sock_dir(sock_dir);
-    b->reconfigure(bc);
+    ovs::BridgeConfig conf = bc;
+    std::vector<std::string> refused;
+    conf.controllers = allowed_controllers(bc, policy, &refused);
+    for (const std::string& m : refused) {
+      if (refused_controllers_.insert(m).second) FLOG_ERR(vswitchd_log, "%s", m.c_str());
+    }
+    b->reconfigure(conf);
   }
   if (dp_) dp_->commit();
+  // Ferry's own state of each bridge, from its external_ids, once per bridge.
+  for (const ovs::BridgeConfig& bc : cfg.bridges) {
+    auto it = bridges_.find(bc.name);
+    if (it != bridges_.end() && dp_ && it->second->slot() >= 0 && !restored_.count(bc.name))
+      restore_state(*it->second, bc.external_ids);
+  }
   configure_offload(cfg);
 
   ovs::SystemStatus sys;
-  sys.ovs_version = "3.1.0+ferry0.1.0";
+  sys.ovs_version = ovs_compatible_version();
   sys.dpdk_initialized = dp_ != nullptr;
   sys.dpdk_version = dp_ ? DpdkEnv::version() : "";
   sys.datapath_types = {"netdev"};
@@ -419,10 +435,12 @@ int Vswitchd::run() {
     }
     if (controllers_changed) write_controller_status();
     unixctl_->run();
+    if (state_dirty_) persist_state();
     // A kernel link changed: read every port's link state now.
     if (link_notifier_.run()) next_link_check_ms_ = now;
     if (now >= next_stats_ms_) {
       next_stats_ms_ = now + kStatsIntervalMs;
+      persist_state();  // also what changed without a command (move detection)
       write_status(true);
       write_controller_status();
     } else if (now >= next_link_check_ms_) {

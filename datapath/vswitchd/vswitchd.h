@@ -42,6 +42,7 @@ class Vswitchd {
   void request_exit() { exiting_ = true; }
 
   // For commands.
+  const VswitchdOptions& options() const { return options_; }
   rpc::CommandRegistry& commands() { return commands_; }
   Datapath* datapath() { return dp_.get(); }
   Bridge* bridge(const std::string& name);
@@ -51,6 +52,9 @@ class Vswitchd {
   // The route switcher (SEEDS 004), nullptr until DPDK is up.
   OffloadManager* offload() { return offload_.get(); }
   uint32_t next_conversion_id() { return next_conversion_id_++; }
+  // A command changed state kept in the database (conversions, static FDB
+  // entries): written in this main-loop iteration (state_persist.h).
+  void state_changed() { state_dirty_ = true; }
   // The bridge holding conversion id, or nullptr.
   Bridge* bridge_of_conversion(uint32_t id);
 
@@ -93,6 +97,20 @@ class Vswitchd {
   LinkNotifier link_notifier_;
   bool dpdk_failed_ = false;
   bool lock_warned_ = false;
+  // OVS's flow-restore-wait latch (controller_policy.h); controller targets
+  // refused by self-confinement, each logged once.
+  bool flow_restore_wait_ = true;
+  // Ferry's state in Bridge external_ids (state_persist.cc): bridges whose
+  // state was read back, what was last written, and keys that could not be
+  // restored (kept in the database as they were).
+  void restore_state(Bridge& b, const ovs::StringMap& external_ids);
+  void persist_state();
+  void forget_state(const std::string& bridge);
+  std::set<std::string> restored_;
+  std::map<std::string, ovs::StringMap> persisted_;
+  std::map<std::string, ovs::StringMap> unrestored_;
+  bool state_dirty_ = false;
+  std::set<std::string> refused_controllers_;
   bool exiting_ = false;
   bool shut_down_ = false;
   bool daemon_completed_ = false;

@@ -130,6 +130,10 @@ class Ovsdb {
   virtual void set_system_status(const SystemStatus& status) = 0;
   virtual void set_bridge_status(const std::string& bridge, const std::string& datapath_id) = 0;
   virtual void set_controller_status(const ControllerStatus& status) = 0;
+  // The bridge's external_ids keys starting with one of owned_prefixes become
+  // exactly 'keys' (per-key mutations: other keys are left alone).
+  virtual void set_bridge_keys(const std::string& bridge, const StringMap& keys,
+                               const std::vector<std::string>& owned_prefixes) = 0;
   // True while changes are pending or a transaction is in flight.
   virtual bool txn_busy() const = 0;
 };

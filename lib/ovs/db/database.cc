@@ -46,6 +46,10 @@ class OvsdbImpl : public Ovsdb {
   void set_controller_status(const ControllerStatus& status) override {
     pending_.set_controller(status);
   }
+  void set_bridge_keys(const std::string& bridge, const StringMap& keys,
+                       const std::vector<std::string>& owned_prefixes) override {
+    pending_.set_bridge_keys(bridge, keys, owned_prefixes);
+  }
   bool txn_busy() const override { return !pending_.empty() || fo_db_txn_is_open(db_); }
 
  private:

@@ -177,6 +177,48 @@ bool fo_db_txn_set_controller(struct fo_db* db, const struct fo_controller_statu
   return false;
 }
 
+static bool has_prefix(const char* key, const char* const* prefixes, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (!strncmp(key, prefixes[i], strlen(prefixes[i]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool fo_db_txn_set_bridge_keys(struct fo_db* db, const char* bridge, const struct fo_smap* wanted,
+                               const char* const* prefixes, size_t n_prefixes) {
+  const struct ovsrec_bridge* row;
+  const struct smap_node* node;
+
+  if (!db->txn || db->txn_committed) {
+    return false;
+  }
+  row = shash_find_data(&db->bridges, bridge);
+  if (!row) {
+    return false;
+  }
+  SMAP_FOR_EACH (node, &row->external_ids) {
+    bool keep = false;
+    if (!has_prefix(node->key, prefixes, n_prefixes)) {
+      continue;
+    }
+    for (size_t i = 0; i < wanted->n && !keep; i++) {
+      keep = !strcmp(node->key, wanted->keys[i]);
+    }
+    if (!keep) {
+      ovsrec_bridge_update_external_ids_delkey(row, node->key);
+    }
+  }
+  for (size_t i = 0; i < wanted->n; i++) {
+    const char* cur = smap_get(&row->external_ids, wanted->keys[i]);
+    if (!cur || strcmp(cur, wanted->values[i])) {
+      ovsrec_bridge_update_external_ids_setkey(row, wanted->keys[i], wanted->values[i]);
+    }
+  }
+  return true;
+}
+
 enum fo_txn_status fo_db_txn_commit(struct fo_db* db) {
   enum ovsdb_idl_txn_status status;
   enum fo_txn_status result;

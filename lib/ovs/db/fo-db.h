@@ -172,6 +172,11 @@ bool fo_db_txn_set_cur_cfg(struct fo_db*, int64_t cur_cfg);
 bool fo_db_txn_set_system(struct fo_db*, const struct fo_system_status*);
 bool fo_db_txn_set_bridge_dpid(struct fo_db*, const char* bridge, const char* datapath_id);
 bool fo_db_txn_set_controller(struct fo_db*, const struct fo_controller_status*);
+/* Makes the keys of a bridge's external_ids that start with one of
+ * 'prefixes' exactly 'wanted' (every key of which has such a prefix), with
+ * per-key mutations, so other writers' keys are never touched. */
+bool fo_db_txn_set_bridge_keys(struct fo_db*, const char* bridge, const struct fo_smap* wanted,
+                               const char* const* prefixes, size_t n_prefixes);
 /* Commits the open transaction without blocking. Once the result is not
  * FO_TXN_INCOMPLETE the transaction is closed. */
 enum fo_txn_status fo_db_txn_commit(struct fo_db*);

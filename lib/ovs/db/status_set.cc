@@ -95,6 +95,7 @@ void StatusSet::absorb_older(StatusSet older) {
   if (!system_) system_ = std::move(older.system_);
   for (auto& [bridge, dpid] : older.dpids_) dpids_.emplace(bridge, std::move(dpid));
   for (auto& [key, st] : older.controllers_) controllers_.emplace(key, std::move(st));
+  for (auto& [bridge, k] : older.bridge_keys_) bridge_keys_.emplace(bridge, std::move(k));
 }
 
 void StatusSet::apply(fo_db* db, std::vector<std::string>* missing) const {
@@ -169,6 +170,17 @@ void StatusSet::apply(fo_db* db, std::vector<std::string>* missing) const {
     c.status.values = values.data();
     // A row removed meanwhile is no error: the next configuration drops it.
     fo_db_txn_set_controller(db, &c);
+  }
+  for (const auto& [bridge, k] : bridge_keys_) {
+    std::vector<const char*> keys, values;
+    for (const auto& [key, value] : k.first) {
+      keys.push_back(key.c_str());
+      values.push_back(value.c_str());
+    }
+    std::vector<const char*> prefixes = c_strs(k.second);
+    fo_smap wanted{keys.size(), keys.data(), values.data()};
+    if (!fo_db_txn_set_bridge_keys(db, bridge.c_str(), &wanted, prefixes.data(), prefixes.size()))
+      missing->push_back(bridge);
   }
 }
 

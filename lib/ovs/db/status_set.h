@@ -32,11 +32,16 @@ class StatusSet {
     dpids_[bridge] = dpid;
   }
   void set_controller(const ControllerStatus& s) { controllers_[{s.bridge, s.target}] = s; }
+  void set_bridge_keys(const std::string& bridge, const StringMap& keys,
+                       const std::vector<std::string>& owned_prefixes) {
+    bridge_keys_[bridge] = {keys, owned_prefixes};
+  }
   // Puts 'older' (a transaction to retry) under this set: what this set
   // already has wins.
   void absorb_older(StatusSet older);
   bool empty() const {
-    return ifaces_.empty() && !cur_cfg_ && !system_ && dpids_.empty() && controllers_.empty();
+    return ifaces_.empty() && !cur_cfg_ && !system_ && dpids_.empty() && controllers_.empty() &&
+           bridge_keys_.empty();
   }
 
   const std::map<std::string, InterfaceStatus>& interfaces() const { return ifaces_; }
@@ -54,6 +59,7 @@ class StatusSet {
   std::optional<SystemStatus> system_;
   std::map<std::string, std::string> dpids_;
   std::map<std::pair<std::string, std::string>, ControllerStatus> controllers_;
+  std::map<std::string, std::pair<StringMap, std::vector<std::string>>> bridge_keys_;
 };
 
 }  // namespace ferry::ovs
