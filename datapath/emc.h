@@ -33,8 +33,12 @@ class ExactMatchCache {
       a = _mm_crc32_u64(a, w[i]);
       b = _mm_crc32_u64(b, w[i + 1]);
     }
-    if (__builtin_expect(k.has_ext_words(), 0)) {  // recirculated, tracked or decapsulated
-      for (size_t i = FlowKey::kBaseWords; i < FlowKey::kWords; i += 2) {
+    static_assert(FlowKey::kCtEndWord % 2 == 0 && FlowKey::kTunWord == FlowKey::kCtEndWord);
+    // A recirculated or tracked packet: words 12-23 (an action may have set
+    // its tunnel fields); a decapsulated one: its tunnel, words 20-23.
+    if (__builtin_expect(k.has_ext_words(), 0)) {
+      const size_t from = w[FlowKey::kCtWord] ? FlowKey::kBaseWords : FlowKey::kTunWord;
+      for (size_t i = from; i < FlowKey::kWords; i += 2) {
         a = _mm_crc32_u64(a, w[i]);
         b = _mm_crc32_u64(b, w[i + 1]);
       }

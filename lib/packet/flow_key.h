@@ -175,11 +175,13 @@ static_assert(offsetof(FlowKey, tun_id) == FlowKey::kTunWord * 8, "word 20 is th
 
 // Equality that reads words 12-23 only when word 11 or tun_flags says they
 // may be set.
+// A packet with word 11 zero has words 12-19 zero, and with tun_flags
+// zero too words 20-23.
 inline bool same_key(const FlowKey& a, const FlowKey& b) {
   if (std::memcmp(&a, &b, FlowKey::kBaseWords * 8) != 0) return false;
-  return !a.has_ext_words() ||
-         std::memcmp(a.words() + FlowKey::kBaseWords, b.words() + FlowKey::kBaseWords,
-                     (FlowKey::kWords - FlowKey::kBaseWords) * 8) == 0;
+  if (!a.has_ext_words()) return true;
+  const size_t from = a.words()[FlowKey::kCtWord] ? FlowKey::kBaseWords : FlowKey::kTunWord;
+  return std::memcmp(a.words() + from, b.words() + from, (FlowKey::kWords - from) * 8) == 0;
 }
 
 // ct_clear: the ct fields (words 11-19 but recirc_id) to zero.
