@@ -1,0 +1,329 @@
+#!/usr/bin/env bash
+# Ferry vs OVS-DPDK 3.1 measured by Pktgen-DPDK, one after another in one
+# run: Pktgen's port 0 sends into the switch's port src, the switch
+# forwards to its port sink, Pktgen's port 1 counts what arrives (phy-phy).
+# Without NICs the ports are net_memif pairs: Pktgen and the switch are
+# separate DPDK processes joined by shared memory, the same wiring for both
+# switches (scripts/bench/pktgen-run.sh). See Documentation/benchmarking.md.
+#
+#   scripts/bench/pktgen.sh [--profiles LIST] [--systems LIST] [--seconds S]
+#                           [--warmup S] [--repeat K] [--zero-loss LIST]
+#                           [--loss LIST] [--trial S] [--resolution PCT]
+#                           [--no-latency] [--pktgen-src TARBALL]
+#                           [--pktgen-cpus LIST] [--control-cpu N]
+#                           [--pmd-cpu N] [--out DIR]
+#   scripts/bench/pktgen.sh --smoke [--count N] [--mpps R] [--trial S]
+#
+#   --profiles LIST  comma-separated, default p64,imix,normal,rules-1k:
+#                    p64       64-byte frames, one flow, the rule
+#                              in_port=src,ip,actions=mod_dl_dst:M,output:sink
+#                    imix      the simple IMIX (7:4:1 of 64, 570, 1518 bytes),
+#                              12 flows, the same rule
+#                    normal    64-byte frames, actions=NORMAL, the destination
+#                              MAC installed on sink with fdb/add
+#                    rules-1k  64-byte frames, 1000 flows over the 1000 rules
+#                              of five masks of compare.sh's rules-N case
+#   --systems LIST   subset of ferry,ovs (default both)
+#   --seconds S      throughput trial at line rate (default 10)
+#   --warmup S       traffic before it, not counted (default 2)
+#   --repeat K       K rounds, each in another order of the systems; the
+#                    table shows the median and min..max (default 1)
+#   --zero-loss LIST profiles that also get an RFC 2544 binary search for the
+#                    highest rate without loss (default p64; "none": no search)
+#   --loss LIST      its loss criteria in percent (default 0,0.01)
+#   --trial S        its trial length (default 10)
+#   --resolution PCT the search stops when its bounds are within PCT percent
+#                    of the upper bound, 1.2 x the system's throughput (default 2)
+#   --no-latency     no latency trial: by default, after each search, a
+#                    trial at the zero-loss rate with Pktgen's latency packets
+#   --pktgen-src F   Pktgen-DPDK source tarball, built once into the cache
+#                    (default $PKTGEN_SRC; else a cached build, else PATH)
+#   --pktgen-cpus L  Pktgen's CPUs: main lcore, then 1 or 2 forwarding lcores
+#                    (default: the control CPU; see pktgen-run.sh)
+#   --control-cpu N  the switch's control threads and this script (default 0)
+#   --pmd-cpu N      the switch's forwarding thread (default 1)
+#   --out DIR        results directory (default <repo>/build/bench)
+#   --smoke          Ferry only: both directions at once with a finite count
+#                    (--count, default 50000 each way, at --mpps, default
+#                    0.05), checks Pktgen's tx = Ferry's rx = Ferry's tx =
+#                    Pktgen's rx in each direction and prints them; then a
+#                    short zero-loss search of p64 up to 20 x --mpps (--trial
+#                    default 1, --resolution default 10)
+#
+# On 2 CPUs the generator and the switch share: the switch's forwarding
+# thread has CPU 1 to itself, Pktgen's polling lcore shares CPU 0 with the
+# switch's control threads. Both switches get the same arrangement, so the
+# figures are ratios, not line rates.
+#
+# Prints a table, then:
+#   pktgen_ratio_vs_ovs PROFILE X.XX           Ferry / OVS-DPDK, received Mpps
+#   pktgen_zero_loss_mpps SYSTEM PROFILE X.XX  (loss 0 %; with the 0.01 %
+#   pktgen_zero_loss_mpps SYSTEM PROFILE@0.01 X.XX  criterion as PROFILE@0.01)
+# and writes DIR/pktgen.tsv, DIR/pktgen.png and DIR/pktgen-logs/ (the
+# Pktgen reports). Exit status 0 when every run worked, 1 otherwise.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+source "$here/rules.sh"
+source "$here/vswitch.sh"
+source "$here/pktgen-run.sh"
+
+BENCH_NAME=pktgen
+profiles="p64,imix,normal,rules-1k"
+systems="ferry,ovs"
+seconds=10
+warmup=2
+repeat=1
+zero_loss=p64
+losses="0,0.01"
+trial=""
+resolution=""
+latency=1
+smoke=0
+count=50000
+smoke_mpps=0.05
+pktgen_src=${PKTGEN_SRC:-}
+out=$BENCH_TOP/build/bench
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
+while [ $# -gt 0 ]; do
+  if bench_common_opt "$@"; then
+    shift "$BENCH_SHIFT"
+    continue
+  fi
+  case "$1" in
+    --profiles | --zero-loss | --loss | --trial | --resolution | --pktgen-src | --pktgen-cpus | \
+      --control-cpu | --pmd-cpu | --out | --count | --mpps)
+      [ $# -ge 2 ] || bench_die "$1 needs a value"
+      v=$2
+      case "$1" in
+        --profiles) profiles=$v ;;
+        --zero-loss) zero_loss=$v ;;
+        --loss) losses=$v ;;
+        --trial) trial=$v ;;
+        --resolution) resolution=$v ;;
+        --pktgen-src) pktgen_src=$v ;;
+        --pktgen-cpus) PG_CPUS=$v ;;
+        --control-cpu) BENCH_CTL_CPU=$v ;;
+        --pmd-cpu) BENCH_PMD_CPU=$v ;;
+        --out) out=$v ;;
+        --count) count=$v ;;
+        --mpps) smoke_mpps=$v ;;
+      esac
+      shift
+      ;;
+    --no-latency) latency=0 ;;
+    --smoke) smoke=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "pktgen.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+bench_check_window
+trial=${trial:-$([ $smoke = 1 ] && echo 1 || echo 10)}
+resolution=${resolution:-$([ $smoke = 1 ] && echo 10 || echo 2)}
+num='^[0-9]+([.][0-9]+)?$'
+[[ $trial =~ ^[1-9][0-9]*$ ]] || bench_die "--trial must be a whole number >= 1"
+[[ $resolution =~ $num ]] || bench_die "--resolution must be a number"
+[[ $count =~ ^[1-9][0-9]*$ ]] || bench_die "--count must be a whole number >= 1"
+[[ $smoke_mpps =~ $num ]] || bench_die "--mpps must be a number"
+[[ $BENCH_CTL_CPU =~ ^[0-9]+$ && $BENCH_PMD_CPU =~ ^[0-9]+$ ]] || bench_die "CPUs are numbers"
+pg_check_cpus
+for l in ${losses//,/ }; do [[ $l =~ $num ]] || bench_die "--loss: \"$l\" is not a percentage"; done
+PROFILES="p64 imix normal rules-1k"
+# The smoke's rings hold 160 ms of its traffic: a check of exact counters
+# on a busy machine, where the generator's CPU is shared.
+[ $smoke = 1 ] && { profiles=p64; systems=ferry; zero_loss=p64; PG_RSIZE=${BENCH_MEMIF_RSIZE:-14}; }
+[ "$zero_loss" = none ] && zero_loss=""
+IFS=, read -r -a prof_list <<<"$profiles"
+IFS=, read -r -a sys_list <<<"$systems"
+IFS=, read -r -a zl_list <<<"$zero_loss"
+for p in "${prof_list[@]}" "${zl_list[@]}"; do
+  [[ " $PROFILES " == *" $p "* ]] || bench_die "unknown profile \"$p\" (one of: $PROFILES)"
+done
+for s in "${sys_list[@]}"; do
+  case "$s" in ferry | ovs) ;; *) bench_die "unknown system \"$s\" (ferry or ovs)" ;; esac
+done
+
+# The compare.sh case whose rules (and MAC table) a profile uses, its
+# Pktgen profile and its settings.
+profile_case() {
+  case "$1" in p64 | imix) echo ip-1 ;; normal) echo normal-1 ;; rules-1k) echo rules-1k ;; esac
+}
+profile_lua() { case "$1" in imix) echo phy-phy-imix ;; *) echo phy-phy-64 ;; esac; }
+profile_env() {
+  case "$1" in
+    normal) echo "FERRY_PG_DUT_MAC=$NORMAL_DST_MAC" ;;
+    rules-1k) echo "FERRY_PG_FLOWS=1000 FERRY_PG_LAYOUT=rules" ;;
+  esac
+}
+profile_label() {
+  case "$1" in
+    p64) echo "64 B, 1 flow, mod_dl_dst rule" ;;
+    imix) echo "IMIX 7:4:1, 12 flows, mod_dl_dst rule" ;;
+    normal) echo "64 B, 1 flow, NORMAL" ;;
+    rules-1k) echo "64 B, 1000 flows, 1000 rules / 5 masks" ;;
+  esac
+}
+
+# The ports are net_memif (each run sets its sockets): no replay plugin.
+pg_switch_ports /run
+bench_check_tools
+bench_init pktgen
+BENCH_CLEANUP_HOOKS=(vs_stop)
+pg_find "$pktgen_src" || bench_die "no Pktgen-DPDK (pass --pktgen-src or PKTGEN_SRC; see --help)"
+bench_log "pktgen: $PG_BIN"
+bench_snapshot_tools
+bench_check_quiet
+mkdir -p "$out/pktgen-logs" || bench_die "cannot create $out"
+bench_log "$(pg_cpu_plan)"
+BENCH_SERIAL=0
+failures=0
+results=$BENCH_DIR/pktgen.tsv
+printf 'profile\tsystem\tround\tkind\tmpps\tsent\treceived\tlat_avg_us\tlat_min_us\tlat_max_us\n' >"$results"
+
+# key=value of the first report line NAME of FILE (with FILTER=VALUE on it).
+report_kv() {  # report_kv FILE NAME KEY [FILTER=VALUE]
+  awk -v name="$2" -v key="$3" -v filt="${4:-}" '
+    $1 != name { next }
+    filt != "" && index(" " $0 " ", " " filt " ") == 0 { next }
+    { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == key) { print kv[2]; exit } } }' "$1"
+}
+
+# A port's counter from ovs-ofctl dump-ports: rx or tx packets.
+port_pkts() {  # port_pkts PORT rx|tx
+  ovs-ofctl dump-ports "$VS_BRIDGE" "$1" 2>/dev/null |
+    sed -n "s/.*$2 pkts=\([0-9]*\).*/\1/p" | head -1
+}
+
+# Starts SYSTEM with its ports on net_memif and the profile's rules.
+start_switch() {  # start_switch SYSTEM DIR CASE RULESFILE
+  local sys=$1 dir=$2 c=$3
+  mkdir -p "$dir/sock"
+  pg_switch_ports "$dir/sock"
+  case_fdb "$c" "$dir/fdb.txt" >/dev/null
+  vs_start "$sys" "$dir/$sys" "" && vs_add_fdb "$dir/fdb.txt" && vs_add_flows "$4"
+}
+
+stop_switch() {
+  [ -n "$VS_DIR" ] && [ -n "$BENCH_FAIL" ] && vs_log_tail 15 >&2
+  vs_stop
+}
+
+keep_log() { cp "$1" "$out/pktgen-logs/$2" 2>/dev/null; }
+
+record() {  # record PROFILE SYSTEM ROUND KIND MPPS SENT RECEIVED [LAT_AVG LAT_MIN LAT_MAX]
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" \
+    "${8:-}" "${9:-}" "${10:-}" >>"$results"
+}
+
+# The zero-loss search (and the latency trial at its rate) on the running
+# switch; MAX is the search's upper bound in Mpps.
+run_search() {  # run_search PROFILE SYSTEM ROUND DIR MAX
+  local p=$1 sys=$2 r=$3 dir=$4 max=$5 rep=$4/rfc2544.txt l secs n
+  n=$(tr ',' '\n' <<<"$losses" | grep -c .)
+  secs=$((90 + n * 12 * (trial + 3)))
+  # shellcheck disable=SC2046  # the settings are words
+  pg_run "$dir/pg-rfc" rfc2544 "$rep" "$secs" FERRY_PG_SECONDS="$trial" FERRY_PG_WARMUP=1 \
+    FERRY_PG_MAX_MPPS="$max" FERRY_PG_LOSS_PCT="$losses" FERRY_PG_RESOLUTION="$resolution" \
+    FERRY_PG_LATENCY="$latency" $(profile_env "$p") || return 1
+  keep_log "$rep" "$p-$sys.$r.rfc2544.txt"
+  for l in ${losses//,/ }; do
+    record "$p" "$sys" "$r" "zero-loss@$l" "$(report_kv "$rep" rfc2544 mpps "loss_pct=$l")" "" ""
+  done
+  if [ "$latency" = 1 ] && grep -q '^latency' "$rep"; then
+    record "$p" "$sys" "$r" latency "$(report_kv "$rep" latency mpps)" "" "" \
+      "$(report_kv "$rep" latency lat_avg_us)" "$(report_kv "$rep" latency lat_min_us)" \
+      "$(report_kv "$rep" latency lat_max_us)"
+  fi
+}
+
+run_profile() {  # run_profile PROFILE SYSTEM ROUND
+  local p=$1 sys=$2 r=$3 c dir rep mpps
+  c=$(profile_case "$p")
+  dir=$BENCH_DIR/$p/$sys.$r
+  rep=$dir/throughput.txt
+  mkdir -p "$dir"
+  RULE_ACTIONS="mod_dl_dst:$PG_MAC1,output:sink"
+  case_rules "$c" "$dir/rules.txt" >/dev/null
+  start_switch "$sys" "$dir" "$c" "$dir/rules.txt" || return 1
+  # shellcheck disable=SC2046  # the settings are words
+  pg_run "$dir/pg" "$(profile_lua "$p")" "$rep" $((90 + warmup + seconds)) \
+    FERRY_PG_SECONDS="$seconds" FERRY_PG_WARMUP="$warmup" $(profile_env "$p") || return 1
+  keep_log "$rep" "$p-$sys.$r.txt"
+  mpps=$(awk '$1 ~ /^phy-phy/' "$rep" | tr ' ' '\n' | sed -n 's/^mpps=//p' | head -1)
+  record "$p" "$sys" "$r" throughput "$mpps" \
+    "$(tr ' ' '\n' <"$rep" | sed -n 's/^sent=//p' | head -1)" \
+    "$(tr ' ' '\n' <"$rep" | sed -n 's/^received=//p' | head -1)"
+  bench_log "$p: $(vs_label "$sys") received $mpps Mpps"
+  if [[ " ${zl_list[*]} " == *" $p "* ]]; then
+    run_search "$p" "$sys" "$r" "$dir" "$(awk -v m="$mpps" 'BEGIN { printf "%.4f", m * 1.2 }')" ||
+      return 1
+  fi
+}
+
+# --smoke: both directions, exact counters, then a short search.
+run_smoke() {
+  local dir=$BENCH_DIR/smoke rep bad=0 d
+  mkdir -p "$dir"
+  printf '%s\n' "in_port=src,actions=mod_dl_dst:$PG_MAC1,output:sink" \
+    "in_port=sink,actions=mod_dl_dst:$PG_MAC0,output:src" >"$dir/rules.txt"
+  start_switch ferry "$dir" simple-1 "$dir/rules.txt" || return 1
+  rep=$dir/smoke.txt
+  # Pktgen holds its ports connected while the switch's counters are read.
+  pg_start "$dir/pg" smoke "$rep" 120 FERRY_PG_COUNT="$count" FERRY_PG_MPPS="$smoke_mpps" \
+    FERRY_PG_HOLD="$dir/read"
+  bench_wait_for 100 grep -q '^holding' "$rep" || { touch "$dir/read"; pg_wait; return 1; }
+  [ "$(report_kv "$rep" smoke finished)" = 1 ] || { BENCH_FAIL="Pktgen did not send its count"; bad=1; }
+  for d in "src sink p0 p1" "sink src p1 p0"; do
+    set -- $d
+    local ptx frx ftx prx
+    ptx=$(report_kv "$rep" smoke "${3}_tx")
+    frx=$(port_pkts "$1" rx)
+    ftx=$(port_pkts "$2" tx)
+    prx=$(report_kv "$rep" smoke "${4}_rx")
+    [ "$1" = sink ] && { touch "$dir/read"; pg_wait || return 1; keep_log "$rep" smoke.txt; }
+    echo "pktgen_smoke $1->$2 count=$count pktgen_tx=$ptx ferry_rx=$frx ferry_tx=$ftx pktgen_rx=$prx"
+    if [ "$ptx" != "$count" ] || [ "$frx" != "$ptx" ] || [ "$ftx" != "$frx" ] || [ "$prx" != "$ftx" ]; then
+      BENCH_FAIL="counters do not add up ($1->$2)"
+      bad=1
+    fi
+  done
+  [ $bad = 0 ] || return 1
+  # A search up to 20 times the smoke's rate: it converges on a busy machine.
+  run_search p64 ferry 1 "$dir" "$(awk -v m="$smoke_mpps" 'BEGIN { print 20 * m }')"
+}
+
+if [ $smoke = 1 ]; then
+  BENCH_SERIAL=1
+  BENCH_FAIL=""
+  if ! run_smoke; then
+    failures=1
+    bench_log "smoke FAILED: $BENCH_FAIL"
+  fi
+  stop_switch
+else
+  bench_log "profiles ${prof_list[*]}; systems ${sys_list[*]}; ${warmup}s warm-up, ${seconds}s" \
+    "trials; zero-loss search: ${zero_loss:-none}, loss ${losses} %, ${trial}s trials"
+  for p in "${prof_list[@]}"; do
+    for ((round = 1; round <= repeat; round++)); do
+      for ((k = 0; k < ${#sys_list[@]}; k++)); do
+        sys=${sys_list[(k + round - 1) % ${#sys_list[@]}]}
+        BENCH_SERIAL=$((BENCH_SERIAL + 1))
+        BENCH_FAIL=""
+        if ! run_profile "$p" "$sys" "$round"; then
+          failures=$((failures + 1))
+          bench_log "$p: $(vs_label "$sys") FAILED: $BENCH_FAIL"
+          record "$p" "$sys" "$round" failed "" "" ""
+          [ -f "$BENCH_DIR/$p/$sys.$round/pg/pktgen.out" ] &&
+            keep_log "$BENCH_DIR/$p/$sys.$round/pg/pktgen.out" "$p-$sys.$round.pktgen.out"
+        fi
+        stop_switch
+      done
+    done
+  done
+fi
+
+cp "$results" "$out/pktgen.tsv"
+"$BENCH_PYTHON" "$here/pktgen_report.py" "$out/pktgen.tsv" --plot "$out/pktgen.png" \
+  --title "Pktgen-DPDK over net_memif; $(pg_cpu_plan)" || failures=$((failures + 1))
+[ $failures = 0 ]
