@@ -2,16 +2,18 @@
 # Ferry vs OVS-DPDK 3.1 measured by Pktgen-DPDK, one after another in one
 # run: Pktgen's port 0 sends into the switch's port src, the switch
 # forwards to its port sink, Pktgen's port 1 counts what arrives (phy-phy).
-# Without NICs the ports are net_memif pairs: Pktgen and the switch are
-# separate DPDK processes joined by shared memory, the same wiring for both
-# switches (scripts/bench/pktgen-run.sh). See Documentation/benchmarking.md.
+# Without NICs, Pktgen and the switch are separate DPDK processes joined by
+# shared-memory ports, the same wiring for both switches: vhost-user (the
+# switch's dpdkvhostuserclient ports, Pktgen's virtio-user) or, for Ferry
+# alone, net_memif pairs (scripts/bench/pktgen-run.sh). See
+# Documentation/benchmarking.md.
 #
 #   scripts/bench/pktgen.sh [--profiles LIST] [--systems LIST] [--seconds S]
 #                           [--warmup S] [--repeat K] [--zero-loss LIST]
 #                           [--loss LIST] [--trial S] [--resolution PCT]
 #                           [--no-latency] [--pktgen-src TARBALL]
 #                           [--pktgen-cpus LIST] [--control-cpu N]
-#                           [--pmd-cpu N] [--out DIR]
+#                           [--pmd-cpu N] [--wiring vhost|memif] [--out DIR]
 #   scripts/bench/pktgen.sh --smoke [--count N] [--mpps R] [--trial S]
 #
 #   --profiles LIST  comma-separated, default p64,imix,normal,rules-1k:
@@ -42,6 +44,9 @@
 #                    (default: the control CPU; see pktgen-run.sh)
 #   --control-cpu N  the switch's control threads and this script (default 0)
 #   --pmd-cpu N      the switch's forwarding thread (default 1)
+#   --wiring W       vhost (default) or memif (Ferry only: OVS-DPDK's
+#                    forwarding thread sends on a tx queue net_memif leaves
+#                    unconnected; see pktgen-run.sh)
 #   --out DIR        results directory (default <repo>/build/bench)
 #   --smoke          Ferry only: both directions at once with a finite count
 #                    (--count, default 50000 each way, at --mpps, default
@@ -80,8 +85,8 @@ trial=""
 resolution=""
 latency=1
 smoke=0
-count=50000
-smoke_mpps=0.05
+count=20000
+smoke_mpps=0.02
 pktgen_src=${PKTGEN_SRC:-}
 out=$BENCH_TOP/build/bench
 usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
@@ -92,7 +97,7 @@ while [ $# -gt 0 ]; do
   fi
   case "$1" in
     --profiles | --zero-loss | --loss | --trial | --resolution | --pktgen-src | --pktgen-cpus | \
-      --control-cpu | --pmd-cpu | --out | --count | --mpps)
+      --control-cpu | --pmd-cpu | --out | --count | --mpps | --wiring)
       [ $# -ge 2 ] || bench_die "$1 needs a value"
       v=$2
       case "$1" in
@@ -108,6 +113,7 @@ while [ $# -gt 0 ]; do
         --out) out=$v ;;
         --count) count=$v ;;
         --mpps) smoke_mpps=$v ;;
+        --wiring) PG_WIRING=$v ;;
       esac
       shift
       ;;
@@ -127,12 +133,10 @@ num='^[0-9]+([.][0-9]+)?$'
 [[ $count =~ ^[1-9][0-9]*$ ]] || bench_die "--count must be a whole number >= 1"
 [[ $smoke_mpps =~ $num ]] || bench_die "--mpps must be a number"
 [[ $BENCH_CTL_CPU =~ ^[0-9]+$ && $BENCH_PMD_CPU =~ ^[0-9]+$ ]] || bench_die "CPUs are numbers"
-pg_check_cpus
+pg_check
 for l in ${losses//,/ }; do [[ $l =~ $num ]] || bench_die "--loss: \"$l\" is not a percentage"; done
 PROFILES="p64 imix normal rules-1k"
-# The smoke's rings hold 160 ms of its traffic: a check of exact counters
-# on a busy machine, where the generator's CPU is shared.
-[ $smoke = 1 ] && { profiles=p64; systems=ferry; zero_loss=p64; PG_RSIZE=${BENCH_MEMIF_RSIZE:-14}; }
+[ $smoke = 1 ] && { profiles=p64; systems=ferry; zero_loss=p64; }
 [ "$zero_loss" = none ] && zero_loss=""
 IFS=, read -r -a prof_list <<<"$profiles"
 IFS=, read -r -a sys_list <<<"$systems"
@@ -142,6 +146,7 @@ for p in "${prof_list[@]}" "${zl_list[@]}"; do
 done
 for s in "${sys_list[@]}"; do
   case "$s" in ferry | ovs) ;; *) bench_die "unknown system \"$s\" (ferry or ovs)" ;; esac
+  [ "$s:$PG_WIRING" != ovs:memif ] || bench_die "OVS-DPDK cannot run over net_memif (see --help)"
 done
 
 # The compare.sh case whose rules (and MAC table) a profile uses, its
@@ -165,8 +170,7 @@ profile_label() {
   esac
 }
 
-# The ports are net_memif (each run sets its sockets): no replay plugin.
-pg_switch_ports /run
+pg_switch_ports /run  # each run sets its own; no replay source
 bench_check_tools
 bench_init pktgen
 BENCH_CLEANUP_HOOKS=(vs_stop)
@@ -195,16 +199,32 @@ port_pkts() {  # port_pkts PORT rx|tx
     sed -n "s/.*$2 pkts=\([0-9]*\).*/\1/p" | head -1
 }
 
-# Starts SYSTEM with its ports on net_memif and the profile's rules.
-start_switch() {  # start_switch SYSTEM DIR CASE RULESFILE
+# Starts SYSTEM with the profile's rules and MAC table in DIR.
+start_switch() {  # start_switch SYSTEM DIR CASE
   local sys=$1 dir=$2 c=$3
   mkdir -p "$dir/sock"
   pg_switch_ports "$dir/sock"
   case_fdb "$c" "$dir/fdb.txt" >/dev/null
-  vs_start "$sys" "$dir/$sys" "" && vs_add_fdb "$dir/fdb.txt" && vs_add_flows "$4"
+  rm -f "$dir/rules-in"
+  vs_start "$sys" "$dir/$sys" ""
+}
+
+# pg_start, then (once the switch's ports exist) its MAC table and rules,
+# then the go-ahead to Pktgen's profile.
+launch() {  # launch DIR PGDIR PROFILE OUT SECS [VAR=VALUE...]
+  local dir=$1
+  shift
+  rm -f "$dir/go"
+  pg_start "$@" FERRY_PG_START="$dir/go" || return 1
+  if [ ! -f "$dir/rules-in" ]; then
+    vs_add_fdb "$dir/fdb.txt" && vs_add_flows "$dir/rules.txt" || return 1
+    touch "$dir/rules-in"
+  fi
+  touch "$dir/go"
 }
 
 stop_switch() {
+  pg_stop
   [ -n "$VS_DIR" ] && [ -n "$BENCH_FAIL" ] && vs_log_tail 15 >&2
   vs_stop
 }
@@ -223,9 +243,9 @@ run_search() {  # run_search PROFILE SYSTEM ROUND DIR MAX
   n=$(tr ',' '\n' <<<"$losses" | grep -c .)
   secs=$((90 + n * 12 * (trial + 3)))
   # shellcheck disable=SC2046  # the settings are words
-  pg_run "$dir/pg-rfc" rfc2544 "$rep" "$secs" FERRY_PG_SECONDS="$trial" FERRY_PG_WARMUP=1 \
+  launch "$dir" "$dir/pg-rfc" rfc2544 "$rep" "$secs" FERRY_PG_SECONDS="$trial" FERRY_PG_WARMUP=1 \
     FERRY_PG_MAX_MPPS="$max" FERRY_PG_LOSS_PCT="$losses" FERRY_PG_RESOLUTION="$resolution" \
-    FERRY_PG_LATENCY="$latency" $(profile_env "$p") || return 1
+    FERRY_PG_LATENCY="$latency" $(profile_env "$p") && pg_wait || return 1
   keep_log "$rep" "$p-$sys.$r.rfc2544.txt"
   for l in ${losses//,/ }; do
     record "$p" "$sys" "$r" "zero-loss@$l" "$(report_kv "$rep" rfc2544 mpps "loss_pct=$l")" "" ""
@@ -245,10 +265,10 @@ run_profile() {  # run_profile PROFILE SYSTEM ROUND
   mkdir -p "$dir"
   RULE_ACTIONS="mod_dl_dst:$PG_MAC1,output:sink"
   case_rules "$c" "$dir/rules.txt" >/dev/null
-  start_switch "$sys" "$dir" "$c" "$dir/rules.txt" || return 1
+  start_switch "$sys" "$dir" "$c" || return 1
   # shellcheck disable=SC2046  # the settings are words
-  pg_run "$dir/pg" "$(profile_lua "$p")" "$rep" $((90 + warmup + seconds)) \
-    FERRY_PG_SECONDS="$seconds" FERRY_PG_WARMUP="$warmup" $(profile_env "$p") || return 1
+  launch "$dir" "$dir/pg" "$(profile_lua "$p")" "$rep" $((90 + warmup + seconds)) \
+    FERRY_PG_SECONDS="$seconds" FERRY_PG_WARMUP="$warmup" $(profile_env "$p") && pg_wait || return 1
   keep_log "$rep" "$p-$sys.$r.txt"
   mpps=$(awk '$1 ~ /^phy-phy/' "$rep" | tr ' ' '\n' | sed -n 's/^mpps=//p' | head -1)
   record "$p" "$sys" "$r" throughput "$mpps" \
@@ -267,26 +287,26 @@ run_smoke() {
   mkdir -p "$dir"
   printf '%s\n' "in_port=src,actions=mod_dl_dst:$PG_MAC1,output:sink" \
     "in_port=sink,actions=mod_dl_dst:$PG_MAC0,output:src" >"$dir/rules.txt"
-  start_switch ferry "$dir" simple-1 "$dir/rules.txt" || return 1
+  start_switch ferry "$dir" simple-1 || return 1
   rep=$dir/smoke.txt
   # Pktgen holds its ports connected while the switch's counters are read.
-  pg_start "$dir/pg" smoke "$rep" 120 FERRY_PG_COUNT="$count" FERRY_PG_MPPS="$smoke_mpps" \
-    FERRY_PG_HOLD="$dir/read"
+  launch "$dir" "$dir/pg" smoke "$rep" 120 FERRY_PG_COUNT="$count" FERRY_PG_MPPS="$smoke_mpps" \
+    FERRY_PG_HOLD="$dir/read" || return 1
   bench_wait_for 100 grep -q '^holding' "$rep" || { touch "$dir/read"; pg_wait; return 1; }
-  [ "$(report_kv "$rep" smoke finished)" = 1 ] || { BENCH_FAIL="Pktgen did not send its count"; bad=1; }
-  for d in "src sink p0 p1" "sink src p1 p0"; do
+  for d in "src sink p0 p1 secs01" "sink src p1 p0 secs10"; do
     set -- $d
     local ptx frx ftx prx
     ptx=$(report_kv "$rep" smoke "${3}_tx")
     frx=$(port_pkts "$1" rx)
     ftx=$(port_pkts "$2" tx)
     prx=$(report_kv "$rep" smoke "${4}_rx")
-    [ "$1" = sink ] && { touch "$dir/read"; pg_wait || return 1; keep_log "$rep" smoke.txt; }
-    echo "pktgen_smoke $1->$2 count=$count pktgen_tx=$ptx ferry_rx=$frx ferry_tx=$ftx pktgen_rx=$prx"
+    echo "pktgen_smoke $1->$2 count=$count pktgen_tx=$ptx ferry_rx=$frx ferry_tx=$ftx pktgen_rx=$prx" \
+      "send_secs=$(report_kv "$rep" smoke "$5")"
     if [ "$ptx" != "$count" ] || [ "$frx" != "$ptx" ] || [ "$ftx" != "$frx" ] || [ "$prx" != "$ftx" ]; then
       BENCH_FAIL="counters do not add up ($1->$2)"
       bad=1
     fi
+    [ "$1" = sink ] && { touch "$dir/read"; pg_wait || return 1; keep_log "$rep" smoke.txt; }
   done
   [ $bad = 0 ] || return 1
   # A search up to 20 times the smoke's rate: it converges on a busy machine.

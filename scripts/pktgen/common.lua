@@ -6,8 +6,10 @@
 --   FERRY_PG_SIZE       frame size without FCS for fixed-size runs (default 60,
 --                       64 bytes on the wire)
 --   FERRY_PG_SECONDS    length of one trial (default 30)
---   FERRY_PG_WARMUP     seconds of traffic before the first trial, not
---                       counted (default 0): the switch's caches fill
+--   FERRY_PG_WARMUP     seconds of traffic before a trial's window, not
+--                       counted (default and at least 1): the switch's
+--                       caches fill, Pktgen's set-up of its buffers at each
+--                       start is over
 --   FERRY_PG_RATE       offered rate in percent of the link speed (default
 --                       100); FERRY_PG_MPPS, when set, gives it in Mpps
 --                       instead (64-byte Mpps are 0.0672 % of 100G)
@@ -25,6 +27,8 @@
 --   FERRY_PG_OUT        a file the reports are appended to (they are also
 --                       printed); with it the screen is off (headless runs)
 --   FERRY_PG_QUIT=1     Pktgen exits when the profile is done
+--   FERRY_PG_START      a file: once the ports are up, the profile waits (at
+--                       most 120 s) until it exists (the switch is ready)
 --   FERRY_PG_HOLD       a file: when the profile is done, "holding" is
 --                       reported and Pktgen waits (at most 60 s) until the
 --                       file exists before it goes on to "done"
@@ -62,15 +66,33 @@ end
 M.tx, M.rx = "0", "1"
 if M.out then pktgen.screen("off") end
 
--- Both ports up (a net_memif port is once its peer connected), for at
--- most 20 s.
-for _ = 1, 200 do
+-- Waits (at most `seconds`) until the file `path` exists.
+function M.wait_file(path, seconds)
+  for _ = 1, seconds * 10 do
+    local f = io.open(path, "r")
+    if f then
+      f:close()
+      return true
+    end
+    pktgen.delay(100)
+  end
+  return false
+end
+
+-- Both ports up (a shared-memory port is once its peer connected), for at
+-- most 60 s; then, with FERRY_PG_START, until that file exists (the
+-- switch's rules are in).
+for _ = 1, 600 do
   local up = true
   for _, s in pairs(pktgen.linkState("0-1")) do
     if type(s) == "string" and not s:match("UP") then up = false end
   end
   if up then break end
   pktgen.delay(100)
+end
+local start = os.getenv("FERRY_PG_START")
+if start and start ~= "" and not M.wait_file(start, 120) then
+  error("FERRY_PG_START: " .. start .. " did not appear in 120 s")
 end
 
 -- a.b.c.d + n
@@ -150,39 +172,96 @@ function M.counters()
   return s[0], s[1]
 end
 
--- Traffic before the trials, not counted.
+-- The counters at Pktgen's next refresh (the sending port's count moves
+-- while it sends; at most 1.5 s). Two such readings N refreshes apart
+-- span N seconds of Pktgen's statistics timer.
+function M.refresh()
+  local before = M.counters().opackets
+  for _ = 1, 150 do
+    pktgen.delay(10)
+    local p0, p1 = M.counters()
+    if p0.opackets ~= before then return p0, p1 end
+  end
+  return M.counters()
+end
+
+-- Seconds since boot, to 10 ms (Lua's own clocks are CPU time or whole
+-- seconds).
+function M.now()
+  local f = assert(io.open("/proc/uptime", "r"))
+  local t = tonumber(f:read("*l"):match("^(%S+)"))
+  f:close()
+  return t
+end
+
+-- Traffic before the trials, not counted: the switch's caches fill, and
+-- Pktgen's first start, which writes every buffer of its pools (and so
+-- faults in their memory), is behind it.
 function M.warm_up(rate)
-  if M.warmup <= 0 then return end
   pktgen.set(M.tx, "count", 0)
   pktgen.set(M.tx, "rate", rate)
   pktgen.start(M.tx)
-  pktgen.delay(M.warmup * 1000)
+  pktgen.delay(math.max(M.warmup, 1) * 1000)
   pktgen.stop(M.tx)
   pktgen.delay(500)
 end
 
--- One trial at `rate` percent of line rate: packets sent by port 0 and
--- received by port 1, the received rate in Mpps and, with latency packets,
--- port 1's latency readings.
+-- One trial at `rate` percent of line rate: port 0 sends without pause;
+-- after FERRY_PG_WARMUP seconds (at least 1: Pktgen sets up its buffers at
+-- each start) a window of `seconds` refreshes of Pktgen's counters gives
+-- the packets port 0 sent and port 1 received in it, the received rate in
+-- Mpps and, with latency packets, port 1's latency readings.
 function M.trial(rate, seconds)
   pktgen.set(M.tx, "count", 0)
   pktgen.set(M.tx, "rate", rate)
   -- The receiving port measures only with latency enabled too (it does
   -- not send, so it injects none).
   if M.latency then pktgen.latency("0-1", "enable") end
-  pktgen.clr()
-  pktgen.delay(500)
   pktgen.start(M.tx)
-  pktgen.delay(seconds * 1000)
+  pktgen.delay(math.max(M.warmup, 1) * 1000)
+  pktgen.clr()
+  local a0, a1 = M.refresh()
+  local b0, b1 = a0, a1
+  for _ = 1, seconds do b0, b1 = M.refresh() end
   pktgen.stop(M.tx)
-  pktgen.delay(1500)  -- what is still in flight lands; the counters refresh
-  local p0, p1 = M.counters()
+  pktgen.delay(500)
   local lat = nil
   if M.latency then
     lat = pktgen.pktStats(M.rx)[tonumber(M.rx)].latency
     pktgen.latency("0-1", "disable")
   end
-  return p0.opackets, p1.ipackets, p1.ipackets / seconds / 1e6, lat
+  local rx = b1.ipackets - a1.ipackets
+  return b0.opackets - a0.opackets, rx, rx / seconds / 1e6, lat
+end
+
+-- Sends `count` packets from each port of `ports` ("0", "1", "0-1") at
+-- `rate` percent; waits until they are sent, at most `timeout` seconds
+-- (then it stops them). Returns the seconds the sending took (to 10 ms,
+-- from the start, Pktgen's set-up of its buffers included; nil when they
+-- were not all sent in time) and, 1.5 s later, the counters.
+function M.send_count(ports, count, rate, timeout)
+  pktgen.set(ports, "count", count)
+  pktgen.set(ports, "rate", rate)
+  pktgen.clr()
+  pktgen.delay(500)
+  local t0 = M.now()
+  pktgen.start(ports)
+  local took = nil
+  while M.now() - t0 < timeout do
+    pktgen.delay(10)
+    local sending = false
+    for _, v in pairs(pktgen.isSending(ports)) do
+      if v == "y" then sending = true end
+    end
+    if not sending then
+      took = M.now() - t0
+      break
+    end
+  end
+  if took == nil then pktgen.stop(ports) end
+  pktgen.delay(1500)
+  local p0, p1 = M.counters()
+  return took, p0, p1
 end
 
 -- The latency fields of a report (none without latency packets).
@@ -193,27 +272,6 @@ function M.latency_fields(lat, fields)
   table.insert(fields, {"lat_avg_us", string.format("%.2f", lat.avg_us)})
   table.insert(fields, {"lat_max_us", string.format("%.2f", lat.max_us)})
   return fields
-end
-
--- Sends `count` packets from each port of `ports` ("0", "0-1") at `rate`
--- percent and waits `deadline` seconds from the start: true when every port
--- had sent them all by then (Pktgen keeps up and nothing pushes back),
--- false when one was still sending (it is stopped). Then the counters.
-function M.send_count(ports, count, rate, deadline)
-  pktgen.set(ports, "count", count)
-  pktgen.set(ports, "rate", rate)
-  pktgen.clr()
-  pktgen.delay(500)
-  pktgen.start(ports)
-  pktgen.delay(math.floor(deadline * 1000))
-  local done = true
-  for _, v in pairs(pktgen.isSending(ports)) do
-    if v == "y" then done = false end
-  end
-  if not done then pktgen.stop(ports) end
-  pktgen.delay(1500)
-  local p0, p1 = M.counters()
-  return done, p0, p1
 end
 
 function M.report(name, fields)
@@ -237,11 +295,7 @@ function M.finish()
     -- The ports stay connected (a net_memif port's counters go with its
     -- peer) until the caller, having read the switch's, creates the file.
     M.report("holding", {})
-    for _ = 1, 600 do
-      local f = io.open(hold, "r")
-      if f then f:close() break end
-      pktgen.delay(100)
-    end
+    M.wait_file(hold, 60)
   end
   M.report("done", {})
   if os.getenv("FERRY_PG_QUIT") == "1" then pktgen.quit() end

@@ -10,7 +10,6 @@ local ferry = dofile("scripts/pktgen/common.lua")
 pktgen.stop("all")
 ferry.set_flows(ferry.flows, ferry.size)
 local rate = ferry.offered_pct(ferry.size)
-ferry.warm_up(rate)
 local tx, rx, mpps, lat = ferry.trial(rate, ferry.seconds)
 ferry.report("phy-phy", ferry.latency_fields(lat, {
   {"flows", ferry.flows}, {"size", ferry.size + 4}, {"rate_pct", string.format("%.4f", rate)},

@@ -22,7 +22,6 @@ for i, size in ipairs(sizes) do
 end
 pktgen.set(ferry.tx, "seq_cnt", #sizes)
 local rate = ferry.rate
-ferry.warm_up(rate)
 local tx, rx, mpps, lat = ferry.trial(rate, ferry.seconds)
 local bytes = 0
 for _, s in ipairs(sizes) do bytes = bytes + s end
