@@ -5,10 +5,11 @@
 #   scripts/bench/pktgen-build.sh [TARBALL]
 #
 # Order: TARBALL (or PKTGEN_SRC), built once into the cache
-# (FERRY_CACHE, default ~/.cache/ferry) as pktgen-VERSION-PATCHHASH/, with
-# the repository's patch scripts/bench/pktgen-dpdk-VERSION.patch applied;
-# without a tarball, the build in the cache if there is one, then `pktgen`
-# from PATH. Debian does not package Pktgen-DPDK; its source release
+# (FERRY_CACHE, default ~/.cache/ferry) as pktgen-VERSION-HASH/ (HASH of
+# the tarball and the patch), with the repository's patch
+# scripts/bench/pktgen-dpdk-VERSION.patch applied; without a tarball, a
+# build in the cache made with the patch as it is now, then `pktgen` from
+# PATH. Debian does not package Pktgen-DPDK; its source release
 # (pktgen-dpdk-VERSION.tar.xz) builds against Debian's DPDK (libdpdk-dev)
 # with the patch and Lua 5.3 (liblua5.3-dev, which scripts/setup.sh
 # installs). Nothing of its tree is kept in this repository.
@@ -29,12 +30,17 @@ die() {
 }
 
 if [ -z "$src" ]; then
-  # The newest cached build, then PATH.
-  found=$(ls -d "$cache"/pktgen-*/.built 2>/dev/null | sort -V | tail -1 || true)
-  if [ -n "$found" ]; then
-    echo "$(dirname "$found")/build/app/pktgen"
-    exit 0
-  fi
+  # The newest cached build made with the repository's patch as it is now,
+  # then PATH.
+  for d in $(ls -td "$cache"/pktgen-*/ 2>/dev/null); do
+    d=${d%/}
+    v=${d##*/pktgen-}
+    v=${v%-*}
+    if [ -f "$d/.built" ] && cmp -s "$d/ferry.patch" "$here/pktgen-dpdk-$v.patch"; then
+      echo "$d/build/app/pktgen"
+      exit 0
+    fi
+  done
   command -v pktgen && exit 0
   die "no pktgen in PATH or in $cache; pass a source tarball (PKTGEN_SRC=/path/to/pktgen-dpdk-VERSION.tar.xz)"
 fi
@@ -74,6 +80,7 @@ tar xf "$src" -C "$dir.tmp" --strip-components=1 || die "cannot unpack $src"
   test -x build/app/pktgen
 ) || die "the build failed (logs in $dir.tmp)"
 # The binary links Pktgen's own libraries statically: the tree may move.
+cp "$patch_file" "$dir.tmp/ferry.patch"
 mv "$dir.tmp" "$dir"
 ! ldd "$bin" | grep -q 'not found' || die "$bin: $(ldd "$bin" | grep 'not found' | head -3)"
 touch "$dir/.built"
