@@ -13,6 +13,10 @@
 #          transmits on tx queue 1 (queue 0 is its main thread's), and
 #          net_memif connects only the queues the client asked for (one),
 #          so OVS-DPDK drops every packet it sends to such a port.
+#   nic    real NICs on one host, cabled in a loop: PG_NIC_PORTS holds four
+#          PCI addresses, Pktgen's port 0 and port 1, then the switch's src
+#          (cabled to Pktgen's port 0) and sink (cabled to its port 1);
+#          all four bound to vfio-pci, Pktgen on hugepages.
 #
 #   pg_find [TARBALL]           sets PG_BIN (scripts/bench/pktgen-build.sh)
 #   pg_switch_ports DIR         before vs_start: the ports' sockets go in DIR
@@ -46,6 +50,7 @@
 PG_BIN=""
 PG_SOCK_DIR=""
 PG_WIRING=${PG_WIRING:-vhost}
+PG_NIC_PORTS=${PG_NIC_PORTS:-}
 PG_MAC0=02:00:00:00:01:00  # Pktgen's port 0 (faces src)
 PG_MAC1=02:00:00:00:01:01  # Pktgen's port 1 (faces sink)
 PG_CPUS=${BENCH_PKTGEN_CPUS:-$BENCH_CTL_CPU}
@@ -60,7 +65,18 @@ pg_find() {
 pg_check() {
   [[ $PG_CPUS =~ ^[0-9]+(,[0-9]+){0,2}$ ]] ||
     bench_die "Pktgen's CPUs \"$PG_CPUS\": 1 to 3 CPU numbers, comma-separated"
-  case "$PG_WIRING" in vhost | memif) ;; *) bench_die "wiring \"$PG_WIRING\": vhost or memif" ;; esac
+  case "$PG_WIRING" in
+    vhost | memif) ;;
+    nic)
+      local a n=0
+      for a in ${PG_NIC_PORTS//,/ }; do
+        bench_is_pci "$a" || bench_die "NIC port \"$a\" is not a PCI address"
+        n=$((n + 1))
+      done
+      [ $n = 4 ] || bench_die "the nic wiring takes 4 PCI addresses: Pktgen's 0 and 1, the switch's src and sink"
+      ;;
+    *) bench_die "wiring \"$PG_WIRING\": vhost, memif or nic" ;;
+  esac
   [ -z "$PG_RING" ] || [[ $PG_RING =~ ^[1-9][0-9]*$ ]] || bench_die "ring size: a number"
 }
 
@@ -81,7 +97,13 @@ pg_memif_opts() {
 
 pg_switch_ports() {
   PG_SOCK_DIR=$1
-  if [ "$PG_WIRING" = memif ]; then
+  local nic
+  if [ "$PG_WIRING" = nic ]; then
+    IFS=, read -r -a nic <<<"$PG_NIC_PORTS"
+    VS_PORTS=""
+    BENCH_SRC_DEVARGS=${nic[2]}
+    BENCH_SINK_DEVARGS=${nic[3]}
+  elif [ "$PG_WIRING" = memif ]; then
     VS_PORTS=""
     BENCH_SRC_DEVARGS="net_memif0,role=server,socket=$1/src.sock,$(pg_memif_opts)"
     BENCH_SINK_DEVARGS="net_memif1,role=server,socket=$1/sink.sock,$(pg_memif_opts)"
@@ -91,16 +113,26 @@ pg_switch_ports() {
   fi
 }
 
-# Pktgen's two --vdev.
-pg_vdevs() {
-  local d=$PG_SOCK_DIR
-  if [ "$PG_WIRING" = memif ]; then
-    echo "net_memif0,role=client,socket=$d/src.sock,$(pg_memif_opts),mac=$PG_MAC0"
-    echo "net_memif1,role=client,socket=$d/sink.sock,$(pg_memif_opts),mac=$PG_MAC1"
-  else
-    echo "net_virtio_user0,path=$d/src.sock,server=1,queues=1,queue_size=$(pg_ring),mac=$PG_MAC0"
-    echo "net_virtio_user1,path=$d/sink.sock,server=1,queues=1,queue_size=$(pg_ring),mac=$PG_MAC1"
-  fi
+# Pktgen's EAL arguments for its ports and memory, one a line. Without
+# hugepages its memory is memfd-backed, which vhost-user can map.
+pg_eal_ports() {
+  local d=$PG_SOCK_DIR nic
+  case "$PG_WIRING" in
+    nic)
+      IFS=, read -r -a nic <<<"$PG_NIC_PORTS"
+      printf '%s\n' -a "${nic[0]}" -a "${nic[1]}" --in-memory -m "$PG_MEM"
+      ;;
+    memif)
+      printf '%s\n' --no-pci --no-huge -m "$PG_MEM" \
+        --vdev "net_memif0,role=client,socket=$d/src.sock,$(pg_memif_opts),mac=$PG_MAC0" \
+        --vdev "net_memif1,role=client,socket=$d/sink.sock,$(pg_memif_opts),mac=$PG_MAC1"
+      ;;
+    vhost)
+      printf '%s\n' --no-pci --no-huge -m "$PG_MEM" \
+        --vdev "net_virtio_user0,path=$d/src.sock,server=1,queues=1,queue_size=$(pg_ring),mac=$PG_MAC0" \
+        --vdev "net_virtio_user1,path=$d/sink.sock,server=1,queues=1,queue_size=$(pg_ring),mac=$PG_MAC1"
+      ;;
+  esac
 }
 
 # --lcores and -m of Pktgen for PG_CPUS.
@@ -134,26 +166,24 @@ pg_run() {
 }
 
 pg_start() {
-  local dir=$1 profile=$2 out=$3 lc vdevs
+  local dir=$1 profile=$2 out=$3 lc eal
   PG_DIR=$1 PG_PROFILE=$2 PG_OUT=$3 PG_SECS=$4
   shift 4
   mkdir -p "$dir"
   : >"$out"
   read -r -a lc <<<"$(pg_lcores)"
-  mapfile -t vdevs < <(pg_vdevs)
+  mapfile -t eal < <(pg_eal_ports)
   bench_dpdk_prefix "pg$BENCH_SERIAL"
   bench_track_pidfile "$dir/pktgen.pid"
   # A virtio-user server does not bind over the last one's socket files.
   [ "$PG_WIRING" = vhost ] && rm -f "$PG_SOCK_DIR/src.sock" "$PG_SOCK_DIR/sink.sock"
   # From the top of the repository (the profiles load scripts/pktgen/common.lua);
   # stdin a closed pipe: once the profile is done, or failed, Pktgen's
-  # command line sees the hang-up and Pktgen exits. Without hugepages its
-  # memory is memfd-backed, which vhost-user can map.
+  # command line sees the hang-up and Pktgen exits.
   (
     cd "$BENCH_TOP" &&
       exec env FERRY_PG_OUT="$out" FERRY_PG_QUIT=1 "$@" "$PG_BIN" --lcores "${lc[0]}" \
-        --no-pci --no-huge -m "$PG_MEM" --file-prefix="$BENCH_PREFIX" \
-        --vdev "${vdevs[0]}" --vdev "${vdevs[1]}" -- -P -m "${lc[1]}" --rxd "$(pg_ring)" \
+        --file-prefix="$BENCH_PREFIX" "${eal[@]}" -- -P -m "${lc[1]}" --rxd "$(pg_ring)" \
         --txd "$(pg_ring)" -f "scripts/pktgen/$profile.lua"
   ) < <(:) >"$dir/pktgen.out" 2>&1 &
   PG_PID=$!

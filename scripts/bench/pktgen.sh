@@ -13,7 +13,8 @@
 #                           [--loss LIST] [--trial S] [--resolution PCT]
 #                           [--no-latency] [--pktgen-src TARBALL]
 #                           [--pktgen-cpus LIST] [--control-cpu N]
-#                           [--pmd-cpu N] [--wiring vhost|memif] [--out DIR]
+#                           [--pmd-cpu N] [--wiring vhost|memif|nic]
+#                           [--nic-ports LIST] [--out DIR]
 #   scripts/bench/pktgen.sh --smoke [--count N] [--mpps R] [--trial S]
 #
 #   --profiles LIST  comma-separated, default p64,imix,normal,rules-1k:
@@ -44,16 +45,18 @@
 #                    (default: the control CPU; see pktgen-run.sh)
 #   --control-cpu N  the switch's control threads and this script (default 0)
 #   --pmd-cpu N      the switch's forwarding thread (default 1)
-#   --wiring W       vhost (default) or memif (Ferry only: OVS-DPDK's
+#   --wiring W       vhost (default), memif (Ferry only: OVS-DPDK's
 #                    forwarding thread sends on a tx queue net_memif leaves
-#                    unconnected; see pktgen-run.sh)
+#                    unconnected) or nic (see pktgen-run.sh)
 #   --out DIR        results directory (default <repo>/build/bench)
-#   --smoke          Ferry only: both directions at once with a finite count
-#                    (--count, default 50000 each way, at --mpps, default
-#                    0.05), checks Pktgen's tx = Ferry's rx = Ferry's tx =
-#                    Pktgen's rx in each direction and prints them; then a
-#                    short zero-loss search of p64 up to 20 x --mpps (--trial
-#                    default 1, --resolution default 10)
+#   --nic-ports L    with --wiring nic: four PCI addresses, Pktgen's port 0
+#                    and 1, the switch's src and sink (see pktgen-run.sh)
+#   --smoke          Ferry only: each direction in turn, a finite count
+#                    (--count, default 20000, at --mpps, default 0.02);
+#                    checks Pktgen's tx = Ferry's rx = Ferry's tx = Pktgen's
+#                    rx in each and prints them; then a short zero-loss search
+#                    of p64 up to 20 x --mpps (--trial default 1,
+#                    --resolution default 10) and its latency trial
 #
 # On 2 CPUs the generator and the switch share: the switch's forwarding
 # thread has CPU 1 to itself, Pktgen's polling lcore shares CPU 0 with the
@@ -97,7 +100,7 @@ while [ $# -gt 0 ]; do
   fi
   case "$1" in
     --profiles | --zero-loss | --loss | --trial | --resolution | --pktgen-src | --pktgen-cpus | \
-      --control-cpu | --pmd-cpu | --out | --count | --mpps | --wiring)
+      --control-cpu | --pmd-cpu | --out | --count | --mpps | --wiring | --nic-ports)
       [ $# -ge 2 ] || bench_die "$1 needs a value"
       v=$2
       case "$1" in
@@ -114,6 +117,7 @@ while [ $# -gt 0 ]; do
         --count) count=$v ;;
         --mpps) smoke_mpps=$v ;;
         --wiring) PG_WIRING=$v ;;
+        --nic-ports) PG_NIC_PORTS=$v ;;
       esac
       shift
       ;;

@@ -69,7 +69,9 @@ def main():
     def cell(p, s, k):
         v = values.get((p, s, k))
         if not v:
-            return "n/a"
+            # Not run (a profile without a search) or failed.
+            return "n/a" if any(r["profile"] == p and r["system"] == s and r["kind"] in
+                                (k, "failed") for r in rows) else ""
         if len(v) == 1:
             return "%.3f" % v[0]
         return "%.3f (%.3f..%.3f)" % (median(v), min(v), max(v))
@@ -98,10 +100,10 @@ def main():
             r = "%.2f" % (f / o) if f is not None and o else "n/a"
             print("pktgen_ratio_vs_ovs %s %s" % (p, r))
     for p in profiles:
+        searched = [k for k in kinds if k.startswith("zero-loss@")
+                    and any(r["profile"] == p and r["kind"] == k for r in rows)]
         for s in systems:
-            for k in kinds:
-                if not k.startswith("zero-loss@"):
-                    continue
+            for k in searched:
                 loss = k.split("@", 1)[1]
                 name = p if num(loss) == 0 else "%s@%s" % (p, loss)
                 v = fig(p, s, k)
