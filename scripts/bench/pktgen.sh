@@ -66,7 +66,9 @@
 # Prints a table, then:
 #   pktgen_ratio_vs_ovs PROFILE X.XX           Ferry / OVS-DPDK, received Mpps
 #   pktgen_zero_loss_mpps SYSTEM PROFILE X.XX  (loss 0 %; with the 0.01 %
-#   pktgen_zero_loss_mpps SYSTEM PROFILE@0.01 X.XX  criterion as PROFILE@0.01)
+#   pktgen_zero_loss_mpps SYSTEM PROFILE@0.01 X.XX  criterion as PROFILE@0.01;
+#                                              "<X.XX" when no trial passed,
+#                                              below the lowest rate tried)
 # and writes DIR/pktgen.tsv, DIR/pktgen.png and DIR/pktgen-logs/ (the
 # Pktgen reports). Exit status 0 when every run worked, 1 otherwise.
 set -u
@@ -251,8 +253,12 @@ run_search() {  # run_search PROFILE SYSTEM ROUND DIR MAX
     FERRY_PG_MAX_MPPS="$max" FERRY_PG_LOSS_PCT="$losses" FERRY_PG_RESOLUTION="$resolution" \
     FERRY_PG_LATENCY="$latency" $(profile_env "$p") && pg_wait || return 1
   keep_log "$rep" "$p-$sys.$r.rfc2544.txt"
+  local m
   for l in ${losses//,/ }; do
-    record "$p" "$sys" "$r" "zero-loss@$l" "$(report_kv "$rep" rfc2544 mpps "loss_pct=$l")" "" ""
+    m=$(report_kv "$rep" rfc2544 mpps "loss_pct=$l")
+    # No trial passed: below the lowest rate tried.
+    [ "$m" = 0.0000 ] && m="<$(report_kv "$rep" rfc2544 lowest_failed_mpps "loss_pct=$l")"
+    record "$p" "$sys" "$r" "zero-loss@$l" "$m" "" ""
   done
   if [ "$latency" = 1 ] && grep -q '^latency' "$rep"; then
     record "$p" "$sys" "$r" latency "$(report_kv "$rep" latency mpps)" "" "" \

@@ -13,19 +13,16 @@ Lines after the table, in the order the profiles ran:
   pktgen_ratio_vs_ovs PROFILE X.XX            Ferry / OVS-DPDK throughput
   pktgen_zero_loss_mpps SYSTEM PROFILE X.XX   loss criterion 0 %
   pktgen_zero_loss_mpps SYSTEM PROFILE@L X.XX other criteria (L percent)
-"n/a" where a run failed.
+"n/a" where a run failed; "<X.XX" where no trial of the search passed (the
+zero-loss rate is below the lowest rate tried).
 """
 import argparse
 import csv
 import sys
 
+from report import median  # compare.sh's report, beside this file
+
 LABELS = {"ferry": "Ferry", "ovs": "OVS-DPDK 3.1"}
-
-
-def median(v):
-    v = sorted(v)
-    n = len(v)
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
 def num(s):
@@ -46,6 +43,7 @@ def main():
     profiles, systems, kinds = [], [], []
     values = {}  # (profile, system, kind) -> [mpps...]
     lat = {}  # (profile, system) -> [(avg, min, max)]
+    below = {}  # (profile, system, kind) -> ["<X", ...]: no trial passed
     for r in rows:
         p, s, k = r["profile"], r["system"], r["kind"]
         for lst, v in ((profiles, p), (systems, s)):
@@ -58,6 +56,8 @@ def main():
         m = num(r["mpps"])
         if m is not None:
             values.setdefault((p, s, k), []).append(m)
+        elif r["mpps"].startswith("<"):
+            below.setdefault((p, s, k), []).append(r["mpps"])
         if k == "latency" and num(r["lat_avg_us"]) is not None:
             lat.setdefault((p, s), []).append(
                 tuple(num(r[c]) for c in ("lat_avg_us", "lat_min_us", "lat_max_us")))
@@ -68,6 +68,8 @@ def main():
 
     def cell(p, s, k):
         v = values.get((p, s, k))
+        if not v and (p, s, k) in below:
+            return " ".join(below[(p, s, k)])
         if not v:
             # Not run (a profile without a search) or failed.
             return "n/a" if any(r["profile"] == p and r["system"] == s and r["kind"] in
@@ -107,8 +109,13 @@ def main():
                 loss = k.split("@", 1)[1]
                 name = p if num(loss) == 0 else "%s@%s" % (p, loss)
                 v = fig(p, s, k)
-                print("pktgen_zero_loss_mpps %s %s %s" % (s, name, "%.2f" % v if v is not None
-                                                          else "n/a"))
+                if v is not None:
+                    shown = "%.2f" % v
+                elif (p, s, k) in below:
+                    shown = "<%.2f" % min(num(b[1:]) or 0 for b in below[(p, s, k)])
+                else:
+                    shown = "n/a"
+                print("pktgen_zero_loss_mpps %s %s %s" % (s, name, shown))
     if a.plot:
         plot(a, profiles, systems, cols, fig)
     return 0

@@ -74,6 +74,7 @@ for _, tolerance in ipairs(losses) do
                            {"size", ferry.size + 4}, {"seconds", ferry.seconds},
                            {"mpps", string.format("%.4f", lo)},
                            {"at_max", lo >= max_mpps and 1 or 0},
+                           {"lowest_failed_mpps", lo < max_mpps and string.format("%.4f", hi) or ""},
                            {"resolution_mpps", string.format("%.4f", resolution)}})
 end
 -- RFC 2544's latency: a trial at the throughput (the first criterion's
