@@ -17,7 +17,7 @@
 #                           [--nic-ports LIST] [--out DIR]
 #   scripts/bench/pktgen.sh --smoke [--count N] [--mpps R] [--trial S]
 #
-#   --profiles LIST  comma-separated, default p64,imix,normal,rules-1k:
+#   --profiles LIST  comma-separated, default p64,imix,normal,rules-1k,pvp:
 #                    p64       64-byte frames, one flow, the rule
 #                              in_port=src,ip,actions=mod_dl_dst:M,output:sink
 #                    imix      the simple IMIX (7:4:1 of 64, 570, 1518 bytes),
@@ -26,6 +26,10 @@
 #                              MAC installed on sink with fdb/add
 #                    rules-1k  64-byte frames, 1000 flows over the 1000 rules
 #                              of five masks of compare.sh's rules-N case
+#                    pvp       64-byte frames, one flow, through a VM: src ->
+#                              vm (testpmd macswap on virtio-user, guest.sh, on
+#                              BENCH_GUEST_CPU, default the control CPU) ->
+#                              mod_dl_dst -> sink
 #   --systems LIST   subset of ferry,ovs (default both)
 #   --seconds S      throughput trial at line rate (default 10)
 #   --warmup S       traffic before it, not counted (default 2)
@@ -77,9 +81,10 @@ source "$here/lib.sh"
 source "$here/rules.sh"
 source "$here/vswitch.sh"
 source "$here/pktgen-run.sh"
+source "$here/guest.sh"
 
 BENCH_NAME=pktgen
-profiles="p64,imix,normal,rules-1k"
+profiles="p64,imix,normal,rules-1k,pvp"
 systems="ferry,ovs"
 seconds=10
 warmup=2
@@ -141,7 +146,7 @@ num='^[0-9]+([.][0-9]+)?$'
 [[ $BENCH_CTL_CPU =~ ^[0-9]+$ && $BENCH_PMD_CPU =~ ^[0-9]+$ ]] || bench_die "CPUs are numbers"
 pg_check
 for l in ${losses//,/ }; do [[ $l =~ $num ]] || bench_die "--loss: \"$l\" is not a percentage"; done
-PROFILES="p64 imix normal rules-1k"
+PROFILES="p64 imix normal rules-1k pvp"
 [ $smoke = 1 ] && { profiles=p64; systems=ferry; zero_loss=p64; }
 [ "$zero_loss" = none ] && zero_loss=""
 IFS=, read -r -a prof_list <<<"$profiles"
@@ -158,7 +163,17 @@ done
 # The compare.sh case whose rules (and MAC table) a profile uses, its
 # Pktgen profile and its settings.
 profile_case() {
-  case "$1" in p64 | imix) echo ip-1 ;; normal) echo normal-1 ;; rules-1k) echo rules-1k ;; esac
+  case "$1" in
+    p64 | imix) echo ip-1 ;;
+    normal) echo normal-1 ;;
+    rules-1k) echo rules-1k ;;
+    pvp) echo simple-1 ;;  # no MAC table; its rules are pvp_rules
+  esac
+}
+
+# Into the VM unchanged; out of it with the rewrite (as pvp.sh).
+pvp_rules() {
+  printf '%s\n' "in_port=src,actions=output:vm" "in_port=vm,actions=$RULE_ACTIONS" >"$1"
 }
 profile_lua() { case "$1" in imix) echo phy-phy-imix ;; *) echo phy-phy-64 ;; esac; }
 profile_env() {
@@ -173,13 +188,15 @@ profile_label() {
     imix) echo "IMIX 7:4:1, 12 flows, mod_dl_dst rule" ;;
     normal) echo "64 B, 1 flow, NORMAL" ;;
     rules-1k) echo "64 B, 1000 flows, 1000 rules / 5 masks" ;;
+    pvp) echo "64 B, 1 flow, through a testpmd VM" ;;
   esac
 }
 
 pg_switch_ports /run  # each run sets its own; no replay source
 bench_check_tools
 bench_init pktgen
-BENCH_CLEANUP_HOOKS=(vs_stop)
+BENCH_CLEANUP_HOOKS=(pg_stop guest_stop vs_stop)
+GUEST_CPU=${BENCH_GUEST_CPU:-$BENCH_CTL_CPU}
 pg_find "$pktgen_src" || bench_die "no Pktgen-DPDK (pass --pktgen-src or PKTGEN_SRC; see --help)"
 bench_log "pktgen: $PG_BIN"
 bench_snapshot_tools
@@ -233,6 +250,7 @@ stop_switch() {
   pg_stop
   [ -n "$VS_DIR" ] && [ -n "$BENCH_FAIL" ] && vs_log_tail 15 >&2
   vs_stop
+  guest_stop
 }
 
 keep_log() { cp "$1" "$out/pktgen-logs/$2" 2>/dev/null; }
@@ -274,8 +292,12 @@ run_profile() {  # run_profile PROFILE SYSTEM ROUND
   rep=$dir/throughput.txt
   mkdir -p "$dir"
   RULE_ACTIONS="mod_dl_dst:$PG_MAC1,output:sink"
-  case_rules "$c" "$dir/rules.txt" >/dev/null
+  if [ "$p" = pvp ]; then pvp_rules "$dir/rules.txt"; else case_rules "$c" "$dir/rules.txt" >/dev/null; fi
   start_switch "$sys" "$dir" "$c" || return 1
+  if [ "$p" = pvp ]; then
+    guest_start "$dir/guest" "$dir/sock/vm.sock" "$GUEST_CPU" &&
+      vs_add_vhost_port vm "$dir/sock/vm.sock" 3 || return 1
+  fi
   # shellcheck disable=SC2046  # the settings are words
   launch "$dir" "$dir/pg" "$(profile_lua "$p")" "$rep" $((90 + warmup + seconds)) \
     FERRY_PG_SECONDS="$seconds" FERRY_PG_WARMUP="$warmup" $(profile_env "$p") && pg_wait || return 1
