@@ -306,7 +306,7 @@ run_profile() {  # run_profile PROFILE SYSTEM ROUND
   record "$p" "$sys" "$r" throughput "$mpps" \
     "$(tr ' ' '\n' <"$rep" | sed -n 's/^sent=//p' | head -1)" \
     "$(tr ' ' '\n' <"$rep" | sed -n 's/^received=//p' | head -1)"
-  bench_log "$p: $(vs_label "$sys") received $mpps Mpps"
+  bench_log "$p ($(profile_label "$p")): $(vs_label "$sys") received $mpps Mpps"
   if [[ " ${zl_list[*]} " == *" $p "* ]]; then
     run_search "$p" "$sys" "$r" "$dir" "$(awk -v m="$mpps" 'BEGIN { printf "%.4f", m * 1.2 }')" ||
       return 1
