@@ -9,6 +9,9 @@
 #   FERRY_CACHE   cache directory for the OVS build and SDK headers
 #                 (default: ${XDG_CACHE_HOME:-$HOME/.cache}/ferry)
 #   FERRY_HUGEPAGES  number of 2 MB hugepages to reserve (default 1024)
+#   PKTGEN_SRC    Pktgen-DPDK source tarball to build into the cache for
+#                 scripts/bench/pktgen.sh (default: ../shared/tools/
+#                 pktgen-dpdk-23.03.0.tar.xz beside the repository, if it exists)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +31,7 @@ packages=(
   openvswitch-source openvswitch-switch openvswitch-common openvswitch-switch-dpdk
   libjemalloc-dev catch2 libnuma-dev libssl-dev libxdp-dev libbpf-dev libpcap-dev
   tcpdump iproute2 iputils-ping ethtool procps python3 python3-matplotlib
-  xz-utils openvswitch-testcontroller python3-os-ken
+  xz-utils openvswitch-testcontroller python3-os-ken liblua5.3-dev patch
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -103,6 +106,17 @@ if [ ! -f "$sdk_dir/.done" ]; then
   touch "$sdk_dir/.done"
   rm -rf "$tmp"
   trap - EXIT
+fi
+
+# ------------------------------------------- Pktgen-DPDK (benchmarks, smoke)
+pktgen_src=${PKTGEN_SRC:-$(cd "$top/.." && pwd)/shared/tools/pktgen-dpdk-23.03.0.tar.xz}
+if [ -f "$pktgen_src" ]; then
+  # Cached like libopenvswitch; a failed build leaves Ferry's own build
+  # and tests alone (the pktgen smoke test then says what is missing).
+  FERRY_CACHE=$cache "$top/scripts/bench/pktgen-build.sh" "$pktgen_src" >/dev/null ||
+    say "warning: Pktgen-DPDK did not build (scripts/bench/pktgen.sh and the pktgen smoke need it)"
+elif [ -n "${PKTGEN_SRC:-}" ]; then
+  die "PKTGEN_SRC=$PKTGEN_SRC: no such file"
 fi
 
 # --------------------------------------------------------------- hugepages

@@ -6,7 +6,8 @@
 #   vs_start SYSTEM DIR PCAP    SYSTEM is ferry, ovs or ovs-tuned (OVS-DPDK
 #                               with emc-insert-inv-prob=0, smc-enable=true);
 #                               PCAP feeds port src (unless BENCH_SRC_DEVARGS
-#                               names another device)
+#                               names another device); with VS_PORTS=none,
+#                               the bridge alone (the caller adds the ports)
 #   vs_add_vhost_port NAME SOCK OFPORT   a vhost-user port to a guest (PVP)
 #   vs_add_flows FILE           ovs-ofctl --bundle add-flows; sets VS_ADD_SECS
 #   vs_add_fdb FILE             ovs-appctl fdb/add br0 PORT VLAN MAC per line,
@@ -122,6 +123,7 @@ vs_start() {
   if grep -q . "$VS_DIR/add-br.out"; then
     bench_log "warning: $(vs_label "$VS_SYS"): $(head -c 300 "$VS_DIR/add-br.out" | tr '\n' ' ')"
   fi
+  [ "${VS_PORTS:-}" = none ] && return 0
   # --no-wait, then a poll that also watches the daemon: a daemon that dies
   # while adding a port fails the run at once, not after a timeout.
   ovs-vsctl --no-wait add-port "$VS_BRIDGE" src -- set Interface src type=dpdk ofport_request=1 \
