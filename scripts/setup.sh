@@ -30,7 +30,7 @@ packages=(
   dpdk dpdk-dev libdpdk-dev dpdk-doc
   openvswitch-source openvswitch-switch openvswitch-common openvswitch-switch-dpdk
   libjemalloc-dev catch2 libnuma-dev libssl-dev libxdp-dev libbpf-dev libpcap-dev
-  tcpdump iproute2 iputils-ping ethtool procps python3 python3-matplotlib
+  tcpdump iperf3 iproute2 iputils-ping ethtool procps python3 python3-matplotlib
   xz-utils openvswitch-testcontroller python3-os-ken liblua5.3-dev patch
 )
 missing=()
