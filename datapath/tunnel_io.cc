@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <endian.h>
+#include <nmmintrin.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -18,6 +20,9 @@
 namespace ferry {
 
 namespace {
+
+static_assert(offsetof(Action, mask) == offsetof(Action, value) + 8 && kActionDataBytes == 16,
+              "a kData's bytes are its value and mask");
 
 void drop(const ExecContext& ctx, rte_mbuf* m, DropReason r) {
   rte_pktmbuf_free(m);
@@ -48,14 +53,15 @@ uint16_t udp_checksum(const rte_mbuf* m, const uint8_t* iph, uint32_t l4) {
 // The outer UDP source port: a hash of the inner flow over the egress range
 // (as OVS's netdev_tnl_get_src_port), so ECMP in the underlay spreads flows.
 uint16_t source_port(const TunnelSnapshot& t, const FlowKey& k) {
-  uint64_t h = (uint64_t{k.nw_src} << 32 | k.nw_dst) * 0x9e3779b97f4a7c15ULL;
-  h ^= (uint64_t{k.tp_src} << 16 | k.tp_dst | uint64_t{k.nw_proto} << 32) * 0xc2b2ae3d27d4eb4fULL;
-  uint64_t mac;
-  std::memcpy(&mac, k.dl_src, 6);
-  h ^= (mac & 0xffffffffffffULL) * 0x165667b19e3779f9ULL;
-  h ^= h >> 29;
+  // CRC32C over the addresses, ports and protocol, and the source MAC (for
+  // non-IP frames): two independent chains, cheap on the PMD.
+  const uint64_t* w = k.words();
+  uint32_t a = static_cast<uint32_t>(_mm_crc32_u64(0x9747b28c, w[3]));  // nw_src, nw_dst
+  uint32_t b = static_cast<uint32_t>(_mm_crc32_u64(0x85ebca6b, w[4] & 0xffffffffULL));  // ports
+  b = static_cast<uint32_t>(_mm_crc32_u64(b, w[2] ^ w[1]));  // MACs, proto, tos, ttl
+  const uint32_t h = a ^ (b << 7 | b >> 25);
   const uint32_t span = static_cast<uint32_t>(t.egress_max - t.egress_min) + 1;
-  return static_cast<uint16_t>(t.egress_min + ((h & 0xffffffff) * span >> 32));
+  return static_cast<uint16_t>(t.egress_min + (uint64_t{h} * span >> 32));
 }
 
 // The tunnel port a packet came in on: exact remote_ip before
@@ -136,12 +142,21 @@ void execute_tnl_push(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, c
   if (via < 0 || !snap.ports[via] || !snap.tunnels || nd * kActionDataBytes < kOuterHeaderLen)
     return drop(ctx, m, DropReason::kTunnelNoRoute);
   uint8_t hdr[4 * kActionDataBytes];
-  read_data_bytes(a + 1, nd, hdr, kOuterHeaderLen);
+  for (size_t d = 0; d < 4 && d < nd; d++)  // each kData's 16 bytes: value, then mask
+    std::memcpy(hdr + d * kActionDataBytes, &a[1 + d].value, kActionDataBytes);
   if (!push_outer(*snap.tunnels, m, hdr, a->flags & 1, key))
     return drop(ctx, m, DropReason::kNoHeadroom);
   // The rest of the list is the underlay bridge's, for the outer packet
-  // from its internal port.
+  // from its internal port. An output to a port alone (explicit flows on
+  // the underlay) needs no key: straight to the port.
   const DpPort& in = *snap.ports[via];
+  const Action* rest = a + 1 + nd;
+  const size_t n_rest = avail - 1 - nd;
+  if (n_rest == 1 && rest->type == ActionType::kOutput && rest->port < kOfppMax) {
+    const int32_t id = ub->port_of(rest->port);
+    const DpPort* out = id >= 0 ? snap.ports[id] : nullptr;
+    if (out && out != &in && !out->special() && !ctx.trace) return ctx.tx->push(*out, m);
+  }
   FlowKey outer;
   if (parse_frame_inline(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), in.ofport,
                          &outer, nullptr) != ParseStatus::kOk)
@@ -149,7 +164,7 @@ void execute_tnl_push(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, c
   ExecContext under = ctx;
   under.bridge = ub;
   under.in = &in;
-  execute_actions(under, m, outer, a + 1 + nd, avail - 1 - nd);
+  execute_actions(under, m, outer, rest, n_rest);
 }
 
 bool tunnel_terminate(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {

@@ -175,7 +175,7 @@ inline ParseStatus parse_arp(const uint8_t* a, uint32_t avail, FlowKey* key) {
   // port is untracked and not recirculated: words 11-19 are zero.
   uint64_t* w = key->words();
   w[0] = in_port;
-#pragma GCC unroll 19
+#pragma GCC unroll 24  // FlowKey::kWords: never a "rep stos"
   for (size_t i = 1; i < FlowKey::kWords; i++) w[i] = 0;
   if (offsets) *offsets = HeaderOffsets{};
   if (len < 14) [[unlikely]]
