@@ -144,6 +144,28 @@ void queue_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& in, const F
   q->pkts[q->n++] = m;
 }
 
+uint64_t* queue_tunnel_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& in,
+                              uint16_t tun_flags) {
+  RecircQueue* q = ctx.recirc;
+  if (!q || ctx.recirc_depth >= kMaxRecircDepth) {
+    rte_pktmbuf_free(m);
+    ctx.counters->drop(DropReason::kRecircDepth);
+    return nullptr;
+  }
+  if (q->n >= RecircQueue::kMax) {
+    rte_pktmbuf_free(m);
+    ctx.counters->drop(DropReason::kRecircQueueFull);
+    return nullptr;
+  }
+  uint64_t* w = q->meta[q->n];
+#pragma GCC unroll 16
+  for (unsigned i = 0; i < RecircQueue::kMetaWords; i++) w[i] = 0;
+  q->tun_flags[q->n] = tun_flags;
+  q->in[q->n] = &in;
+  q->pkts[q->n++] = m;
+  return w + (FlowKey::kTunWord - FlowKey::kCtWord);
+}
+
 void queue_recirc(const ExecContext& ctx, rte_mbuf* m, const FlowKey& cur, uint32_t id) {
   if (!ctx.in) {
     rte_pktmbuf_free(m);

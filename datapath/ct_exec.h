@@ -43,5 +43,10 @@ void queue_recirc(const ExecContext& ctx, rte_mbuf* m, const FlowKey& cur, uint3
 // Queues m (consumed) to enter the pipeline again from `in`, its key's
 // metadata from meta (words 11-23, tun_flags).
 void queue_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& in, const FlowKey& meta);
+// The same, the metadata zero but the tunnel's: the queued key's words
+// 20-23 (FlowKey::kTunWord...), for the caller to fill in; nullptr when m
+// was dropped (counted).
+uint64_t* queue_tunnel_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& in,
+                              uint16_t tun_flags);
 
 }  // namespace ferry

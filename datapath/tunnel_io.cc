@@ -127,7 +127,7 @@ void tunnel_output(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, const
   write_outer_header(outer_header(cfg, *r, *n, dst, key), hdr);
   if (!push_outer(*ts, m, hdr, cfg.csum, key)) return drop(ctx, m, DropReason::kNoHeadroom);
   // The outer frame enters the underlay bridge from its internal port.
-  queue_packet(ctx, m, *r->via, zero_key());
+  queue_tunnel_packet(ctx, m, *r->via, 0);  // no metadata: a packet of the underlay
 }
 
 void execute_tnl_push(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const Action* a,
@@ -206,18 +206,25 @@ bool tunnel_terminate(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
     drop(ctx, m, DropReason::kTunnelNoPort);
     return true;
   }
-  FlowKey meta = zero_key();
-  meta.tun_id = htobe64(h.vni);
-  meta.tun_src = h.src;
-  meta.tun_dst = h.dst;
-  meta.tun_tos = h.tos;
-  meta.tun_ttl = h.ttl;
-  meta.tun_tp_dst = htons(h.udp_dst);
-  meta.tun_flags = static_cast<uint16_t>(
+  rte_pktmbuf_adj(m, static_cast<uint16_t>(h.outer_len));
+  const auto flags = static_cast<uint16_t>(
       FlowKey::kTunPresent | FlowKey::kTunFKey | (h.df ? FlowKey::kTunFDontFragment : 0) |
       (h.udp_csum ? FlowKey::kTunFCsum : 0) | (h.oam ? FlowKey::kTunFOam : 0));
-  rte_pktmbuf_adj(m, static_cast<uint16_t>(h.outer_len));
-  queue_packet(ctx, m, *port, meta);
+  uint64_t* w = queue_tunnel_packet(ctx, m, *port, flags);
+  if (!w) return true;
+  // Words 20-23 as FlowKey lays them out.
+  FlowKey t;
+  t.tun_id = htobe64(h.vni);
+  t.tun_src = h.src;
+  t.tun_dst = h.dst;
+  t.tun_tos = h.tos;
+  t.tun_ttl = h.ttl;
+  t.tun_gbp_id = 0;
+  t.tun_gbp_flags = 0;
+  t.pad3 = 0;
+  t.tun_tp_dst = htons(h.udp_dst);
+  t.pad4 = 0;
+  std::memcpy(w, t.words() + FlowKey::kTunWord, (FlowKey::kWords - FlowKey::kTunWord) * 8);
   return true;
 }
 
