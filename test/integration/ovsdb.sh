@@ -48,8 +48,8 @@ ft_eq "failed ofport" -1 "$(ft_db_get Interface bad ofport)"
 ft_contains "ovs-vsctl show" "$(ovs-vsctl show)" 'error: "Error attaching device'
 ovs-vsctl add-port br0 nodev -- set Interface nodev type=dpdk >/dev/null 2>&1
 ft_contains "missing devargs" "$(ovs-vsctl --no-wait get Interface nodev error)" "missing 'options:dpdk-devargs'"
-ovs-vsctl add-port br0 vx -- set Interface vx type=vxlan options:remote_ip=10.9.9.9 >/dev/null 2>&1
-ft_contains "unsupported type" "$(ovs-vsctl --no-wait get Interface vx error)" "vxlan\\\" is not supported by ferry-vswitchd"
+ovs-vsctl add-port br0 gr -- set Interface gr type=gre options:remote_ip=10.9.9.9 >/dev/null 2>&1
+ft_contains "unsupported type" "$(ovs-vsctl --no-wait get Interface gr error)" "gre\\\" is not supported by ferry-vswitchd"
 ovs-vsctl add-port br0 dup -- set Interface dup type=dpdk options:dpdk-devargs=net_null0,no-rx=1 >/dev/null 2>&1
 ft_contains "device in use" "$(ovs-vsctl --no-wait get Interface dup error)" "already in use by interface p1"
 ft_eq "dup ofport" -1 "$(ft_db_get Interface dup ofport)"
