@@ -212,6 +212,17 @@ const TnlNeigh* TunnelSnapshot::neighbour(uint32_t ip) const {
   return nullptr;
 }
 
+EncapPath resolve_encap(const TunnelSnapshot* ts, const TunnelConfig& cfg, uint32_t tun_dst) {
+  EncapPath p;
+  p.dst = cfg.remote_flow ? tun_dst : cfg.remote_ip;
+  const TnlRoute* r = ts && p.dst ? ts->route(p.dst) : nullptr;
+  if (!r || !r->via) return p;
+  p.route = r;
+  p.hop = r->gw ? r->gw : p.dst;
+  p.neigh = ts->neighbour(p.hop);
+  return p;
+}
+
 bool TunnelSnapshot::is_local(uint32_t ip) const {
   for (uint32_t a : local_ips) {
     if (a == ip) return true;

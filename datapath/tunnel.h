@@ -89,6 +89,19 @@ struct TunnelSnapshot {
   bool is_tunnel_udp_port(uint16_t port_be) const;
 };
 
+// Where an encapsulation goes (OVS's tnl_port_send route and neighbour
+// look-ups): the destination (the port's remote_ip, or the packet's tun_dst
+// with remote_ip=flow), its route through a bridge's port and the next
+// hop's neighbour.
+struct EncapPath {
+  uint32_t dst = 0;                 // network order
+  uint32_t hop = 0;                 // network order: the gateway, or dst on link; 0: no route
+  const TnlRoute* route = nullptr;  // nullptr: no route (or not through a bridge's port)
+  const TnlNeigh* neigh = nullptr;  // the hop's; nullptr: not known (yet)
+};
+// ts may be null (no tunnels: no route); tun_dst is the packet's (network order).
+EncapPath resolve_encap(const TunnelSnapshot* ts, const TunnelConfig& cfg, uint32_t tun_dst);
+
 // The outer headers of an encapsulation (Ethernet, IPv4, UDP, VXLAN or
 // Geneve without options): what a route, a neighbour and a port's options
 // decide. The IPv4 total length and checksum, the UDP length and source

@@ -108,26 +108,23 @@ bool push_outer(const TunnelSnapshot& ts, rte_mbuf* m, const uint8_t* hdr, bool 
 void tunnel_output(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, const FlowKey& key) {
   const TunnelSnapshot* ts = ctx.snap->tunnels.get();
   const TunnelConfig& cfg = out.tunnel->cfg;
-  const uint32_t dst = cfg.remote_flow ? key.tun_dst : cfg.remote_ip;
-  const TnlRoute* r = ts && dst ? ts->route(dst) : nullptr;
-  if (!r || !r->via) return drop(ctx, m, DropReason::kTunnelNoRoute);
-  const uint32_t hop = r->gw ? r->gw : dst;
-  const TnlNeigh* n = ts->neighbour(hop);
-  if (!n) {
+  const EncapPath path = resolve_encap(ts, cfg, key.tun_dst);
+  if (!path.route) return drop(ctx, m, DropReason::kTunnelNoRoute);
+  if (!path.neigh) {
     // As OVS: the packet is lost and the control thread asks the underlay
     // (an ARP request from the route's device), at most once a second.
     ctx.counters->drop(DropReason::kTunnelNeighMiss);
     if (!ctx.trace && ctx.upcall &&
-        ctx.upcall->send(Upcall::kTnlMiss, ctx.bridge->slot, ntohl(hop), m))
+        ctx.upcall->send(Upcall::kTnlMiss, ctx.bridge->slot, ntohl(path.hop), m))
       return;
     rte_pktmbuf_free(m);
     return;
   }
   uint8_t hdr[kOuterHeaderLen];
-  write_outer_header(outer_header(cfg, *r, *n, dst, key), hdr);
+  write_outer_header(outer_header(cfg, *path.route, *path.neigh, path.dst, key), hdr);
   if (!push_outer(*ts, m, hdr, cfg.csum, key)) return drop(ctx, m, DropReason::kNoHeadroom);
   // The outer frame enters the underlay bridge from its internal port.
-  queue_tunnel_packet(ctx, m, *r->via, 0);  // no metadata: a packet of the underlay
+  queue_tunnel_packet(ctx, m, *path.route->via, 0);  // no metadata: a packet of the underlay
 }
 
 void execute_tnl_push(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, const Action* a,

@@ -35,11 +35,10 @@ class SnapshotTunnelXlate final : public TunnelXlate {
     if (cfg.tos_inherit || cfg.ttl_inherit) field_mark(wc, Field::kEthType, 0xffff);
     if (cfg.tos_inherit) wc->nw_tos |= 0xfc;
     if (cfg.ttl_inherit) wc->nw_ttl = 0xff;
-    const uint32_t dst = cfg.remote_flow ? flow.tun_dst : cfg.remote_ip;
-    const TnlRoute* r = dst ? ts->route(dst) : nullptr;
-    const TnlNeigh* nb = r && r->via ? ts->neighbour(r->gw ? r->gw : dst) : nullptr;
-    if (!nb) return false;  // the PMD drops it with the reason and asks for the neighbour
-    const OuterHeader h = outer_header(cfg, *r, *nb, dst, flow);
+    const EncapPath path = resolve_encap(ts, cfg, flow.tun_dst);
+    if (!path.neigh) return false;  // the PMD drops it with the reason and asks for the neighbour
+    const TnlRoute* r = path.route;
+    const OuterHeader h = outer_header(cfg, *r, *path.neigh, path.dst, flow);
     uint8_t hdr[kHeaderData * kActionDataBytes] = {};
     write_outer_header(h, hdr);
 

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "datapath/dp_snapshot.h"
 #include "lib/packet/builder.h"
 #include "lib/packet/tunnel_header.h"
 
@@ -89,6 +90,47 @@ TEST_CASE("tunnel routes: longest prefix, cached from addresses, user ones", "[t
   CHECK(t.del_route("10.2.0.0/16").ok());
   CHECK(t.del_route("10.2.0.0/16").error().message == "Not found");
   CHECK(t.add_route("10.2.0.0/40", "br-phy", "").error().message == "Invalid parameters");
+}
+
+TEST_CASE("resolve_encap: destination, route through a port, next hop's neighbour", "[tunnel]") {
+  TunnelTable t;
+  REQUIRE(t.set_local_addresses({{"br-phy", ip("172.31.1.1"), 24}}));
+  REQUIRE(t.add_route("10.2.0.0/16", "br-phy", "172.31.1.254").ok());
+  REQUIRE(t.set_neigh("br-phy", "172.31.1.254", "02:00:00:00:00:fe", 0).ok());
+  TunnelSnapshot s;
+  s.routes = t.routes();
+  s.neighbours = t.neighbours();
+  auto cfg = parse_tunnel_options("vxlan", {{"remote_ip", "10.2.3.4"}});
+  REQUIRE(cfg.ok());
+
+  // No snapshot, or routes not through a bridge's port (via unset): no route.
+  EncapPath p = resolve_encap(nullptr, *cfg, 0);
+  CHECK(p.dst == ip("10.2.3.4"));
+  CHECK(p.route == nullptr);
+  CHECK(p.hop == 0);
+  CHECK(resolve_encap(&s, *cfg, 0).route == nullptr);
+
+  DpPort via;
+  for (TnlRoute& r : s.routes) r.via = &via;
+  p = resolve_encap(&s, *cfg, ip("10.9.9.9"));  // the packet's tun_dst is not used
+  REQUIRE(p.route);
+  CHECK(p.route->gw == ip("172.31.1.254"));
+  CHECK(p.hop == ip("172.31.1.254"));
+  REQUIRE(p.neigh);
+  CHECK(p.neigh->mac == Mac{2, 0, 0, 0, 0, 0xfe});
+
+  // remote_ip=flow: the packet's tun_dst; on link, the hop is the destination.
+  auto flow = parse_tunnel_options("vxlan", {{"remote_ip", "flow"}});
+  REQUIRE(flow.ok());
+  p = resolve_encap(&s, *flow, ip("172.31.1.7"));
+  CHECK(p.dst == ip("172.31.1.7"));
+  REQUIRE(p.route);
+  CHECK(p.route->gw == 0);
+  CHECK(p.hop == ip("172.31.1.7"));
+  CHECK(p.neigh == nullptr);  // not known yet: the PMD asks for it
+  p = resolve_encap(&s, *flow, ip("10.3.0.1"));
+  CHECK(p.route == nullptr);
+  CHECK(resolve_encap(&s, *flow, 0).route == nullptr);  // no tun_dst
 }
 
 TEST_CASE("tunnel neighbours: static, learned, aged", "[tunnel]") {
