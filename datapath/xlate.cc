@@ -1,13 +1,12 @@
 #include "datapath/xlate.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 
 #include "datapath/group_select.h"
 #include "datapath/xlate_action_set.h"
 #include "datapath/xlate_ct.h"
 #include "datapath/xlate_fields.h"
+#include "datapath/xlate_tunnel.h"
 #include "lib/flow/field.h"
 #include "lib/flow/learn.h"
 
@@ -228,28 +227,6 @@ class Walk {
     return true;
   }
 
-  // Keeps the flow's TCI as the executed action will leave the frame (it
-  // depends on whether a tag is present: that bit is consulted).
-  void vlan_action(const Action& a) {
-    field_mark(&wc_, Field::kVlanTci, kVlanCfi);
-    uint16_t tci = ntohs(flow_.vlan_tci);
-    const bool tagged = tci & kVlanCfi;
-    if (a.type == ActionType::kPushVlan) {
-      flow_.vlan_tci = htons(static_cast<uint16_t>(tci | kVlanCfi));
-      return;
-    }
-    if (!tagged) {
-      if (!(a.flags & Action::kPushIfNeeded)) return;
-      tci = kVlanCfi;
-    }
-    if (a.type == ActionType::kSetVlanVid) {
-      tci = static_cast<uint16_t>((tci & ~kVlanVidMask) | (a.u16 & kVlanVidMask));
-    } else {
-      tci = static_cast<uint16_t>((tci & ~(7u << kVlanPcpShift)) | ((a.u8 & 7u) << kVlanPcpShift));
-    }
-    flow_.vlan_tci = htons(tci);
-  }
-
   // A clone's actions run on a copy: emitted after a kClone that counts
   // them; the flow (not the consulted bits) is as it was afterwards. As
   // OVS, a clone has its own copy of the stack and the action set, and
@@ -370,22 +347,11 @@ class Walk {
     for (unsigned k = 0; k < e.n; k++) emit(e.acts[k]);
   }
 
-  // An output to a tunnel port: the encapsulation and the underlay's
-  // actions in a clone (the walk goes on with the inner packet), or, when it
-  // cannot be resolved now, the output itself (the PMD handles it).
+  // An output to a tunnel port: its encapsulation in a clone (the walk goes
+  // on with the inner packet), or, when it cannot be resolved now, the
+  // output itself (the PMD handles it).
   void tunnel_output(const Action& a) {
-    const size_t at = out_->n_actions;
-    emit(Action::clone(0));
-    if (out_->stopped) return;
-    unsigned n = 0;
-    if (!params_.tunnels->encap(a.port, flow_, &wc_, out_->actions + out_->n_actions,
-                                kMaxXlateActions - out_->n_actions, &n)) {
-      out_->n_actions = static_cast<uint16_t>(at);
-      return emit(a);
-    }
-    out_->n_actions = static_cast<uint16_t>(out_->n_actions + n);
-    out_->actions[at].u16 = static_cast<uint16_t>(n);
-    out_->tnl_clone = static_cast<int>(at);
+    if (!xlate_tunnel_output(*params_.tunnels, a, flow_, &wc_, out_)) return emit(a);
     committed_tci_ = flow_.vlan_tci;
   }
 
@@ -511,7 +477,7 @@ class Walk {
         case ActionType::kSetVlanVid:
         case ActionType::kSetVlanPcp:
         case ActionType::kPushVlan:
-          vlan_action(a);
+          xlate_vlan_action(a, &flow_, &wc_);
           emit(a);
           break;
         case ActionType::kMeter:
@@ -556,13 +522,7 @@ void merge_wc(const Walk& w, FlowKey* wc, XlateOut* out) {
   const uint64_t* src = w.wc().words();
   uint64_t* dst = wc->words();
   for (size_t i = 0; i < FlowKey::kWords; i++) dst[i] |= src[i];
-  // The last encapsulation, with nothing after it, needs no copy.
-  const int at = out->tnl_clone;
-  if (at >= 0 && out->actions[at].type == ActionType::kClone &&
-      at + 1 + out->actions[at].u16 == out->n_actions) {
-    std::copy(out->actions + at + 1, out->actions + out->n_actions, out->actions + at);
-    out->n_actions--;
-  }
+  unwrap_last_tunnel_clone(out);
 }
 
 void reset(XlateOut* out) {

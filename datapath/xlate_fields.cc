@@ -1,5 +1,7 @@
 #include "datapath/xlate_fields.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "lib/ovs/group_hash.h"
@@ -33,6 +35,26 @@ unsigned xlate_wide_move(OfKey* flow, OfKey* wc, const Action& a, FieldWrite* ou
     field_set_bits(flow, dst, dst_ofs + done, c, piece[i], put);
   }
   return n_out;
+}
+
+void xlate_vlan_action(const Action& a, OfKey* flow, OfKey* wc) {
+  field_mark(wc, Field::kVlanTci, kVlanCfi);
+  uint16_t tci = ntohs(flow->vlan_tci);
+  const bool tagged = tci & kVlanCfi;
+  if (a.type == ActionType::kPushVlan) {
+    flow->vlan_tci = htons(static_cast<uint16_t>(tci | kVlanCfi));
+    return;
+  }
+  if (!tagged) {
+    if (!(a.flags & Action::kPushIfNeeded)) return;
+    tci = kVlanCfi;
+  }
+  if (a.type == ActionType::kSetVlanVid) {
+    tci = static_cast<uint16_t>((tci & ~kVlanVidMask) | (a.u16 & kVlanVidMask));
+  } else {
+    tci = static_cast<uint16_t>((tci & ~(7u << kVlanPcpShift)) | ((a.u8 & 7u) << kVlanPcpShift));
+  }
+  flow->vlan_tci = htons(tci);
 }
 
 bool is_table_miss_rule(const Rule& r) {

@@ -1,7 +1,8 @@
 // Parts of the translation (datapath/xlate.cc) kept apart from the walk:
 // moves that span 128-bit fields (IPv6 addresses, xxregs), run in 64-bit
-// pieces over the fields' halves (lib/flow/field.h), and the actions the
-// walk hands over as they are (output_trunc, MPLS).
+// pieces over the fields' halves (lib/flow/field.h), the VLAN actions'
+// effect on the walk's flow, and the actions the walk hands over as they are
+// (output_trunc, MPLS).
 #pragma once
 
 #include "lib/flow/action.h"
@@ -48,6 +49,11 @@ using XlateEmitFn = void (*)(void* ctx, const Action& a);
 // truncation point).
 void xlate_extra_action(const Action& a, OfKey* flow, OfKey* wc, uint16_t committed_tci,
                         XlateEmitFn emit, void* ctx);
+
+// set_vlan_vid, set_vlan_pcp and push_vlan on the walk's flow: its TCI as
+// the executed action will leave the frame (that depends on whether a tag
+// is present: that bit is marked in *wc). The caller emits the action.
+void xlate_vlan_action(const Action& a, OfKey* flow, OfKey* wc);
 
 // Where OVS commits the header changes made so far (an output of some kind).
 inline bool commits_headers(ActionType t) {
