@@ -176,6 +176,29 @@ ft_start_ovsdb() {
   ovs-vsctl --no-wait init
 }
 
+# ft_ovs COMMAND...: runs COMMAND with the OVS tools pointed at the stock
+# Open vSwitch that ft_start_stock_ovs started (run directory $FT_DIR/ovs).
+ft_ovs() {
+  local d=$FT_DIR/ovs
+  OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d OVS_SYSCONFDIR=$d "$@"
+}
+
+# ft_start_stock_ovs [NETNS [OPTION...]]: Open vSwitch's own ovsdb-server
+# and ovs-vswitchd (the reference; userspace datapath) in $FT_DIR/ovs, with
+# ovs-vswitchd inside NETNS when it is not empty and given the extra
+# OPTIONs (e.g. --enable-dummy). Reach it with ft_ovs.
+ft_start_stock_ovs() {
+  local ns=${1:-} d=$FT_DIR/ovs
+  [ $# -gt 0 ] && shift
+  mkdir -p "$d" || return 1
+  ft_ovs ft_start_ovsdb || return 1
+  local cmd=(ovs-vswitchd "$@" --detach --no-chdir --pidfile="$d/ovs-vswitchd.pid"
+             --log-file="$d/ovs-vswitchd.log" "unix:$d/db.sock")
+  [ -n "$ns" ] && cmd=(ip netns exec "$ns" "${cmd[@]}")
+  FT_PIDFILES+=("$d/ovs-vswitchd.pid")
+  ft_ovs "${cmd[@]}"
+}
+
 # EAL arguments for one daemon: hugepages when there are free ones,
 # otherwise no hugepages; always a private file prefix, ferry-$FT_TAG-NAME
 # (its DPDK runtime directory holds the daemon's telemetry socket).

@@ -47,36 +47,26 @@ ft_case "set-up: ferry-vswitchd and ovs-vswitchd with the same table"
 ft_controller_bridge
 printf '%s\n' "$RULES" >"$FT_DIR/rules.txt"
 ft_check "ferry: rules" ovs-ofctl add-flows br0 "$FT_DIR/rules.txt"
-OVS=$FT_DIR/ovs
-mkdir -p "$OVS"
-ovs_env() { OVS_RUNDIR=$OVS OVS_LOGDIR=$OVS OVS_DBDIR=$OVS OVS_SYSCONFDIR=$OVS "$@"; }
-ovs_env ovsdb-tool create "$OVS/conf.db" /usr/share/openvswitch/vswitch.ovsschema >/dev/null
-ft_check "ovs: ovsdb-server" ovs_env ovsdb-server "$OVS/conf.db" --remote="punix:$OVS/db.sock" \
-  --pidfile="$OVS/ovsdb-server.pid" --detach --no-chdir --log-file="$OVS/ovsdb-server.log"
-FT_PIDFILES+=("$OVS/ovsdb-server.pid")
-ovs_env ovs-vsctl --no-wait init
-ft_check "ovs: ovs-vswitchd" ovs_env ovs-vswitchd --enable-dummy --disable-system \
-  --disable-system-route --detach --no-chdir --pidfile="$OVS/ovs-vswitchd.pid" \
-  --log-file="$OVS/ovs-vswitchd.log" "unix:$OVS/db.sock"
-FT_PIDFILES+=("$OVS/ovs-vswitchd.pid")
-ft_check "ovs: bridge" ovs_env ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy \
+ft_check "ovs: ovsdb-server and ovs-vswitchd" ft_start_stock_ovs "" --enable-dummy \
+  --disable-system --disable-system-route
+ft_check "ovs: bridge" ft_ovs ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy \
   fail_mode=secure -- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
   -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2
-ft_check "ovs: rules" ovs_env ovs-ofctl add-flows br0 "$FT_DIR/rules.txt"
+ft_check "ovs: rules" ft_ovs ovs-ofctl add-flows br0 "$FT_DIR/rules.txt"
 
 ft_case "the same frames into both"
 for spec in "${PACKETS[@]}"; do
   spec="eth(dst=$M2,src=$M1),$spec,payload(len=20)"
   ft_send "$(ft_ns vm1)" eth0 "$spec"
   hex=$(ip netns exec "$(ft_ns vm1)" "$FT_PKTGEN" send --iface lo --frame "$spec" --print | tail -1 | tr -d ' \n')
-  ft_check "ovs receives $spec" ovs_env ovs-appctl netdev-dummy/receive p1 "$hex"
+  ft_check "ovs receives $spec" ft_ovs ovs-appctl netdev-dummy/receive p1 "$hex"
 done
 ft_check "ferry installed 5 megaflows" ft_wait_for 5 \
   sh -c "[ \$(ovs-appctl -t ferry-vswitchd dpctl/dump-flows | grep -c 'ipv4(') -ge 5 ]"
 ft_check "ovs installed 5 megaflows" ft_wait_for 5 \
-  sh -c "[ \$(OVS_RUNDIR=$OVS ovs-appctl dpctl/dump-flows | grep -c 'ipv4(') -ge 5 ]"
+  sh -c "[ \$(OVS_RUNDIR=$FT_DIR/ovs ovs-appctl dpctl/dump-flows | grep -c 'ipv4(') -ge 5 ]"
 ferry_flows=$(ft_appctl dpctl/dump-flows)
-ovs_flows=$(ovs_env ovs-appctl dpctl/dump-flows)
+ovs_flows=$(ft_ovs ovs-appctl dpctl/dump-flows)
 ft_log "ferry: $ferry_flows"
 ft_log "ovs: $ovs_flows"
 

@@ -161,24 +161,14 @@ ft_case "Geneve to a stock ovs-vswitchd (userspace datapath) across the same und
 # Geneve port with VNI 200.
 ft_netns ovs
 ON=$(ft_ns ovs)
-OVS=$FT_DIR/ovs
-mkdir -p "$OVS"
-ovs_env() { OVS_RUNDIR=$OVS OVS_LOGDIR=$OVS OVS_DBDIR=$OVS OVS_SYSCONFDIR=$OVS "$@"; }
-ovs_env ovsdb-tool create "$OVS/conf.db" /usr/share/openvswitch/vswitch.ovsschema >/dev/null
-ft_check "ovs: ovsdb-server" ovs_env ovsdb-server "$OVS/conf.db" --remote="punix:$OVS/db.sock" \
-  --pidfile="$OVS/ovsdb-server.pid" --detach --no-chdir --log-file="$OVS/ovsdb-server.log"
-FT_PIDFILES+=("$OVS/ovsdb-server.pid")
-ovs_env ovs-vsctl --no-wait init
-ft_check "ovs: ovs-vswitchd in its namespace" ovs_env ip netns exec "$ON" ovs-vswitchd --detach \
-  --no-chdir --pidfile="$OVS/ovs-vswitchd.pid" --log-file="$OVS/ovs-vswitchd.log" "unix:$OVS/db.sock"
-FT_PIDFILES+=("$OVS/ovs-vswitchd.pid")
+ft_check "ovs: ovsdb-server, ovs-vswitchd in its namespace" ft_start_stock_ovs "$ON"
 ft_check "a second underlay link" ft_link "$HV" ul2 "$ON" eth0
 ft_check "ferry: ul2 on br-phy" ovs-vsctl add-port br-phy ul2
 ft_check "ferry: gn0" ovs-vsctl add-port br-int gn0 -- set interface gn0 type=geneve \
   options:remote_ip=172.31.1.3 options:key=200 ofport_request=3
-ft_check "ovs: br-phy2" ovs_env ovs-vsctl add-br br-phy2 -- set bridge br-phy2 datapath_type=netdev \
+ft_check "ovs: br-phy2" ft_ovs ovs-vsctl add-br br-phy2 -- set bridge br-phy2 datapath_type=netdev \
   -- add-port br-phy2 eth0
-ft_check "ovs: br-int2 with gn0" ovs_env ovs-vsctl add-br br-int2 -- set bridge br-int2 \
+ft_check "ovs: br-int2 with gn0" ft_ovs ovs-vsctl add-br br-int2 -- set bridge br-int2 \
   datapath_type=netdev -- add-port br-int2 gn0 -- set interface gn0 type=geneve \
   options:remote_ip=172.31.1.1 options:key=200
 ip -n "$ON" addr add 172.31.1.3/24 dev br-phy2
@@ -189,7 +179,7 @@ ft_check "vm1 -> 10.1.1.3 over Geneve through stock OVS" ft_wait_for 20 ft_ping 
 ft_check "three more" ft_ping "$(ft_ns vm1)" 10.1.1.3 3
 ft_check "stock OVS's side pings vm1" ft_ping "$ON" 10.1.1.1 3
 ft_contains "stock OVS decapsulated with VNI 200 (its datapath flows)" \
-  "$(ovs_env ovs-appctl dpctl/dump-flows)" "tnl_pop("
+  "$(ft_ovs ovs-appctl dpctl/dump-flows)" "tnl_pop("
 ft_contains "Ferry's tnl/ports lists both UDP ports" "$(ft_appctl tnl/ports/show)" \
   "geneve_sys_6081 (6081) ref_cnt=1"
 ft_check "VXLAN still works beside it" ft_ping "$(ft_ns vm1)" 10.1.1.2 2
