@@ -197,6 +197,10 @@ bool pkt_set_field(rte_mbuf* m, Field f, uint64_t value, uint64_t mask) {
       if ((h.type != kEthTypeArp && h.type != kEthTypeRarp) || h.l3_len < 28) return false;
       set_mac(h.l3 + (f == Field::kArpSha ? 8 : 18), value, mask);
       return true;
+    case Field::kArpOp:
+      if ((h.type != kEthTypeArp && h.type != kEthTypeRarp) || h.l3_len < 28) return false;
+      pkt::wr16(h.l3 + 6, pkt::merge<uint16_t>(pkt::rd16(h.l3 + 6), value, mask));
+      return true;
     default:
       return false;  // not a packet field
   }

@@ -6,6 +6,7 @@
 #include "datapath/xlate_action_set.h"
 #include "datapath/xlate_ct.h"
 #include "datapath/xlate_fields.h"
+#include "datapath/xlate_stack.h"
 #include "datapath/xlate_tunnel.h"
 #include "lib/flow/field.h"
 #include "lib/flow/learn.h"
@@ -22,7 +23,8 @@ class Walk {
         flow_(of_key(pkt)),
         wc_(zero_of_key()),
         out_(out),
-        params_(params) {}
+        params_(params),
+        pkt_in_port_(flow_.in_port) {}
 
   // Runs a rule found in `table` (already counted in out_->rules).
   void run_rule(const Rule& r, uint8_t table) {
@@ -89,7 +91,7 @@ class Walk {
   XlateStep step(uint8_t table, const Rule* r) const {
     XlateStep s;
     s.table = table;
-    s.depth = static_cast<uint8_t>(depth_);
+    s.depth = static_cast<uint8_t>(nest_);
     s.rule = r;
     return s;
   }
@@ -124,14 +126,21 @@ class Walk {
     run_rule(*r, table);
   }
 
+  // As OVS's xlate_table_action(): only a resubmit back to this table or
+  // an earlier one deepens the walk (an OVN pipeline resubmits forward
+  // through 80 tables); any resubmit counts towards kMaxResubmits.
   void resubmit(const Action& a, uint8_t table) {
     if (depth_ >= kMaxResubmitDepth) return stop("resubmit depth exceeded");
     if (++resubmits_ > kMaxResubmits) return stop("too many resubmits");
     const uint32_t saved_in_port = flow_.in_port;
     if (a.port != kOfppInPort) flow_.in_port = a.port;
-    depth_++;
-    lookup_and_run(a.u8 == 0xff ? table : a.u8);
-    depth_--;
+    const uint8_t to = a.u8 == 0xff ? table : a.u8;
+    const unsigned deepens = to <= table ? 1 : 0;
+    depth_ += deepens;
+    nest_++;
+    lookup_and_run(to);
+    nest_--;
+    depth_ -= deepens;
     flow_.in_port = saved_in_port;
   }
 
@@ -143,25 +152,17 @@ class Walk {
   }
 
   void stack_push(const Action& a) {
-    if (n_stack_ >= kMaxXlateStack) return stop("stack too deep");
-    auto f = static_cast<Field>(a.u8);
-    const uint64_t bits = low_bits(a.mac[4]);
-    field_mark(&wc_, f, bits << a.mac[2]);
-    stack_[n_stack_++] = (field_get(flow_, f) >> a.mac[2]) & bits;
+    if (!stack_.push(flow_, &wc_, a)) stop("stack too deep");
   }
 
   void stack_pop(const Action& a) {
-    if (n_stack_ == 0) {  // as OVS: reported, and the walk goes on
-      if (out_->log) {
-        XlateStep st = step(0, nullptr);
-        st.stopped = "stack underflow";
-        out_->log->push_back(st);
-      }
-      return;
+    Action s;
+    if (stack_.pop(a, &s)) return set_field(s);
+    if (out_->log) {  // as OVS: reported, and the walk goes on
+      XlateStep st = step(0, nullptr);
+      st.stopped = "stack underflow";
+      out_->log->push_back(st);
     }
-    const uint64_t bits = low_bits(a.mac[4]);
-    Action s = Action::set_field(a.u8, (stack_[--n_stack_] & bits) << a.mac[2], bits << a.mac[2]);
-    set_field(s);
   }
 
   void learn(const Action* head) {
@@ -241,16 +242,15 @@ class Walk {
       do_actions(nested, n, table);
     } else {
       const Action* saved_set[kMaxActionSet];
-      const unsigned saved_n_set = n_set_, saved_n_stack = n_stack_;
+      const unsigned saved_n_set = n_set_;
       std::copy(set_, set_ + n_set_, saved_set);
-      uint64_t saved_stack[kMaxXlateStack];
-      std::copy(stack_, stack_ + n_stack_, saved_stack);
+      XlateStack saved_stack;
+      stack_.copy_to(&saved_stack);
       do_actions(nested, n, table);
       if (!out_->stopped) run_action_set(table);
       std::copy(saved_set, saved_set + saved_n_set, set_);
       n_set_ = saved_n_set;
-      std::copy(saved_stack, saved_stack + saved_n_stack, stack_);
-      n_stack_ = saved_n_stack;
+      saved_stack.copy_to(&stack_);
     }
     flow_ = saved;
     out_->actions[at].u16 = static_cast<uint16_t>(out_->n_actions - at - 1);
@@ -309,9 +309,9 @@ class Walk {
     const Bucket& bk = g.buckets[static_cast<size_t>(b)];
     log_group(&g, b, true);
     if (bk.exec.empty()) return;  // an action set without output, resubmit or group
-    depth_++;
+    depth_++, nest_++;
     clone(bk.exec.data(), bk.exec.size(), table, true);
-    depth_--;
+    depth_--, nest_--;
   }
 
   // OVS's xlate_group_action(): all and indirect run every bucket, select
@@ -360,7 +360,30 @@ class Walk {
     const uint64_t bits = low_bits(a.mac[4]);
     field_mark(&wc_, f, bits << a.mac[2]);
     const auto port = static_cast<uint32_t>((field_get(flow_, f) >> a.mac[2]) & bits);
-    emit(Action::output(port));
+    output_port(Action::output(port));
+  }
+
+  // An output to a port number, as OVS's xlate: never back out the port the
+  // flow (as the pipeline changed it) came in on, except through IN_PORT;
+  // the packet's own input port is reached as IN_PORT when the pipeline
+  // changed in_port (OVN: set_field:0->in_port before outputting back).
+  void output_port(const Action& a) {
+    if (a.port == flow_.in_port) {
+      if (out_->log) {
+        XlateStep st = step(0, nullptr);
+        st.stopped = "skipping output to input port";
+        st.note = true;
+        out_->log->push_back(st);
+      }
+      return;
+    }
+    if (params_.tunnels && params_.tunnels->is_tunnel(a.port)) return tunnel_output(a);
+    if (a.port == pkt_in_port_) {
+      Action o = a;
+      o.port = kOfppInPort;
+      return emit(o);
+    }
+    emit(a);
   }
 
   // Returns false when the list ended early (an expired TTL).
@@ -404,10 +427,10 @@ class Walk {
         case ActionType::kOutputField:
           output_field(a);
           break;
-        case ActionType::kGotoTable:
-          depth_++;
+        case ActionType::kGotoTable:  // always forward: no deeper (as OVS)
+          nest_++;
           lookup_and_run(a.u8, true);
-          depth_--;
+          nest_--;
           return true;  // an instruction: the last thing a rule does
         case ActionType::kController: {
           const size_t nd = std::min<size_t>(a.n_data(), n - i - 1);
@@ -459,20 +482,16 @@ class Walk {
               stop("resubmit depth exceeded");
               return true;
             }
-            depth_++;
+            depth_++, nest_++;
             lookup_and_run(0, true);
-            depth_--;
+            depth_--, nest_--;
             break;
           }
           if (a.port == kOfppController) {
             packet_in(a, nullptr, 0, table);
             break;
           }
-          if (params_.tunnels && params_.tunnels->is_tunnel(a.port)) {
-            tunnel_output(a);
-            break;
-          }
-          emit(a);
+          output_port(a);
           break;
         case ActionType::kSetVlanVid:
         case ActionType::kSetVlanPcp:
@@ -501,12 +520,13 @@ class Walk {
   XlateOut* out_;
   const XlateParams& params_;
   const Rule* rule_ = nullptr;  // the rule whose actions run (cookie, table-miss rule)
-  unsigned depth_ = 0;
+  unsigned depth_ = 0;          // OVS's translation depth: resubmits back to a table <= this one
+  unsigned nest_ = 0;           // how deep the trace prints a step (every resubmit, goto_table)
+  const uint32_t pkt_in_port_;  // the packet's input port (OpenFlow number)
   unsigned resubmits_ = 0;
   const Action* set_[kMaxActionSet];  // the action set, as written (pointers into rules)
   unsigned n_set_ = 0;
-  uint64_t stack_[kMaxXlateStack];  // the NXAST stack
-  unsigned n_stack_ = 0;
+  XlateStack stack_;
   bool in_action_set_ = false;               // running the action set (packet-in reason action_set)
   uint16_t committed_tci_ = flow_.vlan_tci;  // the TCI the last output sent (output_trunc)
 };

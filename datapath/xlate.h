@@ -25,10 +25,9 @@
 namespace ferry {
 
 constexpr unsigned kMaxXlateActions = 64;
-constexpr unsigned kMaxXlateRules = 32;
+constexpr unsigned kMaxXlateRules = 256;    // an OVN pipeline visits 40-80
 constexpr unsigned kMaxResubmitDepth = 64;  // as OVS
 constexpr unsigned kMaxResubmits = 4096;    // as OVS
-constexpr unsigned kMaxXlateStack = 128;    // NXAST stack entries (push/pop)
 constexpr unsigned kMaxActionSet = 32;      // actions written by write_actions
 constexpr unsigned kMaxXlateGroups = 16;
 

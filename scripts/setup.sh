@@ -32,6 +32,7 @@ packages=(
   libjemalloc-dev catch2 libnuma-dev libssl-dev libxdp-dev libbpf-dev libpcap-dev
   tcpdump iperf3 iproute2 iputils-ping ethtool procps python3 python3-matplotlib
   xz-utils openvswitch-testcontroller python3-os-ken liblua5.3-dev patch
+  ovn-central ovn-host netcat-openbsd
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -19,6 +19,7 @@
 #include "datapath/vlan_config.h"
 #include "lib/flow/flow_table.h"
 #include "lib/flow/group.h"
+#include "lib/flow/tlv_table.h"
 #include "lib/ovs/database.h"
 #include "lib/ovs/ofparse.h"
 #include "lib/util/waiter.h"
@@ -106,6 +107,8 @@ class Bridge {
   const ConversionTable& conversions() const { return conversions_; }
   MeterTable& meters() { return meters_; }
   GroupTable& groups() { return groups_; }
+  // Geneve options <-> tun_metadata fields (NXT_TLV_TABLE_MOD).
+  TlvTable& tlv_table() { return tlv_table_; }
   // Reads the ports' link state; a change reaches the datapath (fast_failover
   // and watched buckets translate again) with the next publish_flows().
   void refresh_liveness();
@@ -162,6 +165,7 @@ class Bridge {
   ConversionTable conversions_;
   MeterTable meters_;
   GroupTable groups_;
+  TlvTable tlv_table_;
   uint64_t published_groups_ = 0;
   std::vector<uint32_t> live_ports_;  // sorted
   bool liveness_changed_ = false;

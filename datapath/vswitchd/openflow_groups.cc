@@ -14,12 +14,6 @@ namespace ferry {
 
 namespace {
 
-bool names_group(const ActionList& actions, uint32_t id) {
-  return std::any_of(actions.begin(), actions.end(), [id](const Action& a) {
-    return a.type == ActionType::kGroup && (id == kGroupAll || a.port == id);
-  });
-}
-
 ovs::OfError group_error(int code) {
   switch (code) {
     case GroupTable::kErrGroupExists:
@@ -56,6 +50,20 @@ bool OpenFlowHandler::bad_group(const ActionList& actions) const {
   return false;
 }
 
+std::vector<FlowMod> OpenFlowHandler::flows_of_group(uint32_t id) const {
+  std::vector<FlowMod> dels;
+  for (const RulePtr& r : bridge_->flows().all_rules()) {
+    if (!actions_use_group(*r->actions, id)) continue;
+    FlowMod d;
+    d.command = FlowModCommand::kDeleteStrict;
+    d.table_id = r->table_id;
+    d.match = r->match;
+    d.priority = r->priority;
+    dels.push_back(d);
+  }
+  return dels;
+}
+
 void OpenFlowHandler::handle_group_mod(Conn& c, const ovs::OfMessage& msg, const GroupMod& gm) {
   Status st = bridge_->groups().apply(gm, monotonic_ms());
   if (!st.ok()) {
@@ -65,16 +73,7 @@ void OpenFlowHandler::handle_group_mod(Conn& c, const ovs::OfMessage& msg, const
   }
   if (gm.command == GroupModCommand::kDelete) {
     // As OVS: the flows whose actions use a deleted group go with it.
-    std::vector<FlowMod> dels;
-    for (const RulePtr& r : bridge_->flows().all_rules()) {
-      if (!names_group(*r->actions, gm.group_id)) continue;
-      FlowMod d;
-      d.command = FlowModCommand::kDeleteStrict;
-      d.table_id = r->table_id;
-      d.match = r->match;
-      d.priority = r->priority;
-      dels.push_back(d);
-    }
+    std::vector<FlowMod> dels = flows_of_group(gm.group_id);
     size_t failed = 0;
     if (!dels.empty()) st = bridge_->flows().apply_bundle(dels, monotonic_ms(), &failed);
     if (!st.ok())
@@ -106,7 +105,7 @@ void OpenFlowHandler::handle_group_request(Conn& c, const ovs::OfMessage& msg, u
     s.group_id = id;
     s.ref_count =
         static_cast<uint32_t>(std::count_if(rules.begin(), rules.end(), [id](const RulePtr& r) {
-          return names_group(*r->actions, id);
+          return actions_use_group(*r->actions, id);
         }));
     s.packets = g->stats->packets();
     s.bytes = g->stats->bytes();

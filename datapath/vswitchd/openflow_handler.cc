@@ -12,9 +12,7 @@ FERRY_LOG_MODULE(of_log, "openflow");
 namespace ferry {
 
 namespace {
-constexpr size_t kMaxBundleMessages = 1 << 21;
 constexpr unsigned kOfTables = 254;  // 0-253, as OVS (254 is internal, 255 means "all")
-constexpr size_t kMaxBundles = 64;
 constexpr int kMaxMessagesPerRun = 256;
 }  // namespace
 
@@ -146,6 +144,17 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
     case OfType::kGroupDescRequest:
       handle_group_request(c, msg, std::get<ovs::OfGroupRequest>(msg.body).group_id,
                            msg.type == OfType::kGroupDescRequest);
+      break;
+    case OfType::kTlvTableMod:
+      if (refuse_slave(c, msg)) break;
+      handle_tlv_table_mod(c, msg, std::get<ovs::OfTlvMod>(msg.body));
+      break;
+    case OfType::kTlvTableRequest:
+      c.of->send_tlv_table_reply(msg, bridge_->tlv_table().mappings(), TlvTable::kMaxOptionSpace,
+                                 TlvTable::kMaxFields);
+      break;
+    case OfType::kCtFlush:
+      handle_ct_flush(std::get<ovs::OfCtFlush>(msg.body));
       break;
     case OfType::kMeterFeaturesRequest:
       c.of->send_meter_features_reply(
@@ -300,87 +309,6 @@ void OpenFlowHandler::handle_flow_mod(Conn& c, const ovs::OfMessage& msg, const 
               st.error().message.c_str());
     c.of->send_error(msg, ovs::flow_table_error_to_of(st.error().code));
   }
-}
-
-void OpenFlowHandler::handle_bundle_control(Conn& c, const ovs::OfMessage& msg,
-                                            const ovs::OfBundleControl& bc) {
-  using Type = ovs::OfBundleControl::Type;
-  auto it = c.bundles.find(bc.bundle_id);
-  switch (bc.type) {
-    case Type::kOpen:
-      if (it != c.bundles.end()) return c.of->send_error(msg, ovs::OfError::kBundleBadId);
-      if (c.bundles.size() >= kMaxBundles)
-        return c.of->send_error(msg, ovs::OfError::kBundleOutOfBundles);
-      c.bundles[bc.bundle_id] = Bundle{bc.flags, false, {}};
-      return c.of->send_bundle_reply(msg, Type::kOpen);
-    case Type::kClose:
-      if (it == c.bundles.end()) return c.of->send_error(msg, ovs::OfError::kBundleBadId);
-      if (it->second.closed) return c.of->send_error(msg, ovs::OfError::kBundleClosed);
-      it->second.closed = true;
-      return c.of->send_bundle_reply(msg, Type::kClose);
-    case Type::kDiscard:
-      if (it == c.bundles.end()) return c.of->send_error(msg, ovs::OfError::kBundleBadId);
-      c.bundles.erase(it);
-      return c.of->send_bundle_reply(msg, Type::kDiscard);
-    case Type::kCommit: {
-      if (it == c.bundles.end()) return c.of->send_error(msg, ovs::OfError::kBundleBadId);
-      Bundle b = std::move(it->second);
-      c.bundles.erase(it);
-      if (b.failed) {
-        FLOG_INFO(of_log, "%s: bundle %u not committed: one of its messages was refused",
-                  bridge_->name().c_str(), bc.bundle_id);
-        return c.of->send_error(msg, ovs::OfError::kBundleMsgFailed);
-      }
-      size_t failed = 0;
-      Status st = bridge_->flows().apply_bundle(b.flow_mods, monotonic_ms(), &failed);
-      if (!st.ok()) {
-        FLOG_INFO(of_log, "%s: bundle %u rejected at message %zu of %zu: %s",
-                  bridge_->name().c_str(), bc.bundle_id, failed + 1, b.flow_mods.size(),
-                  st.error().message.c_str());
-        return c.of->send_error(msg, ovs::OfError::kBundleMsgFailed);
-      }
-      // Every PMD sees all of the bundle or none of it; reply once in effect.
-      bridge_->publish_flows(true);
-      FLOG_DBG(of_log, "%s: bundle %u committed (%zu flow_mods)", bridge_->name().c_str(),
-               bc.bundle_id, b.flow_mods.size());
-      return c.of->send_bundle_reply(msg, Type::kCommit);
-    }
-  }
-}
-
-void OpenFlowHandler::handle_bundle_add(Conn& c, const ovs::OfMessage& msg,
-                                        const ovs::OfBundleAdd& ba) {
-  auto it = c.bundles.find(ba.bundle_id);
-  if (it == c.bundles.end() && ba.refused) return;
-  if (it == c.bundles.end()) {
-    // OpenFlow 1.4: an add to an unknown bundle implicitly opens it.
-    if (c.bundles.size() >= kMaxBundles)
-      return c.of->send_error(msg, ovs::OfError::kBundleOutOfBundles);
-    it = c.bundles.emplace(ba.bundle_id, Bundle{ba.flags, false, {}}).first;
-  }
-  Bundle& b = it->second;
-  if (ba.refused) {
-    b.failed = true;  // the error is already answered
-    return;
-  }
-  if (b.closed) return c.of->send_error(msg, ovs::OfError::kBundleClosed);
-  if (b.flags != ba.flags) {
-    b.failed = true;
-    return c.of->send_error(msg, ovs::OfError::kBundleBadFlags);
-  }
-  if (b.flow_mods.size() >= kMaxBundleMessages) {
-    b.failed = true;
-    return c.of->send_error(msg, ovs::OfError::kBundleMsgFailed);
-  }
-  if (bad_output(ba.flow_mod)) {
-    b.failed = true;
-    return c.of->send_error(msg, ovs::OfError::kBadOutPort);
-  }
-  if (bad_group(ba.flow_mod)) {
-    b.failed = true;
-    return c.of->send_error(msg, ovs::OfError::kBadOutGroup);
-  }
-  b.flow_mods.push_back(ba.flow_mod);
 }
 
 void OpenFlowHandler::handle_flow_stats(Conn& c, const ovs::OfMessage& msg,

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "lib/flow/flow_mod.h"
@@ -59,7 +60,7 @@ class OpenFlowHandler {
     uint16_t flags = 0;
     bool closed = false;
     bool failed = false;  // a message was refused: the commit must fail
-    std::vector<FlowMod> flow_mods;
+    std::vector<std::variant<FlowMod, GroupMod>> msgs;  // in the order added
   };
   struct Conn {
     std::unique_ptr<ovs::OfConnection> of;
@@ -82,8 +83,12 @@ class OpenFlowHandler {
   bool refuse_slave(Conn& c, const ovs::OfMessage& msg);
   void handle(Conn& c, const ovs::OfMessage& msg);
   void handle_flow_mod(Conn& c, const ovs::OfMessage& msg, const FlowMod& fm);
+  // Bundles (openflow_bundles.cc).
   void handle_bundle_control(Conn& c, const ovs::OfMessage& msg, const ovs::OfBundleControl& bc);
   void handle_bundle_add(Conn& c, const ovs::OfMessage& msg, const ovs::OfBundleAdd& ba);
+  // Applies a bundle's group_mods and flow_mods as one change (false, with
+  // nothing changed, when one of them fails: *failed is its index).
+  bool commit_bundle(const Bundle& b, size_t* failed, std::string* why);
   void handle_flow_stats(Conn& c, const ovs::OfMessage& msg, const ovs::OfFlowStatsRequest& req,
                          bool aggregate);
   void handle_port_stats(Conn& c, const ovs::OfMessage& msg, const ovs::OfPortStatsRequest& req);
@@ -95,6 +100,12 @@ class OpenFlowHandler {
   // Groups (openflow_groups.cc).
   void handle_group_mod(Conn& c, const ovs::OfMessage& msg, const GroupMod& gm);
   void handle_group_request(Conn& c, const ovs::OfMessage& msg, uint32_t group_id, bool desc);
+  // Strict deletes of the flows whose actions use group id (kGroupAll: any):
+  // as OVS, they go with a deleted group.
+  std::vector<FlowMod> flows_of_group(uint32_t id) const;
+  // Nicira extensions (openflow_nx.cc).
+  void handle_ct_flush(const ovs::OfCtFlush& f);
+  void handle_tlv_table_mod(Conn& c, const ovs::OfMessage& msg, const ovs::OfTlvMod& mod);
   // A flow_mod whose actions name a group that does not exist.
   bool bad_group(const FlowMod& fm) const;
   bool bad_group(const ActionList& actions) const;

@@ -102,6 +102,10 @@ constexpr uint8_t kDataCtLabel = 10;      // kCt: value = ct_label lo, mask = hi
 constexpr uint8_t kDataCtLabelMask = 11;  // kCt: the label's mask, likewise
 constexpr uint8_t kDataNatMin = 12;       // kCt: 16 address bytes (kDataBytes order)
 constexpr uint8_t kDataNatMax = 13;
+// kCt: exec(move:SRC[ofs..]->ct_mark|ct_label[ofs..]), read at translation:
+// mac[0] the source Field, mac[1] its offset, mac[2] bits (<= 64), mac[3]
+// 0 ct_mark / 1 ct_label, mac[4] the destination offset.
+constexpr uint8_t kDataCtMove = 14;
 constexpr size_t kActionDataBytes = 16;
 constexpr size_t data_actions_for(size_t bytes) {
   return (bytes + kActionDataBytes - 1) / kActionDataBytes;

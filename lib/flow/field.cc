@@ -56,6 +56,13 @@ void merge_be32(uint32_t* dst, uint64_t value, uint64_t mask) {
   *dst = htonl(h);
 }
 
+// ICMPv6 135/136 (code 0) or 0.
+uint16_t nd_type(const FlowKey& k) {
+  if (k.dl_type != be16(kEthTypeIpv6) || k.nw_proto != kIpProtoIcmpv6 || k.tp_dst != 0) return 0;
+  const uint16_t t = ntohs(k.tp_src);
+  return t == FlowKey::kNdSolicit || t == FlowKey::kNdAdvert ? t : 0;
+}
+
 }  // namespace
 
 unsigned field_bits(Field f) {
@@ -70,6 +77,8 @@ unsigned field_bits(Field f) {
     case Field::kEthDst:
     case Field::kArpSha:
     case Field::kArpTha:
+    case Field::kNdSll:
+    case Field::kNdTll:
       return 48;
     case Field::kIpSrc:
     case Field::kIpDst:
@@ -87,6 +96,8 @@ unsigned field_bits(Field f) {
     case Field::kIpv6SrcLo:
     case Field::kIpv6DstHi:
     case Field::kIpv6DstLo:
+    case Field::kNdTargetHi:
+    case Field::kNdTargetLo:
     case Field::kTunId:
       return 64;
     case Field::kTunSrc:
@@ -94,6 +105,7 @@ unsigned field_bits(Field f) {
       return 32;
     case Field::kTunFlags:
     case Field::kTunGbpId:
+    case Field::kArpOp:
       return 16;
     case Field::kTunTos:
     case Field::kTunTtl:
@@ -129,6 +141,12 @@ bool field_in_packet(Field f) {
     case Field::kTpDst:
     case Field::kArpSha:
     case Field::kArpTha:
+    case Field::kArpOp:
+    case Field::kNdSll:
+    case Field::kNdTll:
+    case Field::kNdTargetHi:
+    case Field::kNdTargetLo:
+    case Field::kNdTarget:
     case Field::kIpv6SrcHi:
     case Field::kIpv6SrcLo:
     case Field::kIpv6DstHi:
@@ -148,6 +166,8 @@ Field wide_half(Field f, bool high) {
       return high ? Field::kIpv6SrcHi : Field::kIpv6SrcLo;
     case Field::kIpv6Dst:
       return high ? Field::kIpv6DstHi : Field::kIpv6DstLo;
+    case Field::kNdTarget:
+      return high ? Field::kNdTargetHi : Field::kNdTargetLo;
     default:
       break;
   }
@@ -171,7 +191,18 @@ uint64_t field_get_bits(const OfKey& k, Field f, unsigned ofs, unsigned n) {
 }
 
 bool field_writable(Field f) {
-  return field_bits(f) != 0 && f != Field::kEthType && f != Field::kIpProto;
+  switch (f) {
+    case Field::kEthType:
+    case Field::kIpProto:
+    case Field::kNdSll:
+    case Field::kNdTll:
+    case Field::kNdTargetHi:
+    case Field::kNdTargetLo:
+    case Field::kNdTarget:
+      return false;
+    default:
+      return field_bits(f) != 0;
+  }
 }
 
 std::string field_name(Field f) {
@@ -213,6 +244,18 @@ std::string field_name(Field f) {
       return "arp_sha";
     case Field::kArpTha:
       return "arp_tha";
+    case Field::kArpOp:
+      return "arp_op";
+    case Field::kNdSll:
+      return "nd_sll";
+    case Field::kNdTll:
+      return "nd_tll";
+    case Field::kNdTargetHi:
+      return "nd_target[64..127]";
+    case Field::kNdTargetLo:
+      return "nd_target[0..63]";
+    case Field::kNdTarget:
+      return "nd_target";
     case Field::kMetadata:
       return "metadata";
     case Field::kPktMark:
@@ -276,6 +319,7 @@ uint64_t field_get(const OfKey& k, Field f) {
     case Field::kIpDst:
       return ntohl(k.nw_dst);
     case Field::kIpProto:
+    case Field::kArpOp:
       return k.nw_proto;
     case Field::kIpDscp:
       return k.nw_tos >> 2;
@@ -295,6 +339,14 @@ uint64_t field_get(const OfKey& k, Field f) {
       return k.metadata;
     case Field::kPktMark:
       return k.pkt_mark;
+    case Field::kNdSll:
+      return nd_type(k) == FlowKey::kNdSolicit ? get_mac(k.nd_ll()) : 0;
+    case Field::kNdTll:
+      return nd_type(k) == FlowKey::kNdAdvert ? get_mac(k.nd_ll()) : 0;
+    case Field::kNdTargetHi:
+      return nd_type(k) ? get_be64(k.nd_target()) : 0;
+    case Field::kNdTargetLo:
+      return nd_type(k) ? get_be64(k.nd_target() + 8) : 0;
     case Field::kIpv6SrcHi:
       return get_be64(k.ipv6_src);
     case Field::kIpv6SrcLo:
@@ -352,6 +404,16 @@ void field_set(OfKey* k, Field f, uint64_t value, uint64_t mask) {
       return merge_be32(&k->nw_dst, value, mask);
     case Field::kIpProto:
       return merge(&k->nw_proto, value, mask);
+    case Field::kArpOp:
+      return merge(&k->nw_proto, value & 0xff, mask & 0xff);
+    // Read-only: only a wildcard mask is ever "set" (field_mark).
+    case Field::kNdSll:
+    case Field::kNdTll:
+      return set_mac(k->nd_ll(), value, mask);
+    case Field::kNdTargetHi:
+      return set_be64(k->nd_target(), value, mask);
+    case Field::kNdTargetLo:
+      return set_be64(k->nd_target() + 8, value, mask);
     case Field::kIpDscp:
       return merge(&k->nw_tos, value << 2, mask << 2);
     case Field::kIpEcn:

@@ -51,11 +51,19 @@ enum class Field : uint8_t {
   kTunFlags,  // OVS's public flags (oam)
   kTunGbpId,
   kTunGbpFlags,
-  // 128-bit fields (moves only):
+  kArpOp,  // 16 bits; the key keeps the low 8 (in nw_proto, as OVS)
+  // IPv6 Neighbour Discovery, read-only (FlowKey::nd_ll/nd_target; zero
+  // unless the key is a solicitation (sll) or an advertisement (tll)).
+  kNdSll,
+  kNdTll,
+  kNdTargetHi,
+  kNdTargetLo,
+  // 128-bit fields (moves and the stack only):
   kIpv6Src,
   kIpv6Dst,
-  kXxreg0,  // kXxreg0 + n: xxregN (4 of them)
-  kCount = kXxreg0 + 4,
+  kXxreg0,                  // kXxreg0 + n: xxregN (4 of them)
+  kNdTarget = kXxreg0 + 4,  // read-only
+  kCount,
 };
 
 inline Field reg_field(unsigned n) {

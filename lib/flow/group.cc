@@ -73,12 +73,15 @@ void set_selection(Group* g) {
 }
 
 // Action-set classes, in execution order (OVS's ACTION_SET_ORDER, then the
-// final actions by priority).
+// final actions by priority: group, else output, else resubmit, else ct,
+// as OVS's ofpacts_execute_action_set(); OVN's load balancers are select
+// groups whose buckets end in ct(commit,nat(dst=...),table=...)).
 enum SetClass {
   kSlotStripVlan,
   kSlotPushVlan,
   kSlotDecTtl,
   kNSlots,
+  kFinalCt,
   kFinalResubmit,
   kFinalOutput,
   kFinalGroup,
@@ -101,6 +104,8 @@ SetClass classify(const Action& a) {
       return kFinalOutput;
     case ActionType::kGroup:
       return kFinalGroup;
+    case ActionType::kCt:
+      return kFinalCt;
     case ActionType::kSetField:
       return (a.flags & Action::kInstruction) ? kInvalid : kSetOrMove;  // write_metadata
     case ActionType::kMove:
@@ -126,7 +131,6 @@ SetClass classify(const Action& a) {
     case ActionType::kLearnSpec:
     case ActionType::kOutputTrunc:  // as OVS: not in an action set
     case ActionType::kMultipath:
-    case ActionType::kCt:
     case ActionType::kCtClear:
     case ActionType::kRecirc:
     case ActionType::kTnlPush:
@@ -166,6 +170,12 @@ uint64_t GroupStats::total(size_t i, bool bytes) const {
   uint64_t n = get(c.shared);
   for (const Counter& k : c.pmd) n += get(k);
   return n;
+}
+
+bool actions_use_group(const ActionList& actions, uint32_t id) {
+  return std::any_of(actions.begin(), actions.end(), [id](const Action& a) {
+    return a.type == ActionType::kGroup && (id == kGroupAll || a.port == id);
+  });
 }
 
 ActionList bucket_exec_actions(const ActionList& actions) {

@@ -191,6 +191,8 @@ class GroupTable {
   uint64_t generation_ = 1;
 };
 
+// True when the actions name group id (kGroupAll: any group).
+bool actions_use_group(const ActionList& actions, uint32_t id);
 // The action-set form of a bucket's actions (Bucket::exec).
 ActionList bucket_exec_actions(const ActionList& actions);
 // Fills in a new group's derived parts (buckets' exec, selection, hash map).

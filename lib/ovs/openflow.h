@@ -7,6 +7,7 @@
 // proper OpenFlow error (logged) and never reach the caller.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "lib/flow/flow_mod.h"
 #include "lib/flow/group.h"
 #include "lib/flow/match.h"
+#include "lib/flow/tlv_table.h"
 #include "lib/util/result.h"
 
 namespace ferry::ovs {
@@ -60,6 +62,9 @@ enum class OfError {
   kGroupUnknownBucket,  // OFPGMFC_UNKNOWN_BUCKET
   kGroupBucketExists,   // OFPGMFC_BUCKET_EXISTS
   kBadOutGroup,         // OFPBAC_BAD_OUT_GROUP (a flow's group action names no group)
+  kTlvAlreadyMapped,    // NXTTMFC_ALREADY_MAPPED
+  kTlvDupEntry,         // NXTTMFC_DUP_ENTRY
+  kTlvTableFull,        // NXTTMFC_TABLE_FULL
 };
 
 struct OfPortDesc {
@@ -119,7 +124,10 @@ struct OfBundleControl {
 struct OfBundleAdd {
   uint32_t bundle_id = 0;
   uint16_t flags = 0;
-  FlowMod flow_mod;  // only flow_mods are bundled by Ferry
+  // A flow_mod, or a group_mod when is_group (Ferry bundles these two).
+  FlowMod flow_mod;
+  bool is_group = false;
+  GroupMod group_mod;
   // The connection refused the message (and answered the error); the
   // bundle it was meant for must fail to commit.
   bool refused = false;
@@ -194,6 +202,9 @@ enum class OfType {
   kGroupMod,
   kGroupStatsRequest,
   kGroupDescRequest,  // group features are answered inside the connection
+  kCtFlush,           // NXT_CT_FLUSH_ZONE, NXT_CT_FLUSH
+  kTlvTableMod,
+  kTlvTableRequest,
 };
 
 // OpenFlow 1.3 meters. Flags: OFPMF13_KBPS 1, PKTPS 2, BURST 4, STATS 8.
@@ -242,6 +253,27 @@ struct OfGroupStats {
   std::vector<std::pair<uint64_t, uint64_t>> buckets;  // packets, bytes
 };
 
+// NXT_CT_FLUSH_ZONE / NXT_CT_FLUSH (ovs-ofctl flush-conntrack): zero
+// fields are wildcards; IPv4 addresses in the first 4 bytes.
+struct OfCtTuple {
+  std::array<uint8_t, 16> src{}, dst{};
+  uint16_t src_port = 0, dst_port = 0, icmp_id = 0;  // host order
+  uint8_t icmp_type = 0, icmp_code = 0;
+};
+struct OfCtFlush {
+  std::optional<uint16_t> zone;
+  uint8_t l3 = 0;  // 0 (any), 4 or 6
+  uint8_t ip_proto = 0;
+  OfCtTuple orig, reply;
+};
+
+// NXT_TLV_TABLE_MOD.
+struct OfTlvMod {
+  enum class Command { kAdd, kDelete, kClear };
+  Command command = Command::kAdd;
+  std::vector<TlvMapping> maps;
+};
+
 struct OfMessage;
 struct OfRawMessage;  // the request as received (for error replies); opaque
 
@@ -251,7 +283,7 @@ struct OfMessage {
   uint32_t xid = 0;
   std::variant<std::monostate, FlowMod, OfFlowStatsRequest, OfPortStatsRequest, OfBundleControl,
                OfBundleAdd, OfSetConfig, OfPacketOut, OfMeterMod, OfMeterRequest, OfRoleRequest,
-               GroupMod, OfGroupRequest>
+               GroupMod, OfGroupRequest, OfCtFlush, OfTlvMod>
       body;
   std::shared_ptr<const OfRawMessage> raw;
 };
@@ -320,6 +352,8 @@ class OfConnection {
                                       const std::vector<OfGroupStats>& groups) = 0;
   // A group's description is a GroupMod (its command unused).
   virtual void send_group_desc_reply(const OfMessage& req, const std::vector<GroupMod>& groups) = 0;
+  virtual void send_tlv_table_reply(const OfMessage& req, const std::vector<TlvMapping>& maps,
+                                    uint32_t max_option_space, uint16_t max_fields) = 0;
 };
 
 class OfListener {

@@ -151,6 +151,17 @@ struct FlowKey {
   static constexpr uint16_t kTunFOvsMask = (1 << 4) - 1;  // what OVS's flags hold
   static constexpr uint16_t kTunPresent = 0x8000;         // Ferry's: the packet was decapsulated
 
+  // IPv6 Neighbour Discovery (ICMPv6 135/136, code 0) reuses space IPv6
+  // leaves unused, as OVS reuses arp_sha/arp_tha: the target address in
+  // words 9-10 (arp_sha..pad2), the link-layer address option (SLL of a
+  // solicitation, TLL of an advertisement) in word 3's first 6 bytes.
+  static constexpr uint16_t kNdSolicit = 135;
+  static constexpr uint16_t kNdAdvert = 136;
+  uint8_t* nd_target() { return arp_sha; }
+  const uint8_t* nd_target() const { return arp_sha; }
+  uint8_t* nd_ll() { return reinterpret_cast<uint8_t*>(&nw_src); }
+  const uint8_t* nd_ll() const { return reinterpret_cast<const uint8_t*>(&nw_src); }
+
   const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
   uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
 

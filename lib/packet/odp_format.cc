@@ -97,6 +97,23 @@ void add_u(Fields& f, const char* name, T key, T mask, bool host_order, bool as_
   f.add(name, mask == 0, mask == all, as_hex ? hex(k & m) : std::to_string(k & m), hex(m));
 }
 
+// ",nd(target=...,sll=...)" of a Neighbour Discovery key whose mask names
+// them (FlowKey::nd_target/nd_ll), as OVS's datapath flows.
+std::string format_nd(const FlowKey& key, const FlowKey& mask, bool verbose) {
+  const uint16_t type = ntohs(key.tp_src);
+  if (mask.tp_src != 0xffff || (type != FlowKey::kNdSolicit && type != FlowKey::kNdAdvert))
+    return "";
+  Fields f(verbose);
+  uint8_t t[16], ll[6];
+  for (int i = 0; i < 16; i++) t[i] = key.nd_target()[i] & mask.nd_target()[i];
+  for (int i = 0; i < 6; i++) ll[i] = key.nd_ll()[i] & mask.nd_ll()[i];
+  f.add("target", all_zero(mask.nd_target(), 16), all_ones(mask.nd_target(), 16), ip6(t),
+        ip6(mask.nd_target()));
+  f.add(type == FlowKey::kNdSolicit ? "sll" : "tll", all_zero(mask.nd_ll(), 6),
+        all_ones(mask.nd_ll(), 6), format_mac(ll), format_mac(mask.nd_ll()));
+  return f.empty() ? "" : ",nd(" + f.join() + ")";
+}
+
 // ct_state(+est+trk),ct_zone(0x9),ct_mark(0x1/0x1),... as ovs-vswitchd's
 // datapath flows: only what the mask has; a trailing comma.
 std::string format_odp_ct(const FlowKey& key, const FlowKey& mask) {
@@ -240,6 +257,7 @@ std::string format_odp_match(const FlowKey& key, const FlowKey& mask,
       add_u<uint16_t>(f, a, key.tp_src, mask.tp_src, false);
       add_u<uint16_t>(f, b, key.tp_dst, mask.tp_dst, false);
       if (!f.empty() || verbose) l4 = std::string(name) + "(" + f.join() + ")";
+      if (key.nw_proto == kIpProtoIcmpv6) l4 += format_nd(key, mask, verbose);
       if (key.nw_proto == kIpProtoTcp && (mask.tcp_flags || verbose)) {
         uint16_t k = ntohs(key.tcp_flags & mask.tcp_flags), m = ntohs(mask.tcp_flags);
         std::string flags = "tcp_flags(" + hex(k);

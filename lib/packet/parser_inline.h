@@ -26,6 +26,32 @@ inline uint16_t load16(const uint8_t* p) {
   return v;
 }
 
+// Neighbour Discovery (ICMPv6 at p, n bytes): the target and the
+// link-layer address option of the message's kind, as OVS's parse_icmpv6():
+// a malformed or repeated option leaves all three zero (the packet itself
+// is fine); a message too short for a target has none.
+[[gnu::cold, gnu::noinline]] inline void parse_nd(const uint8_t* p, uint32_t n, FlowKey* key) {
+  if (n < 24) return;
+  std::memcpy(key->nd_target(), p + 8, 16);
+  const uint8_t want = p[0] == 135 ? 1 : 2;  // SLL in a solicitation, TLL in an advertisement
+  bool seen[3] = {false, false, false};
+  for (uint32_t off = 24; off + 8 <= n;) {
+    const uint8_t type = p[off];
+    const uint32_t len = p[off + 1] * 8u;
+    if (len == 0 || off + len > n) goto invalid;
+    if ((type == 1 || type == 2) && len == 8) {
+      if (seen[type]) goto invalid;  // as OVS: a second SLL (or TLL)
+      seen[type] = true;
+      if (type == want) std::memcpy(key->nd_ll(), p + off + 2, 6);
+    }
+    off += len;
+  }
+  return;
+invalid:
+  std::memset(key->nd_target(), 0, 16);
+  std::memset(key->nd_ll(), 0, 6);
+}
+
 // L4 fields from the IP payload at p (n bytes, already bounded by the IP
 // length).
 [[gnu::always_inline]] inline ParseStatus parse_l4(const uint8_t* p, uint32_t n, FlowKey* key) {
@@ -49,6 +75,8 @@ inline uint16_t load16(const uint8_t* p) {
         return ParseStatus::kTruncatedL4;
       key->tp_src = be16(p[0]);
       key->tp_dst = be16(p[1]);
+      if (key->nw_proto == kIpProtoIcmpv6 && (p[0] == 135 || p[0] == 136) && p[1] == 0)
+        parse_nd(p, n, key);
       return ParseStatus::kOk;
     case kIpProtoSctp:
       if (n < 12) [[unlikely]]

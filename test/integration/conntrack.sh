@@ -61,14 +61,19 @@ ft_contains "the UDP connection" "$(ft_appctl dpctl/dump-conntrack zone=9)" \
 ft_eq "two connections" 2 "$(ft_appctl dpctl/ct-get-nconns)"
 
 ft_case "flush-conntrack: a flushed connection's reply is new again"
-ft_check "flush the UDP connection by its tuple" ft_appctl dpctl/flush-conntrack zone=9 \
+ft_check "ovs-ofctl ct-flush of another tuple (NXT_CT_FLUSH)" ovs-ofctl ct-flush br0 zone=9 \
+  "ct_nw_src=10.0.0.1,ct_nw_dst=10.0.0.2,ct_nw_proto=17,ct_tp_src=4000,ct_tp_dst=5001"
+ft_check "ovs-ofctl ct-flush-zone of another zone (NXT_CT_FLUSH_ZONE)" ovs-ofctl ct-flush-zone br0 8
+ft_eq "both connections still there" 2 "$(ft_appctl dpctl/ct-get-nconns)"
+ft_check "ovs-ofctl ct-flush of the UDP connection by its tuple" ovs-ofctl ct-flush br0 zone=9 \
   "ct_nw_src=10.0.0.1,ct_nw_dst=10.0.0.2,ct_nw_proto=17,ct_tp_src=4000,ct_tp_dst=5000"
 ft_eq "one connection left" 1 "$(ft_appctl dpctl/ct-get-nconns)"
+ft_contains "... the ICMP one" "$(ft_appctl dpctl/dump-conntrack)" "icmp,orig=(src=10.0.0.1"
 ft_check "capture on vm1" ft_capture_start "$(ft_ns vm1)" eth0 back2 --count 1 --timeout-ms 1000 \
   --filter-dst $M1 --filter-ethertype 0x0800
 ft_check "vm2 answers again" ft_send "$(ft_ns vm2)" eth0 "$back"
 ft_eq "dropped: no connection" "" "$(ft_capture_wait back2)"
-ft_check "flush zone 9" ft_appctl dpctl/flush-conntrack zone=9
+ft_check "ovs-ofctl ct-flush-zone 9" ovs-ofctl ct-flush-zone br0 9
 ft_eq "none left" 0 "$(ft_appctl dpctl/ct-get-nconns)"
 
 ft_case "SNAT with a port range: vm3 sees the translated source, the answer is un-NATed"
@@ -108,6 +113,20 @@ ft_wait_for 5 test "$(ft_appctl dpctl/ct-get-nconns)" = 1
 ft_eq "count 1 of 1" "$(printf 'default limit=0\nzone=5,limit=1,count=1')" \
   "$(ft_appctl dpctl/ct-get-limits zone=5)"
 ft_check "ct-del-limits" ft_appctl dpctl/ct-del-limits zone=5
+
+ft_case "exec(move:...) into ct_mark and ct_label (as ovn-controller's ACL commits)"
+ft_check "flush" ft_appctl dpctl/flush-conntrack
+ft_check "del-flows" ovs-ofctl del-flows br0
+cat >"$FT_DIR/label.txt" <<FLOWS
+table=0,priority=100,in_port=vm1,udp,actions=load:0x2a->NXM_NX_REG3[],load:0x5->NXM_NX_REG5[],ct(commit,zone=7,exec(set_field:0x1/0x1->ct_mark,move:NXM_NX_XXREG0[0..31]->NXM_NX_CT_LABEL[96..127],move:NXM_NX_REG5[0..3]->NXM_NX_CT_MARK[4..7])),output:vm3
+FLOWS
+ft_check "add-flows" ovs-ofctl add-flows br0 "$FT_DIR/label.txt"
+ft_contains "the moves print back as OVS prints them" "$(ovs-ofctl dump-flows br0 --no-stats)" \
+  "exec(load:0x1->NXM_NX_CT_MARK[0],move:NXM_NX_XXREG0[0..31]->NXM_NX_CT_LABEL[96..127],move:NXM_NX_REG5[0..3]->NXM_NX_CT_MARK[4..7])"
+ft_check "vm1 sends" ft_send "$(ft_ns vm1)" eth0 "$sent"
+ft_wait_for 5 test "$(ft_appctl dpctl/ct-get-nconns)" = 1
+ft_contains "reg3 (xxreg0[0..31]) in the label's top 32 bits, reg5 in mark bits 4-7" \
+  "$(ft_appctl dpctl/dump-conntrack -m zone=7)" "mark=81,labels=0x2a000000000000000000000000"
 
 ft_case "operator commands: maxconns, and bad input gets an error"
 ft_eq "set maxconns" "setting maxconns successful" "$(ft_appctl dpctl/ct-set-maxconns 1000)"

@@ -122,7 +122,8 @@ bool fo_convert_list(const struct ofpact* ofpacts, size_t ofpacts_len, struct fo
         fa->port = ofpact_get_METER(a)->meter_id;
         break;
       case OFPACT_SET_FIELD:
-        if (fo_field_is_wide(ofpact_get_SET_FIELD(a)->field)) {
+        if (fo_field_is_wide(ofpact_get_SET_FIELD(a)->field) &&
+            ofpact_get_SET_FIELD(a)->field->id != MFF_ND_TARGET) {  /* read-only */
           fo_convert_wide_set_field(ofpact_get_SET_FIELD(a), actsp, np, &alloc);
           break;
         }

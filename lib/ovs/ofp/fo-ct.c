@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "lib/ovs/ofp/fo-internal.h"
+#include "openflow/nicira-ext.h"
 #include "openvswitch/meta-flow.h"
+#include "openvswitch/ofp-ct.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-errors.h"
 #include "packets.h"
@@ -19,13 +21,49 @@ static void put_data16(struct fo_action** actsp, size_t* np, size_t* allocp, uin
   memcpy(&d->mask, (const uint8_t*)bytes + 8, 8);
 }
 
-/* The exec() list: set_field to ct_mark/ct_label only. */
+/* exec(move:SRC->ct_mark|ct_label): resolved by the translation. */
+#define MAX_CT_MOVES 4
+struct ct_moves {
+  struct fo_action data[MAX_CT_MOVES];
+  size_t n;
+};
+
+static bool convert_exec_move(const struct ofpact* a, struct ct_moves* moves, char** errp) {
+  const struct ofpact_reg_move* m = ofpact_get_REG_MOVE(a);
+  enum mf_field_id dst = m->dst.field->id;
+  int src = fo_field_from_mff(m->src.field->id);
+  if ((dst != MFF_CT_MARK && dst != MFF_CT_LABEL) || src == FO_F_NONE || src == FO_F_IPV6_LABEL ||
+      m->src.n_bits > 64 || moves->n >= MAX_CT_MOVES) {
+    *errp = fo_refusal(a, " inside ct(exec(...)) (a move into ct_mark or ct_label from a field)");
+    return false;
+  }
+  struct fo_action* d = &moves->data[moves->n++];
+  memset(d, 0, sizeof *d);
+  d->type = FO_ACT_DATA;
+  d->u8 = FO_DATA_CT_MOVE;
+  d->mac[0] = (uint8_t)src;
+  d->mac[1] = (uint8_t)m->src.ofs;
+  d->mac[2] = (uint8_t)m->src.n_bits;
+  d->mac[3] = dst == MFF_CT_LABEL;
+  d->mac[4] = (uint8_t)m->dst.ofs;
+  d->port = m->src.field->id;
+  return true;
+}
+
+/* The exec() list: set_field to ct_mark/ct_label, moves into them. */
 static bool convert_exec(const struct ofpact_conntrack* oc, struct fo_action* head, ovs_u128* label,
-                         ovs_u128* label_mask, const struct ofpact_nat** nat, char** errp) {
+                         ovs_u128* label_mask, const struct ofpact_nat** nat,
+                         struct ct_moves* moves, char** errp) {
   const struct ofpact* a;
   OFPACT_FOR_EACH(a, oc->actions, ofpact_ct_get_action_len(oc)) {
     if (a->type == OFPACT_NAT) {
       *nat = ofpact_get_NAT(a);
+      continue;
+    }
+    if (a->type == OFPACT_REG_MOVE) {
+      if (!convert_exec_move(a, moves, errp)) {
+        return false;
+      }
       continue;
     }
     if (a->type != OFPACT_SET_FIELD) {
@@ -117,7 +155,9 @@ bool fo_convert_ct(const struct ofpact* a, struct fo_action** actsp, size_t* np,
 
   ovs_u128 label = OVS_U128_ZERO, label_mask = OVS_U128_ZERO;
   const struct ofpact_nat* nat = NULL;
-  if (!convert_exec(oc, &head, &label, &label_mask, &nat, errp)) {
+  struct ct_moves moves;
+  moves.n = 0;
+  if (!convert_exec(oc, &head, &label, &label_mask, &nat, &moves, errp)) {
     return false;
   }
   uint8_t min[16] = {0}, max[16] = {0};
@@ -134,6 +174,9 @@ bool fo_convert_ct(const struct ofpact* a, struct fo_action** actsp, size_t* np,
   if (head.mac[5] & FO_NAT_F_ADDR_RANGE) {
     put_data16(actsp, np, allocp, FO_DATA_NAT_MIN, min);
     put_data16(actsp, np, allocp, FO_DATA_NAT_MAX, max);
+  }
+  for (size_t i = 0; i < moves.n; i++) {
+    *fo_append_action(actsp, np, allocp, FO_ACT_DATA) = moves.data[i];
   }
   (*actsp)[at].mac[1] = (uint8_t)(*np - at - 1);
   return true;
@@ -215,8 +258,63 @@ size_t fo_put_ct(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts)
     ovs_be128 v = hton128(label), m = hton128(mask);
     ofpact_put_set_field(ofpacts, mf_from_id(MFF_CT_LABEL), &v, &m);
   }
+  for (size_t i = 0; i < n_data; i++) {
+    if (data[i].u8 != FO_DATA_CT_MOVE) {
+      continue;
+    }
+    struct ofpact_reg_move* mv = ofpact_put_REG_MOVE(ofpacts);
+    mv->src.field = mf_from_id((enum mf_field_id)data[i].port);
+    mv->src.ofs = data[i].mac[1];
+    mv->src.n_bits = data[i].mac[2];
+    mv->dst.field = mf_from_id(data[i].mac[3] ? MFF_CT_LABEL : MFF_CT_MARK);
+    mv->dst.ofs = data[i].mac[4];
+    mv->dst.n_bits = data[i].mac[2];
+  }
   oc = ofpbuf_at_assert(ofpacts, ofs, sizeof *oc);
   ofpacts->header = oc;
   ofpact_finish_CT(ofpacts, &oc);
   return 1 + n_data;
+}
+
+static void ct_tuple_from_ovs(const struct ofp_ct_tuple* t, uint16_t l3_type,
+                              struct fo_ct_tuple* out) {
+  if (l3_type == AF_INET) {
+    ovs_be32 a = in6_addr_get_mapped_ipv4(&t->src);
+    memcpy(out->src, &a, 4);
+    a = in6_addr_get_mapped_ipv4(&t->dst);
+    memcpy(out->dst, &a, 4);
+  } else {
+    memcpy(out->src, &t->src, 16);
+    memcpy(out->dst, &t->dst, 16);
+  }
+  out->src_port = ntohs(t->src_port);
+  out->dst_port = ntohs(t->dst_port);
+  out->icmp_id = ntohs(t->icmp_id);
+  out->icmp_type = t->icmp_type;
+  out->icmp_code = t->icmp_code;
+}
+
+enum ofperr fo_decode_ct_flush(const struct ofp_header* oh, enum ofptype type,
+                               struct fo_ct_flush* out) {
+  memset(out, 0, sizeof *out);
+  if (type == OFPTYPE_CT_FLUSH_ZONE) {
+    const struct nx_zone_id* nzi = ofpmsg_body(oh);
+    if (!is_all_zeros(nzi->zero, sizeof nzi->zero)) {
+      return OFPERR_NXBRC_MUST_BE_ZERO;
+    }
+    out->with_zone = true;
+    out->zone = ntohs(nzi->zone_id);
+    return 0;
+  }
+  struct ofp_ct_match m;
+  memset(&m, 0, sizeof m);
+  enum ofperr error = ofp_ct_match_decode(&m, &out->with_zone, &out->zone, oh);
+  if (error) {
+    return error;
+  }
+  out->l3 = m.l3_type == AF_INET ? 4 : m.l3_type == AF_INET6 ? 6 : 0;
+  out->ip_proto = m.ip_proto;
+  ct_tuple_from_ovs(&m.tuple_orig, m.l3_type, &out->orig);
+  ct_tuple_from_ovs(&m.tuple_reply, m.l3_type, &out->reply);
+  return 0;
 }

@@ -164,12 +164,17 @@ static enum ofperr decode_bundle_add(struct fo_conn* c, const struct ofp_header*
   if (error) {
     return error;
   }
-  if (type != OFPTYPE_FLOW_MOD) {
-    *whyp = xasprintf("Ferry bundles only flow_mods, not %s", ofptype_get_name(type));
-    return OFPERR_OFPBFC_MSG_UNSUP;
-  }
   msg->bundle_id = badd.bundle_id;
   msg->bundle_flags = badd.flags;
+  if (type == OFPTYPE_GROUP_MOD) {
+    msg->bundle_group_mod = true;
+    return fo_decode_group_mod(badd.msg, &msg->group_mod, whyp);
+  }
+  if (type != OFPTYPE_FLOW_MOD) {
+    *whyp = xasprintf("Ferry bundles only flow_mods and group_mods, not %s",
+                      ofptype_get_name(type));
+    return OFPERR_OFPBFC_MSG_UNSUP;
+  }
   return decode_flow_mod(c, badd.msg, &msg->fm, whyp);
 }
 
@@ -299,6 +304,16 @@ static enum ofperr decode_request(struct fo_conn* c, const struct ofp_header* oh
       msg->type = FO_MSG_GROUP_DESC_REQUEST;
       msg->group_id = ofputil_decode_group_desc_request(oh);
       return 0;
+    case OFPTYPE_NXT_TLV_TABLE_MOD:
+      msg->type = FO_MSG_TLV_TABLE_MOD;
+      return fo_decode_tlv_table_mod(oh, &msg->tlv_mod);
+    case OFPTYPE_NXT_TLV_TABLE_REQUEST:
+      msg->type = FO_MSG_TLV_TABLE_REQUEST;
+      return 0;
+    case OFPTYPE_CT_FLUSH_ZONE:
+    case OFPTYPE_CT_FLUSH:
+      msg->type = FO_MSG_CT_FLUSH;
+      return fo_decode_ct_flush(oh, type, &msg->ct_flush);
     default:
       *whyp = xstrdup("Ferry does not support this message");
       return ofpmsg_is_stat_request(oh) ? OFPERR_OFPBRC_BAD_STAT : OFPERR_OFPBRC_BAD_TYPE;
@@ -398,5 +413,6 @@ void fo_msg_destroy(struct fo_msg* msg) {
   free(msg->po_actions);
   free(msg->packet);
   fo_group_mod_destroy(&msg->group_mod);
+  free(msg->tlv_mod.maps);
   memset(msg, 0, sizeof *msg);
 }

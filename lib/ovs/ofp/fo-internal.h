@@ -33,6 +33,7 @@ bool fo_convert_list(const struct ofpact*, size_t ofpacts_len, struct fo_action*
 bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp, size_t* np,
                                 size_t* allocp, char** errp);
 int fo_field_from_mff(enum mf_field_id); /* FO_F_NONE when Ferry lacks it */
+bool fo_field_read_only(int fo_field);
 enum mf_field_id fo_mff_from_field(int fo_field);
 /* Conjunction, note, the NXAST stack, write_actions/clear_actions
  * (fo-nxactions.c) and learn (fo-learn.c): as fo_convert_pipeline_action().
@@ -49,6 +50,11 @@ bool fo_convert_learn(const struct ofpact_learn*, struct fo_action** actsp, size
 bool fo_convert_ct(const struct ofpact* a, struct fo_action** actsp, size_t* np, size_t* allocp,
                    char** errp);
 size_t fo_put_ct(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
+/* NXT_TLV_TABLE_MOD into '*out' (fo-tlv.c). */
+enum ofperr fo_decode_tlv_table_mod(const struct ofp_header*, struct fo_tlv_mod* out);
+/* NXT_CT_FLUSH_ZONE or NXT_CT_FLUSH (type) into '*out'. */
+enum ofperr fo_decode_ct_flush(const struct ofp_header*, enum ofptype type,
+                               struct fo_ct_flush* out);
 size_t fo_put_learn(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
 /* fo-actions.c: appends the ofpacts of a Ferry list (nested lists too). */
 void fo_put_list(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
@@ -61,6 +67,7 @@ void fo_put_pipeline_action(const struct fo_action*, struct ofpbuf* ofpacts);
 /* 128-bit set_fields (IPv6 addresses, xxregs) as two SET_FIELDs on the
  * field's halves (fo-wide.c). */
 bool fo_field_is_wide(const struct mf_field*);
+void fo_wide_halves(enum mf_field_id, int* hi, int* lo);
 void fo_convert_wide_set_field(const struct ofpact_set_field*, struct fo_action** actsp, size_t* np,
                                size_t* allocp);
 /* Puts a SET_FIELD on a 128-bit field's half (with the low half after it

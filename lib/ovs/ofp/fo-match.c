@@ -21,6 +21,59 @@
     memset(&left.masks.OVS_FIELD, 0, sizeof left.masks.OVS_FIELD);  \
   } while (0)
 
+/* IPv6 Neighbour Discovery (ferry::FlowKey::nd_target/nd_ll): a match on
+ * ICMPv6 type 135 or 136 keeps nd_target in arp_sha..pad2 (16 bytes) and
+ * the message's link-layer option (nd_sll of a solicitation, nd_tll of an
+ * advertisement: OVS's arp_sha/arp_tha) in nw_src..nw_dst's first bytes. */
+#define ND_TARGET(K) ((uint8_t*)(K) + offsetof(struct fo_flow_key, arp_sha))
+#define ND_LL(K) ((uint8_t*)(K) + offsetof(struct fo_flow_key, nw_src))
+
+static int nd_type(ovs_be16 dl_type, ovs_be16 dl_type_mask, uint8_t nw_proto,
+                   uint8_t nw_proto_mask, ovs_be16 tp_src, ovs_be16 tp_src_mask) {
+  if (dl_type != htons(ETH_TYPE_IPV6) || dl_type_mask != OVS_BE16_MAX ||
+      nw_proto != IPPROTO_ICMPV6 || nw_proto_mask != UINT8_MAX || tp_src_mask != OVS_BE16_MAX) {
+    return 0;
+  }
+  return tp_src == htons(135) ? 135 : tp_src == htons(136) ? 136 : 0;
+}
+
+static void nd_from_ovs(const struct match* m, struct fo_flow_key* key, struct fo_flow_key* mask,
+                        struct flow_wildcards* left) {
+  const struct flow* f = &m->flow;
+  const struct flow_wildcards* wc = &m->wc;
+  int type = nd_type(f->dl_type, wc->masks.dl_type, f->nw_proto, wc->masks.nw_proto, f->tp_src,
+                     wc->masks.tp_src);
+  if (!type) {
+    return;
+  }
+  memcpy(ND_TARGET(key), &f->nd_target, 16);
+  memcpy(ND_TARGET(mask), &wc->masks.nd_target, 16);
+  memset(&left->masks.nd_target, 0, sizeof left->masks.nd_target);
+  const struct eth_addr* ll = type == 135 ? &f->arp_sha : &f->arp_tha;
+  const struct eth_addr* llm = type == 135 ? &wc->masks.arp_sha : &wc->masks.arp_tha;
+  memcpy(ND_LL(key), ll, 6);
+  memcpy(ND_LL(mask), llm, 6);
+  memset(type == 135 ? &left->masks.arp_sha : &left->masks.arp_tha, 0, sizeof(struct eth_addr));
+}
+
+static void nd_to_ovs(const struct fo_match* in, struct match* m) {
+  const struct fo_flow_key* key = &in->key.pkt;
+  const struct fo_flow_key* mask = &in->mask.pkt;
+  int type = nd_type(key->dl_type, mask->dl_type, key->nw_proto, mask->nw_proto, key->tp_src,
+                     mask->tp_src);
+  if (!type) {
+    return;
+  }
+  struct flow* f = &m->flow;
+  struct flow_wildcards* wc = &m->wc;
+  memcpy(&f->nd_target, ND_TARGET(key), 16);
+  memcpy(&wc->masks.nd_target, ND_TARGET(mask), 16);
+  f->arp_sha = f->arp_tha = wc->masks.arp_sha = wc->masks.arp_tha = eth_addr_zero;
+  memcpy(type == 135 ? &f->arp_sha : &f->arp_tha, ND_LL(key), 6);
+  memcpy(type == 135 ? &wc->masks.arp_sha : &wc->masks.arp_tha, ND_LL(mask), 6);
+  f->nw_src = f->nw_dst = wc->masks.nw_src = wc->masks.nw_dst = 0;
+}
+
 /* Names what 'left' still matches on, for the refusal message. */
 static char* describe_leftover(const struct match* m, const struct flow_wildcards* left) {
   struct match lm = *m;
@@ -88,6 +141,7 @@ enum ofperr fo_match_from_ovs(const struct match* m, struct fo_match* out, char*
     TAKE(arp_sha, arp_sha);
     TAKE(arp_tha, arp_tha);
   }
+  nd_from_ovs(m, key, mask, &left);
 
   /* Recirculation and connection tracking (lib/conntrack/). */
   TAKE(recirc_id, recirc_id);
@@ -211,6 +265,7 @@ void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
   if (in->mask.conj_id) {
     match_set_conj_id(m, in->key.conj_id);
   }
+  nd_to_ovs(in, m);
   flow_zero_wildcards(f, wc);
 
   /* Every packet field but in_port implies Ethernet, as OVS's own parsers do. */

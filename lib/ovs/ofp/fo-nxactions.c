@@ -9,14 +9,53 @@
 #include "openvswitch/ofpbuf.h"
 #include "util.h"
 
+/* push/pop on a 128-bit field (ipv6_src/dst, xxregN): a subfield inside
+ * one half is a push/pop on that half (mac[3] keeps the offset in the whole
+ * field); the whole field is two, on the halves (push: low then high; pop:
+ * high then low), the second flagged FO_ACT_F_WIDE_LO so that the pair
+ * prints back as one. Each half is one stack entry. */
+static bool convert_wide_stack(const struct ofpact_stack* st, bool pop, struct fo_action** actsp,
+                               size_t* np, size_t* allocp) {
+  const struct mf_subfield* sf = &st->subfield;
+  int hi, lo;
+  fo_wide_halves(sf->field->id, &hi, &lo);
+  uint8_t type = pop ? FO_ACT_STACK_POP : FO_ACT_STACK_PUSH;
+  if (sf->ofs == 0 && sf->n_bits == 128) {
+    for (int i = 0; i < 2; i++) {
+      struct fo_action* fa = fo_append_action(actsp, np, allocp, type);
+      fa->u8 = (uint8_t)((pop ? i == 0 : i == 1) ? hi : lo);
+      fa->flags = i ? FO_ACT_F_WIDE_LO : 0;
+      fa->mac[4] = 64;
+      fa->port = sf->field->id;
+    }
+    return true;
+  }
+  if (sf->ofs < 64 && sf->ofs + sf->n_bits > 64) {
+    return false;
+  }
+  struct fo_action* fa = fo_append_action(actsp, np, allocp, type);
+  fa->u8 = (uint8_t)(sf->ofs >= 64 ? hi : lo);
+  fa->mac[2] = (uint8_t)(sf->ofs % 64);
+  fa->mac[3] = (uint8_t)sf->ofs;
+  fa->mac[4] = (uint8_t)sf->n_bits;
+  fa->port = sf->field->id;
+  return true;
+}
+
 static bool convert_stack(const struct ofpact* a, struct fo_action** actsp, size_t* np,
                           size_t* allocp, char** errp) {
   const struct ofpact_stack* st = ALIGNED_CAST(const struct ofpact_stack*, a);
   const struct mf_field* mf = st->subfield.field;
   int f = fo_field_from_mff(mf->id);
   bool pop = a->type == OFPACT_STACK_POP;
+  if (fo_field_is_wide(mf)) {
+    if ((pop && mf->id == MFF_ND_TARGET) || !convert_wide_stack(st, pop, actsp, np, allocp)) {
+      *errp = fo_refusal(a, " on this part of a 128-bit field");
+    }
+    return true;
+  }
   if (f == FO_F_NONE || mf->n_bytes > 8 || mf->id == MFF_IP_DSCP || f == FO_F_IPV6_LABEL ||
-      (pop && (f == FO_F_ETH_TYPE || f == FO_F_IP_PROTO))) {
+      (pop && fo_field_read_only(f))) {
     *errp = fo_refusal(a, " on this field");
     return true;
   }
@@ -122,11 +161,20 @@ size_t fo_put_nx_action(const struct fo_action* acts, size_t n, struct ofpbuf* o
       return 1; /* only after a NOTE */
     case FO_ACT_STACK_PUSH:
     case FO_ACT_STACK_POP: {
+      if (a->flags & FO_ACT_F_WIDE_LO) {
+        return 1;  /* printed with the half before it */
+      }
       struct ofpact_stack* st = a->type == FO_ACT_STACK_PUSH ? ofpact_put_STACK_PUSH(ofpacts)
                                                              : ofpact_put_STACK_POP(ofpacts);
       st->subfield.field = mf_from_id(a->port);
       st->subfield.ofs = a->mac[2];
       st->subfield.n_bits = a->mac[4];
+      if (fo_field_is_wide(st->subfield.field)) {
+        bool whole = n > 1 && (a[1].flags & FO_ACT_F_WIDE_LO) && a[1].type == a->type;
+        st->subfield.ofs = whole ? 0 : a->mac[3];
+        st->subfield.n_bits = whole ? 128 : a->mac[4];
+        return whole ? 2 : 1;
+      }
       return 1;
     }
     case FO_ACT_CLEAR_ACTIONS:

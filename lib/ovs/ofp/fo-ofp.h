@@ -144,6 +144,10 @@ enum fo_action_type {
 #define FO_DATA_CT_LABEL_MASK 11
 #define FO_DATA_NAT_MIN 12
 #define FO_DATA_NAT_MAX 13
+/* exec(move:SRC[ofs..]->ct_mark|ct_label[ofs..]): mac[0] the source field,
+ * mac[1] its offset, mac[2] bits (at most 64), mac[3] 0 (ct_mark) or 1
+ * (ct_label), mac[4] the destination offset. */
+#define FO_DATA_CT_MOVE 14
 
 #define FO_ACT_F_PUSH_IF_NEEDED 1
 #define FO_ACT_F_LEGACY 2      /* SET_FIELD spelled mod_nw_src etc. */
@@ -186,10 +190,16 @@ enum fo_field {
   FO_F_TUN_FLAGS,
   FO_F_TUN_GBP_ID,
   FO_F_TUN_GBP_FLAGS,
-  FO_F_IPV6_SRC, /* 128-bit fields: moves only */
+  FO_F_ARP_OP,
+  FO_F_ND_SLL, /* read-only */
+  FO_F_ND_TLL,
+  FO_F_ND_TARGET_HI,
+  FO_F_ND_TARGET_LO,
+  FO_F_IPV6_SRC, /* 128-bit fields: moves and the stack only */
   FO_F_IPV6_DST,
   FO_F_XXREG0,
-  FO_F_COUNT = FO_F_XXREG0 + 4,
+  FO_F_ND_TARGET = FO_F_XXREG0 + 4,
+  FO_F_COUNT,
 };
 
 struct fo_action {
@@ -344,6 +354,9 @@ enum fo_msg_type {
   FO_MSG_GROUP_MOD,
   FO_MSG_GROUP_STATS_REQUEST,
   FO_MSG_GROUP_DESC_REQUEST,
+  FO_MSG_CT_FLUSH,
+  FO_MSG_TLV_TABLE_MOD,
+  FO_MSG_TLV_TABLE_REQUEST,
 };
 
 /* Meters (OpenFlow 1.3+). Ferry supports drop bands only. */
@@ -416,6 +429,37 @@ enum fo_bundle_type {
   FO_BUNDLE_DISCARD = 6
 };
 
+/* NXT_CT_FLUSH_ZONE and NXT_CT_FLUSH (OVS's ofp_ct_match): zero fields
+ * are wildcards. Addresses are IPv6 or IPv4 in the first 4 bytes; ports in
+ * host order. */
+struct fo_ct_tuple {
+  uint8_t src[16], dst[16];
+  uint16_t src_port, dst_port, icmp_id;
+  uint8_t icmp_type, icmp_code;
+};
+struct fo_ct_flush {
+  bool with_zone;
+  uint16_t zone;
+  uint8_t l3; /* 0 (any), 4 or 6 */
+  uint8_t ip_proto;
+  struct fo_ct_tuple orig, reply;
+};
+
+/* NXT_TLV_TABLE_MOD: Geneve option (class, type, length in bytes) <->
+ * tun_metadata<index>. */
+enum fo_tlv_command { FO_TLV_ADD, FO_TLV_DELETE, FO_TLV_CLEAR };
+struct fo_tlv_map {
+  uint16_t option_class;
+  uint8_t option_type;
+  uint8_t option_len;
+  uint16_t index;
+};
+struct fo_tlv_mod {
+  int command; /* enum fo_tlv_command */
+  size_t n;
+  struct fo_tlv_map* maps; /* fo_msg_destroy() */
+};
+
 struct fo_msg {
   int type; /* enum fo_msg_type */
   uint8_t version;
@@ -431,6 +475,7 @@ struct fo_msg {
   uint32_t bundle_id;           /* BUNDLE_CONTROL, BUNDLE_ADD */
   uint16_t bundle_type;         /* BUNDLE_CONTROL: enum fo_bundle_type */
   uint16_t bundle_flags;        /* BUNDLE_CONTROL, BUNDLE_ADD */
+  bool bundle_group_mod;        /* BUNDLE_ADD of a GROUP_MOD (group_mod), not a FLOW_MOD */
   uint16_t config_flags;        /* SET_CONFIG */
   uint16_t miss_send_len;       /* SET_CONFIG */
   uint32_t in_port;             /* PACKET_OUT */
@@ -445,6 +490,8 @@ struct fo_msg {
   uint64_t generation_id;
   struct fo_group_mod group_mod; /* GROUP_MOD */
   uint32_t group_id;             /* GROUP_STATS/DESC_REQUEST (0xfffffffc: all) */
+  struct fo_ct_flush ct_flush;   /* CT_FLUSH (NXT_CT_FLUSH and NXT_CT_FLUSH_ZONE) */
+  struct fo_tlv_mod tlv_mod;     /* TLV_TABLE_MOD */
 };
 
 /* Controller roles, as OpenFlow 1.2's OFPCR12_ROLE_*. */
@@ -505,6 +552,9 @@ enum fo_error {
   FO_ERR_GROUP_UNKNOWN_BUCKET,
   FO_ERR_GROUP_BUCKET_EXISTS,
   FO_ERR_BAD_OUT_GROUP,
+  FO_ERR_TLV_ALREADY_MAPPED,
+  FO_ERR_TLV_DUP_ENTRY,
+  FO_ERR_TLV_TABLE_FULL,
 };
 
 struct fo_port_desc {
@@ -581,6 +631,9 @@ void fo_send_group_stats_reply(struct fo_conn*, const void* req, const struct fo
 void fo_send_group_desc_reply(struct fo_conn*, const void* req, const struct fo_group_mod*,
                               size_t n);
 void fo_group_mod_destroy(struct fo_group_mod*);
+/* NXT_TLV_TABLE_REPLY (fo-tlv.c). */
+void fo_send_tlv_table_reply(struct fo_conn*, const void* req, const struct fo_tlv_map*, size_t n,
+                             uint32_t max_option_space, uint16_t max_fields);
 
 #ifdef __cplusplus
 }

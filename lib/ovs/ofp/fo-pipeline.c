@@ -72,6 +72,14 @@ int fo_field_from_mff(enum mf_field_id id) {
       return FO_F_ARP_SHA;
     case MFF_ARP_THA:
       return FO_F_ARP_THA;
+    case MFF_ARP_OP:
+      return FO_F_ARP_OP;
+    case MFF_ND_SLL:
+      return FO_F_ND_SLL;
+    case MFF_ND_TLL:
+      return FO_F_ND_TLL;
+    case MFF_ND_TARGET:
+      return FO_F_ND_TARGET;
     case MFF_METADATA:
       return FO_F_METADATA;
     case MFF_PKT_MARK:
@@ -97,6 +105,12 @@ int fo_field_from_mff(enum mf_field_id id) {
   }
 }
 
+/* Fields a set_field, move or pop cannot write. */
+bool fo_field_read_only(int f) {
+  return f == FO_F_ETH_TYPE || f == FO_F_IP_PROTO || f == FO_F_ND_SLL || f == FO_F_ND_TLL ||
+         f == FO_F_ND_TARGET_HI || f == FO_F_ND_TARGET_LO || f == FO_F_ND_TARGET;
+}
+
 /* The OVS field a datapath action built by Ferry's translation (no OVS
  * field id of its own: 0) stands for. */
 enum mf_field_id fo_mff_from_field(int f) {
@@ -120,6 +134,9 @@ enum mf_field_id fo_mff_from_field(int f) {
       [FO_F_TUN_DST] = MFF_TUN_DST,   [FO_F_TUN_TOS] = MFF_TUN_TOS,
       [FO_F_TUN_TTL] = MFF_TUN_TTL,   [FO_F_TUN_FLAGS] = MFF_TUN_FLAGS,
       [FO_F_TUN_GBP_ID] = MFF_TUN_GBP_ID, [FO_F_TUN_GBP_FLAGS] = MFF_TUN_GBP_FLAGS,
+      [FO_F_ARP_OP] = MFF_ARP_OP,     [FO_F_ND_SLL] = MFF_ND_SLL,
+      [FO_F_ND_TLL] = MFF_ND_TLL,     [FO_F_ND_TARGET_HI] = MFF_ND_TARGET,
+      [FO_F_ND_TARGET_LO] = MFF_ND_TARGET,
   };
   return f > 0 && f < (int)ARRAY_SIZE(map) ? map[f] : MFF_METADATA;
 }
@@ -153,7 +170,7 @@ static uint64_t mff_scale(enum mf_field_id id, uint64_t v, bool to_ferry) {
 bool fo_convert_generic_set_field(const struct ofpact_set_field* sf, struct fo_action* out) {
   const struct mf_field* mf = sf->field;
   int f = fo_field_from_mff(mf->id);
-  if (f == FO_F_NONE || mf->n_bytes > 8 || f == FO_F_ETH_TYPE || f == FO_F_IP_PROTO) {
+  if (f == FO_F_NONE || mf->n_bytes > 8 || fo_field_read_only(f)) {
     return false;
   }
   out->type = FO_ACT_SET_FIELD;
@@ -215,7 +232,7 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
       if (src == FO_F_NONE || dst == FO_F_NONE || src == FO_F_IPV6_LABEL ||
           (m->src.field->n_bytes > 8 && !fo_field_is_wide(m->src.field)) ||
           (m->dst.field->n_bytes > 8 && !fo_field_is_wide(m->dst.field)) ||
-          dst == FO_F_ETH_TYPE || dst == FO_F_IP_PROTO ||
+          fo_field_read_only(dst) ||
           m->src.field->id == MFF_IP_DSCP || m->dst.field->id == MFF_IP_DSCP) {
         *errp = fo_refusal(a, " on this field");
         return true;

@@ -111,6 +111,12 @@ static enum ofperr to_ofperr(int error, const struct ofp_header* oh) {
       return OFPERR_OFPGMFC_BUCKET_EXISTS;
     case FO_ERR_BAD_OUT_GROUP:
       return OFPERR_OFPBAC_BAD_OUT_GROUP;
+    case FO_ERR_TLV_ALREADY_MAPPED:
+      return OFPERR_NXTTMFC_ALREADY_MAPPED;
+    case FO_ERR_TLV_DUP_ENTRY:
+      return OFPERR_NXTTMFC_DUP_ENTRY;
+    case FO_ERR_TLV_TABLE_FULL:
+      return OFPERR_NXTTMFC_TABLE_FULL;
     default:
       return OFPERR_OFPBRC_EPERM;
   }

@@ -13,7 +13,7 @@
 #include "util.h"
 
 bool fo_field_is_wide(const struct mf_field* mf) {
-  return mf->id == MFF_IPV6_SRC || mf->id == MFF_IPV6_DST ||
+  return mf->id == MFF_IPV6_SRC || mf->id == MFF_IPV6_DST || mf->id == MFF_ND_TARGET ||
          (mf->id >= MFF_XXREG0 && mf->id < MFF_XXREG0 + 4);
 }
 
@@ -33,13 +33,16 @@ static void put_be64(uint8_t* p, uint64_t v) {
 }
 
 /* Ferry's halves of a 128-bit OVS field. */
-static void halves(enum mf_field_id id, int* hi, int* lo) {
+void fo_wide_halves(enum mf_field_id id, int* hi, int* lo) {
   if (id == MFF_IPV6_SRC) {
     *hi = FO_F_IPV6_SRC_HI;
     *lo = FO_F_IPV6_SRC_LO;
   } else if (id == MFF_IPV6_DST) {
     *hi = FO_F_IPV6_DST_HI;
     *lo = FO_F_IPV6_DST_LO;
+  } else if (id == MFF_ND_TARGET) {
+    *hi = FO_F_ND_TARGET_HI;
+    *lo = FO_F_ND_TARGET_LO;
   } else {
     *hi = FO_F_XREG0 + 2 * (id - MFF_XXREG0);
     *lo = *hi + 1;
@@ -51,7 +54,7 @@ void fo_convert_wide_set_field(const struct ofpact_set_field* sf, struct fo_acti
   const uint8_t* value = (const uint8_t*)sf->value;
   const uint8_t* mask = (const uint8_t*)ofpact_set_field_mask(sf);
   int hi, lo;
-  halves(sf->field->id, &hi, &lo);
+  fo_wide_halves(sf->field->id, &hi, &lo);
   uint64_t hi_mask = be64_at(mask), lo_mask = be64_at(mask + 8);
   for (int half = 0; half < 2; half++) {
     /* A half the mask leaves alone is left out (OpenFlow 1.0's NXM

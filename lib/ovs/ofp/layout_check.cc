@@ -137,6 +137,11 @@ static_assert(static_cast<int>(Field::kMetadata) == FO_F_METADATA);
 static_assert(static_cast<int>(Field::kPktMark) == FO_F_PKT_MARK);
 static_assert(static_cast<int>(Field::kTunId) == FO_F_TUN_ID);
 static_assert(static_cast<int>(Field::kTunGbpFlags) == FO_F_TUN_GBP_FLAGS);
+static_assert(static_cast<int>(Field::kArpOp) == FO_F_ARP_OP);
+static_assert(static_cast<int>(Field::kNdTargetLo) == FO_F_ND_TARGET_LO);
+static_assert(static_cast<int>(Field::kNdTarget) == FO_F_ND_TARGET);
+static_assert(static_cast<int>(Field::kCount) == FO_F_COUNT);
+static_assert(static_cast<int>(Field::kXxreg0) == FO_F_XXREG0);
 static_assert(static_cast<int>(Field::kReg0) == FO_F_REG0);
 static_assert(static_cast<int>(Field::kXreg0) == FO_F_XREG0);
 static_assert(static_cast<int>(Field::kIpv6SrcHi) == FO_F_IPV6_SRC_HI);
@@ -177,6 +182,9 @@ static_assert(static_cast<int>(OfType::kMeterStatsRequest) == FO_MSG_METER_STATS
 static_assert(static_cast<int>(OfType::kMeterConfigRequest) == FO_MSG_METER_CONFIG_REQUEST);
 static_assert(static_cast<int>(OfType::kMeterFeaturesRequest) == FO_MSG_METER_FEATURES_REQUEST);
 static_assert(static_cast<int>(OfType::kRoleRequest) == FO_MSG_ROLE_REQUEST);
+static_assert(static_cast<int>(OfType::kCtFlush) == FO_MSG_CT_FLUSH);
+static_assert(static_cast<int>(OfType::kTlvTableMod) == FO_MSG_TLV_TABLE_MOD);
+static_assert(static_cast<int>(OfType::kTlvTableRequest) == FO_MSG_TLV_TABLE_REQUEST);
 static_assert(static_cast<int>(OfRole::kSlave) == FO_ROLE_SLAVE);
 
 }  // namespace

@@ -138,6 +138,12 @@ int to_fo(OfError error) {
       return FO_ERR_GROUP_BUCKET_EXISTS;
     case OfError::kBadOutGroup:
       return FO_ERR_BAD_OUT_GROUP;
+    case OfError::kTlvAlreadyMapped:
+      return FO_ERR_TLV_ALREADY_MAPPED;
+    case OfError::kTlvDupEntry:
+      return FO_ERR_TLV_DUP_ENTRY;
+    case OfError::kTlvTableFull:
+      return FO_ERR_TLV_TABLE_FULL;
   }
   return FO_ERR_EPERM;
 }

@@ -49,6 +49,28 @@ int bundle_type_to_fo(OfBundleControl::Type type) {
   return FO_BUNDLE_OPEN;
 }
 
+OfCtTuple ct_tuple_from_fo(const fo_ct_tuple& t) {
+  OfCtTuple out;
+  std::memcpy(out.src.data(), t.src, 16);
+  std::memcpy(out.dst.data(), t.dst, 16);
+  out.src_port = t.src_port;
+  out.dst_port = t.dst_port;
+  out.icmp_id = t.icmp_id;
+  out.icmp_type = t.icmp_type;
+  out.icmp_code = t.icmp_code;
+  return out;
+}
+
+OfCtFlush ct_flush_from_fo(const fo_ct_flush& f) {
+  OfCtFlush out;
+  if (f.with_zone) out.zone = f.zone;
+  out.l3 = f.l3;
+  out.ip_proto = f.ip_proto;
+  out.orig = ct_tuple_from_fo(f.orig);
+  out.reply = ct_tuple_from_fo(f.reply);
+  return out;
+}
+
 OfMessage message_from_fo(const fo_msg& m) {
   OfMessage out{static_cast<OfType>(m.type)};
   out.version = m.version;
@@ -77,7 +99,14 @@ OfMessage message_from_fo(const fo_msg& m) {
       out.body = OfBundleControl{m.bundle_id, bundle_type_from_fo(m.bundle_type), m.bundle_flags};
       break;
     case OfType::kBundleAdd:
-      out.body = OfBundleAdd{m.bundle_id, m.bundle_flags, from_fo(m.fm)};
+      if (m.bundle_group_mod) {
+        OfBundleAdd add{m.bundle_id, m.bundle_flags};
+        add.is_group = true;
+        add.group_mod = group_mod_from_fo(m.group_mod);
+        out.body = std::move(add);
+      } else {
+        out.body = OfBundleAdd{m.bundle_id, m.bundle_flags, from_fo(m.fm)};
+      }
       break;
     case OfType::kPacketOut: {
       OfPacketOut po;
@@ -112,6 +141,21 @@ OfMessage message_from_fo(const fo_msg& m) {
     case OfType::kGroupStatsRequest:
     case OfType::kGroupDescRequest:
       out.body = OfGroupRequest{m.group_id};
+      break;
+    case OfType::kTlvTableMod: {
+      OfTlvMod mod;
+      mod.command = m.tlv_mod.command == FO_TLV_ADD      ? OfTlvMod::Command::kAdd
+                    : m.tlv_mod.command == FO_TLV_DELETE ? OfTlvMod::Command::kDelete
+                                                         : OfTlvMod::Command::kClear;
+      for (size_t i = 0; i < m.tlv_mod.n; i++) {
+        const fo_tlv_map& t = m.tlv_mod.maps[i];
+        mod.maps.push_back(TlvMapping{t.option_class, t.option_type, t.option_len, t.index});
+      }
+      out.body = std::move(mod);
+      break;
+    }
+    case OfType::kCtFlush:
+      out.body = ct_flush_from_fo(m.ct_flush);
       break;
     default:
       break;
@@ -283,6 +327,17 @@ class Connection final : public OfConnection {
   }
   void send_group_desc_reply(const OfMessage& req, const std::vector<GroupMod>& groups) override {
     if (const void* r = raw(req)) send_group_desc(conn_, r, groups);
+  }
+  void send_tlv_table_reply(const OfMessage& req, const std::vector<TlvMapping>& maps,
+                            uint32_t max_option_space, uint16_t max_fields) override {
+    const void* r = raw(req);
+    if (!r) return;
+    std::vector<fo_tlv_map> fo(maps.size());
+    for (size_t i = 0; i < maps.size(); i++) {
+      fo[i] =
+          fo_tlv_map{maps[i].option_class, maps[i].option_type, maps[i].option_len, maps[i].index};
+    }
+    fo_send_tlv_table_reply(conn_, r, fo.data(), fo.size(), max_option_space, max_fields);
   }
   void send_meter_stats_reply(const OfMessage& req,
                               const std::vector<OfMeterStats>& meters) override {

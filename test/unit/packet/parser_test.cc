@@ -348,3 +348,85 @@ TEST_CASE("parser: IPv6 hop-by-hop header is walked", "[parser]") {
   f.resize(14 + 40 + 4);
   CHECK(parse(f).status == ParseStatus::kTruncatedL3);
 }
+
+namespace {
+
+// An ICMPv6 Neighbour Discovery frame: fe80::1 -> ff02::1:ff00:2, type,
+// target fe80::2, then the given options.
+std::vector<uint8_t> nd_frame(uint8_t type, const std::vector<uint8_t>& options) {
+  std::vector<uint8_t> f = {0x33, 0x33, 0xff, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd};
+  const uint16_t plen = static_cast<uint16_t>(24 + options.size());
+  const uint8_t ip6[8] = {
+      0x60, 0, 0, 0, static_cast<uint8_t>(plen >> 8), static_cast<uint8_t>(plen), 58, 255};
+  f.insert(f.end(), ip6, ip6 + 8);
+  const uint8_t src[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  const uint8_t dst[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 2};
+  f.insert(f.end(), src, src + 16);
+  f.insert(f.end(), dst, dst + 16);
+  const uint8_t icmp[8] = {type, 0, 0, 0, 0, 0, 0, 0};
+  f.insert(f.end(), icmp, icmp + 8);
+  const uint8_t target[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+  f.insert(f.end(), target, target + 16);
+  f.insert(f.end(), options.begin(), options.end());
+  return f;
+}
+
+FlowKey nd_key(uint8_t type) {
+  FlowKey e = eth_key({0x33, 0x33, 0xff, 0, 0, 2}, {2, 0, 0, 0, 0, 1}, 0x86dd);
+  e.nw_proto = 58;
+  e.nw_ttl = 255;
+  const uint8_t src[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  const uint8_t dst[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 2};
+  std::memcpy(e.ipv6_src, src, 16);
+  std::memcpy(e.ipv6_dst, dst, 16);
+  e.tp_src = be16(type);
+  return e;
+}
+
+const uint8_t kTarget[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+
+}  // namespace
+
+// As OVS's parse_icmpv6(): the target, and the link-layer option a match
+// can name (nd_sll for a solicitation, nd_tll for an advertisement).
+TEST_CASE("parser: IPv6 neighbour solicitation and advertisement", "[parser]") {
+  const std::vector<uint8_t> sll = {1, 1, 2, 0, 0, 0, 0, 9};
+  const std::vector<uint8_t> tll = {2, 1, 2, 0, 0, 0, 0, 8};
+  auto ns = parse(nd_frame(135, sll));
+  REQUIRE(ns.status == ParseStatus::kOk);
+  FlowKey e = nd_key(135);
+  std::memcpy(e.nd_target(), kTarget, 16);
+  const uint8_t mac9[6] = {2, 0, 0, 0, 0, 9};
+  std::memcpy(e.nd_ll(), mac9, 6);
+  CHECK_KEY(ns.key, e);
+
+  // An advertisement: its TLL (the SLL option before it is not kept).
+  std::vector<uint8_t> both = sll;
+  both.insert(both.end(), tll.begin(), tll.end());
+  auto na = parse(nd_frame(136, both));
+  REQUIRE(na.status == ParseStatus::kOk);
+  e = nd_key(136);
+  std::memcpy(e.nd_target(), kTarget, 16);
+  const uint8_t mac8[6] = {2, 0, 0, 0, 0, 8};
+  std::memcpy(e.nd_ll(), mac8, 6);
+  CHECK_KEY(na.key, e);
+
+  // A solicitation without options (duplicate address detection).
+  auto dad = parse(nd_frame(135, {}));
+  e = nd_key(135);
+  std::memcpy(e.nd_target(), kTarget, 16);
+  CHECK_KEY(dad.key, e);
+}
+
+TEST_CASE("parser: malformed ND options leave the ND fields zero", "[parser]") {
+  const std::vector<uint8_t> twice = {1, 1, 2, 0, 0, 0, 0, 9, 1, 1, 2, 0, 0, 0, 0, 7};
+  const std::vector<uint8_t> zero_len = {1, 0, 2, 0, 0, 0, 0, 9};
+  for (const auto& opts : {twice, zero_len}) {
+    auto p = parse(nd_frame(135, opts));
+    REQUIRE(p.status == ParseStatus::kOk);
+    CHECK_KEY(p.key, nd_key(135));
+  }
+  // Not ND: an echo request keeps nothing there.
+  auto echo = parse(nd_frame(128, {}));
+  CHECK_KEY(echo.key, nd_key(128));
+}

@@ -227,6 +227,12 @@ void FakeSwitch::handle(OfConnection& conn, const OfMessage& msg) {
       conn.send_group_desc_reply(msg, {g});
       break;
     }
+    case OfType::kCtFlush:  // no reply; recorded above
+    case OfType::kTlvTableMod:
+      break;
+    case OfType::kTlvTableRequest:
+      conn.send_tlv_table_reply(msg, {TlvMapping{0x102, 0x80, 4, 0}}, 256, 64);
+      break;
   }
 }
 

@@ -165,13 +165,17 @@ TEST_CASE("unsupported fields and actions are refused with clear text", "[ofpars
        "Ferry does not support action learn with fin_idle_timeout or fin_hard_timeout"},
       {"ipv6,actions=learn(table=1,eth_type=0x86dd,NXM_NX_IPV6_SRC[]=NXM_NX_IPV6_DST[])",
        "Ferry does not support action learn on this field"},
-      {"ipv6,actions=push:NXM_NX_IPV6_SRC[]", "Ferry does not support action push on this field"},
-      {"ip,actions=ct(commit,exec(move:NXM_NX_REG0[]->NXM_NX_CT_MARK[]))",
-       "Ferry does not support action move inside ct(exec(...))"},
+      {"actions=push:NXM_NX_XXREG0[32..95]",
+       "Ferry does not support action push on this part of a 128-bit field"},
+      {"ip,actions=ct(commit,exec(move:NXM_NX_XXREG0[]->NXM_NX_CT_LABEL[]))",
+       "Ferry does not support action move inside ct(exec(...)) (a move into ct_mark or "
+       "ct_label from a field)"},
       {"icmp6,icmp_type=135,actions=set_field:::1->nd_target",
        "Ferry does not support action set_field (set_field:::1->nd_target)"},
       {"ipv6,actions=move:NXM_NX_IPV6_LABEL[]->NXM_NX_REG0[0..19]",
        "Ferry does not support action move on this field"},
+      {"icmp6,icmp_type=135,actions=pop:NXM_NX_ND_SLL[]",
+       "Ferry does not support action pop on this field"},
       {"in_port=1,actions=bogus", "unknown action bogus"},
   };
   for (const Refusal& r : refusals) {
@@ -213,6 +217,22 @@ TEST_CASE("pipeline fields and actions round-trip in OVS's syntax", "[ofparse]")
       "tun_dst=10.0.0.1,tun_flags=+oam actions=set_tunnel64:0x5,output:1",
       "tun_id=0x5/0xff actions=set_field:172.31.1.9->tun_dst,set_field:0x7->tun_id,output:2",
       "ip actions=move:NXM_NX_REG0[]->NXM_NX_TUN_ID[0..31],output:2",
+      // What ovn-controller installs: an ARP responder, a commit that
+      // moves a register into the label.
+      "arp,arp_op=1 actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],set_field:2->arp_op,"
+      "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],output:2",
+      "ip actions=ct(commit,zone=NXM_NX_REG13[0..15],exec(set_field:0/0x1->ct_mark,"
+      "move:NXM_NX_XXREG0[0..31]->NXM_NX_CT_LABEL[96..127]))",
+      // IPv6 Neighbour Discovery.
+      "icmp6,icmp_type=135,icmp_code=0,nd_target=fe80::ff:fe00:ff01,nd_sll=02:00:00:00:00:01 "
+      "actions=drop",
+      "icmp6,icmp_type=136,icmp_code=0,nd_target=fe80::1,nd_tll=00:00:00:00:00:00 actions=drop",
+      // The stack on 128-bit fields, whole and a part of one half.
+      "ipv6 actions=push:NXM_NX_XXREG0[],push:NXM_NX_IPV6_SRC[],push:NXM_NX_XXREG0[96..127],"
+      "pop:NXM_NX_XXREG1[96..127],pop:NXM_NX_IPV6_DST[],pop:NXM_NX_XXREG0[],push:NXM_NX_XXREG2[0.."
+      "31]",
+      "icmp6,icmp_type=136,icmp_code=0 actions=push:NXM_NX_ND_TLL[],push:NXM_NX_ND_TARGET[],"
+      "pop:NXM_NX_XXREG0[],pop:NXM_OF_ETH_SRC[]",
   };
   for (const char* text : flows) {
     INFO(text);

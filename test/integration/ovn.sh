@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# OVN drives Ferry: Debian's ovn-northd and ovn-controller, unchanged, with
+# ferry-vswitchd as the chassis switch (br-int), configured as operators do
+# (system-id, ovn-remote, ovn-encap-*, ovn-bridge-datapath-type=netdev).
+# One chassis: two logical switches joined by a logical router, VMs
+# (namespaces on veths) bound through iface-id, a stateful ACL, a load
+# balancer VIP. ovn-controller must program Ferry without an OpenFlow
+# error, and real pings and TCP connections must go where OVN says.
+source "$(dirname "$0")/lib.sh"
+ft_init ovn
+export OVN_RUNDIR=$FT_DIR OVN_LOGDIR=$FT_DIR OVN_DBDIR=$FT_DIR
+
+# ovn_central: NB and SB ovsdb-servers and ovn-northd in the run directory.
+ovn_central() {
+  local d
+  for d in nb sb; do
+    ovsdb-tool create "$FT_DIR/$d.db" "/usr/share/ovn/ovn-$d.ovsschema" || return 1
+    ovsdb-server "$FT_DIR/$d.db" --remote="punix:$FT_DIR/$d.sock" --pidfile="$FT_DIR/ovsdb-$d.pid" \
+      --detach --no-chdir --log-file="$FT_DIR/ovsdb-$d.log" --unixctl="$FT_DIR/ovsdb-$d.ctl" ||
+      return 1
+    FT_PIDFILES+=("$FT_DIR/ovsdb-$d.pid")
+  done
+  export OVN_NB_DB=unix:$FT_DIR/nb.sock OVN_SB_DB=unix:$FT_DIR/sb.sock
+  ovn-nbctl init && ovn-sbctl init || return 1
+  ovn-northd --ovnnb-db="$OVN_NB_DB" --ovnsb-db="$OVN_SB_DB" --pidfile="$FT_DIR/northd.pid" \
+    --detach --no-chdir --log-file="$FT_DIR/northd.log" || return 1
+  FT_PIDFILES+=("$FT_DIR/northd.pid")
+}
+
+# ovn_chassis NAME IP: this host's Open_vSwitch row as an OVN chassis, br-int
+# made by hand (netdev, secure), and ovn-controller started on it.
+ovn_chassis() {
+  ovs-vsctl set Open_vSwitch . "external_ids:system-id=$1" "external_ids:ovn-remote=$OVN_SB_DB" \
+    external_ids:ovn-encap-type=geneve "external_ids:ovn-encap-ip=$2" \
+    external_ids:ovn-bridge-datapath-type=netdev || return 1
+  ovs-vsctl add-br br-int -- set bridge br-int datapath_type=netdev fail_mode=secure \
+    other_config:disable-in-band=true || return 1
+  ovn-controller "unix:$OVS_RUNDIR/db.sock" --pidfile="$FT_DIR/ovn-controller.pid" --detach \
+    --no-chdir --log-file="$FT_DIR/ovn-controller.log" || return 1
+  FT_PIDFILES+=("$FT_DIR/ovn-controller.pid")
+}
+
+bound() { ovn-sbctl --bare --columns chassis find Port_Binding "logical_port=$1" | grep -q .; }
+
+# OpenFlow errors ovn-controller logged (it logs each one it gets).
+of_errors() { grep -c "OpenFlow error\|refused to allocate\|OFPT_ERROR" "$FT_DIR/ovn-controller.log"; }
+
+ft_case "set-up: OVN central, ferry-vswitchd as chassis hv1, three VMs"
+ft_netns hv
+HV=$(ft_ns hv)
+ft_check "ovsdb-server" ft_start_ovsdb
+ft_check "OVN NB/SB and ovn-northd" ovn_central
+ft_check "ferry-vswitchd" ft_start_ferry "$HV"
+ft_check "chassis hv1 and ovn-controller" ovn_chassis hv1 172.16.0.1
+ft_vm "$HV" vm1 02:00:00:00:00:01 10.0.0.1/24
+ft_vm "$HV" vm2 02:00:00:00:00:02 10.0.0.2/24
+ft_vm "$HV" vm3 02:00:00:00:00:03 10.1.0.3/24
+ip -n "$(ft_ns vm1)" route add default via 10.0.0.254
+ip -n "$(ft_ns vm2)" route add default via 10.0.0.254
+ip -n "$(ft_ns vm3)" route add default via 10.1.0.254
+ovn-nbctl ls-add sw0
+ovn-nbctl lsp-add sw0 lsp1 -- lsp-set-addresses lsp1 "02:00:00:00:00:01 10.0.0.1" \
+  -- lsp-set-port-security lsp1 "02:00:00:00:00:01 10.0.0.1"
+ovn-nbctl lsp-add sw0 lsp2 -- lsp-set-addresses lsp2 "02:00:00:00:00:02 10.0.0.2"
+ovn-nbctl ls-add sw1
+ovn-nbctl lsp-add sw1 lsp3 -- lsp-set-addresses lsp3 "02:00:00:00:00:03 10.1.0.3"
+ovn-nbctl lr-add lr0
+ovn-nbctl lrp-add lr0 lr0-sw0 02:00:00:00:ff:01 10.0.0.254/24
+ovn-nbctl lrp-add lr0 lr0-sw1 02:00:00:00:ff:02 10.1.0.254/24
+ovn-nbctl lsp-add sw0 sw0-lr0 -- lsp-set-type sw0-lr0 router \
+  -- lsp-set-addresses sw0-lr0 router -- lsp-set-options sw0-lr0 router-port=lr0-sw0
+ovn-nbctl lsp-add sw1 sw1-lr0 -- lsp-set-type sw1-lr0 router \
+  -- lsp-set-addresses sw1-lr0 router -- lsp-set-options sw1-lr0 router-port=lr0-sw1
+for n in 1 2 3; do
+  ft_check "bind vm$n" ovs-vsctl add-port br-int vm$n -- set interface vm$n type=dpdk \
+    "options:dpdk-devargs=net_af_packet$n,iface=vm$n" external_ids:iface-id=lsp$n
+done
+for n in 1 2 3; do ft_check "lsp$n bound to hv1" ft_wait_for 30 bound lsp$n; done
+ft_check "ovn-controller caught up (nb_cfg)" ovn-nbctl --wait=hv --timeout=30 sync
+ft_contains "ovn-controller shows the chassis" "$(ovn-sbctl show)" 'Chassis hv1'
+ft_eq "ovn-controller got no OpenFlow error" 0 "$(of_errors)"
+ft_eq "Ferry refused nothing it sent" "" \
+  "$(grep 'refused with\|not committed' "$FT_DIR/ferry-vswitchd.log")"
+n=$(ovs-ofctl -O OpenFlow15 dump-flows br-int --no-stats | wc -l)
+[ "$n" -gt 100 ] || ft_fail "only $n flows on br-int"
+
+ft_case "a logical switch: vm1 and vm2 ping each other"
+ft_check "vm1 -> vm2" ft_ping "$(ft_ns vm1)" 10.0.0.2 3
+ft_check "vm2 -> vm1" ft_ping "$(ft_ns vm2)" 10.0.0.1 3
+
+ft_case "the logical router: its ARP and ping answers, and routing between switches"
+ft_check "vm1 pings its gateway (OVN's ARP and ICMP responders)" ft_ping "$(ft_ns vm1)" 10.0.0.254 2
+ft_check "vm1 -> vm3 across lr0" ft_ping "$(ft_ns vm1)" 10.1.0.3 3
+ft_check "vm3 -> vm2 across lr0" ft_ping "$(ft_ns vm3)" 10.0.0.2 3
+ttl=$(ip netns exec "$(ft_ns vm1)" ping -c 1 -W 2 10.1.0.3 | sed -n 's/.*ttl=\([0-9]*\).*/\1/p')
+ft_eq "one routed hop: TTL 63" 63 "$ttl"
+ft_contains "vm1 learned the router's MAC" "$(ip -n "$(ft_ns vm1)" neigh show 10.0.0.254)" \
+  "02:00:00:00:ff:01"
+
+ft_case "port security: vm1 may not send from another address"
+ip -n "$(ft_ns vm1)" addr add 10.0.0.9/24 dev eth0
+ft_check_fails "spoofed source 10.0.0.9 is dropped" \
+  ip netns exec "$(ft_ns vm1)" ping -q -c 2 -i 0.2 -W 1 -I 10.0.0.9 10.0.0.2
+ip -n "$(ft_ns vm1)" addr del 10.0.0.9/24 dev eth0
+
+ft_case "a stateful ACL: vm2 may not ping vm1, but answers vm1's pings"
+ft_check "acl-add (drop icmp from vm2 to sw0 ports)" ovn-nbctl --wait=hv acl-add sw0 to-lport 1001 \
+  'ip4 && icmp4 && ip4.src == 10.0.0.2' drop
+ft_check "acl-add (allow-related from sw0 ports)" ovn-nbctl --wait=hv acl-add sw0 from-lport 1000 \
+  'ip4' allow-related
+ft_check_fails "vm2 -> vm1 dropped" ft_ping "$(ft_ns vm2)" 10.0.0.1 2
+ft_check "vm1 -> vm3 still fine" ft_ping "$(ft_ns vm1)" 10.1.0.3 2
+ft_contains "conntrack holds vm1's connection" "$(ft_appctl dpctl/dump-conntrack)" \
+  "icmp,orig=(src=10.0.0.1,dst=10.1.0.3"
+ft_eq "still no OpenFlow error" 0 "$(of_errors)"
+
+ft_case "a load balancer VIP: 172.16.1.100:80 (beyond the router) reaches vm3's 8080 (DNAT in conntrack)"
+ft_check "lb-add" ovn-nbctl lb-add lb0 172.16.1.100:80 10.1.0.3:8080 tcp
+ft_check "ls-lb-add" ovn-nbctl --wait=hv ls-lb-add sw0 lb0
+ip netns exec "$(ft_ns vm3)" sh -c "echo ferry-lb | timeout 20 nc -l -p 8080 -q 1" \
+  >"$FT_DIR/lb.out" 2>&1 &
+FT_PIDS+=($!)
+ft_wait_for 10 bash -c "ip netns exec $(ft_ns vm3) ss -ltn | grep -q :8080"
+got=$(ip netns exec "$(ft_ns vm1)" timeout 10 nc -w 5 172.16.1.100 80 </dev/null 2>&1)
+ft_eq "vm1 got vm3's answer through the VIP" "ferry-lb" "$got"
+ft_contains "the DNAT connection" "$(ft_appctl dpctl/dump-conntrack)" \
+  "tcp,orig=(src=10.0.0.1,dst=172.16.1.100,sport="
+ft_eq "no OpenFlow error at all" 0 "$(of_errors)"
+
+ft_finish
