@@ -148,9 +148,11 @@ class Datapath {
   const DpSnapshot* snapshot() const { return snapshot_.load(); }
 
   // Executes actions on a packet from the control thread (packet-out),
-  // as if it arrived on in_port (kOfppNone: no input port).
+  // as if it arrived on in_port (kOfppNone: no input port). With `start`
+  // (a resumed continuation, NXT_RESUME) they are translated from that
+  // table with that metadata.
   Status execute(int slot, uint32_t in_port, const uint8_t* data, size_t len,
-                 const ActionList& actions);
+                 const ActionList& actions, const XlateStart* start = nullptr);
   // Runs a frame through the bridge's whole pipeline (conversions, flow
   // table, actions) from the control thread, as if it arrived on in_port:
   // re-injection of a frame a PMD handed up. Takes the mbuf.

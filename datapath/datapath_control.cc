@@ -24,7 +24,7 @@ bool packet_out_needs_xlate(const ActionList& actions) {
 }  // namespace
 
 Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t len,
-                         const ActionList& actions) {
+                         const ActionList& actions, const XlateStart* start) {
   const DpSnapshot* snap = snapshot_.load();
   if (!snap || !control_tx_) return make_error("the datapath is not running", EAGAIN);
   const DpBridge* br = snapshot_bridge(snap, slot);
@@ -53,7 +53,7 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
   }
   if (!in) key.in_port = in_port;  // CONTROLLER or NONE, as the packet-out said
   ExecContext ctx = control_context(snap, br, in, *pool);
-  if (packet_out_needs_xlate(actions) && br->classifier) {
+  if ((start || packet_out_needs_xlate(actions)) && br->classifier) {
     // Through the pipeline (resubmit, output:TABLE, groups, controller,
     // ...): the rules and groups the walk met count the packet, as in
     // ovs-vswitchd.
@@ -61,8 +61,9 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
     FlowKey wc = zero_key();
     XlateParams params;
     params.packet_in_on_miss = br->packet_in_on_miss;
-    params.in_packet_out = true;
+    params.in_packet_out = !start;
     params.groups = br->groups.get();
+    params.start = start;
     xlate_actions(*br->classifier, key, actions.data(), actions.size(), &wc, xo.get(), params);
     const Translation& t = *xo->publish();
     const int64_t now = monotonic_ms();

@@ -14,8 +14,18 @@ rte_mbuf* build_packet_in(rte_mempool* pool, const rte_mbuf* m, const Action* pi
   rec.userdata_len = pi->userdata_len();
   rec.cookie = pi->value;
   rec.metadata = pi->mask;
-  const size_t n_data = std::min(pi->n_data(), avail - 1);
+  size_t n_data = std::min(pi->n_data(), avail - 1);
   const Action* data = pi + 1;
+  // A paused walk's continuation follows the packet-in's own data.
+  const Action* cont = nullptr;
+  for (size_t i = 0; i < n_data; i++) {
+    if (data[i].type == ActionType::kData && data[i].u8 == kDataContSegment) {
+      cont = data + i;
+      rec.n_cont = static_cast<uint16_t>(n_data - i);
+      n_data = i;
+      break;
+    }
+  }
   for (size_t i = 0; i < n_data; i++) {
     if (data[i].u8 >= kDataXreg0 && data[i].u8 < kDataXreg0 + 8) {
       const unsigned x = data[i].u8 - kDataXreg0;
@@ -27,7 +37,9 @@ rte_mbuf* build_packet_in(rte_mempool* pool, const rte_mbuf* m, const Action* pi
     }
   }
   const uint32_t pkt_len = rte_pktmbuf_pkt_len(m);
-  const size_t total = sizeof rec + rec.userdata_len + pkt_len;
+  const size_t cont_len = rec.n_cont * sizeof(Action);
+  const size_t head = sizeof rec + rec.userdata_len + cont_len;
+  const size_t total = head + pkt_len;
   rte_mbuf* out = rte_pktmbuf_alloc(pool);
   if (!out) return nullptr;
   if (total > rte_pktmbuf_tailroom(out)) {
@@ -37,10 +49,9 @@ rte_mbuf* build_packet_in(rte_mempool* pool, const rte_mbuf* m, const Action* pi
   auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(out, static_cast<uint16_t>(total)));
   std::memcpy(p, &rec, sizeof rec);
   read_data_bytes(data, n_data, p + sizeof rec, rec.userdata_len);
-  const void* bytes = rte_pktmbuf_read(m, 0, pkt_len, p + sizeof rec + rec.userdata_len);
-  if (bytes != p + sizeof rec + rec.userdata_len) {
-    std::memcpy(p + sizeof rec + rec.userdata_len, bytes, pkt_len);  // one segment
-  }
+  if (cont_len) std::memcpy(p + sizeof rec + rec.userdata_len, cont, cont_len);
+  const void* bytes = rte_pktmbuf_read(m, 0, pkt_len, p + head);
+  if (bytes != p + head) std::memcpy(p + head, bytes, pkt_len);  // one segment
   return out;
 }
 
@@ -49,10 +60,13 @@ bool parse_packet_in(const rte_mbuf* m, PacketInView* out) {
   if (len < sizeof(PacketInRecord)) return false;
   const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
   std::memcpy(&out->rec, p, sizeof out->rec);
-  if (len < sizeof(PacketInRecord) + out->rec.userdata_len) return false;
+  const size_t head =
+      sizeof(PacketInRecord) + out->rec.userdata_len + out->rec.n_cont * sizeof(Action);
+  if (len < head) return false;
   out->userdata = p + sizeof(PacketInRecord);
-  out->packet = out->userdata + out->rec.userdata_len;
-  out->packet_len = len - sizeof(PacketInRecord) - out->rec.userdata_len;
+  out->cont = reinterpret_cast<const Action*>(out->userdata + out->rec.userdata_len);
+  out->packet = p + head;
+  out->packet_len = len - head;
   return true;
 }
 

@@ -2,7 +2,9 @@
 // a copy of the packet as it is, prefixed with the pipeline's state at the
 // controller action, that goes to the control thread (an Upcall::kPacketIn)
 // for the bridge's OpenFlow connections. The record is plain bytes in the
-// mbuf: [PacketInRecord][userdata][packet].
+// mbuf: [PacketInRecord][userdata][continuation][packet]; the continuation
+// (a paused walk's, n_cont Actions: kDataContSegment and the actions of each
+// segment) is empty unless the controller action paused.
 #pragma once
 
 #include <cstddef>
@@ -20,7 +22,7 @@ struct PacketInRecord {
   uint8_t table_id;
   uint16_t controller_id;
   uint16_t userdata_len;
-  uint16_t pad;
+  uint16_t n_cont;  // continuation actions
   uint32_t in_port;
   uint32_t pkt_mark;
   uint64_t cookie;
@@ -37,6 +39,7 @@ rte_mbuf* build_packet_in(rte_mempool* pool, const rte_mbuf* m, const Action* pi
 struct PacketInView {
   PacketInRecord rec;
   const uint8_t* userdata = nullptr;
+  const Action* cont = nullptr;  // rec.n_cont of them (unaligned: copy before use)
   const uint8_t* packet = nullptr;
   size_t packet_len = 0;
 };

@@ -6,6 +6,7 @@
 #include "datapath/xlate_action_set.h"
 #include "datapath/xlate_ct.h"
 #include "datapath/xlate_fields.h"
+#include "datapath/xlate_packet_in.h"
 #include "datapath/xlate_stack.h"
 #include "datapath/xlate_tunnel.h"
 #include "lib/flow/field.h"
@@ -43,6 +44,11 @@ class Walk {
 
   // A list that belongs to no rule (a packet-out's).
   void run_actions(const Action* acts, size_t n, uint8_t table) { do_actions(acts, n, table); }
+  void start_at(const XlateStart& st) {
+    flow_.metadata = st.metadata;
+    std::copy(st.regs, st.regs + 16, flow_.regs);
+    flow_.pkt_mark = st.pkt_mark;
+  }
 
   // Table `table` had no match for the packet: a table miss.
   void table_miss(uint8_t table) {
@@ -169,20 +175,8 @@ class Walk {
     learn_mask(head, &wc_);
     out_->has_learn = true;
     if (out_->learns) out_->learns->learn(head, flow_);
-    const LearnParams p = learn_params(*head);
-    if (!(p.flags & kLearnWriteResult)) return;
-    // Whether the control thread's learn will succeed, as far as this
-    // snapshot tells: always without a limit; with one, when the flow is
-    // already there or the table has room under the learn's cookie.
-    bool success = true;
-    if (p.limit) {
-      success = cls_.contains(p.table, learn_match(head, flow_), p.priority) ||
-                cls_.count_cookie(p.table, p.cookie) < p.limit;
-    }
-    const auto f = static_cast<Field>(p.result_field);
-    const uint64_t bit = uint64_t{1} << p.result_ofs;
-    field_set(&flow_, f, success ? bit : 0, bit);
-    if (field_in_datapath(f)) emit(Action::set_field(p.result_field, success ? bit : 0, bit));
+    Action result;
+    if (learn_result(cls_, head, &flow_, &result)) set_field(result);
   }
 
   void set_field(const Action& a) {
@@ -208,24 +202,24 @@ class Walk {
 
   // Returns false when the TTL expired: the action list being run ends.
   bool dec_ttl() {
-    const uint16_t type = flow_.ethertype();
-    field_mark(&wc_, Field::kEthType, 0xffff);
-    if (type != kEthTypeIpv4 && type != kEthTypeIpv6) return true;  // not IP: nothing
-    field_mark(&wc_, Field::kIpTtl, 0xff);
-    if (flow_.nw_ttl <= 1) {
-      // As OVS: this action list ends here (the packet would go to a
-      // controller); whatever resubmitted into it carries on.
-      out_->ttl_expired = true;
-      if (out_->log) {
-        XlateStep st = step(0, nullptr);
-        st.stopped = "TTL expired (dec_ttl): the rest of this action list is skipped";
-        out_->log->push_back(st);
-      }
-      return false;
+    switch (xlate_dec_ttl(&flow_, &wc_)) {
+      case TtlStep::kNotIp:
+        return true;
+      case TtlStep::kDecremented:
+        emit(Action::set_field(static_cast<uint8_t>(Field::kIpTtl), flow_.nw_ttl, 0xff));
+        return true;
+      case TtlStep::kExpired:
+        break;
     }
-    flow_.nw_ttl--;
-    emit(Action::set_field(static_cast<uint8_t>(Field::kIpTtl), flow_.nw_ttl, 0xff));
-    return true;
+    // As OVS: this action list ends here (the packet would go to a
+    // controller); whatever resubmitted into it carries on.
+    out_->ttl_expired = true;
+    if (out_->log) {
+      XlateStep st = step(0, nullptr);
+      st.stopped = "TTL expired (dec_ttl): the rest of this action list is skipped";
+      out_->log->push_back(st);
+    }
+    return false;
   }
 
   // A clone's actions run on a copy: emitted after a kClone that counts
@@ -247,7 +241,7 @@ class Walk {
       XlateStack saved_stack;
       stack_.copy_to(&saved_stack);
       do_actions(nested, n, table);
-      if (!out_->stopped) run_action_set(table);
+      if (!out_->stopped && !out_->paused) run_action_set(table);
       std::copy(saved_set, saved_set + saved_n_set, set_);
       n_set_ = saved_n_set;
       saved_stack.copy_to(&stack_);
@@ -259,38 +253,35 @@ class Walk {
   // A kPacketIn for the controller action `a` (kController, or a kOutput
   // to CONTROLLER) with its userdata `data`: the packet as it is now plus
   // the pipeline's metadata now.
-  void packet_in(const Action& a, const Action* data, size_t n_data, uint8_t table) {
-    Action p = a;
-    p.type = ActionType::kPacketIn;
-    p.flags = 0;
-    if (a.type == ActionType::kOutput) {
-      p.u8 = static_cast<uint8_t>(params_.in_packet_out ? PacketInReason::kPacketOut
-                                  : in_action_set_      ? PacketInReason::kActionSet
-                                                        : PacketInReason::kAction);
-      p.port = 0;
+  // Returns where the kPacketIn went (kMaxXlateActions: it did not fit).
+  size_t packet_in(const Action& a, const Action* data, size_t n_data, uint8_t table) {
+    PacketInAt at;
+    at.table = table;
+    at.cookie = rule_ ? rule_->cookie : params_.in_packet_out ? UINT64_MAX : 0;
+    at.output_reason = params_.in_packet_out ? PacketInReason::kPacketOut
+                       : in_action_set_      ? PacketInReason::kActionSet
+                                             : PacketInReason::kAction;
+    at.table_miss_rule = rule_ && is_table_miss_rule(*rule_);
+    const size_t room = kMaxXlateActions - out_->n_actions;
+    const size_t n =
+        packet_in_actions(a, data, n_data, flow_, at, out_->actions + out_->n_actions, room);
+    if (n == 0) {
+      stop("too many actions");
+      return kMaxXlateActions;
     }
-    auto reason = static_cast<PacketInReason>(p.u8);
-    if (reason == PacketInReason::kAction && rule_ && is_table_miss_rule(*rule_)) {
-      p.u8 = static_cast<uint8_t>(PacketInReason::kExplicitMiss);  // as OVS
-    }
-    const uint16_t ud_len = a.type == ActionType::kController ? a.userdata_len() : 0;
-    std::memset(p.mac, 0, sizeof p.mac);
-    p.mac[0] = table;
-    p.mac[2] = static_cast<uint8_t>(ud_len & 0xff);
-    p.mac[3] = static_cast<uint8_t>(ud_len >> 8);
-    p.value = rule_ ? rule_->cookie : params_.in_packet_out ? UINT64_MAX : 0;
-    p.mask = flow_.metadata;
-    const size_t at = out_->n_actions;
-    emit(p);
-    if (out_->stopped) return;
-    for (unsigned i = 0; i < 8; i++) {
-      const uint64_t x = flow_.regs[2 * i] | uint64_t{flow_.regs[2 * i + 1]} << 32;
-      if (x) emit(Action::data(static_cast<uint8_t>(kDataXreg0 + i), 0, x));
-    }
-    emit(Action::data(kDataPort, flow_.in_port, flow_.pkt_mark));
-    for (size_t i = 0; i < n_data; i++) emit(data[i]);
-    if (out_->stopped) return;
-    out_->actions[at].mac[1] = static_cast<uint8_t>(out_->n_actions - at - 1);
+    out_->n_actions = static_cast<uint16_t>(out_->n_actions + n);
+    return out_->n_actions - n;
+  }
+
+  // controller(...,pause): the walk stops here; what remains of each action
+  // list it is in, innermost first, goes with the packet-in (a segment per
+  // list), as OVS freezes a paused translation.
+  void pause_segment(const Action* rest, size_t n, uint8_t table) {
+    Action& pi = out_->actions[pause_at_];
+    if (pi.mac[1] + 1 + n > 255) return stop("continuation too long");
+    emit(Action::data(kDataContSegment, table, rule_ ? rule_->cookie : 0));
+    for (size_t i = 0; i < n; i++) emit(rest[i]);
+    pi.mac[1] = static_cast<uint8_t>(pi.mac[1] + 1 + n);
   }
 
   void log_group(const Group* g, int32_t bucket, bool bucket_step, uint32_t id = 0) {
@@ -335,7 +326,7 @@ class Walk {
     if (out_->n_groups >= kMaxXlateGroups) return stop("too many groups visited");
     out_->groups[out_->n_groups++] = GroupHit{g->stats.get(), every ? -1 : b};
     if (!every) return run_bucket(*g, b, table);
-    for (size_t i = 0; i < g->buckets.size() && !out_->stopped; i++) {
+    for (size_t i = 0; i < g->buckets.size() && !out_->stopped && !out_->paused; i++) {
       run_bucket(*g, static_cast<int>(i), table);
     }
   }
@@ -434,8 +425,12 @@ class Walk {
           return true;  // an instruction: the last thing a rule does
         case ActionType::kController: {
           const size_t nd = std::min<size_t>(a.n_data(), n - i - 1);
-          packet_in(a, acts + i + 1, nd, table);
+          const size_t at = packet_in(a, acts + i + 1, nd, table);
           i += nd;
+          if ((a.flags & Action::kPause) && at < kMaxXlateActions && !out_->stopped) {
+            pause_at_ = at;
+            out_->paused = true;
+          }
           break;
         }
         case ActionType::kCt: {
@@ -509,6 +504,10 @@ class Walk {
           xlate_extra_action(a, &flow_, &wc_, committed_tci_, emit_to, this);
           break;
       }
+      if (out_->paused && !out_->stopped) {
+        pause_segment(acts + i + 1, n - i - 1, table);
+        return true;
+      }
     }
     return true;
   }
@@ -527,6 +526,7 @@ class Walk {
   const Action* set_[kMaxActionSet];  // the action set, as written (pointers into rules)
   unsigned n_set_ = 0;
   XlateStack stack_;
+  size_t pause_at_ = 0;                      // the paused packet-in's kPacketIn (out_->paused)
   bool in_action_set_ = false;               // running the action set (packet-in reason action_set)
   uint16_t committed_tci_ = flow_.vlan_tci;  // the TCI the last output sent (output_trunc)
 };
@@ -552,6 +552,7 @@ void reset(XlateOut* out) {
   out->recirc_mark = -1;
   out->tnl_clone = -1;
   out->stopped = false;
+  out->paused = false;
   out->ttl_expired = false;
   out->has_learn = false;
 }
@@ -565,7 +566,7 @@ void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey
   if (first) {
     w.add_rule(first);
     w.run_rule(*first, first->table_id);
-    if (!out->stopped) w.run_action_set(first->table_id);
+    if (!out->stopped && !out->paused) w.run_action_set(first->table_id);
   } else {
     w.table_miss(0);
   }
@@ -577,7 +578,7 @@ void xlate_resume(const Classifier& cls, const FlowKey& pkt, const FrozenState& 
   reset(out);
   Walk w(cls, pkt, out, params);
   w.resume(state);
-  if (!out->stopped) w.run_action_set(state.table);
+  if (!out->stopped && !out->paused) w.run_action_set(state.table);
   merge_wc(w, wc, out);
 }
 
@@ -585,8 +586,10 @@ void xlate_actions(const Classifier& cls, const FlowKey& pkt, const Action* acti
                    FlowKey* wc, XlateOut* out, const XlateParams& params) {
   reset(out);
   Walk w(cls, pkt, out, params);
-  w.run_actions(actions, n, 0);
-  if (!out->stopped) w.run_action_set(0);
+  const uint8_t table = params.start ? params.start->table : 0;
+  if (params.start) w.start_at(*params.start);
+  w.run_actions(actions, n, table);
+  if (!out->stopped && !out->paused) w.run_action_set(table);
   merge_wc(w, wc, out);
 }
 

@@ -90,6 +90,9 @@ struct XlateOut {
   bool stopped = false;
   bool ttl_expired = false;
   bool has_learn = false;
+  // A controller(...,pause) ended the walk: its kPacketIn carries the
+  // continuation (kDataContSegment); nothing runs after it.
+  bool paused = false;
   // Where ovs-vswitchd would have recirculated (a dp_hash select group):
   // what came before survives a walk that stops after it (OVS drops only
   // the failed pass's actions). -1: no such point.
@@ -119,6 +122,15 @@ struct XlateOut {
 
 // What a walk depends on besides the tables (part of the bridge's snapshot:
 // a change is a new generation, so cached answers are made again).
+// Where a walk starts other than at table 0 with zero metadata: a resumed
+// continuation (NXT_RESUME) carries the pipeline's metadata at the pause.
+struct XlateStart {
+  uint8_t table = 0;
+  uint64_t metadata = 0;
+  uint32_t regs[16] = {};
+  uint32_t pkt_mark = 0;
+};
+
 struct XlateParams {
   // A table miss (in table 0 or after a goto_table) sends the packet to
   // the controllers with reason no_match, as OVS does while a controller
@@ -137,6 +149,9 @@ struct XlateParams {
   // The bridge's tunnel ports: an output to one is an encapsulation
   // (datapath/tunnel_xlate.h; nullptr: the bridge has none).
   const TunnelXlate* tunnels = nullptr;
+  // xlate_actions() only: the metadata and table to start with (nullptr:
+  // zero, table 0).
+  const XlateStart* start = nullptr;
 };
 
 // Walks from `first` (the table-0 rule the packet matched, already looked

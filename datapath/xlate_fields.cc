@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "lib/flow/learn.h"
 #include "lib/ovs/group_hash.h"
 
 namespace ferry {
@@ -100,6 +101,29 @@ void xlate_extra_action(const Action& a, OfKey* flow, OfKey* wc, uint16_t commit
     default:
       return;  // nothing else reaches here
   }
+}
+
+TtlStep xlate_dec_ttl(OfKey* flow, OfKey* wc) {
+  const uint16_t type = flow->ethertype();
+  field_mark(wc, Field::kEthType, 0xffff);
+  if (type != kEthTypeIpv4 && type != kEthTypeIpv6) return TtlStep::kNotIp;
+  field_mark(wc, Field::kIpTtl, 0xff);
+  if (flow->nw_ttl <= 1) return TtlStep::kExpired;
+  flow->nw_ttl--;
+  return TtlStep::kDecremented;
+}
+
+bool learn_result(const Classifier& cls, const Action* head, const OfKey* flow, Action* set) {
+  const LearnParams p = learn_params(*head);
+  if (!(p.flags & kLearnWriteResult)) return false;
+  bool success = true;
+  if (p.limit) {
+    success = cls.contains(p.table, learn_match(head, *flow), p.priority) ||
+              cls.count_cookie(p.table, p.cookie) < p.limit;
+  }
+  const uint64_t bit = uint64_t{1} << p.result_ofs;
+  *set = Action::set_field(p.result_field, success ? bit : 0, bit);
+  return true;
 }
 
 }  // namespace ferry

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "lib/flow/action.h"
+#include "lib/flow/classifier.h"
 #include "lib/flow/field.h"
 #include "lib/flow/rule.h"
 
@@ -62,5 +63,14 @@ inline bool commits_headers(ActionType t) {
 
 // A rule that matches everything at priority 0 (OpenFlow's table-miss flow).
 bool is_table_miss_rule(const Rule& r);
+
+// learn(..., result_dst=FIELD[bit]): the set_field of the result (true),
+// as far as the snapshot tells: success without a limit; with one, when the
+// flow is already there or the table has room under the learn's cookie.
+bool learn_result(const Classifier& cls, const Action* head, const OfKey* flow, Action* set);
+
+// dec_ttl on the flow (the ethertype and, for IP, the TTL consulted).
+enum class TtlStep { kNotIp, kDecremented, kExpired };
+TtlStep xlate_dec_ttl(OfKey* flow, OfKey* wc);
 
 }  // namespace ferry

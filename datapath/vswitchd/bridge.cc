@@ -1,6 +1,8 @@
 #include "datapath/vswitchd/bridge.h"
 
 #include <algorithm>
+#include <cstring>
+#include <random>
 
 #include "datapath/port.h"
 #include "datapath/vhost_port.h"
@@ -95,6 +97,11 @@ Result<PortSpec> port_spec_for(const std::string& bridge, const ovs::InterfaceCo
 Bridge::Bridge(const std::string& name, const std::string& rundir, Datapath* dp,
                const std::string& fail_mode)
     : name_(name), rundir_(rundir), vhost_sock_dir_(rundir) {
+  std::random_device rd;
+  for (size_t i = 0; i < continuation_id_.size(); i += 4) {
+    const uint32_t r = rd();
+    std::memcpy(continuation_id_.data() + i, &r, 4);
+  }
   if (fail_mode != "secure") {
     // A new bridge behaves like OVS's: one priority=0 NORMAL flow.
     FlowMod fm;

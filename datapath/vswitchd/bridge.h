@@ -3,6 +3,7 @@
 // datapath), its OpenFlow management socket, and its slot in the datapath.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -142,6 +143,9 @@ class Bridge {
   // "LOCAL", a port name, or the number.
   std::string port_label(uint32_t ofport) const;
   uint64_t datapath_id() const { return datapath_id_; }
+  // Names this bridge in the continuations of its paused packet-ins (OVS
+  // puts the bridge's uuid there): NXT_RESUME must bring it back.
+  const std::array<uint8_t, 16>& continuation_id() const { return continuation_id_; }
   const std::string& openflow_error() const { return of_error_; }
   OpenFlowHandler* openflow() { return openflow_.get(); }
 
@@ -175,6 +179,7 @@ class Bridge {
   std::set<uint32_t> reserved_ofports_;
   BridgeOptions options_;
   uint64_t datapath_id_ = 0;
+  std::array<uint8_t, 16> continuation_id_{};
   std::unique_ptr<OpenFlowHandler> openflow_;
   bool packet_in_on_miss_ = false;
   bool standalone_ = true;  // fail_mode: standalone (default) or secure

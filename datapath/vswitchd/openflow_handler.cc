@@ -156,6 +156,10 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
     case OfType::kCtFlush:
       handle_ct_flush(std::get<ovs::OfCtFlush>(msg.body));
       break;
+    case OfType::kResume:
+      if (refuse_slave(c, msg)) break;
+      handle_resume(c, msg, std::get<ovs::OfResume>(msg.body));
+      break;
     case OfType::kMeterFeaturesRequest:
       c.of->send_meter_features_reply(
           msg, MeterTable::kMaxMeters, 1u << ovs::kMeterBandDrop,

@@ -106,6 +106,7 @@ class OpenFlowHandler {
   // Nicira extensions (openflow_nx.cc).
   void handle_ct_flush(const ovs::OfCtFlush& f);
   void handle_tlv_table_mod(Conn& c, const ovs::OfMessage& msg, const ovs::OfTlvMod& mod);
+  void handle_resume(Conn& c, const ovs::OfMessage& msg, const ovs::OfResume& r);
   // A flow_mod whose actions name a group that does not exist.
   bool bad_group(const FlowMod& fm) const;
   bool bad_group(const ActionList& actions) const;

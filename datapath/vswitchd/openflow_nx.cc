@@ -1,7 +1,8 @@
 // Nicira-extension messages outside the flow tables: NXT_CT_FLUSH_ZONE and
 // NXT_CT_FLUSH (ovs-ofctl ct-flush; ovn-controller flushes a zone it
 // assigns), NXT_TLV_TABLE_MOD (ovs-ofctl add-tlv-map; ovn-controller maps
-// its Geneve option at start).
+// its Geneve option at start), NXT_RESUME (a paused packet-in's
+// continuation, as ovn-controller's pinctrl sends it back: DHCP, ...).
 #include <cstring>
 
 #include "datapath/vswitchd/bridge.h"
@@ -83,6 +84,31 @@ void OpenFlowHandler::handle_tlv_table_mod(Conn& c, const ovs::OfMessage& msg,
   }
   FLOG_INFO(of_nx_log, "%s: TLV map now has %zu mappings (%u bytes of option space)",
             bridge_->name().c_str(), t.mappings().size(), t.space_used());
+}
+
+// As OVS's nxt_resume: the packet (as the controller rewrote it) runs the
+// continuation's actions from the table and with the metadata of the pause.
+// Not carried (Ferry's continuations hold neither): the NXAST stack, the
+// action set, mirrors, conntrack state; the segments run as one list in the
+// innermost table.
+void OpenFlowHandler::handle_resume(Conn& c, const ovs::OfMessage& msg, const ovs::OfResume& r) {
+  if (r.bridge != bridge_->continuation_id())
+    return c.of->send_error(msg, ovs::OfError::kResumeStale);
+  Datapath* dp = bridge_->datapath();
+  if (!dp) return c.of->send_error(msg, ovs::OfError::kEperm);
+  XlateStart start;
+  start.table = r.table_id;
+  start.metadata = r.metadata;
+  std::copy(r.regs, r.regs + 16, start.regs);
+  start.pkt_mark = r.pkt_mark;
+  bridge_->publish_flows(false);
+  Status st =
+      dp->execute(bridge_->slot(), r.in_port, r.packet.data(), r.packet.size(), r.actions, &start);
+  if (!st.ok()) {
+    FLOG_INFO(of_nx_log, "%s: resume failed: %s", bridge_->name().c_str(),
+              st.error().message.c_str());
+    c.of->send_error(msg, ovs::OfError::kEperm);
+  }
 }
 
 }  // namespace ferry

@@ -134,6 +134,10 @@ void Vswitchd::send_packet_in(Bridge& b, const PacketUpcall& up) {
   pi.userdata_len = v.rec.userdata_len;
   pi.packet = v.packet;
   pi.packet_len = v.packet_len;
+  pi.pause = v.rec.n_cont > 0;  // a paused walk always has a segment
+  pi.cont = v.cont;
+  pi.n_cont = v.rec.n_cont;
+  pi.bridge = b.continuation_id();
   if (b.openflow()->send_packet_in(pi) == 0) packet_ins_unsent_++;
 }
 

@@ -106,6 +106,11 @@ constexpr uint8_t kDataNatMax = 13;
 // mac[0] the source Field, mac[1] its offset, mac[2] bits (<= 64), mac[3]
 // 0 ct_mark / 1 ct_label, mac[4] the destination offset.
 constexpr uint8_t kDataCtMove = 14;
+// kPacketIn of a controller(...,pause): the walk's continuation follows the
+// packet-in's own data, as segments: a kDataContSegment (port = the table,
+// value = the cookie its actions ran under) and the rest of that action
+// list, innermost first (OVS's frozen actions with their unroll_xlate).
+constexpr uint8_t kDataContSegment = 15;
 constexpr size_t kActionDataBytes = 16;
 constexpr size_t data_actions_for(size_t bytes) {
   return (bytes + kActionDataBytes - 1) / kActionDataBytes;

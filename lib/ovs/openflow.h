@@ -65,6 +65,7 @@ enum class OfError {
   kTlvAlreadyMapped,    // NXTTMFC_ALREADY_MAPPED
   kTlvDupEntry,         // NXTTMFC_DUP_ENTRY
   kTlvTableFull,        // NXTTMFC_TABLE_FULL
+  kResumeStale,         // NXR_STALE (a continuation of another bridge)
 };
 
 struct OfPortDesc {
@@ -167,6 +168,27 @@ struct OfPacketIn {
   size_t userdata_len = 0;
   const uint8_t* packet = nullptr;
   size_t packet_len = 0;
+  // controller(...,pause): the walk's continuation (segments: a
+  // kDataContSegment and its actions), for NXT_PACKET_IN2 connections,
+  // and the bridge it must come back to.
+  bool pause = false;
+  const Action* cont = nullptr;  // n_cont of them (may be unaligned)
+  size_t n_cont = 0;
+  std::array<uint8_t, 16> bridge{};
+};
+
+// NXT_RESUME: a continuation sent back with the packet (maybe rewritten)
+// and the pipeline's metadata.
+struct OfResume {
+  uint32_t in_port = 0;
+  std::vector<uint8_t> packet;
+  ActionList actions;  // the continuation's segments, joined
+  uint64_t metadata = 0;
+  uint32_t regs[16] = {};
+  uint32_t pkt_mark = 0;
+  uint8_t table_id = 0;
+  uint64_t cookie = 0;
+  std::array<uint8_t, 16> bridge{};
 };
 
 // What a controller connection reports for Controller.status.
@@ -205,6 +227,7 @@ enum class OfType {
   kCtFlush,           // NXT_CT_FLUSH_ZONE, NXT_CT_FLUSH
   kTlvTableMod,
   kTlvTableRequest,
+  kResume,  // NXT_RESUME
 };
 
 // OpenFlow 1.3 meters. Flags: OFPMF13_KBPS 1, PKTPS 2, BURST 4, STATS 8.
@@ -283,7 +306,7 @@ struct OfMessage {
   uint32_t xid = 0;
   std::variant<std::monostate, FlowMod, OfFlowStatsRequest, OfPortStatsRequest, OfBundleControl,
                OfBundleAdd, OfSetConfig, OfPacketOut, OfMeterMod, OfMeterRequest, OfRoleRequest,
-               GroupMod, OfGroupRequest, OfCtFlush, OfTlvMod>
+               GroupMod, OfGroupRequest, OfCtFlush, OfTlvMod, OfResume>
       body;
   std::shared_ptr<const OfRawMessage> raw;
 };

@@ -88,6 +88,17 @@ ft_case "a logical switch: vm1 and vm2 ping each other"
 ft_check "vm1 -> vm2" ft_ping "$(ft_ns vm1)" 10.0.0.2 3
 ft_check "vm2 -> vm1" ft_ping "$(ft_ns vm2)" 10.0.0.1 3
 
+ft_case "OVN's native DHCP: ovn-controller answers vm1 (a paused packet-in, resumed)"
+dhcp=$(ovn-nbctl create DHCP_Options cidr=10.0.0.0/24 \
+  options='"lease_time"="3600" "router"="10.0.0.254" "server_id"="10.0.0.254" "server_mac"="02:00:00:00:ff:01"')
+ft_check "DHCPv4 options on lsp1" ovn-nbctl --wait=hv lsp-set-dhcpv4-options lsp1 "$dhcp"
+ft_contains "the pause in Ferry's table" "$(ovs-ofctl -O OpenFlow15 dump-flows br-int --no-stats)" \
+  ",pause)"
+out=$(ip netns exec "$(ft_ns vm1)" busybox udhcpc -i eth0 -n -q -f -t 4 -T 2 -s /bin/true 2>&1)
+ft_contains "vm1's lease, from the router's address" "$out" \
+  "lease of 10.0.0.1 obtained from 10.0.0.254, lease time 3600"
+ft_eq "still no OpenFlow error" 0 "$(of_errors)"
+
 ft_case "the logical router: its ARP and ping answers, and routing between switches"
 ft_check "vm1 pings its gateway (OVN's ARP and ICMP responders)" ft_ping "$(ft_ns vm1)" 10.0.0.254 2
 ft_check "vm1 -> vm3 across lr0" ft_ping "$(ft_ns vm1)" 10.1.0.3 3

@@ -8,6 +8,7 @@
 #include "lib/ovs/ofp/fo-conn.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-switch.h"
 #include "openvswitch/rconn.h"
 #include "openvswitch/vconn.h"
@@ -18,16 +19,12 @@
 bool fo_convert_controller(const struct ofpact* a, struct fo_action** actsp, size_t* np,
                            size_t* allocp, char** errp) {
   const struct ofpact_controller* c = ofpact_get_CONTROLLER(a);
-  if (c->pause) {
-    *errp = fo_refusal(a, " with pause (continuations)");
-    return false;
-  }
   if (c->meter_id != NX_CTLR_NO_METER) {
     *errp = fo_refusal(a, " with a meter");
     return false;
   }
   struct fo_action* fa;
-  if (c->reason == OFPR_ACTION && !c->controller_id && !c->userdata_len) {
+  if (c->reason == OFPR_ACTION && !c->controller_id && !c->userdata_len && !c->pause) {
     /* The plain form: OpenFlow's output to CONTROLLER. */
     fa = fo_append_action(actsp, np, allocp, FO_ACT_OUTPUT);
     fa->port = ofp_to_u16(OFPP_CONTROLLER);
@@ -35,6 +32,7 @@ bool fo_convert_controller(const struct ofpact* a, struct fo_action** actsp, siz
     return true;
   }
   fa = fo_append_action(actsp, np, allocp, FO_ACT_CONTROLLER);
+  fa->flags = c->pause ? FO_ACT_F_PAUSE : 0;
   fa->u8 = c->reason;
   fa->u16 = c->max_len;
   fa->port = c->controller_id;
@@ -63,6 +61,7 @@ size_t fo_put_controller(const struct fo_action* acts, size_t n, struct ofpbuf* 
   c->reason = a->u8;
   c->max_len = a->u16;
   c->controller_id = a->port;
+  c->pause = (a->flags & FO_ACT_F_PAUSE) != 0;
   c->meter_id = NX_CTLR_NO_METER;
   c->provider_meter_id = UINT32_MAX;
   for (size_t i = 0; i < n_data; i++) {
@@ -163,6 +162,71 @@ void fo_send_role_reply(struct fo_conn* c, const void* req, int role, bool has_g
 
 /* ---- Packet-ins ---- */
 
+static bool is_segment(const struct fo_action* a) {
+  return a->type == FO_ACT_DATA && a->u8 == FO_DATA_CONT_SEGMENT;
+}
+
+/* The continuation's segments as OVS's frozen actions: each after the
+ * first behind an unroll_xlate with its table and cookie (the first's are
+ * the packet-in's own). */
+static void put_continuation(const struct fo_action* cont, size_t n, struct ofpbuf* ofpacts) {
+  size_t i = 0;
+  while (i < n && is_segment(&cont[i])) {
+    size_t j = i + 1;
+    while (j < n && !is_segment(&cont[j])) {
+      j++;
+    }
+    if (i) {
+      struct ofpact_unroll_xlate* u = ofpact_put_UNROLL_XLATE(ofpacts);
+      u->rule_table_id = (uint8_t)cont[i].port;
+      u->rule_cookie = htonll(cont[i].value);
+    }
+    fo_put_list(cont + i + 1, j - i - 1, ofpacts);
+    i = j;
+  }
+}
+
+/* NXT_RESUME: the packet, its metadata and the continuation's actions (the
+ * segments joined), into msg's packet-out fields and msg->resume. */
+enum ofperr fo_decode_resume(const struct ofp_header* oh, struct fo_msg* msg, char** whyp) {
+  struct ofputil_packet_in_private pin;
+  enum ofperr error = ofputil_decode_packet_in_private(oh, false, NULL, NULL, &pin, NULL, NULL);
+  if (error) {
+    return error;
+  }
+  struct fo_resume* r = &msg->resume;
+  struct match meta;
+  match_init_catchall(&meta);
+  memcpy(&meta, &pin.base.flow_metadata, sizeof meta);
+  r->metadata = ntohll(meta.flow.metadata);
+  for (int i = 0; i < 16 && i < FLOW_N_REGS; i++) {
+    r->regs[i] = meta.flow.regs[i];
+  }
+  r->pkt_mark = meta.flow.pkt_mark;
+  r->table_id = pin.base.table_id;
+  r->cookie = ntohll(pin.base.cookie);
+  memcpy(r->bridge, &pin.bridge, sizeof r->bridge);
+  msg->in_port = ofp_to_u16(meta.flow.in_port.ofp_port);
+  /* The segments joined: the unroll_xlate markers are left out. */
+  struct ofpbuf joined;
+  ofpbuf_init(&joined, pin.actions_len);
+  const struct ofpact* a;
+  OFPACT_FOR_EACH (a, pin.actions, pin.actions_len) {
+    if (a->type != OFPACT_UNROLL_XLATE) {
+      ofpbuf_put(&joined, a, OFPACT_ALIGN(a->len));
+    }
+  }
+  error = fo_actions_from_ofpacts(joined.data, joined.size, &msg->po_actions, &msg->po_n_actions,
+                                  whyp);
+  ofpbuf_uninit(&joined);
+  if (!error) {
+    msg->packet = xmemdup(pin.base.packet, pin.base.packet_len);
+    msg->packet_len = pin.base.packet_len;
+  }
+  ofputil_packet_in_private_destroy(&pin);
+  return error;
+}
+
 bool fo_conn_send_packet_in(struct fo_conn* c, const struct fo_packet_in* pi) {
   if (!fo_conn_connected(c) || !c->protocol || fo_conn_version(c) <= 0) {
     return false;
@@ -200,6 +264,17 @@ bool fo_conn_send_packet_in(struct fo_conn* c, const struct fo_packet_in* pi) {
   pin.base.userdata_len = pi->userdata_len;
   flow_get_metadata(&flow, &pin.base.flow_metadata);
 
+  /* A continuation only in NXT_PACKET_IN2, as OVS (other formats get the
+   * packet-in alone; the paused packet goes no further). */
+  struct ofpbuf ofpacts;
+  ofpbuf_init(&ofpacts, 0);
+  if (pi->pause && c->packet_in_format == OFPUTIL_PACKET_IN_NXT2) {
+    memcpy(&pin.bridge, pi->bridge, sizeof pin.bridge);
+    put_continuation(pi->cont, pi->n_cont, &ofpacts);
+    pin.actions = ofpacts.data;
+    pin.actions_len = ofpacts.size;
+  }
   fo_conn_send(c, ofputil_encode_packet_in_private(&pin, c->protocol, c->packet_in_format));
+  ofpbuf_uninit(&ofpacts);
   return true;
 }

@@ -304,6 +304,9 @@ static enum ofperr decode_request(struct fo_conn* c, const struct ofp_header* oh
       msg->type = FO_MSG_GROUP_DESC_REQUEST;
       msg->group_id = ofputil_decode_group_desc_request(oh);
       return 0;
+    case OFPTYPE_NXT_RESUME:
+      msg->type = FO_MSG_RESUME;
+      return fo_decode_resume(oh, msg, whyp);
     case OFPTYPE_NXT_TLV_TABLE_MOD:
       msg->type = FO_MSG_TLV_TABLE_MOD;
       return fo_decode_tlv_table_mod(oh, &msg->tlv_mod);

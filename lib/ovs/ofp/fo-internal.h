@@ -50,6 +50,8 @@ bool fo_convert_learn(const struct ofpact_learn*, struct fo_action** actsp, size
 bool fo_convert_ct(const struct ofpact* a, struct fo_action** actsp, size_t* np, size_t* allocp,
                    char** errp);
 size_t fo_put_ct(const struct fo_action* acts, size_t n, struct ofpbuf* ofpacts);
+/* NXT_RESUME into msg (fo-controller.c). */
+enum ofperr fo_decode_resume(const struct ofp_header*, struct fo_msg* msg, char** whyp);
 /* NXT_TLV_TABLE_MOD into '*out' (fo-tlv.c). */
 enum ofperr fo_decode_tlv_table_mod(const struct ofp_header*, struct fo_tlv_mod* out);
 /* NXT_CT_FLUSH_ZONE or NXT_CT_FLUSH (type) into '*out'. */

@@ -148,6 +148,7 @@ enum fo_action_type {
  * mac[1] its offset, mac[2] bits (at most 64), mac[3] 0 (ct_mark) or 1
  * (ct_label), mac[4] the destination offset. */
 #define FO_DATA_CT_MOVE 14
+#define FO_DATA_CONT_SEGMENT 15 /* ferry::kDataContSegment */
 
 #define FO_ACT_F_PUSH_IF_NEEDED 1
 #define FO_ACT_F_LEGACY 2      /* SET_FIELD spelled mod_nw_src etc. */
@@ -314,6 +315,14 @@ struct fo_packet_in {
   size_t userdata_len;
   const uint8_t* packet;
   size_t packet_len;
+  /* controller(...,pause): the walk's continuation (segments, each a
+   * FO_ACT_DATA tagged FO_DATA_CONT_SEGMENT (port: table, value: cookie)
+   * and its actions, innermost first), sent as NXPINT_CONTINUATION to
+   * connections that use NXT_PACKET_IN2, with 'bridge' to check on resume. */
+  bool pause;
+  const struct fo_action* cont;
+  size_t n_cont;
+  uint8_t bridge[16];
 };
 /* Sends 'pi' if the connection wants it (connected, its async config,
  * role and controller id, as OVS's connmgr). Returns true if sent. */
@@ -357,6 +366,7 @@ enum fo_msg_type {
   FO_MSG_CT_FLUSH,
   FO_MSG_TLV_TABLE_MOD,
   FO_MSG_TLV_TABLE_REQUEST,
+  FO_MSG_RESUME,
 };
 
 /* Meters (OpenFlow 1.3+). Ferry supports drop bands only. */
@@ -460,6 +470,17 @@ struct fo_tlv_mod {
   struct fo_tlv_map* maps; /* fo_msg_destroy() */
 };
 
+/* NXT_RESUME: the packet-out fields of fo_msg (packet, in_port, po_actions:
+ * the continuation's actions, segments joined) and the pipeline state. */
+struct fo_resume {
+  uint64_t metadata;
+  uint32_t regs[16];
+  uint32_t pkt_mark;
+  uint8_t table_id;
+  uint64_t cookie;
+  uint8_t bridge[16];
+};
+
 struct fo_msg {
   int type; /* enum fo_msg_type */
   uint8_t version;
@@ -492,6 +513,7 @@ struct fo_msg {
   uint32_t group_id;             /* GROUP_STATS/DESC_REQUEST (0xfffffffc: all) */
   struct fo_ct_flush ct_flush;   /* CT_FLUSH (NXT_CT_FLUSH and NXT_CT_FLUSH_ZONE) */
   struct fo_tlv_mod tlv_mod;     /* TLV_TABLE_MOD */
+  struct fo_resume resume;       /* RESUME (with in_port, po_actions, packet) */
 };
 
 /* Controller roles, as OpenFlow 1.2's OFPCR12_ROLE_*. */
@@ -555,6 +577,7 @@ enum fo_error {
   FO_ERR_TLV_ALREADY_MAPPED,
   FO_ERR_TLV_DUP_ENTRY,
   FO_ERR_TLV_TABLE_FULL,
+  FO_ERR_RESUME_STALE,
 };
 
 struct fo_port_desc {

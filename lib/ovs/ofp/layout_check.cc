@@ -185,6 +185,8 @@ static_assert(static_cast<int>(OfType::kRoleRequest) == FO_MSG_ROLE_REQUEST);
 static_assert(static_cast<int>(OfType::kCtFlush) == FO_MSG_CT_FLUSH);
 static_assert(static_cast<int>(OfType::kTlvTableMod) == FO_MSG_TLV_TABLE_MOD);
 static_assert(static_cast<int>(OfType::kTlvTableRequest) == FO_MSG_TLV_TABLE_REQUEST);
+static_assert(static_cast<int>(OfType::kResume) == FO_MSG_RESUME);
+static_assert(kDataContSegment == FO_DATA_CONT_SEGMENT);
 static_assert(static_cast<int>(OfRole::kSlave) == FO_ROLE_SLAVE);
 
 }  // namespace

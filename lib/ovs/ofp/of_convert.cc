@@ -144,6 +144,8 @@ int to_fo(OfError error) {
       return FO_ERR_TLV_DUP_ENTRY;
     case OfError::kTlvTableFull:
       return FO_ERR_TLV_TABLE_FULL;
+    case OfError::kResumeStale:
+      return FO_ERR_RESUME_STALE;
   }
   return FO_ERR_EPERM;
 }

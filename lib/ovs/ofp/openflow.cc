@@ -154,6 +154,20 @@ OfMessage message_from_fo(const fo_msg& m) {
       out.body = std::move(mod);
       break;
     }
+    case OfType::kResume: {
+      OfResume r;
+      r.in_port = m.in_port;
+      r.packet.assign(m.packet, m.packet + m.packet_len);
+      r.actions = from_fo(m.po_actions, m.po_n_actions);
+      r.metadata = m.resume.metadata;
+      std::memcpy(r.regs, m.resume.regs, sizeof r.regs);
+      r.pkt_mark = m.resume.pkt_mark;
+      r.table_id = m.resume.table_id;
+      r.cookie = m.resume.cookie;
+      std::memcpy(r.bridge.data(), m.resume.bridge, 16);
+      out.body = std::move(r);
+      break;
+    }
     case OfType::kCtFlush:
       out.body = ct_flush_from_fo(m.ct_flush);
       break;
@@ -221,6 +235,12 @@ class Connection final : public OfConnection {
     c.userdata_len = pi.userdata_len;
     c.packet = pi.packet;
     c.packet_len = pi.packet_len;
+    std::vector<fo_action> cont(pi.n_cont);
+    if (pi.n_cont) std::memcpy(cont.data(), pi.cont, pi.n_cont * sizeof(fo_action));
+    c.pause = pi.pause;
+    c.cont = cont.data();
+    c.n_cont = cont.size();
+    std::memcpy(c.bridge, pi.bridge.data(), 16);
     return fo_conn_send_packet_in(conn_, &c);
   }
   bool send_port_status(PortReason reason, const OfPortDesc& port) override {

@@ -35,6 +35,7 @@ struct Got {
   PacketInRecord rec;
   Frame userdata;
   Frame packet;
+  std::vector<Action> cont;
 };
 
 // The packet-ins the PMD handed up since the last call.
@@ -46,8 +47,10 @@ std::vector<Got> packet_ins(DpHarness& h) {
     if (up.type != Upcall::kPacketIn) continue;
     PacketInView v;
     REQUIRE(parse_packet_in(up.pkt.get(), &v));
+    std::vector<Action> cont(v.rec.n_cont);
+    if (!cont.empty()) std::memcpy(cont.data(), v.cont, cont.size() * sizeof(Action));
     out.push_back(Got{v.rec, Frame(v.userdata, v.userdata + v.rec.userdata_len),
-                      Frame(v.packet, v.packet + v.packet_len)});
+                      Frame(v.packet, v.packet + v.packet_len), std::move(cont)});
   }
   return out;
 }
@@ -141,4 +144,37 @@ TEST_CASE("a table miss is a packet-in only while the bridge wants it", "[dpdk][
 }
 
 }  // namespace
+}  // namespace ferry::test
+
+namespace ferry::test {
+
+// controller(...,pause): the walk ends there; what remains of each action
+// list it was in, innermost first, rides with the packet-in (OVS's frozen
+// actions), and the packet goes nowhere else.
+TEST_CASE("controller(pause) carries the rest of the walk as its continuation", "[dpdk][pin]") {
+  DpHarness h(4);
+  if (!h.ok()) FAIL(h.error());
+  ActionList paused = controller_with_userdata({0xab, 0xcd}, 0);
+  paused[0].flags = Action::kPause;
+  ActionList t3{Action::set_eth_dst(kX)};
+  t3.insert(t3.end(), paused.begin(), paused.end());
+  t3.push_back(Action::resubmit(kOfppInPort, 5));
+  t3.push_back(Action::output(2));
+  h.add_flow_in(0, in_port(1), 100, {Action::resubmit(kOfppInPort, 3), Action::output(4)});
+  h.add_flow_in(3, Match(), 100, t3);
+  h.send(1, tcp(kB));
+  auto pins = packet_ins(h);
+  REQUIRE(pins.size() == 1);
+  CHECK(pins[0].userdata == Frame{0xab, 0xcd});
+  CHECK(pins[0].packet == tcp(kX));  // as rewritten before the pause
+  CHECK(pins[0].rec.table_id == 3);
+  const std::vector<Action> want{Action::data(kDataContSegment, 3, 0),
+                                 Action::resubmit(kOfppInPort, 5), Action::output(2),
+                                 Action::data(kDataContSegment, 0, 0), Action::output(4)};
+  CHECK(pins[0].cont == want);
+  h.quiesce();
+  CHECK(h.take(2).empty());  // nothing after the pause ran
+  CHECK(h.take(4).empty());
+}
+
 }  // namespace ferry::test

@@ -229,6 +229,7 @@ void FakeSwitch::handle(OfConnection& conn, const OfMessage& msg) {
     }
     case OfType::kCtFlush:  // no reply; recorded above
     case OfType::kTlvTableMod:
+    case OfType::kResume:
       break;
     case OfType::kTlvTableRequest:
       conn.send_tlv_table_reply(msg, {TlvMapping{0x102, 0x80, 4, 0}}, 256, 64);

@@ -223,6 +223,8 @@ TEST_CASE("pipeline fields and actions round-trip in OVS's syntax", "[ofparse]")
       "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],output:2",
       "ip actions=ct(commit,zone=NXM_NX_REG13[0..15],exec(set_field:0/0x1->ct_mark,"
       "move:NXM_NX_XXREG0[0..31]->NXM_NX_CT_LABEL[96..127]))",
+      // A continuation (ovn-controller's pinctrl: DHCP and others).
+      "udp,tp_dst=67 actions=controller(userdata=00.00.00.02.00.00.00.00,pause),resubmit(,29)",
       // IPv6 Neighbour Discovery.
       "icmp6,icmp_type=135,icmp_code=0,nd_target=fe80::ff:fe00:ff01,nd_sll=02:00:00:00:00:01 "
       "actions=drop",
