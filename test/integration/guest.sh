@@ -45,11 +45,14 @@ ft_check "add-br" ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev \
   "options:vhost-server-path=$VM/vhu.sock"
 FT_PIDFILES+=("$VM/qemu.pid" "$VM/agent-reader.pid")
 ft_check "the guest image" "$FT_TOP/scripts/lab/guest-image.sh"
-ft_check "QEMU starts" "$GUEST" start "$VM" --vhost "$VM/vhu.sock" --mac $G --ip 10.0.0.9/24
+ft_check "QEMU starts" "$GUEST" start "$VM" --vhost "$VM/vhu.sock" --mac $G --ip 10.0.0.9/24 \
+  --append "ferry.run=version,--json"
 ft_check "the guest boots" "$GUEST" ready "$VM" 100
 ft_check "vhu0 link up" ft_wait_for 30 link_is vhu0 up
 ft_contains "the guest's NIC" "$(grep '^ferry-guest: ready' "$VM/agent.log")" "ip=10.0.0.9/24 mac=$G"
 ft_contains "vhost-user connected" "$(ovs-vsctl get Interface vhu0 status)" 'status=connected'
+ft_eq "the command of the kernel command line ran at boot (the static agent)" \
+  "$("$FT_PKTGEN" version --json)" "$("$GUEST" wait "$VM" boot 30)"
 if [ "$FT_CASE_FAILED" != 0 ]; then
   ft_log "  (the rest needs the guest: $(tail -3 "$VM/qemu.log" "$VM/console.log" 2>/dev/null))"
   ft_finish
@@ -71,7 +74,7 @@ ptx0=$(stat peer tx_packets)
 
 ft_case "UDP into the guest: $N numbered datagrams, counted inside the guest"
 "$GUEST" run "$VM" urecv ferry-guest-agent udp-recv --port 7000 --expect $N --until-idle-ms 3000 \
-  --ready-file /tmp/urecv.ready --json
+  --ready-file /tmp/urecv.ready --timeline /tmp/urecv.csv --json
 ft_check "the guest's receiver is bound" ft_wait_for 30 guest_file_exists /tmp/urecv.ready
 ft_check "the peer sends" ip netns exec "$PEER" "$FT_PKTGEN" udp-send --dst 10.0.0.9:7000 --count $N \
   --rate 1000
@@ -83,6 +86,10 @@ ft_eq "lost" 0 "$(json_get "$rep" streams.0.lost)"
 ft_eq "duplicated" 0 "$(json_get "$rep" streams.0.duplicated)"
 ft_eq "reordered" 0 "$(json_get "$rep" streams.0.reordered)"
 ft_eq "no invalid datagrams" 0 "$(json_get "$rep" invalid)"
+# One line per datagram: arrival (the guest kernel's timestamp), stream, seq, send time.
+ft_eq "the guest's timeline: a receive timestamp per datagram" "$N 0 $((N - 1))" \
+  "$(in_guest "wc -l </tmp/urecv.csv; cut -d, -f3 /tmp/urecv.csv | sort -n | sed -n '1p;\$p'" | tr '\n' ' ' |
+    sed 's/ $//')"
 ft_check "peer rx_packets +$N" ft_wait_for 15 stat_is peer rx_packets $((prx0 + N))
 ft_check "vhu0 tx_packets +$N" ft_wait_for 15 stat_is vhu0 tx_packets $((vtx0 + N))
 ft_eq "vhu0 rx_packets unchanged" "$vrx0" "$(stat vhu0 rx_packets)"
