@@ -7,6 +7,7 @@
 #     ferry-guest-agent (static, built by meson) and tools/guest-agent/init.
 # Reused when present; a new kernel package, busybox, agent, init or this
 # script gives a new initramfs (its name carries a hash of all of them).
+# An initramfs unused for 7 days is deleted.
 #
 #   scripts/lab/guest-image.sh [--agent PATH] [--print]
 #
@@ -110,6 +111,10 @@ if [ ! -f "$initrd" ]; then
   rm -rf "$root"
   trap - EXIT
 fi
+
+# Marked as used; those of other trees and older agents unused for a week go.
+touch "$initrd"
+find "$cache" -maxdepth 1 -name 'initramfs-*.cpio.gz' -mtime +7 -delete 2>/dev/null || true
 
 if [ "$print" = 1 ]; then
   echo "kernel=$kdir/vmlinuz"
