@@ -51,6 +51,11 @@ ft_check "the guest boots" "$GUEST" ready "$VM" 100
 ft_check "vhu0 link up" ft_wait_for 30 link_is vhu0 up
 ft_contains "the guest's NIC" "$(grep '^ferry-guest: ready' "$VM/agent.log")" "ip=10.0.0.9/24 mac=$G"
 ft_contains "vhost-user connected" "$(ovs-vsctl get Interface vhu0 status)" 'status=connected'
+# Live migration needs dirty-page logging: QEMU refuses to migrate a
+# vhost-user device without the LOG_SHMFD protocol feature (bit 1).
+pf=$(grep -o 'vhu.sock) negotiated Vhost-user protocol features: 0x[0-9a-f]*' \
+  "$FT_DIR/ferry-vswitchd.log" | tail -1 | sed 's/.* //')
+ft_eq "LOG_SHMFD negotiated (protocol features $pf)" 2 "$((${pf:-0} & 2))"
 ft_eq "the command of the kernel command line ran at boot (the static agent)" \
   "$("$FT_PKTGEN" version --json)" "$("$GUEST" wait "$VM" boot 30)"
 if [ "$FT_CASE_FAILED" != 0 ]; then
