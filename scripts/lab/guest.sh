@@ -15,7 +15,9 @@
 #                  [--incoming URI] [--append "KERNEL ARGS"]
 #   guest.sh ready DIR [SECONDS]     waits for the guest's "ready" line
 #   guest.sh run DIR ID COMMAND...   starts COMMAND in the guest (busybox sh;
-#                                    ferry-guest-agent is in its PATH)
+#                                    ferry-guest-agent is in its PATH); ID
+#                                    names it, once per guest ("boot" is
+#                                    the kernel command line's ferry.run)
 #   guest.sh wait DIR ID [SECONDS]   waits for it: prints its output, exits
 #                                    with its status (124 on timeout)
 #   guest.sh exec DIR COMMAND...     run + wait (60 s)
