@@ -3,7 +3,8 @@
 # Idempotent and quiet when nothing changes. Run from anywhere.
 #
 #   scripts/setup.sh            everything
-#   scripts/setup.sh --no-build skip the meson build (deps only)
+#   scripts/setup.sh --no-build skip the meson build (deps only; no
+#                               guest image either: it needs the agent)
 #
 # Environment:
 #   FERRY_CACHE   cache directory for the OVS build and SDK headers
@@ -32,7 +33,7 @@ packages=(
   libjemalloc-dev catch2 libnuma-dev libssl-dev libxdp-dev libbpf-dev libpcap-dev
   tcpdump iperf3 iproute2 iputils-ping ethtool procps python3 python3-matplotlib
   xz-utils openvswitch-testcontroller python3-os-ken liblua5.3-dev patch
-  ovn-central ovn-host netcat-openbsd
+  ovn-central ovn-host netcat-openbsd qemu-system-x86 busybox-static cpio kmod
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -146,4 +147,10 @@ if [ "$build" = 1 ]; then
   fi
   out=$(ninja -C build 2>&1) || { printf '%s\n' "$out"; die "build failed"; }
   case "$out" in *"no work to do"*) ;; *) say "built into build/";; esac
+
+  # ------------------------------------------ the test guest's image (QEMU)
+  # Debian's cloud kernel, busybox and the static ferry-guest-agent just
+  # built, into $cache/guest (Documentation/guests.md).
+  FERRY_CACHE=$cache "$top/scripts/lab/guest-image.sh" ||
+    say "warning: no guest image (test/integration/guest.sh needs it)"
 fi

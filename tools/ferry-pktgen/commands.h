@@ -26,6 +26,8 @@ extern const Command kSendCommand;
 extern const Command kCaptureCommand;
 extern const Command kUdpSendCommand;
 extern const Command kUdpRecvCommand;
+extern const Command kTcpSendCommand;
+extern const Command kTcpRecvCommand;
 
 // "ferry-pktgen CMD: message" on stderr; returns the failure exit code 1.
 int fail(std::string_view cmd, const Error& e);

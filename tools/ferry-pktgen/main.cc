@@ -1,6 +1,8 @@
 // ferry-pktgen: Ferry's traffic tool for tests and the migration lab. It
 // only sends where it is told (there is no default destination); tests run
-// it inside their own network namespaces.
+// it inside their own network namespaces. The same program, linked
+// statically, is the test guest's agent (tools/guest-agent): FERRY_PROGRAM
+// is its name.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -11,12 +13,13 @@ namespace {
 
 using ferry::pktgen::Command;
 
-const Command* const kCommands[] = {&ferry::pktgen::kSendCommand, &ferry::pktgen::kCaptureCommand,
-                                    &ferry::pktgen::kUdpSendCommand,
-                                    &ferry::pktgen::kUdpRecvCommand};
+const Command* const kCommands[] = {
+    &ferry::pktgen::kSendCommand,    &ferry::pktgen::kCaptureCommand,
+    &ferry::pktgen::kUdpSendCommand, &ferry::pktgen::kUdpRecvCommand,
+    &ferry::pktgen::kTcpSendCommand, &ferry::pktgen::kTcpRecvCommand};
 
 void usage(FILE* out) {
-  std::fprintf(out, "usage: ferry-pktgen COMMAND [OPTIONS]\n\ncommands:\n");
+  std::fprintf(out, "usage: " FERRY_PROGRAM " COMMAND [OPTIONS]\n\ncommands:\n");
   for (const Command* c : kCommands) {
     std::fprintf(out, "  %.*s %.*s\n", static_cast<int>(c->name.size()), c->name.data(),
                  static_cast<int>(c->usage.size()), c->usage.data());
@@ -47,10 +50,10 @@ int main(int argc, char* argv[]) {
   if (cmd == "version" || cmd == "--version") {
     bool json = args.size() == 1 && args[0] == "--json";
     if (!args.empty() && !json) {
-      std::fprintf(stderr, "ferry-pktgen version: unexpected argument \"%s\"\n", args[0].c_str());
+      std::fprintf(stderr, FERRY_PROGRAM " version: unexpected argument \"%s\"\n", args[0].c_str());
       return 1;
     }
-    std::printf(json ? "{\"version\":\"%s\"}\n" : "ferry-pktgen %s\n", FERRY_VERSION);
+    std::printf(json ? "{\"version\":\"%s\"}\n" : FERRY_PROGRAM " %s\n", FERRY_VERSION);
     return 0;
   }
   if (cmd == "now") {
@@ -58,7 +61,7 @@ int main(int argc, char* argv[]) {
     // (so a test can mark a pause window from a shell).
     bool json = args.size() == 1 && args[0] == "--json";
     if (!args.empty() && !json) {
-      std::fprintf(stderr, "ferry-pktgen now: unexpected argument \"%s\"\n", args[0].c_str());
+      std::fprintf(stderr, FERRY_PROGRAM " now: unexpected argument \"%s\"\n", args[0].c_str());
       return 1;
     }
     std::printf(json ? "{\"monotonic_ns\":%lld}\n" : "%lld\n",
@@ -71,6 +74,6 @@ int main(int argc, char* argv[]) {
     if (!opts) return ferry::pktgen::fail(cmd, opts.error());
     return c->run(*opts);
   }
-  std::fprintf(stderr, "ferry-pktgen: unknown command \"%s\" (try --help)\n", cmd.c_str());
+  std::fprintf(stderr, FERRY_PROGRAM ": unknown command \"%s\" (try --help)\n", cmd.c_str());
   return 1;
 }

@@ -11,6 +11,7 @@
 #      10 kpps stream, its window marked with `ferry-pktgen now` and handed
 #      over in --pause-window-file: lost > 0, every loss attributed to the
 #      window, blackout >= 290 ms.
+#   4. tcp-send 5000003 bytes to tcp-recv: every byte as sent.
 #
 # usage: selftest.sh [path/to/ferry-pktgen]     (default: ferry-pktgen in PATH)
 set -euo pipefail
@@ -152,5 +153,20 @@ if [ "$in_pause" != "$lost" ] || [ "$outside" != 0 ] || [ "$unattributed" != 0 ]
   fail "losses not all attributed to the window"
 fi
 awk -v g="$gap" 'BEGIN { exit !(g >= 290) }' || fail "blackout $gap ms, want >= 290"
+
+# --- 4. a TCP stream checked byte for byte ----------------------------------
+ip netns exec "$NSB" "$PKTGEN" tcp-recv --port $((PORT + 2)) --expect-bytes 5000003 --json \
+  --ready-file "$WORK/trecv.ready" >"$WORK/trecv.json" 2>"$WORK/trecv.err" &
+RECV=$!
+PIDS+=("$RECV")
+wait_file "$WORK/trecv.ready"
+ip netns exec "$NSA" "$PKTGEN" tcp-send --dst "$IPB:$((PORT + 2))" --bytes 5000003 --chunk 1000 \
+  --json >"$WORK/tsend.json" || fail "tcp-send failed"
+wait "$RECV" || fail "tcp-recv exited $? ($(cat "$WORK/trecv.err"))"
+PIDS=()
+echo "tcp: sent=$(field "$WORK/tsend.json" bytes) received=$(field "$WORK/trecv.json" bytes)" \
+  "mismatched=$(field "$WORK/trecv.json" mismatched)"
+[ "$(field "$WORK/trecv.json" bytes)" = 5000003 ] || fail "tcp-recv did not get 5000003 bytes"
+[ "$(field "$WORK/trecv.json" mismatched)" = 0 ] || fail "the TCP stream differs from the pattern"
 
 echo "selftest: PASS"
