@@ -16,10 +16,13 @@
 #                             staged candidate paths; F1 stopped (or its link
 #                             down) under traffic
 #                             (scripts/lab/failover.sh)
+#   scripts/lab.sh ovn        OVN (ovn-northd, ovn-controller) driving Ferry:
+#                             two logical switches, a router, an ACL
+#                             (scripts/lab/ovn.sh)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-if [ "${1:-}" = "migrate" ] || [ "${1:-}" = "failover" ]; then
+if [ "${1:-}" = "migrate" ] || [ "${1:-}" = "failover" ] || [ "${1:-}" = "ovn" ]; then
   what=$1
   shift
   "$top/scripts/setup.sh" || exit 1

@@ -8,69 +8,18 @@
 # error, and real pings and TCP connections must go where OVN says.
 source "$(dirname "$0")/lib.sh"
 ft_init ovn
-export OVN_RUNDIR=$FT_DIR OVN_LOGDIR=$FT_DIR OVN_DBDIR=$FT_DIR
 
-# ovn_central: NB and SB ovsdb-servers and ovn-northd in the run directory.
-ovn_central() {
-  local d
-  for d in nb sb; do
-    ovsdb-tool create "$FT_DIR/$d.db" "/usr/share/ovn/ovn-$d.ovsschema" || return 1
-    ovsdb-server "$FT_DIR/$d.db" --remote="punix:$FT_DIR/$d.sock" --pidfile="$FT_DIR/ovsdb-$d.pid" \
-      --detach --no-chdir --log-file="$FT_DIR/ovsdb-$d.log" --unixctl="$FT_DIR/ovsdb-$d.ctl" ||
-      return 1
-    FT_PIDFILES+=("$FT_DIR/ovsdb-$d.pid")
-  done
-  export OVN_NB_DB=unix:$FT_DIR/nb.sock OVN_SB_DB=unix:$FT_DIR/sb.sock
-  ovn-nbctl init && ovn-sbctl init || return 1
-  ovn-northd --ovnnb-db="$OVN_NB_DB" --ovnsb-db="$OVN_SB_DB" --pidfile="$FT_DIR/northd.pid" \
-    --detach --no-chdir --log-file="$FT_DIR/northd.log" || return 1
-  FT_PIDFILES+=("$FT_DIR/northd.pid")
-}
-
-# ovn_chassis NAME IP: this host's Open_vSwitch row as an OVN chassis, br-int
-# made by hand (netdev, secure), and ovn-controller started on it.
-ovn_chassis() {
-  ovs-vsctl set Open_vSwitch . "external_ids:system-id=$1" "external_ids:ovn-remote=$OVN_SB_DB" \
-    external_ids:ovn-encap-type=geneve "external_ids:ovn-encap-ip=$2" \
-    external_ids:ovn-bridge-datapath-type=netdev || return 1
-  ovs-vsctl add-br br-int -- set bridge br-int datapath_type=netdev fail_mode=secure \
-    other_config:disable-in-band=true || return 1
-  ovn-controller "unix:$OVS_RUNDIR/db.sock" --pidfile="$FT_DIR/ovn-controller.pid" --detach \
-    --no-chdir --log-file="$FT_DIR/ovn-controller.log" || return 1
-  FT_PIDFILES+=("$FT_DIR/ovn-controller.pid")
-}
-
-bound() { ovn-sbctl --bare --columns chassis find Port_Binding "logical_port=$1" | grep -q .; }
-
-# OpenFlow errors ovn-controller logged (it logs each one it gets).
-of_errors() { grep -c "OpenFlow error\|refused to allocate\|OFPT_ERROR" "$FT_DIR/ovn-controller.log"; }
+bound() { ft_ovn_bound "$1"; }
+of_errors() { ft_ovn_of_errors; }
 
 ft_case "set-up: OVN central, ferry-vswitchd as chassis hv1, three VMs"
 ft_netns hv
 HV=$(ft_ns hv)
 ft_check "ovsdb-server" ft_start_ovsdb
-ft_check "OVN NB/SB and ovn-northd" ovn_central
+ft_check "OVN NB/SB and ovn-northd" ft_ovn_central
 ft_check "ferry-vswitchd" ft_start_ferry "$HV"
-ft_check "chassis hv1 and ovn-controller" ovn_chassis hv1 172.16.0.1
-ft_vm "$HV" vm1 02:00:00:00:00:01 10.0.0.1/24
-ft_vm "$HV" vm2 02:00:00:00:00:02 10.0.0.2/24
-ft_vm "$HV" vm3 02:00:00:00:00:03 10.1.0.3/24
-ip -n "$(ft_ns vm1)" route add default via 10.0.0.254
-ip -n "$(ft_ns vm2)" route add default via 10.0.0.254
-ip -n "$(ft_ns vm3)" route add default via 10.1.0.254
-ovn-nbctl ls-add sw0
-ovn-nbctl lsp-add sw0 lsp1 -- lsp-set-addresses lsp1 "02:00:00:00:00:01 10.0.0.1" \
-  -- lsp-set-port-security lsp1 "02:00:00:00:00:01 10.0.0.1"
-ovn-nbctl lsp-add sw0 lsp2 -- lsp-set-addresses lsp2 "02:00:00:00:00:02 10.0.0.2"
-ovn-nbctl ls-add sw1
-ovn-nbctl lsp-add sw1 lsp3 -- lsp-set-addresses lsp3 "02:00:00:00:00:03 10.1.0.3"
-ovn-nbctl lr-add lr0
-ovn-nbctl lrp-add lr0 lr0-sw0 02:00:00:00:ff:01 10.0.0.254/24
-ovn-nbctl lrp-add lr0 lr0-sw1 02:00:00:00:ff:02 10.1.0.254/24
-ovn-nbctl lsp-add sw0 sw0-lr0 -- lsp-set-type sw0-lr0 router \
-  -- lsp-set-addresses sw0-lr0 router -- lsp-set-options sw0-lr0 router-port=lr0-sw0
-ovn-nbctl lsp-add sw1 sw1-lr0 -- lsp-set-type sw1-lr0 router \
-  -- lsp-set-addresses sw1-lr0 router -- lsp-set-options sw1-lr0 router-port=lr0-sw1
+ft_check "chassis hv1 and ovn-controller" ft_ovn_chassis hv1 172.16.0.1
+ft_check "VMs and the logical topology" ft_ovn_topology "$HV"
 for n in 1 2 3; do
   ft_check "bind vm$n" ovs-vsctl add-port br-int vm$n -- set interface vm$n type=dpdk \
     "options:dpdk-devargs=net_af_packet$n,iface=vm$n" external_ids:iface-id=lsp$n
