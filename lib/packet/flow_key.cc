@@ -28,7 +28,7 @@ std::string format_mac(const uint8_t* m) {
 FlowKey exact_mask() {
   FlowKey m;
   std::memset(&m, 0xff, sizeof m);
-  m.pad1 = m.pad2 = m.pad3 = 0;
+  m.pad3 = 0;  // pad1/pad2 hold an ND target's bytes (nd_target())
   m.pad4 = 0;
   return m;
 }

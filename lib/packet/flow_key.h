@@ -209,7 +209,8 @@ inline FlowKey zero_key() {
   return k;
 }
 
-// All-ones mask for every field (exact match), padding left zero.
+// All-ones mask for every field (exact match), padding left zero (pad1 and
+// pad2 are ND target bytes: all ones).
 FlowKey exact_mask();
 
 // Hash over the words of a key (optionally masked); used by caches and

@@ -17,7 +17,8 @@
 #                    path), ip-N (one in_port+ip rule), normal-N (NORMAL, N
 #                    MACs pre-installed), rules-N (1000 rules, 5 masks),
 #                    l3-N (100k /32 and /24 routes), pipeline-N (10 tables,
-#                    about 1000 rules, registers), vxlan-encap-N and
+#                    about 1000 rules, registers), ovn-N (ovn-controller's
+#                    flows for a logical switch with an ACL), vxlan-encap-N and
 #                    vxlan-decap-N (to and from a VXLAN port whose underlay
 #                    is the bridge's internal port); N flows (k = 1000,
 #                    m = 1000000); see scripts/bench/rules.sh
@@ -50,7 +51,7 @@ source "$here/rules.sh"
 source "$here/vswitch.sh"
 source "$here/testpmd.sh"
 
-cases="simple-1,simple-1k,ip-1,ip-1k,ip-100k,ip-1m,normal-1k,rules-1k,rules-100k,l3-100k,l3-1m,pipeline-1k,vxlan-encap-1k,vxlan-decap-1k"
+cases="simple-1,simple-1k,ip-1,ip-1k,ip-100k,ip-1m,normal-1k,rules-1k,rules-100k,l3-100k,l3-1m,pipeline-1k,ovn-1k,vxlan-encap-1k,vxlan-decap-1k"
 systems="ferry,ovs,ovs-tuned,testpmd"
 seconds=""
 warmup=""

@@ -24,6 +24,12 @@
 #   pipeline-N  the rules-N traffic through a 10-table pipeline of about
 #             1000 rules with registers carrying state between tables
 #             (see rules_pipeline): what SDN controllers install
+#   ovn-N     the flows ovn-controller installs for one logical switch with
+#             an allow-related ACL (scripts/bench/ovn-flows.sh runs OVN
+#             against a stock ovs-vswitchd and dumps them), replayed into
+#             both switches; the simple-N flows from the switch port's MAC
+#             02:00:00:00:00:01 (src) to the other's, 02:00:00:00:00:02
+#             (sink): every packet through OVN's tables and conntrack
 
 RULE_ACTIONS="mod_dl_dst:02:00:00:00:00:02,output:sink"
 
@@ -48,7 +54,7 @@ case_flows() {
 
 case_kind() { echo "${1%-*}"; }
 
-CASE_KINDS="simple ip normal rules l3 pipeline vxlan-encap vxlan-decap"
+CASE_KINDS="simple ip normal rules l3 pipeline ovn vxlan-encap vxlan-decap"
 
 case_valid() {
   local kind n
@@ -70,6 +76,7 @@ case_pcapgen_args() {
     normal) echo "--mac-step 1 --src-mac $NORMAL_SRC_MAC --dst-mac $NORMAL_DST_MAC" ;;
     rules | pipeline) echo "--src-ip 172.16.0.1 --dst-ip 10.0.0.1 --dst-step 64 --period 1000" ;;
     l3) echo "--src-ip 172.16.0.1 --dst-ip 10.0.0.1 --dst-step 128 --period 100000" ;;
+    ovn) echo "--src-mac 02:00:00:00:00:01 --dst-mac 02:00:00:00:00:02" ;;
     vxlan-encap) echo "" ;;
     vxlan-decap)
       echo "--vxlan $BENCH_TNL_VNI --outer-dst-mac $BENCH_TNL_LOCAL_MAC" \
@@ -88,6 +95,7 @@ case_rules() {
     rules) rules_many "$2" ;;
     l3) rules_l3 "$2" ;;
     pipeline) rules_pipeline "$2" ;;
+    ovn) "$(dirname "${BASH_SOURCE[0]}")/ovn-flows.sh" "$2" || return 1 ;;
     # The bridge is its own underlay (its internal port holds the tunnel's
     # address): the outer packet comes back from LOCAL, the VXLAN packets go
     # to LOCAL to be decapsulated, in both switches.
@@ -131,6 +139,7 @@ case_label() {
     rules) echo "1000 rules, 5 masks" ;;
     l3) echo "100k /32 and /24 routes" ;;
     pipeline) echo "10 tables, registers" ;;
+    ovn) echo "OVN logical switch + allow-related ACL (ovn-controller's flows, conntrack)" ;;
     vxlan-encap) echo "ip rule to a VXLAN port, the outer packet out of the bridge's underlay" ;;
     vxlan-decap) echo "VXLAN packets decapsulated, the inner ones output by an ip rule" ;;
   esac

@@ -109,6 +109,11 @@ std::vector<uint8_t> rebuild_frame(const FlowKey& k) {
 FlowKey builder_view(const FlowKey& k) {
   FlowKey v = k;
   v.tcp_flags &= htons(0x1ff);
+  // The builder writes no ND target or options (FlowKey::nd_target/nd_ll).
+  if (v.ethertype() == kEthTypeIpv6 && v.nw_proto == kIpProtoIcmpv6) {
+    std::memset(v.nd_target(), 0, 16);
+    std::memset(v.nd_ll(), 0, 6);
+  }
   return v;
 }
 
