@@ -37,6 +37,8 @@ record() {  # record NAME PASSED FAILED
     printf '  ok    %-40s %d passed\n' "$1" "$2"
   else
     printf '  FAIL  %-40s %d passed, %d failed (log: %s)\n' "$1" "$2" "$3" "$log_dir/$1.log"
+    # The log stays on the machine that ran it: show what failed here.
+    grep -E 'FAILED|^FAIL ' "$log_dir/$1.log" 2>/dev/null | head -8 | cut -c1-400 | sed 's/^/          /'
   fi
 }
 
