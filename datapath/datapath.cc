@@ -317,6 +317,14 @@ void Datapath::set_bridge_fail_open(int slot, bool on) {
   dirty_ = true;
 }
 
+void Datapath::set_bridge_tun_md0(int slot, const GeneveOptMap& map) {
+  BridgeModel& b = *bridges_.at(slot);
+  if (b.tun_md0 == map) return;
+  b.tun_md0 = map;
+  b.generation++;  // encapsulations translated with the old option are stale
+  dirty_ = true;
+}
+
 void Datapath::set_bridge_options(int slot, const BridgeOptions& options) {
   BridgeModel& b = *bridges_.at(slot);
   b.options = options;
@@ -357,6 +365,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     db.forward_bpdu = b->options.forward_bpdu;
     db.packet_in_on_miss = b->packet_in_on_miss;
     db.fail_open = b->fail_open;
+    db.tun_md0 = b->tun_md0;
     for (auto& c : b->caches) db.caches.push_back(c.get());
     db.recirc = b->recirc;
     uint16_t bidx = static_cast<uint16_t>(snap->bridges.size());

@@ -118,6 +118,8 @@ class Datapath {
   void set_bridge_packet_in_on_miss(int slot, bool on);
   // Fail-open (OVS's): every packet is switched with NORMAL, above all flows.
   void set_bridge_fail_open(int slot, bool on);
+  // The Geneve option the bridge's tun_metadata0 stands for (its TLV map).
+  void set_bridge_tun_md0(int slot, const GeneveOptMap& map);
   FdbTable& fdb(int slot);
   // Marks the bridge's FDB changed (after fdb/add, fdb/flush ...).
   void fdb_changed(int slot) {
@@ -185,6 +187,7 @@ class Datapath {
     BridgeOptions options;
     bool packet_in_on_miss = false;
     bool fail_open = false;
+    GeneveOptMap tun_md0;
     FdbTable fdb;
     std::vector<std::unique_ptr<MegaflowCache>> caches;  // by PMD index
     std::shared_ptr<RecircTable> recirc = std::make_shared<RecircTable>();

@@ -16,6 +16,7 @@
 #include "datapath/vlan_config.h"
 #include "lib/flow/classifier.h"
 #include "lib/flow/group.h"
+#include "lib/packet/tunnel_header.h"
 
 namespace ferry {
 
@@ -91,6 +92,8 @@ struct DpBridge {
   std::shared_ptr<RecircTable> recirc;  // the bridge's recirculation ids (datapath/recirc.h)
   // Set when the bridge has tunnel ports: their encapsulation, translated.
   std::shared_ptr<const TunnelXlate> tunnel_xlate;
+  // The Geneve option tun_metadata0 stands for (the bridge's TLV map).
+  GeneveOptMap tun_md0;
 
   bool is_special(uint32_t ofport) const {
     for (uint32_t p : special_ofports) {

@@ -118,7 +118,7 @@ Result<TunnelConfig> parse_tunnel_options(const std::string& type,
   return c;
 }
 
-void write_outer_header(const OuterHeader& h, uint8_t* p) {
+uint32_t write_outer_header(const OuterHeader& h, uint8_t* p) {
   auto put16 = [](uint8_t* q, uint16_t v) {
     q[0] = static_cast<uint8_t>(v >> 8);
     q[1] = static_cast<uint8_t>(v);
@@ -141,15 +141,20 @@ void write_outer_header(const OuterHeader& h, uint8_t* p) {
   if (h.type == TunnelType::kVxlan) {
     th[0] = 0x08;  // I: the VNI is valid
   } else {
-    put16(th + 2, 0x6558);  // Geneve, version 0, no options: an Ethernet frame follows
+    put16(th + 2, 0x6558);  // Geneve, version 0: an Ethernet frame follows
   }
   th[4] = static_cast<uint8_t>(h.vni >> 16);
   th[5] = static_cast<uint8_t>(h.vni >> 8);
   th[6] = static_cast<uint8_t>(h.vni);
+  if (h.type != TunnelType::kGeneve || !h.opt.len) return kOuterHeaderLen;
+  const uint32_t n = write_geneve_option(h.opt, h.opt_value, th + 8);
+  th[0] = static_cast<uint8_t>(n / 4);   // the options' length, in words
+  if (h.opt.type & 0x80) th[1] |= 0x40;  // C: a critical option is present
+  return kOuterHeaderLen + n;
 }
 
 OuterHeader outer_header(const TunnelConfig& cfg, const TnlRoute& r, const TnlNeigh& n,
-                         uint32_t dst, const FlowKey& key) {
+                         uint32_t dst, const FlowKey& key, const GeneveOptMap& md0) {
   OuterHeader h;
   h.dst = n.mac;
   h.src = r.mac;
@@ -162,14 +167,44 @@ OuterHeader outer_header(const TunnelConfig& cfg, const TnlRoute& r, const TnlNe
   h.dst_port = cfg.dst_port;
   h.type = cfg.type;
   h.vni = static_cast<uint32_t>(cfg.out_key_flow ? be64toh(key.tun_id) : cfg.key);
+  if (cfg.type == TunnelType::kGeneve && (key.tun_md_present & 1) && md0.len) {
+    h.opt = md0;
+    h.opt_value = key.tun_md0;
+  }
   return h;
 }
 
+namespace {
+
+// OVS's format_geneve_opts: "{class=0x102,type=0x80,len=4,0x10002}".
+std::string format_geneve_opts(const uint8_t* o, uint32_t len) {
+  std::string s;
+  for (uint32_t at = 0; at + 4 <= len;) {
+    const uint32_t olen = (o[at + 3] & 0x1f) * 4u;
+    if (at + 4 + olen > len) break;
+    s += strprintf("{class=%#x,type=%#x,len=%u", static_cast<unsigned>(o[at] << 8 | o[at + 1]),
+                   static_cast<unsigned>(o[at + 2]), olen);
+    if (olen) {
+      s += ",0x";
+      uint32_t i = 0;
+      while (i + 1 < olen && o[at + 4 + i] == 0) i++;  // as OVS: no leading zeros
+      s += strprintf("%x", static_cast<unsigned>(o[at + 4 + i++]));
+      for (; i < olen; i++) s += strprintf("%02x", static_cast<unsigned>(o[at + 4 + i]));
+    }
+    s += "}";
+    at += 4 + olen;
+  }
+  return s;
+}
+
+}  // namespace
+
 std::string format_tnl_push(const Action* a, size_t avail) {
-  uint8_t h[4 * kActionDataBytes] = {};
+  uint8_t h[kMaxOuterHeaderLen + kActionDataBytes] = {};
   const size_t nd = std::min<size_t>(a->n_data(), avail - 1);
-  if (nd * kActionDataBytes < kOuterHeaderLen) return "tnl_push(?)";
-  read_data_bytes(a + 1, nd, h, kOuterHeaderLen);
+  const uint32_t hlen = std::min<uint32_t>(a->u16, kMaxOuterHeaderLen);
+  if (hlen < kOuterHeaderLen || nd * kActionDataBytes < hlen) return "tnl_push(?)";
+  read_data_bytes(a + 1, nd, h, hlen);
   auto ip = [](const uint8_t* p) {
     uint32_t v;
     std::memcpy(&v, p, 4);
@@ -183,14 +218,19 @@ std::string format_tnl_push(const Action* a, size_t avail) {
   const uint8_t* th = udp + 8;
   const bool geneve = g16(udp + 2) != kVxlanPort && g16(th + 2) == 0x6558;
   const unsigned vni = static_cast<unsigned>(th[4] << 16 | th[5] << 8 | th[6]);
+  const uint32_t opt_len =
+      geneve ? std::min<uint32_t>((th[0] & 0x3f) * 4u, hlen - kOuterHeaderLen) : 0;
   std::string tun =
-      geneve ? strprintf("geneve(vni=0x%x)", vni)
+      geneve ? strprintf(
+                   "geneve(%s%svni=0x%x%s)", th[1] & 0x80 ? "oam," : "",
+                   th[1] & 0x40 ? "crit," : "", vni,
+                   opt_len ? (",options(" + format_geneve_opts(th + 8, opt_len) + ")").c_str() : "")
              : strprintf("vxlan(flags=0x%x,vni=0x%x)", static_cast<unsigned>(th[0]) << 24, vni);
   return strprintf(
       "tnl_push(tnl_port(%u),header(size=%u,type=%u,eth(dst=%s,src=%s,dl_type=0x0800),"
       "ipv4(src=%s,dst=%s,proto=17,tos=%#x,ttl=%u,frag=0x%x),udp(src=0,dst=%u,csum=0x0),%s),"
       "out_port(%llu))",
-      static_cast<unsigned>(a->mac[2] | a->mac[3] << 8), static_cast<unsigned>(kOuterHeaderLen),
+      static_cast<unsigned>(a->mac[2] | a->mac[3] << 8), static_cast<unsigned>(hlen),
       geneve ? 5u : 4u, format_mac(h).c_str(), format_mac(h + 6).c_str(), ip(iph + 12).c_str(),
       ip(iph + 16).c_str(), iph[1], iph[8], g16(iph + 6), g16(udp + 2), tun.c_str(),
       static_cast<unsigned long long>(a->value));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "lib/packet/flow_key.h"
+#include "lib/packet/tunnel_header.h"
 #include "lib/util/result.h"
 
 namespace ferry {
@@ -114,15 +115,21 @@ struct OuterHeader {
   uint16_t dst_port = kVxlanPort;
   TunnelType type = TunnelType::kVxlan;
   uint32_t vni = 0;
+  GeneveOptMap opt;  // Geneve: the option tun_metadata0 becomes (len 0: none)
+  uint64_t opt_value = 0;
 };
-constexpr uint32_t kOuterHeaderLen = 14 + 20 + 8 + 8;
-void write_outer_header(const OuterHeader& h, uint8_t* out);  // kOuterHeaderLen bytes
+constexpr uint32_t kOuterHeaderLen = 14 + 20 + 8 + 8;  // without Geneve options
+constexpr uint32_t kMaxOuterHeaderLen = kOuterHeaderLen + 4 + 124;
+// Writes the header (at most kMaxOuterHeaderLen bytes); returns its length.
+uint32_t write_outer_header(const OuterHeader& h, uint8_t* out);
 
 // The header for a packet (key) leaving through a port with these options
 // to dst over route r to neighbour n (OVS's tnl_port_send rules: options
-// first, inherit and flow where they say so).
+// first, inherit and flow where they say so); md0: what tun_metadata0
+// stands for on the port's bridge (a present tun_metadata0 becomes that
+// Geneve option).
 OuterHeader outer_header(const TunnelConfig& cfg, const TnlRoute& r, const TnlNeigh& n,
-                         uint32_t dst, const FlowKey& key);
+                         uint32_t dst, const FlowKey& key, const GeneveOptMap& md0);
 
 // OVS's text of a translated kTnlPush and its kData (avail actions from
 // a): "tnl_push(tnl_port(3),header(size=50,type=4,eth(...),ipv4(...),

@@ -84,21 +84,22 @@ const DpPort* find_port(const TunnelSnapshot& ts, TunnelType type, const TunnelH
 
 namespace {
 
-// Pushes the header (kOuterHeaderLen bytes at hdr) in front of m's frame
-// and fills in what depends on the packet. False: no headroom.
-bool push_outer(const TunnelSnapshot& ts, rte_mbuf* m, const uint8_t* hdr, bool csum,
+// Pushes the header (hlen bytes at hdr: Ethernet, IPv4, UDP, the tunnel's
+// with its options) in front of m's frame and fills in what depends on the
+// packet. False: no headroom.
+bool push_outer(const TunnelSnapshot& ts, rte_mbuf* m, const uint8_t* hdr, uint32_t hlen, bool csum,
                 const FlowKey& inner) {
   const uint32_t inner_len = rte_pktmbuf_pkt_len(m);
-  auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kOuterHeaderLen));
+  auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, static_cast<uint16_t>(hlen)));
   if (!h) return false;
-  std::memcpy(h, hdr, kOuterHeaderLen);
+  std::memcpy(h, hdr, hlen);
   uint8_t* iph = h + 14;
-  put16(iph + 2, static_cast<uint16_t>(20 + 16 + inner_len));
+  put16(iph + 2, static_cast<uint16_t>(hlen - 14 + inner_len));
   put16(iph + 10, rte_be_to_cpu_16(static_cast<uint16_t>(
                       rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(iph)))));
   uint8_t* udp = iph + 20;
   put16(udp, source_port(ts, inner));
-  put16(udp + 4, static_cast<uint16_t>(16 + inner_len));
+  put16(udp + 4, static_cast<uint16_t>(hlen - 34 + inner_len));
   if (csum) put16(udp + 6, rte_be_to_cpu_16(udp_checksum(m, iph, 34)));
   return true;
 }
@@ -120,9 +121,10 @@ void tunnel_output(const ExecContext& ctx, rte_mbuf* m, const DpPort& out, const
     rte_pktmbuf_free(m);
     return;
   }
-  uint8_t hdr[kOuterHeaderLen];
-  write_outer_header(outer_header(cfg, *path.route, *path.neigh, path.dst, key), hdr);
-  if (!push_outer(*ts, m, hdr, cfg.csum, key)) return drop(ctx, m, DropReason::kNoHeadroom);
+  uint8_t hdr[kMaxOuterHeaderLen];
+  const uint32_t hlen = write_outer_header(
+      outer_header(cfg, *path.route, *path.neigh, path.dst, key, ctx.bridge->tun_md0), hdr);
+  if (!push_outer(*ts, m, hdr, hlen, cfg.csum, key)) return drop(ctx, m, DropReason::kNoHeadroom);
   // The outer frame enters the underlay bridge from its internal port.
   queue_tunnel_packet(ctx, m, *path.route->via, 0);  // no metadata: a packet of the underlay
 }
@@ -136,12 +138,15 @@ void execute_tnl_push(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, c
       idx < snap.bridges.size() && snap.bridges[idx].slot == a->port ? &snap.bridges[idx] : nullptr;
   const int32_t via =
       ub ? ub->port_of(a->value == 0 ? kOfppLocal : static_cast<uint32_t>(a->value)) : -1;
-  if (via < 0 || !snap.ports[via] || !snap.tunnels || nd * kActionDataBytes < kOuterHeaderLen)
+  const uint32_t hlen = a->u16;
+  if (via < 0 || !snap.ports[via] || !snap.tunnels || hlen < kOuterHeaderLen ||
+      hlen > kMaxOuterHeaderLen || nd * kActionDataBytes < hlen)
     return drop(ctx, m, DropReason::kTunnelNoRoute);
-  uint8_t hdr[4 * kActionDataBytes];
-  for (size_t d = 0; d < 4 && d < nd; d++)  // each kData's 16 bytes: value, then mask
+  uint8_t hdr[data_actions_for(kMaxOuterHeaderLen) * kActionDataBytes];
+  const size_t n_hdr = data_actions_for(hlen);
+  for (size_t d = 0; d < n_hdr; d++)  // each kData's 16 bytes: value, then mask
     std::memcpy(hdr + d * kActionDataBytes, &a[1 + d].value, kActionDataBytes);
-  if (!push_outer(*snap.tunnels, m, hdr, a->flags & 1, key))
+  if (!push_outer(*snap.tunnels, m, hdr, hlen, a->flags & 1, key))
     return drop(ctx, m, DropReason::kNoHeadroom);
   // The rest of the list is the underlay bridge's, for the outer packet
   // from its internal port. An output to a port alone (explicit flows on
@@ -203,6 +208,19 @@ bool tunnel_terminate(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
     drop(ctx, m, DropReason::kTunnelNoPort);
     return true;
   }
+  uint64_t md0 = 0;
+  uint8_t md_present = 0;
+  if (h.opt_len) {
+    const GeneveOptMap& map = ctx.snap->bridges[port->bridge].tun_md0;
+    const TunnelParse st = read_geneve_options(rte_pktmbuf_mtod(m, const uint8_t*) + h.opt_off,
+                                               h.opt_len, map, &md0, &md_present);
+    if (st != TunnelParse::kOk) {
+      drop(ctx, m,
+           st == TunnelParse::kCriticalOption ? DropReason::kTunnelCriticalOption
+                                              : DropReason::kTunnelBadHeader);
+      return true;
+    }
+  }
   rte_pktmbuf_adj(m, static_cast<uint16_t>(h.outer_len));
   const auto flags = static_cast<uint16_t>(
       FlowKey::kTunPresent | FlowKey::kTunFKey | (h.df ? FlowKey::kTunFDontFragment : 0) |
@@ -218,9 +236,9 @@ bool tunnel_terminate(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
   t.tun_ttl = h.ttl;
   t.tun_gbp_id = 0;
   t.tun_gbp_flags = 0;
-  t.pad3 = 0;
+  t.tun_md_present = md_present;
   t.tun_tp_dst = htons(h.udp_dst);
-  t.pad4 = 0;
+  t.tun_md0 = md0;
   std::memcpy(w, t.words() + FlowKey::kTunWord, (FlowKey::kWords - FlowKey::kTunWord) * 8);
   return true;
 }

@@ -14,7 +14,7 @@ namespace ferry {
 
 namespace {
 
-constexpr unsigned kHeaderData = data_actions_for(kOuterHeaderLen);
+constexpr unsigned kMaxHeaderData = data_actions_for(kMaxOuterHeaderLen);
 
 class SnapshotTunnelXlate final : public TunnelXlate {
  public:
@@ -38,9 +38,12 @@ class SnapshotTunnelXlate final : public TunnelXlate {
     const EncapPath path = resolve_encap(ts, cfg, flow.tun_dst);
     if (!path.neigh) return false;  // the PMD drops it with the reason and asks for the neighbour
     const TnlRoute* r = path.route;
-    const OuterHeader h = outer_header(cfg, *r, *path.neigh, path.dst, flow);
-    uint8_t hdr[kHeaderData * kActionDataBytes] = {};
-    write_outer_header(h, hdr);
+    const GeneveOptMap& md0 = snap_->bridges[bridge_].tun_md0;
+    if (cfg.type == TunnelType::kGeneve && md0.len) field_mark(wc, Field::kTunMetadata0, ~0ULL);
+    const OuterHeader h = outer_header(cfg, *r, *path.neigh, path.dst, flow, md0);
+    uint8_t hdr[kMaxHeaderData * kActionDataBytes] = {};
+    const uint32_t hlen = write_outer_header(h, hdr);
+    const unsigned n_data = data_actions_for(hlen);
 
     // The underlay bridge's walk of the outer packet, from its internal port.
     const DpBridge& ub = snap_->bridges[r->via->bridge];
@@ -73,20 +76,20 @@ class SnapshotTunnelXlate final : public TunnelXlate {
       acts = rule->actions->data();
       n_acts = rule->actions->size();
     }
-    if (1 + kHeaderData + n_acts > room) return false;
+    if (1 + n_data + n_acts > room) return false;
     Action push{};
     push.type = ActionType::kTnlPush;
     push.port = ub.slot;
     push.mac[0] = static_cast<uint8_t>(r->via->bridge);
-    push.mac[1] = static_cast<uint8_t>(kHeaderData);
-    push.u16 = static_cast<uint16_t>(kOuterHeaderLen);
+    push.mac[1] = static_cast<uint8_t>(n_data);
+    push.u16 = static_cast<uint16_t>(hlen);
     push.flags = cfg.csum ? 1 : 0;
     push.value = r->via->ofport;
     push.mac[2] = static_cast<uint8_t>(ofport);
     push.mac[3] = static_cast<uint8_t>(ofport >> 8);
     unsigned k = 0;
     out[k++] = push;
-    for (unsigned d = 0; d < kHeaderData; d++)
+    for (unsigned d = 0; d < n_data; d++)
       out[k++] = Action::data_bytes(hdr + d * kActionDataBytes, kActionDataBytes);
     for (size_t i = 0; i < n_acts; i++) out[k++] = acts[i];
     *n = k;

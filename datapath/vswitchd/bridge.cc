@@ -128,6 +128,13 @@ Bridge::~Bridge() {
   FLOG_INFO(bridge_log, "bridge %s: deleted", name_.c_str());
 }
 
+void Bridge::publish_tlv_table() {
+  if (!dp_ || slot_ < 0) return;
+  GeneveOptMap g;
+  if (auto m = tlv_table_.find(0)) g = GeneveOptMap{m->option_class, m->option_type, m->option_len};
+  dp_->set_bridge_tun_md0(slot_, g);
+}
+
 void Bridge::attach_datapath(Datapath* dp) {
   if (!dp || dp_) return;
   dp_ = dp;
@@ -140,6 +147,7 @@ void Bridge::attach_datapath(Datapath* dp) {
   dp_->set_bridge_options(slot_, options_);
   dp_->set_bridge_packet_in_on_miss(slot_, packet_in_on_miss_);
   dp_->set_bridge_fail_open(slot_, fail_open_);
+  publish_tlv_table();
   published_generation_ = 0;
   publish_flows(false);
 }

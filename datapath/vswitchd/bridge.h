@@ -110,6 +110,8 @@ class Bridge {
   GroupTable& groups() { return groups_; }
   // Geneve options <-> tun_metadata fields (NXT_TLV_TABLE_MOD).
   TlvTable& tlv_table() { return tlv_table_; }
+  // The datapath learns what tun_metadata0 stands for (after a TLV map change).
+  void publish_tlv_table();
   // Reads the ports' link state; a change reaches the datapath (fast_failover
   // and watched buckets translate again) with the next publish_flows().
   void refresh_liveness();

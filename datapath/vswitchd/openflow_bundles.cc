@@ -166,6 +166,10 @@ void OpenFlowHandler::handle_bundle_add(Conn& c, const ovs::OfMessage& msg,
   const FlowMod& fm = ba.flow_mod;
   const bool deleting =
       fm.command == FlowModCommand::kDelete || fm.command == FlowModCommand::kDeleteStrict;
+  if (!deleting && unmapped_tlv(fm)) {
+    b.failed = true;
+    return c.of->send_error(msg, ovs::OfError::kTlvInvalidField);
+  }
   for (const Action& a : fm.actions) {
     if (deleting || a.type != ActionType::kGroup || bridge_->groups().find(a.port) ||
         bundle_adds_group(b.msgs, a.port))
@@ -173,7 +177,8 @@ void OpenFlowHandler::handle_bundle_add(Conn& c, const ovs::OfMessage& msg,
     b.failed = true;
     return c.of->send_error(msg, ovs::OfError::kBadOutGroup);
   }
-  b.msgs.emplace_back(ba.flow_mod);
+  FlowMod fitted;
+  b.msgs.emplace_back(fit_tlv(ba.flow_mod, &fitted));
 }
 
 }  // namespace ferry

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "datapath/vswitchd/bridge.h"
+#include "lib/flow/field.h"
 #include "lib/util/clock.h"
 #include "lib/util/log.h"
 #include "lib/util/text.h"
@@ -168,6 +169,35 @@ void OpenFlowHandler::handle(Conn& c, const ovs::OfMessage& msg) {
   }
 }
 
+bool OpenFlowHandler::unmapped_tlv(const FlowMod& fm) const {
+  if (bridge_->tlv_table().find(0)) return false;
+  if (fm.match.mask.tun_md_present & 1) return true;
+  constexpr auto md0 = static_cast<uint8_t>(Field::kTunMetadata0);
+  for (const Action& a : fm.actions) {
+    if ((a.type == ActionType::kSetField && a.u8 == md0) ||
+        (a.type == ActionType::kMove && (a.mac[0] == md0 || a.mac[1] == md0)))
+      return true;
+  }
+  return false;
+}
+
+const FlowMod& OpenFlowHandler::fit_tlv(const FlowMod& fm, FlowMod* buf) const {
+  const auto map = bridge_->tlv_table().find(0);
+  if (!map || map->option_len >= 8) return fm;
+  const uint64_t whole = low_bits(8u * map->option_len);
+  constexpr auto md0 = static_cast<uint8_t>(Field::kTunMetadata0);
+  auto fits = [&](const Action& a) {
+    return a.type == ActionType::kSetField && a.u8 == md0 && a.mask != ~0ULL &&
+           (a.mask & whole) == whole;
+  };
+  if (std::none_of(fm.actions.begin(), fm.actions.end(), fits)) return fm;
+  *buf = fm;
+  for (Action& a : buf->actions) {
+    if (fits(a)) a.mask = ~0ULL;
+  }
+  return *buf;
+}
+
 bool OpenFlowHandler::bad_meter(const FlowMod& fm) const {
   for (const Action& a : fm.actions) {
     if (a.type == ActionType::kMeter && !bridge_->meters().all().count(a.port)) return true;
@@ -307,7 +337,13 @@ void OpenFlowHandler::handle_flow_mod(Conn& c, const ovs::OfMessage& msg, const 
     c.of->send_error(msg, ovs::OfError::kBadOutGroup);
     return;
   }
-  Status st = bridge_->flows().apply(fm, monotonic_ms());
+  if (fm.command != FlowModCommand::kDelete && fm.command != FlowModCommand::kDeleteStrict &&
+      unmapped_tlv(fm)) {
+    c.of->send_error(msg, ovs::OfError::kTlvInvalidField);
+    return;
+  }
+  FlowMod fitted;
+  Status st = bridge_->flows().apply(fit_tlv(fm, &fitted), monotonic_ms());
   if (!st.ok()) {
     FLOG_INFO(of_log, "%s: flow_mod rejected: %s", bridge_->name().c_str(),
               st.error().message.c_str());

@@ -113,6 +113,13 @@ class OpenFlowHandler {
   std::vector<ovs::OfPortDesc> port_descs() const;
   // An output in fm's actions to a port number that can never exist.
   bool bad_output(const FlowMod& fm) const;
+  // A match or action on tun_metadata0 while the TLV map has no index 0
+  // (OVS: NXFMFC_INVALID_TLV_FIELD).
+  bool unmapped_tlv(const FlowMod& fm) const;
+  // As OVS, which knows the option's length: a set_field on all of
+  // tun_metadata0's bytes writes the field whole (shown unmasked). Returns
+  // fm, or *buf changed.
+  const FlowMod& fit_tlv(const FlowMod& fm, FlowMod* buf) const;
 
   Bridge* bridge_;
   std::unique_ptr<ovs::OfListener> listener_;

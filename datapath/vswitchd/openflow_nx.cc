@@ -82,6 +82,7 @@ void OpenFlowHandler::handle_tlv_table_mod(Conn& c, const ovs::OfMessage& msg,
       t.clear();
       break;
   }
+  bridge_->publish_tlv_table();
   FLOG_INFO(of_nx_log, "%s: TLV map now has %zu mappings (%u bytes of option space)",
             bridge_->name().c_str(), t.mappings().size(), t.space_used());
 }

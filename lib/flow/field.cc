@@ -99,6 +99,7 @@ unsigned field_bits(Field f) {
     case Field::kNdTargetHi:
     case Field::kNdTargetLo:
     case Field::kTunId:
+    case Field::kTunMetadata0:
       return 64;
     case Field::kTunSrc:
     case Field::kTunDst:
@@ -286,6 +287,8 @@ std::string field_name(Field f) {
       return "tun_gbp_id";
     case Field::kTunGbpFlags:
       return "tun_gbp_flags";
+    case Field::kTunMetadata0:
+      return "tun_metadata0";
     case Field::kIpv6Src:
       return "ipv6_src";
     case Field::kIpv6Dst:
@@ -371,6 +374,8 @@ uint64_t field_get(const OfKey& k, Field f) {
       return ntohs(k.tun_gbp_id);
     case Field::kTunGbpFlags:
       return k.tun_gbp_flags;
+    case Field::kTunMetadata0:
+      return k.tun_md0;
     default:
       return 0;
   }
@@ -456,6 +461,10 @@ void field_set(OfKey* k, Field f, uint64_t value, uint64_t mask) {
       return merge_be16(&k->tun_gbp_id, value, mask);
     case Field::kTunGbpFlags:
       return merge(&k->tun_gbp_flags, value, mask);
+    case Field::kTunMetadata0:
+      // Written (or, in a wildcard mask, consulted): the option is present.
+      if (mask) k->tun_md_present |= 1;
+      return merge(&k->tun_md0, value, mask);
     default:
       return;
   }

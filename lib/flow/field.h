@@ -51,7 +51,8 @@ enum class Field : uint8_t {
   kTunFlags,  // OVS's public flags (oam)
   kTunGbpId,
   kTunGbpFlags,
-  kArpOp,  // 16 bits; the key keeps the low 8 (in nw_proto, as OVS)
+  kTunMetadata0,  // a Geneve option (FlowKey::tun_md0); a write makes it present
+  kArpOp,         // 16 bits; the key keeps the low 8 (in nw_proto, as OVS)
   // IPv6 Neighbour Discovery, read-only (FlowKey::nd_ll/nd_target; zero
   // unless the key is a solicitation (sll) or an advertisement (tll)).
   kNdSll,
@@ -86,7 +87,7 @@ unsigned field_bits(Field f);
 // for the pipeline's metadata (registers, metadata, pkt_mark) and in_port.
 bool field_in_packet(Field f);
 bool field_writable(Field f);
-inline bool field_is_tunnel(Field f) { return f >= Field::kTunId && f <= Field::kTunGbpFlags; }
+inline bool field_is_tunnel(Field f) { return f >= Field::kTunId && f <= Field::kTunMetadata0; }
 // Whether a write must reach the datapath (the frame, or the tunnel
 // metadata an output to a tunnel port reads): a translation emits it.
 inline bool field_in_datapath(Field f) { return field_in_packet(f) || field_is_tunnel(f); }

@@ -65,6 +65,7 @@ enum class OfError {
   kTlvAlreadyMapped,    // NXTTMFC_ALREADY_MAPPED
   kTlvDupEntry,         // NXTTMFC_DUP_ENTRY
   kTlvTableFull,        // NXTTMFC_TABLE_FULL
+  kTlvInvalidField,     // NXFMFC_INVALID_TLV_FIELD: a tun_metadata the TLV map lacks
   kResumeStale,         // NXR_STALE (a continuation of another bridge)
 };
 

@@ -28,8 +28,7 @@ std::string format_mac(const uint8_t* m) {
 FlowKey exact_mask() {
   FlowKey m;
   std::memset(&m, 0xff, sizeof m);
-  m.pad3 = 0;  // pad1/pad2 hold an ND target's bytes (nd_target())
-  m.pad4 = 0;
+  m.tun_md_present = (1u << FlowKey::kTunMdFields) - 1;  // pad1/pad2: an ND target (nd_target())
   return m;
 }
 

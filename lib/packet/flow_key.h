@@ -133,9 +133,12 @@ struct FlowKey {
   uint8_t tun_ttl;
   uint16_t tun_gbp_id;  // network order
   uint8_t tun_gbp_flags;
-  uint8_t pad3;
+  // Geneve options (OVS's tun_metadata): bit 0 set when tun_metadata0 is
+  // present; its value, host order, right-aligned (options up to 8 bytes).
+  // A bridge's TLV map says which option tun_metadata0 stands for.
+  uint8_t tun_md_present;
   uint16_t tun_tp_dst;  // network order: the outer UDP destination port
-  uint64_t pad4;
+  uint64_t tun_md0;
 
   static constexpr size_t kWords = 24;
   static constexpr size_t kBaseWords = 12;  // words 0-11; 12-23 are zero when word 11 and
@@ -150,6 +153,7 @@ struct FlowKey {
   static constexpr uint16_t kTunFKey = 1 << 3;
   static constexpr uint16_t kTunFOvsMask = (1 << 4) - 1;  // what OVS's flags hold
   static constexpr uint16_t kTunPresent = 0x8000;         // Ferry's: the packet was decapsulated
+  static constexpr unsigned kTunMdFields = 1;             // tun_metadata0..: what the key holds
 
   // IPv6 Neighbour Discovery (ICMPv6 135/136, code 0) reuses space IPv6
   // leaves unused, as OVS reuses arp_sha/arp_tha: the target address in

@@ -49,17 +49,20 @@ TunnelParse parse_tunnel_header(const uint8_t* f, uint32_t len, bool geneve, Tun
   const uint8_t* th = udp + 8;
   uint32_t outer = l4 + 16;
   out->oam = false;
+  out->opt_off = out->opt_len = 0;
   if (!geneve) {
     if (!(th[0] & 0x08)) return TunnelParse::kBadHeader;
   } else {
     const uint32_t opt_len = (th[0] & 0x3f) * 4u;
     if ((th[0] >> 6) != 0 || get16(th + 2) != kEthTypeTeb) return TunnelParse::kBadHeader;
     if (len < outer + opt_len) return TunnelParse::kTruncated;
-    for (uint32_t at = 0; at + 4 <= opt_len;) {
+    for (uint32_t at = 0; at < opt_len;) {
       const uint8_t* o = th + 8 + at;
-      if (o[2] & 0x80) return TunnelParse::kCriticalOption;
       at += 4 + (o[3] & 0x1f) * 4u;
+      if (at > opt_len) return TunnelParse::kBadHeader;  // an option past the options
     }
+    out->opt_off = outer;
+    out->opt_len = opt_len;
     out->oam = th[1] & 0x80;
     outer += opt_len;
   }
@@ -73,6 +76,43 @@ TunnelParse parse_tunnel_header(const uint8_t* f, uint32_t len, bool geneve, Tun
   out->df = get16(ip + 6) & 0x4000;
   out->udp_dst = get16(udp + 2);
   return TunnelParse::kOk;
+}
+
+TunnelParse read_geneve_options(const uint8_t* opts, uint32_t len, const GeneveOptMap& map,
+                                uint64_t* md0, uint8_t* present) {
+  *md0 = 0;
+  *present = 0;
+  for (uint32_t at = 0; at < len;) {
+    const uint8_t* o = opts + at;
+    const uint32_t olen = (o[3] & 0x1f) * 4u;
+    if (at + 4 + olen > len) return TunnelParse::kBadHeader;
+    bool understood = false;
+    if (map.len && olen == map.len && get16(o) == map.cls && o[2] == map.type) {
+      const uint32_t skip = olen > 8 ? olen - 8 : 0;
+      understood = true;
+      for (uint32_t i = 0; i < skip; i++) understood &= o[4 + i] == 0;
+      if (understood) {
+        uint64_t v = 0;
+        for (uint32_t i = skip; i < olen; i++) v = v << 8 | o[4 + i];
+        *md0 = v;
+        *present = 1;
+      }
+    }
+    if (!understood && (o[2] & 0x80)) return TunnelParse::kCriticalOption;
+    at += 4 + olen;
+  }
+  return TunnelParse::kOk;
+}
+
+uint32_t write_geneve_option(const GeneveOptMap& map, uint64_t md0, uint8_t* out) {
+  out[0] = static_cast<uint8_t>(map.cls >> 8);
+  out[1] = static_cast<uint8_t>(map.cls);
+  out[2] = map.type;
+  out[3] = static_cast<uint8_t>(map.len / 4);
+  std::memset(out + 4, 0, map.len);
+  for (uint32_t i = 0; i < 8 && i < map.len; i++)
+    out[4 + map.len - 1 - i] = static_cast<uint8_t>(md0 >> (8 * i));
+  return 4u + map.len;
 }
 
 }  // namespace ferry

@@ -98,6 +98,23 @@ void check_tunnel(const uint8_t* f, uint32_t len, const FlowKey* key) {
     if (st != TunnelParse::kOk) continue;
     FUZZ_CHECK(h.outer_len >= 14 + 20 + 16 && h.outer_len + 14 <= len,
                "outer headers of %u bytes in a frame of %u", h.outer_len, len);
+    FUZZ_CHECK(h.opt_off + h.opt_len == (geneve ? h.outer_len : 0u),
+               "Geneve options at %u+%u in outer headers of %u", h.opt_off, h.opt_len, h.outer_len);
+    if (h.opt_len) {
+      // The options against a map of the first one's class and type (and of none).
+      const uint8_t* o = f + h.opt_off;
+      const GeneveOptMap map{static_cast<uint16_t>(o[0] << 8 | o[1]), o[2],
+                             static_cast<uint8_t>((o[3] & 0x1f) * 4)};
+      for (const GeneveOptMap& m : {map, GeneveOptMap{}}) {
+        uint64_t md0 = 0;
+        uint8_t present = 0;
+        TunnelParse os = read_geneve_options(o, h.opt_len, m, &md0, &present);
+        FUZZ_CHECK(os == TunnelParse::kOk || os == TunnelParse::kCriticalOption,
+                   "options checked by the header parse read as %d", static_cast<int>(os));
+        FUZZ_CHECK(present <= 1 && (present || !md0), "present %u md0 %llx", present,
+                   static_cast<unsigned long long>(md0));
+      }
+    }
     if (key) {
       FUZZ_CHECK(key->dl_type == be16(kEthTypeIpv4) && key->nw_proto == kIpProtoUdp &&
                      ntohs(key->tp_dst) == h.udp_dst,

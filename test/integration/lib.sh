@@ -220,27 +220,29 @@ ft_ovn_central() {
 }
 
 # ft_ovn_chassis NAME IP: this host's Open_vSwitch row as an OVN chassis, br-int
-# made by hand (netdev, secure), and ovn-controller started on it.
+# made by hand (netdev, secure), and ovn-controller started on it (its pidfile
+# and log in $OVS_RUNDIR: ft_on NODE ft_ovn_chassis ... for one of several).
 ft_ovn_chassis() {
   ovs-vsctl set Open_vSwitch . "external_ids:system-id=$1" "external_ids:ovn-remote=$OVN_SB_DB" \
     external_ids:ovn-encap-type=geneve "external_ids:ovn-encap-ip=$2" \
     external_ids:ovn-bridge-datapath-type=netdev || return 1
   ovs-vsctl add-br br-int -- set bridge br-int datapath_type=netdev fail_mode=secure \
     other_config:disable-in-band=true || return 1
-  ovn-controller "unix:$OVS_RUNDIR/db.sock" --pidfile="$FT_DIR/ovn-controller.pid" --detach \
-    --no-chdir --log-file="$FT_DIR/ovn-controller.log" || return 1
-  FT_PIDFILES+=("$FT_DIR/ovn-controller.pid")
+  ovn-controller "unix:$OVS_RUNDIR/db.sock" --pidfile="$OVS_RUNDIR/ovn-controller.pid" --detach \
+    --no-chdir --log-file="$OVS_RUNDIR/ovn-controller.log" || return 1
+  FT_PIDFILES+=("$OVS_RUNDIR/ovn-controller.pid")
 }
 
-# ft_ovn_topology HVNS: VMs vm1, vm2 (10.0.0.1-2, switch sw0; vm1 with port
-# security) and vm3 (10.1.0.3, switch sw1) as namespaces on veths into
-# HVNS, and the logical router lr0 between the switches (10.0.0.254,
-# 10.1.0.254), the VMs' default gateway. The VMs are not bound yet.
+# ft_ovn_topology HVNS [HVNS2 [HVNS3]]: VMs vm1, vm2 (10.0.0.1-2, switch sw0;
+# vm1 with port security) and vm3 (10.1.0.3, switch sw1) as namespaces on
+# veths into HVNS (vm2 into HVNS2, vm3 into HVNS3 when given), and the
+# logical router lr0 between the switches (10.0.0.254, 10.1.0.254), the VMs'
+# default gateway. The VMs are not bound yet.
 ft_ovn_topology() {
-  local hv=$1
+  local hv=$1 hv2=${2:-$1} hv3=${3:-${2:-$1}}
   ft_vm "$hv" vm1 02:00:00:00:00:01 10.0.0.1/24 || return 1
-  ft_vm "$hv" vm2 02:00:00:00:00:02 10.0.0.2/24 || return 1
-  ft_vm "$hv" vm3 02:00:00:00:00:03 10.1.0.3/24 || return 1
+  ft_vm "$hv2" vm2 02:00:00:00:00:02 10.0.0.2/24 || return 1
+  ft_vm "$hv3" vm3 02:00:00:00:00:03 10.1.0.3/24 || return 1
   ip -n "$(ft_ns vm1)" route add default via 10.0.0.254
   ip -n "$(ft_ns vm2)" route add default via 10.0.0.254
   ip -n "$(ft_ns vm3)" route add default via 10.1.0.254
@@ -263,7 +265,9 @@ ft_ovn_topology() {
 ft_ovn_bound() { ovn-sbctl --bare --columns chassis find Port_Binding "logical_port=$1" | grep -q .; }
 
 # The OpenFlow errors ovn-controller logged (it logs each one it gets).
-ft_ovn_of_errors() { grep -c "OpenFlow error\|refused to allocate\|OFPT_ERROR" "$FT_DIR/ovn-controller.log"; }
+ft_ovn_of_errors() {
+  grep -c "OpenFlow error\|refused to allocate\|OFPT_ERROR" "$OVS_RUNDIR/ovn-controller.log"
+}
 
 # EAL arguments for one daemon: hugepages when there are free ones,
 # otherwise no hugepages; always a private file prefix, ferry-$FT_TAG-NAME

@@ -19,9 +19,22 @@ ft_check "stock bridge up" ft_wait_for 20 ft_ovs ovs-ofctl show br0
 
 # The same TLV commands against both: every answer (errors included) alike.
 tlv_session() {
+  # tun_metadata0 unmapped: a match or an action on it is refused.
+  ovs-ofctl add-flow br0 "priority=5,actions=set_field:0x1->tun_metadata0" 2>&1
+  echo "rc=$?"
+  ovs-ofctl add-flow br0 "priority=6,tun_metadata0=0x5,actions=drop" 2>&1
+  echo "rc=$?"
   ovs-ofctl add-tlv-map br0 \
     "{class=0xffff,type=0,len=4}->tun_metadata0,{class=0xffff,type=1,len=8}->tun_metadata1" 2>&1
   echo "rc=$?"
+  # ... and taken once mapped, as OVN writes and reads it.
+  ovs-ofctl add-flow br0 "priority=5,actions=set_field:0x10002/0xffffffff->tun_metadata0" 2>&1
+  echo "rc=$?"
+  ovs-ofctl add-flow br0 \
+    "priority=6,tun_metadata0=0x5/0xff,actions=move:NXM_NX_TUN_METADATA0[16..30]->NXM_NX_REG14[0..14]" 2>&1
+  echo "rc=$?"
+  ovs-ofctl dump-flows br0 --no-stats 2>&1 | sort
+  ovs-ofctl del-flows br0
   ovs-ofctl add-tlv-map br0 "{class=0xffff,type=2,len=4}->tun_metadata0" 2>&1
   echo "rc=$?"
   ovs-ofctl add-tlv-map br0 "{class=0xffff,type=1,len=4}->tun_metadata2" 2>&1

@@ -69,6 +69,7 @@ void fo_put_pipeline_action(const struct fo_action*, struct ofpbuf* ofpacts);
 /* 128-bit set_fields (IPv6 addresses, xxregs) as two SET_FIELDs on the
  * field's halves (fo-wide.c). */
 bool fo_field_is_wide(const struct mf_field*);
+bool fo_subfield_kept(const struct mf_subfield*);
 void fo_wide_halves(enum mf_field_id, int* hi, int* lo);
 void fo_convert_wide_set_field(const struct ofpact_set_field*, struct fo_action** actsp, size_t* np,
                                size_t* allocp);

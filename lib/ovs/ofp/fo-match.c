@@ -74,6 +74,57 @@ static void nd_to_ovs(const struct fo_match* in, struct match* m) {
   f->nw_src = f->nw_dst = wc->masks.nw_src = wc->masks.nw_dst = 0;
 }
 
+/* tun_metadata0 (ferry::FlowKey::tun_md0: the option's low 64 bits). A
+ * match decoded without a TLV table keeps each option where its own
+ * allocation put it (match->tun_md), up to 124 bytes; one whose mask
+ * reaches past 64 bits is left in 'left' (refused). */
+static void tun_md_from_ovs(const struct match* m, struct fo_flow_key* key,
+                            struct fo_flow_key* mask, struct flow_wildcards* left) {
+  const struct flow_tnl* t = &m->flow.tunnel;
+  const struct flow_tnl* tm = &m->wc.masks.tunnel;
+  if (!ULLONG_GET(tm->metadata.present.map, 0) || !m->tun_md.valid) {
+    return;
+  }
+  const struct tun_metadata_loc* loc = &m->tun_md.entry[0].loc;
+  const unsigned int len = loc->len, off = loc->c.offset;
+  if (loc->c.next || off + len > TUN_METADATA_TOT_OPT_SIZE) {
+    return;
+  }
+  const unsigned int skip = len > 8 ? len - 8 : 0;
+  if (!is_all_zeros(tm->metadata.opts.u8 + off, skip)) {
+    return;
+  }
+  uint64_t v = 0, mk = 0;
+  for (unsigned int i = skip; i < len; i++) {
+    v = v << 8 | t->metadata.opts.u8[off + i];
+    mk = mk << 8 | tm->metadata.opts.u8[off + i];
+  }
+  key->tun_md_present |= ULLONG_GET(t->metadata.present.map, 0) ? 1 : 0;
+  mask->tun_md_present |= 1;
+  key->tun_md0 = v;
+  mask->tun_md0 = mk;
+  ULLONG_SET0(left->masks.tunnel.metadata.present.map, 0);
+  memset(left->masks.tunnel.metadata.opts.u8 + off, 0, len);
+}
+
+static void tun_md_to_ovs(const struct fo_match* in, struct match* m) {
+  if (!(in->mask.pkt.tun_md_present & 1)) {
+    return;
+  }
+  const struct mf_field* mf = mf_from_id(MFF_TUN_METADATA0);
+  union mf_value v, mk;
+  memset(&v, 0, sizeof v);
+  memset(&mk, 0, sizeof mk);
+  uint64_t kv = in->key.pkt.tun_md0, mv = in->mask.pkt.tun_md0;
+  for (unsigned int i = 0; i < 8; i++) { /* right-aligned in the field's 124 bytes */
+    v.tun_metadata[mf->n_bytes - 1 - i] = (uint8_t)(kv >> (8 * i));
+    mk.tun_metadata[mf->n_bytes - 1 - i] = (uint8_t)(mv >> (8 * i));
+  }
+  char* err = NULL;
+  mf_set(mf, &v, &mk, m, &err);
+  free(err);
+}
+
 /* Names what 'left' still matches on, for the refusal message. */
 static char* describe_leftover(const struct match* m, const struct flow_wildcards* left) {
   struct match lm = *m;
@@ -157,7 +208,8 @@ enum ofperr fo_match_from_ovs(const struct match* m, struct fo_match* out, char*
   TAKE(ct_ipv6_src, ct_ipv6_src);
   TAKE(ct_ipv6_dst, ct_ipv6_dst);
 
-  /* The tunnel (IPv4 underlay; Geneve options are not in Ferry's key). */
+  /* The tunnel (IPv4 underlay; of the Geneve options, tun_metadata0). */
+  tun_md_from_ovs(m, key, mask, &left);
   TAKE(tun_id, tunnel.tun_id);
   TAKE(tun_src, tunnel.ip_src);
   TAKE(tun_dst, tunnel.ip_dst);
@@ -267,6 +319,7 @@ void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
   }
   nd_to_ovs(in, m);
   flow_zero_wildcards(f, wc);
+  tun_md_to_ovs(in, m);
 
   /* Every packet field but in_port implies Ethernet, as OVS's own parsers do. */
   struct fo_flow_key data_mask = in->mask.pkt;

@@ -61,9 +61,9 @@ struct fo_flow_key {
   uint8_t tun_ttl;
   uint16_t tun_gbp_id; /* network order */
   uint8_t tun_gbp_flags;
-  uint8_t pad3;
-  uint16_t tun_tp_dst; /* network order */
-  uint64_t pad4;
+  uint8_t tun_md_present; /* bit N: tun_metadataN present */
+  uint16_t tun_tp_dst;    /* network order */
+  uint64_t tun_md0;       /* host order, right-aligned */
 };
 
 /* ferry::OfKey: the packet's key plus the pipeline's metadata. */
@@ -191,6 +191,7 @@ enum fo_field {
   FO_F_TUN_FLAGS,
   FO_F_TUN_GBP_ID,
   FO_F_TUN_GBP_FLAGS,
+  FO_F_TUN_METADATA0, /* ferry::FlowKey::tun_md0 */
   FO_F_ARP_OP,
   FO_F_ND_SLL, /* read-only */
   FO_F_ND_TLL,
@@ -577,6 +578,7 @@ enum fo_error {
   FO_ERR_TLV_ALREADY_MAPPED,
   FO_ERR_TLV_DUP_ENTRY,
   FO_ERR_TLV_TABLE_FULL,
+  FO_ERR_TLV_INVALID_FIELD,
   FO_ERR_RESUME_STALE,
 };
 

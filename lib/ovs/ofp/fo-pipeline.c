@@ -100,6 +100,8 @@ int fo_field_from_mff(enum mf_field_id id) {
       return FO_F_TUN_GBP_ID;
     case MFF_TUN_GBP_FLAGS:
       return FO_F_TUN_GBP_FLAGS;
+    case MFF_TUN_METADATA0:
+      return FO_F_TUN_METADATA0;
     default:
       return FO_F_NONE;
   }
@@ -134,6 +136,7 @@ enum mf_field_id fo_mff_from_field(int f) {
       [FO_F_TUN_DST] = MFF_TUN_DST,   [FO_F_TUN_TOS] = MFF_TUN_TOS,
       [FO_F_TUN_TTL] = MFF_TUN_TTL,   [FO_F_TUN_FLAGS] = MFF_TUN_FLAGS,
       [FO_F_TUN_GBP_ID] = MFF_TUN_GBP_ID, [FO_F_TUN_GBP_FLAGS] = MFF_TUN_GBP_FLAGS,
+      [FO_F_TUN_METADATA0] = MFF_TUN_METADATA0,
       [FO_F_ARP_OP] = MFF_ARP_OP,     [FO_F_ND_SLL] = MFF_ND_SLL,
       [FO_F_ND_TLL] = MFF_ND_TLL,     [FO_F_ND_TARGET_HI] = MFF_ND_TARGET,
       [FO_F_ND_TARGET_LO] = MFF_ND_TARGET,
@@ -167,18 +170,44 @@ static uint64_t mff_scale(enum mf_field_id id, uint64_t v, bool to_ferry) {
   return v;
 }
 
+/* tun_metadata0 is variable-length (up to 124 bytes, right-aligned in OVS's
+ * mf_value): Ferry's key keeps its low 64 bits. The bytes of a value of mf
+ * before the ones Ferry keeps (0 for fixed fields up to 8 bytes), or -1
+ * when a mask reaching past them (or a wider field) rules it out. */
+static int kept_from(const struct mf_field* mf, const void* mask) {
+  if (mf->n_bytes <= 8) {
+    return 0;
+  }
+  if (mf->id != MFF_TUN_METADATA0) {
+    return -1;
+  }
+  /* The field whole (an unmasked set_field), or bits Ferry keeps only. */
+  const unsigned int skip = mf->n_bytes - 8;
+  return !mask || is_all_ones(mask, mf->n_bytes) || is_all_zeros(mask, skip) ? (int)skip : -1;
+}
+
+/* Whether a move's subfield fits in the bits Ferry keeps of its field. */
+bool fo_subfield_kept(const struct mf_subfield* sf) {
+  return sf->field->n_bytes <= 8 || fo_field_is_wide(sf->field) ||
+         (sf->field->id == MFF_TUN_METADATA0 && sf->ofs + sf->n_bits <= 64);
+}
+
 bool fo_convert_generic_set_field(const struct ofpact_set_field* sf, struct fo_action* out) {
   const struct mf_field* mf = sf->field;
   int f = fo_field_from_mff(mf->id);
-  if (f == FO_F_NONE || mf->n_bytes > 8 || fo_field_read_only(f)) {
+  const void* mask = ofpact_set_field_mask(sf);
+  int skip = kept_from(mf, mask);
+  if (f == FO_F_NONE || skip < 0 || fo_field_read_only(f) || !is_all_zeros(sf->value, skip)) {
     return false;
   }
+  unsigned int n = mf->n_bytes - (unsigned int)skip;
   out->type = FO_ACT_SET_FIELD;
   out->u8 = (uint8_t)f;
   out->u16 = (uint16_t)mf->id;
   out->pad = sf->ofpact.raw;
-  out->mask = mff_scale(mf->id, value_to_u64(ofpact_set_field_mask(sf), mf->n_bytes), true);
-  out->value = mff_scale(mf->id, value_to_u64(sf->value, mf->n_bytes), true) & out->mask;
+  out->mask = mff_scale(mf->id, value_to_u64((const uint8_t*)mask + skip, n), true);
+  out->value = mff_scale(mf->id, value_to_u64((const uint8_t*)sf->value + skip, n), true) &
+               out->mask;
   return true;
 }
 
@@ -230,8 +259,7 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
       const struct ofpact_reg_move* m = ofpact_get_REG_MOVE(a);
       int src = fo_field_from_mff(m->src.field->id), dst = fo_field_from_mff(m->dst.field->id);
       if (src == FO_F_NONE || dst == FO_F_NONE || src == FO_F_IPV6_LABEL ||
-          (m->src.field->n_bytes > 8 && !fo_field_is_wide(m->src.field)) ||
-          (m->dst.field->n_bytes > 8 && !fo_field_is_wide(m->dst.field)) ||
+          !fo_subfield_kept(&m->src) || !fo_subfield_kept(&m->dst) ||
           fo_field_read_only(dst) ||
           m->src.field->id == MFF_IP_DSCP || m->dst.field->id == MFF_IP_DSCP) {
         *errp = fo_refusal(a, " on this field");
@@ -414,6 +442,9 @@ void fo_put_pipeline_action(const struct fo_action* a, struct ofpbuf* ofpacts) {
         memset(&mask, 0, sizeof mask);
         u64_to_value(mff_scale(id, a->value, false), &value, mf->n_bytes);
         u64_to_value(mff_scale(id, a->mask, false), &mask, mf->n_bytes);
+        if (id == MFF_TUN_METADATA0 && a->mask == UINT64_MAX) {
+          memset(&mask, 0xff, mf->n_bytes); /* the field whole: an unmasked set_field */
+        }
         struct ofpact_set_field* sf = ofpact_put_set_field(ofpacts, mf, &value, &mask);
         sf->ofpact.raw = a->pad;
       }

@@ -117,6 +117,8 @@ static enum ofperr to_ofperr(int error, const struct ofp_header* oh) {
       return OFPERR_NXTTMFC_DUP_ENTRY;
     case FO_ERR_TLV_TABLE_FULL:
       return OFPERR_NXTTMFC_TABLE_FULL;
+    case FO_ERR_TLV_INVALID_FIELD:
+      return OFPERR_NXFMFC_INVALID_TLV_FIELD;
     case FO_ERR_RESUME_STALE:
       return OFPERR_NXR_STALE;
     default:

@@ -59,6 +59,8 @@ SAME_FIELD(FlowKey, fo_flow_key, tun_ttl);
 SAME_FIELD(FlowKey, fo_flow_key, tun_gbp_id);
 SAME_FIELD(FlowKey, fo_flow_key, tun_gbp_flags);
 SAME_FIELD(FlowKey, fo_flow_key, tun_tp_dst);
+SAME_FIELD(FlowKey, fo_flow_key, tun_md_present);
+SAME_FIELD(FlowKey, fo_flow_key, tun_md0);
 
 static_assert(sizeof(OfKey) == sizeof(fo_of_key));
 #pragma GCC diagnostic push
@@ -137,6 +139,7 @@ static_assert(static_cast<int>(Field::kMetadata) == FO_F_METADATA);
 static_assert(static_cast<int>(Field::kPktMark) == FO_F_PKT_MARK);
 static_assert(static_cast<int>(Field::kTunId) == FO_F_TUN_ID);
 static_assert(static_cast<int>(Field::kTunGbpFlags) == FO_F_TUN_GBP_FLAGS);
+static_assert(static_cast<int>(Field::kTunMetadata0) == FO_F_TUN_METADATA0);
 static_assert(static_cast<int>(Field::kArpOp) == FO_F_ARP_OP);
 static_assert(static_cast<int>(Field::kNdTargetLo) == FO_F_ND_TARGET_LO);
 static_assert(static_cast<int>(Field::kNdTarget) == FO_F_ND_TARGET);

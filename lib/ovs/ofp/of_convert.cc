@@ -144,6 +144,8 @@ int to_fo(OfError error) {
       return FO_ERR_TLV_DUP_ENTRY;
     case OfError::kTlvTableFull:
       return FO_ERR_TLV_TABLE_FULL;
+    case OfError::kTlvInvalidField:
+      return FO_ERR_TLV_INVALID_FIELD;
     case OfError::kResumeStale:
       return FO_ERR_RESUME_STALE;
   }
