@@ -236,6 +236,3 @@ lab_migrate_under_traffic() {
   python3 "$FT_TOP/scripts/lab/analyze.py" "$FT_DIR/$name.csv" "$sent" "$FT_DIR/$name.json"
   return $rc
 }
-
-# jget JSON KEY: one member of a JSON object.
-jget() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }

@@ -22,14 +22,6 @@ iface() { ft_db_get Interface "$1" "$2"; }
 link_is() { [ "$(iface "$1" link_state)" = "$2" ]; }
 stat() { ovs-vsctl --no-wait get Interface "$1" "statistics:$2" 2>/dev/null || echo 0; }
 stat_is() { [ "$(stat "$1" "$2")" = "$3" ]; }
-# json_get JSON PATH: a field of a report, PATH like streams.0.lost.
-json_get() {
-  python3 -c 'import json, sys
-d = json.loads(sys.argv[1])
-for k in sys.argv[2].split("."):
-    d = d[int(k)] if k.isdigit() else d[k]
-print(d)' "$1" "$2" 2>/dev/null
-}
 in_guest() { "$GUEST" exec "$VM" "$@"; }
 guest_file_exists() { in_guest "test -e $1"; }
 
@@ -85,12 +77,12 @@ ft_check "the peer sends" ip netns exec "$PEER" "$FT_PKTGEN" udp-send --dst 10.0
   --rate 1000
 rep=$("$GUEST" wait "$VM" urecv 60)
 ft_eq "the guest's receiver ended well" 0 $?
-ft_eq "received in the guest" $N "$(json_get "$rep" streams.0.received)"
-ft_eq "unique" $N "$(json_get "$rep" streams.0.unique)"
-ft_eq "lost" 0 "$(json_get "$rep" streams.0.lost)"
-ft_eq "duplicated" 0 "$(json_get "$rep" streams.0.duplicated)"
-ft_eq "reordered" 0 "$(json_get "$rep" streams.0.reordered)"
-ft_eq "no invalid datagrams" 0 "$(json_get "$rep" invalid)"
+ft_eq "received in the guest" $N "$(ft_json_get "$rep" streams.0.received)"
+ft_eq "unique" $N "$(ft_json_get "$rep" streams.0.unique)"
+ft_eq "lost" 0 "$(ft_json_get "$rep" streams.0.lost)"
+ft_eq "duplicated" 0 "$(ft_json_get "$rep" streams.0.duplicated)"
+ft_eq "reordered" 0 "$(ft_json_get "$rep" streams.0.reordered)"
+ft_eq "no invalid datagrams" 0 "$(ft_json_get "$rep" invalid)"
 # One line per datagram: arrival (the guest kernel's timestamp), stream, seq, send time.
 ft_eq "the guest's timeline: a receive timestamp per datagram" "$N 0 $((N - 1))" \
   "$(in_guest "wc -l </tmp/urecv.csv; cut -d, -f3 /tmp/urecv.csv | sort -n | sed -n '1p;\$p'" | tr '\n' ' ' |
@@ -108,13 +100,13 @@ recv_pid=$!
 ft_check "the peer's receiver is bound" ft_wait_for 10 test -e "$FT_DIR/urecv.ready"
 rep=$(in_guest ferry-guest-agent udp-send --dst 10.0.0.2:7001 --count $N --rate 1000 --json)
 ft_eq "the guest's sender ended well" 0 $?
-ft_eq "sent by the guest" $N "$(json_get "$rep" sent)"
+ft_eq "sent by the guest" $N "$(ft_json_get "$rep" sent)"
 wait $recv_pid
 rep=$(cat "$FT_DIR/urecv.json")
-ft_eq "received by the peer" $N "$(json_get "$rep" streams.0.received)"
-ft_eq "lost" 0 "$(json_get "$rep" streams.0.lost)"
-ft_eq "duplicated" 0 "$(json_get "$rep" streams.0.duplicated)"
-ft_eq "reordered" 0 "$(json_get "$rep" streams.0.reordered)"
+ft_eq "received by the peer" $N "$(ft_json_get "$rep" streams.0.received)"
+ft_eq "lost" 0 "$(ft_json_get "$rep" streams.0.lost)"
+ft_eq "duplicated" 0 "$(ft_json_get "$rep" streams.0.duplicated)"
+ft_eq "reordered" 0 "$(ft_json_get "$rep" streams.0.reordered)"
 ft_check "vhu0 rx_packets +$N" ft_wait_for 15 stat_is vhu0 rx_packets $((vrx0 + N))
 ft_check "peer tx_packets +$N" ft_wait_for 15 stat_is peer tx_packets $((ptx0 + N))
 
@@ -126,9 +118,9 @@ ft_check "the peer sends" ip netns exec "$PEER" "$FT_PKTGEN" tcp-send --dst 10.0
   --bytes $TCP_BYTES
 rep=$("$GUEST" wait "$VM" trecv 60)
 ft_eq "the guest's receiver ended well" 0 $?
-ft_eq "bytes in the guest" $TCP_BYTES "$(json_get "$rep" bytes)"
-ft_eq "all as sent" 0 "$(json_get "$rep" mismatched)"
-ft_eq "to the end of the stream" eof "$(json_get "$rep" stopped_by)"
+ft_eq "bytes in the guest" $TCP_BYTES "$(ft_json_get "$rep" bytes)"
+ft_eq "all as sent" 0 "$(ft_json_get "$rep" mismatched)"
+ft_eq "to the end of the stream" eof "$(ft_json_get "$rep" stopped_by)"
 ip netns exec "$PEER" "$FT_PKTGEN" tcp-recv --port 7003 --expect-bytes $TCP_BYTES --duration-ms 60000 \
   --ready-file "$FT_DIR/trecv.ready" --json >"$FT_DIR/trecv.json" 2>"$FT_DIR/trecv.err" &
 FT_PIDS+=($!)
@@ -138,8 +130,8 @@ ft_check "the guest sends" in_guest ferry-guest-agent tcp-send --dst 10.0.0.2:70
 wait $recv_pid
 ft_eq "the peer's receiver ended well" 0 $?
 rep=$(cat "$FT_DIR/trecv.json")
-ft_eq "bytes at the peer" $TCP_BYTES "$(json_get "$rep" bytes)"
-ft_eq "all as sent" 0 "$(json_get "$rep" mismatched)"
+ft_eq "bytes at the peer" $TCP_BYTES "$(ft_json_get "$rep" bytes)"
+ft_eq "all as sent" 0 "$(ft_json_get "$rep" mismatched)"
 
 ft_case "the guest shuts down: vhu0 goes down, Ferry keeps running"
 ft_check "stop QEMU" "$GUEST" stop "$VM"

@@ -423,6 +423,17 @@ ft_controller_is() { [ "$(ft_db_get Controller "$1" is_connected)" = "$2" ]; }
 # The value of a column, unquoted.
 ft_db_get() { ovs-vsctl --no-wait get "$@" | tr -d '"'; }
 
+# ft_json_get JSON PATH: one field of a JSON document (a tool's --json
+# report), PATH a key or a dotted path like streams.0.lost (digits index
+# lists). Prints nothing when the field is missing.
+ft_json_get() {
+  python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    d = d[int(k)] if k.isdigit() else d[k]
+print(d)' "$1" "$2" 2>/dev/null
+}
+
 # --- frames ----------------------------------------------------------------
 
 # ft_frame SPEC: the hex of the frame ferry-pktgen builds from SPEC.

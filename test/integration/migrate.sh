@@ -54,9 +54,9 @@ ft_log "  $(tr '\n' '|' <"$FT_DIR/p000.progress")"
 ft_eq "A0's port is on S2" s2 "$(lab_where)"
 ft_contains "report" "$(cat "$FT_DIR/p000.json")" '"status":"done"'
 ft_contains "cut-over on the VM's first frame" "$(cat "$FT_DIR/p000.json")" '"cutover_trigger":"frame"'
-ft_eq "lost outside the pause" 0 "$(jget "$out" lost_outside_pause)"
-ft_eq "duplicated" 0 "$(jget "$out" duplicated)"
-ft_eq "reordered" 0 "$(jget "$out" reordered)"
+ft_eq "lost outside the pause" 0 "$(ft_json_get "$out" lost_outside_pause)"
+ft_eq "duplicated" 0 "$(ft_json_get "$out" duplicated)"
+ft_eq "reordered" 0 "$(ft_json_get "$out" reordered)"
 ft_contains "progress lines per phase" "$(cat "$FT_DIR/p000.progress")" "ferry-migrate: cleanup"
 ft_eq "no residue" "" "$(lab_residue)"
 ft_contains "pool free" "$(lab_migrate pool)" "8 addresses, 0 in use, 8 free"
@@ -92,13 +92,13 @@ ft_case "baseline back to S1 (the contrast), then 003-dup and 000-prio round tri
 out=$(lab_migrate_under_traffic base --to S1 --plan baseline)
 ft_log "  baseline: $out"
 ft_eq "baseline back on S1" s1 "$(lab_where)"
-ft_eq "baseline: no duplicate" 0 "$(jget "$out" duplicated)"
+ft_eq "baseline: no duplicate" 0 "$(ft_json_get "$out" duplicated)"
 out=$(lab_migrate_under_traffic dup --to S2 --plan 003-dup)
 ft_log "  003-dup: $out"
 ft_eq "003-dup: on S2" s2 "$(lab_where)"
-ft_eq "003-dup: no duplicate reaches the VM" 0 "$(jget "$out" duplicated)"
-ft_eq "003-dup: lost outside the pause" 0 "$(jget "$out" lost_outside_pause)"
-ft_eq "003-dup: reordered" 0 "$(jget "$out" reordered)"
+ft_eq "003-dup: no duplicate reaches the VM" 0 "$(ft_json_get "$out" duplicated)"
+ft_eq "003-dup: lost outside the pause" 0 "$(ft_json_get "$out" lost_outside_pause)"
+ft_eq "003-dup: reordered" 0 "$(ft_json_get "$out" reordered)"
 ft_eq "003-dup: no residue" "" "$(lab_residue)"
 ft_not_contains "003-dup: no memory-transfer flow left on S1" \
   "$(ft_on s1 ovs-ofctl -O OpenFlow13 dump-flows br0)" "tp_dst=49152"

@@ -34,9 +34,9 @@ out=$(lab_migrate_under_traffic p000 --to S2 --plan 000)
 ft_log "  $out"
 ft_eq "A0 on S2" s2 "$(lab_where)"
 ft_contains "report" "$(cat "$FT_DIR/p000.json")" '"status":"done"'
-ft_eq "lost outside the pause" 0 "$(jget "$out" lost_outside_pause)"
-ft_eq "duplicated" 0 "$(jget "$out" duplicated)"
-ft_eq "reordered" 0 "$(jget "$out" reordered)"
+ft_eq "lost outside the pause" 0 "$(ft_json_get "$out" lost_outside_pause)"
+ft_eq "duplicated" 0 "$(ft_json_get "$out" duplicated)"
+ft_eq "reordered" 0 "$(ft_json_get "$out" reordered)"
 ft_check "F1 forwarded the staged path's frames toward S2" test "$(f1_tx)" -gt "$before"
 flows=$(ft_on f1 ovs-ofctl --names dump-flows br0)
 ft_contains "S604 moved A0's flow toward S2" "$flows" \
@@ -50,9 +50,9 @@ ft_case "plan 003-dup back to S1: copies to both hosts through F1, none reaches 
 out=$(lab_migrate_under_traffic dup --to S1 --plan 003-dup)
 ft_log "  $out"
 ft_eq "A0 on S1" s1 "$(lab_where)"
-ft_eq "lost outside the pause" 0 "$(jget "$out" lost_outside_pause)"
-ft_eq "no duplicate reaches the VM" 0 "$(jget "$out" duplicated)"
-ft_eq "reordered" 0 "$(jget "$out" reordered)"
+ft_eq "lost outside the pause" 0 "$(ft_json_get "$out" lost_outside_pause)"
+ft_eq "no duplicate reaches the VM" 0 "$(ft_json_get "$out" duplicated)"
+ft_eq "reordered" 0 "$(ft_json_get "$out" reordered)"
 ft_contains "A0's flow back toward S1" "$(ft_on f1 ovs-ofctl --names dump-flows br0)" \
   "priority=1000,vlan_tci=0x0000/0x1fff,dl_dst=$LAB_A0 actions=output:s1"
 ft_eq "no virtual-MAC flow or entry left anywhere" "" "$(lab_residue)"

@@ -36,9 +36,8 @@ struct Config {
 
 Result<Config> parse_config(const Options& opts) {
   Config c;
-  if (Status s = opts.require("dst"); !s) return s.error();
-  auto dst = parse_ip_port(opts.get("dst"));
-  if (!dst) return make_error("--dst: " + dst.error().message);
+  auto dst = require_ip_port(opts, "dst");
+  if (!dst) return dst.error();
   c.dst = *dst;
   if (opts.has("bytes") == opts.has("duration-ms")) {
     return make_error("give one of --bytes, --duration-ms");

@@ -50,6 +50,13 @@ Result<SockAddr> parse_ip_port(std::string_view text) {
   return make_sock_addr(host, static_cast<uint16_t>(*p));
 }
 
+Result<SockAddr> require_ip_port(const Options& opts, std::string_view name) {
+  if (Status s = opts.require(name); !s) return s.error();
+  auto a = parse_ip_port(opts.get(name));
+  if (!a) return make_error("--" + std::string(name) + ": " + a.error().message);
+  return a;
+}
+
 std::string SockAddr::to_string() const {
   char buf[INET6_ADDRSTRLEN] = "";
   if (family() == AF_INET) {

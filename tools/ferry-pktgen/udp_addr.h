@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "lib/util/result.h"
+#include "tools/ferry-pktgen/options.h"
 
 namespace ferry::pktgen {
 
@@ -22,5 +23,7 @@ struct SockAddr {
 
 Result<SockAddr> parse_ip_port(std::string_view text);
 Result<SockAddr> make_sock_addr(std::string_view ip, uint16_t port);
+// The required option --NAME as IP:PORT; errors name the option.
+Result<SockAddr> require_ip_port(const Options& opts, std::string_view name);
 
 }  // namespace ferry::pktgen

@@ -1,13 +1,15 @@
 /* The hashes ovs-vswitchd's translation uses to pick a select group's
  * bucket, computed by libopenvswitch itself so that Ferry picks the same
  * bucket for the same packet. Plain C types only (struct fo_of_key is
- * ferry::OfKey, see lib/ovs/ofp/fo-ofp.h). Nothing here allocates. */
+ * ferry::OfKey, see lib/ovs/ofp/fo-ofp.h; struct fo_hash_field is a select
+ * group's, lib/ovs/ofp/fo-msg.h). Nothing here allocates. */
 #ifndef FERRY_LIB_OVS_HASH_FO_HASH_H
 #define FERRY_LIB_OVS_HASH_FO_HASH_H 1
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/ovs/ofp/fo-msg.h"
 #include "lib/ovs/ofp/fo-ofp.h"
 
 #ifdef __cplusplus

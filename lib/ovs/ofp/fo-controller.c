@@ -6,6 +6,7 @@
 #include "byte-order.h"
 #include "flow.h"
 #include "lib/ovs/ofp/fo-conn.h"
+#include "lib/ovs/ofp/fo-reply.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"

@@ -5,6 +5,7 @@
 #include "bitmap.h"
 #include "lib/ovs/hash/fo-hash.h"
 #include "lib/ovs/ofp/fo-conn.h"
+#include "lib/ovs/ofp/fo-reply.h"
 #include "openvswitch/meta-flow.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-group.h"

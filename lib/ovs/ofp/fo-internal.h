@@ -4,6 +4,7 @@
 #define FERRY_LIB_OVS_OFP_FO_INTERNAL_H 1
 
 #include "flow.h"
+#include "lib/ovs/ofp/fo-msg.h"
 #include "lib/ovs/ofp/fo-ofp.h"
 #include "openvswitch/match.h"
 #include "openvswitch/ofp-actions.h"

@@ -6,6 +6,7 @@
 #include "byte-order.h"
 #include "openvswitch/flow.h"
 #include "lib/ovs/ofp/fo-conn.h"
+#include "lib/ovs/ofp/fo-reply.h"
 #include "openflow/openflow.h"
 #include "openvswitch/meta-flow.h"
 #include "openvswitch/netdev.h"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/ovs/ofp/fo-internal.h"
+#include "lib/ovs/ofp/fo-reply.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-match.h"
 #include "openvswitch/list.h"

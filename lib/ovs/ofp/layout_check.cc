@@ -6,6 +6,7 @@
 #include "lib/flow/ct_action.h"
 #include "lib/flow/field.h"
 #include "lib/flow/flow_mod.h"
+#include "lib/ovs/ofp/fo-msg.h"
 #include "lib/ovs/ofp/fo-ofp.h"
 #include "lib/ovs/openflow.h"
 #include "lib/packet/flow_key.h"

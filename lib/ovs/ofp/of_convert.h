@@ -8,7 +8,9 @@
 #include "lib/flow/action.h"
 #include "lib/flow/flow_mod.h"
 #include "lib/flow/match.h"
+#include "lib/ovs/ofp/fo-msg.h"
 #include "lib/ovs/ofp/fo-ofp.h"
+#include "lib/ovs/ofp/fo-reply.h"
 #include "lib/ovs/ofparse.h"
 #include "lib/ovs/openflow.h"
 

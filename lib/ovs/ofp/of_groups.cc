@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "lib/ovs/ofp/fo-reply.h"
 #include "lib/ovs/ofp/of_convert.h"
 
 namespace ferry::ovs {

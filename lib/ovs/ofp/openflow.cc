@@ -4,7 +4,9 @@
 
 #include <cstring>
 
+#include "lib/ovs/ofp/fo-msg.h"
 #include "lib/ovs/ofp/fo-ofp.h"
+#include "lib/ovs/ofp/fo-reply.h"
 #include "lib/ovs/ofp/of_convert.h"
 #include "lib/util/log.h"
 

@@ -30,13 +30,6 @@ DOWNTIME_MS=${DOWNTIME_MS:-300}
 N=$((RATE * SECS))
 MPORT=$((40000 + RANDOM % 20000))
 
-json_get() {
-  python3 -c 'import json, sys
-d = json.loads(sys.argv[1])
-for k in sys.argv[2].split("."):
-    d = d[int(k)] if k.isdigit() else d[k]
-print(d)' "$1" "$2" 2>/dev/null
-}
 link_is() { [ "$(ft_on "$1" ft_db_get Interface vhu0 link_state)" = "$2" ]; }
 
 ft_case "set-up: hypervisors a and b on a fabric bridge, the peer, the guest on a"
@@ -107,7 +100,7 @@ status=""
 deadline=$((SECONDS + 120))
 while [ $SECONDS -lt $deadline ]; do
   info=$("$QMP" "$FT_DIR/vm-a/qmp.sock" query-migrate) || break
-  status=$(json_get "$info" status)
+  status=$(ft_json_get "$info" status)
   case "$status" in completed | failed | cancelled) break ;; esac
   sleep 0.2
 done
@@ -125,13 +118,13 @@ wait $precv
 precv_json=$(cat "$FT_DIR/precv.json")
 
 ft_log ""
-ft_log "QEMU: downtime $(json_get "$info" downtime) ms, total $(json_get "$info" total-time) ms," \
-  "setup $(json_get "$info" setup-time) ms, RAM transferred $(json_get "$info" ram.transferred) B," \
-  "dirty-sync $(json_get "$info" ram.dirty-sync-count) (downtime-limit $DOWNTIME_MS ms, $("$GUEST" accel))"
+ft_log "QEMU: downtime $(ft_json_get "$info" downtime) ms, total $(ft_json_get "$info" total-time) ms," \
+  "setup $(ft_json_get "$info" setup-time) ms, RAM transferred $(ft_json_get "$info" ram.transferred) B," \
+  "dirty-sync $(ft_json_get "$info" ram.dirty-sync-count) (downtime-limit $DOWNTIME_MS ms, $("$GUEST" accel))"
 stream_line() {
-  ft_log "$1: received $(json_get "$2" streams.0.received) of $N," \
-    "lost $(json_get "$2" streams.0.lost), duplicated $(json_get "$2" streams.0.duplicated)," \
-    "reordered $(json_get "$2" streams.0.reordered), longest gap $(json_get "$2" streams.0.max_gap_ms) ms"
+  ft_log "$1: received $(ft_json_get "$2" streams.0.received) of $N," \
+    "lost $(ft_json_get "$2" streams.0.lost), duplicated $(ft_json_get "$2" streams.0.duplicated)," \
+    "reordered $(ft_json_get "$2" streams.0.reordered), longest gap $(ft_json_get "$2" streams.0.max_gap_ms) ms"
 }
 stream_line "peer -> guest (counted in the guest)" "$urecv"
 stream_line "guest -> peer (counted by the peer)" "$precv_json"
@@ -139,7 +132,7 @@ for n in a b; do
   ft_log "$n: vhu0 $(ft_on $n ovs-vsctl get Interface vhu0 statistics | tr -d '{}'); drops:" \
     "$(ft_on $n ft_appctl dpif-netdev/pmd-stats-show | grep -iE 'drop|full|down' | tr -s ' \n' ' ')"
 done
-ft_eq "the guest sent everything" $N "$(json_get "$usend" sent)"
-ft_eq "nothing duplicated into the guest" 0 "$(json_get "$urecv" streams.0.duplicated)"
-ft_eq "nothing reordered into the guest" 0 "$(json_get "$urecv" streams.0.reordered)"
+ft_eq "the guest sent everything" $N "$(ft_json_get "$usend" sent)"
+ft_eq "nothing duplicated into the guest" 0 "$(ft_json_get "$urecv" streams.0.duplicated)"
+ft_eq "nothing reordered into the guest" 0 "$(ft_json_get "$urecv" streams.0.reordered)"
 ft_finish

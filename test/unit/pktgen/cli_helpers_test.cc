@@ -66,6 +66,18 @@ TEST_CASE("socket addresses", "[addr]") {
   CHECK(make_sock_addr("::", 7)->to_string() == "[::]:7");
 }
 
+TEST_CASE("a required IP:PORT option", "[addr]") {
+  constexpr OptionSpec kDst[] = {{"dst", true}};
+  auto ok = Options::parse({"--dst", "[2001:db8::1]:53"}, kDst);
+  REQUIRE(ok);
+  auto a = require_ip_port(*ok, "dst");
+  REQUIRE(a);
+  CHECK(a->to_string() == "[2001:db8::1]:53");
+  CHECK(require_ip_port(*Options::parse({}, kDst), "dst").error().message == "missing --dst");
+  CHECK(require_ip_port(*Options::parse({"--dst", "192.0.2.1:0"}, kDst), "dst").error().message ==
+        "--dst: bad port \"0\"");
+}
+
 TEST_CASE("a stripped VLAN tag goes back after the MAC addresses", "[vlan]") {
   std::vector<uint8_t> f = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x00, 0x45};
   REQUIRE(restore_vlan_tag(&f, 0x8100, 0x600a));
