@@ -423,7 +423,8 @@ Result<std::optional<std::string>> DaemonExecutor::reconcile(const Step& s, cons
     }
     case StepKind::kOfctl: {
       // Applied again; a meter that exists is replaced.
-      if (cmd.method == "add-meter") (void)ofctl(node(s.node), {"del-meter", {"meter=49152"}});
+      if (cmd.method == "add-meter")
+        (void)ofctl(node(s.node), {"del-meter", {"meter=" + std::to_string(kTransferMeterId)}});
       auto r = ofctl(node(s.node), cmd);
       if (!r) return r.error();
       return Opt(*r);
