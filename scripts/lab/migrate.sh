@@ -94,13 +94,13 @@ table() {
   python3 - "$@" <<'PY'
 import json, sys
 rows = [json.loads(a) for a in sys.argv[1:]]
-keys = ["sent", "received", "lost", "lost_outside_pause", "duplicated", "reordered",
-        "blackout_ms", "pause_ms", "staging_ms", "cleanup_ms"]
-print("%-22s" % "A1 -> A0" + "".join("%14s" % r["plan"] for r in rows))
+keys = ["sent", "received", "lost", "lost_outside_pause", "lost_outside_downtime", "duplicated",
+        "reordered", "blackout_ms", "pause_ms", "gate_ms", "staging_ms", "cleanup_ms"]
+print("%-24s" % "A1 -> A0" + "".join("%14s" % r["plan"] for r in rows))
 for k in keys:
-    print("%-22s" % k + "".join("%14s" % r[k] for r in rows))
-print("%-22s" % "A0 -> A1 lost" + "".join("%14s" % r["reverse"]["lost"] for r in rows))
-print("%-22s" % "A0 -> A1 outside pause" + "".join("%14s" % r["reverse"]["lost_outside_pause"] for r in rows))
+    print("%-24s" % k + "".join("%14s" % r[k] for r in rows))
+print("%-24s" % "A0 -> A1 lost" + "".join("%14s" % r["reverse"]["lost"] for r in rows))
+print("%-24s" % "A0 -> A1 outside pause" + "".join("%14s" % r["reverse"]["lost_outside_pause"] for r in rows))
 PY
 }
 

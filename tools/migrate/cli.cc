@@ -135,7 +135,7 @@ static Json report_json(const Run& run, const Outcome& o, const PrintProgress& p
   if (ex.last_move) {
     r.set("pause_ms", ex.last_move->pause_ms);
     r.set("precopy_ms", ex.last_move->precopy_ms);
-    r.set("switchover_wait_ms", ex.last_move->switchover_wait_ms);
+    r.set("gate_ms", ex.last_move->gate_ms);
     r.set("stop_ns", ex.last_move->stop_ns);
     r.set("resume_ns", ex.last_move->resume_ns);
   }

@@ -30,9 +30,12 @@ std::unique_ptr<CommandRunner> make_process_runner();
 struct MoveReport {
   int64_t stop_ns = 0;    // CLOCK_MONOTONIC: VM paused
   int64_t resume_ns = 0;  // VM resumed on the destination
-  double pause_ms = 0;
+  double pause_ms = 0;    // the VM's stop time: resume_ns - stop_ns
   double precopy_ms = 0;
-  double switchover_wait_ms = 0;  // paused after the announcement for the switch-over
+  // The part of the pause the VM was kept stopped only because the
+  // switch-over gate was still closed (the netns driver; 0 for the others):
+  // without the gate it would have resumed gate_ms earlier.
+  double gate_ms = 0;
   std::string detail;
 };
 
@@ -40,7 +43,7 @@ struct MoveReport {
 // with migrate-continue): the orchestrator opens the gate once the senders
 // are switched over (SEEDS 000 S418); the netns driver keeps the VM paused
 // after its announcement until then, or at most the inventory's
-// switchover_wait_ms.
+// switchover_wait_ms, and reports the time it added as MoveReport::gate_ms.
 class SwitchoverGate {
  public:
   void open() {

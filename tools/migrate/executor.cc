@@ -326,8 +326,8 @@ Result<std::string> DaemonExecutor::apply(const Step& s, const Command& cmd) {
       auto r = join_move();
       if (!r) return r.error();
       last_move = *r;
-      return strprintf("pause %.1f ms%s%s", r->pause_ms, r->detail.empty() ? "" : "; ",
-                       r->detail.c_str());
+      return strprintf("pause %.1f ms (gate %.1f ms)%s%s", r->pause_ms, r->gate_ms,
+                       r->detail.empty() ? "" : "; ", r->detail.c_str());
     }
   }
   return make_error("unknown step kind");
