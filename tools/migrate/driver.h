@@ -1,7 +1,8 @@
 // Hypervisor drivers: they move the VM itself. `netns` emulates a live
 // migration in the lab (a VM is a network namespace); `libvirt` issues
-// virsh commands on real hosts. Both run external commands through a
-// CommandRunner, so the libvirt driver is unit-tested by what it issues.
+// virsh commands on real hosts; `qemu` speaks QMP to the QEMUs on both
+// hosts. They run external commands through a CommandRunner, so the
+// libvirt driver is unit-tested by what it issues.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/util/result.h"
@@ -36,6 +38,9 @@ struct MoveReport {
   // switch-over gate was still closed (the netns driver; 0 for the others):
   // without the gate it would have resumed gate_ms earlier.
   double gate_ms = 0;
+  // The hypervisor's own figures, reported as they are (qemu driver:
+  // qemu_downtime_ms, qemu_total_ms, qemu_setup_ms, qemu_ram_bytes).
+  std::vector<std::pair<std::string, double>> figures;
   std::string detail;
 };
 
@@ -91,6 +96,9 @@ class Driver {
 
 std::unique_ptr<Driver> make_netns_driver(const Inventory& inv, CommandRunner* runner);
 std::unique_ptr<Driver> make_libvirt_driver(const Inventory& inv, CommandRunner* runner);
+// QEMU through QMP (tools/migrate/driver_qemu.cc): the VM's "qemu" member
+// in the inventory says where its monitors are.
+std::unique_ptr<Driver> make_qemu_driver(const Inventory& inv, CommandRunner* runner);
 
 // The libvirt connection URI of a host: its `libvirt` field, else
 // qemu+ssh://NAME/system.
