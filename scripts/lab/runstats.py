@@ -44,13 +44,13 @@ def main(argv):
     st = {side: stats(runs, side, keys) for side in ("plan", "baseline")}
     if "--table" in argv:
         plan = runs[0]["plan"]["plan"] if runs else "plan"
-        print("%-28s%24s%24s" % ("A1 -> A0 (%d runs)" % len(runs), plan, "baseline"))
+        print("%-28s%26s%26s" % ("A1 -> A0 (%d runs)" % len(runs), plan, "baseline"))
         for k in keys:
             cells = []
             for side in ("plan", "baseline"):
                 s = st[side].get(k)
                 cells.append("%g / %g / %g" % (s["p50"], s["p95"], s["max"]) if s else "-")
-            print("%-28s%24s%24s" % (k, cells[0], cells[1]))
+            print("%-28s%26s%26s" % (k, " " + cells[0], " " + cells[1]))
         return 0
     if "--plot" in argv:
         import matplotlib

@@ -4,7 +4,7 @@
 // "qemu.start" command when its monitor does not answer); it listens with
 // migrate-incoming, the source gets the downtime limit
 // (migrate-set-parameters downtime-limit) and migrates (migrate). The
-// driver follows query-migrate and the events: the source's STOP is the
+// driver follows the MIGRATION events: the source's STOP is the
 // VM's stop, the destination's RESUME its resume (QEMU's event timestamps,
 // on CLOCK_MONOTONIC); QEMU's own downtime and total time are reported
 // beside them. After the switch-over the destination announces the VM
@@ -174,25 +174,39 @@ class QemuDriver : public Driver {
     return c;
   }
 
-  // Follows the migration until it completes; its query-migrate then.
+  // Follows the source's MIGRATION events until the migration completes;
+  // its query-migrate then. (Not query-migrate's status: on a QEMU that
+  // once received a migration it reports the incoming one's "completed".)
   Result<Json> follow(QmpClient& s, QmpClient& d) {
     int64_t deadline = monotonic_ms() + 600000;
+    std::string st;
     while (monotonic_ms() < deadline) {
-      auto info = s.command("query-migrate");
-      if (!info) return make_error("qemu driver: " + info.error().message);
-      std::string st = status_of(info);
-      if (st == "completed") return info;
-      if (st == "failed" || st == "cancelled") {
-        const Json* e = info->find("error-desc");
-        return make_error("qemu driver: the migration " + st +
-                          (e && e->is_string() ? ": " + e->as_string() : ""));
-      }
       for (QmpClient* c : {&s, &d})
         if (Status p = c->poll(); !p) return make_error("qemu driver: " + p.error().message);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      auto& q = s.events();
+      for (auto it = q.begin(); it != q.end();) {
+        if (it->name != "MIGRATION") {
+          ++it;
+          continue;
+        }
+        if (const Json* v = it->data.is_object() ? it->data.find("status") : nullptr;
+            v && v->is_string())
+          st = v->as_string();
+        it = q.erase(it);
+      }
+      if (st == "completed" || st == "failed" || st == "cancelled") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    (void)s.command("migrate_cancel");
-    return make_error("qemu driver: the migration did not complete within 600 s (cancelled)");
+    auto info = s.command("query-migrate");
+    if (!info) return make_error("qemu driver: " + info.error().message);
+    if (st == "completed") return info;
+    if (st.empty() || st == "setup" || st == "active" || st == "device") {
+      (void)s.command("migrate_cancel");
+      return make_error("qemu driver: the migration did not complete within 600 s (cancelled)");
+    }
+    const Json* e = info->find("error-desc");
+    return make_error("qemu driver: the migration " + st +
+                      (e && e->is_string() ? ": " + e->as_string() : ""));
   }
 
   const Inventory& inv_;
