@@ -98,7 +98,8 @@ if [ $plot = 1 ]; then
     name=${r%%:*}$([ "$runs" -gt 1 ] && echo -1)
     png=$top/build/lab/migrate-$vm-${r#*:}.png
     /usr/bin/python3 "$top/scripts/lab/plot.py" "$FT_DIR/$name-a0.csv" "$FT_DIR/$name.json" "$png" \
-      "A0 S1<->S2 ($vm), plan ${r#*:}, $rate pps" && say "  timeline: $png"
+      "A0 S1<->S2 ($vm), plan ${r#*:}, $rate pps" $([ "$vm" = qemu ] && echo --by-send-time) &&
+      say "  timeline: $png"
   done
   if [ "$runs" -gt 1 ]; then
     png=$top/build/lab/migrate-$vm-runs.png
