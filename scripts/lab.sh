@@ -7,10 +7,11 @@
 #   scripts/lab.sh            run the demo
 #   scripts/lab.sh --keep     leave it running; prints how to use it and
 #                             how to stop it (scripts/lab.sh --stop DIR)
-#   scripts/lab.sh migrate [--plan P] [--rate PPS] [--repeat N] [--json] [--plot]
-#                          [--ovs-fabric]
+#   scripts/lab.sh migrate [--plan P] [--vm netns|qemu] [--rate PPS] [--runs N]
+#                          [--repeat N] [--json] [--plot] [--ovs-fabric]
 #                             the migration lab: three hypervisors, two fabric
-#                             switches, A0 moved under traffic by ferry-migrate
+#                             switches, A0 (a namespace or a QEMU guest) moved
+#                             under traffic by ferry-migrate, N times
 #                             (scripts/lab/migrate.sh)
 #   scripts/lab.sh failover [--rate PPS] [--link] [--json]
 #                             staged candidate paths; F1 stopped (or its link

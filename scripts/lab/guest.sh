@@ -12,7 +12,12 @@
 #   qmp.sock            QEMU's QMP socket (scripts/lab/qmp.py)
 #
 #   guest.sh start DIR --vhost SOCK --mac MAC [--ip A.B.C.D/N] [--mem MIB]
-#                  [--incoming URI] [--append "KERNEL ARGS"]
+#                  [--incoming URI] [--announce guest|qemu] [--append "KERNEL ARGS"]
+#                  --announce: who announces the guest after a migration:
+#                  the guest itself (VIRTIO_NET_F_GUEST_ANNOUNCE, the
+#                  default) or QEMU (guest_announce=off: QEMU's RARP, sent
+#                  by the vhost-user back end, VHOST_USER_SEND_RARP); the
+#                  same on both ends of a migration
 #   guest.sh ready DIR [SECONDS]     waits for the guest's "ready" line
 #   guest.sh run DIR ID COMMAND...   starts COMMAND in the guest (busybox sh;
 #                                    ferry-guest-agent is in its PATH); ID
@@ -48,7 +53,7 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 start() {
   local dir=$1
   shift
-  local vhost="" mac="" ip="" mem=128 incoming="" append=""
+  local vhost="" mac="" ip="" mem=128 incoming="" append="" announce=guest
   while [ $# -gt 0 ]; do
     case "$1" in
       --vhost) vhost=$2 ;;
@@ -57,11 +62,13 @@ start() {
       --mem) mem=$2 ;;
       --incoming) incoming=$2 ;;
       --append) append=$2 ;;
+      --announce) announce=$2 ;;
       *) die "start: unknown option $1" ;;
     esac
     shift 2 || die "start: $1 needs a value"
   done
   [ -n "$vhost" ] && [ -n "$mac" ] || die "start: --vhost and --mac are required"
+  case "$announce" in guest) announce=on ;; qemu) announce=off ;; *) die "start: --announce guest|qemu" ;; esac
   command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed"
   local kernel="" initrd=""
   eval "$("$here/guest-image.sh" --print)"
@@ -90,7 +97,7 @@ start() {
     # vectors=0 (INTx, no MSI-X): QEMU 7.2 under TCG crashes (NULL pointer
     # in virtio_pci_set_guest_notifiers -> msix_set_vector_notifiers) when
     # the guest driver starts a vhost-user device with MSI-X.
-    -device "virtio-net-pci,netdev=net0,mac=$mac,romfile=,vectors=0"
+    -device "virtio-net-pci,netdev=net0,mac=$mac,romfile=,vectors=0,guest_announce=$announce"
     -device virtio-serial-pci
     -chardev "pipe,id=agent,path=$dir/agent"
     -device "virtserialport,chardev=agent,name=ferry.agent"

@@ -3,17 +3,25 @@
 # in the lab of scripts/lab/topology.sh, with ferry-migrate; then the same
 # back with the baseline plan (no staging) for contrast.
 #
-#   scripts/lab.sh migrate [--plan 000|000-prio|003-dup] [--rate PPS]
-#                          [--repeat N] [--json] [--plot] [--keep] [--ovs-fabric]
+#   scripts/lab.sh migrate [--plan 000|000-prio|003-dup] [--vm netns|qemu] [--rate PPS]
+#                          [--runs N] [--repeat N] [--json] [--plot] [--keep] [--ovs-fabric]
 #
 # Streams sequence-numbered UDP A1 -> A0 (the measured direction) and
-# A0 -> A1 at --rate (default 20000) each, and prints per plan: sent,
-# received, lost, lost outside the VM's pause, duplicated, reordered, the
-# longest gap between arrivals (blackout), the pause, the orchestrator's
-# staging and cleanup times. --repeat N then migrates N more times back and
-# forth and checks that no vMAC and no entry is left. --json: the last line
-# is one JSON object with the figures. --plot writes a PNG timeline per
-# run to build/lab/ (arrivals per ms, the pause, the cut-over).
+# A0 -> A1 at --rate each, and prints per plan: sent, received, lost, lost
+# outside the VM's pause and outside the pause without the switch-over
+# gate, duplicated, reordered, the longest gap between arrivals (blackout),
+# the pause, the gate, the orchestrator's staging and cleanup times.
+# --vm qemu: A0 is a QEMU guest on vhost-user ports, moved by the qemu
+#   driver (QMP); A1 -> A0 is counted inside the guest (its agent's receive
+#   timestamps), and QEMU's own downtime and total time are reported.
+#   Default rate 1000 (TCG).
+# --runs N: the whole experiment (plan there, baseline back) N times; prints
+#   each run and p50/p95/max of every figure.
+# --repeat N then migrates N more times back and forth and checks that no
+# vMAC and no entry is left. --json: the last line is one JSON object with
+# the figures. --plot writes a PNG timeline per plan to build/lab/
+# (arrivals per ms, the pause, the cut-over) and, with --runs, the
+# distribution of each figure over the runs.
 # --ovs-fabric: F1 (the fabric switch of the VMs' and the staged paths) is Open
 #   vSwitch's ovs-vswitchd, programmed with OpenFlow flow_mods. Its default
 #   rate is 5000: at 20000 each way, ovs-vswitchd's userspace datapath on
@@ -23,23 +31,35 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 plan=000
 rate=
 repeat=0
+runs=1
 json=0
 keep=0
 plot=0
+vm=netns
+usage="usage: scripts/lab.sh migrate [--plan P] [--vm netns|qemu] [--rate PPS] [--runs N] [--repeat N] [--json] [--plot] [--keep] [--ovs-fabric]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --plan) plan=$2; shift ;;
+    --vm) vm=$2; shift ;;
     --rate) rate=$2; shift ;;
+    --runs) runs=$2; shift ;;
     --repeat) repeat=$2; shift ;;
     --json) json=1 ;;
     --keep) keep=1 ;;
     --plot) plot=1 ;;
     --ovs-fabric) export LAB_OVS_FABRIC=f1 ;;
-    *) echo "usage: scripts/lab.sh migrate [--plan P] [--rate PPS] [--repeat N] [--json] [--keep] [--ovs-fabric]" >&2; exit 1 ;;
+    *) echo "$usage" >&2; exit 1 ;;
   esac
   shift
 done
-[ -n "$rate" ] || rate=$([ -n "${LAB_OVS_FABRIC:-}" ] && echo 5000 || echo 20000)
+case "$vm" in netns | qemu) ;; *) echo "--vm: netns or qemu" >&2; exit 1 ;; esac
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "--runs: a positive number" >&2; exit 1; }
+if [ -z "$rate" ]; then
+  rate=20000
+  [ -n "${LAB_OVS_FABRIC:-}" ] && rate=5000
+  [ "$vm" = qemu ] && rate=1000
+fi
+export LAB_VM=$vm
 
 source "$top/test/integration/lib.sh"
 FT_NAME=lab-migrate
@@ -50,72 +70,42 @@ trap ft_cleanup EXIT
 trap 'exit 130' INT TERM
 [ $keep = 1 ] && export FERRY_KEEP=1
 source "$top/scripts/lab/topology.sh"
+source "$top/scripts/lab/migrate_traffic.sh"
 
 say() { [ $json = 1 ] && printf '%s\n' "$*" >&2 || printf '%s\n' "$*"; }
-say "== building the lab in $FT_DIR: S1 S2 S3, F1 F2${LAB_OVS_FABRIC:+ (F1: ovs-vswitchd, OpenFlow)}, A0 on S1, A1 on S3"
+say "== building the lab in $FT_DIR: S1 S2 S3, F1 F2${LAB_OVS_FABRIC:+ (F1: ovs-vswitchd, OpenFlow)}, A0 ($vm) on S1, A1 on S3"
 lab_build || { echo "lab: set-up failed (logs in $FT_DIR)" >&2; FERRY_KEEP=1; exit 1; }
 
-# run NAME TO PLAN: one migration under both streams; prints the figures.
-run() {
-  local name=$1 to=$2 p=$3 ms=4000
-  for side in a0:7000 a1:7001; do
-    rm -f "$FT_DIR/$name-${side%%:*}.ready"
-    ip netns exec "$(ft_ns ${side%%:*})" "$FT_PKTGEN" udp-recv --port ${side##*:} --until-idle-ms 1500 \
-      --duration-ms 30000 --timeline "$FT_DIR/$name-${side%%:*}.csv" \
-      --ready-file "$FT_DIR/$name-${side%%:*}.ready" --json >/dev/null 2>&1 &
-    FT_PIDS+=($!)
-    eval "recv_${side%%:*}=$!"
-    ft_wait_for 5 test -e "$FT_DIR/$name-${side%%:*}.ready"
-  done
-  ip netns exec "$(ft_ns a1)" "$FT_PKTGEN" udp-send --dst 10.0.0.10:7000 --rate "$rate" --duration-ms $ms \
-    --json >"$FT_DIR/$name-a1.send" 2>&1 &
-  local s1=$!
-  ip netns exec "$(ft_ns a0)" "$FT_PKTGEN" udp-send --dst 10.0.0.11:7001 --rate "$rate" --duration-ms $ms \
-    --json >"$FT_DIR/$name-a0.send" 2>&1 &
-  local s2=$!
-  FT_PIDS+=($s1 $s2)
-  sleep 1
-  lab_migrate migrate A0 --to "$to" --plan "$p" --json >"$FT_DIR/$name.json" 2>"$FT_DIR/$name.progress"
-  local rc=$?
-  cat "$FT_DIR/$name.progress" >&2
-  wait $s1 $s2 $recv_a0 $recv_a1
-  [ $rc = 0 ] || return 1
-  local fwd rev
-  fwd=$(python3 "$top/scripts/lab/analyze.py" "$FT_DIR/$name-a0.csv" \
-    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$FT_DIR/$name-a1.send")" \
-    "$FT_DIR/$name.json")
-  rev=$(python3 "$top/scripts/lab/analyze.py" "$FT_DIR/$name-a1.csv" \
-    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$FT_DIR/$name-a0.send")" \
-    "$FT_DIR/$name.json")
-  python3 -c 'import json,sys; f=json.loads(sys.argv[1]); f["reverse"]=json.loads(sys.argv[2]); print(json.dumps(f))' "$fwd" "$rev"
-}
-
-table() {
-  python3 - "$@" <<'PY'
-import json, sys
-rows = [json.loads(a) for a in sys.argv[1:]]
-keys = ["sent", "received", "lost", "lost_outside_pause", "duplicated", "reordered",
-        "blackout_ms", "pause_ms", "staging_ms", "cleanup_ms"]
-print("%-22s" % "A1 -> A0" + "".join("%14s" % r["plan"] for r in rows))
-for k in keys:
-    print("%-22s" % k + "".join("%14s" % r[k] for r in rows))
-print("%-22s" % "A0 -> A1 lost" + "".join("%14s" % r["reverse"]["lost"] for r in rows))
-print("%-22s" % "A0 -> A1 outside pause" + "".join("%14s" % r["reverse"]["lost_outside_pause"] for r in rows))
-PY
-}
-
-say "== plan $plan: A0 S1 -> S2 at $rate pps each way"
-main=$(run main S2 "$plan") || { echo "lab: the migration failed (logs in $FT_DIR)" >&2; exit 1; }
-say "== plan baseline: A0 S2 -> S1 at $rate pps each way"
-base=$(run base S1 baseline) || { echo "lab: the baseline migration failed" >&2; exit 1; }
-if [ $json = 1 ]; then table "$main" "$base" >&2; else table "$main" "$base"; fi
+all=()
+for ((r = 1; r <= runs; r++)); do
+  tag=""
+  [ "$runs" -gt 1 ] && tag="-$r"
+  say "== run $r/$runs, plan $plan: A0 S1 -> S2 at $rate pps each way"
+  main=$(run "main$tag" S2 "$plan") || { echo "lab: the migration failed (logs in $FT_DIR)" >&2; exit 1; }
+  say "== run $r/$runs, plan baseline: A0 S2 -> S1 at $rate pps each way"
+  base=$(run "base$tag" S1 baseline) || { echo "lab: the baseline migration failed (logs in $FT_DIR)" >&2; exit 1; }
+  all+=("{\"plan\": $main, \"baseline\": $base}")
+  if [ $json = 1 ]; then table "$main" "$base" >&2; else table "$main" "$base"; fi
+done
+stats=$(printf '%s\n' "${all[@]}" | python3 "$top/scripts/lab/runstats.py" --vm "$vm")
+if [ "$runs" -gt 1 ]; then
+  say "== $runs runs: p50 / p95 / max"
+  printf '%s\n' "${all[@]}" | python3 "$top/scripts/lab/runstats.py" --vm "$vm" --table >&$([ $json = 1 ] && echo 2 || echo 1)
+fi
 if [ $plot = 1 ]; then
   mkdir -p "$top/build/lab"
   for r in main:"$plan" base:baseline; do
-    png=$top/build/lab/migrate-${r#*:}.png
-    /usr/bin/python3 "$top/scripts/lab/plot.py" "$FT_DIR/${r%%:*}-a0.csv" "$FT_DIR/${r%%:*}.json" "$png" \
-      "A0 S1<->S2, plan ${r#*:}, $rate pps" && say "  timeline: $png"
+    name=${r%%:*}$([ "$runs" -gt 1 ] && echo -1)
+    png=$top/build/lab/migrate-$vm-${r#*:}.png
+    /usr/bin/python3 "$top/scripts/lab/plot.py" "$FT_DIR/$name-a0.csv" "$FT_DIR/$name.json" "$png" \
+      "A0 S1<->S2 ($vm), plan ${r#*:}, $rate pps" $([ "$vm" = qemu ] && echo --by-send-time) &&
+      say "  timeline: $png"
   done
+  if [ "$runs" -gt 1 ]; then
+    png=$top/build/lab/migrate-$vm-runs.png
+    printf '%s\n' "${all[@]}" | /usr/bin/python3 "$top/scripts/lab/runstats.py" --vm "$vm" --plot "$png" \
+      "$plan vs baseline, $runs runs ($vm, $rate pps)" && say "  distribution: $png"
+  fi
 fi
 
 leaks=0
@@ -134,7 +124,11 @@ if [ "$repeat" -gt 0 ]; then
   case "$pool" in *" 0 in use"*) ;; *) leaks=$((leaks + 1)) ;; esac
 fi
 if [ $json = 1 ]; then
-  python3 -c 'import json,sys; print(json.dumps({"plan": json.loads(sys.argv[1]), "baseline": json.loads(sys.argv[2]), "repeat": int(sys.argv[3]), "leaks": int(sys.argv[4])}))' \
-    "$main" "$base" "$repeat" "$leaks"
+  python3 -c 'import json,sys
+first = json.loads(sys.argv[1])
+print(json.dumps({"vm": sys.argv[5], "plan": first["plan"], "baseline": first["baseline"],
+                  "runs": [json.loads(a) for a in sys.argv[6:]], "stats": json.loads(sys.argv[2]),
+                  "repeat": int(sys.argv[3]), "leaks": int(sys.argv[4])}))' \
+    "${all[0]}" "$stats" "$repeat" "$leaks" "$vm" "${all[@]}"
 fi
 [ $leaks = 0 ]

@@ -3,7 +3,9 @@
 VM (by arrival time), the VM's pause shaded, the first frame on the
 destination and the cut-over marked.
 
-usage: plot.py TIMELINE.csv REPORT.json OUT.png [TITLE]
+usage: plot.py TIMELINE.csv REPORT.json OUT.png [TITLE] [--by-send-time]
+--by-send-time: datagrams received, placed by their send time (the
+sender's clock, the report's): for a receiver on another clock (a guest).
 (needs matplotlib: Debian's python3-matplotlib)
 """
 import json
@@ -16,9 +18,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main():
-    timeline, report, out = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
-    title = sys.argv[4] if len(sys.argv) > 4 else "plan %s" % report.get("plan")
-    arrivals = [int(l.split(",")[0]) for l in open(timeline) if l.strip()]
+    by_send = "--by-send-time" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--by-send-time"]
+    timeline, report, out = args[0], json.load(open(args[1])), args[2]
+    title = args[3] if len(args) > 3 else "plan %s" % report.get("plan")
+    col = 3 if by_send else 0
+    arrivals = [int(l.split(",")[col]) for l in open(timeline) if l.strip()]
     if not arrivals:
         sys.exit("no arrivals in " + timeline)
     t0 = report.get("stop_ns", arrivals[0]) - 500_000_000
@@ -32,7 +37,8 @@ def main():
     xs = list(range(n))
     ys = [bins.get(x, 0) for x in xs]
     fig, ax = plt.subplots(figsize=(12, 3.5))
-    ax.bar(xs, ys, width=1.0, color="#333333", label="arrivals at the VM")
+    ax.bar(xs, ys, width=1.0, color="#333333",
+           label="received by the VM, at send time" if by_send else "arrivals at the VM")
     ms = lambda ns: (ns - t0) / 1e6  # noqa: E731
     if "stop_ns" in report and "resume_ns" in report:
         ax.axvspan(ms(report["stop_ns"]), ms(report["resume_ns"]), color="#f4c7c3",

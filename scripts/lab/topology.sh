@@ -28,6 +28,18 @@ LAB_FABRIC="f1 f2"
 LAB_MIGRATE=${FT_BUILD}/tools/ferry-migrate/ferry-migrate
 LAB_SCHEMA=${FT_TOP}/tools/migrate/ferry-migrate.ovsschema
 
+# With LAB_VM=qemu, A0 is a QEMU guest (scripts/lab/guest.sh, the image of
+# scripts/lab/guest-image.sh) on a dpdkvhostuserclient port a0 of S1; S2
+# has its own port a0 for the destination QEMU, which the orchestrator's
+# qemu driver starts there (-incoming defer) and migrates to through QMP.
+# Each host's QEMU lives in $FT_DIR/vm-HOST (HOST: S1, S2). After the
+# switch-over QEMU announces the guest (its RARP through the vhost-user
+# back end: the destination's first frame); LAB_ANNOUNCE=guest leaves it
+# to the guest (VIRTIO_NET_F_GUEST_ANNOUNCE), tens of ms later under TCG.
+LAB_VM=${LAB_VM:-netns}
+LAB_GUEST=${FT_TOP}/scripts/lab/guest.sh
+LAB_QMP=${FT_TOP}/scripts/lab/qmp.py
+
 # With LAB_OVS_FABRIC="f1" (fabric switches by name) those fabric switches
 # are Open vSwitch's own ovs-vswitchd (userspace datapath, NORMAL with its
 # MAC learning below): the inventory names only their OpenFlow socket, and
@@ -106,9 +118,13 @@ lab_build() {
     # ovs-vswitchd's bridge port is a tap; only the fabric ports carry traffic.
     lab_is_ovs "$f" && { ip -n "$(ft_ns "$f")" link set br0 down 2>/dev/null || true; }
   done
-  ft_vm "$(ft_ns s1)" a0 $LAB_A0 10.0.0.10/24 || return 1
+  if [ "$LAB_VM" = qemu ]; then
+    lab_qemu_ports || return 1
+  else
+    ft_vm "$(ft_ns s1)" a0 $LAB_A0 10.0.0.10/24 || return 1
+    ft_on s1 ovs-vsctl add-port br0 a0 || return 1
+  fi
   ft_vm "$(ft_ns s3)" a1 $LAB_A1 10.0.0.11/24 || return 1
-  ft_on s1 ovs-vsctl add-port br0 a0 || return 1
   ft_on s3 ovs-vsctl add-port br0 a1 || return 1
   if [ "$v" != 0 ]; then
     ft_on s1 ovs-vsctl set port a0 tag=$v || return 1
@@ -122,7 +138,11 @@ lab_build() {
         -- set port s2 trunks=4000 || return 1
     done
   fi
-  ip -n "$(ft_ns a0)" neigh replace 10.0.0.11 lladdr $LAB_A1 dev eth0
+  if [ "$LAB_VM" = qemu ]; then
+    lab_qemu_boot || return 1
+  else
+    ip -n "$(ft_ns a0)" neigh replace 10.0.0.11 lladdr $LAB_A1 dev eth0
+  fi
   ip -n "$(ft_ns a1)" neigh replace 10.0.0.10 lladdr $LAB_A0 dev eth0
   # The VMs' paths: fabric ports toward their hosts, remote hosts through F1.
   for f in $LAB_FABRIC; do
@@ -149,10 +169,50 @@ lab_build() {
   lab_inventory >"$FT_DIR/inventory.json"
 }
 
+# LAB_VM=qemu: the vhost-user ports a0 of S1 and S2 (QEMU is the server of
+# their sockets), and the pidfiles of the QEMUs to come.
+lab_qemu_ports() {
+  local h H
+  for h in s1 s2; do
+    H=${h^^}
+    mkdir -p "$FT_DIR/vm-$H"
+    FT_PIDFILES+=("$FT_DIR/vm-$H/qemu.pid" "$FT_DIR/vm-$H/agent-reader.pid")
+    ft_on $h ovs-vsctl add-port br0 a0 -- set Interface a0 type=dpdkvhostuserclient \
+      "options:vhost-server-path=$FT_DIR/vm-$H/vhu.sock" || return 1
+  done
+  "$LAB_GUEST" accel >/dev/null && "$FT_TOP/scripts/lab/guest-image.sh" >/dev/null
+}
+
+# lab_qemu_start HOST [ARGS...]: the command starting A0's QEMU on HOST (S1,
+# S2), one argument per line (ARGS: more guest.sh start options).
+lab_qemu_start() {
+  local H=$1
+  shift
+  printf '%s\n' "$LAB_GUEST" start "$FT_DIR/vm-$H" --vhost "$FT_DIR/vm-$H/vhu.sock" --mac $LAB_A0 \
+    --ip 10.0.0.10/24 --announce "${LAB_ANNOUNCE:-qemu}" "$@"
+}
+
+# LAB_VM=qemu: A0 boots on S1; its neighbour A1 is permanent (no ARP on the
+# wire, as for the namespaces).
+lab_qemu_boot() {
+  local args
+  mapfile -t args < <(lab_qemu_start S1)
+  "${args[@]}" || return 1
+  "$LAB_GUEST" ready "$FT_DIR/vm-S1" 120 || return 1
+  lab_guest S1 "arp -s 10.0.0.11 $LAB_A1" >/dev/null
+}
+
+# lab_guest HOST COMMAND...: runs COMMAND in A0's guest on HOST, prints its output.
+lab_guest() {
+  local H=$1
+  shift
+  "$LAB_GUEST" exec "$FT_DIR/vm-$H" "$@"
+}
+
 # lab_inventory [POOL_COUNT]: the inventory of this lab, on stdout.
 lab_inventory() {
   local count=${1:-8} h f sep=""
-  printf '{\n  "driver": "netns",\n  "primary_fabric": "F1",\n  "host_entries": true,\n'
+  printf '{\n  "driver": "%s",\n  "primary_fabric": "F1",\n  "host_entries": true,\n' "$LAB_VM"
   # The staged path crosses F1 too unless LAB_STAGING_FABRIC says otherwise.
   [ -n "${LAB_STAGING_FABRIC:-}" ] && printf '  "staging_fabric": "%s",\n' "$LAB_STAGING_FABRIC"
   printf '  "downtime_ms": %d,\n  "precopy_ms": %d,\n' "${LAB_DOWNTIME_MS:-50}" "${LAB_PRECOPY_MS:-200}"
@@ -178,8 +238,16 @@ lab_inventory() {
     sep=,
   done
   printf '],\n  "vms": [\n'
-  printf '    {"name": "A0", "mac": "%s", "ip": "10.0.0.10", "host": "S1", "port": "a0", "netns": "%s", "vlan": %d},\n' \
-    $LAB_A0 "$(ft_ns a0)" "${LAB_VLAN:-0}"
+  if [ "$LAB_VM" = qemu ]; then
+    printf '    {"name": "A0", "mac": "%s", "ip": "10.0.0.10", "host": "S1", "port": "a0", "vlan": %d,\n' \
+      $LAB_A0 "${LAB_VLAN:-0}"
+    printf '     "qemu": {"qmp": "%s", "incoming": "%s", "start": %s}},\n' \
+      "$FT_DIR/vm-{host}/qmp.sock" "unix:$FT_DIR/vm-{host}/migrate.sock" \
+      "$(lab_qemu_start '{host}' --incoming defer | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().splitlines()))')"
+  else
+    printf '    {"name": "A0", "mac": "%s", "ip": "10.0.0.10", "host": "S1", "port": "a0", "netns": "%s", "vlan": %d},\n' \
+      $LAB_A0 "$(ft_ns a0)" "${LAB_VLAN:-0}"
+  fi
   printf '    {"name": "A1", "mac": "%s", "ip": "10.0.0.11", "host": "S3", "port": "a1", "netns": "%s", "vlan": %d}],\n' \
     $LAB_A1 "$(ft_ns a1)" "${LAB_VLAN:-0}"
   printf '  "flows": [{"from": "A1", "to": "A0", "priority": 2}]\n}\n'
@@ -191,6 +259,14 @@ lab_migrate() { "$LAB_MIGRATE" --inventory "$FT_DIR/inventory.json" "$@"; }
 # lab_where: the host (s1/s2) whose namespace holds A0's port.
 lab_where() {
   local h
+  if [ "$LAB_VM" = qemu ]; then
+    for h in s1 s2; do
+      "$LAB_QMP" "$FT_DIR/vm-${h^^}/qmp.sock" query-status 2>/dev/null | grep -q '"running": true' &&
+        { echo "$h"; return 0; }
+    done
+    echo none
+    return 0
+  fi
   for h in $LAB_HOSTS; do
     ip -n "$(ft_ns "$h")" link show a0 >/dev/null 2>&1 && { echo "$h"; return 0; }
   done

@@ -55,6 +55,24 @@ ft_eq "A0's port is on S2" s2 "$(lab_where)"
 ft_contains "report" "$(cat "$FT_DIR/p000.json")" '"status":"done"'
 ft_contains "cut-over on the VM's first frame" "$(cat "$FT_DIR/p000.json")" '"cutover_trigger":"frame"'
 ft_eq "lost outside the pause" 0 "$(ft_json_get "$out" lost_outside_pause)"
+# The pause (the VM's stop time) and, apart, the gate (the part of it the
+# netns driver held the VM for the senders' switch-over): both reported,
+# the gate within the pause, and the loss outside the pause without the
+# gate counted on its own (at least the loss outside the whole pause).
+pause_gate() {
+  python3 - "$FT_DIR/$1.json" "$2" <<'PY'
+import json, sys
+r, a = json.load(open(sys.argv[1])), json.loads(sys.argv[2])
+ok = all(k in r for k in ("pause_ms", "gate_ms", "stop_ns", "resume_ns"))
+ok = ok and 0 <= r["gate_ms"] <= r["pause_ms"]
+ok = ok and abs((r["resume_ns"] - r["stop_ns"]) / 1e6 - r["pause_ms"]) < 0.01
+ok = ok and a["gate_ms"] == round(r["gate_ms"], 2) and a["pause_ms"] == round(r["pause_ms"], 2)
+ok = ok and a["lost_outside_pause"] <= a["lost_outside_downtime"] <= a["lost"]
+print("consistent" if ok else "inconsistent: report %s, figures %s" % (
+    {k: r.get(k) for k in ("pause_ms", "gate_ms", "stop_ns", "resume_ns")}, a))
+PY
+}
+ft_eq "pause_ms and gate_ms reported, gate within the pause" consistent "$(pause_gate p000 "$out")"
 ft_eq "duplicated" 0 "$(ft_json_get "$out" duplicated)"
 ft_eq "reordered" 0 "$(ft_json_get "$out" reordered)"
 ft_contains "progress lines per phase" "$(cat "$FT_DIR/p000.progress")" "ferry-migrate: cleanup"
@@ -93,12 +111,14 @@ out=$(lab_migrate_under_traffic base --to S1 --plan baseline)
 ft_log "  baseline: $out"
 ft_eq "baseline back on S1" s1 "$(lab_where)"
 ft_eq "baseline: no duplicate" 0 "$(ft_json_get "$out" duplicated)"
+ft_eq "baseline: pause_ms and gate_ms consistent" consistent "$(pause_gate base "$out")"
 out=$(lab_migrate_under_traffic dup --to S2 --plan 003-dup)
 ft_log "  003-dup: $out"
 ft_eq "003-dup: on S2" s2 "$(lab_where)"
 ft_eq "003-dup: no duplicate reaches the VM" 0 "$(ft_json_get "$out" duplicated)"
 ft_eq "003-dup: lost outside the pause" 0 "$(ft_json_get "$out" lost_outside_pause)"
 ft_eq "003-dup: reordered" 0 "$(ft_json_get "$out" reordered)"
+ft_eq "003-dup: pause_ms and gate_ms consistent" consistent "$(pause_gate dup "$out")"
 ft_eq "003-dup: no residue" "" "$(lab_residue)"
 ft_not_contains "003-dup: no memory-transfer flow left on S1" \
   "$(ft_on s1 ovs-ofctl -O OpenFlow13 dump-flows br0)" "tp_dst=49152"

@@ -82,8 +82,12 @@ Result<std::unique_ptr<Context>> open_context(const Args& a, bool need_inventory
   if (!ctx->inv.vmac_pool.empty())
     if (Status s = ctx->db->ensure_pool(ctx->inv.vmac_pool); !s) return s.error();
   ctx->runner = make_process_runner();
-  ctx->driver = ctx->inv.driver == "libvirt" ? make_libvirt_driver(ctx->inv, ctx->runner.get())
-                                             : make_netns_driver(ctx->inv, ctx->runner.get());
+  if (ctx->inv.driver == "libvirt")
+    ctx->driver = make_libvirt_driver(ctx->inv, ctx->runner.get());
+  else if (ctx->inv.driver == "qemu")
+    ctx->driver = make_qemu_driver(ctx->inv, ctx->runner.get());
+  else
+    ctx->driver = make_netns_driver(ctx->inv, ctx->runner.get());
   ctx->ex = std::make_unique<DaemonExecutor>(ctx->inv, ctx->driver.get(), ctx->runner.get());
   StateDb* dbp = ctx->db.get();
   ctx->ex->migrating_onto = [dbp](const std::string& host, int vlan, const std::string& except) {
@@ -135,9 +139,10 @@ static Json report_json(const Run& run, const Outcome& o, const PrintProgress& p
   if (ex.last_move) {
     r.set("pause_ms", ex.last_move->pause_ms);
     r.set("precopy_ms", ex.last_move->precopy_ms);
-    r.set("switchover_wait_ms", ex.last_move->switchover_wait_ms);
+    r.set("gate_ms", ex.last_move->gate_ms);
     r.set("stop_ns", ex.last_move->stop_ns);
     r.set("resume_ns", ex.last_move->resume_ns);
+    for (const auto& [k, v] : ex.last_move->figures) r.set(k, v);
   }
   if (!ex.first_frame_how.empty()) {
     r.set("cutover_trigger", ex.first_frame_how);

@@ -1,7 +1,8 @@
 // Hypervisor drivers: they move the VM itself. `netns` emulates a live
 // migration in the lab (a VM is a network namespace); `libvirt` issues
-// virsh commands on real hosts. Both run external commands through a
-// CommandRunner, so the libvirt driver is unit-tested by what it issues.
+// virsh commands on real hosts; `qemu` speaks QMP to the QEMUs on both
+// hosts. They run external commands through a CommandRunner, so the
+// libvirt driver is unit-tested by what it issues.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/util/result.h"
@@ -30,9 +32,15 @@ std::unique_ptr<CommandRunner> make_process_runner();
 struct MoveReport {
   int64_t stop_ns = 0;    // CLOCK_MONOTONIC: VM paused
   int64_t resume_ns = 0;  // VM resumed on the destination
-  double pause_ms = 0;
+  double pause_ms = 0;    // the VM's stop time: resume_ns - stop_ns
   double precopy_ms = 0;
-  double switchover_wait_ms = 0;  // paused after the announcement for the switch-over
+  // The part of the pause the VM was kept stopped only because the
+  // switch-over gate was still closed (the netns driver; 0 for the others):
+  // without the gate it would have resumed gate_ms earlier.
+  double gate_ms = 0;
+  // The hypervisor's own figures, reported as they are (qemu driver:
+  // qemu_downtime_ms, qemu_total_ms, qemu_setup_ms, qemu_ram_bytes).
+  std::vector<std::pair<std::string, double>> figures;
   std::string detail;
 };
 
@@ -40,7 +48,7 @@ struct MoveReport {
 // with migrate-continue): the orchestrator opens the gate once the senders
 // are switched over (SEEDS 000 S418); the netns driver keeps the VM paused
 // after its announcement until then, or at most the inventory's
-// switchover_wait_ms.
+// switchover_wait_ms, and reports the time it added as MoveReport::gate_ms.
 class SwitchoverGate {
  public:
   void open() {
@@ -88,6 +96,9 @@ class Driver {
 
 std::unique_ptr<Driver> make_netns_driver(const Inventory& inv, CommandRunner* runner);
 std::unique_ptr<Driver> make_libvirt_driver(const Inventory& inv, CommandRunner* runner);
+// QEMU through QMP (tools/migrate/driver_qemu.cc): the VM's "qemu" member
+// in the inventory says where its monitors are.
+std::unique_ptr<Driver> make_qemu_driver(const Inventory& inv, CommandRunner* runner);
 
 // The libvirt connection URI of a host: its `libvirt` field, else
 // qemu+ssh://NAME/system.

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "lib/util/text.h"
@@ -55,24 +56,28 @@ class NetnsDriver : public Driver {
     auto rarp = r_->run({"ip", "netns", "exec", vm.netns, inv_.pktgen, "send", "--iface", "eth0",
                          "--frame", "rarp(mac=" + vm.mac + ")"});
     if (!rarp) rep.detail = "RARP failed: " + rarp.error().message;
+    // The VM could resume from here (or once the configured downtime has
+    // passed); the gate may keep it stopped longer.
+    int64_t min_end = rep.stop_ns + static_cast<int64_t>(inv_.downtime_ms) * 1000000;
+    int64_t natural_end = std::max(now_ns(), min_end);
     // Paused until the senders are switched over (they switch on that
     // announcement), so that nothing the VM would receive once running
     // goes to the old host.
+    int64_t gate_end = 0;
     if (gate_ && inv_.switchover_wait_ms > 0) {
-      int64_t w0 = now_ns();
       bool opened = gate_->wait(inv_.switchover_wait_ms);
-      rep.switchover_wait_ms = static_cast<double>(now_ns() - w0) / 1e6;
+      gate_end = now_ns();
       if (!opened) {
         if (!rep.detail.empty()) rep.detail += "; ";
         rep.detail += strprintf("resumed before the switch-over (%d ms)", inv_.switchover_wait_ms);
       }
     }
-    int64_t min_end = rep.stop_ns + static_cast<int64_t>(inv_.downtime_ms) * 1000000;
     int64_t left = min_end - now_ns();
     if (left > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(left));
     for (int pid : *pids) ::kill(pid, SIGCONT);
     rep.resume_ns = now_ns();
     rep.pause_ms = static_cast<double>(rep.resume_ns - rep.stop_ns) / 1e6;
+    rep.gate_ms = static_cast<double>(std::max<int64_t>(0, gate_end - natural_end)) / 1e6;
     return rep;
   }
 

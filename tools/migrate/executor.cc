@@ -326,8 +326,8 @@ Result<std::string> DaemonExecutor::apply(const Step& s, const Command& cmd) {
       auto r = join_move();
       if (!r) return r.error();
       last_move = *r;
-      return strprintf("pause %.1f ms%s%s", r->pause_ms, r->detail.empty() ? "" : "; ",
-                       r->detail.c_str());
+      return strprintf("pause %.1f ms (gate %.1f ms)%s%s", r->pause_ms, r->gate_ms,
+                       r->detail.empty() ? "" : "; ", r->detail.c_str());
     }
   }
   return make_error("unknown step kind");
@@ -423,7 +423,8 @@ Result<std::optional<std::string>> DaemonExecutor::reconcile(const Step& s, cons
     }
     case StepKind::kOfctl: {
       // Applied again; a meter that exists is replaced.
-      if (cmd.method == "add-meter") (void)ofctl(node(s.node), {"del-meter", {"meter=49152"}});
+      if (cmd.method == "add-meter")
+        (void)ofctl(node(s.node), {"del-meter", {"meter=" + std::to_string(kTransferMeterId)}});
       auto r = ofctl(node(s.node), cmd);
       if (!r) return r.error();
       return Opt(*r);

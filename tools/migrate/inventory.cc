@@ -86,6 +86,26 @@ Result<Node> parse_node(const Json& j, bool fabric, size_t index) {
   return n;
 }
 
+Result<QemuVm> parse_qemu(const Json* j, const std::string& where) {
+  QemuVm q;
+  if (!j) return q;
+  if (!j->is_object()) return make_error(where + ": \"qemu\" must be an object");
+  auto qmp = str(*j, "qmp", where + ".qemu", true);
+  auto incoming = str(*j, "incoming", where + ".qemu", false);
+  for (const Error* e : {qmp ? nullptr : &qmp.error(), incoming ? nullptr : &incoming.error()})
+    if (e) return *e;
+  q.qmp = *qmp;
+  q.incoming = *incoming;
+  if (const Json* st = j->find("start")) {
+    if (!st->is_array()) return make_error(where + ".qemu: \"start\" must be a list of strings");
+    for (const Json& a : st->as_array()) {
+      if (!a.is_string()) return make_error(where + ".qemu: \"start\" must be a list of strings");
+      q.start.push_back(a.as_string());
+    }
+  }
+  return q;
+}
+
 Result<Vm> parse_vm(const Json& j, size_t index) {
   std::string where = "vms[" + std::to_string(index) + "]";
   if (!j.is_object()) return make_error(where + ": must be an object");
@@ -105,10 +125,13 @@ Result<Vm> parse_vm(const Json& j, size_t index) {
   auto netns = str(j, "netns", where, false);
   auto domain = str(j, "libvirt", where, false, vm.name);
   auto vlan = integer(j, "vlan", where, 0, 0, 4095);
-  for (const Error* e : {ip ? nullptr : &ip.error(), host ? nullptr : &host.error(),
-                         port ? nullptr : &port.error(), netns ? nullptr : &netns.error(),
-                         domain ? nullptr : &domain.error(), vlan ? nullptr : &vlan.error()})
+  auto qemu = parse_qemu(j.find("qemu"), where);
+  for (const Error* e :
+       {ip ? nullptr : &ip.error(), host ? nullptr : &host.error(), port ? nullptr : &port.error(),
+        netns ? nullptr : &netns.error(), domain ? nullptr : &domain.error(),
+        vlan ? nullptr : &vlan.error(), qemu ? nullptr : &qemu.error()})
     if (e) return *e;
+  vm.qemu = *qemu;
   vm.ip = *ip;
   vm.host = *host;
   vm.port = *port;
@@ -189,8 +212,8 @@ Result<Inventory> parse_inventory(const Json& json) {
   Inventory inv;
   auto driver = str(json, "driver", "inventory", false, "netns");
   if (!driver) return driver.error();
-  if (*driver != "netns" && *driver != "libvirt")
-    return make_error("inventory: unknown driver \"" + *driver + "\" (netns, libvirt)");
+  if (*driver != "netns" && *driver != "libvirt" && *driver != "qemu")
+    return make_error("inventory: unknown driver \"" + *driver + "\" (netns, libvirt, qemu)");
   inv.driver = *driver;
   auto staging = str(json, "staging_fabric", "inventory", false);
   auto primary = str(json, "primary_fabric", "inventory", false);

@@ -33,6 +33,19 @@ struct Node {
   std::map<std::string, std::string> ports;
 };
 
+// qemu driver: how to reach the VM's QEMU on each host. "{host}" in any
+// of these stands for the host's name.
+struct QemuVm {
+  std::string qmp;  // QMP socket (QEMU's -qmp unix:PATH,server=on,wait=off)
+  // Starts QEMU on a host to receive the VM (with "-incoming defer"); run
+  // when the destination's QMP socket does not answer. Empty: it must run.
+  std::vector<std::string> start;
+  // The URI the destination listens on (migrate-incoming) and the source
+  // sends to (migrate). Default: tcp:MGMT_IP:49152 (the destination's
+  // mgmt_ip, the port of the SEEDS 003 memory-transfer path).
+  std::string incoming;
+};
+
 struct Vm {
   std::string name;
   std::string mac;  // lower case
@@ -42,6 +55,7 @@ struct Vm {
   std::string port;     // its port name on the host's bridge (same on every host)
   std::string netns;    // netns driver: the VM's namespace
   std::string libvirt;  // libvirt driver: the domain name (default: name)
+  QemuVm qemu;          // qemu driver
 };
 
 // A flow known from traffic information (SEEDS 000 S404): `from` talks to
@@ -53,7 +67,7 @@ struct Flow {
 };
 
 struct Inventory {
-  std::string driver = "netns";  // netns | libvirt
+  std::string driver = "netns";  // netns | libvirt | qemu
   std::string staging_fabric;    // fabric switch of the first staged path (default: the primary)
   std::string primary_fabric;    // fabric switch of the VMs' own paths (default: the first)
   // Hosts reach remote VMs by static entries toward the primary fabric
@@ -62,7 +76,7 @@ struct Inventory {
   // Add to `vms` what the hosts' daemons know (tools/migrate/discover.h)
   // before every command; `flows` may then name discovered VMs.
   bool discover = false;
-  int downtime_ms = 50;             // netns driver: the stop-and-copy pause
+  int downtime_ms = 50;             // netns: the stop-and-copy pause; qemu: downtime-limit
   int precopy_ms = 200;             // netns driver: the pre-copy phase
   int switchover_wait_ms = 200;     // netns driver: longest pause for the switch-over (0: none)
   int64_t transfer_kbps = 2000000;  // 003-dup: meter on the memory-transfer path

@@ -4,8 +4,6 @@
 
 namespace ferry::migrate {
 
-using rpc::Json;
-
 const char* step_kind_name(StepKind k) {
   switch (k) {
     case StepKind::kCtl:
@@ -40,16 +38,30 @@ Command resolve(const Command& c, const Vars& vars) {
   return out;
 }
 
-int vmacs_needed(const std::string& plan_name) {
-  if (plan_name == "baseline") return 0;
-  if (plan_name == "000-prio") return 2;
-  return 1;
+namespace {
+
+constexpr PlanVariant kVariants[] = {
+    // name, staged paths, split by priority, duplicate, metered transfer
+    {"000", 1, false, false, false},
+    {"000-prio", 2, true, false, false},
+    {"003-dup", 1, false, true, true},
+    {"baseline", 0, false, false, false},
+};
+
+}  // namespace
+
+const PlanVariant* plan_variant(const std::string& name) {
+  for (const PlanVariant& v : kVariants)
+    if (name == v.name) return &v;
+  return nullptr;
 }
 
-bool known_plan(const std::string& plan_name) {
-  return plan_name == "000" || plan_name == "000-prio" || plan_name == "003-dup" ||
-         plan_name == "baseline";
+int vmacs_needed(const std::string& plan_name) {
+  const PlanVariant* v = plan_variant(plan_name);
+  return v ? v->staged_paths : 1;
 }
+
+bool known_plan(const std::string& plan_name) { return plan_variant(plan_name) != nullptr; }
 
 namespace {
 
@@ -82,12 +94,366 @@ struct Path {
   std::string classes;
 };
 
+// The plan of one migration, phase by phase (SEEDS 000 S404-S610, 001,
+// 003), for the properties of its variant.
+class MigrationPlanner {
+ public:
+  MigrationPlanner(const Inventory& inv, const PlanVariant& variant, const Vm& vm, const Node& src,
+                   const Node& dst)
+      : inv_(inv),
+        v_(variant),
+        vm_(vm),
+        src_(src),
+        dst_(dst),
+        fabric_(inv.fabric()),
+        vlan_(std::to_string(vm.vlan)),
+        mac_(vm.mac) {
+    // The staged path crosses the fabric switch the VM's own path will
+    // cross after the migration (the primary), unless told otherwise: then
+    // S606 changes the sender's destination MAC but not its path, and no
+    // frame still in flight on the staged path can be overtaken.
+    primary_ = inv.primary_fabric.empty() ? fabric_.front() : inv.node(inv.primary_fabric);
+    staging_ = inv.staging_fabric.empty() ? primary_ : inv.node(inv.staging_fabric);
+    transfer_path_ = v_.metered_transfer && !src.mgmt_ip.empty() && !dst.mgmt_ip.empty();
+    transfer_match_ = "tcp,nw_src=" + src.mgmt_ip + ",nw_dst=" + dst.mgmt_ip +
+                      ",tp_dst=" + std::to_string(kTransferTcpPort);
+  }
+
+  // S404: the senders, from the traffic information; the staged paths.
+  Status choose(const std::string& vm_name, const std::vector<std::string>& vmacs,
+                const PlanOptions& options);
+  // staging: the paths, the 001 VLAN additions, both conversions.
+  void staging();
+  // transfer: the live migration; the destination's first frame.
+  void transfer();
+  // cut-over: the senders switch to the staged paths; the move completes.
+  void cut_over();
+  // cleanup: forward only, every step idempotent.
+  void cleanup();
+
+  Plan take() { return std::move(b_.plan); }
+
+ private:
+  void stage_vlans();
+  void stage_paths();
+  void stage_conversions();
+  void stage_duplicate();
+  void stage_local_entry();
+  void stage_transfer_path();
+  void cleanup_entries();
+  void cleanup_conversions();
+  void cleanup_duplicate();
+  void cleanup_transfer_path();
+  void cleanup_paths();
+  void cleanup_vlans();
+
+  // The staged sender conversion of path i on host h, and the one S418
+  // activates (003-dup: the plain one beside the duplicating one).
+  static std::string tx_var(size_t i, const std::string& h) {
+    return "tx" + std::to_string(i) + "_" + h;
+  }
+  std::string cutover_var(size_t i, const std::string& h) const {
+    return (v_.duplicate ? "txp" : "tx") + std::to_string(i) + "_" + h;
+  }
+  std::string meter() const { return "meter=" + std::to_string(kTransferMeterId); }
+
+  const Inventory& inv_;
+  const PlanVariant& v_;
+  const Vm& vm_;
+  const Node& src_;
+  const Node& dst_;
+  std::vector<const Node*> fabric_;
+  const Node* primary_;
+  const Node* staging_;
+  std::string vlan_;
+  const std::string& mac_;
+  bool transfer_path_;
+  std::string transfer_match_;
+  std::vector<Path> paths_;
+  Builder b_;
+};
+
+Status MigrationPlanner::choose(const std::string& vm_name, const std::vector<std::string>& vmacs,
+                                const PlanOptions& options) {
+  b_.plan.vm = vm_name;
+  b_.plan.source = src_.name;
+  b_.plan.destination = dst_.name;
+  b_.plan.name = v_.name;
+  b_.plan.vmacs = vmacs;
+  for (const Flow& f : inv_.flows) {
+    if (f.to != vm_name) continue;
+    const Vm* from = inv_.vm(f.from);
+    if (from->host == dst_.name) continue;  // reaches the VM locally afterwards
+    std::vector<std::string>& s = b_.plan.senders;
+    if (std::find(s.begin(), s.end(), from->host) == s.end()) s.push_back(from->host);
+  }
+  if (v_.split_by_priority) {
+    const Node* other = staging_;
+    for (const Node* f : fabric_)
+      if (f != staging_) other = f;
+    int p = std::clamp(options.priority_threshold, 0, 6);
+    // Frame class c (802.1p / DSCP class selector, larger = more important)
+    // carries application priority 7 - c (smaller = more important).
+    paths_.push_back({vmacs[0], staging_, std::to_string(7 - p) + "-7"});
+    paths_.push_back({vmacs[1], other, "0-" + std::to_string(6 - p)});
+  } else if (v_.staged_paths > 0) {
+    paths_.push_back({vmacs[0], staging_, ""});
+  }
+  for (const Path& p : paths_) {
+    for (const std::string& h : b_.plan.senders) {
+      const Node* hn = inv_.node(h);
+      if (!hn->ports.count(p.fabric->name))
+        return make_error("host " + h + " has no uplink to fabric switch " + p.fabric->name);
+      if (!p.fabric->ports.count(h))
+        return make_error("fabric switch " + p.fabric->name + " has no port facing " + h);
+    }
+    if (!dst_.ports.count(p.fabric->name))
+      return make_error("host " + dst_.name + " has no uplink to fabric switch " + p.fabric->name);
+  }
+  return {};
+}
+
+void MigrationPlanner::staging() {
+  b_.phase = "staging";
+  stage_vlans();
+  stage_paths();
+  stage_conversions();
+  if (v_.duplicate)
+    stage_duplicate();
+  else
+    stage_local_entry();
+  if (transfer_path_) stage_transfer_path();
+  b_.add("S412", dst_.name, StepKind::kMark, {"events/wait", {"0"}}, {},
+         "note the destination's event sequence", "seq");
+}
+
+// SEEDS 001: the destination joins the VM's VLAN before anything uses it.
+void MigrationPlanner::stage_vlans() {
+  if (vm_.vlan == 0) return;
+  // The undo removes the VLAN only where the step added it ($vlanN).
+  auto add_vlan = [&](const std::string& node, const std::string& port, const std::string& text) {
+    std::string var = "vlan" + std::to_string(b_.plan.steps.size());
+    b_.add("001-add", node, StepKind::kVsctl, {"vlan-add", {port, vlan_}},
+           {"vlan-remove", {port, vlan_, "$" + var}}, text, var);
+  };
+  const std::string& destination = dst_.name;
+  for (const Node* f : fabric_)
+    add_vlan(f->name, f->ports.at(destination),
+             "VLAN " + vlan_ + " on " + f->ports.at(destination) + " (toward " + destination + ")");
+  for (const auto& [fname, uplink] : dst_.ports)
+    add_vlan(destination, uplink, "VLAN " + vlan_ + " on uplink " + uplink);
+}
+
+// S406: each staged path's entries on its fabric switch and the senders.
+void MigrationPlanner::stage_paths() {
+  const std::string& destination = dst_.name;
+  for (const Path& p : paths_) {
+    const Node* f = p.fabric;
+    b_.add("S406", f->name, StepKind::kCtl,
+           {"fdb/add", {f->bridge, f->ports.at(destination), vlan_, p.vmac}},
+           {"fdb/del", {f->bridge, vlan_, p.vmac}},
+           "path " + p.vmac + " -> " + f->ports.at(destination) + " (toward " + destination + ")");
+    for (const std::string& h : b_.plan.senders) {
+      const Node* hn = inv_.node(h);
+      b_.add(
+          "S406", h, StepKind::kCtl,
+          {"fdb/add", {hn->bridge, hn->ports.at(f->name), vlan_, p.vmac}},
+          {"fdb/del", {hn->bridge, vlan_, p.vmac}},
+          "path " + p.vmac + " -> uplink " + hn->ports.at(f->name) + " (toward " + f->name + ")");
+    }
+  }
+}
+
+// S408 the senders' conversions (staged), S410 the receiver's (active).
+void MigrationPlanner::stage_conversions() {
+  for (size_t i = 0; i < paths_.size(); i++) {
+    const Path& p = paths_[i];
+    for (const std::string& h : b_.plan.senders) {
+      const Node* hn = inv_.node(h);
+      std::string var = tx_var(i, h);
+      Command add{v_.duplicate ? "vmac/add-dup" : "vmac/add-tx", {hn->bridge, mac_, p.vmac}};
+      if (!p.classes.empty()) add.args.push_back("class=" + p.classes);
+      b_.add("S408", h, StepKind::kCtl, add, {"vmac/del", {"$" + var}},
+             "sender conversion " + mac_ + " -> " + p.vmac + " (staged)", var);
+      if (v_.duplicate) {
+        std::string tv = cutover_var(i, h);
+        b_.add("S408", h, StepKind::kCtl, {"vmac/add-tx", {hn->bridge, mac_, p.vmac}},
+               {"vmac/del", {"$" + tv}},
+               "sender conversion " + mac_ + " -> " + p.vmac + " (staged)", tv);
+      }
+    }
+    std::string rv = "rx" + std::to_string(i);
+    b_.add("S410", dst_.name, StepKind::kCtl, {"vmac/add-rx", {dst_.bridge, p.vmac, mac_}},
+           {"vmac/del", {"$" + rv}}, "receiver conversion " + p.vmac + " -> " + mac_ + " (active)",
+           rv);
+  }
+}
+
+// Duplicate to both paths during the transfer (SEEDS 003 embodiment 2).
+// Until the VM is on the destination its copies there go nowhere: a static
+// entry toward the path's own uplink drops them (never back out), and the
+// VM's RARP moves that entry to its port.
+void MigrationPlanner::stage_duplicate() {
+  const std::string& destination = dst_.name;
+  const std::string& up = dst_.ports.at(paths_[0].fabric->name);
+  b_.add("003-hold", destination, StepKind::kCtl, {"move-detect/enable", {dst_.bridge}},
+         {"move-detect/disable", {dst_.bridge}}, "move detection on (the VM's RARP places it)");
+  Command restore{"fdb/del", {dst_.bridge, vlan_, mac_}};
+  if (inv_.host_entries && dst_.ports.count(primary_->name))
+    restore = {"fdb/add", {dst_.bridge, dst_.ports.at(primary_->name), vlan_, mac_}};
+  b_.add("003-hold", destination, StepKind::kCtl, {"fdb/add", {dst_.bridge, up, vlan_, mac_}},
+         restore, "hold " + mac_ + " copies until the VM arrives");
+  for (const std::string& h : b_.plan.senders)
+    b_.add("003-dup", h, StepKind::kCtl, {"vmac/activate", {"$" + tx_var(0, h)}},
+           {"vmac/deactivate", {"$" + tx_var(0, h)}}, "duplicate to both paths");
+}
+
+// The destination reaches the VM through the fabric until now: its static
+// entry for it (if any) goes, so the VM's first frame is learned on its new
+// port.
+void MigrationPlanner::stage_local_entry() {
+  if (!inv_.host_entries || !dst_.ports.count(primary_->name)) return;
+  b_.add("S410", dst_.name, StepKind::kCtl, {"fdb/del", {dst_.bridge, vlan_, mac_}},
+         {"fdb/add", {dst_.bridge, dst_.ports.at(primary_->name), vlan_, mac_}},
+         "remove the static entry for " + mac_ + " (the VM will be local)");
+}
+
+// SEEDS 003: the memory image's own path, capped by a meter so it never
+// starves the VMs' traffic (when the hosts' management addresses are known).
+void MigrationPlanner::stage_transfer_path() {
+  const std::string meter_action = "meter:" + std::to_string(kTransferMeterId);
+  b_.add(
+      "003-xfer", src_.name, StepKind::kOfctl,
+      {"add-meter",
+       {meter() + ",kbps,burst,stats,bands=type=drop,rate=" + std::to_string(inv_.transfer_kbps) +
+        ",burst_size=" + std::to_string(std::max<int64_t>(1, inv_.transfer_kbps / 10))}},
+      {"del-meter", {meter()}}, "meter for the memory-transfer path");
+  b_.add("003-xfer", src_.name, StepKind::kOfctl,
+         {"add-flow", {"priority=500," + transfer_match_ + ",actions=" + meter_action + ",NORMAL"}},
+         {"del-flows", {"--strict", "priority=500," + transfer_match_}},
+         "memory-transfer path to " + dst_.name + ", metered");
+}
+
+void MigrationPlanner::transfer() {
+  b_.phase = "transfer";
+  const std::string &source = src_.name, &destination = dst_.name;
+  b_.add("S414", "", StepKind::kMove, {"move", {b_.plan.vm, source, destination}},
+         {"move", {b_.plan.vm, destination, source}},
+         "live migration " + source + " -> " + destination);
+  b_.add("S416", destination, StepKind::kFirstFrame,
+         {"first-frame", {dst_.bridge, mac_, "$seq", vm_.port}}, {},
+         "the VM's first frame on " + destination + " (or the driver's completion)");
+}
+
+void MigrationPlanner::cut_over() {
+  b_.phase = "cut-over";
+  if (!paths_.empty()) {
+    for (const std::string& h : b_.plan.senders) {
+      Command act{"vmac/commit", {}};
+      Command deact{"vmac/commit", {}};
+      for (size_t i = 0; i < paths_.size(); i++) {
+        act.args.push_back("activate=$" + cutover_var(i, h));
+        deact.args.push_back("deactivate=$" + cutover_var(i, h));
+      }
+      if (v_.duplicate) {
+        act.args.push_back("deactivate=$" + tx_var(0, h));
+        deact.args.push_back("activate=$" + tx_var(0, h));
+      }
+      b_.add("S418", h, StepKind::kCtl, act, deact, "activate the sender conversion (cut-over)");
+    }
+  }
+  b_.add("S416", "", StepKind::kMoveWait, {"move-wait", {b_.plan.vm, src_.name, dst_.name}}, {},
+         "the driver reports the migration complete");
+  b_.plan.point_of_no_return = static_cast<int>(b_.plan.steps.size()) - 1;
+}
+
+void MigrationPlanner::cleanup() {
+  b_.phase = "cleanup";
+  cleanup_entries();
+  cleanup_conversions();
+  if (v_.duplicate) cleanup_duplicate();
+  if (transfer_path_) cleanup_transfer_path();
+  cleanup_paths();
+  cleanup_vlans();
+}
+
+// S602/S604: the VM's own entries point to its new place.
+void MigrationPlanner::cleanup_entries() {
+  const std::string& destination = dst_.name;
+  for (const Node* f : fabric_)
+    b_.add("S602", f->name, StepKind::kCtl, {"fdb/del", {f->bridge, vlan_, mac_}}, {},
+           "delete " + mac_ + " -> " + f->ports.at(src_.name));
+  for (const Node* f : fabric_)
+    b_.add("S604", f->name, StepKind::kCtl,
+           {"fdb/add", {f->bridge, f->ports.at(destination), vlan_, mac_}}, {},
+           mac_ + " -> " + f->ports.at(destination) + " (toward " + destination + ")");
+  // Hosts reach the VM through the primary fabric at its new place.
+  for (const Node& h : inv_.nodes) {
+    if (!inv_.host_entries || h.fabric || h.name == destination || !h.ports.count(primary_->name))
+      continue;
+    b_.add("S604", h.name, StepKind::kCtl,
+           {"fdb/add", {h.bridge, h.ports.at(primary_->name), vlan_, mac_}}, {},
+           mac_ + " -> uplink " + h.ports.at(primary_->name));
+  }
+}
+
+// S606 the senders' conversions, S608 the receiver's.
+void MigrationPlanner::cleanup_conversions() {
+  for (size_t i = 0; i < paths_.size(); i++) {
+    for (const std::string& h : b_.plan.senders) {
+      if (v_.duplicate)
+        b_.add("S606", h, StepKind::kCtl, {"vmac/del", {"$" + tx_var(0, h)}}, {},
+               "remove the duplicating conversion");
+      b_.add("S606", h, StepKind::kCtl, {"vmac/del", {"$" + cutover_var(i, h)}}, {},
+             "remove the sender conversion");
+    }
+  }
+  for (size_t i = 0; i < paths_.size(); i++)
+    b_.add("S608", dst_.name, StepKind::kCtl, {"vmac/del", {"$rx" + std::to_string(i)}}, {},
+           "remove the receiver conversion");
+}
+
+void MigrationPlanner::cleanup_duplicate() {
+  b_.add("003-hold", dst_.name, StepKind::kCtl, {"move-detect/disable", {dst_.bridge}}, {},
+         "move detection off");
+  b_.add("003-hold", dst_.name, StepKind::kCtl, {"fdb/del", {dst_.bridge, vlan_, mac_}}, {},
+         "the VM's entry is learned again");
+}
+
+void MigrationPlanner::cleanup_transfer_path() {
+  b_.add("003-xfer", src_.name, StepKind::kOfctl,
+         {"del-flows", {"--strict", "priority=500," + transfer_match_}}, {},
+         "remove the memory-transfer path");
+  b_.add("003-xfer", src_.name, StepKind::kOfctl, {"del-meter", {meter()}}, {}, "remove its meter");
+}
+
+// S610: the staged paths' entries.
+void MigrationPlanner::cleanup_paths() {
+  for (const Path& p : paths_) {
+    b_.add("S610", p.fabric->name, StepKind::kCtl, {"fdb/del", {p.fabric->bridge, vlan_, p.vmac}},
+           {}, "delete path " + p.vmac);
+    for (const std::string& h : b_.plan.senders)
+      b_.add("S610", h, StepKind::kCtl, {"fdb/del", {inv_.node(h)->bridge, vlan_, p.vmac}}, {},
+             "delete path " + p.vmac);
+  }
+}
+
+// SEEDS 001: the source leaves the VLAN unless another VM still needs it.
+void MigrationPlanner::cleanup_vlans() {
+  if (vm_.vlan == 0) return;
+  for (const Node* f : fabric_)
+    b_.add("001-prune", f->name, StepKind::kVlanPrune,
+           {"vlan-prune", {f->ports.at(src_.name), vlan_, src_.name, b_.plan.vm}}, {},
+           "prune VLAN " + vlan_ + " from " + f->ports.at(src_.name) + " unless still used");
+}
+
 }  // namespace
 
 Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const std::string& source,
                         const std::string& destination, const std::vector<std::string>& vmacs,
                         const PlanOptions& options) {
-  if (!known_plan(options.name))
+  const PlanVariant* variant = plan_variant(options.name);
+  if (!variant)
     return make_error("unknown plan \"" + options.name + "\" (000, 000-prio, 003-dup, baseline)");
   const Vm* vm = inv.vm(vm_name);
   if (!vm) return make_error("unknown VM \"" + vm_name + "\"", ENOENT);
@@ -96,9 +462,9 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
   if (!dst || dst->fabric) return make_error("unknown host \"" + destination + "\"", ENOENT);
   if (!src || src->fabric) return make_error("unknown source host \"" + source + "\"", ENOENT);
   if (src == dst) return make_error(vm_name + " already runs on " + destination);
-  if (static_cast<int>(vmacs.size()) != vmacs_needed(options.name))
-    return make_error("plan " + options.name + " needs " +
-                      std::to_string(vmacs_needed(options.name)) + " virtual MACs");
+  if (static_cast<int>(vmacs.size()) != variant->staged_paths)
+    return make_error("plan " + options.name + " needs " + std::to_string(variant->staged_paths) +
+                      " virtual MACs");
   auto fabric = inv.fabric();
   if (fabric.empty()) return make_error("the inventory has no fabric switch");
   for (const Node* f : fabric) {
@@ -106,242 +472,13 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
       if (!f->ports.count(h->name))
         return make_error("fabric switch " + f->name + " has no port facing " + h->name);
   }
-
-  Builder b;
-  b.plan.vm = vm_name;
-  b.plan.source = source;
-  b.plan.destination = destination;
-  b.plan.name = options.name;
-  b.plan.vmacs = vmacs;
-  // S404: the senders, from the traffic information.
-  for (const Flow& f : inv.flows) {
-    if (f.to != vm_name) continue;
-    const Vm* from = inv.vm(f.from);
-    if (from->host == destination) continue;  // reaches the VM locally afterwards
-    if (std::find(b.plan.senders.begin(), b.plan.senders.end(), from->host) == b.plan.senders.end())
-      b.plan.senders.push_back(from->host);
-  }
-  const std::string vlan = std::to_string(vm->vlan);
-  const std::string& mac = vm->mac;
-
-  std::vector<Path> paths;
-  // The staged path crosses the fabric switch the VM's own path will
-  // cross after the migration (the primary), unless told otherwise: then
-  // S606 changes the sender's destination MAC but not its path, and no
-  // frame still in flight on the staged path can be overtaken.
-  const Node* primary = inv.primary_fabric.empty() ? fabric.front() : inv.node(inv.primary_fabric);
-  const Node* staging = inv.staging_fabric.empty() ? primary : inv.node(inv.staging_fabric);
-  if (options.name == "000-prio") {
-    const Node* other = staging;
-    for (const Node* f : fabric)
-      if (f != staging) other = f;
-    int p = std::clamp(options.priority_threshold, 0, 6);
-    // Frame class c (802.1p / DSCP class selector, larger = more important)
-    // carries application priority 7 - c (smaller = more important).
-    paths.push_back({vmacs[0], staging, std::to_string(7 - p) + "-7"});
-    paths.push_back({vmacs[1], other, "0-" + std::to_string(6 - p)});
-  } else if (options.name != "baseline") {
-    paths.push_back({vmacs[0], staging, ""});
-  }
-  for (const Path& p : paths) {
-    for (const std::string& h : b.plan.senders) {
-      const Node* hn = inv.node(h);
-      if (!hn->ports.count(p.fabric->name))
-        return make_error("host " + h + " has no uplink to fabric switch " + p.fabric->name);
-      if (!p.fabric->ports.count(h))
-        return make_error("fabric switch " + p.fabric->name + " has no port facing " + h);
-    }
-    if (!dst->ports.count(p.fabric->name))
-      return make_error("host " + destination + " has no uplink to fabric switch " +
-                        p.fabric->name);
-  }
-
-  // --- staging: the M paths, the 001 VLAN additions, both conversions ---
-  b.phase = "staging";
-  // SEEDS 001: the destination joins the VM's VLAN before anything uses it.
-  if (vm->vlan != 0) {
-    // The undo removes the VLAN only where the step added it ($vlanN).
-    auto add_vlan = [&](const std::string& node, const std::string& port, const std::string& text) {
-      std::string var = "vlan" + std::to_string(b.plan.steps.size());
-      b.add("001-add", node, StepKind::kVsctl, {"vlan-add", {port, vlan}},
-            {"vlan-remove", {port, vlan, "$" + var}}, text, var);
-    };
-    for (const Node* f : fabric)
-      add_vlan(
-          f->name, f->ports.at(destination),
-          "VLAN " + vlan + " on " + f->ports.at(destination) + " (toward " + destination + ")");
-    for (const auto& [fname, uplink] : dst->ports)
-      add_vlan(destination, uplink, "VLAN " + vlan + " on uplink " + uplink);
-  }
-  for (const Path& p : paths) {
-    const Node* f = p.fabric;
-    b.add("S406", f->name, StepKind::kCtl,
-          {"fdb/add", {f->bridge, f->ports.at(destination), vlan, p.vmac}},
-          {"fdb/del", {f->bridge, vlan, p.vmac}},
-          "path " + p.vmac + " -> " + f->ports.at(destination) + " (toward " + destination + ")");
-    for (const std::string& h : b.plan.senders) {
-      const Node* hn = inv.node(h);
-      b.add("S406", h, StepKind::kCtl,
-            {"fdb/add", {hn->bridge, hn->ports.at(f->name), vlan, p.vmac}},
-            {"fdb/del", {hn->bridge, vlan, p.vmac}},
-            "path " + p.vmac + " -> uplink " + hn->ports.at(f->name) + " (toward " + f->name + ")");
-    }
-  }
-  for (size_t i = 0; i < paths.size(); i++) {
-    const Path& p = paths[i];
-    for (const std::string& h : b.plan.senders) {
-      const Node* hn = inv.node(h);
-      std::string var = "tx" + std::to_string(i) + "_" + h;
-      Command add{options.name == "003-dup" ? "vmac/add-dup" : "vmac/add-tx",
-                  {hn->bridge, mac, p.vmac}};
-      if (!p.classes.empty()) add.args.push_back("class=" + p.classes);
-      b.add("S408", h, StepKind::kCtl, add, {"vmac/del", {"$" + var}},
-            "sender conversion " + mac + " -> " + p.vmac + " (staged)", var);
-      if (options.name == "003-dup") {
-        std::string tv = "txp" + std::to_string(i) + "_" + h;
-        b.add("S408", h, StepKind::kCtl, {"vmac/add-tx", {hn->bridge, mac, p.vmac}},
-              {"vmac/del", {"$" + tv}}, "sender conversion " + mac + " -> " + p.vmac + " (staged)",
-              tv);
-      }
-    }
-    std::string rv = "rx" + std::to_string(i);
-    b.add("S410", destination, StepKind::kCtl, {"vmac/add-rx", {dst->bridge, p.vmac, mac}},
-          {"vmac/del", {"$" + rv}}, "receiver conversion " + p.vmac + " -> " + mac + " (active)",
-          rv);
-  }
-  if (options.name == "003-dup") {
-    // Duplicate to both paths during the transfer (SEEDS 003 embodiment 2).
-    // Until the VM is on the destination its copies there go nowhere: a
-    // static entry toward the path's own uplink drops them (never back
-    // out), and the VM's RARP moves that entry to its port.
-    const std::string& up = dst->ports.at(paths[0].fabric->name);
-    b.add("003-hold", destination, StepKind::kCtl, {"move-detect/enable", {dst->bridge}},
-          {"move-detect/disable", {dst->bridge}}, "move detection on (the VM's RARP places it)");
-    Command restore{"fdb/del", {dst->bridge, vlan, mac}};
-    if (inv.host_entries && dst->ports.count(primary->name))
-      restore = {"fdb/add", {dst->bridge, dst->ports.at(primary->name), vlan, mac}};
-    b.add("003-hold", destination, StepKind::kCtl, {"fdb/add", {dst->bridge, up, vlan, mac}},
-          restore, "hold " + mac + " copies until the VM arrives");
-    for (const std::string& h : b.plan.senders)
-      b.add("003-dup", h, StepKind::kCtl, {"vmac/activate", {"$tx0_" + h}},
-            {"vmac/deactivate", {"$tx0_" + h}}, "duplicate to both paths");
-  }
-  // The destination reaches the VM through the fabric until now: its
-  // static entry for it (if any) goes, so the VM's first frame is learned
-  // on its new port.
-  if (inv.host_entries && dst->ports.count(primary->name) && options.name != "003-dup")
-    b.add("S410", destination, StepKind::kCtl, {"fdb/del", {dst->bridge, vlan, mac}},
-          {"fdb/add", {dst->bridge, dst->ports.at(primary->name), vlan, mac}},
-          "remove the static entry for " + mac + " (the VM will be local)");
-  // SEEDS 003: the memory image's own path, capped by a meter so it never
-  // starves the VMs' traffic (when the hosts' management addresses are known).
-  const bool transfer_path =
-      options.name == "003-dup" && !src->mgmt_ip.empty() && !dst->mgmt_ip.empty();
-  const std::string transfer_match =
-      "tcp,nw_src=" + src->mgmt_ip + ",nw_dst=" + dst->mgmt_ip + ",tp_dst=49152";
-  if (transfer_path) {
-    b.add(
-        "003-xfer", source, StepKind::kOfctl,
-        {"add-meter",
-         {"meter=49152,kbps,burst,stats,bands=type=drop,rate=" + std::to_string(inv.transfer_kbps) +
-          ",burst_size=" + std::to_string(std::max<int64_t>(1, inv.transfer_kbps / 10))}},
-        {"del-meter", {"meter=49152"}}, "meter for the memory-transfer path");
-    b.add("003-xfer", source, StepKind::kOfctl,
-          {"add-flow", {"priority=500," + transfer_match + ",actions=meter:49152,NORMAL"}},
-          {"del-flows", {"--strict", "priority=500," + transfer_match}},
-          "memory-transfer path to " + destination + ", metered");
-  }
-  b.add("S412", destination, StepKind::kMark, {"events/wait", {"0"}}, {},
-        "note the destination's event sequence", "seq");
-
-  // --- transfer: the live migration; the destination's first frame ---
-  b.phase = "transfer";
-  b.add("S414", "", StepKind::kMove, {"move", {vm_name, source, destination}},
-        {"move", {vm_name, destination, source}},
-        "live migration " + source + " -> " + destination);
-  b.add("S416", destination, StepKind::kFirstFrame,
-        {"first-frame", {dst->bridge, mac, "$seq", vm->port}}, {},
-        "the VM's first frame on " + destination + " (or the driver's completion)");
-
-  // --- cut-over: the senders switch to the staged paths ---
-  b.phase = "cut-over";
-  if (!paths.empty()) {
-    for (const std::string& h : b.plan.senders) {
-      Command act{"vmac/commit", {}};
-      Command deact{"vmac/commit", {}};
-      for (size_t i = 0; i < paths.size(); i++) {
-        std::string ref =
-            (options.name == "003-dup" ? "$txp" : "$tx") + std::to_string(i) + "_" + h;
-        act.args.push_back("activate=" + ref);
-        deact.args.push_back("deactivate=" + ref);
-      }
-      if (options.name == "003-dup") {
-        act.args.push_back("deactivate=$tx0_" + h);
-        deact.args.push_back("activate=$tx0_" + h);
-      }
-      b.add("S418", h, StepKind::kCtl, act, deact, "activate the sender conversion (cut-over)");
-    }
-  }
-  b.add("S416", "", StepKind::kMoveWait, {"move-wait", {vm_name, source, destination}}, {},
-        "the driver reports the migration complete");
-  b.plan.point_of_no_return = static_cast<int>(b.plan.steps.size()) - 1;
-
-  // --- cleanup: forward only, every step idempotent ---
-  b.phase = "cleanup";
-  for (const Node* f : fabric)
-    b.add("S602", f->name, StepKind::kCtl, {"fdb/del", {f->bridge, vlan, mac}}, {},
-          "delete " + mac + " -> " + f->ports.at(source));
-  for (const Node* f : fabric)
-    b.add("S604", f->name, StepKind::kCtl,
-          {"fdb/add", {f->bridge, f->ports.at(destination), vlan, mac}}, {},
-          mac + " -> " + f->ports.at(destination) + " (toward " + destination + ")");
-  // Hosts reach the VM through the primary fabric at its new place.
-  for (const Node& h : inv.nodes) {
-    if (!inv.host_entries || h.fabric || h.name == destination || !h.ports.count(primary->name))
-      continue;
-    b.add("S604", h.name, StepKind::kCtl,
-          {"fdb/add", {h.bridge, h.ports.at(primary->name), vlan, mac}}, {},
-          mac + " -> uplink " + h.ports.at(primary->name));
-  }
-  for (size_t i = 0; i < paths.size(); i++) {
-    for (const std::string& h : b.plan.senders) {
-      if (options.name == "003-dup")
-        b.add("S606", h, StepKind::kCtl, {"vmac/del", {"$tx0_" + h}}, {},
-              "remove the duplicating conversion");
-      std::string ref = (options.name == "003-dup" ? "$txp" : "$tx") + std::to_string(i) + "_" + h;
-      b.add("S606", h, StepKind::kCtl, {"vmac/del", {ref}}, {}, "remove the sender conversion");
-    }
-  }
-  for (size_t i = 0; i < paths.size(); i++)
-    b.add("S608", destination, StepKind::kCtl, {"vmac/del", {"$rx" + std::to_string(i)}}, {},
-          "remove the receiver conversion");
-  if (options.name == "003-dup") {
-    b.add("003-hold", destination, StepKind::kCtl, {"move-detect/disable", {dst->bridge}}, {},
-          "move detection off");
-    b.add("003-hold", destination, StepKind::kCtl, {"fdb/del", {dst->bridge, vlan, mac}}, {},
-          "the VM's entry is learned again");
-  }
-  if (transfer_path) {
-    b.add("003-xfer", source, StepKind::kOfctl,
-          {"del-flows", {"--strict", "priority=500," + transfer_match}}, {},
-          "remove the memory-transfer path");
-    b.add("003-xfer", source, StepKind::kOfctl, {"del-meter", {"meter=49152"}}, {},
-          "remove its meter");
-  }
-  for (const Path& p : paths) {
-    b.add("S610", p.fabric->name, StepKind::kCtl, {"fdb/del", {p.fabric->bridge, vlan, p.vmac}}, {},
-          "delete path " + p.vmac);
-    for (const std::string& h : b.plan.senders)
-      b.add("S610", h, StepKind::kCtl, {"fdb/del", {inv.node(h)->bridge, vlan, p.vmac}}, {},
-            "delete path " + p.vmac);
-  }
-  if (vm->vlan != 0) {
-    for (const Node* f : fabric)
-      b.add("001-prune", f->name, StepKind::kVlanPrune,
-            {"vlan-prune", {f->ports.at(source), vlan, source, vm_name}}, {},
-            "prune VLAN " + vlan + " from " + f->ports.at(source) + " unless still used");
-  }
-  return std::move(b.plan);
+  MigrationPlanner planner(inv, *variant, *vm, *src, *dst);
+  if (Status st = planner.choose(vm_name, vmacs, options); !st) return st.error();
+  planner.staging();
+  planner.transfer();
+  planner.cut_over();
+  planner.cleanup();
+  return planner.take();
 }
 
 int paths_available(const Inventory& inv) { return static_cast<int>(inv.fabric().size()); }
@@ -400,80 +537,6 @@ Result<Plan> build_paths_plan(const Inventory& inv, const std::string& vm_name,
     b.add("E3-activate", sn, StepKind::kCtl, {"vmac/activate", {"$tx0_" + sn}},
           {"vmac/deactivate", {"$tx0_" + sn}}, "senders use candidate m1");
   return std::move(b.plan);
-}
-
-Json command_to_json(const Command& c) {
-  Json args = Json::array();
-  for (const std::string& a : c.args) args.push_back(Json(a));
-  Json o = Json::object();
-  o.set("method", c.method);
-  o.set("args", std::move(args));
-  return o;
-}
-
-namespace {
-
-Result<Command> command_from_json(const Json* j) {
-  Command c;
-  if (!j || !j->is_object()) return c;
-  const Json* m = j->find("method");
-  const Json* a = j->find("args");
-  if (!m || !m->is_string() || !a || !a->is_array()) return make_error("bad command in step");
-  c.method = m->as_string();
-  for (const Json& x : a->as_array()) {
-    if (!x.is_string()) return make_error("bad command argument in step");
-    c.args.push_back(x.as_string());
-  }
-  return c;
-}
-
-}  // namespace
-
-Json step_to_json(const Step& s) {
-  Json o = Json::object();
-  o.set("seq", s.seq);
-  o.set("phase", s.phase);
-  o.set("label", s.label);
-  o.set("node", s.node);
-  o.set("kind", step_kind_name(s.kind));
-  o.set("apply", command_to_json(s.apply));
-  if (!s.undo.empty()) o.set("undo", command_to_json(s.undo));
-  if (!s.result_var.empty()) o.set("var", s.result_var);
-  o.set("text", s.text);
-  return o;
-}
-
-Result<Step> step_from_json(const Json& j) {
-  Step s;
-  auto get = [&](const char* k) -> std::string {
-    const Json* v = j.find(k);
-    return v && v->is_string() ? v->as_string() : "";
-  };
-  const Json* seq = j.find("seq");
-  if (!seq || !seq->is_int()) return make_error("stored step without seq");
-  s.seq = static_cast<int>(seq->as_int());
-  s.phase = get("phase");
-  s.label = get("label");
-  s.node = get("node");
-  s.text = get("text");
-  s.result_var = get("var");
-  std::string kind = get("kind");
-  bool found = false;
-  for (StepKind k :
-       {StepKind::kCtl, StepKind::kVsctl, StepKind::kMark, StepKind::kMove, StepKind::kFirstFrame,
-        StepKind::kMoveWait, StepKind::kVlanPrune, StepKind::kOfctl})
-    if (kind == step_kind_name(k)) {
-      s.kind = k;
-      found = true;
-    }
-  if (!found) return make_error("stored step with unknown kind \"" + kind + "\"");
-  auto apply = command_from_json(j.find("apply"));
-  auto undo = command_from_json(j.find("undo"));
-  if (!apply) return apply.error();
-  if (!undo) return undo.error();
-  s.apply = *apply;
-  s.undo = *undo;
-  return s;
 }
 
 }  // namespace ferry::migrate

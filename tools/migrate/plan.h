@@ -64,6 +64,26 @@ struct Plan {
   bool hold = false;
 };
 
+// What distinguishes the plans, as properties the builder reads (not names).
+struct PlanVariant {
+  const char* name;        // 000 | 000-prio | 003-dup | baseline
+  int staged_paths;        // virtual MACs (one staged path each); 0: no staging
+  bool split_by_priority;  // 000-prio: the high classes on one path, the rest on another
+  // 003-dup: the senders duplicate to both the old and the staged path
+  // during the transfer (a mirroring conversion besides the staged one);
+  // the destination holds the VM's copies until its RARP moves the entry.
+  bool duplicate;
+  bool metered_transfer;  // 003-dup: the memory image's own metered path (SEEDS 003)
+};
+
+// The variant named `name`, or null.
+const PlanVariant* plan_variant(const std::string& name);
+
+// SEEDS 003: the OpenFlow meter (on the source host) that caps the
+// memory-transfer path, and the TCP port of the migration stream it matches.
+inline constexpr int kTransferMeterId = 49152;
+inline constexpr int kTransferTcpPort = 49152;
+
 struct PlanOptions {
   std::string name = "000";
   int priority_threshold = 3;  // 000-prio: priorities <= this are the high class

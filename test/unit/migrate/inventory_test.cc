@@ -35,7 +35,7 @@ TEST_CASE("inventory: hosts, fabric, links, VMs, pool range", "[migrate]") {
 
 TEST_CASE("inventory: bad input is named", "[migrate]") {
   CHECK(parse_error(R"({"driver": "xen"})") ==
-        "inventory: unknown driver \"xen\" (netns, libvirt)");
+        "inventory: unknown driver \"xen\" (netns, libvirt, qemu)");
   CHECK(parse_error(R"({"hosts": [{"name": "S1"}]})") == "hosts[0] (S1): missing \"ctl\"");
   CHECK(parse_error(R"({"hosts": [{"name": "S1", "ctl": "x"}, {"name": "S1", "ctl": "y"}]})") ==
         "inventory: duplicate switch name \"S1\"");
