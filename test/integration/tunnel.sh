@@ -184,4 +184,37 @@ ft_contains "Ferry's tnl/ports lists both UDP ports" "$(ft_appctl tnl/ports/show
   "geneve_sys_6081 (6081) ref_cnt=1"
 ft_check "VXLAN still works beside it" ft_ping "$(ft_ns vm1)" 10.1.1.2 2
 
+ft_case "Geneve options both ways with stock OVS: tun_metadata0 set on one side, matched on the other"
+# Both map OVN's option (class 0x102, type 0x80, 4 bytes) to tun_metadata0.
+# ICMP arriving without the expected option is dropped on both sides, so
+# an echo answered proves the option made it each way.
+map="{class=0x102,type=0x80,len=4}->tun_metadata0"
+ft_check "ferry: the TLV map" ovs-ofctl add-tlv-map br-int "$map"
+ft_check "ovs: the TLV map" ft_ovs ovs-ofctl add-tlv-map br-int2 "$map"
+ft_check "ferry: vm1's requests carry 0xabcd0102" ovs-ofctl add-flow br-int \
+  "priority=100,in_port=1,icmp,nw_dst=10.1.1.3 actions=set_field:0xabcd0102->tun_metadata0,output:3"
+ft_check "ferry: replies only with 0x1234" ovs-ofctl add-flows br-int - <<'FLOWS'
+priority=100,in_port=3,icmp,tun_metadata0=0x1234 actions=output:1
+priority=90,in_port=3,icmp actions=drop
+FLOWS
+ft_check "ovs: requests only with 0xabcd0102, replies carry 0x1234" ft_ovs ovs-ofctl add-flows br-int2 - <<'FLOWS'
+priority=100,in_port=gn0,icmp,tun_metadata0=0xabcd0102 actions=LOCAL
+priority=90,in_port=gn0,icmp actions=drop
+priority=100,in_port=LOCAL,icmp,nw_dst=10.1.1.1 actions=set_field:0x1234->tun_metadata0,output:gn0
+FLOWS
+ft_check "vm1 -> 10.1.1.3, options both ways" ft_ping "$(ft_ns vm1)" 10.1.1.3 3
+n_packets() { sed -n "s/.*n_packets=\([0-9]*\).*$1.*/\1/p"; }
+# Stock OVS's revalidators bring datapath counts to its flows within a second.
+stock_count() { [ "$(ft_ovs ovs-ofctl dump-flows br-int2 | n_packets "$1")" = "$2" ]; }
+ft_check "stock OVS matched Ferry's option on 3 requests" \
+  ft_wait_for 5 stock_count 'tun_metadata0=0xabcd0102' 3
+ft_eq "Ferry matched stock OVS's option on 3 replies" 3 \
+  "$(ovs-ofctl dump-flows br-int | n_packets 'tun_metadata0=0x1234')"
+ft_eq "nothing fell to the drops" "0 0" \
+  "$(ovs-ofctl dump-flows br-int | n_packets 'priority=90') $(ft_ovs ovs-ofctl dump-flows br-int2 | n_packets 'priority=90')"
+ft_contains "Ferry's translated header carries the option" \
+  "$(ft_appctl dpctl/dump-flows)" "options({class=0x102,type=0x80,len=4,0xabcd0102})"
+ft_contains "... as stock OVS's carries its own" "$(ft_ovs ovs-appctl dpctl/dump-flows)" \
+  "options({class=0x102,type=0x80,len=4,0x1234})"
+
 ft_finish
