@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "datapath/execute.h"
 #include "lib/conntrack/conntrack.h"
@@ -98,6 +99,24 @@ uint32_t l3_offset(const uint8_t* d, uint32_t len) {
 
 }  // namespace
 
+namespace {
+
+struct CtConnField {
+  const void* conn;
+  uint32_t pass;
+  uint16_t tid;
+  bool reply;
+};
+int g_conn_field = -1;  // the mbuf dynamic field's offset; -1: none
+
+}  // namespace
+
+void register_ct_conn_field() {
+  static const rte_mbuf_dynfield desc = {"ferry_ct_conn", sizeof(CtConnField), alignof(CtConnField),
+                                         0};
+  g_conn_field = rte_mbuf_dynfield_register(&desc);
+}
+
 void execute_ct(const ExecContext& ctx, rte_mbuf* m, FlowKey* cur, const Action* ct, size_t avail) {
   if (!ctx.conntrack) {
     ctx.counters->drop(DropReason::kCtUnavailable);
@@ -124,8 +143,19 @@ void execute_ct(const ExecContext& ctx, rte_mbuf* m, FlowKey* cur, const Action*
   ref.l3_len = l3 && l3 <= len ? len - l3 : 0;
   ref.dl_type = cur->ethertype();
   ref.meta = &meta;
+  // A stale field (another packet's, or this mbuf's last use) is harmless:
+  // the tracker takes it only from this thread's current pass and for the
+  // connection the packet's ct fields name.
+  CtConnField* cf = g_conn_field >= 0 ? RTE_MBUF_DYNFIELD(m, g_conn_field, CtConnField*) : nullptr;
+  if (cf) {
+    meta.conn = cf->conn;
+    meta.conn_pass = cf->pass;
+    meta.conn_tid = cf->tid;
+    meta.conn_reply = cf->reply;
+  }
   ctx.conntrack->execute(ctx.ct_tid, &ref, 1, action, static_cast<uint64_t>(ctx.now_ms));
   key_from_meta(meta, cur);
+  if (cf) *cf = CtConnField{meta.conn, meta.conn_pass, meta.conn_tid, meta.conn_reply};
 }
 
 void queue_packet(const ExecContext& ctx, rte_mbuf* m, const DpPort& in, const FlowKey& meta) {

@@ -32,6 +32,12 @@ struct RecircQueue {
   unsigned n = 0;
 };
 
+// The mbuf field where a packet keeps the connection its last ct() found
+// (ct::CtMeta::conn), so that a ct(commit) after the recirculation needs no
+// second lookup (OVS's pkt->md.conn). Registered once after EAL init;
+// without it every ct() looks up.
+void register_ct_conn_field();
+
 // Runs the kCt at `ct` (with its data among the `avail` actions from it) on
 // m; the tracker's answer goes into cur's ct fields. NAT rewrites the frame.
 void execute_ct(const ExecContext& ctx, rte_mbuf* m, FlowKey* cur, const Action* ct, size_t avail);

@@ -11,6 +11,7 @@
 #include <rte_log.h>
 #include <rte_version.h>
 
+#include "datapath/ct_exec.h"
 #include "datapath/dpdk_log_filter.h"
 #include "lib/util/log.h"
 #include "lib/util/text.h"
@@ -129,6 +130,7 @@ Status DpdkEnv::init(const std::map<std::string, std::string>& oc) {
     return g_init_result;
   }
   if (have_affinity) pthread_setaffinity_np(pthread_self(), sizeof before, &before);
+  register_ct_conn_field();
   FLOG_INFO(env_log, "%s initialised", version().c_str());
   g_init_result = Status();
   return g_init_result;

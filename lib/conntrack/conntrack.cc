@@ -14,7 +14,13 @@ void Conntrack::execute(unsigned tid, PacketRef* pkts, size_t n, const CtAction&
   impl_->execute(tid, pkts, n, a, now_ms);
 }
 
-void Conntrack::quiesce(unsigned tid) { impl_->table_.quiesce(tid); }
-void Conntrack::offline(unsigned tid) { impl_->table_.offline(tid); }
+void Conntrack::quiesce(unsigned tid) {
+  impl_->threads_[tid].pass++;  // a connection a packet holds may go from now on
+  impl_->table_.quiesce(tid);
+}
+void Conntrack::offline(unsigned tid) {
+  impl_->threads_[tid].pass++;
+  impl_->table_.offline(tid);
+}
 
 }  // namespace ferry::ct

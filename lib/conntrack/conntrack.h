@@ -81,6 +81,15 @@ struct CtMeta {
   Addr orig_src{}, orig_dst{};
   uint16_t orig_tp_src = 0, orig_tp_dst = 0;  // network order (ICMP: type, code)
   uint8_t orig_proto = 0;
+  // Out: the connection execute() tracked the packet to (OVS's
+  // pkt->md.conn). In: a later ct() in the same zone, by the same thread
+  // before its next quiesce()/offline(), uses it without keying the packet
+  // or a lookup (OVS's process_one_fast); conn_tid and conn_pass say whether
+  // it still may. The caller carries the four with the packet.
+  const void* conn = nullptr;
+  uint32_t conn_pass = 0;
+  uint16_t conn_tid = 0;
+  bool conn_reply = false;
 };
 
 struct PacketRef {

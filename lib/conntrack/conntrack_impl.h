@@ -39,6 +39,7 @@ enum Ctr : uint8_t {
   kCtrCreated,
   kCtrReopened,
   kCtrForced,
+  kCtrCached,  // a ct() answered from the packet's connection, without a lookup
   kCtrCount,
 };
 extern const char* const kCtrNames[kCtrCount];
@@ -91,6 +92,7 @@ class ConntrackImpl {
 
   struct alignas(64) Thread {
     uint64_t rng = 0;
+    uint32_t pass = 1;  // bumped at each quiesce()/offline(): CtMeta::conn_pass
     std::atomic<uint64_t> ctr[kCtrCount] = {};
   };
   std::unique_ptr<Thread[]> threads_;
@@ -101,6 +103,7 @@ class ConntrackImpl {
  private:
   struct Pkt;
   bool key_packet(unsigned tid, PacketRef& pkt, const CtAction& a, Pkt* x);
+  bool cached(unsigned tid, CtMeta& m, const CtAction& a);
   void track(unsigned tid, Pkt& x, const CtAction& a, uint64_t now);
   bool update_state(unsigned tid, Pkt& x, Conn* c, uint64_t now);
   void handle_nat(Pkt& x, Conn* c, bool reply);

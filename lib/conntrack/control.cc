@@ -13,7 +13,7 @@ const char* const kCtrNames[kCtrCount] = {
     "invalid_new",         "invalid_tcp_flags",   "invalid_tcp_seq",    "tcp_seq_chk_bypass",
     "zone_full",           "conntrack_full",      "nat_exhausted",      "tuple_collision",
     "no_memory",           "nat_lookup_miss",     "untracked_dl_type",  "conn_created",
-    "conn_reopened",       "conn_forced"};
+    "conn_reopened",       "conn_forced",         "conn_cached"};
 
 namespace {
 

@@ -53,18 +53,43 @@ bool ConntrackImpl::key_packet(unsigned tid, PacketRef& pkt, const CtAction& a, 
   x.zone = a.zone;
   x.zone_in = m.zone;
   x.reply = false;
+  if (cached(tid, m, a)) return false;
   if (m.state && m.zone != a.zone) m.state = 0;  // a new zone starts afresh
 
   KeyError e = extract_key(pkt.l3, pkt.l3_len, v6, a.zone, &x.p);
   if (e != KeyError::kOk) [[unlikely]] {
     count(tid, static_cast<Ctr>(static_cast<int>(e) - 1));
     m.state = kInv;
+    m.conn = nullptr;
     write_md(x, nullptr);
     return false;
   }
   x.keyed = true;
   x.key = x.p.key;
   x.hash = table_.hash(x.key);
+  return true;
+}
+
+// OVS's process_one_fast: a packet this thread tracked to a connection of
+// this zone earlier in the same pass (before its last quiesce) needs no
+// key and no lookup; a commit sets the mark and label. Not for force, NAT
+// or an ALG (they take the whole path, as in OVS).
+bool ConntrackImpl::cached(unsigned tid, CtMeta& m, const CtAction& a) {
+  if (!m.conn || m.conn_tid != tid || m.conn_pass != threads_[tid].pass || !(m.state & kTrk) ||
+      (m.state & kInv) || m.zone != a.zone || a.force || a.nat || a.alg != CtAction::kNoAlg)
+    return false;
+  Conn* c = static_cast<Conn*>(const_cast<void*>(m.conn));
+  // The packet's own connection: its original tuple is the one the
+  // packet's ct fields name (whatever carried the pointer).
+  const Key& k = c->key();
+  const bool icmp = k.is_icmp();
+  if (c->alg || k.zone != a.zone || k.proto != m.orig_proto ||
+      std::memcmp(k.src, m.orig_src.b, 16) != 0 || std::memcmp(k.dst, m.orig_dst.b, 16) != 0 ||
+      (icmp ? k.stype != from_be16(m.orig_tp_src)
+            : k.sport != m.orig_tp_src || k.dport != m.orig_tp_dst))
+    return false;
+  if (a.commit) set_mark_label(a, m, c);
+  count(tid, kCtrCached);
   return true;
 }
 
@@ -110,6 +135,10 @@ void ConntrackImpl::track(unsigned tid, Pkt& x, const CtAction& a, uint64_t now)
 
   write_md(x, c);
   if (c && a.commit) set_mark_label(a, m, c);
+  m.conn = (m.state & kInv) ? nullptr : c;
+  m.conn_tid = static_cast<uint16_t>(tid);
+  m.conn_pass = threads_[tid].pass;
+  m.conn_reply = x.reply;
 }
 
 bool ConntrackImpl::update_state(unsigned tid, Pkt& x, Conn* c, uint64_t now) {

@@ -270,3 +270,51 @@ TEST_CASE("export and import: connections move with their state", "[conntrack][m
         "not a connection export (no FCT1 header)");
   CHECK(dst.nconns() == 2);
 }
+
+TEST_CASE("a ct(commit) after a lookup in the same zone and pass uses the packet's connection",
+          "[conntrack][cached]") {
+  Conntrack ct(small_config());
+  Pkt p = udp(1000);
+  run(ct, p, commit(3));
+  Pkt r = udp_back(1000);
+  CHECK(run(ct, r, track(3)) == "+est+rpl+trk");
+  REQUIRE(r.meta.conn != nullptr);
+  CHECK(r.meta.conn_reply);
+  // The same packet's ct(commit, exec(set mark)) in the same zone: no lookup.
+  CtAction m = commit(3);
+  m.set_mark = true;
+  m.mark = 0x5;
+  m.mark_mask = 0xff;
+  CHECK(run(ct, r, m, 1000, 0, false) == "+est+rpl+trk");
+  CHECK(ct.counters().get("conn_cached") == 1);
+  CHECK(r.meta.mark == 0x5);
+  Pkt q = udp(1000);
+  run(ct, q, track(3));
+  CHECK(q.meta.mark == 0x5);  // the connection's own mark
+  // Another zone, another thread, or after this thread's quiesce: a lookup.
+  const uint64_t cached = ct.counters().get("conn_cached");
+  Pkt z = udp(1000);
+  run(ct, z, track(3));
+  run(ct, z, commit(4), 1000, 0, false);
+  CHECK(ct.counters().get("conn_cached") == cached);
+  Pkt t = udp(1000);
+  run(ct, t, track(3));
+  run(ct, t, commit(3), 1000, 1, false);
+  CHECK(ct.counters().get("conn_cached") == cached);
+  Pkt s = udp(1000);
+  run(ct, s, track(3));
+  ct.quiesce(0);
+  run(ct, s, commit(3), 1000, 0, false);
+  CHECK(ct.counters().get("conn_cached") == cached);
+  // A pointer that is not the packet's connection (its ct fields name
+  // another tuple) is not taken.
+  Pkt a = udp(1000);
+  run(ct, a, track(3));
+  Pkt b = udp(2000);
+  run(ct, b, commit(3));
+  b.meta.conn = a.meta.conn;
+  b.meta.conn_pass = a.meta.conn_pass;
+  run(ct, b, commit(3), 1000, 0, false);
+  CHECK(ct.counters().get("conn_cached") == cached);
+  CHECK(ct.nconns() == 3);  // 1000 in zones 3 and 4, 2000 in zone 3
+}
