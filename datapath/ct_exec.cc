@@ -1,12 +1,16 @@
 #include "datapath/ct_exec.h"
 
 #include <cstring>
+#include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
 #include "datapath/execute.h"
 #include "lib/conntrack/conntrack.h"
 #include "lib/flow/ct_action.h"
+#include "lib/util/log.h"
+
+FERRY_LOG_MODULE(ct_exec_log, "ct_exec");
 
 namespace ferry {
 
@@ -115,6 +119,9 @@ void register_ct_conn_field() {
   static const rte_mbuf_dynfield desc = {"ferry_ct_conn", sizeof(CtConnField), alignof(CtConnField),
                                          0};
   g_conn_field = rte_mbuf_dynfield_register(&desc);
+  if (g_conn_field < 0)
+    FLOG_WARN(ct_exec_log, "no mbuf field for a packet's connection (%s): every ct() looks up",
+              rte_strerror(rte_errno));
 }
 
 void execute_ct(const ExecContext& ctx, rte_mbuf* m, FlowKey* cur, const Action* ct, size_t avail) {

@@ -103,7 +103,7 @@ class ConntrackImpl {
  private:
   struct Pkt;
   bool key_packet(unsigned tid, PacketRef& pkt, const CtAction& a, Pkt* x);
-  bool cached(unsigned tid, CtMeta& m, const CtAction& a);
+  bool cached(unsigned tid, const PacketRef& pkt, CtMeta& m, const CtAction& a);
   void track(unsigned tid, Pkt& x, const CtAction& a, uint64_t now);
   bool update_state(unsigned tid, Pkt& x, Conn* c, uint64_t now);
   void handle_nat(Pkt& x, Conn* c, bool reply);

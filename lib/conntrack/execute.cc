@@ -53,7 +53,7 @@ bool ConntrackImpl::key_packet(unsigned tid, PacketRef& pkt, const CtAction& a, 
   x.zone = a.zone;
   x.zone_in = m.zone;
   x.reply = false;
-  if (cached(tid, m, a)) return false;
+  if (cached(tid, pkt, m, a)) return false;
   if (m.state && m.zone != a.zone) m.state = 0;  // a new zone starts afresh
 
   KeyError e = extract_key(pkt.l3, pkt.l3_len, v6, a.zone, &x.p);
@@ -72,11 +72,13 @@ bool ConntrackImpl::key_packet(unsigned tid, PacketRef& pkt, const CtAction& a, 
 
 // OVS's process_one_fast: a packet this thread tracked to a connection of
 // this zone earlier in the same pass (before its last quiesce) needs no
-// key and no lookup; a commit sets the mark and label. Not for force, NAT
-// or an ALG (they take the whole path, as in OVS).
-bool ConntrackImpl::cached(unsigned tid, CtMeta& m, const CtAction& a) {
+// key and no lookup; a commit sets the mark and label, a nat() translates
+// an IPv4 packet (not an ICMP error) by its connection. Not for force, a
+// packet NAT-ed already, an ALG, or IPv6 NAT: they take the whole path.
+bool ConntrackImpl::cached(unsigned tid, const PacketRef& pkt, CtMeta& m, const CtAction& a) {
   if (!m.conn || m.conn_tid != tid || m.conn_pass != threads_[tid].pass || !(m.state & kTrk) ||
-      (m.state & kInv) || m.zone != a.zone || a.force || a.nat || a.alg != CtAction::kNoAlg)
+      (m.state & (kInv | kSnat | kDnat)) || m.zone != a.zone || a.force ||
+      a.alg != CtAction::kNoAlg)
     return false;
   Conn* c = static_cast<Conn*>(const_cast<void*>(m.conn));
   // The packet's own connection: its original tuple is the one the
@@ -88,6 +90,14 @@ bool ConntrackImpl::cached(unsigned tid, CtMeta& m, const CtAction& a) {
       (icmp ? k.stype != from_be16(m.orig_tp_src)
             : k.sport != m.orig_tp_src || k.dport != m.orig_tp_dst))
     return false;
+  if (a.nat && c->nat) {
+    if (k.ipv6 || (m.state & kRel) || pkt.l3_len < 20) return false;
+    Parsed p{};
+    p.l4_ofs = static_cast<uint16_t>((pkt.l3[0] & 0x0f) * 4u);
+    p.l3_size = static_cast<uint32_t>(pkt.l3[2] << 8 | pkt.l3[3]);
+    if (p.l4_ofs < 20 || p.l3_size > pkt.l3_len || p.l4_ofs + 8u > p.l3_size) return false;
+    m.state |= nat_packet(pkt.l3, p, *c, m.conn_reply);
+  }
   if (a.commit) set_mark_label(a, m, c);
   count(tid, kCtrCached);
   return true;

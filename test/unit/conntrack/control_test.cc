@@ -318,3 +318,34 @@ TEST_CASE("a ct(commit) after a lookup in the same zone and pass uses the packet
   CHECK(ct.counters().get("conn_cached") == cached);
   CHECK(ct.nconns() == 3);  // 1000 in zones 3 and 4, 2000 in zone 3
 }
+
+TEST_CASE("a ct(commit,nat) after a lookup translates by the packet's connection",
+          "[conntrack][cached]") {
+  Conntrack ct(small_config());
+  CtAction nat = commit(2);
+  nat.nat = true;
+  nat.nat_spec.kind = NatSpec::kSrc;  // OVN's ct(commit,nat(src)) without a range: itself
+  Pkt p = udp(1000);
+  run(ct, p, track(2));
+  run(ct, p, nat, 1000, 0, false);
+  CHECK(ct.nconns() == 1);
+  Pkt q = udp(1000);
+  CHECK(run(ct, q, track(2)) == "+new+trk");  // UDP one way stays new, as OVS's
+  CHECK(run(ct, q, nat, 1000, 0, false) == "+new+trk+snat");
+  CHECK(ct.counters().get("conn_cached") == 1);
+  // A source NAT to another address: the cached path rewrites as the whole one.
+  CtAction snat = commit(5);
+  snat.nat = true;
+  snat.nat_spec.kind = NatSpec::kSrc;
+  snat.nat_spec.min = addr4(10, 9, 9, 9);
+  Pkt s = udp(3000);
+  run(ct, s, snat);
+  Pkt whole = udp(3000);
+  run(ct, whole, snat);  // a lookup, then the translation
+  Pkt fast = udp(3000);
+  run(ct, fast, track(5));
+  run(ct, fast, snat, 1000, 0, false);
+  CHECK(ct.counters().get("conn_cached") == 2);
+  CHECK(fast.bytes == whole.bytes);
+  CHECK(fast.meta.state == whole.meta.state);
+}
