@@ -25,6 +25,11 @@ struct ConntrackImpl::Pkt {
 void ConntrackImpl::execute(unsigned tid, PacketRef* pkts, size_t n, const CtAction& a,
                             uint64_t now) {
   table_.online(tid);
+  if (n == 1) {  // the datapath's case (one packet per kCt): no batch to set up
+    Pkt x;
+    if (key_packet(tid, pkts[0], a, &x)) track(tid, x, a, now);
+    return;
+  }
   constexpr size_t kBatch = 32;
   Pkt xs[kBatch];
   for (size_t base = 0; base < n; base += kBatch) {
@@ -85,8 +90,14 @@ bool ConntrackImpl::cached(unsigned tid, const PacketRef& pkt, CtMeta& m, const 
   // packet's ct fields name (whatever carried the pointer).
   const Key& k = c->key();
   const bool icmp = k.is_icmp();
-  if (c->alg || k.zone != a.zone || k.proto != m.orig_proto ||
-      std::memcmp(k.src, m.orig_src.b, 16) != 0 || std::memcmp(k.dst, m.orig_dst.b, 16) != 0 ||
+  auto same16 = [](const uint8_t* x, const uint8_t* y) {
+    uint64_t a[2], b[2];
+    std::memcpy(a, x, 16);
+    std::memcpy(b, y, 16);
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+  };
+  if (c->alg || k.zone != a.zone || k.proto != m.orig_proto || !same16(k.src, m.orig_src.b) ||
+      !same16(k.dst, m.orig_dst.b) ||
       (icmp ? k.stype != from_be16(m.orig_tp_src)
             : k.sport != m.orig_tp_src || k.dport != m.orig_tp_dst))
     return false;
