@@ -62,7 +62,7 @@ ovnmig_inventory() {
   local h sep=""
   printf '{\n  "driver": "netns", "precopy_ms": 200, "downtime_ms": %d, "switchover_wait_ms": 0,\n' \
     "${OVNMIG_DOWNTIME_MS:-50}"
-  printf '  "announce_rounds": 5, "pktgen": "%s",\n  "hosts": [' "$FT_PKTGEN"
+  printf '  "announce_rounds": %d, "pktgen": "%s",\n  "hosts": [' "${OVNMIG_ANNOUNCE_ROUNDS:-5}" "$FT_PKTGEN"
   for h in hv1 hv2; do
     printf '%s\n    {"name": "%s", "ctl": "%s", "db": "unix:%s", "bridge": "br-int", "netns": "%s"}' \
       "$sep" $h "$FT_DIR/$h/ferry-vswitchd.ctl" "$FT_DIR/$h/db.sock" "$(ft_ns $h)"
