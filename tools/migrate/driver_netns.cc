@@ -153,10 +153,30 @@ class NetnsDriver : public Driver {
   // The port's external_ids on `on` as ovs-vsctl prints them ("" when the
   // port is not there or has none): what identifies it to a controller
   // (OVN's iface-id), which a hypervisor sets again on the destination.
+  // Not the keys a controller on the source wrote about its own state
+  // there ("ovn-installed", "ovn-installed-ts": ovn-controller's).
   std::string external_ids(const Vm& vm, const Node& on) {
     auto r = r_->run(vsctl(on, {"--if-exists", "get", "Interface", vm.port, "external_ids"}));
-    std::string ids = r ? std::string(trim(*r)) : std::string();
-    return ids == "{}" ? "" : ids;
+    std::string_view map = r ? trim(*r) : std::string_view();
+    if (map.size() < 2 || map.front() != '{' || map.back() != '}') return "";
+    map = map.substr(1, map.size() - 2);
+    // "key=value, key=\"va, lue\"": entries split at ", " outside quotes.
+    std::string kept;
+    size_t start = 0;
+    bool quoted = false;
+    for (size_t i = 0; i <= map.size(); i++) {
+      if (i + 1 < map.size() && map[i] == '\\') {
+        i++;
+        continue;
+      }
+      if (i < map.size() && map[i] == '"') quoted = !quoted;
+      if (i < map.size() && (quoted || map.compare(i, 2, ", ") != 0)) continue;
+      std::string_view entry = map.substr(start, i - start);
+      start = i + 2;
+      if (entry.empty() || entry.substr(entry.front() == '"' ? 1 : 0).starts_with("ovn-")) continue;
+      kept += (kept.empty() ? "" : ", ") + std::string(entry);
+    }
+    return kept.empty() ? "" : "{" + kept + "}";
   }
 
   Status attach(const Vm& vm, const Node& to, const std::string& ids) {

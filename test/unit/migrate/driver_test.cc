@@ -101,9 +101,14 @@ TEST_CASE("netns driver: the port keeps its external_ids (OVN's iface-id) on the
   Inventory inv = ovn_inventory(1);
   Recorder r;
   const std::string ids = R"({attached-mac="02:00:00:00:00:01", iface-id=lsp1})";
+  const std::string odd = R"({"a, b"="x\"y, z", iface-id=lsp1, ovn-installed="true"})";
+  // ovn-controller's own keys stay behind (hv2's sets them when it is done).
   r.replies
       ["ovs-vsctl --timeout=20 --db=unix:/run/hv1.db --if-exists get Interface vm1 "
-       "external_ids"] = ids + "\n";
+       "external_ids"] =
+      R"({attached-mac="02:00:00:00:00:01", iface-id=lsp1, ovn-installed="true", )"
+      R"("ovn-installed-ts"="1700000000000"})"
+      "\n";
   auto d = make_netns_driver(inv, &r);
   auto rep = d->move(*inv.vm("vm1"), *inv.node("hv1"), *inv.node("hv2"));
   REQUIRE(rep.ok());
@@ -120,6 +125,17 @@ TEST_CASE("netns driver: the port keeps its external_ids (OVN's iface-id) on the
                             ids,
                         "ip netns exec vm-ns pg send --iface eth0 --frame "
                         "rarp(mac=02:00:00:00:00:01)"});
+  // Quoted keys and values with ", " and escaped quotes inside stay whole.
+  Recorder quoted;
+  quoted.replies
+      ["ovs-vsctl --timeout=20 --db=unix:/run/hv1.db --if-exists get Interface vm1 "
+       "external_ids"] = odd;
+  rep = make_netns_driver(inv, &quoted)->move(*inv.vm("vm1"), *inv.node("hv1"), *inv.node("hv2"));
+  REQUIRE(rep.ok());
+  CHECK(quoted.issued[5] ==
+        "ovs-vsctl --timeout=20 --db=unix:/run/hv2.db --may-exist add-port "
+        R"(br-int vm1 -- set Interface vm1 external_ids={"a, b"="x\"y, z", )"
+        "iface-id=lsp1}");
   // A port without external_ids is added as it was.
   Recorder plain;
   rep = make_netns_driver(inv, &plain)->move(*inv.vm("vm1"), *inv.node("hv1"), *inv.node("hv2"));
