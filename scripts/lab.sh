@@ -20,11 +20,16 @@
 #   scripts/lab.sh ovn        OVN (ovn-northd, ovn-controller) driving Ferry:
 #                             two logical switches, a router, an ACL
 #                             (scripts/lab/ovn.sh)
+#   scripts/lab.sh ovn-migrate [--runs N] [--rate PPS] [--rounds N] [--json]
+#                             a live migration under OVN (requested-chassis,
+#                             activation-strategy=rarp) against the baseline,
+#                             measured (scripts/lab/ovn_migrate.sh)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-if [ "${1:-}" = "migrate" ] || [ "${1:-}" = "failover" ] || [ "${1:-}" = "ovn" ]; then
-  what=$1
+if [ "${1:-}" = "migrate" ] || [ "${1:-}" = "failover" ] || [ "${1:-}" = "ovn" ] ||
+  [ "${1:-}" = "ovn-migrate" ]; then
+  what=${1/-/_}
   shift
   "$top/scripts/setup.sh" || exit 1
   [ "$(id -u)" = 0 ] || { echo "scripts/lab.sh needs root (network namespaces, DPDK)" >&2; exit 1; }

@@ -9,7 +9,8 @@ resume_ns: the VM's pause; gate_ms: the part of it the netns driver kept
 the VM stopped for the switch-over gate). Prints one JSON object: sent,
 received, lost, lost_outside_pause, lost_outside_downtime, duplicated,
 reordered, blackout_ms (longest gap between arrivals), pause_ms, gate_ms.
-A lost datagram's send time is interpolated from its received neighbours;
+A lost datagram's send time is interpolated from its received neighbours
+(extrapolated at the stream's mean pace beyond the first or last one);
 it counts as lost in the pause when it was sent between the VM's stop and
 its resume, or was still in flight when the VM stopped (sent less than the
 path's delay before the stop: the 99th percentile of the one-way delays
@@ -56,6 +57,9 @@ def main():
     stop, resume = report.get("stop_ns", 0), report.get("resume_ns", 0)
     gate_ns = int(report.get("gate_ms", 0.0) * 1e6)
     lost = [s for s in range(sent) if s not in seen]
+    # The mean interval between sends, to place losses beyond the first or
+    # last datagram received (a stream that never came back).
+    step = (sent_at[known[-1]] - sent_at[known[0]]) / (known[-1] - known[0]) if len(known) > 1 else 0
     delays = sorted(a - t for a, _, t in rows if t < stop)
     in_flight = delays[int(len(delays) * 0.99)] if delays else 0
     if guest_clock and delays:
@@ -72,10 +76,10 @@ def main():
         hi = known[i] if i < len(known) else None
         if lo is not None and hi is not None:
             t = sent_at[lo] + (sent_at[hi] - sent_at[lo]) * (s - lo) / (hi - lo)
-        elif lo is not None:
-            t = sent_at[lo]
+        elif lo is not None:  # after the last one received: at the stream's pace
+            t = sent_at[lo] + step * (s - lo)
         elif hi is not None:
-            t = sent_at[hi]
+            t = sent_at[hi] - step * (hi - s)
         else:
             t = -1
         if not (stop - in_flight <= t <= resume):

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """p50 / p95 / max of each figure over the runs of scripts/lab/migrate.sh.
 
-    runstats.py --vm netns|qemu [--table | --plot PNG TITLE] < RUNS
+    runstats.py --vm netns|qemu|ovn [--table | --plot PNG TITLE] < RUNS
 
+(ovn: scripts/lab/ovn_migrate.sh, "plan" is OVN's rarp activation.)
 RUNS: one JSON object per line, {"plan": FIGURES, "baseline": FIGURES}
 (FIGURES: scripts/lab/analyze.py's output). Prints one JSON object
 {"plan": {FIGURE: {"p50", "p95", "max", "min", "n"}}, "baseline": {...}}
@@ -16,6 +17,7 @@ import sys
 FIGURES = {
     "netns": ["lost", "lost_outside_pause", "lost_outside_downtime", "duplicated", "reordered",
               "blackout_ms", "pause_ms", "gate_ms", "staging_ms", "cleanup_ms"],
+    "ovn": ["lost", "lost_outside_pause", "duplicated", "reordered", "blackout_ms", "pause_ms"],
     "qemu": ["lost", "lost_outside_downtime", "lost_outside_qemu_downtime", "duplicated",
              "reordered", "blackout_ms", "pause_ms", "qemu_downtime_ms", "qemu_total_ms",
              "staging_ms", "cleanup_ms"],
@@ -44,7 +46,8 @@ def main(argv):
     st = {side: stats(runs, side, keys) for side in ("plan", "baseline")}
     if "--table" in argv:
         plan = runs[0]["plan"]["plan"] if runs else "plan"
-        print("%-28s%26s%26s" % ("A1 -> A0 (%d runs)" % len(runs), plan, "baseline"))
+        flow = "vm2 -> vm1" if vm == "ovn" else "A1 -> A0"
+        print("%-28s%26s%26s" % ("%s (%d runs)" % (flow, len(runs)), plan, "baseline"))
         for k in keys:
             cells = []
             for side in ("plan", "baseline"):

@@ -4,8 +4,9 @@
 // hypervisor does it: pre-copy (the VM runs), stop-and-copy (its processes
 // get SIGSTOP), the port leaves the source bridge (OVSDB), moves into the
 // destination host's namespace and joins its bridge (OVSDB, with the VM's
-// VLAN tag), the RARP QEMU sends for the guest, the rest of the configured
-// downtime, SIGCONT.
+// VLAN tag and the port's external_ids, such as OVN's iface-id), the RARP
+// QEMU sends for the guest, the rest of the configured downtime, SIGCONT,
+// and QEMU's further announcement rounds when the inventory asks for them.
 #include <signal.h>
 #include <time.h>
 
@@ -40,22 +41,22 @@ class NetnsDriver : public Driver {
     rep.precopy_ms = static_cast<double>(now_ns() - t0) / 1e6;
     auto pids = vm_pids(vm);
     if (!pids) return pids.error();
+    std::string ids = external_ids(vm, from);
     // Stop-and-copy.
     rep.stop_ns = now_ns();
     for (int pid : *pids) ::kill(pid, SIGSTOP);
-    Status st = reattach(vm, from, to);
+    Status st = reattach(vm, from, to, ids);
     if (!st) {
       // Put it back where it was and let it run.
-      (void)reattach(vm, to, from);
+      (void)reattach(vm, to, from, ids);
       for (int pid : *pids) ::kill(pid, SIGCONT);
       return st.error();
     }
     // The destination announces the VM as soon as its interface is in
     // place (QEMU's self-announce, RARP), so the network can switch over
     // while the rest of the pause runs.
-    auto rarp = r_->run({"ip", "netns", "exec", vm.netns, inv_.pktgen, "send", "--iface", "eth0",
-                         "--frame", "rarp(mac=" + vm.mac + ")"});
-    if (!rarp) rep.detail = "RARP failed: " + rarp.error().message;
+    int64_t announced = now_ns();
+    if (Status a = announce(vm); !a) rep.detail = a.error().message;
     // The VM could resume from here (or once the configured downtime has
     // passed); the gate may keep it stopped longer.
     int64_t min_end = rep.stop_ns + static_cast<int64_t>(inv_.downtime_ms) * 1000000;
@@ -78,6 +79,17 @@ class NetnsDriver : public Driver {
     rep.resume_ns = now_ns();
     rep.pause_ms = static_cast<double>(rep.resume_ns - rep.stop_ns) / 1e6;
     rep.gate_ms = static_cast<double>(std::max<int64_t>(0, gate_end - natural_end)) / 1e6;
+    // QEMU's further rounds (announce-initial 50 ms, announce-step 100 ms):
+    // 50, 200, 450, 800 ms after the first. A switch that missed the first
+    // (OVN's activation-strategy=rarp, before its flows for the new port are
+    // in) sees a later one.
+    int64_t at_ms = 0;
+    for (int round = 1; round < inv_.announce_rounds; round++) {
+      at_ms += std::min(50 + (round - 1) * 100, 550);
+      int64_t wait = announced + at_ms * 1000000 - now_ns();
+      if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+      if (Status a = announce(vm); !a && rep.detail.empty()) rep.detail = a.error().message;
+    }
     return rep;
   }
 
@@ -102,8 +114,10 @@ class NetnsDriver : public Driver {
       return make_error("netns driver: port " + vm.port + " of " + vm.name + " is on neither " +
                         a.name + " nor " + b.name);
     const Node* other = here == &a ? &b : &a;
+    std::string ids = external_ids(vm, *other);
+    if (ids.empty()) ids = external_ids(vm, *here);
     (void)r_->run(vsctl(*other, {"--if-exists", "del-port", other->bridge, vm.port}));
-    Status st = attach(vm, *here);
+    Status st = attach(vm, *here, ids);
     if (!st) return st.error();
     auto pids = vm_pids(vm);
     if (pids)
@@ -128,11 +142,50 @@ class NetnsDriver : public Driver {
     return argv;
   }
 
-  Status attach(const Vm& vm, const Node& to) {
+  // The RARP QEMU sends for a resumed guest, from the VM's interface.
+  Status announce(const Vm& vm) {
+    auto r = r_->run({"ip", "netns", "exec", vm.netns, inv_.pktgen, "send", "--iface", "eth0",
+                      "--frame", "rarp(mac=" + vm.mac + ")"});
+    if (!r) return make_error("RARP failed: " + r.error().message);
+    return {};
+  }
+
+  // The port's external_ids on `on` as ovs-vsctl prints them ("" when the
+  // port is not there or has none): what identifies it to a controller
+  // (OVN's iface-id), which a hypervisor sets again on the destination.
+  // Not the keys a controller on the source wrote about its own state
+  // there ("ovn-installed", "ovn-installed-ts": ovn-controller's).
+  std::string external_ids(const Vm& vm, const Node& on) {
+    auto r = r_->run(vsctl(on, {"--if-exists", "get", "Interface", vm.port, "external_ids"}));
+    std::string_view map = r ? trim(*r) : std::string_view();
+    if (map.size() < 2 || map.front() != '{' || map.back() != '}') return "";
+    map = map.substr(1, map.size() - 2);
+    // "key=value, key=\"va, lue\"": entries split at ", " outside quotes.
+    std::string kept;
+    size_t start = 0;
+    bool quoted = false;
+    for (size_t i = 0; i <= map.size(); i++) {
+      if (i + 1 < map.size() && map[i] == '\\') {
+        i++;
+        continue;
+      }
+      if (i < map.size() && map[i] == '"') quoted = !quoted;
+      if (i < map.size() && (quoted || map.compare(i, 2, ", ") != 0)) continue;
+      std::string_view entry = map.substr(start, i - start);
+      start = i + 2;
+      if (entry.empty() || entry.substr(entry.front() == '"' ? 1 : 0).starts_with("ovn-")) continue;
+      kept += (kept.empty() ? "" : ", ") + std::string(entry);
+    }
+    return kept.empty() ? "" : "{" + kept + "}";
+  }
+
+  Status attach(const Vm& vm, const Node& to, const std::string& ids) {
     (void)r_->run({"ip", "-n", to.netns, "link", "set", vm.port, "up"});
     std::vector<std::string> args{"--may-exist", "add-port", to.bridge, vm.port};
     if (vm.vlan)
       args.insert(args.end(), {"--", "set", "port", vm.port, "tag=" + std::to_string(vm.vlan)});
+    if (!ids.empty())
+      args.insert(args.end(), {"--", "set", "Interface", vm.port, "external_ids=" + ids});
     auto r = r_->run(vsctl(to, args));
     if (!r)
       return make_error("netns driver: adding port " + vm.port + " on " + to.name + ": " +
@@ -140,7 +193,7 @@ class NetnsDriver : public Driver {
     return {};
   }
 
-  Status reattach(const Vm& vm, const Node& from, const Node& to) {
+  Status reattach(const Vm& vm, const Node& from, const Node& to, const std::string& ids) {
     auto r = r_->run(vsctl(from, {"--if-exists", "del-port", from.bridge, vm.port}));
     if (!r)
       return make_error("netns driver: removing port " + vm.port + " on " + from.name + ": " +
@@ -149,7 +202,7 @@ class NetnsDriver : public Driver {
     if (!r)
       return make_error("netns driver: moving " + vm.port + " to " + to.name + ": " +
                         r.error().message);
-    return attach(vm, to);
+    return attach(vm, to, ids);
   }
 
   const Inventory& inv_;

@@ -81,6 +81,9 @@ struct Inventory {
   int switchover_wait_ms = 200;     // netns driver: longest pause for the switch-over (0: none)
   int64_t transfer_kbps = 2000000;  // 003-dup: meter on the memory-transfer path
   std::string pktgen;               // netns driver: ferry-pktgen for the guest's RARP
+  // netns driver: RARPs sent for the moved VM, on QEMU's schedule
+  // (announce-rounds; 0, 50, 200, 450, 800 ms after the first).
+  int announce_rounds = 1;
   std::vector<std::string> vmac_pool;
   std::vector<Node> nodes;  // hosts and fabric switches
   std::vector<Vm> vms;

@@ -112,7 +112,11 @@ class MigrationPlanner {
     // cross after the migration (the primary), unless told otherwise: then
     // S606 changes the sender's destination MAC but not its path, and no
     // frame still in flight on the staged path can be overtaken.
-    primary_ = inv.primary_fabric.empty() ? fabric_.front() : inv.node(inv.primary_fabric);
+    // (None without a fabric: plan baseline on hosts whose network
+    // re-points itself, as OVN's does.)
+    primary_ = !inv.primary_fabric.empty() ? inv.node(inv.primary_fabric)
+               : fabric_.empty()           ? nullptr
+                                           : fabric_.front();
     staging_ = inv.staging_fabric.empty() ? primary_ : inv.node(inv.staging_fabric);
     transfer_path_ = v_.metered_transfer && !src.mgmt_ip.empty() && !dst.mgmt_ip.empty();
     transfer_match_ = "tcp,nw_src=" + src.mgmt_ip + ",nw_dst=" + dst.mgmt_ip +
@@ -312,7 +316,7 @@ void MigrationPlanner::stage_duplicate() {
 // entry for it (if any) goes, so the VM's first frame is learned on its new
 // port.
 void MigrationPlanner::stage_local_entry() {
-  if (!inv_.host_entries || !dst_.ports.count(primary_->name)) return;
+  if (!inv_.host_entries || !primary_ || !dst_.ports.count(primary_->name)) return;
   b_.add("S410", dst_.name, StepKind::kCtl, {"fdb/del", {dst_.bridge, vlan_, mac_}},
          {"fdb/add", {dst_.bridge, dst_.ports.at(primary_->name), vlan_, mac_}},
          "remove the static entry for " + mac_ + " (the VM will be local)");
@@ -466,7 +470,10 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
     return make_error("plan " + options.name + " needs " + std::to_string(variant->staged_paths) +
                       " virtual MACs");
   auto fabric = inv.fabric();
-  if (fabric.empty()) return make_error("the inventory has no fabric switch");
+  // Only the plans that stage paths need a fabric; the baseline also runs
+  // between hosts joined otherwise (OVN's tunnels, Documentation/ovn.md).
+  if (fabric.empty() && (variant->staged_paths > 0 || inv.host_entries))
+    return make_error("plan " + options.name + ": the inventory has no fabric switch");
   for (const Node* f : fabric) {
     for (const Node* h : {src, dst})
       if (!f->ports.count(h->name))

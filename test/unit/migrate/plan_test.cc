@@ -216,3 +216,29 @@ TEST_CASE("plan 003-dup with management addresses: a metered memory-transfer pat
   CHECK(l[l.size() - 4] == "003-xfer S1 del-flows --strict priority=500," + match);
   CHECK(l[l.size() - 3] == "003-xfer S1 del-meter meter=49152");
 }
+
+TEST_CASE("plan baseline without a fabric: only the move (hosts whose network re-points itself)",
+          "[migrate]") {
+  auto j = ferry::rpc::parse_json(R"({
+    "hosts": [{"name": "hv1", "ctl": "/run/hv1.ctl", "bridge": "br-int", "netns": "ns1"},
+              {"name": "hv2", "ctl": "/run/hv2.ctl", "bridge": "br-int", "netns": "ns2"}],
+    "vms": [{"name": "vm1", "mac": "02:00:00:00:00:01", "host": "hv1", "port": "vm1"},
+            {"name": "vm2", "mac": "02:00:00:00:00:02", "host": "hv2", "port": "vm2"}],
+    "flows": [{"from": "vm2", "to": "vm1"}]})");
+  REQUIRE(j.ok());
+  auto inv = parse_inventory(*j);
+  REQUIRE(inv.ok());
+  PlanOptions o;
+  o.name = "baseline";
+  auto p = build_plan(*inv, "vm1", "hv1", "hv2", {}, o);
+  REQUIRE(p.ok());
+  CHECK(lines(*p) == std::vector<std::string>{
+                         "S412 hv2 events/wait 0",
+                         "S414  move vm1 hv1 hv2 | move vm1 hv2 hv1",
+                         "S416 hv2 first-frame br-int 02:00:00:00:00:01 $seq vm1",
+                         "S416  move-wait vm1 hv1 hv2",
+                     });
+  // The plans that stage paths need one.
+  CHECK(build_plan(*inv, "vm1", "hv1", "hv2", kM0, {}).error().message ==
+        "plan 000: the inventory has no fabric switch");
+}
