@@ -128,6 +128,20 @@ Result<int> unix_connect(const std::string& path, int timeout_ms) {
   return fd;
 }
 
+Status send_all(int fd, const std::string& bytes) {
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EPIPE;
+      return make_error(std::strerror(err), err);
+    }
+    off += static_cast<size_t>(n);
+  }
+  return {};
+}
+
 Status set_nonblocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return errno_error("fcntl", errno);

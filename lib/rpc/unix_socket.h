@@ -33,4 +33,8 @@ Result<int> unix_connect(const std::string& path, int timeout_ms = 0);
 
 Status set_nonblocking(int fd);
 
+// Writes all of bytes to the blocking socket fd (no SIGPIPE); the error
+// carries errno and its text.
+Status send_all(int fd, const std::string& bytes);
+
 }  // namespace ferry::rpc

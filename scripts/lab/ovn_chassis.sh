@@ -16,7 +16,6 @@
 # tunnels are the network and ovn-controller re-points them).
 
 OVNMIG_MIGRATE=${FT_BUILD}/tools/ferry-migrate/ferry-migrate
-OVNMIG_SCHEMA=${FT_TOP}/tools/migrate/ferry-migrate.ovsschema
 
 # ovnmig_build: everything above; returns non-zero (with a message) on failure.
 ovnmig_build() {
@@ -43,14 +42,7 @@ ovnmig_build() {
   # The stream needs no ARP (the VMs' neighbours are permanent).
   ip -n "$(ft_ns vm2)" neigh replace 10.0.0.1 lladdr 02:00:00:00:00:01 dev eth0
   ip -n "$(ft_ns vm1)" neigh replace 10.0.0.2 lladdr 02:00:00:00:00:02 dev eth0
-  # The orchestrator's state database.
-  mkdir -p "$FT_DIR/migrate"
-  ovsdb-tool create "$FT_DIR/migrate/state.db" "$OVNMIG_SCHEMA" >/dev/null || return 1
-  ovsdb-server "$FT_DIR/migrate/state.db" --remote="punix:$FT_DIR/migrate/db.sock" \
-    --pidfile="$FT_DIR/migrate/ovsdb-server.pid" --detach --no-chdir \
-    --log-file="$FT_DIR/migrate/ovsdb-server.log" || return 1
-  FT_PIDFILES+=("$FT_DIR/migrate/ovsdb-server.pid")
-  export FERRY_MIGRATE_DB=unix:$FT_DIR/migrate/db.sock
+  ft_migrate_state_db || return 1  # the orchestrator's state database
   ovnmig_inventory >"$FT_DIR/inventory.json"
 }
 

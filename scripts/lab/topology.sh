@@ -158,14 +158,7 @@ lab_build() {
     [ "$v" != 0 ] && [ $h = s2 ] && continue
     ft_on "$h" ft_appctl fdb/add br0 u1 $v $LAB_A1 >/dev/null || return 1
   done
-  # The orchestrator's state database (Ferry's own schema).
-  mkdir -p "$FT_DIR/migrate"
-  ovsdb-tool create "$FT_DIR/migrate/state.db" "$LAB_SCHEMA" >/dev/null || return 1
-  ovsdb-server "$FT_DIR/migrate/state.db" --remote="punix:$FT_DIR/migrate/db.sock" \
-    --pidfile="$FT_DIR/migrate/ovsdb-server.pid" --detach --no-chdir \
-    --log-file="$FT_DIR/migrate/ovsdb-server.log" || return 1
-  FT_PIDFILES+=("$FT_DIR/migrate/ovsdb-server.pid")
-  export FERRY_MIGRATE_DB=unix:$FT_DIR/migrate/db.sock
+  ft_migrate_state_db || return 1  # the orchestrator's state database
   lab_inventory >"$FT_DIR/inventory.json"
 }
 

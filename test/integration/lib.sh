@@ -261,6 +261,20 @@ ft_ovn_topology() {
     -- lsp-set-addresses sw1-lr0 router -- lsp-set-options sw1-lr0 router-port=lr0-sw1 || return 1
 }
 
+# ft_migrate_state_db: ferry-migrate's state database (its own schema) in
+# $FT_DIR/migrate, served by an ovsdb-server stopped with the test;
+# exports FERRY_MIGRATE_DB.
+ft_migrate_state_db() {
+  local d=$FT_DIR/migrate
+  mkdir -p "$d"
+  ovsdb-tool create "$d/state.db" "$FT_TOP/tools/migrate/ferry-migrate.ovsschema" >/dev/null ||
+    return 1
+  ovsdb-server "$d/state.db" --remote="punix:$d/db.sock" --pidfile="$d/ovsdb-server.pid" \
+    --detach --no-chdir --log-file="$d/ovsdb-server.log" || return 1
+  FT_PIDFILES+=("$d/ovsdb-server.pid")
+  export FERRY_MIGRATE_DB=unix:$d/db.sock
+}
+
 # ft_ovn_bound LSP: the logical port is bound to a chassis.
 ft_ovn_bound() { ovn-sbctl --bare --columns chassis find Port_Binding "logical_port=$1" | grep -q .; }
 

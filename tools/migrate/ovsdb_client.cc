@@ -36,13 +36,8 @@ Result<Json> OvsdbClient::call(const std::string& method, const Json& params, in
   std::string req = rpc::jsonrpc_request(method, params, id);
   int64_t deadline = monotonic_ms() + timeout_ms;
   auto send_all = [&](const std::string& bytes) -> Status {
-    size_t off = 0;
-    while (off < bytes.size()) {
-      ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return make_error(std::string("state database: ") + std::strerror(errno), errno);
-      off += static_cast<size_t>(n);
-    }
+    Status s = rpc::send_all(fd_, bytes);
+    if (!s) return make_error("state database: " + s.error().message, s.error().code);
     return {};
   };
   if (Status s = send_all(req); !s) return s.error();

@@ -2,13 +2,13 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <thread>
 
+#include "lib/rpc/unix_socket.h"
 #include "lib/util/clock.h"
 #include "lib/util/text.h"
 
@@ -29,21 +29,18 @@ constexpr size_t kMaxLine = size_t{16} << 20;
 }  // namespace
 
 Result<std::unique_ptr<QmpClient>> QmpClient::connect(const std::string& path, int timeout_ms) {
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(sa.sun_path)) return make_error("QMP socket path too long: " + path);
-  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
   int64_t deadline = monotonic_ms() + timeout_ms;
   int fd = -1;
   // The socket may not exist yet (QEMU starting): retry until the deadline.
   for (;;) {
-    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return make_error(std::string("socket: ") + std::strerror(errno), errno);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0) break;
-    int e = errno;
-    ::close(fd);
+    Result<int> r = rpc::unix_connect(path, timeout_ms);
+    if (r) {
+      fd = *r;
+      break;
+    }
+    const int e = r.error().code;
     if (monotonic_ms() >= deadline)
-      return make_error("QMP " + path + ": " + std::strerror(e), e == ENOENT ? EHOSTUNREACH : e);
+      return make_error("QMP " + path + ": " + r.error().message, e == ENOENT ? EHOSTUNREACH : e);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   std::unique_ptr<QmpClient> c(new QmpClient(fd));
@@ -58,14 +55,8 @@ Result<std::unique_ptr<QmpClient>> QmpClient::connect(const std::string& path, i
 QmpClient::~QmpClient() { ::close(fd_); }
 
 Status QmpClient::send(const Json& msg) {
-  std::string out = msg.dump() + "\n";
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n = ::send(fd_, out.data() + done, out.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return make_error(std::string("QMP send: ") + std::strerror(errno), EPIPE);
-    done += static_cast<size_t>(n);
-  }
+  if (Status s = rpc::send_all(fd_, msg.dump() + "\n"); !s)
+    return make_error("QMP send: " + s.error().message, EPIPE);
   return {};
 }
 
