@@ -124,13 +124,23 @@ void register_ct_conn_field() {
               rte_strerror(rte_errno));
 }
 
+void prepare_ct(const Action* ct, size_t avail, ct::CtAction* out) {
+  *out = to_ct_action(decode_ct(ct, avail - 1));
+}
+
+const ct::CtAction* prepared_ct(const Action& ct) {
+  return reinterpret_cast<const ct::CtAction*>(static_cast<uintptr_t>(ct.mask));
+}
+
 void execute_ct(const ExecContext& ctx, rte_mbuf* m, FlowKey* cur, const Action* ct, size_t avail) {
   if (!ctx.conntrack) {
     ctx.counters->drop(DropReason::kCtUnavailable);
     return;
   }
-  const CtSpec spec = decode_ct(ct, avail - 1);
-  const ct::CtAction action = to_ct_action(spec);
+  ct::CtAction decoded;
+  const ct::CtAction* prepared = prepared_ct(*ct);
+  if (!prepared) prepare_ct(ct, avail, &decoded);
+  const ct::CtAction& action = prepared ? *prepared : decoded;
   ct::CtMeta meta;
   meta_from_key(*cur, &meta);
   if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) != 0) {

@@ -14,6 +14,10 @@ struct rte_mbuf;
 
 namespace ferry {
 
+namespace ct {
+struct CtAction;
+}
+
 struct ExecContext;
 struct DpPort;
 
@@ -37,6 +41,13 @@ struct RecircQueue {
 // second lookup (OVS's pkt->md.conn). Registered once after EAL init;
 // without it every ct() looks up.
 void register_ct_conn_field();
+
+// The tracker's form of the kCt at `ct` (with its data among the `avail`
+// actions from it). A translation kept in a megaflow cache holds it beside
+// its actions, made once (datapath/xlate_arena.cc), and its kCt points to
+// it in `mask` (0 in every other kCt): execute_ct() then decodes nothing.
+void prepare_ct(const Action* ct, size_t avail, ct::CtAction* out);
+const ct::CtAction* prepared_ct(const Action& ct);
 
 // Runs the kCt at `ct` (with its data among the `avail` actions from it) on
 // m; the tracker's answer goes into cur's ct fields. NAT rewrites the frame.

@@ -59,6 +59,17 @@ class ExactMatchCache {
     return nullptr;
   }
 
+  // Brings the set h maps to toward the cache ahead of lookup(): a burst's
+  // hashes are computed and prefetched first, so its lookups do not each
+  // wait on memory (the table is larger than the L2 cache).
+  void prefetch(uint32_t h) const {
+    const char* s = reinterpret_cast<const char*>(&sets_[h & (kSets - 1)]);
+    __builtin_prefetch(s);
+    __builtin_prefetch(s + 64);
+    __builtin_prefetch(s + sizeof(Way));
+    __builtin_prefetch(s + sizeof(Way) + 64);
+  }
+
   void insert(const FlowKey& k, uint32_t h, Value* v, uint32_t tag) {
     Set& s = sets_[h & (kSets - 1)];
     Way& w = !s.ways[0].value ? s.ways[0] : !s.ways[1].value ? s.ways[1] : s.ways[(h >> 16) & 1];
@@ -78,15 +89,18 @@ class ExactMatchCache {
   static constexpr size_t bytes_per_entry() { return sizeof(Way); }
 
  private:
+  // What a lookup reads first (value, hash) leads each way, so a set's
+  // prefetch() covers it and the key's first words.
   struct Way {
-    FlowKey key;
+    Value* value;
     uint32_t hash;
     uint32_t tag;
-    Value* value;
+    FlowKey key;
   };
   struct Set {
     Way ways[2];
   };
+  static_assert(sizeof(Way) % 8 == 0);
   std::unique_ptr<Set[]> sets_;
 };
 

@@ -195,11 +195,18 @@ void lookup_and_execute(const PipelineContext& pc, const DpSnapshot& snap, const
   XlateOut xo;  // a miss's translation, until the cache copies it
   uint32_t inv = snap.emc_insert_inv_prob;
   bool use_emc = cache && inv && cache->n_subtables() > 1;
+  uint32_t hashes[kMaxBatch];
+  if (use_emc) {
+    for (unsigned i = 0; i < m; i++) {
+      hashes[i] = ExactMatchCache<MegaflowCache::Entry>::hash(keys[i]);
+      cache->emc().prefetch(hashes[i]);
+    }
+  }
   for (unsigned i = 0; i < m; i++) {
     uint32_t h = 0;
     MegaflowCache::Entry* e = nullptr;
     if (use_emc) {
-      h = ExactMatchCache<MegaflowCache::Entry>::hash(keys[i]);
+      h = hashes[i];
       uint32_t version;
       e = cache->emc().lookup(keys[i], h, &version);
       if (e && e->live && e->version == version) {

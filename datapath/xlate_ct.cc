@@ -49,6 +49,7 @@ void xlate_ct(const Action* ct, size_t n_data, OfKey* flow, OfKey* wc, RecircTab
   out->n = 0;
   out->error = nullptr;
   Action head = *ct;
+  head.mask = 0;  // no prepared form (datapath/ct_exec.h) until the arena keeps it
   const auto zone_field = static_cast<Field>(ct->mac[0]);
   if (zone_field != Field::kNone) {
     // The zone is read now; the packets of this megaflow agree on it.

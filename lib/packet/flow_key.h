@@ -192,11 +192,20 @@ static_assert(offsetof(FlowKey, tun_id) == FlowKey::kTunWord * 8, "word 20 is th
 // may be set.
 // A packet with word 11 zero has words 12-19 zero, and with tun_flags
 // zero too words 20-23.
+// Words are XOR-ed together rather than compared with memcmp(), which the
+// compiler calls out of line for these sizes (a tenth of a recirculating
+// pipeline's cycles went there).
 inline bool same_key(const FlowKey& a, const FlowKey& b) {
-  if (std::memcmp(&a, &b, FlowKey::kBaseWords * 8) != 0) return false;
+  const uint64_t* x = a.words();
+  const uint64_t* y = b.words();
+  uint64_t d = 0;
+#pragma GCC unroll 12
+  for (size_t i = 0; i < FlowKey::kBaseWords; i++) d |= x[i] ^ y[i];
+  if (d) return false;
   if (!a.has_ext_words()) return true;
-  const size_t from = a.words()[FlowKey::kCtWord] ? FlowKey::kBaseWords : FlowKey::kTunWord;
-  return std::memcmp(a.words() + from, b.words() + from, (FlowKey::kWords - from) * 8) == 0;
+  const size_t from = x[FlowKey::kCtWord] ? FlowKey::kBaseWords : FlowKey::kTunWord;
+  for (size_t i = from; i < FlowKey::kWords; i++) d |= x[i] ^ y[i];
+  return d == 0;
 }
 
 // ct_clear: the ct fields (words 11-19 but recirc_id) to zero.

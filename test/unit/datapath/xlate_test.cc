@@ -5,10 +5,15 @@
 
 #include <arpa/inet.h>
 
+#include <cstring>
+
 #include <catch2/catch.hpp>
 
+#include "datapath/ct_exec.h"
 #include "datapath/megaflow_cache.h"
 #include "datapath/xlate_arena.h"
+#include "lib/conntrack/conntrack.h"
+#include "lib/flow/ct_action.h"
 #include "lib/flow/field.h"
 #include "lib/flow/flow_table.h"
 #include "lib/flow/learn.h"
@@ -292,6 +297,69 @@ TEST_CASE("xlate: a learn unwildcards its sources and reaches only the control s
   xlate(*cls2, k, *cls2->lookup(k, &wc), &wc, &out2);
   REQUIRE(out2.n_actions == 1);
   CHECK(out2.actions[0] == Action::output(2));
+}
+
+TEST_CASE("xlate arena: a kept translation's ct() is decoded once, beside its actions", "[xlate]") {
+  CtSpec spec;
+  spec.flags = CtSpec::kCommit | CtSpec::kSetLabel | CtSpec::kNat;
+  spec.zone = 7;
+  spec.label[0] = 0x1122, spec.label_mask[0] = 0xffff;
+  spec.nat_flags = CtSpec::kNatSrc | CtSpec::kNatAddrRange | CtSpec::kNatPortRange;
+  const uint8_t a[4] = {10, 0, 0, 100}, b[4] = {10, 0, 0, 101};
+  std::memcpy(spec.nat_min, a, 4);
+  std::memcpy(spec.nat_max, b, 4);
+  spec.port_min = 2000, spec.port_max = 2001;
+  ActionList acts;
+  append_ct(&acts, spec);
+  CtSpec plain;
+  plain.zone = 9;
+  append_ct(&acts, plain);
+  acts.push_back(Action::output(2));
+  for (const Action& x : acts) REQUIRE(prepared_ct(x) == nullptr);  // never in a rule's list
+
+  XlateArena arena(4096);
+  Translation t;
+  t.actions = acts.data();
+  t.n_actions = static_cast<uint16_t>(acts.size());
+  const Translation* kept = arena.store(t);
+  REQUIRE(kept);
+  const Action& first = kept->actions[0];
+  const Action& second = kept->actions[1 + first.n_data()];
+  REQUIRE(second.type == ActionType::kCt);
+  const ct::CtAction* p1 = prepared_ct(first);
+  const ct::CtAction* p2 = prepared_ct(second);
+  REQUIRE(p1);
+  REQUIRE(p2);
+  // In the translation's own block, after its actions.
+  CHECK(arena.contains(p1, sizeof *p1));
+  CHECK(reinterpret_cast<const void*>(p1) >= kept->actions + kept->n_actions);
+  CHECK(p2 == p1 + 1);
+  // The same as decoding the action each time.
+  ct::CtAction d1, d2;
+  prepare_ct(&acts[0], acts.size(), &d1);
+  prepare_ct(&acts[1 + acts[0].n_data()], acts.size() - 1 - acts[0].n_data(), &d2);
+  CHECK(p1->zone == 7);
+  CHECK(p1->commit);
+  CHECK(p1->set_label);
+  CHECK(p1->label.lo == 0x1122);
+  CHECK(p1->label_mask.lo == 0xffff);
+  CHECK(p1->nat);
+  CHECK(p1->nat_spec.kind == ct::NatSpec::kSrc);
+  CHECK(std::memcmp(p1->nat_spec.min.b, a, 4) == 0);
+  CHECK(std::memcmp(p1->nat_spec.max.b, b, 4) == 0);
+  CHECK(p1->nat_spec.port_min == 2000);
+  CHECK(p1->nat_spec.port_max == 2001);
+  CHECK((d1.zone == p1->zone && d1.commit == p1->commit && d1.label.lo == p1->label.lo &&
+         d1.nat_spec.port_max == p1->nat_spec.port_max));
+  CHECK(p2->zone == 9);
+  CHECK(!p2->commit);
+  CHECK(!p2->nat);
+  CHECK((d2.zone == p2->zone && d2.commit == p2->commit && d2.nat == p2->nat));
+  // The actions other than the kCts are the list's, byte for byte.
+  for (size_t i = 0; i < acts.size(); i++) {
+    if (acts[i].type == ActionType::kCt) continue;
+    CHECK(kept->actions[i] == acts[i]);
+  }
 }
 
 }  // namespace ferry
