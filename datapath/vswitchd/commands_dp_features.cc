@@ -42,7 +42,7 @@ constexpr Feature kFeatures[] = {
     {"ct_clear", "Conntrack clear", true, 1},
     {"max_hash_alg", "Max dp_hash algorithm", false, 0},
     {"check_pkt_len", "Check pkt length action", true, 0},
-    {"ct_timeout", "Conntrack timeout policy", true, 0},
+    {"ct_timeout", "Conntrack timeout policy", true, 1},  // CT_Zone policies (ct_zones.cc)
     {"explicit_drop_action", "Explicit Drop action", true, 0},
     {"lb_output_action", "Optimized Balance TCP mode", true, 0},
     {"ct_zero_snat", "Conntrack all-zero IP SNAT", true, 0},
@@ -129,6 +129,13 @@ void no_ipf(const ReplyPtr& r, const std::string& what) {
 bool v4_or_v6(const std::string& s) { return s == "v4" || s == "v6"; }
 
 }  // namespace
+
+ovs::StringMap datapath_capabilities(Vswitchd& d) {
+  ovs::StringMap caps;
+  for (const Feature& f : kFeatures) caps[f.name] = value_text(f, runtime(d, f), false);
+  caps["ct_flush"] = "true";  // NXT_CT_FLUSH and dpctl/flush-conntrack's tuples, as OVS
+  return caps;
+}
 
 void register_dp_features_commands(Vswitchd& d) {
   auto bind = [&d](void (*fn)(Vswitchd&, const Args&, const ReplyPtr&)) {

@@ -304,6 +304,7 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
       restore_state(*it->second, bc.external_ids);
   }
   configure_offload(cfg);
+  configure_ct_zones(cfg);
 
   ovs::SystemStatus sys;
   sys.ovs_version = ovs_compatible_version();
@@ -311,6 +312,7 @@ void Vswitchd::reconfigure(const ovs::Config& cfg) {
   sys.dpdk_version = dp_ ? DpdkEnv::version() : "";
   sys.datapath_types = {"netdev"};
   sys.iface_types = {"dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "internal", "system", "tap"};
+  if (dp_) sys.datapath_capabilities["netdev"] = datapath_capabilities(*this);
   db_->set_system_status(sys);
   // Interfaces of bridges Ferry does not run get an error, not silence.
   for (const ovs::BridgeConfig& bc : cfg.bridges) {

@@ -116,6 +116,9 @@ class Vswitchd {
   bool daemon_completed_ = false;
   std::map<std::string, uint64_t> pmd_baseline_;
   std::map<std::string, uint64_t> dp_features_runtime_;
+  // CT_Zone timeout policies applied to the tracker (ct_zones.cc).
+  void configure_ct_zones(const ovs::Config& cfg);
+  std::map<uint16_t, std::map<std::string, int64_t>> ct_zone_policies_;
   EventLog events_;
   MoveDetector mover_{&events_};
   std::map<uint32_t, int64_t> tunnel_arp_sent_;
@@ -135,6 +138,10 @@ void register_offload_commands(Vswitchd& d);
 void register_dp_features_commands(Vswitchd& d);
 void register_ct_commands(Vswitchd& d);
 void register_tnl_commands(Vswitchd& d);
+// Datapath.capabilities for the netdev Datapath row: the features of
+// dpif/show-dp-features (as set-dp-features left them) and ct_flush, as
+// ovs-vswitchd writes its probed ones (commands_dp_features.cc).
+ovs::StringMap datapath_capabilities(Vswitchd& d);
 // Tunnels' control side (commands_tnl.cc): the internal ports' addresses
 // (routes, decapsulation) and the PMDs' kTnlSnoop/kTnlMiss upcalls.
 void refresh_tunnel_addresses(Vswitchd& d);

@@ -60,11 +60,20 @@ struct BridgeConfig {
   std::vector<ControllerConfig> controllers;  // sorted by target
 };
 
+// One Datapath row (Open_vSwitch.datapaths, by datapath type): its CT_Zone
+// rows, each with its CT_Timeout_Policy's timeouts in seconds ("udp_first"
+// -> 30; empty: the zone has no policy, the defaults apply).
+struct DatapathConfig {
+  std::string name;
+  std::map<uint16_t, std::map<std::string, int64_t>> ct_zones;
+};
+
 struct Config {
   int64_t next_cfg = 0;
   StringMap other_config;
   StringMap external_ids;
   std::vector<BridgeConfig> bridges;
+  std::vector<DatapathConfig> datapaths;  // sorted by name
 };
 
 // Status for one Interface row. Fields left unset are not written.
@@ -99,6 +108,9 @@ struct SystemStatus {
   bool dpdk_initialized = false;
   std::vector<std::string> datapath_types;
   std::vector<std::string> iface_types;
+  // Datapath.capabilities of the Datapath rows that exist, by datapath type
+  // (ovs-vswitchd writes its probed features there; ovn-controller reads them).
+  std::map<std::string, StringMap> datapath_capabilities;
 };
 
 class Ovsdb {

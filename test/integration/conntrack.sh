@@ -128,6 +128,56 @@ ft_wait_for 5 test "$(ft_appctl dpctl/ct-get-nconns)" = 1
 ft_contains "reg3 (xxreg0[0..31]) in the label's top 32 bits, reg5 in mark bits 4-7" \
   "$(ft_appctl dpctl/dump-conntrack -m zone=7)" "mark=81,labels=0x2a000000000000000000000000"
 
+ft_case "CT_Zone timeout policies from the database (ovs-vsctl add-zone-tp); Datapath capabilities"
+ft_check "flush" ft_appctl dpctl/flush-conntrack
+ft_check "del-flows" ovs-ofctl del-flows br0
+ft_check "ct(commit) in zones 11 and 12" ovs-ofctl add-flows br0 - <<FLOWS
+table=0,priority=100,in_port=vm1,udp,tp_src=4011,actions=ct(commit,zone=11),output:vm3
+table=0,priority=100,in_port=vm1,udp,tp_src=4012,actions=ct(commit,zone=12),output:vm3
+FLOWS
+ft_check "a Datapath row for netdev" ovs-vsctl -- --id=@dp create Datapath datapath_version=0 \
+  -- set Open_vSwitch . datapaths:netdev=@dp
+ft_check "add-zone-tp" ovs-vsctl add-zone-tp netdev zone=11 udp_first=71 udp_single=72 udp_multiple=73
+ft_eq "list-zone-tp" "Zone:11, Timeout Policies: udp_first=71 udp_multiple=73 udp_single=72" \
+  "$(ovs-vsctl list-zone-tp netdev)"
+dp_caps() { ovs-vsctl get Datapath "$(ovs-vsctl get Open_vSwitch . datapaths:netdev)" capabilities; }
+caps_written() { dp_caps | grep -q 'ct_timeout="true"'; }
+logged() { grep -q "$1" "$OVS_RUNDIR/ferry-vswitchd.log"; }
+ft_check "Ferry writes the Datapath row's capabilities" ft_wait_for 5 caps_written
+caps=$(dp_caps)
+ft_log "  capabilities: $caps"
+for kv in 'recirc="true"' 'ct_state="true"' 'ct_zone="true"' 'ct_timeout="true"' 'ct_flush="true"' \
+  'max_vlan_headers="1"' 'masked_set_action="false"' 'ct_orig_tuple6="true"'; do
+  ft_contains "capabilities: $kv (as dpif/show-dp-features)" "$caps" "$kv"
+done
+ft_eq "27 capabilities, as ovs-vswitchd 3.1 writes" 27 "$(tr ',' '\n' <<<"$caps" | grep -c '=')"
+first="eth(dst=$M3,src=$M1),ipv4(src=10.0.0.1,dst=10.0.0.3),udp(sport=4011,dport=5000),payload(len=20)"
+other="eth(dst=$M3,src=$M1),ipv4(src=10.0.0.1,dst=10.0.0.3),udp(sport=4012,dport=5000),payload(len=20)"
+ft_check "the policy is applied (logged)" ft_wait_for 5 logged "zone 11: timeout policy set (3 timeouts)"
+ft_check "vm1 sends in zone 11" ft_send "$(ft_ns vm1)" eth0 "$first"
+ft_check "vm1 sends in zone 12" ft_send "$(ft_ns vm1)" eth0 "$other"
+nconns_is() { [ "$(ft_appctl dpctl/ct-get-nconns)" = "$1" ]; }
+ft_check "two connections" ft_wait_for 5 nconns_is 2
+# The seconds left, rounded down as OVS prints them: at most zone 11's
+# udp_first (71) and more than the default (60, conntrack-tp.c) in zone
+# 11, at most 60 in zone 12 (a slow machine may take a few seconds).
+ct_left() {
+  ft_appctl dpctl/dump-conntrack -s "zone=$1" | sed -n 's/.*,timeout=\([0-9]*\).*/\1/p'
+}
+ft_contains "zone 11's connection" "$(ft_appctl dpctl/dump-conntrack -s zone=11)" \
+  "sport=4011,dport=5000),reply=(src=10.0.0.3,dst=10.0.0.1,sport=5000,dport=4011),zone=11,timeout="
+left=$(ct_left 11)
+ft_check "zone 11: udp_first=71 (timeout=$left)" test "${left:-0}" -gt 60 -a "${left:-0}" -le 71
+left=$(ct_left 12)
+ft_check "zone 12: the default 60 (timeout=$left)" test "${left:-99}" -gt 40 -a "${left:-99}" -le 60
+ft_check "del-zone-tp" ovs-vsctl del-zone-tp netdev zone=11
+ft_check "removed (logged)" ft_wait_for 5 logged "zone 11: timeout policy removed, defaults apply"
+ft_check "flush" ft_appctl dpctl/flush-conntrack
+ft_check "vm1 sends in zone 11 again" ft_send "$(ft_ns vm1)" eth0 "$first"
+ft_check "one connection" ft_wait_for 5 nconns_is 1
+left=$(ct_left 11)
+ft_check "zone 11: the default again (timeout=$left)" test "${left:-99}" -gt 40 -a "${left:-99}" -le 60
+
 ft_case "operator commands: maxconns, and bad input gets an error"
 ft_eq "set maxconns" "setting maxconns successful" "$(ft_appctl dpctl/ct-set-maxconns 1000)"
 ft_eq "get maxconns" 1000 "$(ft_appctl dpctl/ct-get-maxconns)"

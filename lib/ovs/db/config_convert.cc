@@ -167,6 +167,33 @@ BridgeConfig convert_bridge(const fo_db_bridge& c, std::set<std::string>* port_n
   return b;
 }
 
+// A Datapath row. The schema bounds zones to 0..65535 and timeouts to
+// 0..2^32-1; a value outside (a server with another schema) is logged and
+// skipped.
+DatapathConfig convert_datapath(const fo_db_datapath& c) {
+  DatapathConfig d;
+  d.name = c.name;
+  for (size_t i = 0; i < c.n_zones; i++) {
+    const fo_db_ct_zone& z = c.zones[i];
+    if (z.zone < 0 || z.zone > 65535) {
+      FLOG_WARN(log_, "Datapath %s: CT zone %lld out of range 0..65535, ignored", c.name,
+                static_cast<long long>(z.zone));
+      continue;
+    }
+    auto& tp = d.ct_zones[static_cast<uint16_t>(z.zone)];
+    for (size_t k = 0; k < z.n_timeouts; k++) {
+      if (z.timeout_values[k] < 0 || z.timeout_values[k] > UINT32_MAX) {
+        FLOG_WARN(log_, "Datapath %s: zone %lld: timeout %s=%lld out of range, ignored", c.name,
+                  static_cast<long long>(z.zone), z.timeout_keys[k],
+                  static_cast<long long>(z.timeout_values[k]));
+        continue;
+      }
+      tp[z.timeout_keys[k]] = z.timeout_values[k];
+    }
+  }
+  return d;
+}
+
 }  // namespace
 
 std::optional<Config> convert_config(const fo_db_config* c) {
@@ -185,6 +212,10 @@ std::optional<Config> convert_config(const fo_db_config* c) {
   std::set<std::string> port_names, iface_names;
   for (const fo_db_bridge* b : bridges)
     cfg.bridges.push_back(convert_bridge(*b, &port_names, &iface_names));
+  for (size_t i = 0; i < c->n_datapaths; i++)
+    cfg.datapaths.push_back(convert_datapath(c->datapaths[i]));
+  std::sort(cfg.datapaths.begin(), cfg.datapaths.end(),
+            [](const DatapathConfig& a, const DatapathConfig& b) { return a.name < b.name; });
   return cfg;
 }
 

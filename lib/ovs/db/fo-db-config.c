@@ -92,6 +92,27 @@ static void bridge_view(const struct ovsrec_bridge* row, struct fo_db_bridge* ds
   }
 }
 
+static void datapath_view(const char* name, const struct ovsrec_datapath* row,
+                          struct fo_db_datapath* dst) {
+  size_t i;
+
+  dst->name = nonnull(name);
+  dst->n_zones = row->n_ct_zones;
+  dst->zones = xcalloc(row->n_ct_zones + 1, sizeof *dst->zones);
+  for (i = 0; i < row->n_ct_zones; i++) {
+    const struct ovsrec_ct_timeout_policy* tp = row->value_ct_zones[i]->timeout_policy;
+    struct fo_db_ct_zone* z = &dst->zones[i];
+
+    z->zone = row->key_ct_zones[i];
+    z->has_policy = tp != NULL;
+    if (tp) {
+      z->n_timeouts = tp->n_timeouts;
+      z->timeout_keys = (const char* const*)tp->key_timeouts;
+      z->timeout_values = tp->value_timeouts;
+    }
+  }
+}
+
 struct fo_db_config* fo_db_config_get(const struct fo_db* db) {
   const struct ovsrec_open_vswitch* ovs;
   struct fo_db_config* cfg;
@@ -112,6 +133,11 @@ struct fo_db_config* fo_db_config_get(const struct fo_db* db) {
   cfg->bridges = xcalloc(ovs->n_bridges + 1, sizeof *cfg->bridges);
   for (i = 0; i < ovs->n_bridges; i++) {
     bridge_view(ovs->bridges[i], &cfg->bridges[i]);
+  }
+  cfg->n_datapaths = ovs->n_datapaths;
+  cfg->datapaths = xcalloc(ovs->n_datapaths + 1, sizeof *cfg->datapaths);
+  for (i = 0; i < ovs->n_datapaths; i++) {
+    datapath_view(ovs->key_datapaths[i], ovs->value_datapaths[i], &cfg->datapaths[i]);
   }
   return cfg;
 }
@@ -144,6 +170,10 @@ void fo_db_config_free(struct fo_db_config* cfg) {
     smap_view_free(&br->external_ids);
   }
   free(cfg->bridges);
+  for (i = 0; i < cfg->n_datapaths; i++) {
+    free(cfg->datapaths[i].zones);
+  }
+  free(cfg->datapaths);
   smap_view_free(&cfg->other_config);
   smap_view_free(&cfg->external_ids);
   free(cfg);

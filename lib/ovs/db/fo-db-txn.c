@@ -177,6 +177,35 @@ bool fo_db_txn_set_controller(struct fo_db* db, const struct fo_controller_statu
   return false;
 }
 
+bool fo_db_txn_set_datapath_caps(struct fo_db* db, const char* datapath,
+                                 const struct fo_smap* caps) {
+  const struct ovsrec_open_vswitch* ovs;
+
+  if (!db->txn || db->txn_committed) {
+    return false;
+  }
+  ovs = ovsrec_open_vswitch_first(db->idl);
+  if (!ovs) {
+    return false;
+  }
+  for (size_t i = 0; i < ovs->n_datapaths; i++) {
+    const struct ovsrec_datapath* row = ovs->value_datapaths[i];
+    if (strcmp(ovs->key_datapaths[i], datapath)) {
+      continue;
+    }
+    struct smap want = SMAP_INITIALIZER(&want);
+    for (size_t k = 0; k < caps->n; k++) {
+      smap_replace(&want, caps->keys[k], caps->values[k]);
+    }
+    if (!smap_equal(&want, &row->capabilities)) {
+      ovsrec_datapath_set_capabilities(row, &want);
+    }
+    smap_destroy(&want);
+    return true;
+  }
+  return false;
+}
+
 static bool has_prefix(const char* key, const char* const* prefixes, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (!strncmp(key, prefixes[i], strlen(prefixes[i]))) {

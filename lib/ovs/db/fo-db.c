@@ -13,6 +13,11 @@ static const struct ovsdb_idl_column* const read_columns[] = {
     &ovsrec_open_vswitch_col_other_config,
     &ovsrec_open_vswitch_col_external_ids,
     &ovsrec_open_vswitch_col_next_cfg,
+    &ovsrec_open_vswitch_col_datapaths,
+
+    &ovsrec_datapath_col_ct_zones,
+    &ovsrec_ct_zone_col_timeout_policy,
+    &ovsrec_ct_timeout_policy_col_timeouts,
 
     &ovsrec_bridge_col_name,
     &ovsrec_bridge_col_ports,
@@ -57,6 +62,8 @@ static const struct ovsdb_idl_column* const write_columns[] = {
     &ovsrec_open_vswitch_col_iface_types,
 
     &ovsrec_bridge_col_datapath_id,
+
+    &ovsrec_datapath_col_capabilities,
 
     &ovsrec_controller_col_is_connected,
     &ovsrec_controller_col_role,

@@ -79,12 +79,30 @@ struct fo_db_bridge {
   size_t n_controllers;
 };
 
+/* One CT_Zone row of a Datapath (its timeout policy's timeouts, if any). */
+struct fo_db_ct_zone {
+  int64_t zone;
+  bool has_policy;
+  size_t n_timeouts;
+  const char* const* timeout_keys; /* "udp_first", ... */
+  const int64_t* timeout_values;   /* seconds */
+};
+
+/* One Datapath row (Open_vSwitch.datapaths), by datapath type. */
+struct fo_db_datapath {
+  const char* name; /* "netdev", "system" */
+  struct fo_db_ct_zone* zones;
+  size_t n_zones;
+};
+
 struct fo_db_config {
   int64_t next_cfg;
   struct fo_smap other_config;
   struct fo_smap external_ids;
   struct fo_db_bridge* bridges;
   size_t n_bridges;
+  struct fo_db_datapath* datapaths;
+  size_t n_datapaths;
 };
 
 /* Status of one Interface row. NULL strings and has_* == false leave the
@@ -172,6 +190,9 @@ bool fo_db_txn_set_cur_cfg(struct fo_db*, int64_t cur_cfg);
 bool fo_db_txn_set_system(struct fo_db*, const struct fo_system_status*);
 bool fo_db_txn_set_bridge_dpid(struct fo_db*, const char* bridge, const char* datapath_id);
 bool fo_db_txn_set_controller(struct fo_db*, const struct fo_controller_status*);
+/* Datapath.capabilities of the row Open_vSwitch.datapaths names 'datapath',
+ * written only when it differs. */
+bool fo_db_txn_set_datapath_caps(struct fo_db*, const char* datapath, const struct fo_smap* caps);
 /* Makes the keys of a bridge's external_ids that start with one of
  * 'prefixes' exactly 'wanted' (every key of which has such a prefix), with
  * per-key mutations, so other writers' keys are never touched. */

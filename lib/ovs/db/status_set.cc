@@ -150,6 +150,17 @@ void StatusSet::apply(fo_db* db, std::vector<std::string>* missing) const {
     c.iface_types = it.data();
     c.n_iface_types = it.size();
     if (!fo_db_txn_set_system(db, &c)) missing->push_back("Open_vSwitch");
+    for (const auto& [dp, caps] : system_->datapath_capabilities) {
+      std::vector<const char*> keys, values;
+      for (const auto& [k, v] : caps) {
+        keys.push_back(k.c_str());
+        values.push_back(v.c_str());
+      }
+      fo_smap m{keys.size(), keys.data(), values.data()};
+      // No such Datapath row: nothing to write (ovs-vsctl or a controller
+      // creates it; the next configuration writes it then).
+      fo_db_txn_set_datapath_caps(db, dp.c_str(), &m);
+    }
   }
   for (const auto& [bridge, dpid] : dpids_) {
     if (!fo_db_txn_set_bridge_dpid(db, bridge.c_str(), dpid.c_str())) missing->push_back(bridge);
