@@ -204,10 +204,19 @@ inline void XlateWalk::output_field(const Action& a) {
 }
 
 // An output to a port number, as OVS's xlate: never back out the port the
-// flow (as the pipeline changed it) came in on, except through IN_PORT;
-// the packet's own input port is reached as IN_PORT when the pipeline
-// changed in_port (OVN: set_field:0->in_port before outputting back).
+// flow (as the pipeline changed it) came in on, except through IN_PORT,
+// which then means that port; the packet's own input port is reached as
+// IN_PORT when the pipeline changed in_port (OVN: set_field:0->in_port
+// before outputting back).
 inline void XlateWalk::output_port(const Action& a) {
+  if (a.port == kOfppInPort && flow_.in_port != pkt_in_port_) {
+    // IN_PORT is the flow's in_port as the pipeline left it (OVS outputs to
+    // flow.in_port), not the port the packet came in on.
+    Action o = a;
+    o.port = flow_.in_port;
+    if (params_.tunnels && params_.tunnels->is_tunnel(o.port)) return tunnel_output(o);
+    return emit(o);
+  }
   if (a.port == flow_.in_port) {
     if (out_->log) {
       XlateStep st = step(0, nullptr);

@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -85,6 +87,42 @@ TEST_CASE("xlate: a walk's actions, rules and mask", "[xlate]") {
   CHECK(wc.dl_type == 0xffff);
   CHECK(wc.nw_src == 0);
   CHECK(wc.tp_src == 0);
+}
+
+TEST_CASE("xlate: output:IN_PORT after in_port changed goes to the changed port", "[xlate]") {
+  // As ovs-vswitchd (ofproto/trace, stock 3.1): in_port=1,
+  // load:2->NXM_OF_IN_PORT[],output:IN_PORT sends out port 2; and
+  // output:2 is then skipped (the flow's in_port) while output:3 (the
+  // packet's own input port) goes out as IN_PORT.
+  Tables tb;
+  const auto in_port = static_cast<uint8_t>(Field::kInPort);
+  tb.add(0, Match().set_in_port(1), 10,
+         {Action::set_field(in_port, 2, UINT32_MAX), Action::output(kOfppInPort)});
+  tb.add(0, Match().set_in_port(3), 10,
+         {Action::set_field(in_port, 2, UINT32_MAX), Action::output(2), Action::output(3)});
+  tb.add(0, Match().set_in_port(4), 10, {Action::output(kOfppInPort)});
+  auto cls = tb.t.classifier();
+  auto walk = [&](uint32_t port) {
+    FlowKey k = udp_key(port, 0x0a000001, 9);
+    FlowKey wc = zero_key();
+    const Rule* r = cls->lookup(k, &wc);
+    REQUIRE(r);
+    auto out = std::make_unique<XlateOut>();
+    xlate(*cls, k, *r, &wc, out.get());
+    std::vector<Action> outputs;
+    for (uint16_t i = 0; i < out->n_actions; i++)
+      if (out->actions[i].type == ActionType::kOutput) outputs.push_back(out->actions[i]);
+    return outputs;
+  };
+  auto one = walk(1);
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].port == 2);
+  auto three = walk(3);
+  REQUIRE(three.size() == 1);
+  CHECK(three[0].port == kOfppInPort);  // the packet's own port, as IN_PORT
+  auto four = walk(4);                  // in_port unchanged: IN_PORT stays IN_PORT
+  REQUIRE(four.size() == 1);
+  CHECK(four[0].port == kOfppInPort);
 }
 
 TEST_CASE("xlate: dec_ttl on TTL 1 ends its action list, resubmit loops are cut", "[xlate]") {
