@@ -133,8 +133,8 @@ void execute_batch(const ExecContext& ctx, rte_mbuf** pkts, uint16_t n, const Ac
           pkt_pop_vlan(m);
           break;
         case ActionType::kPushVlan: {
-          uint16_t tci = pkt_has_vlan(m) ? pkt_vlan_tci(m) : 0;
-          if (!pkt_push_vlan(m, act.u16, tci)) {
+          // VID 0, PCP 0, as ovs-vswitchd (not the outer tag's copy).
+          if (!pkt_push_vlan(m, act.u16, 0)) {
             drop(ctx, m, DropReason::kNoHeadroom);
             pkts[i] = nullptr;
           }
@@ -329,13 +329,13 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
         }
         break;
       case ActionType::kPushVlan: {
-        uint16_t tci = pkt_has_vlan(m) ? pkt_vlan_tci(m) : 0;
-        if (!pkt_push_vlan(m, a.u16, tci)) {
+        // VID 0, PCP 0, as ovs-vswitchd (not the outer tag's copy).
+        if (!pkt_push_vlan(m, a.u16, 0)) {
           if (i == owner) return drop(ctx, m, DropReason::kNoHeadroom);
           ctx.counters->drop(DropReason::kNoHeadroom);
           continue;
         }
-        cur.vlan_tci = key_tci(tci);
+        cur.vlan_tci = key_tci(0);
         break;
       }
       case ActionType::kMeter: {

@@ -43,7 +43,8 @@ void xlate_vlan_action(const Action& a, OfKey* flow, OfKey* wc) {
   uint16_t tci = ntohs(flow->vlan_tci);
   const bool tagged = tci & kVlanCfi;
   if (a.type == ActionType::kPushVlan) {
-    flow->vlan_tci = htons(static_cast<uint16_t>(tci | kVlanCfi));
+    // ovs-vswitchd's new tag is VID 0, PCP 0 (flow's vlans[0].tci = CFI).
+    flow->vlan_tci = htons(kVlanCfi);
     return;
   }
   if (!tagged) {

@@ -566,9 +566,6 @@ KNOWN = {
     'ipv4-frag-rx': 'IPv4 fragments: Ferry now receives them (its saved case is fixed); random '
                     'lone later fragments still differ: stock ovs-vswitchd sent nothing on the '
                     'wire for one its trace outputs (seed 202; cause not found yet)',
-    'push-vlan-tci': 'push_vlan (and mod_vlan_vid/pcp, which ovs-ofctl sends as push_vlan + '
-                     'set_field in OpenFlow 1.1+) onto a tagged frame: Ferry copies the outer '
-                     "tag's VID and PCP into the new tag, ovs-vswitchd pushes VID 0 PCP 0",
     'frag-l4-ports': 'fragments: ovs-vswitchd (fragment handling "normal", its default) sees '
                      'tp_src/tp_dst of every fragment as 0; Ferry matches a first fragment on '
                      'its real ports',
