@@ -10,6 +10,7 @@
 #include "datapath/packet_fields.h"
 #include "datapath/packet_headers.h"
 #include "datapath/packet_in.h"
+#include "datapath/packet_mpls.h"
 #include "datapath/packet_ops.h"
 #include "datapath/packet_upcall.h"
 #include "datapath/tunnel_io.h"
@@ -389,6 +390,17 @@ void execute_actions(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key, co
         if (p) queue_recirc(ctx, p, cur, a.port);
         break;
       }
+      case ActionType::kPushMpls:  // translated: value is the entry (datapath/xlate_mpls.h)
+        if (!pkt_push_mpls(m, a.u16, static_cast<uint32_t>(a.value))) {
+          if (i == owner) return drop(ctx, m, DropReason::kNoHeadroom);
+          ctx.counters->drop(DropReason::kNoHeadroom);
+          continue;
+        }
+        key_push_mpls(&cur, a.u16, static_cast<uint32_t>(a.value));
+        break;
+      case ActionType::kPopMpls:
+        if (pkt_pop_mpls(m, a.u16)) key_pop_mpls(&cur, a.u16);
+        break;
       case ActionType::kTnlPush:  // the rest of the list is the underlay's, on the outer packet
         return execute_tnl_push(ctx, m, cur, &a, n - static_cast<size_t>(i));
       case ActionType::kData:

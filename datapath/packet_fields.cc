@@ -201,6 +201,19 @@ bool pkt_set_field(rte_mbuf* m, Field f, uint64_t value, uint64_t mask) {
       if ((h.type != kEthTypeArp && h.type != kEthTypeRarp) || h.l3_len < 28) return false;
       pkt::wr16(h.l3 + 6, pkt::merge<uint16_t>(pkt::rd16(h.l3 + 6), value, mask));
       return true;
+    case Field::kMplsLabel:
+    case Field::kMplsTc:
+    case Field::kMplsBos:
+    case Field::kMplsTtl: {  // the outermost label stack entry
+      if (!eth_type_mpls(h.type) || h.l3_len < 4) return false;
+      const unsigned shift = f == Field::kMplsLabel ? kMplsLabelShift
+                             : f == Field::kMplsTc  ? kMplsTcShift
+                             : f == Field::kMplsBos ? kMplsBosShift
+                                                    : 0;
+      pkt::wr32(h.l3, pkt::merge<uint32_t>(pkt::rd32(h.l3), value << shift,
+                                           (mask & low_bits(field_bits(f))) << shift));
+      return true;
+    }
     default:
       return false;  // not a packet field
   }

@@ -6,6 +6,7 @@
 #include "datapath/xlate_action_set.h"
 #include "datapath/xlate_ct.h"
 #include "datapath/xlate_fields.h"
+#include "datapath/xlate_mpls.h"
 #include "datapath/xlate_packet_in.h"
 #include "datapath/xlate_tunnel.h"
 #include "datapath/xlate_walk.h"
@@ -29,6 +30,7 @@ inline void XlateWalk::table_miss(uint8_t table) {
 // order (datapath/xlate_action_set.h). A packet-in from it has reason
 // action_set.
 void XlateWalk::run_action_set(uint8_t table) {
+  if (frozen_) return;  // it runs after the recirculation (OVS freezes it)
   const Action* list[kMaxActionSet + 4];
   const unsigned n = order_action_set(set_, n_set_, list);
   n_set_ = 0;
@@ -240,6 +242,14 @@ bool XlateWalk::do_actions(const Action* acts, size_t n, uint8_t table) {
   for (size_t i = 0; i < n; i++) {
     const Action& a = acts[i];
     if (out_->stopped) return true;
+    if (was_mpls_ && mpls_needs_recirc(a)) [[unlikely]] {
+      mpls_recirc(acts + i, n - i, table);
+      return true;
+    }
+    if (frozen_) [[unlikely]] {
+      stop("actions after an MPLS recirculation in an outer list (not supported)");
+      return true;
+    }
     switch (a.type) {
       case ActionType::kWriteActions: {
         const size_t inner = std::min<size_t>(a.u16, n - i - 1);
@@ -358,7 +368,16 @@ bool XlateWalk::do_actions(const Action* acts, size_t n, uint8_t table) {
       case ActionType::kGroup:
         group(a.port, table);
         break;
-      default:  // output_trunc, MPLS (datapath/xlate_fields.h)
+      case ActionType::kPushMpls:
+        push_mpls(a);
+        break;
+      case ActionType::kPopMpls:
+        pop_mpls(a);
+        break;
+      case ActionType::kDecMplsTtl:
+        if (!dec_mpls_ttl()) return false;
+        break;
+      default:  // output_trunc, multipath (datapath/xlate_fields.h)
         xlate_extra_action(a, &flow_, &wc_, committed_tci_, emit_to, this);
         break;
     }

@@ -18,6 +18,7 @@ void XlateWalk::clone(const Action* nested, size_t n, uint8_t table, bool bucket
   emit(Action::clone(0));
   if (out_->stopped) return;
   const OfKey saved = flow_;
+  const bool saved_was_mpls = was_mpls_;  // as OVS: a pop or recirculation stays in the copy
   if (bucket) {
     do_actions(nested, n, table);
   } else {
@@ -33,6 +34,8 @@ void XlateWalk::clone(const Action* nested, size_t n, uint8_t table, bool bucket
     saved_stack.copy_to(&stack_);
   }
   flow_ = saved;
+  was_mpls_ = saved_was_mpls;
+  frozen_ = false;
   out_->actions[at].u16 = static_cast<uint16_t>(out_->n_actions - at - 1);
 }
 

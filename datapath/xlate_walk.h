@@ -93,6 +93,7 @@ class XlateWalk {
 
   void set_field(const Action& a) {
     auto f = static_cast<Field>(a.u8);
+    if (field_is_mpls(f)) return set_mpls(a);
     field_set(&flow_, f, a.value, a.mask);
     if (field_in_datapath(f)) emit(a);
   }
@@ -115,6 +116,16 @@ class XlateWalk {
   inline void tunnel_output(const Action& a);
   inline void output_field(const Action& a);
   inline void output_port(const Action& a);
+
+  // MPLS (datapath/xlate_mpls_walk.cc). After a pop_mpls to a non-MPLS
+  // ethertype the flow's L3 fields are unknown: the first action that needs
+  // them recirculates the packet (mpls_recirc; false: it could not).
+  void push_mpls(const Action& a);
+  void pop_mpls(const Action& a);
+  bool dec_mpls_ttl();
+  void set_mpls(const Action& a);
+  void mpls_changed(Field f);
+  void mpls_recirc(const Action* rest, size_t n, uint8_t table);
 
   // Clones and groups (datapath/xlate_clone.cc; inline: called there only).
   void clone(const Action* nested, size_t n, uint8_t table, bool bucket = false);
@@ -139,6 +150,8 @@ class XlateWalk {
   size_t pause_at_ = 0;                      // the paused packet-in's kPacketIn (out_->paused)
   bool in_action_set_ = false;               // running the action set (packet-in reason action_set)
   uint16_t committed_tci_ = flow_.vlan_tci;  // the TCI the last output sent (output_trunc)
+  bool was_mpls_ = false;  // popped to IP: the L3 fields are not known (OVS's was_mpls)
+  bool frozen_ = false;    // recirculated after a pop_mpls: the walk ends
 };
 
 }  // namespace ferry

@@ -48,7 +48,7 @@ constexpr Feature kFeatures[] = {
     {"ct_zero_snat", "Conntrack all-zero IP SNAT", true, 0},
     {"add_mpls", "MPLS Label add", true, 0},
     {"max_vlan_headers", "Max VLAN headers", false, 1},  // one 802.1Q/802.1ad tag
-    {"max_mpls_depth", "Max MPLS depth", false, 0},
+    {"max_mpls_depth", "Max MPLS depth", false, 3},      // FlowKey::kMplsLabels, as OVS
     {"recirc", "Recirc", true, 1},
     {"ct_state", "CT state", true, 1},
     {"ct_zone", "CT zone", true, 1},

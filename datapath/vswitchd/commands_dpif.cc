@@ -381,9 +381,13 @@ std::string format_datapath_actions(const ActionList& actions, const ovs::PortNa
   };
   for (size_t i = 0; i < actions.size(); i++) {
     const Action& a = actions[i];
-    if (a.type == ActionType::kRecirc) {
+    if (a.type == ActionType::kRecirc || a.type == ActionType::kPushMpls ||
+        a.type == ActionType::kPopMpls) {
       flush();
-      out += (out.empty() ? "" : ",") + a.to_string();
+      // OVS's datapath syntax: push_mpls(label=..,eth_type=..), pop_mpls(eth_type=0x800).
+      out += (out.empty() ? "" : ",") + (a.type == ActionType::kPopMpls
+                                             ? strprintf("pop_mpls(eth_type=0x%x)", a.u16)
+                                             : a.to_string());
     } else if (a.type == ActionType::kTnlPush) {
       flush();
       out += (out.empty() ? "" : ",") + format_tnl_push(&a, actions.size() - i);

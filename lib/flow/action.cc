@@ -138,12 +138,27 @@ std::string Action::to_string() const {
     case ActionType::kOutputTrunc:
       return strprintf("output(port=%u,max_len=%llu)", port,
                        static_cast<unsigned long long>(value));
+    case ActionType::kPushMpls:
+      if (mask)
+        return "push_mpls(" + format_mpls_lse(static_cast<uint32_t>(value)) +
+               strprintf(",eth_type=0x%x)", u16);
+      return strprintf("push_mpls:0x%04x", u16);
+    case ActionType::kPopMpls:
+      return strprintf("pop_mpls:0x%04x", u16);
+    case ActionType::kDecMplsTtl:
+      return "dec_mpls_ttl";
     case ActionType::kMultipath:
       return strprintf("multipath(%u,%u,%u,%llu,%u,%s[%u..%u])", mac[0], u16, mac[1],
                        static_cast<unsigned long long>(value) + 1, port,
                        field_name(static_cast<Field>(u8)).c_str(), mac[2], mac[2] + mac[4] - 1);
   }
   return strprintf("unknown_action_%u", static_cast<unsigned>(type));
+}
+
+std::string format_mpls_lse(uint32_t lse) {
+  return strprintf("label=%u,tc=%u,ttl=%u,bos=%u", lse >> kMplsLabelShift,
+                   (lse & kMplsTcMask) >> kMplsTcShift, lse & kMplsTtlMask,
+                   (lse & kMplsBosMask) >> kMplsBosShift);
 }
 
 const char* packet_in_reason_name(PacketInReason r) {
@@ -229,12 +244,15 @@ bool actions_need_xlate(const ActionList& actions) {
       case ActionType::kCtClear:
       case ActionType::kRecirc:
       case ActionType::kTnlPush:
+      case ActionType::kPushMpls:  // the label pushed and set_mpls_* fold into one push
+      case ActionType::kPopMpls:   // a recirculation after a pop to IP
         return true;
       case ActionType::kOutput:
         if (a.port == kOfppController) return true;  // the packet-in carries the pipeline's state
         break;
       case ActionType::kSetField:
-        if (!field_in_packet(static_cast<Field>(a.u8))) return true;
+        if (!field_in_packet(static_cast<Field>(a.u8)) || field_is_mpls(static_cast<Field>(a.u8)))
+          return true;
         break;
       default:
         break;

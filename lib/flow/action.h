@@ -78,6 +78,13 @@ enum class ActionType : uint8_t {
   // its slot, mac[0] = its index in the snapshot) as if from its internal
   // port (value = that port's ofport); mac[2..3]: the tunnel port's ofport.
   kTnlPush,
+  // MPLS (datapath/xlate_mpls.cc), always translated; PMDs execute the
+  // translated push/pop. set_mpls_label/tc/ttl are kSetFields on the MPLS
+  // fields (kLegacy: OVS's set_mpls_* spelling).
+  kPushMpls,    // u16 = ethertype (0x8847/0x8848, host order); translated: value = the
+                // label stack entry pushed (host order), mask = 1
+  kPopMpls,     // u16 = the ethertype after the pop (host order)
+  kDecMplsTtl,  // translated away (a kSetField on mpls_ttl, or the end of the list)
 };
 
 // OpenFlow's packet-in reasons, numbered as OVS's enum ofp_packet_in_reason.
@@ -270,6 +277,9 @@ static_assert(sizeof(Action) == 32, "Action is a 32-byte POD");
 
 using ActionList = std::vector<Action>;
 
+// "label=L,tc=T,ttl=N,bos=B" of a label stack entry (host order), as OVS's
+// datapath actions print one.
+std::string format_mpls_lse(uint32_t lse);
 // "drop" for an empty list, else the actions joined by ','.
 std::string format_actions(const ActionList& actions);
 // True when running the list needs the pipeline's translation (it goes to
@@ -304,7 +314,11 @@ inline bool translated_only(ActionType t) {
     case ActionType::kCtClear:
     case ActionType::kRecirc:
     case ActionType::kTnlPush:
+    case ActionType::kPushMpls:
+    case ActionType::kPopMpls:
       return false;
+    case ActionType::kDecMplsTtl:
+      return true;
     default:
       return t >= ActionType::kConjunction;
   }

@@ -63,6 +63,26 @@ uint16_t nd_type(const FlowKey& k) {
   return t == FlowKey::kNdSolicit || t == FlowKey::kNdAdvert ? t : 0;
 }
 
+// Where an MPLS field sits in the outermost label stack entry. Reads give
+// 0 unless the key is MPLS (as OVS's flow, whose mpls_lse is zero then).
+unsigned mpls_shift(Field f) {
+  switch (f) {
+    case Field::kMplsLabel:
+      return kMplsLabelShift;
+    case Field::kMplsTc:
+      return kMplsTcShift;
+    case Field::kMplsBos:
+      return kMplsBosShift;
+    default:
+      return 0;
+  }
+}
+
+uint64_t mpls_part(const FlowKey& k, Field f) {
+  if (!eth_type_mpls(ntohs(k.dl_type))) return 0;
+  return (k.mpls_lse(0) >> mpls_shift(f)) & low_bits(field_bits(f));
+}
+
 }  // namespace
 
 unsigned field_bits(Field f) {
@@ -113,7 +133,14 @@ unsigned field_bits(Field f) {
     case Field::kTunGbpFlags:
       return 8;
     case Field::kIpv6Label:
+    case Field::kMplsLabel:
       return 20;
+    case Field::kMplsTc:
+      return 3;
+    case Field::kMplsBos:
+      return 1;
+    case Field::kMplsTtl:
+      return 8;
     default:
       break;
   }
@@ -155,6 +182,10 @@ bool field_in_packet(Field f) {
     case Field::kIpv6Label:
     case Field::kIpv6Src:
     case Field::kIpv6Dst:
+    case Field::kMplsLabel:
+    case Field::kMplsTc:
+    case Field::kMplsBos:
+    case Field::kMplsTtl:
       return true;
     default:
       return false;
@@ -200,6 +231,7 @@ bool field_writable(Field f) {
     case Field::kNdTargetHi:
     case Field::kNdTargetLo:
     case Field::kNdTarget:
+    case Field::kMplsBos:
       return false;
     default:
       return field_bits(f) != 0;
@@ -289,6 +321,14 @@ std::string field_name(Field f) {
       return "tun_gbp_flags";
     case Field::kTunMetadata0:
       return "tun_metadata0";
+    case Field::kMplsLabel:
+      return "mpls_label";
+    case Field::kMplsTc:
+      return "mpls_tc";
+    case Field::kMplsBos:
+      return "mpls_bos";
+    case Field::kMplsTtl:
+      return "mpls_ttl";
     case Field::kIpv6Src:
       return "ipv6_src";
     case Field::kIpv6Dst:
@@ -376,6 +416,11 @@ uint64_t field_get(const OfKey& k, Field f) {
       return k.tun_gbp_flags;
     case Field::kTunMetadata0:
       return k.tun_md0;
+    case Field::kMplsLabel:
+    case Field::kMplsTc:
+    case Field::kMplsBos:
+    case Field::kMplsTtl:
+      return mpls_part(k, f);
     default:
       return 0;
   }
@@ -461,6 +506,15 @@ void field_set(OfKey* k, Field f, uint64_t value, uint64_t mask) {
       return merge_be16(&k->tun_gbp_id, value, mask);
     case Field::kTunGbpFlags:
       return merge(&k->tun_gbp_flags, value, mask);
+    case Field::kMplsLabel:
+    case Field::kMplsTc:
+    case Field::kMplsBos:
+    case Field::kMplsTtl: {
+      const unsigned shift = mpls_shift(f);
+      const uint32_t m = static_cast<uint32_t>(mask << shift);
+      k->set_mpls_lse(0, (k->mpls_lse(0) & ~m) | (static_cast<uint32_t>(value << shift) & m));
+      return;
+    }
     case Field::kTunMetadata0:
       // Written (or, in a wildcard mask, consulted): the option is present.
       if (mask) k->tun_md_present |= 1;

@@ -59,6 +59,12 @@ enum class Field : uint8_t {
   kNdTll,
   kNdTargetHi,
   kNdTargetLo,
+  // MPLS: the outermost label stack entry (FlowKey::mpls_lse(0)); zero
+  // unless the key is MPLS. mpls_bos is read-only.
+  kMplsLabel,
+  kMplsTc,
+  kMplsBos,
+  kMplsTtl,
   // 128-bit fields (moves and the stack only):
   kIpv6Src,
   kIpv6Dst,
@@ -87,6 +93,7 @@ unsigned field_bits(Field f);
 // for the pipeline's metadata (registers, metadata, pkt_mark) and in_port.
 bool field_in_packet(Field f);
 bool field_writable(Field f);
+inline bool field_is_mpls(Field f) { return f >= Field::kMplsLabel && f <= Field::kMplsTtl; }
 inline bool field_is_tunnel(Field f) { return f >= Field::kTunId && f <= Field::kTunMetadata0; }
 // Whether a write must reach the datapath (the frame, or the tunnel
 // metadata an output to a tunnel port reads): a translation emits it.

@@ -52,6 +52,12 @@ Status validate_action(const Action& a, uint8_t table) {
                                     field_name(src).c_str(), field_name(dst).c_str()));
       return {};
     }
+    case ActionType::kPushMpls:
+      if (!eth_type_mpls(a.u16))
+        return make_error(strprintf("push_mpls:0x%04x is not an MPLS ethertype", a.u16));
+      return {};
+    case ActionType::kPopMpls:
+    case ActionType::kDecMplsTtl:
     case ActionType::kDecTtl:
     case ActionType::kClone:
     case ActionType::kGroup:  // that the group exists is the bridge's check

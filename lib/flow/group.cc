@@ -134,6 +134,9 @@ SetClass classify(const Action& a) {
     case ActionType::kCtClear:
     case ActionType::kRecirc:
     case ActionType::kTnlPush:
+    case ActionType::kPushMpls:  // not in Ferry's action set (yet)
+    case ActionType::kPopMpls:
+    case ActionType::kDecMplsTtl:
       return kInvalid;
   }
   return kInvalid;

@@ -57,6 +57,20 @@ constexpr uint16_t kEthTypeVlan = 0x8100;
 constexpr uint16_t kEthTypeQinQ = 0x88a8;
 constexpr uint16_t kEthTypeIpv6 = 0x86dd;
 constexpr uint16_t kEthTypeRarp = 0x8035;
+constexpr uint16_t kEthTypeMpls = 0x8847;
+constexpr uint16_t kEthTypeMplsMcast = 0x8848;
+inline bool eth_type_mpls(uint16_t host_type) {
+  return host_type == kEthTypeMpls || host_type == kEthTypeMplsMcast;
+}
+
+// An MPLS label stack entry (host order): label 20 bits, TC 3, BoS 1, TTL 8.
+constexpr uint32_t kMplsLabelShift = 12, kMplsTcShift = 9, kMplsBosShift = 8;
+constexpr uint32_t kMplsLabelMask = 0xfffff000, kMplsTcMask = 0x00000e00;
+constexpr uint32_t kMplsBosMask = 0x00000100, kMplsTtlMask = 0x000000ff;
+constexpr uint32_t mpls_lse(uint32_t label, uint32_t tc, uint32_t bos, uint32_t ttl) {
+  return (label << kMplsLabelShift & kMplsLabelMask) | (tc << kMplsTcShift & kMplsTcMask) |
+         (bos << kMplsBosShift & kMplsBosMask) | (ttl & kMplsTtlMask);
+}
 
 constexpr uint8_t kIpProtoIcmp = 1;
 constexpr uint8_t kIpProtoTcp = 6;
@@ -146,6 +160,7 @@ struct FlowKey {
   static constexpr size_t kCtWord = 11;
   static constexpr size_t kCtEndWord = 20;  // words 11-19: recirculation and conntrack
   static constexpr size_t kTunWord = 20;    // words 20-23: the tunnel
+  static constexpr size_t kMplsWord = 9;    // words 9-10: MPLS's label stack (ARP's, ND's)
 
   static constexpr uint16_t kTunFOam = 1 << 0;  // OVS's FLOW_TNL_F_OAM (the public flag)
   static constexpr uint16_t kTunFDontFragment = 1 << 1;
@@ -165,6 +180,26 @@ struct FlowKey {
   const uint8_t* nd_target() const { return arp_sha; }
   uint8_t* nd_ll() { return reinterpret_cast<uint8_t*>(&nw_src); }
   const uint8_t* nd_ll() const { return reinterpret_cast<const uint8_t*>(&nw_src); }
+
+  // MPLS (dl_type 0x8847/0x8848) has no L3 fields in the key, as OVS's
+  // parser stops at the label stack: its first kMplsLabels label stack
+  // entries (OVS's flow.mpls_lse, network order, as on the wire) live in
+  // words 9-10 (arp_sha..), which only ARP and ND use otherwise.
+  static constexpr unsigned kMplsLabels = 3;  // OVS's FLOW_MAX_MPLS_LABELS
+  // (Through words(): the 16 bytes span arp_sha..pad2.)
+  uint8_t* mpls_bytes() { return reinterpret_cast<uint8_t*>(words() + kMplsWord); }
+  const uint8_t* mpls_bytes() const {
+    return reinterpret_cast<const uint8_t*>(words() + kMplsWord);
+  }
+  uint32_t mpls_lse(unsigned i) const {  // host order
+    uint32_t v;
+    std::memcpy(&v, mpls_bytes() + 4 * i, 4);
+    return ntohl(v);
+  }
+  void set_mpls_lse(unsigned i, uint32_t lse) {
+    const uint32_t v = htonl(lse);
+    std::memcpy(mpls_bytes() + 4 * i, &v, 4);
+  }
 
   const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
   uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
@@ -187,6 +222,7 @@ struct FlowKey {
 static_assert(sizeof(FlowKey) == FlowKey::kWords * 8, "FlowKey must be whole words");
 static_assert(offsetof(FlowKey, recirc_id) == FlowKey::kCtWord * 8, "word 11 is recirc/ct");
 static_assert(offsetof(FlowKey, tun_id) == FlowKey::kTunWord * 8, "word 20 is the tunnel");
+static_assert(offsetof(FlowKey, arp_sha) == FlowKey::kMplsWord * 8, "word 9 is arp_sha");
 
 // Equality that reads words 12-23 only when word 11 or tun_flags says they
 // may be set.

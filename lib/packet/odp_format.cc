@@ -153,6 +153,33 @@ std::string format_odp_ct(const FlowKey& key, const FlowKey& mask) {
   return out;
 }
 
+// "mpls(label=20/0xfffff,tc=0/0,ttl=64/0x0,bos=1/1)" of an MPLS key's label
+// stack, as OVS's format_mpls(): every entry up to BoS, all with their
+// masks unless the masks are all exact (the values as the key has them);
+// nothing when no bit is consulted (unless verbose).
+std::string format_mpls_key(const FlowKey& key, const FlowKey& mask, bool verbose) {
+  unsigned n = 0;
+  bool any = false, exact = true;
+  while (n < FlowKey::kMplsLabels) {
+    any |= mask.mpls_lse(n) != 0;
+    exact &= mask.mpls_lse(n) == 0xffffffff;
+    if (key.mpls_lse(n++) & kMplsBosMask) break;
+  }
+  if (!any && !verbose) return "";
+  std::string out;
+  for (unsigned i = 0; i < n; i++) {
+    const uint32_t k = key.mpls_lse(i), m = mask.mpls_lse(i);
+    const unsigned label = k >> kMplsLabelShift, tc = (k & kMplsTcMask) >> kMplsTcShift,
+                   ttl = k & kMplsTtlMask, bos = (k & kMplsBosMask) >> kMplsBosShift;
+    out += i ? "," : "";
+    out += exact ? strprintf("label=%u,tc=%u,ttl=%u,bos=%u", label, tc, ttl, bos)
+                 : strprintf("label=%u/0x%x,tc=%u/%x,ttl=%u/0x%x,bos=%u/%x", label,
+                             m >> kMplsLabelShift, tc, (m & kMplsTcMask) >> kMplsTcShift, ttl,
+                             m & kMplsTtlMask, bos, (m & kMplsBosMask) >> kMplsBosShift);
+  }
+  return "mpls(" + out + ")";
+}
+
 }  // namespace
 
 std::string format_odp_match(const FlowKey& key, const FlowKey& mask,
@@ -224,6 +251,8 @@ std::string format_odp_match(const FlowKey& key, const FlowKey& mask,
     f.add("tha", all_zero(mask.arp_tha, 6), all_ones(mask.arp_tha, 6),
           masked_mac(key.arp_tha, mask.arp_tha), format_mac(mask.arp_tha));
     if (!f.empty()) l3 = "arp(" + f.join() + ")";
+  } else if (l3_known && eth_type_mpls(type)) {
+    l3 = format_mpls_key(key, mask, verbose);
   }
   const bool is_ip = l3_known && (type == kEthTypeIpv4 || type == kEthTypeIpv6);
   if (is_ip && mask.nw_proto == 0xff && !(key.nw_frag & kFragLater)) {

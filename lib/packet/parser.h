@@ -21,6 +21,10 @@
 //   - Only Ethernet/IPv4 ARP (htype 1, ptype 0x0800, hlen 6, plen 4) fills
 //     nw_proto (the opcode if it is <= 255, else 0), nw_src/nw_dst (SPA/TPA)
 //     and arp_sha/arp_tha; other ARP leaves the L3 fields zero (kOk).
+// MPLS (0x8847, 0x8848)
+//   - The label stack entries up to the first with BoS set: the first three
+//     in the key (FlowKey::mpls_lse), as OVS; nothing after the stack is
+//     parsed (no L3 fields). A stack cut short is parsed as far as it goes.
 // IPv4 (0x0800)
 //   - Fewer than 20 bytes: kTruncatedL3. Version != 4, IHL < 5 or total
 //     length < IHL*4: kBadIpv4. Fewer bytes than IHL*4 (options cut short):

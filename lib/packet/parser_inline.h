@@ -192,6 +192,18 @@ inline ParseStatus parse_arp(const uint8_t* a, uint32_t avail, FlowKey* key) {
   return ParseStatus::kOk;
 }
 
+// The label stack (OVS's parse_mpls): entries up to the one with BoS
+// set, the first FlowKey::kMplsLabels of them kept; what follows is not
+// parsed (the key has no L3 fields). A stack cut short is not an error.
+[[gnu::cold, gnu::noinline]] inline ParseStatus parse_mpls(const uint8_t* p, uint32_t avail,
+                                                           FlowKey* key) {
+  for (unsigned i = 0; avail >= 4; i++, p += 4, avail -= 4) {
+    if (i < FlowKey::kMplsLabels) std::memcpy(key->mpls_bytes() + 4 * i, p, 4);
+    if (p[2] & 1) break;
+  }
+  return ParseStatus::kOk;
+}
+
 }  // namespace parser_detail
 
 [[gnu::always_inline]] inline ParseStatus parse_frame_inline(const uint8_t* data, uint32_t len,
@@ -241,6 +253,8 @@ inline ParseStatus parse_arp(const uint8_t* a, uint32_t avail, FlowKey* key) {
     return parse_ipv4(l3, avail, off, key, offsets);
   if (type == be16(kEthTypeIpv6)) return parse_ipv6(l3, avail, off, key, offsets);
   if (type == be16(kEthTypeArp) || type == be16(kEthTypeRarp)) return parse_arp(l3, avail, key);
+  if (type == be16(kEthTypeMpls) || type == be16(kEthTypeMplsMcast))
+    return parse_mpls(l3, avail, key);
   return ParseStatus::kOk;
 }
 

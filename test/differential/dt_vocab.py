@@ -502,6 +502,15 @@ ACTIONS = [
     A('output_trunc', lambda r, c: 'output(port=%d,max_len=%d)' % (
         out_port(r, c), r.choice([14, 60, 64, 100, 1500, 65535])), 'output', weight=0.8,
       probe='priority=1,actions=output(port=1,max_len=100)'),
+    # MPLS: pushes on IP and ARP flows (an 802.3 frame's LLC header is not
+    # an L3 header Ferry knows), the outer entry's fields, dec_mpls_ttl
+    # (which ends the action list of a packet that is not MPLS, as OVS).
+    A('push_mpls', lambda r, c: 'push_mpls:0x%x' % r.choice([0x8847, 0x8848]),
+      shapes=IP_ANY + ARP_SHAPES, weight=0.4),
+    A('set_mpls', lambda r, c: r.choice([
+        'set_mpls_label:%d' % r.choice([0, 3, 1000, 0xfffff]), 'set_mpls_tc:%d' % r.randint(0, 7),
+        'set_mpls_ttl:%d' % r.choice([0, 1, 64, 255])]), weight=0.3),
+    A('dec_mpls_ttl', lambda r, c: 'dec_mpls_ttl', weight=0.15),
     A('note', lambda r, c: 'note:%02x.%02x' % (r.getrandbits(8), r.getrandbits(8)), weight=0.3),
     A('stack', lambda r, c: r.choice(STACK_OPS), weight=0.8),
     # Instructions (OpenFlow 1.1+), placed in OpenFlow's order by the generator.

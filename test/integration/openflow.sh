@@ -94,7 +94,7 @@ ft_check_fails "a bundle whose commit fails (overlap)" ovs-ofctl --bundle add-fl
 ft_not_contains "none of it applied (60)" "$(ovs-ofctl dump-flows br0 --no-stats)" "priority=60"
 
 ft_case "rejected flow_mods get OpenFlow errors that ovs-ofctl prints"
-out=$(ovs-ofctl add-flow br0 "priority=1,mpls,mpls_label=1,actions=drop" 2>&1)
+out=$(ovs-ofctl add-flow br0 "priority=1,ipv6,ipv6_label=1,actions=drop" 2>&1)
 ft_contains "unsupported field" "$out" "OFPBMC_BAD_FIELD"
 out=$(ovs-ofctl -O OpenFlow13 add-flow br0 "table=3,priority=1,actions=goto_table:2" 2>&1)
 ft_contains "goto_table backwards" "$out" "OFPBIC_BAD_TABLE_ID"

@@ -3,7 +3,8 @@
  * rewrites, VLAN VID/PCP rewrites, strip/push VLAN, meters, the pipeline's
  * goto_table, resubmit, write_metadata, set_field/load/move on the fields of
  * fo_field, mod_nw_src/dst/tos/ecn/ttl, mod_tp_src/dst, dec_ttl, clone and
- * output to a field (those in fo-pipeline.c), conjunction, note, push/pop,
+ * output to a field, push_mpls, pop_mpls, set_mpls_label/tc/ttl,
+ * dec_mpls_ttl (those in fo-pipeline.c), conjunction, note, push/pop,
  * write_actions/clear_actions (fo-nxactions.c), learn (fo-learn.c), ct and
  * ct_clear (fo-ct.c); every other action (and
  * instruction) is refused with OFPBAC_BAD_TYPE. */
@@ -283,5 +284,8 @@ uint64_t fo_supported_ofpacts(void) {
           (UINT64_C(1) << OFPACT_STACK_POP) | (UINT64_C(1) << OFPACT_WRITE_ACTIONS) |
           (UINT64_C(1) << OFPACT_CLEAR_ACTIONS) | (UINT64_C(1) << OFPACT_LEARN) |
           (UINT64_C(1) << OFPACT_OUTPUT_TRUNC) | (UINT64_C(1) << OFPACT_MULTIPATH) |
-          (UINT64_C(1) << OFPACT_CT) | (UINT64_C(1) << OFPACT_CT_CLEAR));
+          (UINT64_C(1) << OFPACT_CT) | (UINT64_C(1) << OFPACT_CT_CLEAR) |
+          (UINT64_C(1) << OFPACT_PUSH_MPLS) | (UINT64_C(1) << OFPACT_POP_MPLS) |
+          (UINT64_C(1) << OFPACT_SET_MPLS_LABEL) | (UINT64_C(1) << OFPACT_SET_MPLS_TC) |
+          (UINT64_C(1) << OFPACT_SET_MPLS_TTL) | (UINT64_C(1) << OFPACT_DEC_MPLS_TTL));
 }

@@ -74,6 +74,36 @@ static void nd_to_ovs(const struct fo_match* in, struct match* m) {
   f->nw_src = f->nw_dst = wc->masks.nw_src = wc->masks.nw_dst = 0;
 }
 
+/* MPLS (ferry::FlowKey::mpls_lse): an MPLS match keeps OVS's first three
+ * label stack entries (12 bytes, network order) where ARP's hardware
+ * addresses are. */
+#define MPLS_LSE(K) ((uint8_t*)(K) + offsetof(struct fo_flow_key, arp_sha))
+BUILD_ASSERT_DECL(FLOW_MAX_MPLS_LABELS == 3);
+
+static bool is_mpls_match(ovs_be16 dl_type, ovs_be16 dl_type_mask) {
+  return dl_type_mask == OVS_BE16_MAX && eth_type_mpls(dl_type);
+}
+
+static void mpls_from_ovs(const struct match* m, struct fo_flow_key* key, struct fo_flow_key* mask,
+                          struct flow_wildcards* left) {
+  if (!is_mpls_match(m->flow.dl_type, m->wc.masks.dl_type)) {
+    return;
+  }
+  memcpy(MPLS_LSE(key), m->flow.mpls_lse, 12);
+  memcpy(MPLS_LSE(mask), m->wc.masks.mpls_lse, 12);
+  memset(left->masks.mpls_lse, 0, sizeof left->masks.mpls_lse);
+}
+
+static void mpls_to_ovs(const struct fo_match* in, struct match* m) {
+  if (!is_mpls_match(in->key.pkt.dl_type, in->mask.pkt.dl_type)) {
+    return;
+  }
+  memcpy(m->flow.mpls_lse, MPLS_LSE(&in->key.pkt), 12);
+  memcpy(m->wc.masks.mpls_lse, MPLS_LSE(&in->mask.pkt), 12);
+  m->flow.arp_sha = m->flow.arp_tha = eth_addr_zero;
+  m->wc.masks.arp_sha = m->wc.masks.arp_tha = eth_addr_zero;
+}
+
 /* tun_metadata0 (ferry::FlowKey::tun_md0: the option's low 64 bits). A
  * match decoded without a TLV table keeps each option where its own
  * allocation put it (match->tun_md), up to 124 bytes; one whose mask
@@ -193,6 +223,7 @@ enum ofperr fo_match_from_ovs(const struct match* m, struct fo_match* out, char*
     TAKE(arp_tha, arp_tha);
   }
   nd_from_ovs(m, key, mask, &left);
+  mpls_from_ovs(m, key, mask, &left);
 
   /* Recirculation and connection tracking (lib/conntrack/). */
   TAKE(recirc_id, recirc_id);
@@ -318,6 +349,7 @@ void fo_match_to_ovs(const struct fo_match* in, struct match* m) {
     match_set_conj_id(m, in->key.conj_id);
   }
   nd_to_ovs(in, m);
+  mpls_to_ovs(in, m);
   flow_zero_wildcards(f, wc);
   tun_md_to_ovs(in, m);
 

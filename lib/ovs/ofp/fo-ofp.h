@@ -118,8 +118,11 @@ enum fo_action_type {
   FO_ACT_MULTIPATH,    /* see ferry::ActionType::kMultipath */
   FO_ACT_CT,           /* ct(): lib/flow/ct_action.h (fo-ct.c writes it) */
   FO_ACT_CT_CLEAR,
-  FO_ACT_RECIRC,   /* translated only (never crosses the boundary) */
-  FO_ACT_TNL_PUSH, /* translated only (never crosses the boundary) */
+  FO_ACT_RECIRC,    /* translated only (never crosses the boundary) */
+  FO_ACT_TNL_PUSH,  /* translated only (never crosses the boundary) */
+  FO_ACT_PUSH_MPLS, /* u16 = ethertype (host order) */
+  FO_ACT_POP_MPLS,  /* u16 = ethertype (host order) */
+  FO_ACT_DEC_MPLS_TTL,
 };
 
 /* FO_ACT_CT's layout (ferry::CtSpec, lib/flow/ct_action.h): flags =
@@ -201,6 +204,10 @@ enum fo_field {
   FO_F_ND_TLL,
   FO_F_ND_TARGET_HI,
   FO_F_ND_TARGET_LO,
+  FO_F_MPLS_LABEL, /* the outermost label stack entry's */
+  FO_F_MPLS_TC,
+  FO_F_MPLS_BOS, /* read-only */
+  FO_F_MPLS_TTL,
   FO_F_IPV6_SRC, /* 128-bit fields: moves and the stack only */
   FO_F_IPV6_DST,
   FO_F_XXREG0,

@@ -80,6 +80,14 @@ int fo_field_from_mff(enum mf_field_id id) {
       return FO_F_ND_TLL;
     case MFF_ND_TARGET:
       return FO_F_ND_TARGET;
+    case MFF_MPLS_LABEL:
+      return FO_F_MPLS_LABEL;
+    case MFF_MPLS_TC:
+      return FO_F_MPLS_TC;
+    case MFF_MPLS_BOS:
+      return FO_F_MPLS_BOS;
+    case MFF_MPLS_TTL:
+      return FO_F_MPLS_TTL;
     case MFF_METADATA:
       return FO_F_METADATA;
     case MFF_PKT_MARK:
@@ -110,7 +118,8 @@ int fo_field_from_mff(enum mf_field_id id) {
 /* Fields a set_field, move or pop cannot write. */
 bool fo_field_read_only(int f) {
   return f == FO_F_ETH_TYPE || f == FO_F_IP_PROTO || f == FO_F_ND_SLL || f == FO_F_ND_TLL ||
-         f == FO_F_ND_TARGET_HI || f == FO_F_ND_TARGET_LO || f == FO_F_ND_TARGET;
+         f == FO_F_ND_TARGET_HI || f == FO_F_ND_TARGET_LO || f == FO_F_ND_TARGET ||
+         f == FO_F_MPLS_BOS;
 }
 
 /* The OVS field a datapath action built by Ferry's translation (no OVS
@@ -139,7 +148,9 @@ enum mf_field_id fo_mff_from_field(int f) {
       [FO_F_TUN_METADATA0] = MFF_TUN_METADATA0,
       [FO_F_ARP_OP] = MFF_ARP_OP,     [FO_F_ND_SLL] = MFF_ND_SLL,
       [FO_F_ND_TLL] = MFF_ND_TLL,     [FO_F_ND_TARGET_HI] = MFF_ND_TARGET,
-      [FO_F_ND_TARGET_LO] = MFF_ND_TARGET,
+      [FO_F_ND_TARGET_LO] = MFF_ND_TARGET, [FO_F_MPLS_LABEL] = MFF_MPLS_LABEL,
+      [FO_F_MPLS_TC] = MFF_MPLS_TC,   [FO_F_MPLS_BOS] = MFF_MPLS_BOS,
+      [FO_F_MPLS_TTL] = MFF_MPLS_TTL,
   };
   return f > 0 && f < (int)ARRAY_SIZE(map) ? map[f] : MFF_METADATA;
 }
@@ -298,6 +309,29 @@ bool fo_convert_pipeline_action(const struct ofpact* a, struct fo_action** actsp
       fa->pad = t->ofpact.raw; /* set_tunnel or set_tunnel64 */
       return true;
     }
+    case OFPACT_SET_MPLS_LABEL:
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
+      put_legacy(fa, FO_F_MPLS_LABEL, MFF_MPLS_LABEL, ntohl(ofpact_get_SET_MPLS_LABEL(a)->label),
+                 20);
+      return true;
+    case OFPACT_SET_MPLS_TC:
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
+      put_legacy(fa, FO_F_MPLS_TC, MFF_MPLS_TC, ofpact_get_SET_MPLS_TC(a)->tc, 3);
+      return true;
+    case OFPACT_SET_MPLS_TTL:
+      fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
+      put_legacy(fa, FO_F_MPLS_TTL, MFF_MPLS_TTL, ofpact_get_SET_MPLS_TTL(a)->ttl, 8);
+      return true;
+    case OFPACT_PUSH_MPLS:
+    case OFPACT_POP_MPLS:
+      fa = fo_append_action(actsp, np, allocp,
+                            a->type == OFPACT_PUSH_MPLS ? FO_ACT_PUSH_MPLS : FO_ACT_POP_MPLS);
+      fa->u16 = ntohs(a->type == OFPACT_PUSH_MPLS ? ofpact_get_PUSH_MPLS(a)->ethertype
+                                                  : ofpact_get_POP_MPLS(a)->ethertype);
+      return true;
+    case OFPACT_DEC_MPLS_TTL:
+      fo_append_action(actsp, np, allocp, FO_ACT_DEC_MPLS_TTL);
+      return true;
     case OFPACT_SET_IP_TTL:
       fa = fo_append_action(actsp, np, allocp, FO_ACT_SET_FIELD);
       put_legacy(fa, FO_F_IP_TTL, MFF_IP_TTL, ofpact_get_SET_IP_TTL(a)->ttl, 8);
@@ -426,6 +460,15 @@ void fo_put_pipeline_action(const struct fo_action* a, struct ofpbuf* ofpacts) {
           case MFF_TCP_DST:
             ofpact_put_SET_L4_DST_PORT(ofpacts)->port = (uint16_t)a->value;
             break;
+          case MFF_MPLS_LABEL:
+            ofpact_put_SET_MPLS_LABEL(ofpacts)->label = htonl((uint32_t)a->value);
+            break;
+          case MFF_MPLS_TC:
+            ofpact_put_SET_MPLS_TC(ofpacts)->tc = (uint8_t)a->value;
+            break;
+          case MFF_MPLS_TTL:
+            ofpact_put_SET_MPLS_TTL(ofpacts)->ttl = (uint8_t)a->value;
+            break;
           case MFF_TUN_ID: {
             struct ofpact_tunnel* t = ofpact_put_SET_TUNNEL(ofpacts);
             t->tun_id = a->value;
@@ -494,6 +537,15 @@ void fo_put_pipeline_action(const struct fo_action* a, struct ofpbuf* ofpacts) {
       mp->dst.n_bits = a->mac[4];
       break;
     }
+    case FO_ACT_PUSH_MPLS:
+      ofpact_put_PUSH_MPLS(ofpacts)->ethertype = htons(a->u16);
+      break;
+    case FO_ACT_POP_MPLS:
+      ofpact_put_POP_MPLS(ofpacts)->ethertype = htons(a->u16);
+      break;
+    case FO_ACT_DEC_MPLS_TTL:
+      ofpact_put_DEC_MPLS_TTL(ofpacts);
+      break;
     case FO_ACT_OUTPUT_TRUNC: {
       struct ofpact_output_trunc* o = ofpact_put_OUTPUT_TRUNC(ofpacts);
       o->port = u16_to_ofp(a->port);

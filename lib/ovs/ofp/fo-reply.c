@@ -357,7 +357,7 @@ static const enum mf_field_id matchable[] = {
     MFF_ARP_OP,      MFF_ARP_SPA,         MFF_ARP_TPA,     MFF_ARP_SHA,     MFF_ARP_THA,
     MFF_TCP_SRC,     MFF_TCP_DST,         MFF_TCP_FLAGS,   MFF_UDP_SRC,     MFF_UDP_DST,
     MFF_SCTP_SRC,    MFF_SCTP_DST,        MFF_ICMPV4_TYPE, MFF_ICMPV4_CODE, MFF_ICMPV6_TYPE,
-    MFF_ICMPV6_CODE,
+    MFF_ICMPV6_CODE, MFF_MPLS_LABEL,      MFF_MPLS_TC,     MFF_MPLS_BOS,    MFF_MPLS_TTL,
 };
 
 void fo_table_features(uint8_t table_id, struct ofputil_table_features* f) {
@@ -381,7 +381,8 @@ void fo_table_features(uint8_t table_id, struct ofputil_table_features* f) {
       MFF_ETH_SRC,  MFF_ETH_DST,    MFF_VLAN_VID, MFF_VLAN_PCP,  MFF_IPV4_SRC, MFF_IPV4_DST,
       MFF_IP_DSCP,  MFF_IP_ECN,     MFF_IP_TTL,   MFF_TCP_SRC,   MFF_TCP_DST,  MFF_UDP_SRC,
       MFF_UDP_DST,  MFF_SCTP_SRC,   MFF_SCTP_DST, MFF_METADATA,  MFF_PKT_MARK, MFF_IN_PORT,
-      MFF_ARP_SPA,  MFF_ARP_TPA,    MFF_ARP_SHA,  MFF_ARP_THA,
+      MFF_ARP_SPA,  MFF_ARP_TPA,    MFF_ARP_SHA,  MFF_ARP_THA,   MFF_MPLS_LABEL, MFF_MPLS_TC,
+      MFF_MPLS_TTL,
   };
   for (size_t i = 0; i < ARRAY_SIZE(settable); i++) {
     bitmap_set1(f->nonmiss.apply.set_fields.bm, settable[i]);

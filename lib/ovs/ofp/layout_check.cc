@@ -121,6 +121,9 @@ static_assert(static_cast<int>(ActionType::kCt) == FO_ACT_CT);
 static_assert(static_cast<int>(ActionType::kCtClear) == FO_ACT_CT_CLEAR);
 static_assert(static_cast<int>(ActionType::kRecirc) == FO_ACT_RECIRC);
 static_assert(static_cast<int>(ActionType::kTnlPush) == FO_ACT_TNL_PUSH);
+static_assert(static_cast<int>(ActionType::kPushMpls) == FO_ACT_PUSH_MPLS);
+static_assert(static_cast<int>(ActionType::kPopMpls) == FO_ACT_POP_MPLS);
+static_assert(static_cast<int>(ActionType::kDecMplsTtl) == FO_ACT_DEC_MPLS_TTL);
 static_assert(CtSpec::kCommit == FO_CT_F_COMMIT && CtSpec::kForce == FO_CT_F_FORCE &&
               CtSpec::kNat == FO_CT_F_NAT && CtSpec::kSetMark == FO_CT_F_SET_MARK &&
               CtSpec::kSetLabel == FO_CT_F_SET_LABEL);
@@ -143,6 +146,8 @@ static_assert(static_cast<int>(Field::kTunGbpFlags) == FO_F_TUN_GBP_FLAGS);
 static_assert(static_cast<int>(Field::kTunMetadata0) == FO_F_TUN_METADATA0);
 static_assert(static_cast<int>(Field::kArpOp) == FO_F_ARP_OP);
 static_assert(static_cast<int>(Field::kNdTargetLo) == FO_F_ND_TARGET_LO);
+static_assert(static_cast<int>(Field::kMplsLabel) == FO_F_MPLS_LABEL);
+static_assert(static_cast<int>(Field::kMplsTtl) == FO_F_MPLS_TTL);
 static_assert(static_cast<int>(Field::kNdTarget) == FO_F_ND_TARGET);
 static_assert(static_cast<int>(Field::kCount) == FO_F_COUNT);
 static_assert(static_cast<int>(Field::kXxreg0) == FO_F_XXREG0);

@@ -159,7 +159,6 @@ TEST_CASE("unsupported fields and actions are refused with clear text", "[ofpars
     const char* says;
   };
   const Refusal refusals[] = {
-      {"mpls,mpls_label=5,actions=drop", "Ferry cannot match on mpls_label=5"},
       {"ipv6,ipv6_label=5,actions=drop", "Ferry cannot match on ipv6_label=0x00005"},
       {"actions=learn(table=0,fin_idle_timeout=5,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[])",
        "Ferry does not support action learn with fin_idle_timeout or fin_hard_timeout"},
@@ -393,6 +392,32 @@ TEST_CASE("flow table errors map to OpenFlow errors", "[openflow]") {
   CHECK(flow_table_error_to_of(kErrBadOutPort) == OfError::kBadOutPort);
   CHECK(flow_table_error_to_of(kErrBadBundle) == OfError::kBundleBadId);
   CHECK(flow_table_error_to_of(12345) == OfError::kEperm);
+}
+
+TEST_CASE("MPLS matches and actions round-trip in OVS's syntax", "[ofparse][mpls]") {
+  const char* flows[] = {
+      "ip actions=push_mpls:0x8847,set_mpls_label(3),set_mpls_tc(5),set_mpls_ttl(9),output:2",
+      "mpls,mpls_label=3,mpls_tc=1,mpls_bos=1 actions=pop_mpls:0x0800,resubmit(,1)",
+      "mplsm,mpls_ttl=1 actions=dec_mpls_ttl,pop_mpls:0x8848,output:1",
+      "mpls actions=load:0x7->OXM_OF_MPLS_TC[],load:0x11->OXM_OF_MPLS_LABEL[],push_mpls:0x8848",
+  };
+  for (const char* text : flows) {
+    INFO(text);
+    auto fm = parse_flow_mod(text, FlowModCommand::kAdd);
+    REQUIRE(fm.ok());
+    CHECK(format_flow(*fm) == text);
+  }
+  auto fm = parse_flow_mod("mpls,mpls_label=3,actions=set_mpls_label:4", FlowModCommand::kAdd);
+  REQUIRE(fm.ok());
+  CHECK(field_get(fm->match.key, Field::kMplsLabel) == 3);
+  CHECK(fm->match.key.mpls_lse(0) == 3u << kMplsLabelShift);
+  CHECK(fm->match.mask.mpls_lse(0) == kMplsLabelMask);
+  REQUIRE(fm->actions.size() == 1);
+  CHECK(fm->actions[0].type == ActionType::kSetField);
+  CHECK(fm->actions[0].u8 == static_cast<uint8_t>(Field::kMplsLabel));
+  CHECK(fm->actions[0].value == 4);
+  auto bos = parse_flow_mod("mpls,actions=set_field:1->mpls_bos", FlowModCommand::kAdd);
+  CHECK_FALSE(bos.ok());  // read-only, as in OVS
 }
 
 }  // namespace

@@ -117,7 +117,7 @@ TEST_CASE("echo, config, tables and table features", "[openflow][ofctl]") {
                  Catch::Contains("next tables: 1-253\n") &&
                  Catch::Contains("instructions: meter apply_actions write_metadata goto_table\n") &&
                  Catch::Contains("actions: output group set_field strip_vlan push_vlan mod_nw_ttl "
-                                 "dec_ttl\n") &&
+                                 "dec_ttl set_mpls_ttl dec_mpls_ttl push_mpls pop_mpls\n") &&
                  Catch::Contains("supported on Set-Field: metadata in_port pkt_mark reg0...reg15"));
   // Tables 0-253, as OVS; the last has nowhere to go.
   CHECK_THAT(features.out,

@@ -190,7 +190,7 @@ TEST_CASE("unsupported requests get OpenFlow errors", "[openflow][ofctl]") {
   CmdResult act = b.ofctl({"add-flow", b.sock, "actions=bundle(eth_src,0,hrw,ofport,members:1,2)"});
   CHECK(act.status != 0);
   CHECK_THAT(act.err, Catch::Contains("OFPT_ERROR") && Catch::Contains("OFPBAC_BAD_TYPE"));
-  CmdResult field = b.ofctl({"add-flow", b.sock, "mpls,mpls_label=1,actions=output:2"});
+  CmdResult field = b.ofctl({"add-flow", b.sock, "ipv6,ipv6_label=1,actions=output:2"});
   CHECK(field.status != 0);
   CHECK_THAT(field.err, Catch::Contains("OFPBMC_BAD_FIELD"));
   CmdResult back =
