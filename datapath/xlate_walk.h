@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "datapath/mirror.h"
 #include "datapath/xlate.h"
 #include "datapath/xlate_fields.h"
 #include "datapath/xlate_stack.h"
@@ -63,6 +64,11 @@ class XlateWalk {
   }
 
   const OfKey& wc() const { return wc_; }
+
+  // Mirrors (datapath/xlate_mirror.cc; params_.mirrors set). False: the
+  // packet came in on a mirror's output port and is dropped, as OVS does.
+  bool mirror_ingress();
+  void mirror_egress(uint32_t ofport);
 
   void run_action_set(uint8_t table);
 
@@ -122,6 +128,8 @@ class XlateWalk {
   inline void log_group(const Group* g, int32_t bucket, bool bucket_step, uint32_t id = 0);
   inline void run_bucket(const Group& g, int b, uint8_t table);
 
+  void mirror_packet(const MirrorPort& p, MirrorMask candidates);
+
   const Classifier& cls_;
   const GroupSnapshot* groups_;
   OfKey flow_;
@@ -139,6 +147,7 @@ class XlateWalk {
   size_t pause_at_ = 0;                      // the paused packet-in's kPacketIn (out_->paused)
   bool in_action_set_ = false;               // running the action set (packet-in reason action_set)
   uint16_t committed_tci_ = flow_.vlan_tci;  // the TCI the last output sent (output_trunc)
+  MirrorMask mirrored_ = 0;                  // mirrors this walk copied to (and their dups)
 };
 
 }  // namespace ferry
