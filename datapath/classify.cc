@@ -13,6 +13,7 @@ XlateParams params_of(const DpBridge& br) {
   params.groups = br.groups.get();
   params.recirc = br.recirc.get();
   params.tunnels = br.tunnel_xlate.get();
+  params.mirrors = br.mirrors.get();
   return params;
 }
 
@@ -86,11 +87,13 @@ Classification classify(const DpBridge& br, const FlowKey& key, FlowKey* wc, Xla
   if (br.conversions) c.conv = br.conversions->lookup(key, wc);
   if (!c.conv) {
     c.rule = br.classifier->lookup(key, wc);
+    // With mirrors every answer is translated: the copies are datapath
+    // actions (datapath/mirror.h).
     if (!c.rule) {
-      if (br.packet_in_on_miss) translate(br, key, &c, wc, xo);
+      if (br.packet_in_on_miss || br.mirrors) translate(br, key, &c, wc, xo);
       return c;
     }
-    if (c.rule->needs_xlate || outputs_to_tunnel(br, *c.rule->actions)) {
+    if (c.rule->needs_xlate || br.mirrors || outputs_to_tunnel(br, *c.rule->actions)) {
       translate(br, key, &c, wc, xo);
       return c;
     }

@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 
 #include "datapath/megaflow_cache.h"
+#include "datapath/mirror.h"
 #include "datapath/pipeline.h"
 #include "datapath/tx_buffers.h"
 #include "lib/util/clock.h"
@@ -293,6 +294,13 @@ void Datapath::set_bridge_groups(int slot, std::shared_ptr<const GroupSnapshot> 
   dirty_ = true;
 }
 
+void Datapath::set_bridge_mirrors(int slot, std::shared_ptr<const MirrorSnapshot> mirrors) {
+  BridgeModel& b = *bridges_.at(slot);
+  b.mirrors = std::move(mirrors);
+  b.generation++;
+  dirty_ = true;
+}
+
 void Datapath::set_bridge_conversions(int slot,
                                       std::shared_ptr<const ConversionSnapshot> conversions) {
   BridgeModel& b = *bridges_.at(slot);
@@ -366,6 +374,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
     db.packet_in_on_miss = b->packet_in_on_miss;
     db.fail_open = b->fail_open;
     db.tun_md0 = b->tun_md0;
+    db.mirrors = b->mirrors;
     for (auto& c : b->caches) db.caches.push_back(c.get());
     db.recirc = b->recirc;
     uint16_t bidx = static_cast<uint16_t>(snap->bridges.size());
@@ -385,6 +394,7 @@ std::unique_ptr<DpSnapshot> Datapath::build_snapshot() {
       dp->name = ps.name;
       dp->rxq_affinity = ps.rxq_affinity;
       dp->uplink = ps.uplink;
+      dp->mirror_out = b->mirrors && b->mirrors->is_output(ps.ofport);
       snap->ports[ps.port_id] = dp.get();
       db.ports.push_back(ps.port_id);
       if (ps.ofport == kOfppLocal) {

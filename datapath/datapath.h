@@ -112,6 +112,8 @@ class Datapath {
   void set_bridge_meters(int slot, std::shared_ptr<const MeterSnapshot> meters);
   // Groups and port liveness: translations depend on them (a new generation).
   void set_bridge_groups(int slot, std::shared_ptr<const GroupSnapshot> groups);
+  // The bridge's mirrors (nullptr: none); cached translations are made again.
+  void set_bridge_mirrors(int slot, std::shared_ptr<const MirrorSnapshot> mirrors);
   void set_bridge_options(int slot, const BridgeOptions& options);
   // While set, a table miss goes to the bridge's controllers (a controller
   // speaking OpenFlow < 1.3 is connected, as OVS).
@@ -182,6 +184,7 @@ class Datapath {
     std::shared_ptr<const ConversionSnapshot> conversions;
     std::shared_ptr<const MeterSnapshot> meters;
     std::shared_ptr<const GroupSnapshot> groups;
+    std::shared_ptr<const MirrorSnapshot> mirrors;
     uint64_t generation = 1;  // bumped with the classifier, the conversions or the groups
     std::vector<BridgePortSpec> ports;
     BridgeOptions options;

@@ -21,6 +21,7 @@
 namespace ferry {
 
 class MegaflowCache;
+struct MirrorSnapshot;
 class RecircTable;
 namespace ct {
 class Conntrack;
@@ -60,6 +61,9 @@ struct DpPort {
   // An internal port while tunnels exist: an output of a tunnel packet for a
   // local address decapsulates it; copies of ARP frames teach tnl/neigh.
   bool tnl_terminate = false;
+  // Some mirror outputs here: NORMAL never floods or forwards to it (what
+  // arrives here is dropped by the translation).
+  bool mirror_out = false;
   bool special() const { return tunnel || tnl_terminate; }
 };
 
@@ -94,6 +98,8 @@ struct DpBridge {
   std::shared_ptr<const TunnelXlate> tunnel_xlate;
   // The Geneve option tun_metadata0 stands for (the bridge's TLV map).
   GeneveOptMap tun_md0;
+  // Port mirrors (datapath/mirror.h); nullptr: none. Part of the generation.
+  std::shared_ptr<const MirrorSnapshot> mirrors;
 
   bool is_special(uint32_t ofport) const {
     for (uint32_t p : special_ofports) {

@@ -85,6 +85,11 @@ void execute_normal(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
         ctx.counters->drop(DropReason::kToInPort);
         return;
       }
+      if (out && out->mirror_out) {  // as OVS: "learned port is a mirror port, dropping"
+        rte_pktmbuf_free(m);
+        ctx.counters->drop(DropReason::kMirrorPort);
+        return;
+      }
       if (out && out->vlan.includes(vlan)) return output_in_vlan(ctx, m, *out, vlan, pcp_bits, key);
       // A stale entry for a port that left the VLAN: flood as if unknown.
     }
@@ -100,7 +105,8 @@ void execute_normal(const ExecContext& ctx, rte_mbuf* m, const FlowKey& key) {
   unsigned n = 0;
   for (uint16_t id : br.ports) {
     const DpPort* p = ctx.snap->ports[id];
-    if (p && p != &in && p->vlan.includes(vlan) && !(in.uplink && p->uplink)) targets[n++] = p;
+    if (p && p != &in && p->vlan.includes(vlan) && !(in.uplink && p->uplink) && !p->mirror_out)
+      targets[n++] = p;
   }
   if (n == 0) {
     rte_pktmbuf_free(m);

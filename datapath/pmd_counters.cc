@@ -23,6 +23,8 @@ const char* drop_reason_name(DropReason r) {
       return "meter_drop";
     case DropReason::kFdbMiss:
       return "fdb_miss";
+    case DropReason::kMirrorPort:
+      return "mirror_port";
     case DropReason::kNoVlanMembers:
       return "flood_no_members";
     case DropReason::kBadOutPort:

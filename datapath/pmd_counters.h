@@ -35,6 +35,7 @@ enum class DropReason : uint8_t {
   kRecircDepth,        // recirculated more than kMaxRecircDepth times (as OVS: 6)
   kRecircQueueFull,    // more recirculations in one burst than the PMD's queue holds
   kCtUnavailable,      // a ct action on a datapath without a tracker
+  kMirrorPort,         // NORMAL: the destination was learned on a mirror's output port
   // Tunnels (datapath/tunnel_io.h):
   kTunnelNoRoute,         // no ovs/route to the remote endpoint
   kTunnelNeighMiss,       // the next hop's MAC is not known yet (an ARP request goes out)

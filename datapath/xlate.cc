@@ -232,9 +232,11 @@ inline void XlateWalk::output_port(const Action& a) {
   if (a.port == pkt_in_port_) {
     Action o = a;
     o.port = kOfppInPort;
-    return emit(o);
+    emit(o);
+  } else {
+    emit(a);
   }
-  emit(a);
+  if (params_.mirrors) mirror_egress(a.port);
 }
 
 // Returns false when the list ended early (an expired TTL).
@@ -423,6 +425,7 @@ void xlate(const Classifier& cls, const FlowKey& pkt, const Rule* first, FlowKey
            const XlateParams& params) {
   reset(out);
   XlateWalk w(cls, pkt, out, params);
+  if (params.mirrors && !w.mirror_ingress()) return merge_wc(w, wc, out);
   if (first) {
     w.add_rule(first);
     w.run_rule(*first, first->table_id);

@@ -24,6 +24,8 @@
 
 namespace ferry {
 
+struct MirrorSnapshot;
+
 constexpr unsigned kMaxXlateActions = 64;
 constexpr unsigned kMaxXlateRules = 256;    // an OVN pipeline visits 40-80
 constexpr unsigned kMaxResubmitDepth = 64;  // as OVS
@@ -149,6 +151,9 @@ struct XlateParams {
   // The bridge's tunnel ports: an output to one is an encapsulation
   // (datapath/tunnel_xlate.h; nullptr: the bridge has none).
   const TunnelXlate* tunnels = nullptr;
+  // The bridge's mirrors (datapath/mirror.h; nullptr: none): copies of the
+  // packet join the translation.
+  const MirrorSnapshot* mirrors = nullptr;
   // xlate_actions() only: the metadata and table to start with (nullptr:
   // zero, table 0).
   const XlateStart* start = nullptr;

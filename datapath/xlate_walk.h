@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "datapath/mirror.h"
 #include "datapath/xlate.h"
 #include "datapath/xlate_fields.h"
 #include "datapath/xlate_stack.h"
@@ -63,6 +64,11 @@ class XlateWalk {
   }
 
   const OfKey& wc() const { return wc_; }
+
+  // Mirrors (datapath/xlate_mirror.cc; params_.mirrors set). False: the
+  // packet came in on a mirror's output port and is dropped, as OVS does.
+  bool mirror_ingress();
+  void mirror_egress(uint32_t ofport);
 
   void run_action_set(uint8_t table);
 
@@ -133,6 +139,8 @@ class XlateWalk {
   inline void log_group(const Group* g, int32_t bucket, bool bucket_step, uint32_t id = 0);
   inline void run_bucket(const Group& g, int b, uint8_t table);
 
+  void mirror_packet(const MirrorPort& p, MirrorMask candidates);
+
   const Classifier& cls_;
   const GroupSnapshot* groups_;
   OfKey flow_;
@@ -152,6 +160,7 @@ class XlateWalk {
   uint16_t committed_tci_ = flow_.vlan_tci;  // the TCI the last output sent (output_trunc)
   bool was_mpls_ = false;  // popped to IP: the L3 fields are not known (OVS's was_mpls)
   bool frozen_ = false;    // recirculated after a pop_mpls: the walk ends
+  MirrorMask mirrored_ = 0;                  // mirrors this walk copied to (and their dups)
 };
 
 }  // namespace ferry

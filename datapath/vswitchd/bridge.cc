@@ -305,7 +305,17 @@ void Bridge::reconfigure(const ovs::BridgeConfig& cfg) {
     }
   }
   push_ports();
+  configure_mirrors(cfg.mirrors);
   update_datapath_id(cfg);
+}
+
+void Bridge::configure_mirrors(const std::vector<ovs::MirrorConfig>& rows) {
+  if (!dp_) return mirrors_.reset();
+  std::map<std::string, MirrorPortInfo> ports;
+  for (const auto& [name, p] : ports_) ports[name] = MirrorPortInfo{p.ofport, p.vlan};
+  bool changed = false;
+  auto snap = mirrors_.configure(name_, rows, ports, &changed);
+  if (changed) dp_->set_bridge_mirrors(slot_, std::move(snap));
 }
 
 bool Bridge::follow_vhost_guests() {

@@ -18,6 +18,7 @@
 #include "datapath/tunnel.h"
 #include "datapath/vhost_port.h"
 #include "datapath/vlan_config.h"
+#include "datapath/vswitchd/mirror_config.h"
 #include "lib/flow/flow_table.h"
 #include "lib/flow/group.h"
 #include "lib/flow/tlv_table.h"
@@ -123,6 +124,8 @@ class Bridge {
   // committing, so several bridges can change in one commit.
   void push();
   const BridgeOptions& options() const { return options_; }
+  // The counters of the bridge's mirrors (Mirror.statistics).
+  std::vector<MirrorStatsRow> mirror_stats() const { return mirrors_.stats(); }
 
   // Learn actions (bridge_learn.cc): runs the learns of this key's
   // translation and applies what they learn; refresh_learned() does it for
@@ -159,6 +162,7 @@ class Bridge {
   void push_ports();
   void update_datapath_id(const ovs::BridgeConfig& cfg);
   void apply_options();
+  void configure_mirrors(const std::vector<ovs::MirrorConfig>& rows);
   const DpBridge* dp_bridge() const;
 
   std::string name_;
@@ -171,6 +175,7 @@ class Bridge {
   ConversionTable conversions_;
   MeterTable meters_;
   GroupTable groups_;
+  BridgeMirrors mirrors_;
   TlvTable tlv_table_;
   uint64_t published_groups_ = 0;
   std::vector<uint32_t> live_ports_;  // sorted

@@ -390,6 +390,11 @@ void Vswitchd::write_status(bool with_stats) {
       }
       db_->set_interface_status(s);
     }
+    if (with_stats) {
+      for (const MirrorStatsRow& m : b->mirror_stats())
+        db_->set_mirror_stats(bname, m.name, static_cast<int64_t>(m.tx_packets),
+                              static_cast<int64_t>(m.tx_bytes));
+    }
     b->refresh_liveness();  // fast_failover groups follow the links
   }
 }

@@ -49,6 +49,18 @@ struct ControllerConfig {
   StringMap other_config;
 };
 
+// One Mirror row (Bridge.mirrors); ports by Port.name.
+struct MirrorConfig {
+  std::string name;
+  bool select_all = false;
+  std::vector<std::string> select_src_port;
+  std::vector<std::string> select_dst_port;
+  std::vector<int64_t> select_vlan;
+  std::string output_port;  // "" when unset
+  std::optional<int64_t> output_vlan;
+  std::optional<int64_t> snaplen;
+};
+
 struct BridgeConfig {
   std::string name;
   std::string datapath_type;
@@ -58,6 +70,7 @@ struct BridgeConfig {
   std::vector<std::string> protocols;  // the "protocols" column
   std::vector<PortConfig> ports;
   std::vector<ControllerConfig> controllers;  // sorted by target
+  std::vector<MirrorConfig> mirrors;          // sorted by name
 };
 
 // One Datapath row (Open_vSwitch.datapaths, by datapath type): its CT_Zone
@@ -142,6 +155,9 @@ class Ovsdb {
   virtual void set_system_status(const SystemStatus& status) = 0;
   virtual void set_bridge_status(const std::string& bridge, const std::string& datapath_id) = 0;
   virtual void set_controller_status(const ControllerStatus& status) = 0;
+  // Mirror.statistics of the bridge's mirror `name`.
+  virtual void set_mirror_stats(const std::string& bridge, const std::string& name,
+                                int64_t tx_packets, int64_t tx_bytes) = 0;
   // The bridge's external_ids keys starting with one of owned_prefixes become
   // exactly 'keys' (per-key mutations: other keys are left alone).
   virtual void set_bridge_keys(const std::string& bridge, const StringMap& keys,

@@ -56,6 +56,24 @@ std::optional<int64_t> ranged(const int64_t* v, size_t n, int64_t lo, int64_t hi
   return v[0];
 }
 
+// A set of VLANs (Port.trunks, Mirror.select_vlan), sorted; values outside
+// 0..4095 are dropped with a log line.
+std::vector<int64_t> vlan_list(const int64_t* v, size_t n, const char* what,
+                               const std::string& row) {
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < n; i++) {
+    if (v[i] < 0 || v[i] > kMaxVlan) {
+      FLOG_WARN(log_, "%s: %s %lld out of range 0..%lld, ignored", row.c_str(), what,
+                static_cast<long long>(v[i]), static_cast<long long>(kMaxVlan));
+      continue;
+    }
+    out.push_back(v[i]);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 InterfaceConfig convert_iface(const fo_db_iface& c) {
   InterfaceConfig i;
   i.name = c.name;
@@ -81,16 +99,7 @@ PortConfig convert_port(const fo_db_port& c, std::set<std::string>* iface_names)
   p.name = c.name;
   std::string row = "port " + p.name;
   p.tag = ranged(c.tag, c.n_tag, 0, kMaxVlan, "tag", row);
-  for (size_t i = 0; i < c.n_trunks; i++) {
-    if (c.trunks[i] < 0 || c.trunks[i] > kMaxVlan) {
-      FLOG_WARN(log_, "%s: trunk %lld out of range 0..%lld, ignored", row.c_str(),
-                static_cast<long long>(c.trunks[i]), static_cast<long long>(kMaxVlan));
-      continue;
-    }
-    p.trunks.push_back(c.trunks[i]);
-  }
-  std::sort(p.trunks.begin(), p.trunks.end());
-  p.trunks.erase(std::unique(p.trunks.begin(), p.trunks.end()), p.trunks.end());
+  p.trunks = vlan_list(c.trunks, c.n_trunks, "trunk", row);
   p.vlan_mode = c.vlan_mode;
   if (!p.vlan_mode.empty() && !one_of(p.vlan_mode, kVlanModes)) {
     FLOG_WARN(log_, "%s: unknown vlan_mode \"%s\", ignored", row.c_str(), p.vlan_mode.c_str());
@@ -109,6 +118,28 @@ PortConfig convert_port(const fo_db_port& c, std::set<std::string>* iface_names)
   std::sort(p.interfaces.begin(), p.interfaces.end(),
             [](const InterfaceConfig& a, const InterfaceConfig& b) { return a.name < b.name; });
   return p;
+}
+
+std::vector<std::string> names(const char* const* v, size_t n) {
+  std::vector<std::string> out(v, v + n);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A Mirror row; VLANs outside 0..4095 and a snaplen outside 0..65535 are
+// dropped with a log line (servers with other schemas may send them).
+MirrorConfig convert_mirror(const fo_db_mirror& c) {
+  MirrorConfig m;
+  m.name = c.name;
+  std::string row = "mirror " + m.name;
+  m.select_all = c.select_all;
+  m.select_src_port = names(c.select_src_port, c.n_select_src_port);
+  m.select_dst_port = names(c.select_dst_port, c.n_select_dst_port);
+  m.select_vlan = vlan_list(c.select_vlan, c.n_select_vlan, "select_vlan", row);
+  m.output_port = c.output_port;
+  m.output_vlan = ranged(c.output_vlan, c.n_output_vlan, 1, kMaxVlan, "output_vlan", row);
+  m.snaplen = ranged(c.snaplen, c.n_snaplen, 0, 65535, "snaplen", row);
+  return m;
 }
 
 BridgeConfig convert_bridge(const fo_db_bridge& c, std::set<std::string>* port_names,
@@ -150,6 +181,9 @@ BridgeConfig convert_bridge(const fo_db_bridge& c, std::set<std::string>* port_n
   std::sort(
       b.controllers.begin(), b.controllers.end(),
       [](const ControllerConfig& x, const ControllerConfig& y) { return x.target < y.target; });
+  for (size_t i = 0; i < c.n_mirrors; i++) b.mirrors.push_back(convert_mirror(c.mirrors[i]));
+  std::sort(b.mirrors.begin(), b.mirrors.end(),
+            [](const MirrorConfig& x, const MirrorConfig& y) { return x.name < y.name; });
   // Ports in name order, so which port keeps a duplicated interface does not
   // depend on the IDL's order.
   std::vector<const fo_db_port*> ports;

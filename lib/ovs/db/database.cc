@@ -46,6 +46,10 @@ class OvsdbImpl : public Ovsdb {
   void set_controller_status(const ControllerStatus& status) override {
     pending_.set_controller(status);
   }
+  void set_mirror_stats(const std::string& bridge, const std::string& name, int64_t tx_packets,
+                        int64_t tx_bytes) override {
+    pending_.set_mirror_stats(bridge, name, tx_packets, tx_bytes);
+  }
   void set_bridge_keys(const std::string& bridge, const StringMap& keys,
                        const std::vector<std::string>& owned_prefixes) override {
     pending_.set_bridge_keys(bridge, keys, owned_prefixes);

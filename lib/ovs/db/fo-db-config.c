@@ -70,6 +70,32 @@ static void controller_view(const struct ovsrec_controller* row, struct fo_db_co
   smap_view(&row->other_config, &dst->other_config);
 }
 
+static const char** port_names(struct ovsrec_port** ports, size_t n) {
+  const char** names = xcalloc(n + 1, sizeof *names);
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    names[i] = nonnull(ports[i]->name);
+  }
+  return names;
+}
+
+static void mirror_view(const struct ovsrec_mirror* row, struct fo_db_mirror* dst) {
+  dst->name = nonnull(row->name);
+  dst->select_all = row->select_all;
+  dst->select_src_port = port_names(row->select_src_port, row->n_select_src_port);
+  dst->n_select_src_port = row->n_select_src_port;
+  dst->select_dst_port = port_names(row->select_dst_port, row->n_select_dst_port);
+  dst->n_select_dst_port = row->n_select_dst_port;
+  dst->select_vlan = row->select_vlan;
+  dst->n_select_vlan = row->n_select_vlan;
+  dst->output_port = row->output_port ? nonnull(row->output_port->name) : "";
+  dst->output_vlan = row->output_vlan;
+  dst->n_output_vlan = row->n_output_vlan;
+  dst->snaplen = row->snaplen;
+  dst->n_snaplen = row->n_snaplen;
+}
+
 static void bridge_view(const struct ovsrec_bridge* row, struct fo_db_bridge* dst) {
   size_t i;
 
@@ -89,6 +115,11 @@ static void bridge_view(const struct ovsrec_bridge* row, struct fo_db_bridge* ds
   dst->controllers = xcalloc(row->n_controller + 1, sizeof *dst->controllers);
   for (i = 0; i < row->n_controller; i++) {
     controller_view(row->controller[i], &dst->controllers[i]);
+  }
+  dst->n_mirrors = row->n_mirrors;
+  dst->mirrors = xcalloc(row->n_mirrors + 1, sizeof *dst->mirrors);
+  for (i = 0; i < row->n_mirrors; i++) {
+    mirror_view(row->mirrors[i], &dst->mirrors[i]);
   }
 }
 
@@ -166,6 +197,11 @@ void fo_db_config_free(struct fo_db_config* cfg) {
       smap_view_free(&br->controllers[i].other_config);
     }
     free(br->controllers);
+    for (i = 0; i < br->n_mirrors; i++) {
+      free(br->mirrors[i].select_src_port);
+      free(br->mirrors[i].select_dst_port);
+    }
+    free(br->mirrors);
     smap_view_free(&br->other_config);
     smap_view_free(&br->external_ids);
   }

@@ -206,6 +206,29 @@ bool fo_db_txn_set_datapath_caps(struct fo_db* db, const char* datapath,
   return false;
 }
 
+bool fo_db_txn_set_mirror_stats(struct fo_db* db, const char* bridge, const char* name,
+                                int64_t tx_packets, int64_t tx_bytes) {
+  static const char* keys[] = {"tx_bytes", "tx_packets"};
+  const struct ovsrec_bridge* br;
+
+  if (!db->txn || db->txn_committed) {
+    return false;
+  }
+  br = shash_find_data(&db->bridges, bridge);
+  if (!br) {
+    return false;
+  }
+  for (size_t i = 0; i < br->n_mirrors; i++) {
+    const struct ovsrec_mirror* row = br->mirrors[i];
+    if (row->name && !strcmp(row->name, name)) {
+      int64_t values[] = {tx_bytes, tx_packets};
+      ovsrec_mirror_set_statistics(row, keys, values, 2);
+      return true;
+    }
+  }
+  return false;
+}
+
 static bool has_prefix(const char* key, const char* const* prefixes, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (!strncmp(key, prefixes[i], strlen(prefixes[i]))) {

@@ -27,6 +27,16 @@ static const struct ovsdb_idl_column* const read_columns[] = {
     &ovsrec_bridge_col_external_ids,
     &ovsrec_bridge_col_protocols,
     &ovsrec_bridge_col_controller,
+    &ovsrec_bridge_col_mirrors,
+
+    &ovsrec_mirror_col_name,
+    &ovsrec_mirror_col_select_all,
+    &ovsrec_mirror_col_select_src_port,
+    &ovsrec_mirror_col_select_dst_port,
+    &ovsrec_mirror_col_select_vlan,
+    &ovsrec_mirror_col_output_port,
+    &ovsrec_mirror_col_output_vlan,
+    &ovsrec_mirror_col_snaplen,
 
     &ovsrec_controller_col_target,
     &ovsrec_controller_col_connection_mode,
@@ -68,6 +78,8 @@ static const struct ovsdb_idl_column* const write_columns[] = {
     &ovsrec_controller_col_is_connected,
     &ovsrec_controller_col_role,
     &ovsrec_controller_col_status,
+
+    &ovsrec_mirror_col_statistics,
 
     &ovsrec_interface_col_ofport,
     &ovsrec_interface_col_admin_state,

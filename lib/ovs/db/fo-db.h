@@ -54,6 +54,23 @@ struct fo_db_port {
   size_t n_ifaces;
 };
 
+/* One Mirror row (Bridge.mirrors). Ports are named by their Port.name. */
+struct fo_db_mirror {
+  const char* name;
+  bool select_all;
+  const char** select_src_port;
+  size_t n_select_src_port;
+  const char** select_dst_port;
+  size_t n_select_dst_port;
+  const int64_t* select_vlan;
+  size_t n_select_vlan;
+  const char* output_port; /* "" when unset */
+  const int64_t* output_vlan;
+  size_t n_output_vlan;
+  const int64_t* snaplen;
+  size_t n_snaplen;
+};
+
 /* One Controller row (Bridge.controller). */
 struct fo_db_controller {
   const char* target;
@@ -77,6 +94,8 @@ struct fo_db_bridge {
   size_t n_ports;
   struct fo_db_controller* controllers;
   size_t n_controllers;
+  struct fo_db_mirror* mirrors;
+  size_t n_mirrors;
 };
 
 /* One CT_Zone row of a Datapath (its timeout policy's timeouts, if any). */
@@ -193,6 +212,9 @@ bool fo_db_txn_set_controller(struct fo_db*, const struct fo_controller_status*)
 /* Datapath.capabilities of the row Open_vSwitch.datapaths names 'datapath',
  * written only when it differs. */
 bool fo_db_txn_set_datapath_caps(struct fo_db*, const char* datapath, const struct fo_smap* caps);
+/* Mirror.statistics (tx_packets, tx_bytes) of the bridge's mirror 'name'. */
+bool fo_db_txn_set_mirror_stats(struct fo_db*, const char* bridge, const char* name,
+                                int64_t tx_packets, int64_t tx_bytes);
 /* Makes the keys of a bridge's external_ids that start with one of
  * 'prefixes' exactly 'wanted' (every key of which has such a prefix), with
  * per-key mutations, so other writers' keys are never touched. */

@@ -96,6 +96,7 @@ void StatusSet::absorb_older(StatusSet older) {
   for (auto& [bridge, dpid] : older.dpids_) dpids_.emplace(bridge, std::move(dpid));
   for (auto& [key, st] : older.controllers_) controllers_.emplace(key, std::move(st));
   for (auto& [bridge, k] : older.bridge_keys_) bridge_keys_.emplace(bridge, std::move(k));
+  for (auto& [key, st] : older.mirrors_) mirrors_.emplace(key, st);
 }
 
 void StatusSet::apply(fo_db* db, std::vector<std::string>* missing) const {
@@ -181,6 +182,9 @@ void StatusSet::apply(fo_db* db, std::vector<std::string>* missing) const {
     c.status.values = values.data();
     // A row removed meanwhile is no error: the next configuration drops it.
     fo_db_txn_set_controller(db, &c);
+  }
+  for (const auto& [key, st] : mirrors_) {  // a mirror removed meanwhile is no error
+    fo_db_txn_set_mirror_stats(db, key.first.c_str(), key.second.c_str(), st.first, st.second);
   }
   for (const auto& [bridge, k] : bridge_keys_) {
     std::vector<const char*> keys, values;

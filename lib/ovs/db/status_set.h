@@ -32,6 +32,10 @@ class StatusSet {
     dpids_[bridge] = dpid;
   }
   void set_controller(const ControllerStatus& s) { controllers_[{s.bridge, s.target}] = s; }
+  void set_mirror_stats(const std::string& bridge, const std::string& name, int64_t packets,
+                        int64_t bytes) {
+    mirrors_[{bridge, name}] = {packets, bytes};
+  }
   void set_bridge_keys(const std::string& bridge, const StringMap& keys,
                        const std::vector<std::string>& owned_prefixes) {
     bridge_keys_[bridge] = {keys, owned_prefixes};
@@ -41,7 +45,7 @@ class StatusSet {
   void absorb_older(StatusSet older);
   bool empty() const {
     return ifaces_.empty() && !cur_cfg_ && !system_ && dpids_.empty() && controllers_.empty() &&
-           bridge_keys_.empty();
+           bridge_keys_.empty() && mirrors_.empty();
   }
 
   const std::map<std::string, InterfaceStatus>& interfaces() const { return ifaces_; }
@@ -60,6 +64,8 @@ class StatusSet {
   std::map<std::string, std::string> dpids_;
   std::map<std::pair<std::string, std::string>, ControllerStatus> controllers_;
   std::map<std::string, std::pair<StringMap, std::vector<std::string>>> bridge_keys_;
+  // (bridge, mirror) -> (tx_packets, tx_bytes)
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> mirrors_;
 };
 
 }  // namespace ferry::ovs
