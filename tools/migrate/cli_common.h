@@ -14,6 +14,7 @@ namespace ferry::migrate::cli {
 
 struct Args {
   std::string inventory, db, command, vm, to, plan = "000";
+  std::vector<std::string> moves;  // migrate-set: VM=HOST
   int threshold = 3;
   int candidates = 2;
   int watch_s = 0;
@@ -73,6 +74,24 @@ struct Context {
   std::unique_ptr<Driver> driver;
   std::unique_ptr<DaemonExecutor> ex;
 };
+
+// One migration of `vm` to `to` (in scheduled set `set`, "" none): plans,
+// checks, records and runs it, printing its progress on `out` and (json)
+// its report on stdout. The error when it could not start; with --dry-run
+// only prints the plan.
+Result<Outcome> migrate_one(Context& c, const Args& a, const std::string& vm, const std::string& to,
+                            const std::string& set, FILE* out, bool json);
+void print_steps(const Plan& plan);
+// Where a VM runs: the state database's location, else the inventory's host.
+Result<std::string> where_runs(Context& c, const std::string& vm);
+// Resumes (or aborts) one migration of the ledger left by a dead run.
+Outcome resume_row(Context& c, const Args& a, const LedgerRow& row, bool abort);
+
+// tools/migrate/cli_set.cc: SEEDS 001 scheduled set.
+int cmd_migrate_set(const Args& a);
+// The executor's hooks that run a set's migrations (kMigrate).
+void install_set_hooks(Context& c, const Args& a);
+int finish_set(Context& c, const std::string& uuid, const Run& run, const Outcome& o, bool json);
 
 // With the inventory's "discover", merges what the hosts know first
 // (unless `discover` is false: ferry-migrate discover reports it itself).

@@ -22,6 +22,8 @@ const char* step_kind_name(StepKind k) {
       return "vlan-prune";
     case StepKind::kOfctl:
       return "ofctl";
+    case StepKind::kMigrate:
+      return "migrate";
   }
   return "?";
 }
@@ -63,28 +65,25 @@ int vmacs_needed(const std::string& plan_name) {
 
 bool known_plan(const std::string& plan_name) { return plan_variant(plan_name) != nullptr; }
 
+Step& PlanBuilder::add(std::string label, std::string node, StepKind kind, Command apply,
+                       Command undo, std::string text, std::string var) {
+  Step s;
+  s.seq = static_cast<int>(plan.steps.size());
+  s.phase = phase;
+  s.label = std::move(label);
+  s.node = std::move(node);
+  s.kind = kind;
+  s.apply = std::move(apply);
+  s.undo = std::move(undo);
+  s.text = std::move(text);
+  s.result_var = std::move(var);
+  plan.steps.push_back(std::move(s));
+  return plan.steps.back();
+}
+
 namespace {
 
-struct Builder {
-  Plan plan;
-  std::string phase;
-
-  Step& add(std::string label, std::string node, StepKind kind, Command apply, Command undo,
-            std::string text, std::string var = "") {
-    Step s;
-    s.seq = static_cast<int>(plan.steps.size());
-    s.phase = phase;
-    s.label = std::move(label);
-    s.node = std::move(node);
-    s.kind = kind;
-    s.apply = std::move(apply);
-    s.undo = std::move(undo);
-    s.text = std::move(text);
-    s.result_var = std::move(var);
-    plan.steps.push_back(std::move(s));
-    return plan.steps.back();
-  }
-};
+using Builder = PlanBuilder;
 
 // A staged path: a virtual MAC, the fabric switch it crosses, and the
 // priority classes it carries ("" = all).
@@ -98,10 +97,11 @@ struct Path {
 // 003), for the properties of its variant.
 class MigrationPlanner {
  public:
-  MigrationPlanner(const Inventory& inv, const PlanVariant& variant, const Vm& vm, const Node& src,
-                   const Node& dst)
+  MigrationPlanner(const Inventory& inv, const PlanVariant& variant, const PlanOptions& opts,
+                   const Vm& vm, const Node& src, const Node& dst)
       : inv_(inv),
         v_(variant),
+        opts_(opts),
         vm_(vm),
         src_(src),
         dst_(dst),
@@ -124,8 +124,7 @@ class MigrationPlanner {
   }
 
   // S404: the senders, from the traffic information; the staged paths.
-  Status choose(const std::string& vm_name, const std::vector<std::string>& vmacs,
-                const PlanOptions& options);
+  Status choose(const std::string& vm_name, const std::vector<std::string>& vmacs);
   // staging: the paths, the 001 VLAN additions, both conversions.
   void staging();
   // transfer: the live migration; the destination's first frame.
@@ -163,6 +162,7 @@ class MigrationPlanner {
 
   const Inventory& inv_;
   const PlanVariant& v_;
+  const PlanOptions& opts_;
   const Vm& vm_;
   const Node& src_;
   const Node& dst_;
@@ -177,8 +177,7 @@ class MigrationPlanner {
   Builder b_;
 };
 
-Status MigrationPlanner::choose(const std::string& vm_name, const std::vector<std::string>& vmacs,
-                                const PlanOptions& options) {
+Status MigrationPlanner::choose(const std::string& vm_name, const std::vector<std::string>& vmacs) {
   b_.plan.vm = vm_name;
   b_.plan.source = src_.name;
   b_.plan.destination = dst_.name;
@@ -195,7 +194,7 @@ Status MigrationPlanner::choose(const std::string& vm_name, const std::vector<st
     const Node* other = staging_;
     for (const Node* f : fabric_)
       if (f != staging_) other = f;
-    int p = std::clamp(options.priority_threshold, 0, 6);
+    int p = std::clamp(opts_.priority_threshold, 0, 6);
     // Frame class c (802.1p / DSCP class selector, larger = more important)
     // carries application priority 7 - c (smaller = more important).
     paths_.push_back({vmacs[0], staging_, std::to_string(7 - p) + "-7"});
@@ -233,19 +232,16 @@ void MigrationPlanner::staging() {
 
 // SEEDS 001: the destination joins the VM's VLAN before anything uses it.
 void MigrationPlanner::stage_vlans() {
-  if (vm_.vlan == 0) return;
+  if (vm_.vlan == 0 || opts_.vlans_by_set) return;
   // The undo removes the VLAN only where the step added it ($vlanN).
   auto add_vlan = [&](const std::string& node, const std::string& port, const std::string& text) {
     std::string var = "vlan" + std::to_string(b_.plan.steps.size());
     b_.add("001-add", node, StepKind::kVsctl, {"vlan-add", {port, vlan_}},
            {"vlan-remove", {port, vlan_, "$" + var}}, text, var);
   };
-  const std::string& destination = dst_.name;
-  for (const Node* f : fabric_)
-    add_vlan(f->name, f->ports.at(destination),
-             "VLAN " + vlan_ + " on " + f->ports.at(destination) + " (toward " + destination + ")");
-  for (const auto& [fname, uplink] : dst_.ports)
-    add_vlan(destination, uplink, "VLAN " + vlan_ + " on uplink " + uplink);
+  for (const auto& [node, port] : vlan_ports(inv_, dst_))
+    add_vlan(node, port,
+             "VLAN " + vlan_ + " on " + node + " " + port + " (toward " + dst_.name + ")");
 }
 
 // S406: each staged path's entries on its fabric switch and the senders.
@@ -444,7 +440,7 @@ void MigrationPlanner::cleanup_paths() {
 
 // SEEDS 001: the source leaves the VLAN unless another VM still needs it.
 void MigrationPlanner::cleanup_vlans() {
-  if (vm_.vlan == 0) return;
+  if (vm_.vlan == 0 || opts_.vlans_by_set) return;
   for (const Node* f : fabric_)
     b_.add("001-prune", f->name, StepKind::kVlanPrune,
            {"vlan-prune", {f->ports.at(src_.name), vlan_, src_.name, b_.plan.vm}}, {},
@@ -479,13 +475,21 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
       if (!f->ports.count(h->name))
         return make_error("fabric switch " + f->name + " has no port facing " + h->name);
   }
-  MigrationPlanner planner(inv, *variant, *vm, *src, *dst);
-  if (Status st = planner.choose(vm_name, vmacs, options); !st) return st.error();
+  MigrationPlanner planner(inv, *variant, options, *vm, *src, *dst);
+  if (Status st = planner.choose(vm_name, vmacs); !st) return st.error();
   planner.staging();
   planner.transfer();
   planner.cut_over();
   planner.cleanup();
   return planner.take();
+}
+
+std::vector<std::pair<std::string, std::string>> vlan_ports(const Inventory& inv, const Node& dst) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Node* f : inv.fabric())
+    if (f->ports.count(dst.name)) out.push_back({f->name, f->ports.at(dst.name)});
+  for (const auto& [fname, uplink] : dst.ports) out.push_back({dst.name, uplink});
+  return out;
 }
 
 int paths_available(const Inventory& inv) { return static_cast<int>(inv.fabric().size()); }

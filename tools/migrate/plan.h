@@ -22,6 +22,7 @@ enum class StepKind {
   kMoveWait,    // the driver's completion notification (the point of no return)
   kVlanPrune,   // SEEDS 001 prune of the source port's VLAN membership
   kOfctl,       // an OpenFlow change on `node` (ovs-ofctl -O OpenFlow13 METHOD BRIDGE ARGS)
+  kMigrate,     // one migration of a scheduled set, run as a migration of its own
 };
 const char* step_kind_name(StepKind k);
 
@@ -64,6 +65,14 @@ struct Plan {
   bool hold = false;
 };
 
+// Appends steps in order, each in the current phase (the plan builders').
+struct PlanBuilder {
+  Plan plan;
+  std::string phase;
+  Step& add(std::string label, std::string node, StepKind kind, Command apply, Command undo,
+            std::string text, std::string var = "");
+};
+
 // What distinguishes the plans, as properties the builder reads (not names).
 struct PlanVariant {
   const char* name;        // 000 | 000-prio | 003-dup | baseline
@@ -87,7 +96,25 @@ inline constexpr int kTransferTcpPort = 49152;
 struct PlanOptions {
   std::string name = "000";
   int priority_threshold = 3;  // 000-prio: priorities <= this are the high class
+  // SEEDS 001 scheduled set: the set adds and prunes the VLANs, not the migration.
+  bool vlans_by_set = false;
 };
+
+// SEEDS 001: the ports that must carry the VM's VLAN for it to run on `dst`
+// (each fabric switch's port facing it, its uplinks), as {switch, port}.
+std::vector<std::pair<std::string, std::string>> vlan_ports(const Inventory& inv, const Node& dst);
+
+// SEEDS 001 embodiments 2-4, the scheduled set: migrations planned
+// together. Every VLAN membership any of them needs is added before the
+// first starts; each migration then runs as its own (kMigrate, without VLAN
+// steps); the sources are pruned only after the last ended, so a VM that
+// leaves a host another VM of its VLAN moves onto (two VMs swapping hosts)
+// changes no VLAN at all. `set_name` ties the migrations to the set.
+struct Move {
+  std::string vm, source, destination;
+};
+Result<Plan> build_set_plan(const Inventory& inv, const std::vector<Move>& moves,
+                            const std::string& set_name, const PlanOptions& options);
 
 // How many virtual MACs a plan needs.
 int vmacs_needed(const std::string& plan_name);

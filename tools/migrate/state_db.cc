@@ -75,6 +75,7 @@ LedgerRow ledger_row(const Json& r) {
   l.status = get_str(r, "status");
   l.error = get_str(r, "error");
   l.report = get_str(r, "report");
+  l.set = get_str(r, "set");
   l.vmacs = ovsdb_strings(r.find("vmacs"));
   l.vlan = static_cast<int>(get_int(r, "vlan"));
   const Json* a = r.find("abort");
@@ -237,7 +238,8 @@ Result<std::vector<std::string>> StateDb::free_vmacs(int n) {
   return out;
 }
 
-Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_t owner) {
+Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_t owner,
+                                              const std::string& set) {
   Json ops = Json::array();
   // The VM has no migration in progress ("wait" until no row matches).
   for (const char* st : {"running", "rolling-back", "stalled", "held"}) {
@@ -286,6 +288,8 @@ Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_
   mig.set("started_ms", wall_ms());
   mig.set("finished_ms", 0);
   mig.set("report", "");
+  mig.set("set",
+          ovsdb_set(set.empty() ? std::vector<std::string>{} : std::vector<std::string>{set}));
   size_t mig_index = ops.as_array().size();
   ops.push_back(op_insert("Migration", mig, "mig"));
   for (const Step& s : plan.steps) {
@@ -342,7 +346,9 @@ Result<std::unique_ptr<Run>> StateDb::load_run(const LedgerRow& row) {
     if (!j) return make_error("bad stored step: " + j.error().message);
     auto s = step_from_json(*j);
     if (!s) return s.error();
-    if (s->kind == StepKind::kMoveWait) plan.point_of_no_return = static_cast<int>(i);
+    if (s->kind == StepKind::kMoveWait ||
+        (s->kind == StepKind::kMigrate && plan.point_of_no_return < 0))
+      plan.point_of_no_return = static_cast<int>(i);
     plan.steps.push_back(*s);
     uuids.push_back(es[i].uuid);
   }

@@ -17,6 +17,7 @@ namespace ferry::migrate {
 struct LedgerRow {
   std::string uuid;
   std::string vm, source, destination, plan, status, error, report;
+  std::string set;  // the scheduled set the migration belongs to ("" none)
   std::vector<std::string> vmacs;
   int vlan = 0;
   bool abort = false;
@@ -44,7 +45,9 @@ class StateDb {
 
   // Records a new migration with its plan; reserves its vMACs atomically
   // (fails if another took them, or if the VM already has one running).
-  Result<std::string> create_migration(const Plan& plan, int vlan, int64_t owner);
+  // `set`: the scheduled set it belongs to (SEEDS 001), "" when none.
+  Result<std::string> create_migration(const Plan& plan, int vlan, int64_t owner,
+                                       const std::string& set = "");
   // Loads a migration's run (plan, step states and results).
   Result<std::unique_ptr<Run>> load_run(const LedgerRow& row);
   Status set_abort(const std::string& uuid);

@@ -242,3 +242,59 @@ TEST_CASE("plan baseline without a fabric: only the move (hosts whose network re
   CHECK(build_plan(*inv, "vm1", "hv1", "hv2", kM0, {}).error().message ==
         "plan 000: the inventory has no fabric switch");
 }
+
+TEST_CASE("plan set: SEEDS 001 scheduled set, VLANs added first, pruned last", "[migrate]") {
+  Inventory inv = test::lab_inventory(10);
+  inv.vms[1].vlan = 10;
+  PlanOptions o;
+  auto p = build_set_plan(inv, {{"A0", "S1", "S2"}, {"A1", "S3", "S1"}}, "set-1", o);
+  REQUIRE(p.ok());
+  auto l = lines(*p);
+  std::vector<std::string> expect = {
+      "001-add F1 vlan-add s2 10 | vlan-remove s2 10 $vlan0",
+      "001-add F2 vlan-add s2 10 | vlan-remove s2 10 $vlan1",
+      "001-add S2 vlan-add u1 10 | vlan-remove u1 10 $vlan2",
+      "001-add S2 vlan-add u2 10 | vlan-remove u2 10 $vlan3",
+      "001-add F1 vlan-add s1 10 | vlan-remove s1 10 $vlan4",
+      "001-add F2 vlan-add s1 10 | vlan-remove s1 10 $vlan5",
+      "001-add S1 vlan-add u1 10 | vlan-remove u1 10 $vlan6",
+      "001-add S1 vlan-add u2 10 | vlan-remove u2 10 $vlan7",
+      "001-set  migrate A0 S1 S2 000 3 set-1",
+      "001-set  migrate A1 S3 S1 000 3 set-1",
+      "001-prune F1 vlan-prune s1 10 S1 A0 $mv0",
+      "001-prune F2 vlan-prune s1 10 S1 A0 $mv0",
+      "001-prune F1 vlan-prune s3 10 S3 A1 $mv1",
+      "001-prune F2 vlan-prune s3 10 S3 A1 $mv1",
+      "001-unadd F1 vlan-unadd s2 10 S2  $vlan0",
+      "001-unadd F2 vlan-unadd s2 10 S2  $vlan1",
+      "001-unadd S2 vlan-unadd u1 10 S2  $vlan2",
+      "001-unadd S2 vlan-unadd u2 10 S2  $vlan3",
+      "001-unadd F1 vlan-unadd s1 10 S1  $vlan4",
+      "001-unadd F2 vlan-unadd s1 10 S1  $vlan5",
+      "001-unadd S1 vlan-unadd u1 10 S1  $vlan6",
+      "001-unadd S1 vlan-unadd u2 10 S1  $vlan7",
+  };
+  CHECK(l == expect);
+  // The first migration started is the set's point of no return.
+  CHECK(p->point_of_no_return == 8);
+  CHECK(p->steps[8].kind == StepKind::kMigrate);
+  CHECK(p->steps[8].result_var == "mv0");
+  // Each migration of the set leaves the VLANs to the set.
+  o.vlans_by_set = true;
+  auto one = build_plan(inv, "A0", "S1", "S2", kM0, o);
+  REQUIRE(one.ok());
+  for (const Step& s : one->steps) CHECK(s.label.rfind("001", 0) != 0);
+  // Two VMs swapping hosts (embodiment 4): each addition once.
+  auto swap = build_set_plan(inv, {{"A0", "S1", "S3"}, {"A1", "S3", "S1"}}, "set-2", {});
+  REQUIRE(swap.ok());
+  CHECK(std::count_if(swap->steps.begin(), swap->steps.end(),
+                      [](const Step& s) { return s.label == "001-add"; }) == 8);
+  // Bad input names the problem.
+  auto twice = build_set_plan(inv, {{"A0", "S1", "S2"}, {"A0", "S2", "S3"}}, "set-3", {});
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.error().message == "A0 is twice in the set");
+  auto nowhere = build_set_plan(inv, {{"A0", "S1", "F1"}}, "set-4", {});
+  REQUIRE_FALSE(nowhere.ok());
+  CHECK(nowhere.error().message == "unknown host \"F1\"");
+  CHECK_FALSE(build_set_plan(inv, {}, "set-5", {}).ok());
+}
