@@ -37,6 +37,8 @@ const char kUsage[] =
     "  discover [--json]                   the VMs the hosts' daemons know (vlan/show)\n"
     "  pool [--json]                       the virtual-MAC pool\n"
     "  ledger [--all] [--json]             the ongoing-migration ledger (--all: with history)\n"
+    "  expire                              remove the paths kept back to sources past their\n"
+    "                                      hold time (retain_hold_ms)\n"
     "  stage-paths VM [--candidates N]     stage N paths to VM through different fabric switches\n"
     "  failover VM [--watch SECONDS]       move the senders to the next reachable staged path\n"
     "                                      (--watch: whenever the active path's switch fails)\n"
@@ -188,6 +190,11 @@ int finish_run(Context& ctx, const std::string& uuid, Run& run, const Outcome& o
                             : "");
       break;
     case RunStatus::kRolledBack:
+      if (run.plan.name == "retained") {
+        std::fprintf(out, "ferry-migrate: %s: the path kept toward %s is removed (%s)\n",
+                     run.plan.vm.c_str(), run.plan.destination.c_str(), o.error.c_str());
+        return 0;
+      }
       std::fprintf(out, "ferry-migrate: %s stays on %s: rolled back (%s)\n", run.plan.vm.c_str(),
                    run.plan.source.c_str(), o.error.c_str());
       break;
@@ -221,25 +228,29 @@ Result<Outcome> migrate_one(Context& c, const Args& a, const std::string& vm_nam
   auto from = where_runs(c, vm_name);
   if (!from) return from.error();
   if (*from == to_name) return make_error(vm_name + " already runs on " + to_name);
+  if (!a.dry_run) expire_retained(c, a);
   auto ledger = c.db->ledger(false);
   if (!ledger) return ledger.error();
   for (const LedgerRow& r : *ledger)
-    if (r.vm == vm_name)
+    if (r.vm == vm_name && r.plan != "retained")
       return make_error(vm_name + " has a migration in progress (" + r.source + " -> " +
                         r.destination + ", " + r.status + "): abort or resume it first");
-  auto vmacs = c.db->free_vmacs(vmacs_needed(a.plan));
-  if (!vmacs) return vmacs.error();
   PlanOptions opts;
   opts.name = a.plan;
   opts.priority_threshold = a.threshold;
   opts.vlans_by_set = !set.empty();
-  auto plan = build_plan(c.inv, vm_name, *from, to_name, *vmacs, opts);
-  if (!plan) return plan.error();
+  auto planned = plan_migration(c, a, vm_name, *from, to_name, opts);
+  if (!planned) return planned.error();
+  Plan* plan = &planned->plan;
+  const StateDb::Reuse* reuse = planned->reuse ? &*planned->reuse : nullptr;
   if (a.dry_run) {
     std::printf("plan %s: %s %s -> %s, vMACs %s, senders %s\n", plan->name.c_str(),
                 plan->vm.c_str(), from->c_str(), to_name.c_str(), join(plan->vmacs, ",").c_str(),
                 join(plan->senders, ",").c_str());
     print_steps(*plan);
+    if (reuse)
+      std::printf("  (steps %s: already applied by the path kept toward %s)\n",
+                  reused_seqs(*reuse).c_str(), to_name.c_str());
     return Outcome{RunStatus::kRunning, ""};
   }
   // S402: every switch involved must answer before anything changes.
@@ -248,19 +259,28 @@ Result<Outcome> migrate_one(Context& c, const Args& a, const std::string& vm_nam
     if (!s.node.empty()) nodes.insert(s.node);
   if (Status s = c.ex->check_reachable({nodes.begin(), nodes.end()}); !s)
     return make_error(s.error().message + "; nothing was changed");
-  auto uuid = c.db->create_migration(*plan, vm->vlan, getpid(), set);
+  auto uuid = c.db->create_migration(*plan, vm->vlan, getpid(), set, reuse);
   if (!uuid) return uuid.error();
   std::fprintf(out, "ferry-migrate: %s %s -> %s, plan %s, vMAC %s, %zu steps\n", vm_name.c_str(),
                from->c_str(), to_name.c_str(), a.plan.c_str(),
                plan->vmacs.empty() ? "-" : join(plan->vmacs, ",").c_str(), plan->steps.size());
   std::fflush(out);
   Run run(*plan);
+  if (reuse) {
+    for (const auto& [seq, result] : reuse->applied) {
+      run.states[static_cast<size_t>(seq)] = StepState::kApplied;
+      run.results[static_cast<size_t>(seq)] = result;
+    }
+    std::fprintf(out, "ferry-migrate: reusing the path kept toward %s (steps %s applied)\n",
+                 to_name.c_str(), reused_seqs(*reuse).c_str());
+  }
   if (set.empty()) install_kill_hook(run);
   auto journal = c.db->journal(*uuid, *plan);
   PrintProgress pp(out, a.verbose);
   int64_t t0 = monotonic_us();
   Outcome o = run_plan(run, *c.ex, *journal, pp);
   (void)finish_run(c, *uuid, run, o, pp, t0, json);
+  if (o.status == RunStatus::kDone) retain_path(c, a, run.plan, out);
   return o;
 }
 
@@ -549,6 +569,7 @@ int cli_main(const std::vector<std::string>& argv) {
     return cmd_resume(a, true);
   }
   if (a.command == "stage-paths") return cmd_stage_paths(a);
+  if (a.command == "expire") return cmd_expire(a);
   if (a.command == "failover") return cmd_failover(a);
   if (a.command == "discover") return cmd_discover(a);
   if (a.command == "pool") return cmd_pool(a);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,24 @@ int cmd_migrate_set(const Args& a);
 // The executor's hooks that run a set's migrations (kMigrate).
 void install_set_hooks(Context& c, const Args& a);
 int finish_set(Context& c, const std::string& uuid, const Run& run, const Outcome& o, bool json);
+
+// tools/migrate/cli_retain.cc: SEEDS 003 retained source flows.
+struct Planned {
+  Plan plan;
+  std::optional<StateDb::Reuse> reuse;  // a kept path back the plan starts with
+};
+// The plan of a migration; with a path kept toward `to` whose steps it
+// starts with, those steps are reused (else a kept path of the VM is
+// removed first, and fresh vMACs are taken).
+Result<Planned> plan_migration(Context& c, const Args& a, const std::string& vm,
+                               const std::string& from, const std::string& to,
+                               const PlanOptions& opts);
+std::string reused_seqs(const StateDb::Reuse& r);
+// After a migration `done`: its path back kept unused (retain_hold_ms).
+void retain_path(Context& c, const Args& a, const Plan& done, FILE* out);
+// Removes the kept paths past their hold time.
+void expire_retained(Context& c, const Args& a);
+int cmd_expire(const Args& a);
 
 // With the inventory's "discover", merges what the hosts know first
 // (unless `discover` is false: ferry-migrate discover reports it itself).

@@ -118,7 +118,7 @@ int cmd_migrate_set(const Args& a) {
     if (!from) return fail(from.error().message);
     mv.source = *from;
     for (const LedgerRow& r : *ledger)
-      if (r.vm == mv.vm)
+      if (r.vm == mv.vm && r.plan != "retained")
         return fail(mv.vm + " has a migration in progress (" + r.source + " -> " + r.destination +
                     ", " + r.status + "): abort or resume it first");
     moves.push_back(mv);

@@ -134,6 +134,20 @@ Result<Plan> build_paths_plan(const Inventory& inv, const std::string& vm, const
                               const std::vector<std::string>& vmacs);
 int paths_available(const Inventory& inv);
 
+// SEEDS 003 retained source flows (tools/migrate/plan_retain.cc): after
+// `vm` moved from `old_host` to `host`, the staged path of a migration back
+// (plan 000 from `host` to `old_host` with `vmac`: its S406 entries, S408
+// staged sender conversions, S410 receiver conversion), kept unused.
+Result<Plan> build_retained_plan(const Inventory& inv, const std::string& vm,
+                                 const std::string& host, const std::string& old_host,
+                                 const std::string& vmac);
+// The steps of `plan` a retained run already applied (the same switch,
+// command and result variable): step seq -> the retained run's reply.
+// Empty unless every retained step is in the plan.
+std::map<int, std::string> reusable_steps(const Plan& retained,
+                                          const std::vector<std::string>& results,
+                                          const Plan& plan);
+
 rpc::Json step_to_json(const Step& s);
 Result<Step> step_from_json(const rpc::Json& j);
 rpc::Json command_to_json(const Command& c);

@@ -239,8 +239,33 @@ Result<std::vector<std::string>> StateDb::free_vmacs(int n) {
 }
 
 Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_t owner,
-                                              const std::string& set) {
+                                              const std::string& set, const Reuse* reuse) {
   Json ops = Json::array();
+  if (reuse) {
+    // The retained run is still held (nobody expired it meanwhile); it ends
+    // here, its entries go and its vMACs are free for the wait below.
+    Json held = Json::object();
+    held.set("status", "held");
+    Json w = Json::object();
+    w.set("op", "wait");
+    w.set("table", "Migration");
+    w.set("timeout", 0);
+    w.set("where", where1("_uuid", "==", ovsdb_uuid(reuse->uuid)));
+    w.set("columns", Json(Json::Array{Json("status")}));
+    w.set("until", "==");
+    w.set("rows", Json(Json::Array{held}));
+    ops.push_back(w);
+    Json end = Json::object();
+    end.set("status", "done");
+    end.set("error", "taken over by the migration back");
+    end.set("finished_ms", wall_ms());
+    ops.push_back(op_update("Migration", where1("_uuid", "==", ovsdb_uuid(reuse->uuid)), end));
+    ops.push_back(op_delete("Entry", where1("migration", "==", ovsdb_uuid(reuse->uuid))));
+    Json free_row = Json::object();
+    free_row.set("vm", ovsdb_set({}));
+    for (const std::string& m : reuse->vmacs)
+      ops.push_back(op_update("Vmac", where1("address", "==", Json(m)), free_row));
+  }
   // The VM has no migration in progress ("wait" until no row matches).
   for (const char* st : {"running", "rolling-back", "stalled", "held"}) {
     Json wait = Json::object();
@@ -300,8 +325,10 @@ Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_
     e.set("label", s.label);
     e.set("node", s.node);
     e.set("spec", step_to_json(s).dump());
-    e.set("state", "planned");
-    e.set("result", "");
+    auto done = reuse ? reuse->applied.find(s.seq) : std::map<int, std::string>::const_iterator();
+    bool applied = reuse && done != reuse->applied.end();
+    e.set("state", applied ? "applied" : "planned");
+    e.set("result", applied ? done->second : "");
     ops.push_back(op_insert("Entry", e));
   }
   auto r = transact(ops);
@@ -337,7 +364,7 @@ Result<std::unique_ptr<Run>> StateDb::load_run(const LedgerRow& row) {
   plan.destination = row.destination;
   plan.name = row.plan;
   plan.vmacs = row.vmacs;
-  plan.hold = row.plan == "paths";
+  plan.hold = row.plan == "paths" || row.plan == "retained";
   std::vector<std::string> uuids;
   for (size_t i = 0; i < es.size(); i++) {
     if (es[i].seq != static_cast<int64_t>(i))

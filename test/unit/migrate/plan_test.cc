@@ -298,3 +298,33 @@ TEST_CASE("plan set: SEEDS 001 scheduled set, VLANs added first, pruned last", "
   CHECK(nowhere.error().message == "unknown host \"F1\"");
   CHECK_FALSE(build_set_plan(inv, {}, "set-5", {}).ok());
 }
+
+TEST_CASE("plan retained: the path back kept, reused by the migration back", "[migrate]") {
+  Inventory inv = test::lab_inventory();
+  auto kept = build_retained_plan(inv, "A0", "S2", "S1", "0a:00:00:00:00:11");
+  REQUIRE(kept.ok());
+  CHECK(kept->hold);
+  CHECK(kept->name == "retained");
+  std::vector<std::string> expect = {
+      "S406 F2 fdb/add br0 s1 0 0a:00:00:00:00:11 | fdb/del br0 0 0a:00:00:00:00:11",
+      "S406 S3 fdb/add br0 u2 0 0a:00:00:00:00:11 | fdb/del br0 0 0a:00:00:00:00:11",
+      "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:11 | vmac/del $tx0_S3",
+      "S410 S1 vmac/add-rx br0 0a:00:00:00:00:11 02:00:00:00:00:a0 | vmac/del $rx0",
+  };
+  CHECK(lines(*kept) == expect);
+  std::vector<std::string> replies{"ok", "ok", "7", "9"};
+  // The migration back with the same vMAC starts with exactly these steps.
+  auto back = build_plan(inv, "A0", "S2", "S1", {"0a:00:00:00:00:11"}, {});
+  REQUIRE(back.ok());
+  auto reused = reusable_steps(*kept, replies, *back);
+  REQUIRE(reused.size() == 4);
+  CHECK(reused.at(2) == "7");
+  CHECK(reused.at(3) == "9");
+  // Another destination or another vMAC: nothing to reuse.
+  auto elsewhere = build_plan(inv, "A0", "S2", "S3", {"0a:00:00:00:00:11"}, {});
+  REQUIRE(elsewhere.ok());
+  CHECK(reusable_steps(*kept, replies, *elsewhere).empty());
+  auto other = build_plan(inv, "A0", "S2", "S1", {"0a:00:00:00:00:12"}, {});
+  REQUIRE(other.ok());
+  CHECK(reusable_steps(*kept, replies, *other).empty());
+}
