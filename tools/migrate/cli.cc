@@ -25,7 +25,7 @@ namespace {
 
 const char kUsage[] =
     "usage: ferry-migrate [--inventory FILE] [--db REMOTE] COMMAND ...\n"
-    "  migrate VM --to HOST [--plan 000|000-prio|003-dup|baseline] [--priority-threshold P]\n"
+    "  migrate VM --to HOST [--plan 000|000-prio|003-dup|baseline] [--priority-threshold P[,P..]]\n"
     "          [--dry-run] [--json] [-v]   move VM with the staged virtual-MAC sequence\n"
     "  migrate-set VM=HOST... [--plan P] [--dry-run] [--json] [-v]\n"
     "                                      migrations planned together (SEEDS 001 scheduled\n"
@@ -237,7 +237,7 @@ Result<Outcome> migrate_one(Context& c, const Args& a, const std::string& vm_nam
                         r.destination + ", " + r.status + "): abort or resume it first");
   PlanOptions opts;
   opts.name = a.plan;
-  opts.priority_threshold = a.threshold;
+  opts.priority_thresholds = a.thresholds;
   opts.vlans_by_set = !set.empty();
   auto planned = plan_migration(c, a, vm_name, *from, to_name, opts);
   if (!planned) return planned.error();
@@ -529,9 +529,9 @@ int cli_main(const std::vector<std::string>& argv) {
       if (x == "--to") a.to = *v;
       if (x == "--plan") a.plan = *v;
       if (x == "--priority-threshold") {
-        auto n = parse_u64(*v);
-        if (!n || *n > 6) return fail("--priority-threshold: a number 0 to 6");
-        a.threshold = static_cast<int>(*n);
+        auto t = parse_thresholds(*v);
+        if (!t) return fail("--priority-threshold: " + t.error().message);
+        a.thresholds = *t;
         if (a.plan == "000") a.plan = "000-prio";
       }
     } else if (x == "--dry-run") {

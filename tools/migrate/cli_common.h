@@ -16,7 +16,7 @@ namespace ferry::migrate::cli {
 struct Args {
   std::string inventory, db, command, vm, to, plan = "000";
   std::vector<std::string> moves;  // migrate-set: VM=HOST
-  int threshold = 3;
+  std::vector<int> thresholds{3};  // --priority-threshold P[,P...]
   int candidates = 2;
   int watch_s = 0;
   bool dry_run = false, json = false, verbose = false, all = false;

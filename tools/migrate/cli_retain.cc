@@ -35,7 +35,8 @@ Result<Planned> plan_migration(Context& c, const Args& a, const std::string& vm,
   for (const LedgerRow& r : *ledger)
     if (r.vm == vm && kept(r)) path = &r;
   Planned out;
-  if (path && path->destination == to && path->vmacs.size() == 1 && vmacs_needed(opts.name) == 1) {
+  if (path && path->destination == to && path->vmacs.size() == 1 &&
+      vmacs_needed(opts.name, opts.priority_thresholds.size()) == 1) {
     auto plan = build_plan(c.inv, vm, from, to, path->vmacs, opts);
     auto held = c.db->load_run(*path);
     if (plan && held) {
@@ -54,7 +55,7 @@ Result<Planned> plan_migration(Context& c, const Args& a, const std::string& vm,
       return make_error("the path kept toward " + path->destination +
                         " could not be removed: " + o.error);
   }
-  auto vmacs = c.db->free_vmacs(vmacs_needed(opts.name));
+  auto vmacs = c.db->free_vmacs(vmacs_needed(opts.name, opts.priority_thresholds.size()));
   if (!vmacs) return vmacs.error();
   auto plan = build_plan(c.inv, vm, from, to, *vmacs, opts);
   if (!plan) return plan.error();

@@ -29,7 +29,7 @@ std::string ended(const Outcome& o) {
 Args sub_args(const Args& a, const Command& cmd) {
   Args s = a;
   s.plan = cmd.args.at(3);
-  s.threshold = std::atoi(cmd.args.at(4).c_str());
+  if (auto t = parse_thresholds(cmd.args.at(4))) s.thresholds = *t;
   s.dry_run = false;
   s.json = false;
   return s;
@@ -125,7 +125,7 @@ int cmd_migrate_set(const Args& a) {
   }
   PlanOptions opts;
   opts.name = a.plan;
-  opts.priority_threshold = a.threshold;
+  opts.priority_thresholds = a.thresholds;
   std::string name = "set-" + std::to_string(wall_ms());
   auto plan = build_set_plan(c.inv, moves, name, opts);
   if (!plan) return fail(plan.error().message);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "lib/util/text.h"
+
 namespace ferry::migrate {
 
 const char* step_kind_name(StepKind k) {
@@ -58,9 +60,23 @@ const PlanVariant* plan_variant(const std::string& name) {
   return nullptr;
 }
 
-int vmacs_needed(const std::string& plan_name) {
+int vmacs_needed(const std::string& plan_name, size_t thresholds) {
   const PlanVariant* v = plan_variant(plan_name);
+  if (v && v->split_by_priority) return static_cast<int>(std::max<size_t>(thresholds, 1)) + 1;
   return v ? v->staged_paths : 1;
+}
+
+Result<std::vector<int>> parse_thresholds(const std::string& text) {
+  std::vector<int> out;
+  for (const std::string& t : split(text, ",")) {
+    auto n = parse_u64(t);
+    if (!n || *n > 6) return make_error("priority threshold \"" + t + "\": a number 0 to 6");
+    if (!out.empty() && static_cast<int>(*n) <= out.back())
+      return make_error("priority thresholds must increase (" + text + ")");
+    out.push_back(static_cast<int>(*n));
+  }
+  if (out.empty()) return make_error("no priority threshold");
+  return out;
 }
 
 bool known_plan(const std::string& plan_name) { return plan_variant(plan_name) != nullptr; }
@@ -194,11 +210,18 @@ Status MigrationPlanner::choose(const std::string& vm_name, const std::vector<st
     const Node* other = staging_;
     for (const Node* f : fabric_)
       if (f != staging_) other = f;
-    int p = std::clamp(opts_.priority_threshold, 0, 6);
     // Frame class c (802.1p / DSCP class selector, larger = more important)
-    // carries application priority 7 - c (smaller = more important).
-    paths_.push_back({vmacs[0], staging_, std::to_string(7 - p) + "-7"});
-    paths_.push_back({vmacs[1], other, "0-" + std::to_string(6 - p)});
+    // carries application priority 7 - c (smaller = more important). Class
+    // k covers the priorities above threshold k-1 up to threshold k; its
+    // path alternates between the staging fabric switch and another one.
+    int hi = 7;
+    const auto& th = opts_.priority_thresholds;
+    for (size_t k = 0; k <= th.size(); k++) {
+      int lo = k < th.size() ? 7 - std::clamp(th[k], 0, 6) : 0;
+      paths_.push_back(
+          {vmacs[k], k % 2 ? other : staging_, std::to_string(lo) + "-" + std::to_string(hi)});
+      hi = lo - 1;
+    }
   } else if (v_.staged_paths > 0) {
     paths_.push_back({vmacs[0], staging_, ""});
   }
@@ -397,8 +420,17 @@ void MigrationPlanner::cleanup_entries() {
   }
 }
 
-// S606 the senders' conversions, S608 the receiver's.
+// S606 the senders' conversions, S608 the receiver's. With one path per
+// priority class the conversions' counters are read first (S605): how
+// many frames each class's path carried, kept in the migration's steps.
 void MigrationPlanner::cleanup_conversions() {
+  if (v_.split_by_priority) {
+    for (const std::string& h : b_.plan.senders)
+      b_.add("S605", h, StepKind::kCtl, {"vmac/show", {inv_.node(h)->bridge, "--format", "json"}},
+             {}, "the sender conversions' counters, per class");
+    b_.add("S605", dst_.name, StepKind::kCtl, {"vmac/show", {dst_.bridge, "--format", "json"}}, {},
+           "the receiver conversions' counters, per path");
+  }
   for (size_t i = 0; i < paths_.size(); i++) {
     for (const std::string& h : b_.plan.senders) {
       if (v_.duplicate)
@@ -462,9 +494,13 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
   if (!dst || dst->fabric) return make_error("unknown host \"" + destination + "\"", ENOENT);
   if (!src || src->fabric) return make_error("unknown source host \"" + source + "\"", ENOENT);
   if (src == dst) return make_error(vm_name + " already runs on " + destination);
-  if (static_cast<int>(vmacs.size()) != variant->staged_paths)
-    return make_error("plan " + options.name + " needs " + std::to_string(variant->staged_paths) +
+  int needed = vmacs_needed(options.name, options.priority_thresholds.size());
+  if (static_cast<int>(vmacs.size()) != needed)
+    return make_error("plan " + options.name + " needs " + std::to_string(needed) +
                       " virtual MACs");
+  for (size_t k = 1; k < options.priority_thresholds.size(); k++)
+    if (options.priority_thresholds[k] <= options.priority_thresholds[k - 1])
+      return make_error("priority thresholds must increase");
   auto fabric = inv.fabric();
   // Only the plans that stage paths need a fabric; the baseline also runs
   // between hosts joined otherwise (OVN's tunnels, Documentation/ovn.md).

@@ -95,7 +95,10 @@ inline constexpr int kTransferTcpPort = 49152;
 
 struct PlanOptions {
   std::string name = "000";
-  int priority_threshold = 3;  // 000-prio: priorities <= this are the high class
+  // 000-prio (SEEDS 000 embodiment 2): application priorities (smaller =
+  // more important) up to the first threshold are the highest class, each
+  // further threshold ends the next one; one staged path per class.
+  std::vector<int> priority_thresholds{3};
   // SEEDS 001 scheduled set: the set adds and prunes the VLANs, not the migration.
   bool vlans_by_set = false;
 };
@@ -116,8 +119,10 @@ struct Move {
 Result<Plan> build_set_plan(const Inventory& inv, const std::vector<Move>& moves,
                             const std::string& set_name, const PlanOptions& options);
 
-// How many virtual MACs a plan needs.
-int vmacs_needed(const std::string& plan_name);
+// How many virtual MACs a plan needs (000-prio: one per priority class).
+int vmacs_needed(const std::string& plan_name, size_t thresholds = 1);
+// "2,4": priority thresholds 0-6, increasing; an error names the bad one.
+Result<std::vector<int>> parse_thresholds(const std::string& text);
 bool known_plan(const std::string& plan_name);
 
 // Builds the plan for moving `vm` from `source` to `destination`. vmacs:

@@ -9,6 +9,16 @@
 
 namespace ferry::migrate {
 
+namespace {
+
+std::string join_thresholds(const std::vector<int>& t) {
+  std::string out;
+  for (int x : t) out += (out.empty() ? "" : ",") + std::to_string(x);
+  return out;
+}
+
+}  // namespace
+
 Result<Plan> build_set_plan(const Inventory& inv, const std::vector<Move>& moves,
                             const std::string& set_name, const PlanOptions& options) {
   if (moves.empty()) return make_error("a scheduled set needs at least one migration");
@@ -56,8 +66,8 @@ Result<Plan> build_set_plan(const Inventory& inv, const std::vector<Move>& moves
     b.phase = "transfer";
     b.add("001-set", "", StepKind::kMigrate,
           {"migrate",
-           {m.vm, m.source, m.destination, options.name, std::to_string(options.priority_threshold),
-            set_name}},
+           {m.vm, m.source, m.destination, options.name,
+            join_thresholds(options.priority_thresholds), set_name}},
           {}, "migration " + m.vm + " " + m.source + " -> " + m.destination,
           "mv" + std::to_string(i));
   }

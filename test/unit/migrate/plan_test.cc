@@ -105,7 +105,7 @@ TEST_CASE("plan 000 with a VLAN: 001 add before, prune after", "[migrate]") {
 TEST_CASE("plan 000-prio: two paths split by the priority threshold", "[migrate]") {
   PlanOptions o;
   o.name = "000-prio";
-  o.priority_threshold = 3;
+  o.priority_thresholds = {3};
   auto p = build_plan(test::lab_inventory(), "A0", "S1", "S2",
                       {"0a:00:00:00:00:10", "0a:00:00:00:00:11"}, o);
   REQUIRE(p.ok());
@@ -327,4 +327,45 @@ TEST_CASE("plan retained: the path back kept, reused by the migration back", "[m
   auto other = build_plan(inv, "A0", "S2", "S1", {"0a:00:00:00:00:12"}, {});
   REQUIRE(other.ok());
   CHECK(reusable_steps(*kept, replies, *other).empty());
+}
+
+TEST_CASE("plan 000-prio: three priority classes, three paths, counters read first", "[migrate]") {
+  PlanOptions o;
+  o.name = "000-prio";
+  o.priority_thresholds = {2, 4};
+  CHECK(vmacs_needed(o.name, o.priority_thresholds.size()) == 3);
+  auto p = build_plan(test::lab_inventory(), "A0", "S1", "S2",
+                      {"0a:00:00:00:00:10", "0a:00:00:00:00:11", "0a:00:00:00:00:12"}, o);
+  REQUIRE(p.ok());
+  std::vector<std::string> tx;
+  bool counters_before_del = false, counted = false;
+  for (const std::string& x : lines(*p)) {
+    if (x.rfind("S408 S3", 0) == 0) tx.push_back(x);
+    if (x == "S605 S3 vmac/show br0 --format json") counted = true;
+    if (x.rfind("S606 S3", 0) == 0) counters_before_del = counted;
+  }
+  CHECK(tx == std::vector<std::string>{
+                  "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:10 class=5-7 | "
+                  "vmac/del $tx0_S3",
+                  "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:11 class=3-4 | "
+                  "vmac/del $tx1_S3",
+                  "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:12 class=0-2 | "
+                  "vmac/del $tx2_S3"});
+  CHECK(counters_before_del);
+  // The paths alternate between the staging switch (F2 here) and the other.
+  auto l = lines(*p);
+  CHECK(std::count(
+            l.begin(), l.end(),
+            "S406 F2 fdb/add br0 s2 0 0a:00:00:00:00:12 | fdb/del br0 0 0a:00:00:00:00:12") == 1);
+  CHECK(std::count(
+            l.begin(), l.end(),
+            "S406 F1 fdb/add br0 s2 0 0a:00:00:00:00:11 | fdb/del br0 0 0a:00:00:00:00:11") == 1);
+  // Bad thresholds are named.
+  CHECK(parse_thresholds("2,4").value() == std::vector<int>{2, 4});
+  CHECK(parse_thresholds("4,2").error().message == "priority thresholds must increase (4,2)");
+  CHECK(parse_thresholds("7").error().message == "priority threshold \"7\": a number 0 to 6");
+  o.priority_thresholds = {4, 4};
+  CHECK_FALSE(build_plan(test::lab_inventory(), "A0", "S1", "S2",
+                         {"0a:00:00:00:00:10", "0a:00:00:00:00:11", "0a:00:00:00:00:12"}, o)
+                  .ok());
 }
