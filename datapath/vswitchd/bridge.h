@@ -38,6 +38,9 @@ struct MoveDetectConfig {
   // MACs registered as migrating (move-detect/expect): their first GARP or
   // RARP anywhere on the bridge counts as the move.
   std::vector<Mac> expected;
+  // Upcalls handled per second (a token bucket holding one second's worth);
+  // the rest are dropped, counted and logged (move-detect/enable rate=N).
+  uint32_t rate = 100;
 };
 
 // garp/announce: a GARP arriving on the port is turned into a dummy IP

@@ -49,7 +49,15 @@ void move_enable(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   MoveDetectConfig cfg = b->move_detect();
   cfg.enabled = true;
   cfg.vlan_map.clear();
+  cfg.rate = MoveDetectConfig{}.rate;
   for (size_t i = 1; i < a.size(); i++) {
+    if (a[i].rfind("rate=", 0) == 0) {
+      auto n = parse_u64(a[i].substr(5));
+      if (!n || *n < 1 || *n > 1000000)
+        return r->error("bad rate \"" + a[i].substr(5) + "\": upcalls per second, 1-1000000");
+      cfg.rate = static_cast<uint32_t>(*n);
+      continue;
+    }
     if (a[i].rfind("vlan-map=", 0) != 0) return r->error("unknown argument \"" + a[i] + "\"");
     for (const std::string& pair : split(a[i].substr(9), ",")) {
       std::vector<std::string> on = split(pair, ":");
@@ -96,6 +104,7 @@ void move_show(Vswitchd& d, const Args& a, const ReplyPtr& r) {
   if (!b) return;
   const MoveDetectConfig& cfg = b->move_detect();
   std::string out = strprintf("move detection: %s\n", cfg.enabled ? "on" : "off");
+  out += strprintf("rate limit: %u upcalls/s\n", cfg.rate);
   std::vector<std::string> maps, macs;
   for (const auto& [o, n] : cfg.vlan_map) maps.push_back(strprintf("%u:%u", o, n));
   for (const Mac& m : cfg.expected) macs.push_back(format_mac(m));
@@ -210,7 +219,8 @@ void register_migration_commands(Vswitchd& d) {
   };
   d.commands().add_table({
       {"events/wait", "[TIMEOUT_MS] [SINCE_SEQ]", 0, 2, bind(events_wait)},
-      {"move-detect/enable", "BRIDGE [vlan-map=OLD:NEW[,OLD:NEW...]]", 1, 2, bind(move_enable)},
+      {"move-detect/enable", "BRIDGE [vlan-map=OLD:NEW[,OLD:NEW...]] [rate=N]", 1, 3,
+       bind(move_enable)},
       {"move-detect/disable", "BRIDGE", 1, 1, bind(move_disable)},
       {"move-detect/expect", "BRIDGE MAC", 2, 2, bind(move_expect)},
       {"move-detect/show", "BRIDGE", 1, 1, bind(move_show)},

@@ -43,22 +43,34 @@ FlowKey with_vid(const FlowKey& k, uint16_t vid) {
 
 }  // namespace
 
-bool MoveDetector::allow(const std::string& bridge) {
-  Bucket& b = buckets_[bridge];
+bool MoveDetector::allow(const Bridge& br) {
+  Bucket& b = buckets_[br.name()];
+  double rate = br.move_detect().rate;
   int64_t now = monotonic_ms();
-  b.tokens = std::min(kRatePerSecond,
-                      b.tokens + kRatePerSecond * static_cast<double>(now - b.last_ms) / 1000.0);
+  if (b.tokens < 0) b.tokens = rate;
+  b.tokens = std::min(rate, b.tokens + rate * static_cast<double>(now - b.last_ms) / 1000.0);
   b.last_ms = now;
-  if (b.tokens < 1.0) {
-    stats_[bridge].rate_limited++;
-    return false;
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return true;
   }
-  b.tokens -= 1.0;
-  return true;
+  MoveDetectStats& st = stats_[br.name()];
+  st.rate_limited++;
+  // Audit: one line per second at most, with what was dropped since the last.
+  if (now - b.logged_ms >= 1000) {
+    FLOG_WARN(move_log,
+              "%s: move detection over its limit of %u upcalls/s: %llu dropped (%llu in all)",
+              br.name().c_str(), static_cast<unsigned>(rate),
+              static_cast<unsigned long long>(st.rate_limited - b.logged_count),
+              static_cast<unsigned long long>(st.rate_limited));
+    b.logged_ms = now;
+    b.logged_count = st.rate_limited;
+  }
+  return false;
 }
 
 void MoveDetector::handle(Bridge& b, PacketUpcall& up) {
-  if (!allow(b.name())) return;  // the frame is freed with the upcall
+  if (!allow(b)) return;  // the frame is freed with the upcall
   rte_mbuf* m = up.pkt.get();
   FlowKey key;
   if (parse_frame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), up.ofport, &key) !=

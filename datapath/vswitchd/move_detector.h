@@ -35,8 +35,6 @@ struct MoveDetectStats {
 
 class MoveDetector {
  public:
-  static constexpr double kRatePerSecond = 100.0;
-
   explicit MoveDetector(EventLog* events) : events_(events) {}
 
   void handle(Bridge& b, PacketUpcall& up);
@@ -49,13 +47,15 @@ class MoveDetector {
   void handle_miss(Bridge& b, PacketUpcall& up, const FlowKey& key);
   bool repoint_vlan_rules(Bridge& b, const FlowKey& key, uint16_t old_vlan, uint16_t new_vlan);
   void announce(Bridge& b, uint32_t ofport, const FlowKey& garp);
-  bool allow(const std::string& bridge);
+  bool allow(const Bridge& b);
 
   EventLog* events_;
   std::map<std::string, MoveDetectStats> stats_;
   struct Bucket {
-    double tokens = kRatePerSecond;
+    double tokens = -1;  // full on first use
     int64_t last_ms = 0;
+    int64_t logged_ms = -1000000;  // the last "rate-limited" log line
+    uint64_t logged_count = 0;     // rate_limited at that line
   };
   std::map<std::string, Bucket> buckets_;
 };

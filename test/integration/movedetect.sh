@@ -131,6 +131,31 @@ empty=$(ft_on fab ft_appctl events/wait 200)
 ft_contains "timeout: no events" "$empty" '"events":[]'
 ft_contains "bad timeout" "$(ft_on fab ovs-appctl -t ferry-vswitchd events/wait x 2>&1)" "bad TIMEOUT_MS"
 
+ft_case "the rate limit: a burst beyond it is dropped, counted and logged (SEEDS 002)"
+# counter NAME: a figure of move-detect/show's counters line.
+counter() { ft_on fab ft_appctl move-detect/show br0 | tr ',' '\n' | sed -n "s|.*$1: \([0-9]*\).*|\1|p"; }
+ft_check "limit 5 upcalls/s" ft_on fab ft_appctl move-detect/enable br0 rate=5
+ft_contains "shown" "$(ft_on fab ft_appctl move-detect/show br0)" "rate limit: 5 upcalls/s"
+ft_contains "a bad rate is refused" \
+  "$(ft_on fab ovs-appctl -t ferry-vswitchd move-detect/enable br0 rate=0 2>&1)" 'bad rate "0"'
+ft_contains "and changes nothing" "$(ft_on fab ft_appctl move-detect/show br0)" "rate limit: 5 upcalls/s"
+g0=$(counter "garp/rarp seen")
+l0=$(counter rate-limited)
+seen() { echo $(( $(counter "garp/rarp seen") - g0 + $(counter rate-limited) - l0 )); }
+ft_check "a burst of 50 RARPs (from where A0 is)" ft_send "$(ft_ns h3)" eth0 "rarp(mac=$A0)" --count 50
+all_seen() { [ "$(seen)" = 50 ]; }
+ft_check "every one handled or dropped" ft_wait_for 5 all_seen
+ft_eq "handled or dropped, each once" 50 "$(seen)"
+handled=$(( $(counter "garp/rarp seen") - g0 ))
+dropped=$(( $(counter rate-limited) - l0 ))
+ft_log "  handled $handled, dropped $dropped"
+ft_check "the limit held (5 + at most one second's refill handled)" test "$handled" -le 10
+ft_check "the rest dropped" test "$dropped" -ge 40
+ft_contains "logged" "$(cat "$FT_DIR/fab/ferry-vswitchd.log")" \
+  "br0: move detection over its limit of 5 upcalls/s: "
+ft_check "back to the default limit" ft_on fab ft_appctl move-detect/enable br0
+ft_contains "default shown" "$(ft_on fab ft_appctl move-detect/show br0)" "rate limit: 100 upcalls/s"
+
 ft_case "vlan/show: members per VLAN and the MACs per port"
 ft_check "tags" ft_on fab ovs-vsctl set port h1 tag=10 -- set port h2 trunks=10,20
 vs=$(ft_on fab ft_appctl vlan/show br0)

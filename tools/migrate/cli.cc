@@ -25,14 +25,20 @@ namespace {
 
 const char kUsage[] =
     "usage: ferry-migrate [--inventory FILE] [--db REMOTE] COMMAND ...\n"
-    "  migrate VM --to HOST [--plan 000|000-prio|003-dup|baseline] [--priority-threshold P]\n"
+    "  migrate VM --to HOST [--plan 000|000-prio|003-dup|baseline] [--priority-threshold P[,P..]]\n"
     "          [--dry-run] [--json] [-v]   move VM with the staged virtual-MAC sequence\n"
+    "  migrate-set VM=HOST... [--plan P] [--dry-run] [--json] [-v]\n"
+    "                                      migrations planned together (SEEDS 001 scheduled\n"
+    "                                      set): VLANs added before the first, pruned after\n"
+    "                                      the last\n"
     "  abort VM                            roll back VM's migration in progress\n"
     "  resume [VM] [--json]                complete or roll back migrations left by a dead run\n"
     "  status [VM] [--json]                where VMs run, migrations in progress, their steps\n"
     "  discover [--json]                   the VMs the hosts' daemons know (vlan/show)\n"
     "  pool [--json]                       the virtual-MAC pool\n"
     "  ledger [--all] [--json]             the ongoing-migration ledger (--all: with history)\n"
+    "  expire                              remove the paths kept back to sources past their\n"
+    "                                      hold time (retain_hold_ms)\n"
     "  stage-paths VM [--candidates N]     stage N paths to VM through different fabric switches\n"
     "  failover VM [--watch SECONDS]       move the senders to the next reachable staged path\n"
     "                                      (--watch: whenever the active path's switch fails)\n"
@@ -60,6 +66,12 @@ static std::string default_db(const Args& a) {
   if (!a.db.empty()) return a.db;
   if (const char* e = std::getenv("FERRY_MIGRATE_DB"); e && *e) return e;
   return "unix:" + rpc::unixctl_rundir() + "/ferry-migrate.sock";
+}
+
+static bool in_set(const std::vector<LedgerRow>& ledger, const LedgerRow& row) {
+  for (const LedgerRow& r : ledger)
+    if (r.vm == row.set) return true;
+  return false;
 }
 
 static bool process_alive(int64_t pid) {
@@ -97,6 +109,7 @@ Result<std::unique_ptr<Context>> open_context(const Args& a, bool need_inventory
       if (r.destination == host && r.vlan == vlan && r.vm != except) return true;
     return false;
   };
+  install_set_hooks(*ctx, a);
   if (discover && ctx->inv.discover) {
     if (Status s = apply_discovery(*ctx, a.verbose); !s) return s.error();
   }
@@ -177,6 +190,11 @@ int finish_run(Context& ctx, const std::string& uuid, Run& run, const Outcome& o
                             : "");
       break;
     case RunStatus::kRolledBack:
+      if (run.plan.name == "retained") {
+        std::fprintf(out, "ferry-migrate: %s: the path kept toward %s is removed (%s)\n",
+                     run.plan.vm.c_str(), run.plan.destination.c_str(), o.error.c_str());
+        return 0;
+      }
       std::fprintf(out, "ferry-migrate: %s stays on %s: rolled back (%s)\n", run.plan.vm.c_str(),
                    run.plan.source.c_str(), o.error.c_str());
       break;
@@ -192,6 +210,132 @@ int finish_run(Context& ctx, const std::string& uuid, Run& run, const Outcome& o
   return o.status == RunStatus::kDone ? 0 : 1;
 }
 
+Result<std::string> where_runs(Context& c, const std::string& vm_name) {
+  const Vm* vm = c.inv.vm(vm_name);
+  if (!vm) return make_error("unknown VM \"" + vm_name + "\"");
+  auto loc = c.db->location(vm_name);
+  if (!loc) return loc.error();
+  return loc->empty() ? vm->host : *loc;
+}
+
+Result<Outcome> migrate_one(Context& c, const Args& a, const std::string& vm_name,
+                            const std::string& to_name, const std::string& set, FILE* out,
+                            bool json) {
+  const Vm* vm = c.inv.vm(vm_name);
+  if (!vm) return make_error("unknown VM \"" + vm_name + "\"");
+  const Node* to = c.inv.node(to_name);
+  if (!to || to->fabric) return make_error("unknown host \"" + to_name + "\"");
+  auto from = where_runs(c, vm_name);
+  if (!from) return from.error();
+  if (*from == to_name) return make_error(vm_name + " already runs on " + to_name);
+  if (!a.dry_run) expire_retained(c, a);
+  auto ledger = c.db->ledger(false);
+  if (!ledger) return ledger.error();
+  for (const LedgerRow& r : *ledger)
+    if (r.vm == vm_name && r.plan != "retained")
+      return make_error(vm_name + " has a migration in progress (" + r.source + " -> " +
+                        r.destination + ", " + r.status + "): abort or resume it first");
+  PlanOptions opts;
+  opts.name = a.plan;
+  opts.priority_thresholds = a.thresholds;
+  opts.vlans_by_set = !set.empty();
+  auto planned = plan_migration(c, a, vm_name, *from, to_name, opts);
+  if (!planned) return planned.error();
+  Plan* plan = &planned->plan;
+  const StateDb::Reuse* reuse = planned->reuse ? &*planned->reuse : nullptr;
+  if (a.dry_run) {
+    std::printf("plan %s: %s %s -> %s, vMACs %s, senders %s\n", plan->name.c_str(),
+                plan->vm.c_str(), from->c_str(), to_name.c_str(), join(plan->vmacs, ",").c_str(),
+                join(plan->senders, ",").c_str());
+    print_steps(*plan);
+    if (reuse)
+      std::printf("  (steps %s: already applied by the path kept toward %s)\n",
+                  reused_seqs(*reuse).c_str(), to_name.c_str());
+    return Outcome{RunStatus::kRunning, ""};
+  }
+  // S402: every switch involved must answer before anything changes.
+  std::set<std::string> nodes;
+  for (const Step& s : plan->steps)
+    if (!s.node.empty()) nodes.insert(s.node);
+  if (Status s = c.ex->check_reachable({nodes.begin(), nodes.end()}); !s)
+    return make_error(s.error().message + "; nothing was changed");
+  auto uuid = c.db->create_migration(*plan, vm->vlan, getpid(), set, reuse);
+  if (!uuid) return uuid.error();
+  std::fprintf(out, "ferry-migrate: %s %s -> %s, plan %s, vMAC %s, %zu steps\n", vm_name.c_str(),
+               from->c_str(), to_name.c_str(), a.plan.c_str(),
+               plan->vmacs.empty() ? "-" : join(plan->vmacs, ",").c_str(), plan->steps.size());
+  std::fflush(out);
+  Run run(*plan);
+  if (reuse) {
+    for (const auto& [seq, result] : reuse->applied) {
+      run.states[static_cast<size_t>(seq)] = StepState::kApplied;
+      run.results[static_cast<size_t>(seq)] = result;
+    }
+    std::fprintf(out, "ferry-migrate: reusing the path kept toward %s (steps %s applied)\n",
+                 to_name.c_str(), reused_seqs(*reuse).c_str());
+  }
+  if (set.empty()) install_kill_hook(run);
+  auto journal = c.db->journal(*uuid, *plan);
+  PrintProgress pp(out, a.verbose);
+  int64_t t0 = monotonic_us();
+  Outcome o = run_plan(run, *c.ex, *journal, pp);
+  (void)finish_run(c, *uuid, run, o, pp, t0, json);
+  if (o.status == RunStatus::kDone) retain_path(c, a, run.plan, out);
+  return o;
+}
+
+void print_steps(const Plan& plan) {
+  for (const Step& s : plan.steps)
+    std::printf("  %2d %-8s %-9s %-3s %s %s%s\n", s.seq, s.phase.c_str(), s.label.c_str(),
+                s.node.empty() ? "-" : s.node.c_str(), s.apply.method.c_str(),
+                join(s.apply.args, " ").c_str(),
+                s.undo.empty()
+                    ? ""
+                    : ("   [undo: " + s.undo.method + " " + join(s.undo.args, " ") + "]").c_str());
+}
+
+Outcome resume_row(Context& c, const Args& a, const LedgerRow& row, bool abort) {
+  auto run = c.db->load_run(row);
+  if (!run) return {RunStatus::kStalled, run.error().message};
+  (void)c.db->set_owner(row.uuid, getpid());
+  auto journal = c.db->journal(row.uuid, (*run)->plan);
+  FILE* out = a.json ? stderr : stdout;
+  PrintProgress pp(out, a.verbose);
+  std::fprintf(out, "ferry-migrate: %s %s %s -> %s (plan %s, %s)\n",
+               abort ? "aborting" : "resuming", row.vm.c_str(), row.source.c_str(),
+               row.destination.c_str(), row.plan.c_str(), row.status.c_str());
+  int64_t t0 = monotonic_us();
+  Outcome o;
+  Run& r = **run;
+  if (abort) {
+    // Reconcile the step in flight first, as resume does, then roll back.
+    if (r.past_point_of_no_return()) {
+      std::fprintf(stderr,
+                   "ferry-migrate: %s already runs on %s: the migration can only complete "
+                   "(ferry-migrate resume)\n",
+                   row.vm.c_str(), row.destination.c_str());
+      return {RunStatus::kStalled, "past the point of no return"};
+    }
+    r.status = RunStatus::kRollingBack;
+    r.error = "aborted by request";
+    for (size_t i = 0; i < r.plan.steps.size(); i++)
+      if (r.states[i] == StepState::kPending) {
+        auto x = c.ex->reconcile(r.plan.steps[i], resolve(r.plan.steps[i].apply, r.vars()));
+        if (x && x->has_value()) r.results[i] = **x;
+        r.states[i] = x && x->has_value() ? StepState::kApplied : StepState::kPlanned;
+      }
+    o = roll_back(r, *c.ex, *journal, pp, "aborted by request");
+  } else {
+    install_kill_hook(r);
+    o = resume_run(r, *c.ex, *journal, pp);
+  }
+  if (r.plan.name == "set")
+    (void)finish_set(c, row.uuid, r, o, a.json);
+  else
+    (void)finish_run(c, row.uuid, r, o, pp, t0, a.json);
+  return o;
+}
+
 }  // namespace cli
 
 namespace {
@@ -204,62 +348,9 @@ int cmd_migrate(const Args& a) {
     return fail("unknown plan \"" + a.plan + "\" (000, 000-prio, 003-dup, baseline)");
   auto ctx = open_context(a, true);
   if (!ctx) return fail(ctx.error().message);
-  Context& c = **ctx;
-  const Vm* vm = c.inv.vm(a.vm);
-  if (!vm) return fail("unknown VM \"" + a.vm + "\"");
-  const Node* to = c.inv.node(a.to);
-  if (!to || to->fabric) return fail("unknown host \"" + a.to + "\"");
-  auto loc = c.db->location(a.vm);
-  if (!loc) return fail(loc.error().message);
-  std::string from = loc->empty() ? vm->host : *loc;
-  if (from == a.to) return fail(a.vm + " already runs on " + a.to);
-  auto ledger = c.db->ledger(false);
-  if (!ledger) return fail(ledger.error().message);
-  for (const LedgerRow& r : *ledger)
-    if (r.vm == a.vm)
-      return fail(a.vm + " has a migration in progress (" + r.source + " -> " + r.destination +
-                  ", " + r.status + "): abort or resume it first");
-  auto vmacs = c.db->free_vmacs(vmacs_needed(a.plan));
-  if (!vmacs) return fail(vmacs.error().message);
-  PlanOptions opts;
-  opts.name = a.plan;
-  opts.priority_threshold = a.threshold;
-  auto plan = build_plan(c.inv, a.vm, from, a.to, *vmacs, opts);
-  if (!plan) return fail(plan.error().message);
-  if (a.dry_run) {
-    std::printf("plan %s: %s %s -> %s, vMACs %s, senders %s\n", plan->name.c_str(),
-                plan->vm.c_str(), from.c_str(), a.to.c_str(), join(plan->vmacs, ",").c_str(),
-                join(plan->senders, ",").c_str());
-    for (const Step& s : plan->steps)
-      std::printf(
-          "  %2d %-8s %-9s %-3s %s %s%s\n", s.seq, s.phase.c_str(), s.label.c_str(),
-          s.node.empty() ? "-" : s.node.c_str(), s.apply.method.c_str(),
-          join(s.apply.args, " ").c_str(),
-          s.undo.empty()
-              ? ""
-              : ("   [undo: " + s.undo.method + " " + join(s.undo.args, " ") + "]").c_str());
-    return 0;
-  }
-  // S402: every switch involved must answer before anything changes.
-  std::set<std::string> nodes;
-  for (const Step& s : plan->steps)
-    if (!s.node.empty()) nodes.insert(s.node);
-  if (Status s = c.ex->check_reachable({nodes.begin(), nodes.end()}); !s)
-    return fail(s.error().message + "; nothing was changed");
-  auto uuid = c.db->create_migration(*plan, vm->vlan, getpid());
-  if (!uuid) return fail(uuid.error().message);
-  FILE* out = a.json ? stderr : stdout;
-  std::fprintf(out, "ferry-migrate: %s %s -> %s, plan %s, vMAC %s, %zu steps\n", a.vm.c_str(),
-               from.c_str(), a.to.c_str(), a.plan.c_str(),
-               plan->vmacs.empty() ? "-" : join(plan->vmacs, ",").c_str(), plan->steps.size());
-  std::fflush(out);
-  Run run(*plan);
-  install_kill_hook(run);
-  auto journal = c.db->journal(*uuid, *plan);
-  PrintProgress pp(out, a.verbose);
-  int64_t t0 = monotonic_us();
-  Outcome o = run_plan(run, *c.ex, *journal, pp);
-  return finish_run(c, *uuid, run, o, pp, t0, a.json);
+  auto o = migrate_one(**ctx, a, a.vm, a.to, "", a.json ? stderr : stdout, a.json);
+  if (!o) return fail(o.error().message);
+  return o->status == RunStatus::kDone || (a.dry_run && o->error.empty()) ? 0 : 1;
 }
 
 int cmd_resume(const Args& a, bool abort) {
@@ -292,47 +383,18 @@ int cmd_resume(const Args& a, bool abort) {
       }
     } else if (row.status == "held") {
       continue;  // staged paths stay until aborted
+    } else if (!row.set.empty() && in_set(*ledger, row)) {
+      continue;  // resumed by its scheduled set
     } else if (process_alive(row.owner)) {
       std::printf("ferry-migrate: %s: being run by pid %lld\n", row.vm.c_str(),
                   static_cast<long long>(row.owner));
       continue;
     }
-    auto run = c.db->load_run(row);
-    if (!run) return fail(run.error().message);
-    (void)c.db->set_owner(row.uuid, getpid());
-    auto journal = c.db->journal(row.uuid, (*run)->plan);
-    FILE* out = a.json ? stderr : stdout;
-    PrintProgress pp(out, a.verbose);
-    std::fprintf(out, "ferry-migrate: %s %s %s -> %s (plan %s, %s)\n",
-                 abort ? "aborting" : "resuming", row.vm.c_str(), row.source.c_str(),
-                 row.destination.c_str(), row.plan.c_str(), row.status.c_str());
-    int64_t t0 = monotonic_us();
-    Outcome o;
-    if (abort) {
-      // Reconcile the step in flight first, as resume does, then roll back.
-      Run& r = **run;
-      if (r.past_point_of_no_return()) {
-        std::fprintf(stderr,
-                     "ferry-migrate: %s already runs on %s: the migration can only complete "
-                     "(ferry-migrate resume)\n",
-                     row.vm.c_str(), row.destination.c_str());
-        rc = 1;
-        continue;
-      }
-      r.status = RunStatus::kRollingBack;
-      r.error = "aborted by request";
-      for (size_t i = 0; i < r.plan.steps.size(); i++)
-        if (r.states[i] == StepState::kPending) {
-          auto x = c.ex->reconcile(r.plan.steps[i], resolve(r.plan.steps[i].apply, r.vars()));
-          if (x && x->has_value()) r.results[i] = **x;
-          r.states[i] = x && x->has_value() ? StepState::kApplied : StepState::kPlanned;
-        }
-      o = roll_back(r, *c.ex, *journal, pp, "aborted by request");
-    } else {
-      install_kill_hook(**run);
-      o = resume_run(**run, *c.ex, *journal, pp);
+    Outcome o = resume_row(c, a, row, abort);
+    if (abort && o.status == RunStatus::kStalled && o.error == "past the point of no return") {
+      rc = 1;
+      continue;
     }
-    (void)finish_run(c, row.uuid, **run, o, pp, t0, a.json);
     // Completed or rolled back: either way the migration is resolved.
     if (o.status != RunStatus::kDone && o.status != RunStatus::kRolledBack) rc = 1;
   }
@@ -467,9 +529,9 @@ int cli_main(const std::vector<std::string>& argv) {
       if (x == "--to") a.to = *v;
       if (x == "--plan") a.plan = *v;
       if (x == "--priority-threshold") {
-        auto n = parse_u64(*v);
-        if (!n || *n > 6) return fail("--priority-threshold: a number 0 to 6");
-        a.threshold = static_cast<int>(*n);
+        auto t = parse_thresholds(*v);
+        if (!t) return fail("--priority-threshold: " + t.error().message);
+        a.thresholds = *t;
         if (a.plan == "000") a.plan = "000-prio";
       }
     } else if (x == "--dry-run") {
@@ -494,6 +556,10 @@ int cli_main(const std::vector<std::string>& argv) {
     return 1;
   }
   a.command = pos[0];
+  if (a.command == "migrate-set") {
+    a.moves.assign(pos.begin() + 1, pos.end());
+    return cmd_migrate_set(a);
+  }
   if (pos.size() > 2) return fail("unexpected argument \"" + pos[2] + "\"");
   if (pos.size() == 2) a.vm = pos[1];
   if (a.command == "migrate") return cmd_migrate(a);
@@ -503,6 +569,7 @@ int cli_main(const std::vector<std::string>& argv) {
     return cmd_resume(a, true);
   }
   if (a.command == "stage-paths") return cmd_stage_paths(a);
+  if (a.command == "expire") return cmd_expire(a);
   if (a.command == "failover") return cmd_failover(a);
   if (a.command == "discover") return cmd_discover(a);
   if (a.command == "pool") return cmd_pool(a);

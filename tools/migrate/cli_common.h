@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,8 @@ namespace ferry::migrate::cli {
 
 struct Args {
   std::string inventory, db, command, vm, to, plan = "000";
-  int threshold = 3;
+  std::vector<std::string> moves;  // migrate-set: VM=HOST
+  std::vector<int> thresholds{3};  // --priority-threshold P[,P...]
   int candidates = 2;
   int watch_s = 0;
   bool dry_run = false, json = false, verbose = false, all = false;
@@ -73,6 +75,42 @@ struct Context {
   std::unique_ptr<Driver> driver;
   std::unique_ptr<DaemonExecutor> ex;
 };
+
+// One migration of `vm` to `to` (in scheduled set `set`, "" none): plans,
+// checks, records and runs it, printing its progress on `out` and (json)
+// its report on stdout. The error when it could not start; with --dry-run
+// only prints the plan.
+Result<Outcome> migrate_one(Context& c, const Args& a, const std::string& vm, const std::string& to,
+                            const std::string& set, FILE* out, bool json);
+void print_steps(const Plan& plan);
+// Where a VM runs: the state database's location, else the inventory's host.
+Result<std::string> where_runs(Context& c, const std::string& vm);
+// Resumes (or aborts) one migration of the ledger left by a dead run.
+Outcome resume_row(Context& c, const Args& a, const LedgerRow& row, bool abort);
+
+// tools/migrate/cli_set.cc: SEEDS 001 scheduled set.
+int cmd_migrate_set(const Args& a);
+// The executor's hooks that run a set's migrations (kMigrate).
+void install_set_hooks(Context& c, const Args& a);
+int finish_set(Context& c, const std::string& uuid, const Run& run, const Outcome& o, bool json);
+
+// tools/migrate/cli_retain.cc: SEEDS 003 retained source flows.
+struct Planned {
+  Plan plan;
+  std::optional<StateDb::Reuse> reuse;  // a kept path back the plan starts with
+};
+// The plan of a migration; with a path kept toward `to` whose steps it
+// starts with, those steps are reused (else a kept path of the VM is
+// removed first, and fresh vMACs are taken).
+Result<Planned> plan_migration(Context& c, const Args& a, const std::string& vm,
+                               const std::string& from, const std::string& to,
+                               const PlanOptions& opts);
+std::string reused_seqs(const StateDb::Reuse& r);
+// After a migration `done`: its path back kept unused (retain_hold_ms).
+void retain_path(Context& c, const Args& a, const Plan& done, FILE* out);
+// Removes the kept paths past their hold time.
+void expire_retained(Context& c, const Args& a);
+int cmd_expire(const Args& a);
 
 // With the inventory's "discover", merges what the hosts know first
 // (unless `discover` is false: ferry-migrate discover reports it itself).

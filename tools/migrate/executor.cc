@@ -183,6 +183,54 @@ Result<std::string> DaemonExecutor::ofctl(const Node& n, const Command& cmd) {
   return std::string("ok");
 }
 
+Result<std::string> DaemonExecutor::vlan_user(const std::string& host, const std::string& vlan,
+                                              const std::string& except_vm) {
+  const Vm* vm = inv_.vm(except_vm);
+  auto show = ctl(host, "vlan/show", {node(host).bridge, "--format", "json"});
+  if (!show) return show.error();
+  auto j = rpc::parse_json(*show);
+  const Json* ports = j ? j->find("ports") : nullptr;
+  if (!ports || !ports->is_array()) return make_error("vlan/show: unexpected reply " + *show);
+  // {"ports":[{"port":P,"vlan":V,"macs":[...]}]}: a MAC of the VLAN on one
+  // of the host's VM ports (not an uplink), other than the VM's.
+  std::set<std::string> uplinks;
+  for (const auto& [f, up] : node(host).ports) uplinks.insert(up);
+  for (const Json& p : ports->as_array()) {
+    if (field(p, "vlan") != vlan || uplinks.count(field(p, "port"))) continue;
+    const Json* macs = p.find("macs");
+    if (!macs || !macs->is_array()) continue;
+    for (const Json& m : macs->as_array())
+      if (m.is_string() && m.as_string() != (vm ? vm->mac : ""))
+        return m.as_string() + " still on " + host;
+  }
+  if (migrating_onto && migrating_onto(host, std::stoi(vlan), vm ? vm->name : ""))
+    return "a VM of VLAN " + vlan + " is migrating onto " + host;
+  return std::string();
+}
+
+Result<std::string> DaemonExecutor::vlan_prune(const Command& cmd) {
+  // vlan-prune PORT VLAN SOURCE_HOST VM [MOVED]: the source leaves the VLAN
+  // unless another VM of it still uses the host or is migrating onto it (in
+  // a scheduled set, MOVED is how the VM's migration ended: only a VM that
+  // left prunes). vlan-unadd PORT VLAN HOST - ADDED: a set's addition that
+  // no VM ended up using is removed.
+  const std::string& vlan = cmd.args.at(1);
+  const std::string& host = cmd.args.at(2);
+  bool unadd = cmd.method == "vlan-unadd";
+  if (cmd.args.size() > 4) {
+    const std::string& c = cmd.args[4];
+    if (unadd && c != "added") return std::string("unchanged: the set did not add it");
+    if (!unadd && c.rfind("done", 0) != 0)
+      return "kept: " + cmd.args[3] + " did not move (" + c + ")";
+  }
+  auto user = vlan_user(host, vlan, cmd.args.at(3));
+  if (!user) return user.error();
+  if (!user->empty()) return "kept: " + *user;
+  const std::string& sw = current_node_;
+  if (unadd) return vsctl(node(sw), {"vlan-remove", {cmd.args[0], vlan, "added"}});
+  return vsctl(node(sw), {"vlan-prune", {cmd.args[0], vlan}});
+}
+
 Result<MoveReport> DaemonExecutor::join_move() {
   if (move_thread_.joinable()) move_thread_.join();
   std::lock_guard<std::mutex> g(move_mu_);
@@ -248,35 +296,12 @@ Result<std::string> DaemonExecutor::apply(const Step& s, const Command& cmd) {
       return r;
     }
     case StepKind::kVsctl:
-    case StepKind::kVlanPrune: {
-      if (s.kind == StepKind::kVlanPrune) {
-        // args: PORT VLAN SOURCE_HOST VM. Keep the VLAN if another VM of it
-        // still uses the source host or is migrating onto it.
-        const std::string& vlan = cmd.args.at(1);
-        const std::string& src = cmd.args.at(2);
-        const Vm* vm = inv_.vm(cmd.args.at(3));
-        auto show = ctl(src, "vlan/show", {node(src).bridge, "--format", "json"});
-        if (!show) return show.error();
-        auto j = rpc::parse_json(*show);
-        const Json* ports = j ? j->find("ports") : nullptr;
-        if (!ports || !ports->is_array()) return make_error("vlan/show: unexpected reply " + *show);
-        // {"ports":[{"port":P,"vlan":V,"macs":[...]}]}: a MAC of the VLAN on
-        // one of the source's VM ports (not an uplink), other than the VM's.
-        std::set<std::string> uplinks;
-        for (const auto& [f, up] : node(src).ports) uplinks.insert(up);
-        for (const Json& p : ports->as_array()) {
-          if (field(p, "vlan") != vlan || uplinks.count(field(p, "port"))) continue;
-          const Json* macs = p.find("macs");
-          if (!macs || !macs->is_array()) continue;
-          for (const Json& m : macs->as_array())
-            if (m.is_string() && m.as_string() != (vm ? vm->mac : ""))
-              return std::string("kept: " + m.as_string() + " still on " + src);
-        }
-        if (migrating_onto && migrating_onto(src, std::stoi(vlan), vm ? vm->name : ""))
-          return std::string("kept: a VM of VLAN " + vlan + " is migrating onto " + src);
-      }
       return vsctl(node(s.node), cmd);
-    }
+    case StepKind::kVlanPrune:
+      return vlan_prune(cmd);
+    case StepKind::kMigrate:
+      if (!run_migration) return make_error("no migration runner");
+      return run_migration(cmd);
     case StepKind::kOfctl: {
       auto r = ofctl(node(s.node), cmd);
       if (!r && cmd.method.rfind("del-", 0) == 0 && already_gone(r.error().message))
@@ -421,6 +446,9 @@ Result<std::optional<std::string>> DaemonExecutor::reconcile(const Step& s, cons
       if (!r) return r.error();
       return Opt(*r);
     }
+    case StepKind::kMigrate:
+      if (!find_migration) return make_error("no migration runner");
+      return find_migration(cmd);
     case StepKind::kOfctl: {
       // Applied again; a meter that exists is replaced.
       if (cmd.method == "add-meter")

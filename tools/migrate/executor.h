@@ -40,6 +40,13 @@ class DaemonExecutor : public Executor {
   // SEEDS 001 prune: is another VM of `vlan` migrating onto `host`?
   std::function<bool(const std::string& host, int vlan, const std::string& except_vm)>
       migrating_onto;
+  // SEEDS 001 scheduled set (kMigrate): runs one migration of the set
+  // (migrate VM SRC DST PLAN THRESHOLD SET) to its end and returns how it
+  // ended ("done", "rolled-back: why", "stalled: why"); find_migration
+  // answers after a crash: that migration's end (resuming it if it was left
+  // in progress), or nullopt if it was never started.
+  std::function<Result<std::string>(const Command&)> run_migration;
+  std::function<Result<std::optional<std::string>>(const Command&)> find_migration;
   // The driver's report of the last move.
   std::optional<MoveReport> last_move;
   std::string first_frame_how;  // "frame" or "completion"
@@ -55,6 +62,12 @@ class DaemonExecutor : public Executor {
   Result<std::string> openflow_ctl(const Node& n, const std::string& method,
                                    const std::vector<std::string>& args, int timeout_ms);
   Result<std::string> first_frame(const Command& cmd);
+  Result<std::string> vlan_prune(const Command& cmd);
+  // Why `vlan` is still needed on `host` ("" when it is not): a MAC of it on
+  // one of the host's VM ports other than `except_mac`, or a VM of it
+  // migrating onto the host.
+  Result<std::string> vlan_user(const std::string& host, const std::string& vlan,
+                                const std::string& except_vm);
   Result<MoveReport> join_move();
   const Node& node(const std::string& name) const;
 

@@ -232,12 +232,13 @@ Result<Inventory> parse_inventory(const Json& json) {
   auto precopy = integer(json, "precopy_ms", "inventory", 200, 0, 600000);
   auto switchover = integer(json, "switchover_wait_ms", "inventory", 200, 0, 60000);
   auto rounds = integer(json, "announce_rounds", "inventory", 1, 1, 10);
+  auto retain = integer(json, "retain_hold_ms", "inventory", 0, 0, 86400000);
   auto pool = parse_pool(json.find("vmac_pool"));
   for (const Error* e :
        {staging ? nullptr : &staging.error(), pktgen ? nullptr : &pktgen.error(),
         downtime ? nullptr : &downtime.error(), precopy ? nullptr : &precopy.error(),
         switchover ? nullptr : &switchover.error(), rounds ? nullptr : &rounds.error(),
-        pool ? nullptr : &pool.error()})
+        retain ? nullptr : &retain.error(), pool ? nullptr : &pool.error()})
     if (e) return *e;
   inv.staging_fabric = *staging;
   inv.pktgen = *pktgen;
@@ -245,6 +246,7 @@ Result<Inventory> parse_inventory(const Json& json) {
   inv.precopy_ms = *precopy;
   inv.switchover_wait_ms = *switchover;
   inv.announce_rounds = *rounds;
+  inv.retain_hold_ms = *retain;
   if (const Json* t = json.find("transfer_kbps")) {
     if (!t->is_int() || t->as_int() < 1)
       return make_error("inventory: \"transfer_kbps\" must be a positive integer");

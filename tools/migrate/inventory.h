@@ -80,7 +80,10 @@ struct Inventory {
   int precopy_ms = 200;             // netns driver: the pre-copy phase
   int switchover_wait_ms = 200;     // netns driver: longest pause for the switch-over (0: none)
   int64_t transfer_kbps = 2000000;  // 003-dup: meter on the memory-transfer path
-  std::string pktgen;               // netns driver: ferry-pktgen for the guest's RARP
+  // SEEDS 003: after a migration the path back to the source is kept
+  // staged (unused) this long, for a migration back; 0: not kept.
+  int retain_hold_ms = 0;
+  std::string pktgen;  // netns driver: ferry-pktgen for the guest's RARP
   // netns driver: RARPs sent for the moved VM, on QEMU's schedule
   // (announce-rounds; 0, 50, 200, 450, 800 ms after the first).
   int announce_rounds = 1;

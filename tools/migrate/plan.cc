@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "lib/util/text.h"
+
 namespace ferry::migrate {
 
 const char* step_kind_name(StepKind k) {
@@ -22,6 +24,8 @@ const char* step_kind_name(StepKind k) {
       return "vlan-prune";
     case StepKind::kOfctl:
       return "ofctl";
+    case StepKind::kMigrate:
+      return "migrate";
   }
   return "?";
 }
@@ -56,35 +60,46 @@ const PlanVariant* plan_variant(const std::string& name) {
   return nullptr;
 }
 
-int vmacs_needed(const std::string& plan_name) {
+int vmacs_needed(const std::string& plan_name, size_t thresholds) {
   const PlanVariant* v = plan_variant(plan_name);
+  if (v && v->split_by_priority) return static_cast<int>(std::max<size_t>(thresholds, 1)) + 1;
   return v ? v->staged_paths : 1;
+}
+
+Result<std::vector<int>> parse_thresholds(const std::string& text) {
+  std::vector<int> out;
+  for (const std::string& t : split(text, ",")) {
+    auto n = parse_u64(t);
+    if (!n || *n > 6) return make_error("priority threshold \"" + t + "\": a number 0 to 6");
+    if (!out.empty() && static_cast<int>(*n) <= out.back())
+      return make_error("priority thresholds must increase (" + text + ")");
+    out.push_back(static_cast<int>(*n));
+  }
+  if (out.empty()) return make_error("no priority threshold");
+  return out;
 }
 
 bool known_plan(const std::string& plan_name) { return plan_variant(plan_name) != nullptr; }
 
+Step& PlanBuilder::add(std::string label, std::string node, StepKind kind, Command apply,
+                       Command undo, std::string text, std::string var) {
+  Step s;
+  s.seq = static_cast<int>(plan.steps.size());
+  s.phase = phase;
+  s.label = std::move(label);
+  s.node = std::move(node);
+  s.kind = kind;
+  s.apply = std::move(apply);
+  s.undo = std::move(undo);
+  s.text = std::move(text);
+  s.result_var = std::move(var);
+  plan.steps.push_back(std::move(s));
+  return plan.steps.back();
+}
+
 namespace {
 
-struct Builder {
-  Plan plan;
-  std::string phase;
-
-  Step& add(std::string label, std::string node, StepKind kind, Command apply, Command undo,
-            std::string text, std::string var = "") {
-    Step s;
-    s.seq = static_cast<int>(plan.steps.size());
-    s.phase = phase;
-    s.label = std::move(label);
-    s.node = std::move(node);
-    s.kind = kind;
-    s.apply = std::move(apply);
-    s.undo = std::move(undo);
-    s.text = std::move(text);
-    s.result_var = std::move(var);
-    plan.steps.push_back(std::move(s));
-    return plan.steps.back();
-  }
-};
+using Builder = PlanBuilder;
 
 // A staged path: a virtual MAC, the fabric switch it crosses, and the
 // priority classes it carries ("" = all).
@@ -98,10 +113,11 @@ struct Path {
 // 003), for the properties of its variant.
 class MigrationPlanner {
  public:
-  MigrationPlanner(const Inventory& inv, const PlanVariant& variant, const Vm& vm, const Node& src,
-                   const Node& dst)
+  MigrationPlanner(const Inventory& inv, const PlanVariant& variant, const PlanOptions& opts,
+                   const Vm& vm, const Node& src, const Node& dst)
       : inv_(inv),
         v_(variant),
+        opts_(opts),
         vm_(vm),
         src_(src),
         dst_(dst),
@@ -124,8 +140,7 @@ class MigrationPlanner {
   }
 
   // S404: the senders, from the traffic information; the staged paths.
-  Status choose(const std::string& vm_name, const std::vector<std::string>& vmacs,
-                const PlanOptions& options);
+  Status choose(const std::string& vm_name, const std::vector<std::string>& vmacs);
   // staging: the paths, the 001 VLAN additions, both conversions.
   void staging();
   // transfer: the live migration; the destination's first frame.
@@ -163,6 +178,7 @@ class MigrationPlanner {
 
   const Inventory& inv_;
   const PlanVariant& v_;
+  const PlanOptions& opts_;
   const Vm& vm_;
   const Node& src_;
   const Node& dst_;
@@ -177,8 +193,7 @@ class MigrationPlanner {
   Builder b_;
 };
 
-Status MigrationPlanner::choose(const std::string& vm_name, const std::vector<std::string>& vmacs,
-                                const PlanOptions& options) {
+Status MigrationPlanner::choose(const std::string& vm_name, const std::vector<std::string>& vmacs) {
   b_.plan.vm = vm_name;
   b_.plan.source = src_.name;
   b_.plan.destination = dst_.name;
@@ -195,11 +210,18 @@ Status MigrationPlanner::choose(const std::string& vm_name, const std::vector<st
     const Node* other = staging_;
     for (const Node* f : fabric_)
       if (f != staging_) other = f;
-    int p = std::clamp(options.priority_threshold, 0, 6);
     // Frame class c (802.1p / DSCP class selector, larger = more important)
-    // carries application priority 7 - c (smaller = more important).
-    paths_.push_back({vmacs[0], staging_, std::to_string(7 - p) + "-7"});
-    paths_.push_back({vmacs[1], other, "0-" + std::to_string(6 - p)});
+    // carries application priority 7 - c (smaller = more important). Class
+    // k covers the priorities above threshold k-1 up to threshold k; its
+    // path alternates between the staging fabric switch and another one.
+    int hi = 7;
+    const auto& th = opts_.priority_thresholds;
+    for (size_t k = 0; k <= th.size(); k++) {
+      int lo = k < th.size() ? 7 - std::clamp(th[k], 0, 6) : 0;
+      paths_.push_back(
+          {vmacs[k], k % 2 ? other : staging_, std::to_string(lo) + "-" + std::to_string(hi)});
+      hi = lo - 1;
+    }
   } else if (v_.staged_paths > 0) {
     paths_.push_back({vmacs[0], staging_, ""});
   }
@@ -233,19 +255,16 @@ void MigrationPlanner::staging() {
 
 // SEEDS 001: the destination joins the VM's VLAN before anything uses it.
 void MigrationPlanner::stage_vlans() {
-  if (vm_.vlan == 0) return;
+  if (vm_.vlan == 0 || opts_.vlans_by_set) return;
   // The undo removes the VLAN only where the step added it ($vlanN).
   auto add_vlan = [&](const std::string& node, const std::string& port, const std::string& text) {
     std::string var = "vlan" + std::to_string(b_.plan.steps.size());
     b_.add("001-add", node, StepKind::kVsctl, {"vlan-add", {port, vlan_}},
            {"vlan-remove", {port, vlan_, "$" + var}}, text, var);
   };
-  const std::string& destination = dst_.name;
-  for (const Node* f : fabric_)
-    add_vlan(f->name, f->ports.at(destination),
-             "VLAN " + vlan_ + " on " + f->ports.at(destination) + " (toward " + destination + ")");
-  for (const auto& [fname, uplink] : dst_.ports)
-    add_vlan(destination, uplink, "VLAN " + vlan_ + " on uplink " + uplink);
+  for (const auto& [node, port] : vlan_ports(inv_, dst_))
+    add_vlan(node, port,
+             "VLAN " + vlan_ + " on " + node + " " + port + " (toward " + dst_.name + ")");
 }
 
 // S406: each staged path's entries on its fabric switch and the senders.
@@ -401,8 +420,17 @@ void MigrationPlanner::cleanup_entries() {
   }
 }
 
-// S606 the senders' conversions, S608 the receiver's.
+// S606 the senders' conversions, S608 the receiver's. With one path per
+// priority class the conversions' counters are read first (S605): how
+// many frames each class's path carried, kept in the migration's steps.
 void MigrationPlanner::cleanup_conversions() {
+  if (v_.split_by_priority) {
+    for (const std::string& h : b_.plan.senders)
+      b_.add("S605", h, StepKind::kCtl, {"vmac/show", {inv_.node(h)->bridge, "--format", "json"}},
+             {}, "the sender conversions' counters, per class");
+    b_.add("S605", dst_.name, StepKind::kCtl, {"vmac/show", {dst_.bridge, "--format", "json"}}, {},
+           "the receiver conversions' counters, per path");
+  }
   for (size_t i = 0; i < paths_.size(); i++) {
     for (const std::string& h : b_.plan.senders) {
       if (v_.duplicate)
@@ -444,7 +472,7 @@ void MigrationPlanner::cleanup_paths() {
 
 // SEEDS 001: the source leaves the VLAN unless another VM still needs it.
 void MigrationPlanner::cleanup_vlans() {
-  if (vm_.vlan == 0) return;
+  if (vm_.vlan == 0 || opts_.vlans_by_set) return;
   for (const Node* f : fabric_)
     b_.add("001-prune", f->name, StepKind::kVlanPrune,
            {"vlan-prune", {f->ports.at(src_.name), vlan_, src_.name, b_.plan.vm}}, {},
@@ -466,9 +494,13 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
   if (!dst || dst->fabric) return make_error("unknown host \"" + destination + "\"", ENOENT);
   if (!src || src->fabric) return make_error("unknown source host \"" + source + "\"", ENOENT);
   if (src == dst) return make_error(vm_name + " already runs on " + destination);
-  if (static_cast<int>(vmacs.size()) != variant->staged_paths)
-    return make_error("plan " + options.name + " needs " + std::to_string(variant->staged_paths) +
+  int needed = vmacs_needed(options.name, options.priority_thresholds.size());
+  if (static_cast<int>(vmacs.size()) != needed)
+    return make_error("plan " + options.name + " needs " + std::to_string(needed) +
                       " virtual MACs");
+  for (size_t k = 1; k < options.priority_thresholds.size(); k++)
+    if (options.priority_thresholds[k] <= options.priority_thresholds[k - 1])
+      return make_error("priority thresholds must increase");
   auto fabric = inv.fabric();
   // Only the plans that stage paths need a fabric; the baseline also runs
   // between hosts joined otherwise (OVN's tunnels, Documentation/ovn.md).
@@ -479,13 +511,21 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm_name, const 
       if (!f->ports.count(h->name))
         return make_error("fabric switch " + f->name + " has no port facing " + h->name);
   }
-  MigrationPlanner planner(inv, *variant, *vm, *src, *dst);
-  if (Status st = planner.choose(vm_name, vmacs, options); !st) return st.error();
+  MigrationPlanner planner(inv, *variant, options, *vm, *src, *dst);
+  if (Status st = planner.choose(vm_name, vmacs); !st) return st.error();
   planner.staging();
   planner.transfer();
   planner.cut_over();
   planner.cleanup();
   return planner.take();
+}
+
+std::vector<std::pair<std::string, std::string>> vlan_ports(const Inventory& inv, const Node& dst) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Node* f : inv.fabric())
+    if (f->ports.count(dst.name)) out.push_back({f->name, f->ports.at(dst.name)});
+  for (const auto& [fname, uplink] : dst.ports) out.push_back({dst.name, uplink});
+  return out;
 }
 
 int paths_available(const Inventory& inv) { return static_cast<int>(inv.fabric().size()); }

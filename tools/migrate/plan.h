@@ -22,6 +22,7 @@ enum class StepKind {
   kMoveWait,    // the driver's completion notification (the point of no return)
   kVlanPrune,   // SEEDS 001 prune of the source port's VLAN membership
   kOfctl,       // an OpenFlow change on `node` (ovs-ofctl -O OpenFlow13 METHOD BRIDGE ARGS)
+  kMigrate,     // one migration of a scheduled set, run as a migration of its own
 };
 const char* step_kind_name(StepKind k);
 
@@ -64,6 +65,14 @@ struct Plan {
   bool hold = false;
 };
 
+// Appends steps in order, each in the current phase (the plan builders').
+struct PlanBuilder {
+  Plan plan;
+  std::string phase;
+  Step& add(std::string label, std::string node, StepKind kind, Command apply, Command undo,
+            std::string text, std::string var = "");
+};
+
 // What distinguishes the plans, as properties the builder reads (not names).
 struct PlanVariant {
   const char* name;        // 000 | 000-prio | 003-dup | baseline
@@ -86,11 +95,34 @@ inline constexpr int kTransferTcpPort = 49152;
 
 struct PlanOptions {
   std::string name = "000";
-  int priority_threshold = 3;  // 000-prio: priorities <= this are the high class
+  // 000-prio (SEEDS 000 embodiment 2): application priorities (smaller =
+  // more important) up to the first threshold are the highest class, each
+  // further threshold ends the next one; one staged path per class.
+  std::vector<int> priority_thresholds{3};
+  // SEEDS 001 scheduled set: the set adds and prunes the VLANs, not the migration.
+  bool vlans_by_set = false;
 };
 
-// How many virtual MACs a plan needs.
-int vmacs_needed(const std::string& plan_name);
+// SEEDS 001: the ports that must carry the VM's VLAN for it to run on `dst`
+// (each fabric switch's port facing it, its uplinks), as {switch, port}.
+std::vector<std::pair<std::string, std::string>> vlan_ports(const Inventory& inv, const Node& dst);
+
+// SEEDS 001 embodiments 2-4, the scheduled set: migrations planned
+// together. Every VLAN membership any of them needs is added before the
+// first starts; each migration then runs as its own (kMigrate, without VLAN
+// steps); the sources are pruned only after the last ended, so a VM that
+// leaves a host another VM of its VLAN moves onto (two VMs swapping hosts)
+// changes no VLAN at all. `set_name` ties the migrations to the set.
+struct Move {
+  std::string vm, source, destination;
+};
+Result<Plan> build_set_plan(const Inventory& inv, const std::vector<Move>& moves,
+                            const std::string& set_name, const PlanOptions& options);
+
+// How many virtual MACs a plan needs (000-prio: one per priority class).
+int vmacs_needed(const std::string& plan_name, size_t thresholds = 1);
+// "2,4": priority thresholds 0-6, increasing; an error names the bad one.
+Result<std::vector<int>> parse_thresholds(const std::string& text);
 bool known_plan(const std::string& plan_name);
 
 // Builds the plan for moving `vm` from `source` to `destination`. vmacs:
@@ -106,6 +138,20 @@ Result<Plan> build_plan(const Inventory& inv, const std::string& vm, const std::
 Result<Plan> build_paths_plan(const Inventory& inv, const std::string& vm, const std::string& host,
                               const std::vector<std::string>& vmacs);
 int paths_available(const Inventory& inv);
+
+// SEEDS 003 retained source flows (tools/migrate/plan_retain.cc): after
+// `vm` moved from `old_host` to `host`, the staged path of a migration back
+// (plan 000 from `host` to `old_host` with `vmac`: its S406 entries, S408
+// staged sender conversions, S410 receiver conversion), kept unused.
+Result<Plan> build_retained_plan(const Inventory& inv, const std::string& vm,
+                                 const std::string& host, const std::string& old_host,
+                                 const std::string& vmac);
+// The steps of `plan` a retained run already applied (the same switch,
+// command and result variable): step seq -> the retained run's reply.
+// Empty unless every retained step is in the plan.
+std::map<int, std::string> reusable_steps(const Plan& retained,
+                                          const std::vector<std::string>& results,
+                                          const Plan& plan);
 
 rpc::Json step_to_json(const Step& s);
 Result<Step> step_from_json(const rpc::Json& j);

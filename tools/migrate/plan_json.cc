@@ -64,7 +64,7 @@ Result<Step> step_from_json(const Json& j) {
   bool found = false;
   for (StepKind k :
        {StepKind::kCtl, StepKind::kVsctl, StepKind::kMark, StepKind::kMove, StepKind::kFirstFrame,
-        StepKind::kMoveWait, StepKind::kVlanPrune, StepKind::kOfctl})
+        StepKind::kMoveWait, StepKind::kVlanPrune, StepKind::kOfctl, StepKind::kMigrate})
     if (kind == step_kind_name(k)) {
       s.kind = k;
       found = true;

@@ -75,6 +75,7 @@ LedgerRow ledger_row(const Json& r) {
   l.status = get_str(r, "status");
   l.error = get_str(r, "error");
   l.report = get_str(r, "report");
+  l.set = get_str(r, "set");
   l.vmacs = ovsdb_strings(r.find("vmacs"));
   l.vlan = static_cast<int>(get_int(r, "vlan"));
   const Json* a = r.find("abort");
@@ -237,8 +238,34 @@ Result<std::vector<std::string>> StateDb::free_vmacs(int n) {
   return out;
 }
 
-Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_t owner) {
+Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_t owner,
+                                              const std::string& set, const Reuse* reuse) {
   Json ops = Json::array();
+  if (reuse) {
+    // The retained run is still held (nobody expired it meanwhile); it ends
+    // here, its entries go and its vMACs are free for the wait below.
+    Json held = Json::object();
+    held.set("status", "held");
+    Json w = Json::object();
+    w.set("op", "wait");
+    w.set("table", "Migration");
+    w.set("timeout", 0);
+    w.set("where", where1("_uuid", "==", ovsdb_uuid(reuse->uuid)));
+    w.set("columns", Json(Json::Array{Json("status")}));
+    w.set("until", "==");
+    w.set("rows", Json(Json::Array{held}));
+    ops.push_back(w);
+    Json end = Json::object();
+    end.set("status", "done");
+    end.set("error", "taken over by the migration back");
+    end.set("finished_ms", wall_ms());
+    ops.push_back(op_update("Migration", where1("_uuid", "==", ovsdb_uuid(reuse->uuid)), end));
+    ops.push_back(op_delete("Entry", where1("migration", "==", ovsdb_uuid(reuse->uuid))));
+    Json free_row = Json::object();
+    free_row.set("vm", ovsdb_set({}));
+    for (const std::string& m : reuse->vmacs)
+      ops.push_back(op_update("Vmac", where1("address", "==", Json(m)), free_row));
+  }
   // The VM has no migration in progress ("wait" until no row matches).
   for (const char* st : {"running", "rolling-back", "stalled", "held"}) {
     Json wait = Json::object();
@@ -286,6 +313,8 @@ Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_
   mig.set("started_ms", wall_ms());
   mig.set("finished_ms", 0);
   mig.set("report", "");
+  mig.set("set",
+          ovsdb_set(set.empty() ? std::vector<std::string>{} : std::vector<std::string>{set}));
   size_t mig_index = ops.as_array().size();
   ops.push_back(op_insert("Migration", mig, "mig"));
   for (const Step& s : plan.steps) {
@@ -296,8 +325,10 @@ Result<std::string> StateDb::create_migration(const Plan& plan, int vlan, int64_
     e.set("label", s.label);
     e.set("node", s.node);
     e.set("spec", step_to_json(s).dump());
-    e.set("state", "planned");
-    e.set("result", "");
+    auto done = reuse ? reuse->applied.find(s.seq) : std::map<int, std::string>::const_iterator();
+    bool applied = reuse && done != reuse->applied.end();
+    e.set("state", applied ? "applied" : "planned");
+    e.set("result", applied ? done->second : "");
     ops.push_back(op_insert("Entry", e));
   }
   auto r = transact(ops);
@@ -333,7 +364,7 @@ Result<std::unique_ptr<Run>> StateDb::load_run(const LedgerRow& row) {
   plan.destination = row.destination;
   plan.name = row.plan;
   plan.vmacs = row.vmacs;
-  plan.hold = row.plan == "paths";
+  plan.hold = row.plan == "paths" || row.plan == "retained";
   std::vector<std::string> uuids;
   for (size_t i = 0; i < es.size(); i++) {
     if (es[i].seq != static_cast<int64_t>(i))
@@ -342,7 +373,9 @@ Result<std::unique_ptr<Run>> StateDb::load_run(const LedgerRow& row) {
     if (!j) return make_error("bad stored step: " + j.error().message);
     auto s = step_from_json(*j);
     if (!s) return s.error();
-    if (s->kind == StepKind::kMoveWait) plan.point_of_no_return = static_cast<int>(i);
+    if (s->kind == StepKind::kMoveWait ||
+        (s->kind == StepKind::kMigrate && plan.point_of_no_return < 0))
+      plan.point_of_no_return = static_cast<int>(i);
     plan.steps.push_back(*s);
     uuids.push_back(es[i].uuid);
   }

@@ -17,6 +17,7 @@ namespace ferry::migrate {
 struct LedgerRow {
   std::string uuid;
   std::string vm, source, destination, plan, status, error, report;
+  std::string set;  // the scheduled set the migration belongs to ("" none)
   std::vector<std::string> vmacs;
   int vlan = 0;
   bool abort = false;
@@ -44,7 +45,18 @@ class StateDb {
 
   // Records a new migration with its plan; reserves its vMACs atomically
   // (fails if another took them, or if the VM already has one running).
-  Result<std::string> create_migration(const Plan& plan, int vlan, int64_t owner);
+  // `set`: the scheduled set it belongs to (SEEDS 001), "" when none.
+  // `reuse`: a retained run (SEEDS 003) the migration takes over in the
+  // same transaction: it ends ("done"), its vMACs pass to the migration and
+  // the migration's steps it had applied are recorded applied with its
+  // replies.
+  struct Reuse {
+    std::string uuid;
+    std::vector<std::string> vmacs;
+    std::map<int, std::string> applied;  // step seq -> reply
+  };
+  Result<std::string> create_migration(const Plan& plan, int vlan, int64_t owner,
+                                       const std::string& set = "", const Reuse* reuse = nullptr);
   // Loads a migration's run (plan, step states and results).
   Result<std::unique_ptr<Run>> load_run(const LedgerRow& row);
   Status set_abort(const std::string& uuid);

@@ -31,6 +31,7 @@ TEST_CASE("inventory: hosts, fabric, links, VMs, pool range", "[migrate]") {
                                                   "0a:00:00:00:00:12", "0a:00:00:00:00:13"});
   CHECK(inv.flows.size() == 1);
   CHECK(inv.downtime_ms == 50);
+  CHECK(inv.retain_hold_ms == 0);  // no path kept back unless asked
 }
 
 TEST_CASE("inventory: bad input is named", "[migrate]") {
@@ -46,6 +47,8 @@ TEST_CASE("inventory: bad input is named", "[migrate]") {
         "vms[0] (A0): \"mac\": malformed MAC \"02:00:zz:00:00:01\"");
   CHECK(parse_error(R"({"vms": [{"name": "A0", "mac": "02:00:00:00:00:01", "host": "S9"}]})") ==
         "inventory: VM A0 is on unknown host \"S9\"");
+  CHECK(parse_error(R"({"retain_hold_ms": -1})") ==
+        "inventory: \"retain_hold_ms\" must be an integer 0 to 86400000");
   CHECK(parse_error(R"({"vmac_pool": ["0a:00:00:00:00:1"]})") ==
         "vmac_pool: malformed MAC \"0a:00:00:00:00:1\"");
 }

@@ -105,7 +105,7 @@ TEST_CASE("plan 000 with a VLAN: 001 add before, prune after", "[migrate]") {
 TEST_CASE("plan 000-prio: two paths split by the priority threshold", "[migrate]") {
   PlanOptions o;
   o.name = "000-prio";
-  o.priority_threshold = 3;
+  o.priority_thresholds = {3};
   auto p = build_plan(test::lab_inventory(), "A0", "S1", "S2",
                       {"0a:00:00:00:00:10", "0a:00:00:00:00:11"}, o);
   REQUIRE(p.ok());
@@ -241,4 +241,131 @@ TEST_CASE("plan baseline without a fabric: only the move (hosts whose network re
   // The plans that stage paths need one.
   CHECK(build_plan(*inv, "vm1", "hv1", "hv2", kM0, {}).error().message ==
         "plan 000: the inventory has no fabric switch");
+}
+
+TEST_CASE("plan set: SEEDS 001 scheduled set, VLANs added first, pruned last", "[migrate]") {
+  Inventory inv = test::lab_inventory(10);
+  inv.vms[1].vlan = 10;
+  PlanOptions o;
+  auto p = build_set_plan(inv, {{"A0", "S1", "S2"}, {"A1", "S3", "S1"}}, "set-1", o);
+  REQUIRE(p.ok());
+  auto l = lines(*p);
+  std::vector<std::string> expect = {
+      "001-add F1 vlan-add s2 10 | vlan-remove s2 10 $vlan0",
+      "001-add F2 vlan-add s2 10 | vlan-remove s2 10 $vlan1",
+      "001-add S2 vlan-add u1 10 | vlan-remove u1 10 $vlan2",
+      "001-add S2 vlan-add u2 10 | vlan-remove u2 10 $vlan3",
+      "001-add F1 vlan-add s1 10 | vlan-remove s1 10 $vlan4",
+      "001-add F2 vlan-add s1 10 | vlan-remove s1 10 $vlan5",
+      "001-add S1 vlan-add u1 10 | vlan-remove u1 10 $vlan6",
+      "001-add S1 vlan-add u2 10 | vlan-remove u2 10 $vlan7",
+      "001-set  migrate A0 S1 S2 000 3 set-1",
+      "001-set  migrate A1 S3 S1 000 3 set-1",
+      "001-prune F1 vlan-prune s1 10 S1 A0 $mv0",
+      "001-prune F2 vlan-prune s1 10 S1 A0 $mv0",
+      "001-prune F1 vlan-prune s3 10 S3 A1 $mv1",
+      "001-prune F2 vlan-prune s3 10 S3 A1 $mv1",
+      "001-unadd F1 vlan-unadd s2 10 S2  $vlan0",
+      "001-unadd F2 vlan-unadd s2 10 S2  $vlan1",
+      "001-unadd S2 vlan-unadd u1 10 S2  $vlan2",
+      "001-unadd S2 vlan-unadd u2 10 S2  $vlan3",
+      "001-unadd F1 vlan-unadd s1 10 S1  $vlan4",
+      "001-unadd F2 vlan-unadd s1 10 S1  $vlan5",
+      "001-unadd S1 vlan-unadd u1 10 S1  $vlan6",
+      "001-unadd S1 vlan-unadd u2 10 S1  $vlan7",
+  };
+  CHECK(l == expect);
+  // The first migration started is the set's point of no return.
+  CHECK(p->point_of_no_return == 8);
+  CHECK(p->steps[8].kind == StepKind::kMigrate);
+  CHECK(p->steps[8].result_var == "mv0");
+  // Each migration of the set leaves the VLANs to the set.
+  o.vlans_by_set = true;
+  auto one = build_plan(inv, "A0", "S1", "S2", kM0, o);
+  REQUIRE(one.ok());
+  for (const Step& s : one->steps) CHECK(s.label.rfind("001", 0) != 0);
+  // Two VMs swapping hosts (embodiment 4): each addition once.
+  auto swap = build_set_plan(inv, {{"A0", "S1", "S3"}, {"A1", "S3", "S1"}}, "set-2", {});
+  REQUIRE(swap.ok());
+  CHECK(std::count_if(swap->steps.begin(), swap->steps.end(),
+                      [](const Step& s) { return s.label == "001-add"; }) == 8);
+  // Bad input names the problem.
+  auto twice = build_set_plan(inv, {{"A0", "S1", "S2"}, {"A0", "S2", "S3"}}, "set-3", {});
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.error().message == "A0 is twice in the set");
+  auto nowhere = build_set_plan(inv, {{"A0", "S1", "F1"}}, "set-4", {});
+  REQUIRE_FALSE(nowhere.ok());
+  CHECK(nowhere.error().message == "unknown host \"F1\"");
+  CHECK_FALSE(build_set_plan(inv, {}, "set-5", {}).ok());
+}
+
+TEST_CASE("plan retained: the path back kept, reused by the migration back", "[migrate]") {
+  Inventory inv = test::lab_inventory();
+  auto kept = build_retained_plan(inv, "A0", "S2", "S1", "0a:00:00:00:00:11");
+  REQUIRE(kept.ok());
+  CHECK(kept->hold);
+  CHECK(kept->name == "retained");
+  std::vector<std::string> expect = {
+      "S406 F2 fdb/add br0 s1 0 0a:00:00:00:00:11 | fdb/del br0 0 0a:00:00:00:00:11",
+      "S406 S3 fdb/add br0 u2 0 0a:00:00:00:00:11 | fdb/del br0 0 0a:00:00:00:00:11",
+      "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:11 | vmac/del $tx0_S3",
+      "S410 S1 vmac/add-rx br0 0a:00:00:00:00:11 02:00:00:00:00:a0 | vmac/del $rx0",
+  };
+  CHECK(lines(*kept) == expect);
+  std::vector<std::string> replies{"ok", "ok", "7", "9"};
+  // The migration back with the same vMAC starts with exactly these steps.
+  auto back = build_plan(inv, "A0", "S2", "S1", {"0a:00:00:00:00:11"}, {});
+  REQUIRE(back.ok());
+  auto reused = reusable_steps(*kept, replies, *back);
+  REQUIRE(reused.size() == 4);
+  CHECK(reused.at(2) == "7");
+  CHECK(reused.at(3) == "9");
+  // Another destination or another vMAC: nothing to reuse.
+  auto elsewhere = build_plan(inv, "A0", "S2", "S3", {"0a:00:00:00:00:11"}, {});
+  REQUIRE(elsewhere.ok());
+  CHECK(reusable_steps(*kept, replies, *elsewhere).empty());
+  auto other = build_plan(inv, "A0", "S2", "S1", {"0a:00:00:00:00:12"}, {});
+  REQUIRE(other.ok());
+  CHECK(reusable_steps(*kept, replies, *other).empty());
+}
+
+TEST_CASE("plan 000-prio: three priority classes, three paths, counters read first", "[migrate]") {
+  PlanOptions o;
+  o.name = "000-prio";
+  o.priority_thresholds = {2, 4};
+  CHECK(vmacs_needed(o.name, o.priority_thresholds.size()) == 3);
+  auto p = build_plan(test::lab_inventory(), "A0", "S1", "S2",
+                      {"0a:00:00:00:00:10", "0a:00:00:00:00:11", "0a:00:00:00:00:12"}, o);
+  REQUIRE(p.ok());
+  std::vector<std::string> tx;
+  bool counters_before_del = false, counted = false;
+  for (const std::string& x : lines(*p)) {
+    if (x.rfind("S408 S3", 0) == 0) tx.push_back(x);
+    if (x == "S605 S3 vmac/show br0 --format json") counted = true;
+    if (x.rfind("S606 S3", 0) == 0) counters_before_del = counted;
+  }
+  CHECK(tx == std::vector<std::string>{
+                  "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:10 class=5-7 | "
+                  "vmac/del $tx0_S3",
+                  "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:11 class=3-4 | "
+                  "vmac/del $tx1_S3",
+                  "S408 S3 vmac/add-tx br0 02:00:00:00:00:a0 0a:00:00:00:00:12 class=0-2 | "
+                  "vmac/del $tx2_S3"});
+  CHECK(counters_before_del);
+  // The paths alternate between the staging switch (F2 here) and the other.
+  auto l = lines(*p);
+  CHECK(std::count(
+            l.begin(), l.end(),
+            "S406 F2 fdb/add br0 s2 0 0a:00:00:00:00:12 | fdb/del br0 0 0a:00:00:00:00:12") == 1);
+  CHECK(std::count(
+            l.begin(), l.end(),
+            "S406 F1 fdb/add br0 s2 0 0a:00:00:00:00:11 | fdb/del br0 0 0a:00:00:00:00:11") == 1);
+  // Bad thresholds are named.
+  CHECK(parse_thresholds("2,4").value() == std::vector<int>{2, 4});
+  CHECK(parse_thresholds("4,2").error().message == "priority thresholds must increase (4,2)");
+  CHECK(parse_thresholds("7").error().message == "priority threshold \"7\": a number 0 to 6");
+  o.priority_thresholds = {4, 4};
+  CHECK_FALSE(build_plan(test::lab_inventory(), "A0", "S1", "S2",
+                         {"0a:00:00:00:00:10", "0a:00:00:00:00:11", "0a:00:00:00:00:12"}, o)
+                  .ok());
 }
