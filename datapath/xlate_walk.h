@@ -158,9 +158,9 @@ class XlateWalk {
   size_t pause_at_ = 0;                      // the paused packet-in's kPacketIn (out_->paused)
   bool in_action_set_ = false;               // running the action set (packet-in reason action_set)
   uint16_t committed_tci_ = flow_.vlan_tci;  // the TCI the last output sent (output_trunc)
-  bool was_mpls_ = false;  // popped to IP: the L3 fields are not known (OVS's was_mpls)
-  bool frozen_ = false;    // recirculated after a pop_mpls: the walk ends
-  MirrorMask mirrored_ = 0;                  // mirrors this walk copied to (and their dups)
+  bool was_mpls_ = false;    // popped to IP: the L3 fields are not known (OVS's was_mpls)
+  bool frozen_ = false;      // recirculated after a pop_mpls: the walk ends
+  MirrorMask mirrored_ = 0;  // mirrors this walk copied to (and their dups)
 };
 
 }  // namespace ferry
