@@ -157,6 +157,10 @@ static Json report_json(const Run& run, const Outcome& o, const PrintProgress& p
     r.set("resume_ns", ex.last_move->resume_ns);
     for (const auto& [k, v] : ex.last_move->figures) r.set(k, v);
   }
+  if (ex.drained_frames >= 0) {
+    r.set("drained_frames", ex.drained_frames);
+    r.set("drain_ms", ex.drain_ms);
+  }
   if (!ex.first_frame_how.empty()) {
     r.set("cutover_trigger", ex.first_frame_how);
     r.set("first_frame_ns", ex.first_frame_ns);

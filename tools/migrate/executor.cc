@@ -284,6 +284,41 @@ Result<std::string> DaemonExecutor::first_frame(const Command& cmd) {
   return make_error("the VM did not appear on the destination within 120 s");
 }
 
+// drain BRIDGE ID...: reads the conversions' packet counters every 10 ms
+// until two reads 20 ms apart agree (at most 1 s): the frames converted
+// upstream before the senders stopped have arrived. Reports how many came
+// meanwhile.
+Result<std::string> DaemonExecutor::drain(const std::string& node, const Command& cmd) {
+  auto count = [&]() -> Result<int64_t> {
+    auto show = ctl(node, "vmac/show", {cmd.args.at(0), "--format", "json"});
+    if (!show) return show.error();
+    auto j = rpc::parse_json(*show);
+    if (!j || !j->is_array()) return make_error("vmac/show: unexpected reply");
+    int64_t n = 0;
+    for (const Json& c : j->as_array()) {
+      const std::string id = field(c, "id");
+      if (std::find(cmd.args.begin() + 1, cmd.args.end(), id) == cmd.args.end()) continue;
+      const Json* p = c.find("packets");
+      if (p && p->is_int()) n += p->as_int();
+    }
+    return n;
+  };
+  const int64_t start = monotonic_ms();
+  auto first = count();
+  if (!first) return first.error();
+  int64_t last = *first, stable_since = start;
+  while (monotonic_ms() - stable_since < 20 && monotonic_ms() - start < 1000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto n = count();
+    if (!n) return n.error();
+    if (*n != last) last = *n, stable_since = monotonic_ms();
+  }
+  drained_frames = (drained_frames < 0 ? 0 : drained_frames) + (last - *first);
+  drain_ms += monotonic_ms() - start;
+  return strprintf("%lld frames in flight, %lld ms", static_cast<long long>(last - *first),
+                   static_cast<long long>(monotonic_ms() - start));
+}
+
 Result<std::string> DaemonExecutor::apply(const Step& s, const Command& cmd) {
   current_node_ = s.node;
   switch (s.kind) {
@@ -333,6 +368,8 @@ Result<std::string> DaemonExecutor::apply(const Step& s, const Command& cmd) {
     }
     case StepKind::kFirstFrame:
       return first_frame(cmd);
+    case StepKind::kDrain:
+      return drain(s.node, cmd);
     case StepKind::kMoveWait: {
       bool here;
       {
@@ -439,6 +476,7 @@ Result<std::optional<std::string>> DaemonExecutor::reconcile(const Step& s, cons
     }
     case StepKind::kMark:
     case StepKind::kFirstFrame:
+    case StepKind::kDrain:
       return Opt();
     case StepKind::kVsctl:
     case StepKind::kVlanPrune: {

@@ -50,6 +50,10 @@ class DaemonExecutor : public Executor {
   // The driver's report of the last move.
   std::optional<MoveReport> last_move;
   std::string first_frame_how;  // "frame" or "completion"
+  // S607: frames the receiver converted after the senders stopped (still in
+  // flight then), and how long the wait took; -1: no drain step ran.
+  int64_t drained_frames = -1;
+  int64_t drain_ms = 0;
   int64_t first_frame_ns = 0;
 
  private:
@@ -62,6 +66,7 @@ class DaemonExecutor : public Executor {
   Result<std::string> openflow_ctl(const Node& n, const std::string& method,
                                    const std::vector<std::string>& args, int timeout_ms);
   Result<std::string> first_frame(const Command& cmd);
+  Result<std::string> drain(const std::string& node, const Command& cmd);
   Result<std::string> vlan_prune(const Command& cmd);
   // Why `vlan` is still needed on `host` ("" when it is not): a MAC of it on
   // one of the host's VM ports other than `except_mac`, or a VM of it

@@ -26,6 +26,8 @@ const char* step_kind_name(StepKind k) {
       return "ofctl";
     case StepKind::kMigrate:
       return "migrate";
+    case StepKind::kDrain:
+      return "drain";
   }
   return "?";
 }
@@ -440,6 +442,14 @@ void MigrationPlanner::cleanup_conversions() {
              "remove the sender conversion");
     }
   }
+  // Frames the senders converted before S606 may still be on their way
+  // (queues of the switches between): the receiver converts them until
+  // its conversions stop counting.
+  Command drain{"drain", {dst_.bridge}};
+  for (size_t i = 0; i < paths_.size(); i++) drain.args.push_back("$rx" + std::to_string(i));
+  if (!paths_.empty())
+    b_.add("S607", dst_.name, StepKind::kDrain, drain, {},
+           "the receiver conversions stop counting (frames in flight)");
   for (size_t i = 0; i < paths_.size(); i++)
     b_.add("S608", dst_.name, StepKind::kCtl, {"vmac/del", {"$rx" + std::to_string(i)}}, {},
            "remove the receiver conversion");

@@ -23,6 +23,7 @@ enum class StepKind {
   kVlanPrune,   // SEEDS 001 prune of the source port's VLAN membership
   kOfctl,       // an OpenFlow change on `node` (ovs-ofctl -O OpenFlow13 METHOD BRIDGE ARGS)
   kMigrate,     // one migration of a scheduled set, run as a migration of its own
+  kDrain,       // until the receiver conversions on `node` stop counting (frames in flight)
 };
 const char* step_kind_name(StepKind k);
 

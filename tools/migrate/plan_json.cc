@@ -62,9 +62,9 @@ Result<Step> step_from_json(const Json& j) {
   s.result_var = get("var");
   std::string kind = get("kind");
   bool found = false;
-  for (StepKind k :
-       {StepKind::kCtl, StepKind::kVsctl, StepKind::kMark, StepKind::kMove, StepKind::kFirstFrame,
-        StepKind::kMoveWait, StepKind::kVlanPrune, StepKind::kOfctl, StepKind::kMigrate})
+  for (StepKind k : {StepKind::kCtl, StepKind::kVsctl, StepKind::kMark, StepKind::kMove,
+                     StepKind::kFirstFrame, StepKind::kMoveWait, StepKind::kVlanPrune,
+                     StepKind::kOfctl, StepKind::kMigrate, StepKind::kDrain})
     if (kind == step_kind_name(k)) {
       s.kind = k;
       found = true;

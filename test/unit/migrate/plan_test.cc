@@ -51,6 +51,7 @@ TEST_CASE("plan 000: SEEDS 000 S404-S610 in order, with undo commands", "[migrat
       "S604 S1 fdb/add br0 u1 0 02:00:00:00:00:a0",
       "S604 S3 fdb/add br0 u1 0 02:00:00:00:00:a0",
       "S606 S3 vmac/del $tx0_S3",
+      "S607 S2 drain br0 $rx0",
       "S608 S2 vmac/del $rx0",
       "S610 F2 fdb/del br0 0 0a:00:00:00:00:10",
       "S610 S3 fdb/del br0 0 0a:00:00:00:00:10",
