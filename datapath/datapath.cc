@@ -472,7 +472,7 @@ ExecContext Datapath::control_context(const DpSnapshot* snap, const DpBridge* br
   ctx.now_s = ctx.now_ms / 1000;
   ctx.now_ns = static_cast<uint64_t>(monotonic_us()) * 1000;
   ctx.conntrack = conntrack_.get();
-  ctx.ct_tid = kControlCtTid;  // no recirculation queue: a packet-out's ct(table=) drops
+  ctx.ct_tid = kControlCtTid;  // recirculations: the caller gives a queue (control_recirc)
   return ctx;
 }
 

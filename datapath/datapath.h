@@ -203,6 +203,7 @@ class Datapath {
   ExecContext control_context(const DpSnapshot* snap, const DpBridge* br, const DpPort* in,
                               rte_mempool* pool);
   const DpBridge* snapshot_bridge(const DpSnapshot* snap, int slot) const;
+  void control_recirc(const DpSnapshot* snap, rte_mempool* pool, RecircQueue* q);
   void rebuild_caches(BridgeModel& b);
   // Frees a snapshot no PMD will load again, after a grace period; when
   // rules may go with it, first pulls every cache's statistics and waits

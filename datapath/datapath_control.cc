@@ -6,6 +6,7 @@
 #include <rte_mbuf.h>
 
 #include "datapath/classify.h"
+#include "datapath/ct_exec.h"
 #include "datapath/datapath.h"
 #include "datapath/execute.h"
 #include "datapath/tx_buffers.h"
@@ -21,7 +22,57 @@ bool packet_out_needs_xlate(const ActionList& actions) {
            return a.type == ActionType::kOutput && a.port == kOfppTable;
          });
 }
+
+// An answer the control thread computed and executes itself: every rule
+// its walk visited and its groups count the packet now (no cache entry
+// collects them for later), as in ovs-vswitchd.
+void credit_control(const Classification& c, uint32_t len, int64_t now_ms) {
+  if (const Translation* t = c.xlate) {
+    for (uint16_t i = 0; i < t->n_rules; i++) t->rules[i]->stats->add(1, len, now_ms);
+    for (uint16_t i = 0; i < t->n_groups; i++)
+      t->groups[i].stats->add_from_pmd(GroupStats::kPmdSlots, t->groups[i].bucket, 1, len);
+  } else if (c.rule) {
+    c.rule->stats->add(1, len, now_ms);
+  }
+  if (c.mirror_rule) c.mirror_rule->stats->add(1, len, now_ms);
+  if (c.conv) c.conv->stats->add(1, len);
+}
 }  // namespace
+
+// A packet-out's recirculations (after ct(table=T)), looked up again one by
+// one on the control thread with their ct fields, up to kMaxRecircDepth
+// times, as ovs-vswitchd runs a packet-out's recirculations in its datapath.
+void Datapath::control_recirc(const DpSnapshot* snap, rte_mempool* pool, RecircQueue* q) {
+  auto next = std::make_unique<RecircQueue[]>(2);
+  auto xo = std::make_unique<XlateOut>();
+  for (unsigned depth = 1; q->n; depth++) {
+    RecircQueue* out = &next[depth & 1];
+    out->n = 0;
+    for (unsigned i = 0; i < q->n; i++) {
+      rte_mbuf* m = q->pkts[i];
+      const DpPort& in = *q->in[i];
+      FlowKey key;
+      ParseStatus st = parse_frame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
+                                   in.ofport, &key);
+      if (st != ParseStatus::kOk) {
+        control_counters_.drop(static_cast<DropReason>(st));
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      std::memcpy(key.words() + FlowKey::kCtWord, q->meta[i], sizeof q->meta[i]);
+      key.tun_flags = q->tun_flags[i];
+      const DpBridge& br = snap->bridges[in.bridge];
+      FlowKey wc = zero_key();
+      Classification c = classify(br, key, &wc, xo.get());
+      ExecContext ctx = control_context(snap, &br, &in, pool);
+      ctx.recirc = out;
+      ctx.recirc_depth = depth;
+      credit_control(c, rte_pktmbuf_pkt_len(m), ctx.now_ms);
+      execute_classified(ctx, m, key, c);
+    }
+    q = out;
+  }
+}
 
 Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t len,
                          const ActionList& actions, const XlateStart* start) {
@@ -53,6 +104,8 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
   }
   if (!in) key.in_port = in_port;  // CONTROLLER or NONE, as the packet-out said
   ExecContext ctx = control_context(snap, br, in, *pool);
+  auto recirc = std::make_unique<RecircQueue>();
+  ctx.recirc = recirc.get();
   if ((start || packet_out_needs_xlate(actions)) && br->classifier) {
     // Through the pipeline (resubmit, output:TABLE, groups, controller,
     // ...): the rules and groups the walk met count the packet, as in
@@ -63,17 +116,19 @@ Status Datapath::execute(int slot, uint32_t in_port, const uint8_t* data, size_t
     params.packet_in_on_miss = br->packet_in_on_miss;
     params.in_packet_out = !start;
     params.groups = br->groups.get();
+    params.recirc = br->recirc.get();
+    params.tunnels = br->tunnel_xlate.get();
     params.start = start;
     xlate_actions(*br->classifier, key, actions.data(), actions.size(), &wc, xo.get(), params);
     const Translation& t = *xo->publish();
-    const int64_t now = monotonic_ms();
-    for (uint16_t i = 0; i < t.n_rules; i++) t.rules[i]->stats->add(1, len, now);
-    for (uint16_t i = 0; i < t.n_groups; i++)
-      t.groups[i].stats->add_from_pmd(GroupStats::kPmdSlots, t.groups[i].bucket, 1, len);
+    Classification c;
+    c.xlate = &t;
+    credit_control(c, static_cast<uint32_t>(len), monotonic_ms());
     execute_translation(ctx, m, key, t);
   } else {
     execute_actions(ctx, m, key, actions);
   }
+  if (recirc->n) control_recirc(snap, *pool, recirc.get());
   control_tx_->flush_all();
   commit();
   return {};

@@ -2,6 +2,7 @@
 // (lib/conntrack/), with ovs-vswitchd's command names, arguments and
 // output (lib/dpctl.c).
 #include <arpa/inet.h>
+#include <errno.h>
 
 #include <optional>
 #include <string>
@@ -34,6 +35,21 @@ size_t skip_dp(const Args& a) {
                  (a[0].find('@') != std::string::npos || a[0].rfind("ovs-", 0) == 0)
              ? 1
              : 0;
+}
+
+// An error as OVS's dpctl words it: "PROGRAM: MESSAGE (Invalid argument)"
+// (dpctl_error with EINVAL; PROGRAM is the name the daemon was started
+// under, ovs-vswitchd's own when it stands in for it).
+void dpctl_einval(const ReplyPtr& r, const std::string& msg) {
+  r->error(std::string(program_invocation_short_name) + ": " + msg + " (Invalid argument)");
+}
+
+// OVS's opt_dpif_open: with all `max` arguments given, the first names the
+// datapath; a name that is not one of Ferry's (see skip_dp) is not found.
+bool dp_arg_ok(const Args& a, size_t max, const ReplyPtr& r) {
+  if (a.size() < max || skip_dp(a)) return true;
+  dpctl_einval(r, "datapath not found");
+  return false;
 }
 
 std::optional<uint16_t> parse_zone(const std::string& s) {
@@ -156,18 +172,20 @@ void ct_stats_show(Vswitchd& d, const Args& args, const ReplyPtr& r) {
 
 void ct_set_maxconns(Vswitchd& d, const Args& args, const ReplyPtr& r) {
   ct::Conntrack* ct = tracker(d, r);
-  if (!ct) return;
+  if (!ct || !dp_arg_ok(args, 2, r)) return;
   auto n = args.empty() ? std::nullopt : parse_u64(args.back());
-  if (!n || *n > UINT32_MAX) return r->error("maxconns missing or malformed");
+  if (!n || *n > UINT32_MAX) return dpctl_einval(r, "maxconns missing or malformed");
   ct->set_max_conns(static_cast<uint32_t>(*n));
   r->ok("setting maxconns successful");
 }
 
-void ct_get_maxconns(Vswitchd& d, const Args&, const ReplyPtr& r) {
+void ct_get_maxconns(Vswitchd& d, const Args& args, const ReplyPtr& r) {
+  if (!dp_arg_ok(args, 1, r)) return;
   if (ct::Conntrack* ct = tracker(d, r)) r->ok(strprintf("%u\n", ct->max_conns()));
 }
 
-void ct_get_nconns(Vswitchd& d, const Args&, const ReplyPtr& r) {
+void ct_get_nconns(Vswitchd& d, const Args& args, const ReplyPtr& r) {
+  if (!dp_arg_ok(args, 1, r)) return;
   if (ct::Conntrack* ct = tracker(d, r)) r->ok(strprintf("%zu\n", ct->nconns()));
 }
 
