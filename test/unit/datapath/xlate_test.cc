@@ -19,24 +19,12 @@
 #include "lib/flow/field.h"
 #include "lib/flow/flow_table.h"
 #include "lib/flow/learn.h"
+#include "test/unit/datapath/xlate_tables.h"
 
 namespace ferry {
 namespace {
 
-struct Tables {
-  FlowTable t;
-  void add(uint8_t table, const Match& m, uint16_t prio, ActionList acts) {
-    FlowMod fm;
-    fm.command = FlowModCommand::kAdd;
-    fm.table_id = table;
-    fm.match = m;
-    fm.priority = prio;
-    fm.actions = std::move(acts);
-    Status st = t.apply(fm, 0);
-    INFO((st.ok() ? std::string() : st.error().message));
-    REQUIRE(st.ok());
-  }
-};
+using test::Tables;
 
 FlowKey udp_key(uint32_t in_port, uint32_t src, uint8_t ttl) {
   FlowKey k = zero_key();
