@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "lib/flow/action.h"
 #include "lib/packet/flow_key.h"
@@ -34,6 +35,12 @@ struct RecircQueue {
   uint16_t tun_flags[kMax];
   uint64_t meta[kMax][kMetaWords];
   unsigned n = 0;
+
+  // Puts packet i's metadata into its freshly parsed key k.
+  void restore(unsigned i, FlowKey* k) const {
+    std::memcpy(k->words() + FlowKey::kCtWord, meta[i], sizeof meta[i]);
+    k->tun_flags = tun_flags[i];
+  }
 };
 
 // The mbuf field where a packet keeps the connection its last ct() found

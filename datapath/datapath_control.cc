@@ -59,8 +59,7 @@ void Datapath::control_recirc(const DpSnapshot* snap, rte_mempool* pool, RecircQ
         rte_pktmbuf_free(m);
         continue;
       }
-      std::memcpy(key.words() + FlowKey::kCtWord, q->meta[i], sizeof q->meta[i]);
-      key.tun_flags = q->tun_flags[i];
+      q->restore(i, &key);
       const DpBridge& br = snap->bridges[in.bridge];
       FlowKey wc = zero_key();
       Classification c = classify(br, key, &wc, xo.get());

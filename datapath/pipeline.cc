@@ -330,8 +330,7 @@ void lookup_and_execute(const PipelineContext& pc, const DpSnapshot& snap, const
           rte_pktmbuf_free(p);
           continue;
         }
-        std::memcpy(keys[m].words() + FlowKey::kCtWord, q->meta[i], sizeof q->meta[i]);
-        keys[m].tun_flags = q->tun_flags[i];
+        q->restore(i, &keys[m]);
         ok[m++] = p;
       }
       at = i;

@@ -183,6 +183,21 @@ ft_ovs() {
   OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d OVS_SYSCONFDIR=$d "$@"
 }
 
+# ft_stock_dummy_rules RULES_FILE [P2_OPTION...]: stock ovs-vswitchd with
+# dummy ports (no kernel devices) and bridge br0 (fail_mode=secure, ports
+# p1 = 1 and p2 = 2, p2 given P2_OPTIONs such as options:tx_pcap=FILE),
+# loaded with RULES_FILE; each step a check of the current case.
+ft_stock_dummy_rules() {
+  local rules=$1
+  shift
+  ft_check "ovs: ovsdb-server and ovs-vswitchd" ft_start_stock_ovs "" --enable-dummy \
+    --disable-system --disable-system-route
+  ft_check "ovs: bridge" ft_ovs ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy \
+    fail_mode=secure -- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
+    -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2 "$@"
+  ft_check "ovs: rules" ft_ovs ovs-ofctl add-flows br0 "$rules"
+}
+
 # ft_start_stock_ovs [NETNS [OPTION...]]: Open vSwitch's own ovsdb-server
 # and ovs-vswitchd (the reference; userspace datapath) in $FT_DIR/ovs, with
 # ovs-vswitchd inside NETNS when it is not empty and given the extra

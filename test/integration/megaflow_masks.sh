@@ -47,12 +47,7 @@ ft_case "set-up: ferry-vswitchd and ovs-vswitchd with the same table"
 ft_controller_bridge
 printf '%s\n' "$RULES" >"$FT_DIR/rules.txt"
 ft_check "ferry: rules" ovs-ofctl add-flows br0 "$FT_DIR/rules.txt"
-ft_check "ovs: ovsdb-server and ovs-vswitchd" ft_start_stock_ovs "" --enable-dummy \
-  --disable-system --disable-system-route
-ft_check "ovs: bridge" ft_ovs ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy \
-  fail_mode=secure -- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
-  -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2
-ft_check "ovs: rules" ft_ovs ovs-ofctl add-flows br0 "$FT_DIR/rules.txt"
+ft_stock_dummy_rules "$FT_DIR/rules.txt"
 
 ft_case "the same frames into both"
 for spec in "${PACKETS[@]}"; do

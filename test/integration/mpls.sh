@@ -43,13 +43,7 @@ ft_case "set-up: ferry-vswitchd and ovs-vswitchd with the same tables"
 ft_controller_bridge
 printf '%s\n' "$RULES" >"$FT_DIR/rules.txt"
 ft_check "ferry: rules" ovs-ofctl add-flows br0 "$FT_DIR/rules.txt"
-ft_check "ovs: ovsdb-server and ovs-vswitchd" ft_start_stock_ovs "" --enable-dummy \
-  --disable-system --disable-system-route
-ft_check "ovs: bridge" ft_ovs ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy \
-  fail_mode=secure -- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
-  -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2 \
-  "options:tx_pcap=$FT_DIR/ovs-p2.pcap"
-ft_check "ovs: rules" ft_ovs ovs-ofctl add-flows br0 "$FT_DIR/rules.txt"
+ft_stock_dummy_rules "$FT_DIR/rules.txt" "options:tx_pcap=$FT_DIR/ovs-p2.pcap"
 ft_eq "ferry says it pushes 3 labels, as ovs-vswitchd" \
   "$(ft_ovs ovs-appctl dpif/show-dp-features br0 | grep 'Max MPLS depth')" \
   "$(ft_appctl dpif/show-dp-features br0 | grep 'Max MPLS depth')"

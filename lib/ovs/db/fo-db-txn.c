@@ -102,13 +102,18 @@ bool fo_db_txn_set_iface(struct fo_db* db, const struct fo_iface_status* st) {
   return true;
 }
 
-bool fo_db_txn_set_cur_cfg(struct fo_db* db, int64_t cur_cfg) {
-  const struct ovsrec_open_vswitch* ovs;
-
+/* The Open_vSwitch row, when a transaction is being built (not yet
+ * committed) and the row exists; NULL otherwise. */
+static const struct ovsrec_open_vswitch* txn_ovs_row(const struct fo_db* db) {
   if (!db->txn || db->txn_committed) {
-    return false;
+    return NULL;
   }
-  ovs = ovsrec_open_vswitch_first(db->idl);
+  return ovsrec_open_vswitch_first(db->idl);
+}
+
+bool fo_db_txn_set_cur_cfg(struct fo_db* db, int64_t cur_cfg) {
+  const struct ovsrec_open_vswitch* ovs = txn_ovs_row(db);
+
   if (!ovs) {
     return false;
   }
@@ -117,12 +122,8 @@ bool fo_db_txn_set_cur_cfg(struct fo_db* db, int64_t cur_cfg) {
 }
 
 bool fo_db_txn_set_system(struct fo_db* db, const struct fo_system_status* st) {
-  const struct ovsrec_open_vswitch* ovs;
+  const struct ovsrec_open_vswitch* ovs = txn_ovs_row(db);
 
-  if (!db->txn || db->txn_committed) {
-    return false;
-  }
-  ovs = ovsrec_open_vswitch_first(db->idl);
   if (!ovs) {
     return false;
   }
@@ -179,12 +180,8 @@ bool fo_db_txn_set_controller(struct fo_db* db, const struct fo_controller_statu
 
 bool fo_db_txn_set_datapath_caps(struct fo_db* db, const char* datapath,
                                  const struct fo_smap* caps) {
-  const struct ovsrec_open_vswitch* ovs;
+  const struct ovsrec_open_vswitch* ovs = txn_ovs_row(db);
 
-  if (!db->txn || db->txn_committed) {
-    return false;
-  }
-  ovs = ovsrec_open_vswitch_first(db->idl);
   if (!ovs) {
     return false;
   }
